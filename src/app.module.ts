@@ -1,0 +1,26 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { CqrsModule } from '@nestjs/cqrs';
+import type { AppConfig } from './config.js';
+import { ConnectWebviewsModule } from './connect-webviews/connect-webviews.module.js';
+import { CoreModule } from './core.module.js';
+import { HealthController } from './health/health.controller.js';
+import { ApiKeyGuard, MethodGuard } from './http/guards.js';
+import { SeamExceptionFilter } from './http/seam-exception.filter.js';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [CqrsModule.forRoot(), CoreModule.forRoot(config), ConnectWebviewsModule],
+      controllers: [HealthController],
+      providers: [
+        // Global guards run in this order: a wrong method is refused before the key is looked at.
+        { provide: APP_GUARD, useClass: MethodGuard },
+        { provide: APP_GUARD, useClass: ApiKeyGuard },
+        { provide: APP_FILTER, useClass: SeamExceptionFilter },
+      ],
+    };
+  }
+}

@@ -1,0 +1,72 @@
+import { parseArgs } from 'node:util';
+import { SeamError } from './common/seam-error.js';
+import { ConfigError, loadConfig } from './config.js';
+import { openEventStore } from './runtime.js';
+import { createWorkspace, issueApiKey, type IssuedApiKey } from './workspaces/workspace-commands.js';
+
+const USAGE = `Usage: npm run cli -- <command> [options]
+
+Commands:
+  workspace create --name NAME [--production]
+      Creates a workspace (a sandbox one unless --production) and its first API key.
+  api-key create --workspace-id ID
+      Issues another API key for a workspace.
+
+Each command prints, as the last line of its standard output, one JSON object with the new key.
+The key is shown only then: the service stores only its hash.
+The CLI writes to the event log in DATA_DIR (default ./data) directly, so it works whether or not a
+server runs on the same DATA_DIR; a running server accepts a new key within a second.`;
+
+class UsageError extends Error {}
+
+async function run(argv: string[]): Promise<void> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      name: { type: 'string' },
+      'workspace-id': { type: 'string' },
+      production: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  const command = positionals.join(' ');
+  if (values.help || command === '' || command === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+
+  const store = openEventStore(loadConfig());
+  try {
+    let issued: IssuedApiKey;
+    switch (command) {
+      case 'workspace create':
+        if (!values.name) throw new UsageError('workspace create needs --name NAME');
+        issued = await createWorkspace(store, { name: values.name, isSandbox: !values.production, actor: { type: 'cli' } });
+        break;
+      case 'api-key create':
+        if (!values['workspace-id']) throw new UsageError('api-key create needs --workspace-id ID');
+        issued = await issueApiKey(store, { workspaceId: values['workspace-id'], actor: { type: 'cli' } });
+        break;
+      default:
+        throw new UsageError(`Unknown command: ${command}`);
+    }
+    const { position: _position, ...printed } = issued;
+    process.stdout.write(`${JSON.stringify(printed)}\n`);
+  } finally {
+    await store.close();
+  }
+}
+
+run(process.argv.slice(2)).catch((error: unknown) => {
+  if (error instanceof UsageError || (error instanceof Error && error.name === 'TypeError' && 'code' in error)) {
+    process.stderr.write(`${error.message}\n\n${USAGE}\n`);
+    process.exit(2);
+  }
+  if (error instanceof ConfigError || error instanceof SeamError) {
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  }
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

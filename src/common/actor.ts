@@ -1,0 +1,6 @@
+/** Who caused a change: recorded on every event's metadata and on every MetadataSet. */
+export type Actor =
+  | { type: 'api_key'; api_key_id: string }
+  | { type: 'cli' }
+  | { type: 'system' }
+  | { type: 'completion_saga'; connect_webview_id: string };

@@ -1,0 +1,133 @@
+import type Database from 'better-sqlite3';
+import type { CustomMetadata } from '../custom-metadata/custom-metadata.js';
+import type { RecordedEvent } from '../event-store/event-store.js';
+import { customMetadataHasCondition, indexCustomMetadata, removeCustomMetadataIndex } from '../read-models/custom-metadata-index.js';
+import { page, type PageRequest, type Pagination } from '../read-models/pagination.js';
+import type { Projection } from '../read-models/projector.js';
+import type { ConnectWebviewCreatedData, ConnectWebviewEvent } from './connect-webview.js';
+
+/** The stored form of a webview: everything of the public object but its `url`, which depends on config. */
+export interface ConnectWebviewRecord extends ConnectWebviewCreatedData {
+  custom_metadata: CustomMetadata;
+  connected_account_id: string | null;
+  status: 'pending' | 'failed' | 'authorized';
+  login_successful: boolean;
+  authorized_at: string | null;
+  selected_provider: string | null;
+}
+
+interface Row {
+  record: string;
+  created_position: number;
+}
+
+export const connectWebviewProjection: Projection = {
+  ddl: `
+    CREATE TABLE IF NOT EXISTS connect_webviews (
+      connect_webview_id TEXT PRIMARY KEY,
+      workspace_id       TEXT NOT NULL,
+      created_position   INTEGER NOT NULL,
+      record             TEXT NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS connect_webviews_by_workspace ON connect_webviews (workspace_id, created_position);
+  `,
+
+  apply(recorded: RecordedEvent, db: Database.Database) {
+    const event = recorded as unknown as ConnectWebviewEvent;
+    switch (event.type) {
+      case 'ConnectWebviewCreated': {
+        const record: ConnectWebviewRecord = {
+          ...event.data,
+          custom_metadata: {},
+          connected_account_id: null,
+          status: 'pending',
+          login_successful: false,
+          authorized_at: null,
+          selected_provider: null,
+        };
+        db.prepare(
+          `INSERT OR REPLACE INTO connect_webviews (connect_webview_id, workspace_id, created_position, record)
+           VALUES (?, ?, ?, ?)`,
+        ).run(event.data.connect_webview_id, event.data.workspace_id, recorded.position, JSON.stringify(record));
+        break;
+      }
+      case 'MetadataSet': {
+        if (event.data.resource_type !== 'connect_webview') break;
+        const record = findConnectWebview(db, event.data.workspace_id, event.data.resource_id);
+        if (!record) break;
+        save(db, { ...record, custom_metadata: event.data.custom_metadata });
+        indexCustomMetadata(db, event.data, event.data.custom_metadata);
+        break;
+      }
+      case 'ConnectWebviewDeleted':
+        db.prepare('DELETE FROM connect_webviews WHERE connect_webview_id = ?').run(event.data.connect_webview_id);
+        removeCustomMetadataIndex(db, 'connect_webview', event.data.connect_webview_id);
+        break;
+    }
+  },
+};
+
+function save(db: Database.Database, record: ConnectWebviewRecord): void {
+  db.prepare('UPDATE connect_webviews SET record = ? WHERE connect_webview_id = ?').run(
+    JSON.stringify(record),
+    record.connect_webview_id,
+  );
+}
+
+export function findConnectWebview(db: Database.Database, workspaceId: string, connectWebviewId: string): ConnectWebviewRecord | undefined {
+  const row = db
+    .prepare('SELECT record FROM connect_webviews WHERE workspace_id = ? AND connect_webview_id = ?')
+    .get(workspaceId, connectWebviewId) as Row | undefined;
+  return row ? (JSON.parse(row.record) as ConnectWebviewRecord) : undefined;
+}
+
+export function listConnectWebviews(
+  db: Database.Database,
+  workspaceId: string,
+  filter: { customMetadataHas?: CustomMetadata },
+  request: PageRequest,
+  nextPageUrl: (cursor: string) => string,
+): { items: ConnectWebviewRecord[]; pagination: Pagination } {
+  const has = customMetadataHasCondition('connect_webview', 'w.connect_webview_id', filter.customMetadataHas);
+  const where = ['w.workspace_id = ?', ...has.sql];
+  const params: unknown[] = [workspaceId, ...has.params];
+  if (request.beforePosition !== null) {
+    where.push('w.created_position < ?');
+    params.push(request.beforePosition);
+  }
+  const rows = db
+    .prepare(
+      `SELECT record, created_position FROM connect_webviews w WHERE ${where.join(' AND ')}
+       ORDER BY w.created_position DESC LIMIT ?`,
+    )
+    .all(...params, request.limit + 1) as Row[];
+  const result = page(rows, request, nextPageUrl);
+  return { items: result.items.map((row) => JSON.parse(row.record) as ConnectWebviewRecord), pagination: result.pagination };
+}
+
+/** The public `connect_webview` object (seam-contract.md §4). */
+export function toConnectWebviewObject(record: ConnectWebviewRecord, publicUrl: string) {
+  return {
+    connect_webview_id: record.connect_webview_id,
+    workspace_id: record.workspace_id,
+    created_at: record.created_at,
+    connected_account_id: record.connected_account_id,
+    url: `${publicUrl}/connect_webviews/view?connect_webview_id=${record.connect_webview_id}`,
+    device_selection_mode: record.device_selection_mode,
+    accepted_providers: record.accepted_providers,
+    accepted_capabilities: record.accepted_capabilities,
+    accepted_devices: [] as string[],
+    any_device_allowed: false,
+    any_provider_allowed: record.any_provider_allowed,
+    login_successful: record.login_successful,
+    status: record.status,
+    custom_redirect_url: record.custom_redirect_url,
+    custom_redirect_failure_url: record.custom_redirect_failure_url,
+    custom_metadata: record.custom_metadata,
+    automatically_manage_new_devices: record.automatically_manage_new_devices,
+    wait_for_device_creation: record.wait_for_device_creation,
+    authorized_at: record.authorized_at,
+    selected_provider: record.selected_provider,
+    ...(record.customer_key !== null ? { customer_key: record.customer_key } : {}),
+  };
+}

@@ -1,0 +1,66 @@
+import { Controller, Inject } from '@nestjs/common';
+import { CommandBus, QueryBus } from '@nestjs/cqrs';
+import type { AppConfig } from '../config.js';
+import { parseCustomMetadataFilter, parseCustomMetadataInput } from '../custom-metadata/custom-metadata.js';
+import { CurrentCaller, type Caller } from '../http/caller.js';
+import { listPage } from '../http/list-pages.js';
+import { SeamInput } from '../http/seam-input.js';
+import { SeamRoute } from '../http/seam-route.js';
+import { ReadYourWrites } from '../read-models/read-your-writes.js';
+import { CONFIG } from '../tokens.js';
+import {
+  CreateConnectWebviewCommand,
+  DeleteConnectWebviewCommand,
+  GetConnectWebviewQuery,
+  ListConnectWebviewsQuery,
+} from './connect-webviews.cqrs.js';
+import { ConnectWebviewIdDto, CreateConnectWebviewDto, ListConnectWebviewsDto } from './dto/connect-webview.dto.js';
+
+@Controller()
+export class ConnectWebviewsController {
+  constructor(
+    @Inject(CommandBus) private readonly commandBus: CommandBus,
+    @Inject(QueryBus) private readonly queryBus: QueryBus,
+    @Inject(ReadYourWrites) private readonly readYourWrites: ReadYourWrites,
+    @Inject(CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  @SeamRoute('connect_webviews/create', ['POST'])
+  async create(@CurrentCaller() caller: Caller, @SeamInput(CreateConnectWebviewDto) input: CreateConnectWebviewDto) {
+    const { custom_metadata, ...options } = input;
+    const customMetadata = custom_metadata === undefined ? undefined : parseCustomMetadataInput(custom_metadata);
+    const { connectWebviewId, position } = await this.commandBus.execute(
+      new CreateConnectWebviewCommand(caller, options, customMetadata),
+    );
+    await this.readYourWrites.waitFor(position);
+    const connect_webview = await this.queryBus.execute(new GetConnectWebviewQuery(caller.workspaceId, connectWebviewId));
+    return { connect_webview, ok: true };
+  }
+
+  @SeamRoute('connect_webviews/get', ['GET', 'POST'])
+  async get(@CurrentCaller() caller: Caller, @SeamInput(ConnectWebviewIdDto) input: ConnectWebviewIdDto) {
+    const connect_webview = await this.queryBus.execute(new GetConnectWebviewQuery(caller.workspaceId, input.connect_webview_id));
+    return { connect_webview, ok: true };
+  }
+
+  @SeamRoute('connect_webviews/list', ['GET', 'POST'])
+  async list(@CurrentCaller() caller: Caller, @SeamInput(ListConnectWebviewsDto) input: ListConnectWebviewsDto) {
+    const customMetadataHas =
+      input.custom_metadata_has === undefined ? undefined : parseCustomMetadataFilter(input.custom_metadata_has);
+    const { page, nextPageUrl } = listPage(this.config, 'connect_webviews/list', {
+      ...input,
+      custom_metadata_has: customMetadataHas,
+    });
+    const { items, pagination } = await this.queryBus.execute(
+      new ListConnectWebviewsQuery(caller.workspaceId, customMetadataHas, page, nextPageUrl),
+    );
+    return { connect_webviews: items, pagination, ok: true };
+  }
+
+  @SeamRoute('connect_webviews/delete', ['DELETE', 'POST'])
+  async delete(@CurrentCaller() caller: Caller, @SeamInput(ConnectWebviewIdDto) input: ConnectWebviewIdDto) {
+    const { position } = await this.commandBus.execute(new DeleteConnectWebviewCommand(caller, input.connect_webview_id));
+    await this.readYourWrites.waitFor(position);
+    return { ok: true };
+  }
+}

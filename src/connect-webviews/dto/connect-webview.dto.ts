@@ -1,0 +1,69 @@
+import { Expose } from 'class-transformer';
+import { IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, IsUUID, Max, Min } from 'class-validator';
+import { RawParam, ToArray, ToInteger } from '../../http/seam-input.js';
+import { MAX_LIMIT } from '../../read-models/pagination.js';
+import {
+  PROVIDER_CAPABILITIES,
+  PROVIDER_CATEGORIES,
+  SUPPORTED_PROVIDERS,
+  type Provider,
+  type ProviderCapability,
+  type ProviderCategory,
+} from '../../providers/providers.js';
+
+const URL_OPTIONS = { require_protocol: true, require_tld: false, protocols: ['http', 'https'] };
+
+export class CreateConnectWebviewDto {
+  @Expose() @IsOptional() @IsIn(['none', 'single', 'multiple'])
+  device_selection_mode?: 'none' | 'single' | 'multiple';
+
+  @Expose() @ToArray() @IsOptional() @IsArray() @IsIn(SUPPORTED_PROVIDERS, { each: true })
+  accepted_providers?: Provider[];
+
+  @Expose() @IsOptional() @IsIn(PROVIDER_CATEGORIES)
+  provider_category?: ProviderCategory;
+
+  @Expose() @ToArray() @IsOptional() @IsArray() @IsIn(PROVIDER_CAPABILITIES, { each: true })
+  accepted_capabilities?: ProviderCapability[];
+
+  @Expose() @IsOptional() @IsUrl(URL_OPTIONS)
+  custom_redirect_url?: string;
+
+  @Expose() @IsOptional() @IsUrl(URL_OPTIONS)
+  custom_redirect_failure_url?: string;
+
+  @Expose() @IsOptional() @IsBoolean()
+  automatically_manage_new_devices?: boolean;
+
+  @Expose() @IsOptional() @IsBoolean()
+  wait_for_device_creation?: boolean;
+
+  @Expose() @IsOptional() @IsString()
+  customer_key?: string;
+
+  /** Checked by the custom-metadata value type, which words errors as Seam does. */
+  @RawParam()
+  custom_metadata?: unknown;
+}
+
+export class ConnectWebviewIdDto {
+  @Expose() @IsUUID('all')
+  connect_webview_id!: string;
+}
+
+export class ListConnectWebviewsDto {
+  @RawParam()
+  custom_metadata_has?: unknown;
+
+  @Expose() @IsOptional() @IsString()
+  customer_key?: string;
+
+  @Expose() @IsOptional() @IsString()
+  user_identifier_key?: string;
+
+  @Expose() @ToInteger() @IsOptional() @IsInt() @Min(1) @Max(MAX_LIMIT)
+  limit?: number;
+
+  @Expose() @IsOptional() @IsString()
+  page_cursor?: string | null;
+}

@@ -1,0 +1,62 @@
+import { join } from 'node:path';
+import {
+  Global,
+  Inject,
+  Logger,
+  Module,
+  type DynamicModule,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import type { AppConfig } from './config.js';
+import type { CheckpointedConsumer } from './event-store/checkpointed-consumer.js';
+import type { EventStore } from './event-store/event-store.js';
+import { ReadModelDatabase } from './read-models/read-model-database.js';
+import { ReadYourWrites } from './read-models/read-your-writes.js';
+import { openEventStore, openReadModels, READ_MODELS_FILE } from './runtime.js';
+import { CONFIG, EVENT_STORE, READ_MODELS_PROJECTOR } from './tokens.js';
+
+/**
+ * The event store, the read models and the projector that feeds them. Start-up waits until the read
+ * models have caught up with the log, so the first request already reads everything acknowledged before.
+ */
+@Global()
+@Module({})
+export class CoreModule implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('CoreModule');
+
+  static forRoot(config: AppConfig): DynamicModule {
+    const store = openEventStore(config);
+    const { readModels, projector } = openReadModels(store, join(config.dataDir, READ_MODELS_FILE), new Logger('Projector'));
+    return {
+      module: CoreModule,
+      providers: [
+        { provide: CONFIG, useValue: config },
+        { provide: EVENT_STORE, useValue: store },
+        { provide: ReadModelDatabase, useValue: readModels },
+        { provide: READ_MODELS_PROJECTOR, useValue: projector },
+        ReadYourWrites,
+      ],
+      exports: [CONFIG, EVENT_STORE, ReadModelDatabase, READ_MODELS_PROJECTOR, ReadYourWrites],
+    };
+  }
+
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(ReadModelDatabase) private readonly readModels: ReadModelDatabase,
+    @Inject(READ_MODELS_PROJECTOR) private readonly projector: CheckpointedConsumer,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const head = await this.store.headPosition();
+    this.projector.start();
+    if (head > 0) this.logger.log(`Catching up read models to position ${head}`);
+    await this.projector.waitForPosition(head, 24 * 60 * 60 * 1000);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.projector.stop();
+    await this.store.close();
+    this.readModels.close();
+  }
+}

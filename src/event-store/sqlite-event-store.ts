@@ -1,0 +1,262 @@
+import { EventEmitter } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
+import Database from 'better-sqlite3';
+import {
+  DuplicateEventIdError,
+  WrongExpectedRevisionError,
+  type AppendResult,
+  type EventMetadata,
+  type EventStore,
+  type ExpectedRevision,
+  type NewEvent,
+  type ReadAllOptions,
+  type ReadStreamOptions,
+  type RecordedEvent,
+  type SubscribeToAllOptions,
+} from './event-store.js';
+
+export interface SqliteEventStoreOptions {
+  /**
+   * FULL (default) fsyncs the WAL on every commit: an acknowledged append survives a power cut, not just
+   * a process crash. NORMAL survives `kill -9` but may lose the last commits on power loss.
+   */
+  synchronous?: 'FULL' | 'NORMAL';
+  /** How often a subscriber looks for events appended by other processes sharing the file. */
+  pollIntervalMs?: number;
+}
+
+interface EventRow {
+  position: number;
+  event_id: string;
+  stream: string;
+  revision: number;
+  type: string;
+  data: string;
+  metadata: string;
+  recorded_at: string;
+}
+
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS events (
+    position    INTEGER PRIMARY KEY AUTOINCREMENT,
+    event_id    TEXT    NOT NULL UNIQUE,
+    stream      TEXT    NOT NULL,
+    revision    INTEGER NOT NULL,
+    type        TEXT    NOT NULL,
+    data        TEXT    NOT NULL,
+    metadata    TEXT    NOT NULL,
+    recorded_at TEXT    NOT NULL,
+    UNIQUE (stream, revision)
+  );
+`;
+
+/**
+ * The embedded event store: one SQLite file in WAL mode. Several processes may share it (the server and
+ * the CLI); appends take the write lock up front (BEGIN IMMEDIATE), so a stream's revision is checked and
+ * advanced by one writer at a time, and AUTOINCREMENT positions follow commit order.
+ */
+export class SqliteEventStore implements EventStore {
+  private readonly db: Database.Database;
+  private readonly appended = new EventEmitter();
+  private readonly pollIntervalMs: number;
+  private closed = false;
+
+  private readonly insertEvent: Database.Statement;
+  private readonly streamHead: Database.Statement;
+  private readonly eventById: Database.Statement;
+  private readonly eventsAfter: Database.Statement;
+  private readonly lastPosition: Database.Statement;
+  private readonly appendInTransaction: Database.Transaction<
+    (stream: string, events: readonly NewEvent[], expected: ExpectedRevision) => { appended: boolean; result: AppendResult }
+  >;
+
+  constructor(path: string, options: SqliteEventStoreOptions = {}) {
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
+    this.db.pragma('busy_timeout = 10000');
+    this.db.exec(SCHEMA);
+    this.pollIntervalMs = options.pollIntervalMs ?? 100;
+    this.appended.setMaxListeners(0);
+    this.insertEvent = this.db.prepare(
+      `INSERT INTO events (event_id, stream, revision, type, data, metadata, recorded_at)
+       VALUES (@event_id, @stream, @revision, @type, @data, @metadata, @recorded_at)`,
+    );
+    this.streamHead = this.db.prepare('SELECT MAX(revision) AS revision FROM events WHERE stream = ?');
+    this.eventById = this.db.prepare('SELECT * FROM events WHERE event_id = ?');
+    this.eventsAfter = this.db.prepare('SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?');
+    this.lastPosition = this.db.prepare('SELECT MAX(position) AS position FROM events');
+    this.appendInTransaction = this.db.transaction((stream, events, expected) =>
+      this.appendUnderWriteLock(stream, events, expected),
+    );
+  }
+
+  async append(
+    stream: string,
+    events: readonly NewEvent[],
+    { expectedRevision }: { expectedRevision: ExpectedRevision },
+  ): Promise<AppendResult> {
+    const result = this.appendInTransaction.immediate(stream, events, expectedRevision);
+    if (result.appended) this.appended.emit('appended');
+    return result.result;
+  }
+
+  private appendUnderWriteLock(
+    stream: string,
+    events: readonly NewEvent[],
+    expected: ExpectedRevision,
+  ): { appended: boolean; result: AppendResult } {
+      const repeat = this.findIdempotentRepeat(stream, events, expected);
+      if (repeat) return { appended: false, result: repeat };
+
+      const head = (this.streamHead.get(stream) as { revision: number | null }).revision;
+      const actual = head ?? 'no_stream';
+      if (!revisionMatches(expected, head)) throw new WrongExpectedRevisionError(stream, expected, actual);
+      if (events.length === 0) {
+        return { appended: false, result: { nextExpectedRevision: head ?? -1, position: 0 } };
+      }
+      const recordedAt = new Date().toISOString();
+      let revision = head ?? -1;
+      let position = 0;
+      for (const event of events) {
+        revision += 1;
+        try {
+          position = Number(
+            this.insertEvent.run({
+              event_id: event.id,
+              stream,
+              revision,
+              type: event.type,
+              data: JSON.stringify(event.data),
+              metadata: JSON.stringify(event.metadata),
+              recorded_at: recordedAt,
+            }).lastInsertRowid,
+          );
+        } catch (error) {
+          if (isUniqueViolation(error, 'events.event_id')) throw new DuplicateEventIdError(event.id);
+          throw error;
+        }
+      }
+      return { appended: true, result: { nextExpectedRevision: revision, position } };
+  }
+
+  /**
+   * EventStoreDB's idempotence: the same event ids appended again with an expectation that held for the
+   * first append return the first result and write nothing.
+   */
+  private findIdempotentRepeat(stream: string, events: readonly NewEvent[], expected: ExpectedRevision): AppendResult | undefined {
+    if (events.length === 0) return undefined;
+    const first = this.eventById.get(events[0].id) as EventRow | undefined;
+    if (!first) return undefined;
+    const rows = events.map((event) => this.eventById.get(event.id) as EventRow | undefined);
+    const sameAppend = rows.every(
+      (row, i) => row !== undefined && row.stream === stream && row.revision === first.revision + i,
+    );
+    if (!sameAppend) throw new DuplicateEventIdError(events[0].id);
+    const revisionBefore = first.revision === 0 ? null : first.revision - 1;
+    if (!revisionMatches(expected, revisionBefore)) {
+      throw new WrongExpectedRevisionError(stream, expected, this.streamHeadOrNoStream(stream));
+    }
+    const last = rows[rows.length - 1] as EventRow;
+    return { nextExpectedRevision: last.revision, position: last.position };
+  }
+
+  private streamHeadOrNoStream(stream: string): number | 'no_stream' {
+    return (this.streamHead.get(stream) as { revision: number | null }).revision ?? 'no_stream';
+  }
+
+  async readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    const backwards = options.direction === 'backwards';
+    const from = options.fromRevision ?? (backwards ? Number.MAX_SAFE_INTEGER : 0);
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM events WHERE stream = ? AND revision ${backwards ? '<=' : '>='} ?
+         ORDER BY revision ${backwards ? 'DESC' : 'ASC'} LIMIT ?`,
+      )
+      .all(stream, from, options.maxCount ?? -1) as EventRow[];
+    return rows.map(toRecordedEvent);
+  }
+
+  async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    return this.readAllSync(options.afterPosition ?? 0, options.maxCount ?? -1);
+  }
+
+  private readAllSync(afterPosition: number, maxCount: number): RecordedEvent[] {
+    return (this.eventsAfter.all(afterPosition, maxCount) as EventRow[]).map(toRecordedEvent);
+  }
+
+  async *subscribeToAll({ afterPosition, maxBatchSize = 500, signal }: SubscribeToAllOptions): AsyncIterable<RecordedEvent[]> {
+    let position = afterPosition;
+    while (!signal?.aborted && !this.closed) {
+      const batch = this.readAllSync(position, maxBatchSize);
+      if (batch.length > 0) {
+        position = batch[batch.length - 1].position;
+        yield batch;
+        continue;
+      }
+      await this.nextAppendOrPoll(signal);
+    }
+  }
+
+  /** Wakes at once for appends made through this instance, and every poll interval for other processes'. */
+  private nextAppendOrPoll(signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.appended.off('appended', done);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, this.pollIntervalMs);
+      this.appended.once('appended', done);
+      signal?.addEventListener('abort', done, { once: true });
+    });
+  }
+
+  async headPosition(): Promise<number> {
+    const row = this.lastPosition.get() as { position: number | null };
+    return row.position ?? 0;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.appended.emit('appended');
+    await sleep(0);
+    this.db.close();
+  }
+}
+
+function revisionMatches(expected: ExpectedRevision, head: number | null): boolean {
+  switch (expected) {
+    case 'any':
+      return true;
+    case 'no_stream':
+      return head === null;
+    case 'stream_exists':
+      return head !== null;
+    default:
+      return head === expected;
+  }
+}
+
+function isUniqueViolation(error: unknown, column: string): boolean {
+  return (
+    error instanceof Error &&
+    (error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE' &&
+    error.message.includes(column)
+  );
+}
+
+function toRecordedEvent(row: EventRow): RecordedEvent {
+  return {
+    id: row.event_id,
+    type: row.type,
+    stream: row.stream,
+    revision: row.revision,
+    position: row.position,
+    data: JSON.parse(row.data),
+    metadata: JSON.parse(row.metadata) as EventMetadata,
+    recordedAt: row.recorded_at,
+  };
+}

@@ -1,0 +1,57 @@
+import { HttpException, Logger } from '@nestjs/common';
+import { SeamError } from '../common/seam-error.js';
+import { ConsumerTimeoutError } from '../event-store/checkpointed-consumer.js';
+import { EventStoreUnavailableError } from '../event-store/event-store.js';
+
+const logger = new Logger('HTTP');
+
+const TYPE_BY_STATUS: Record<number, string> = {
+  400: 'invalid_input',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  413: 'payload_too_large',
+  415: 'invalid_content_type',
+};
+
+/** Any error, as Seam's envelope. The one place that decides what a failure looks like on the wire. */
+export function toErrorResponse(error: unknown): { status: number; body: Record<string, unknown> } {
+  if (error instanceof SeamError) {
+    return {
+      status: error.status,
+      body: {
+        error: {
+          type: error.type,
+          message: error.message,
+          ...(error.data ? { data: error.data } : {}),
+          ...(error.validationErrors ? { validation_errors: error.validationErrors } : {}),
+        },
+        ok: false,
+      },
+    };
+  }
+  if (error instanceof ConsumerTimeoutError) {
+    logger.error(error.message);
+    return envelope(503, 'read_model_unavailable', 'The write was stored but is not yet readable; read it again shortly');
+  }
+  if (error instanceof EventStoreUnavailableError) {
+    return envelope(503, 'event_store_unavailable', error.message);
+  }
+  if (error instanceof HttpException) {
+    const status = error.getStatus();
+    const message = status === 404 ? 'Route not found' : error.message;
+    return envelope(status, TYPE_BY_STATUS[status] ?? 'http_error', message);
+  }
+  const status = (error as { statusCode?: unknown })?.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    // Fastify's own refusals (body too large, malformed request) carry a status code.
+    return envelope(status, TYPE_BY_STATUS[status] ?? 'invalid_input', (error as Error).message);
+  }
+  logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+  return envelope(500, 'internal_server_error', 'Internal server error');
+}
+
+function envelope(status: number, type: string, message: string) {
+  return { status, body: { error: { type, message }, ok: false } };
+}

@@ -1,0 +1,38 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { SeamError } from '../common/seam-error.js';
+
+export const fastifyOptions = {
+  genReqId: () => randomUUID(),
+  requestIdHeader: false as const,
+  bodyLimit: 1024 * 1024,
+  logger: false,
+};
+
+/**
+ * What happens before Nest sees a request: our own JSON parser (JSON.parse keeps `__proto__` as an
+ * ordinary key, where Fastify's default refuses it; an empty body is `{}`), Seam's 400
+ * `invalid_content_type` for anything but JSON, and `seam-request-id` on every response. Errors raised
+ * here reach Nest's exception filters like any other.
+ */
+export function configureFastify(fastify: FastifyInstance): void {
+  fastify.removeAllContentTypeParsers();
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    const text = String(body);
+    if (text.trim() === '') return done(null, {});
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      done(new SeamError(400, 'invalid_input', 'The request body is not valid JSON'), undefined);
+    }
+  });
+  fastify.addContentTypeParser('*', (request, _payload, done) => {
+    done(
+      new SeamError(400, 'invalid_content_type', `Content-Type must be application/json (got ${request.headers['content-type'] ?? 'none'})`),
+      undefined,
+    );
+  });
+  fastify.addHook('onRequest', async (request, reply) => {
+    void reply.header('seam-request-id', request.id);
+  });
+}

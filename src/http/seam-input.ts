@@ -1,0 +1,92 @@
+import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import { plainToInstance, Transform, type ClassConstructor } from 'class-transformer';
+import { validateSync, type ValidationError } from 'class-validator';
+import type { FastifyRequest } from 'fastify';
+import { describeType, isPlainObject } from '../common/own-record.js';
+import { invalidInput, type ValidationIssue } from '../common/seam-error.js';
+
+/**
+ * The parameters of a Seam request, validated into `dto`: the query string on GET (in the SDK's format,
+ * `custom_metadata_has.tenant=t1&device_ids=a&device_ids=b`), the JSON body otherwise. Unknown parameters
+ * are ignored, as Seam ignores them.
+ */
+export const SeamInput = createParamDecorator((dto: ClassConstructor<object>, ctx: ExecutionContext) => {
+  const request = ctx.switchToHttp().getRequest<FastifyRequest>();
+  const raw = request.method === 'GET' || request.method === 'HEAD' ? paramsFromQuery(request.query) : (request.body ?? {});
+  return parseInput(dto, raw);
+});
+
+export function parseInput<T extends object>(dto: ClassConstructor<T>, raw: unknown): T {
+  if (!isPlainObject(raw)) throw invalidInput([{ path: [], message: `Expected object, received ${describeType(raw)}` }]);
+  // class-transformer copies nested objects key by key and breaks on keys such as `__proto__`, so raw
+  // parameters (user-chosen keys) go around it and are put back as own properties.
+  const rawKeys = rawParams.get(dto) ?? [];
+  const typed = Object.fromEntries(Object.entries(raw).filter(([key]) => !rawKeys.includes(key)));
+  const input = plainToInstance(dto, typed, { excludeExtraneousValues: true, exposeUnsetFields: false });
+  for (const key of rawKeys) {
+    if (Object.hasOwn(raw, key)) Object.defineProperty(input, key, { value: raw[key], enumerable: true, writable: true, configurable: true });
+  }
+  const errors = validateSync(input, { forbidUnknownValues: false });
+  if (errors.length > 0) throw invalidInput(errors.flatMap((error) => issuesOf(error, [])));
+  return input;
+}
+
+const rawParams = new WeakMap<object, string[]>();
+
+function issuesOf(error: ValidationError, parent: string[]): ValidationIssue[] {
+  const path = [...parent, error.property];
+  const own = Object.values(error.constraints ?? {}).map((message) => ({ path, message }));
+  return [...own, ...(error.children ?? []).flatMap((child) => issuesOf(child, path))];
+}
+
+/**
+ * The SDK writes objects in dot notation and arrays as repeated keys; on GET booleans arrive as "true" and
+ * "false". Only the first dot nests, so a metadata key may itself contain dots.
+ */
+export function paramsFromQuery(query: unknown): Record<string, unknown> {
+  const params: Record<string, unknown> = {};
+  const define = (target: object, key: string, value: unknown) =>
+    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  for (const [name, rawValue] of Object.entries((query ?? {}) as Record<string, unknown>)) {
+    const value = Array.isArray(rawValue) ? rawValue.map(fromQueryString) : fromQueryString(rawValue);
+    const dot = name.indexOf('.');
+    if (dot <= 0) {
+      define(params, name, value);
+      continue;
+    }
+    const [parent, key] = [name.slice(0, dot), name.slice(dot + 1)];
+    if (!isPlainObject(params[parent]) || !Object.hasOwn(params, parent)) define(params, parent, {});
+    define(params[parent] as object, key, value);
+  }
+  return params;
+}
+
+function fromQueryString(value: unknown): unknown {
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  return value;
+}
+
+/** Passed through untouched (no class-transformer copy): validated by the custom-metadata value type. */
+export const RawParam = () => (target: object, key: string) => {
+  rawParams.set(target.constructor, [...(rawParams.get(target.constructor) ?? []), key]);
+};
+
+/** GET sends one value of an array parameter as a plain string. */
+export const ToArray = () => Transform(({ value }) => (typeof value === 'string' ? [value] : value));
+
+/** GET sends numbers as strings. */
+export const ToInteger = () => Transform(({ value }) => (typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value));
+
+/** The inverse of `paramsFromQuery`: how `next_page_url` carries a list's parameters as a GET. */
+export function toQueryString(params: Record<string, unknown>): string {
+  const search = new URLSearchParams();
+  const add = (name: string, value: unknown) => {
+    if (value === undefined || value === null) return;
+    if (Array.isArray(value)) value.forEach((item) => add(name, item));
+    else if (isPlainObject(value)) Object.entries(value).forEach(([key, item]) => add(`${name}.${key}`, item));
+    else search.append(name, String(value));
+  };
+  Object.entries(params).forEach(([name, value]) => add(name, value));
+  return search.toString();
+}

@@ -1,0 +1,17 @@
+import { All, applyDecorators, SetMetadata } from '@nestjs/common';
+
+export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+
+export const ALLOWED_METHODS = 'seam:allowed-methods';
+export const PUBLIC_ROUTE = 'seam:public-route';
+
+/**
+ * A Seam route: every method reaches the handler, so that a method the route does not take answers
+ * Seam's 405 `method_not_allowed` (MethodGuard) rather than a 404.
+ */
+export function SeamRoute(path: string, methods: readonly HttpMethod[]) {
+  return applyDecorators(All(path), SetMetadata(ALLOWED_METHODS, methods));
+}
+
+/** Needs no API key. */
+export const PublicRoute = () => SetMetadata(PUBLIC_ROUTE, true);

@@ -1,0 +1,87 @@
+import { createHash } from 'node:crypto';
+import { invalidInput, SeamError } from '../common/seam-error.js';
+
+/**
+ * Keyset pagination over a resource's creation position (unique and stable, unlike timestamps). A cursor
+ * is bound to the parameters of the request that produced it: sent with other parameters it is refused
+ * with `mismatched_page_parameters`, as Seam does. `limit` may change between pages.
+ */
+export interface Pagination {
+  next_page_cursor: string | null;
+  has_next_page: boolean;
+  next_page_url: string | null;
+}
+
+export interface PageRequest {
+  limit: number;
+  /** Only items created before this position (the list is newest first). */
+  beforePosition: number | null;
+  paramsHash: string;
+}
+
+export const DEFAULT_LIMIT = 500;
+export const MAX_LIMIT = 1000;
+
+export function pageRequest(params: Record<string, unknown>, limit: number | undefined, cursor: string | null | undefined): PageRequest {
+  const paramsHash = hashParams(params);
+  if (cursor === undefined || cursor === null) return { limit: limit ?? DEFAULT_LIMIT, beforePosition: null, paramsHash };
+  const decoded = decodeCursor(cursor);
+  if (decoded.params !== paramsHash) {
+    throw new SeamError(
+      400,
+      'mismatched_page_parameters',
+      'The page_cursor was issued for a request with other parameters: repeat the same parameters with it',
+    );
+  }
+  return { limit: limit ?? DEFAULT_LIMIT, beforePosition: decoded.before, paramsHash };
+}
+
+/** `rows` holds up to `limit + 1` items, newest first; the extra one only says there is a next page. */
+export function page<T extends { created_position: number }>(
+  rows: T[],
+  request: PageRequest,
+  nextPageUrl: (cursor: string) => string,
+): { items: T[]; pagination: Pagination } {
+  const items = rows.slice(0, request.limit);
+  const hasNext = rows.length > request.limit;
+  const cursor = hasNext ? encodeCursor(items[items.length - 1].created_position, request.paramsHash) : null;
+  return {
+    items,
+    pagination: { next_page_cursor: cursor, has_next_page: hasNext, next_page_url: cursor ? nextPageUrl(cursor) : null },
+  };
+}
+
+function encodeCursor(before: number, params: string): string {
+  return Buffer.from(JSON.stringify({ before, params })).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { before: number; params: string } {
+  try {
+    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (
+      typeof value === 'object' && value !== null &&
+      Number.isSafeInteger((value as { before: unknown }).before) &&
+      typeof (value as { params: unknown }).params === 'string'
+    ) {
+      return value as { before: number; params: string };
+    }
+  } catch {
+    // fall through: not a cursor this service issued
+  }
+  throw invalidInput([{ path: ['page_cursor'], message: 'Invalid page cursor' }]);
+}
+
+function hashParams(params: Record<string, unknown>): string {
+  return createHash('sha256').update(canonicalJson(params)).digest('base64url').slice(0, 22);
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (typeof value === 'object' && value !== null) {
+    const entries = Object.entries(value)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value ?? null);
+}

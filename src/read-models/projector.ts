@@ -1,0 +1,40 @@
+import type Database from 'better-sqlite3';
+import type { ConsumerHandler } from '../event-store/checkpointed-consumer.js';
+import type { RecordedEvent } from '../event-store/event-store.js';
+import type { ReadModelDatabase } from './read-model-database.js';
+
+/** One read model: its tables, and how each event changes them. `apply` runs inside the projector's transaction. */
+export interface Projection {
+  readonly ddl: string;
+  apply(event: RecordedEvent, db: Database.Database): void;
+}
+
+export const READ_MODELS_CONSUMER = 'read_models';
+
+/**
+ * Feeds every projection from the log. A batch of events and the checkpoint after it commit in one
+ * transaction, so a crash leaves the read models exactly at the checkpoint. Events at or before the stored
+ * checkpoint are skipped, so a batch delivered twice (or by two processes sharing the file) applies once.
+ */
+export class ReadModelProjector implements ConsumerHandler {
+  constructor(
+    private readonly readModels: ReadModelDatabase,
+    private readonly projections: readonly Projection[],
+  ) {}
+
+  loadCheckpoint(): number {
+    return this.readModels.checkpoint(READ_MODELS_CONSUMER);
+  }
+
+  handle(events: RecordedEvent[]): void {
+    this.readModels.transaction(() => {
+      let checkpoint = this.readModels.checkpoint(READ_MODELS_CONSUMER);
+      for (const event of events) {
+        if (event.position <= checkpoint) continue;
+        for (const projection of this.projections) projection.apply(event, this.readModels.db);
+        checkpoint = event.position;
+      }
+      this.readModels.setCheckpoint(READ_MODELS_CONSUMER, checkpoint);
+    });
+  }
+}

@@ -1,0 +1,94 @@
+import Database from 'better-sqlite3';
+
+/**
+ * The read-model database: a SQLite file that can be thrown away and rebuilt from the event log at any
+ * time. Every projection's tables live here, with the consumers' checkpoints, so that a read-model change
+ * and the checkpoint it reaches commit in one transaction.
+ */
+export interface ReadModelSchema {
+  /** Bump when any table's shape changes: a database of another version is rebuilt from the log. */
+  version: number;
+  ddl: string;
+}
+
+export class ReadModelDatabase {
+  readonly db: Database.Database;
+  private readonly getCheckpoint: Database.Statement;
+  private readonly putCheckpoint: Database.Statement;
+
+  constructor(path: string, schema: ReadModelSchema) {
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    // Read models are rebuildable from the log, so NORMAL (safe against corruption, may lose the last
+    // commits on power loss) is enough: a lost commit is re-projected from the checkpoint before it.
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('busy_timeout = 10000');
+    this.db.exec('CREATE TABLE IF NOT EXISTS read_model_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
+    this.migrate(schema);
+    this.getCheckpoint = this.db.prepare('SELECT position FROM checkpoints WHERE name = ?');
+    this.putCheckpoint = this.db.prepare(
+      `INSERT INTO checkpoints (name, position) VALUES (?, ?)
+       ON CONFLICT (name) DO UPDATE SET position = excluded.position`,
+    );
+  }
+
+  checkpoint(name: string): number {
+    return (this.getCheckpoint.get(name) as { position: number } | undefined)?.position ?? 0;
+  }
+
+  setCheckpoint(name: string, position: number): void {
+    this.putCheckpoint.run(name, position);
+  }
+
+  /** Runs `fn` in one IMMEDIATE transaction (takes the write lock first: no deadlock between processes). */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
+
+  /** Every read-model row, table by table, in a stable order: what "two read models are equal" means. */
+  dump(): Record<string, unknown[]> {
+    const tables = this.db
+      .prepare(
+        `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'
+         AND name NOT IN ('checkpoints', 'read_model_meta') ORDER BY name`,
+      )
+      .all() as { name: string }[];
+    const dump: Record<string, unknown[]> = {};
+    for (const { name } of tables) {
+      dump[name] = this.db.prepare(`SELECT * FROM "${name}" ORDER BY 1, 2`).all();
+    }
+    return dump;
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  private migrate(schema: ReadModelSchema): void {
+    const stored = this.db.prepare("SELECT value FROM read_model_meta WHERE key = 'schema_version'").get() as
+      | { value: string }
+      | undefined;
+    this.db.transaction(() => {
+      if (stored && Number(stored.value) !== schema.version) this.dropAllTables();
+      this.db.exec('CREATE TABLE IF NOT EXISTS checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL)');
+      this.db.exec(schema.ddl);
+      this.db
+        .prepare(
+          `INSERT INTO read_model_meta (key, value) VALUES ('schema_version', ?)
+           ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+        )
+        .run(String(schema.version));
+    }).immediate();
+  }
+
+  /** A read-model schema change: start over, and the projector rebuilds everything from position 0. */
+  private dropAllTables(): void {
+    const tables = this.db
+      .prepare(
+        `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'
+         AND name != 'read_model_meta'`,
+      )
+      .all() as { name: string }[];
+    for (const { name } of tables) this.db.exec(`DROP TABLE "${name}"`); // drops its indexes too
+  }
+}

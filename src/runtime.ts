@@ -1,0 +1,35 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AppConfig } from './config.js';
+import { CheckpointedConsumer, type ConsumerLogger } from './event-store/checkpointed-consumer.js';
+import type { EventStore } from './event-store/event-store.js';
+import { SqliteEventStore } from './event-store/sqlite-event-store.js';
+import { PROJECTIONS, READ_MODEL_SCHEMA } from './read-models/projections.js';
+import { READ_MODELS_CONSUMER, ReadModelProjector } from './read-models/projector.js';
+import { ReadModelDatabase } from './read-models/read-model-database.js';
+
+export const EVENTS_FILE = 'events.db';
+export const READ_MODELS_FILE = 'read-models.db';
+
+/** The event log in DATA_DIR: what the CLI needs, and the first half of what the server needs. */
+export function openEventStore(config: Pick<AppConfig, 'dataDir' | 'sqliteSynchronous'>): EventStore {
+  mkdirSync(config.dataDir, { recursive: true });
+  return new SqliteEventStore(join(config.dataDir, EVENTS_FILE), { synchronous: config.sqliteSynchronous });
+}
+
+/** Read models at `path`, fed from `store` by a checkpointed consumer (not yet started). */
+export function openReadModels(store: EventStore, path: string, logger: ConsumerLogger) {
+  const readModels = new ReadModelDatabase(path, READ_MODEL_SCHEMA);
+  const projector = new CheckpointedConsumer(READ_MODELS_CONSUMER, store, new ReadModelProjector(readModels, PROJECTIONS), logger);
+  return { readModels, projector };
+}
+
+/** Builds read models from position 0 into a fresh file: the proof that the log alone is enough. */
+export async function rebuildReadModels(store: EventStore, path: string, logger: ConsumerLogger): Promise<ReadModelDatabase> {
+  const { readModels, projector } = openReadModels(store, path, logger);
+  const head = await store.headPosition();
+  projector.start();
+  await projector.waitForPosition(head, 600_000);
+  await projector.stop();
+  return readModels;
+}

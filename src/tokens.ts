@@ -1,0 +1,4 @@
+/** Nest injection tokens for what is not a class of its own. */
+export const CONFIG = Symbol('CONFIG');
+export const EVENT_STORE = Symbol('EVENT_STORE');
+export const READ_MODELS_PROJECTOR = Symbol('READ_MODELS_PROJECTOR');

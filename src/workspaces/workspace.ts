@@ -1,0 +1,74 @@
+import { SeamError } from '../common/seam-error.js';
+import type { Decider } from '../event-store/decider.js';
+
+/** A workspace and its API keys (hashes only), in the stream `workspace-<id>`. */
+export type WorkspaceEvent =
+  | {
+      type: 'WorkspaceCreated';
+      data: { workspace_id: string; name: string; is_sandbox: boolean; created_at: string };
+    }
+  | {
+      type: 'ApiKeyIssued';
+      data: { api_key_id: string; workspace_id: string; key_hash: string; short_token: string; created_at: string };
+    };
+
+export type WorkspaceCommand =
+  | { type: 'CreateWorkspace'; workspaceId: string; name: string; isSandbox: boolean; now: string; firstKey: ApiKeyToIssue }
+  | { type: 'IssueApiKey'; workspaceId: string; now: string; key: ApiKeyToIssue };
+
+export interface ApiKeyToIssue {
+  apiKeyId: string;
+  keyHash: string;
+  shortToken: string;
+}
+
+export interface WorkspaceState {
+  exists: boolean;
+}
+
+export const MAX_WORKSPACE_NAME_LENGTH = 100;
+
+export const workspaceDecider: Decider<WorkspaceCommand, WorkspaceEvent, WorkspaceState> = {
+  initialState: { exists: false },
+
+  evolve(state, event) {
+    return event.type === 'WorkspaceCreated' ? { exists: true } : state;
+  },
+
+  decide(command, state) {
+    switch (command.type) {
+      case 'CreateWorkspace': {
+        if (state.exists) throw new SeamError(400, 'workspace_already_exists', 'Workspace already exists');
+        const name = command.name.trim();
+        if (name.length === 0 || name.length > MAX_WORKSPACE_NAME_LENGTH) {
+          throw new SeamError(400, 'invalid_input', `Workspace name must be 1 to ${MAX_WORKSPACE_NAME_LENGTH} characters`);
+        }
+        return [
+          {
+            type: 'WorkspaceCreated',
+            data: { workspace_id: command.workspaceId, name, is_sandbox: command.isSandbox, created_at: command.now },
+          },
+          apiKeyIssued(command.workspaceId, command.firstKey, command.now),
+        ];
+      }
+      case 'IssueApiKey':
+        if (!state.exists) {
+          throw new SeamError(404, 'workspace_not_found', 'Workspace not found', { workspace_id: command.workspaceId });
+        }
+        return [apiKeyIssued(command.workspaceId, command.key, command.now)];
+    }
+  },
+};
+
+function apiKeyIssued(workspaceId: string, key: ApiKeyToIssue, now: string): WorkspaceEvent {
+  return {
+    type: 'ApiKeyIssued',
+    data: {
+      api_key_id: key.apiKeyId,
+      workspace_id: workspaceId,
+      key_hash: key.keyHash,
+      short_token: key.shortToken,
+      created_at: now,
+    },
+  };
+}
