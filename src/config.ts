@@ -4,8 +4,12 @@ export interface AppConfig {
   port: number;
   host: string;
   dataDir: string;
-  /** Base of the URLs this service hands out (`connect_webview.url`, `next_page_url`). */
+  /**
+   * Base of the URLs this service hands out (`connect_webview.url`, `next_page_url`). Without PUBLIC_URL it
+   * is the address the server listens on, set once listening (PORT=0 picks a free port).
+   */
   publicUrl: string;
+  publicUrlConfigured: boolean;
   sqliteSynchronous: 'FULL' | 'NORMAL';
   /** How long a write waits for its effect to be readable before answering 503. */
   readYourWritesTimeoutMs: number;
@@ -55,5 +59,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const readYourWritesTimeoutMs = integer('READ_YOUR_WRITES_TIMEOUT_MS', 10000, 1, 600000);
 
   if (problems.length > 0) throw new ConfigError(problems);
-  return { port, host, dataDir, publicUrl, sqliteSynchronous: synchronous as 'FULL' | 'NORMAL', readYourWritesTimeoutMs };
+  return {
+    port,
+    host,
+    dataDir,
+    publicUrl,
+    publicUrlConfigured: Boolean(env.PUBLIC_URL?.trim()),
+    sqliteSynchronous: synchronous as 'FULL' | 'NORMAL',
+    readYourWritesTimeoutMs,
+  };
 }

@@ -38,7 +38,9 @@ async function main(): Promise<void> {
   }
 
   await app.listen({ port: config.port, host: config.host });
-  new Logger('Server').log(`Listening on ${await app.getUrl()} (data in ${config.dataDir})`);
+  const url = (await app.getUrl()).replace('[::1]', 'localhost');
+  if (!config.publicUrlConfigured) config.publicUrl = url;
+  new Logger('Server').log(`Listening on ${url} (data in ${config.dataDir})`);
 }
 
 main().catch((error: unknown) => {

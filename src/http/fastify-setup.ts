@@ -26,7 +26,9 @@ export function configureFastify(fastify: FastifyInstance): void {
       done(new SeamError(400, 'invalid_input', 'The request body is not valid JSON'), undefined);
     }
   });
-  fastify.addContentTypeParser('*', (request, _payload, done) => {
+  fastify.addContentTypeParser('*', { parseAs: 'string' }, (request, body, done) => {
+    // The SDK sends a parameterless call as an empty POST with a form content type: no data, no error.
+    if (String(body).trim() === '') return done(null, {});
     done(
       new SeamError(400, 'invalid_content_type', `Content-Type must be application/json (got ${request.headers['content-type'] ?? 'none'})`),
       undefined,

@@ -1,0 +1,90 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const root = join(import.meta.dirname, '../..');
+
+/** The real server (`node dist/main.js`) in its own process, on a free port, with its own DATA_DIR. */
+export class ServerProcess {
+  private process: ChildProcess | undefined;
+  output = '';
+  url = '';
+  /** The sandbox key printed by a first start on an empty store. */
+  sandboxApiKey: string | undefined;
+
+  constructor(readonly dataDir = newDataDir(), private readonly env: Record<string, string> = {}) {}
+
+  async start(): Promise<this> {
+    this.output = '';
+    const child = spawn(process.execPath, [join(root, 'dist/main.js')], {
+      cwd: root,
+      env: { ...process.env, DATA_DIR: this.dataDir, PORT: '0', HOST: '127.0.0.1', NO_COLOR: '1', ...this.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.process = child;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`server did not start:\n${this.output}`)), 30_000);
+      const onData = (chunk: Buffer) => {
+        this.output += chunk.toString();
+        const listening = /Listening on (http:\/\/\S+)/.exec(this.output);
+        if (listening) {
+          clearTimeout(timer);
+          this.url = listening[1];
+          this.sandboxApiKey = /api_key:\s+(seam_\S+)/.exec(this.output)?.[1];
+          resolve();
+        }
+      };
+      child.stdout?.on('data', onData);
+      child.stderr?.on('data', onData);
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`server exited with ${code}:\n${this.output}`));
+      });
+    });
+    return this;
+  }
+
+  /** SIGKILL: no shutdown hook runs, exactly like a crash. */
+  async kill9(): Promise<void> {
+    await this.stopWith('SIGKILL');
+  }
+
+  async stop(): Promise<void> {
+    await this.stopWith('SIGTERM');
+  }
+
+  private async stopWith(signal: NodeJS.Signals): Promise<void> {
+    const child = this.process;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill(signal);
+    await exited;
+    this.process = undefined;
+  }
+}
+
+export function newDataDir(): string {
+  return mkdtempSync(join(tmpdir(), 'cms-data-'));
+}
+
+/** `npm run cli -- …` as a newcomer types it, minus the build npm would run first (global setup built it). */
+export async function runCli(dataDir: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [join(root, 'dist/cli.js'), ...args], {
+    cwd: root,
+    env: { ...process.env, DATA_DIR: dataDir },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  const code = await new Promise<number>((resolve) => child.once('exit', (c) => resolve(c ?? -1)));
+  return { code, stdout, stderr };
+}
+
+/** The JSON object the CLI prints as the last line of its standard output. */
+export function lastJsonLine(stdout: string): Record<string, string> {
+  const lines = stdout.trim().split('\n');
+  return JSON.parse(lines[lines.length - 1]) as Record<string, string>;
+}
