@@ -240,12 +240,10 @@ function revisionMatches(expected: ExpectedRevision, head: number | null): boole
   }
 }
 
+/** By code, not `instanceof`: the native module's errors may come from another realm (Jest's VM sandbox). */
 function isUniqueViolation(error: unknown, column: string): boolean {
-  return (
-    error instanceof Error &&
-    (error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE' &&
-    error.message.includes(column)
-  );
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  return code === 'SQLITE_CONSTRAINT_UNIQUE' && typeof message === 'string' && message.includes(column);
 }
 
 function toRecordedEvent(row: EventRow): RecordedEvent {

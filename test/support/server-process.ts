@@ -31,7 +31,7 @@ export class ServerProcess {
         if (listening) {
           clearTimeout(timer);
           this.url = listening[1];
-          this.sandboxApiKey = /api_key:\s+(seam_\S+)/.exec(this.output)?.[1];
+          this.sandboxApiKey = /api_key:\s+(seam_\S+)/.exec(this.output)?.[1] ?? this.sandboxApiKey;
           resolve();
         }
       };

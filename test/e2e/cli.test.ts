@@ -1,0 +1,87 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { lastJsonLine, newDataDir, runCli, ServerProcess } from '../support/server-process.js';
+
+const listWebviews = (url: string, apiKey: string) =>
+  fetch(`${url}/connect_webviews/list`, { method: 'POST', headers: { authorization: `Bearer ${apiKey}` } });
+
+describe('CLI: workspaces and API keys', () => {
+  let server: ServerProcess | undefined;
+  afterEach(async () => {
+    await server?.stop();
+    server = undefined;
+  });
+
+  it('creates a workspace with no server running; a server started later accepts its key and creates no sandbox', async () => {
+    const dataDir = newDataDir();
+    const result = await runCli(dataDir, ['workspace', 'create', '--name', 'Acme']);
+    expect(result.code).toBe(0);
+    const created = lastJsonLine(result.stdout);
+    expect(Object.keys(created).sort()).toEqual(['api_key', 'api_key_id', 'workspace_id']);
+    expect(created.api_key).toMatch(/^seam_[0-9a-f]{8}_/);
+
+    server = await new ServerProcess(dataDir).start();
+    expect(server.sandboxApiKey).toBeUndefined();
+    expect((await listWebviews(server.url, created.api_key)).status).toBe(200);
+  });
+
+  it('creates a workspace while a server runs, whose key the server accepts within one second', async () => {
+    server = await new ServerProcess().start();
+    const created = lastJsonLine((await runCli(server.dataDir, ['workspace', 'create', '--name', 'Live'])).stdout);
+    const start = Date.now();
+    let status = 0;
+    while (Date.now() - start < 1000) {
+      status = (await listWebviews(server.url, created.api_key)).status;
+      if (status === 200) break;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    expect(status).toBe(200);
+  });
+
+  it('issues another key for a workspace; both see the same workspace', async () => {
+    server = await new ServerProcess().start();
+    const first = lastJsonLine((await runCli(server.dataDir, ['workspace', 'create', '--name', 'Two keys'])).stdout);
+    const result = await runCli(server.dataDir, ['api-key', 'create', '--workspace-id', first.workspace_id]);
+    expect(result.code).toBe(0);
+    const second = lastJsonLine(result.stdout);
+    expect(second.workspace_id).toBe(first.workspace_id);
+    expect(second.api_key_id).not.toBe(first.api_key_id);
+    expect(second.api_key).not.toBe(first.api_key);
+
+    const create = await fetch(`${server.url}/connect_webviews/create`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${first.api_key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ custom_metadata: { shared: true } }),
+    });
+    expect(create.status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const seen = (await (await listWebviews(server.url, second.api_key)).json()) as { connect_webviews: unknown[] };
+    expect(seen.connect_webviews).toHaveLength(1);
+  });
+
+  it('stores keys only as hashes', async () => {
+    const dataDir = newDataDir();
+    const created = lastJsonLine((await runCli(dataDir, ['workspace', 'create', '--name', 'Hashed'])).stdout);
+    // A clean close folds the WAL into the database file; read whatever files hold the log.
+    const log = ['events.db', 'events.db-wal']
+      .filter((file) => existsSync(join(dataDir, file)))
+      .map((file) => readFileSync(join(dataDir, file)).toString('latin1'))
+      .join('');
+    expect(log).toContain(created.workspace_id);
+    expect(log).not.toContain(created.api_key);
+    expect(log).not.toContain(created.api_key.split('_')[2]);
+  });
+
+  it('says what is wrong: unknown workspace, missing option, unknown command', async () => {
+    const dataDir = newDataDir();
+    const unknown = await runCli(dataDir, ['api-key', 'create', '--workspace-id', '00000000-0000-4000-8000-000000000000']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('Workspace not found');
+    const missing = await runCli(dataDir, ['workspace', 'create']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('--name');
+    expect((await runCli(dataDir, ['frobnicate'])).code).toBe(2);
+    expect((await runCli(dataDir, ['--help'])).stdout).toContain('workspace create');
+  });
+});

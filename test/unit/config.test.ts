@@ -1,0 +1,29 @@
+import { describe, expect, it } from '@jest/globals';
+import { ConfigError, loadConfig } from '../../src/config.js';
+
+describe('configuration', () => {
+  it('defaults to port 3000 on 127.0.0.1 with data in ./data, fsync on every commit', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({ port: 3000, host: '127.0.0.1', publicUrl: 'http://127.0.0.1:3000', sqliteSynchronous: 'FULL' });
+    expect(config.dataDir).toMatch(/\/data$/);
+  });
+
+  it('names every problem at once', () => {
+    let error: unknown;
+    try {
+      loadConfig({ PORT: 'abc', SQLITE_SYNCHRONOUS: 'sometimes', PUBLIC_URL: 'ftp://x' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems).toEqual([
+      'PORT must be a whole number from 0 to 65535 (got "abc")',
+      'SQLITE_SYNCHRONOUS must be FULL or NORMAL (got "sometimes")',
+      'PUBLIC_URL must be an http(s) URL (got "ftp://x")',
+    ]);
+  });
+
+  it('takes PUBLIC_URL without its trailing slash', () => {
+    expect(loadConfig({ PUBLIC_URL: 'https://metadata.example.com/' }).publicUrl).toBe('https://metadata.example.com');
+  });
+});
