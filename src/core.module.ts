@@ -13,8 +13,8 @@ import type { CheckpointedConsumer } from './event-store/checkpointed-consumer.j
 import type { EventStore } from './event-store/event-store.js';
 import { ReadModelDatabase } from './read-models/read-model-database.js';
 import { ReadYourWrites } from './read-models/read-your-writes.js';
-import { openEventStore, openReadModels, READ_MODELS_FILE } from './runtime.js';
-import { CONFIG, EVENT_STORE, READ_MODELS_PROJECTOR } from './tokens.js';
+import { openCompletionSaga, openEventStore, openReadModels, READ_MODELS_FILE } from './runtime.js';
+import { COMPLETION_SAGA_CONSUMER, CONFIG, EVENT_STORE, READ_MODELS_PROJECTOR } from './tokens.js';
 
 /**
  * The event store, the read models and the projector that feeds them. Start-up waits until the read
@@ -28,6 +28,7 @@ export class CoreModule implements OnApplicationBootstrap, OnApplicationShutdown
   static forRoot(config: AppConfig): DynamicModule {
     const store = openEventStore(config);
     const { readModels, projector } = openReadModels(store, join(config.dataDir, READ_MODELS_FILE), new Logger('Projector'));
+    const completionSaga = openCompletionSaga(store, readModels, new Logger('CompletionSaga'));
     return {
       module: CoreModule,
       providers: [
@@ -35,9 +36,10 @@ export class CoreModule implements OnApplicationBootstrap, OnApplicationShutdown
         { provide: EVENT_STORE, useValue: store },
         { provide: ReadModelDatabase, useValue: readModels },
         { provide: READ_MODELS_PROJECTOR, useValue: projector },
+        { provide: COMPLETION_SAGA_CONSUMER, useValue: completionSaga },
         ReadYourWrites,
       ],
-      exports: [CONFIG, EVENT_STORE, ReadModelDatabase, READ_MODELS_PROJECTOR, ReadYourWrites],
+      exports: [CONFIG, EVENT_STORE, ReadModelDatabase, READ_MODELS_PROJECTOR, COMPLETION_SAGA_CONSUMER, ReadYourWrites],
     };
   }
 
@@ -45,6 +47,7 @@ export class CoreModule implements OnApplicationBootstrap, OnApplicationShutdown
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(ReadModelDatabase) private readonly readModels: ReadModelDatabase,
     @Inject(READ_MODELS_PROJECTOR) private readonly projector: CheckpointedConsumer,
+    @Inject(COMPLETION_SAGA_CONSUMER) private readonly completionSaga: CheckpointedConsumer,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -52,9 +55,12 @@ export class CoreModule implements OnApplicationBootstrap, OnApplicationShutdown
     this.projector.start();
     if (head > 0) this.logger.log(`Catching up read models to position ${head}`);
     await this.projector.waitForPosition(head, 24 * 60 * 60 * 1000);
+    // Completions that a crash interrupted are finished now, from the saga's checkpoint.
+    this.completionSaga.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
+    await this.completionSaga.stop();
     await this.projector.stop();
     await this.store.close();
     this.readModels.close();

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AppConfig } from './config.js';
+import { COMPLETION_SAGA, CompletionSaga } from './completion/completion.saga.js';
 import { CheckpointedConsumer, type ConsumerLogger } from './event-store/checkpointed-consumer.js';
 import type { EventStore } from './event-store/event-store.js';
 import { SqliteEventStore } from './event-store/sqlite-event-store.js';
@@ -22,6 +23,11 @@ export function openReadModels(store: EventStore, path: string, logger: Consumer
   const readModels = new ReadModelDatabase(path, READ_MODEL_SCHEMA);
   const projector = new CheckpointedConsumer(READ_MODELS_CONSUMER, store, new ReadModelProjector(readModels, PROJECTIONS), logger);
   return { readModels, projector };
+}
+
+/** The completion saga as a checkpointed consumer (not yet started); its checkpoint lives beside the read models'. */
+export function openCompletionSaga(store: EventStore, checkpoints: ReadModelDatabase, logger: ConsumerLogger): CheckpointedConsumer {
+  return new CheckpointedConsumer(COMPLETION_SAGA, store, new CompletionSaga(store, checkpoints), logger);
 }
 
 /** Builds read models from position 0 into a fresh file: the proof that the log alone is enough. */

@@ -2,3 +2,4 @@
 export const CONFIG = Symbol('CONFIG');
 export const EVENT_STORE = Symbol('EVENT_STORE');
 export const READ_MODELS_PROJECTOR = Symbol('READ_MODELS_PROJECTOR');
+export const COMPLETION_SAGA_CONSUMER = Symbol('COMPLETION_SAGA_CONSUMER');

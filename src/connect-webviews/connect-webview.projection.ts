@@ -59,6 +59,19 @@ export const connectWebviewProjection: Projection = {
         indexCustomMetadata(db, event.data, event.data.custom_metadata);
         break;
       }
+      case 'ConnectWebviewAuthorized': {
+        const record = findConnectWebview(db, event.data.workspace_id, event.data.connect_webview_id);
+        if (!record) break;
+        save(db, {
+          ...record,
+          connected_account_id: event.data.connected_account_id,
+          status: 'authorized',
+          login_successful: true,
+          authorized_at: event.data.authorized_at,
+          selected_provider: event.data.selected_provider,
+        });
+        break;
+      }
       case 'ConnectWebviewDeleted':
         db.prepare('DELETE FROM connect_webviews WHERE connect_webview_id = ?').run(event.data.connect_webview_id);
         removeCustomMetadataIndex(db, 'connect_webview', event.data.connect_webview_id);
@@ -78,6 +91,12 @@ export function findConnectWebview(db: Database.Database, workspaceId: string, c
   const row = db
     .prepare('SELECT record FROM connect_webviews WHERE workspace_id = ? AND connect_webview_id = ?')
     .get(workspaceId, connectWebviewId) as Row | undefined;
+  return row ? (JSON.parse(row.record) as ConnectWebviewRecord) : undefined;
+}
+
+/** For the hosted page, whose visitor has the webview's id and nothing else. */
+export function findConnectWebviewAnyWorkspace(db: Database.Database, connectWebviewId: string): ConnectWebviewRecord | undefined {
+  const row = db.prepare('SELECT record FROM connect_webviews WHERE connect_webview_id = ?').get(connectWebviewId) as Row | undefined;
   return row ? (JSON.parse(row.record) as ConnectWebviewRecord) : undefined;
 }
 

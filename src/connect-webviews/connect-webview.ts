@@ -1,5 +1,5 @@
 import type { Actor } from '../common/actor.js';
-import { notFound } from '../common/seam-error.js';
+import { invalidInput, notFound, SeamError } from '../common/seam-error.js';
 import {
   EMPTY_CUSTOM_METADATA,
   replaceCustomMetadata,
@@ -8,6 +8,7 @@ import {
 } from '../custom-metadata/custom-metadata.js';
 import { metadataSet, type MetadataSet } from '../custom-metadata/metadata-set.js';
 import type { Decider } from '../event-store/decider.js';
+import { connectedAccountIdFor } from '../connected-accounts/connected-account.js';
 import {
   providersInCategory,
   SUPPORTED_PROVIDERS,
@@ -36,7 +37,34 @@ export interface ConnectWebviewCreatedData {
 export type ConnectWebviewEvent =
   | { type: 'ConnectWebviewCreated'; data: ConnectWebviewCreatedData }
   | MetadataSet
-  | { type: 'ConnectWebviewDeleted'; data: { connect_webview_id: string; workspace_id: string; deleted_at: string } };
+  | { type: 'ConnectWebviewDeleted'; data: { connect_webview_id: string; workspace_id: string; deleted_at: string } }
+  | {
+      /** The end user logged in; the completion saga takes it from here. */
+      type: 'WebviewCompleted';
+      data: {
+        connect_webview_id: string;
+        workspace_id: string;
+        provider: Provider;
+        email: string;
+        connected_account_id: string;
+        completed_at: string;
+      };
+    }
+  | {
+      type: 'ConnectWebviewLoginFailed';
+      data: { connect_webview_id: string; workspace_id: string; provider: Provider; email: string; failed_at: string };
+    }
+  | {
+      /** Appended by the completion saga once the account and its devices exist. */
+      type: 'ConnectWebviewAuthorized';
+      data: {
+        connect_webview_id: string;
+        workspace_id: string;
+        connected_account_id: string;
+        selected_provider: Provider;
+        authorized_at: string;
+      };
+    };
 
 /** What an app may choose when creating a webview; everything left out gets Seam's default. */
 export interface ConnectWebviewOptions {
@@ -61,25 +89,53 @@ export type ConnectWebviewCommand =
       actor: Actor;
       now: string;
     }
-  | { type: 'DeleteConnectWebview'; connectWebviewId: string; workspaceId: string; now: string };
+  | { type: 'DeleteConnectWebview'; connectWebviewId: string; workspaceId: string; now: string }
+  | {
+      type: 'CompleteConnectWebview';
+      connectWebviewId: string;
+      /** Null when the end user's page completes it: the webview id is their only credential. */
+      workspaceId: string | null;
+      provider: Provider;
+      email: string;
+      loginSucceeded: boolean;
+      now: string;
+    }
+  | { type: 'AuthorizeConnectWebview'; connectWebviewId: string; now: string };
 
 export interface ConnectWebviewState {
   status: 'absent' | 'active' | 'deleted';
   workspaceId: string | null;
   customMetadata: CustomMetadata;
+  created: ConnectWebviewCreatedData | null;
+  completed: { provider: Provider; email: string; connectedAccountId: string } | null;
+  authorized: boolean;
 }
 
 export const connectWebviewDecider: Decider<ConnectWebviewCommand, ConnectWebviewEvent, ConnectWebviewState> = {
-  initialState: { status: 'absent', workspaceId: null, customMetadata: EMPTY_CUSTOM_METADATA },
+  initialState: {
+    status: 'absent',
+    workspaceId: null,
+    customMetadata: EMPTY_CUSTOM_METADATA,
+    created: null,
+    completed: null,
+    authorized: false,
+  },
 
   evolve(state, event) {
     switch (event.type) {
       case 'ConnectWebviewCreated':
-        return { ...state, status: 'active', workspaceId: event.data.workspace_id };
+        return { ...state, status: 'active', workspaceId: event.data.workspace_id, created: event.data };
       case 'MetadataSet':
         return { ...state, customMetadata: event.data.custom_metadata };
       case 'ConnectWebviewDeleted':
         return { ...state, status: 'deleted' };
+      case 'WebviewCompleted':
+        return {
+          ...state,
+          completed: { provider: event.data.provider, email: event.data.email, connectedAccountId: event.data.connected_account_id },
+        };
+      case 'ConnectWebviewAuthorized':
+        return { ...state, authorized: true };
       default:
         return state;
     }
@@ -111,6 +167,55 @@ export const connectWebviewDecider: Decider<ConnectWebviewCommand, ConnectWebvie
           {
             type: 'ConnectWebviewDeleted',
             data: { connect_webview_id: command.connectWebviewId, workspace_id: command.workspaceId, deleted_at: command.now },
+          },
+        ];
+
+      case 'CompleteConnectWebview': {
+        if (state.status !== 'active' || !state.created || (command.workspaceId !== null && state.workspaceId !== command.workspaceId)) {
+          throw notFound('connect_webview', 'connect_webview_id', command.connectWebviewId);
+        }
+        if (state.completed) {
+          throw new SeamError(400, 'connect_webview_already_completed', 'This Connect Webview was already completed', {
+            connect_webview_id: command.connectWebviewId,
+          });
+        }
+        if (!state.created.accepted_providers.includes(command.provider)) {
+          throw invalidInput([
+            { path: ['provider'], message: `This Connect Webview accepts ${state.created.accepted_providers.join(', ')}` },
+          ]);
+        }
+        const common = { connect_webview_id: command.connectWebviewId, workspace_id: state.created.workspace_id };
+        if (!command.loginSucceeded) {
+          return [
+            { type: 'ConnectWebviewLoginFailed', data: { ...common, provider: command.provider, email: command.email, failed_at: command.now } },
+          ];
+        }
+        return [
+          {
+            type: 'WebviewCompleted',
+            data: {
+              ...common,
+              provider: command.provider,
+              email: command.email,
+              connected_account_id: connectedAccountIdFor(state.created.workspace_id, command.provider, command.email),
+              completed_at: command.now,
+            },
+          },
+        ];
+      }
+
+      case 'AuthorizeConnectWebview':
+        if (state.authorized || !state.completed || !state.created) return [];
+        return [
+          {
+            type: 'ConnectWebviewAuthorized',
+            data: {
+              connect_webview_id: command.connectWebviewId,
+              workspace_id: state.created.workspace_id,
+              connected_account_id: state.completed.connectedAccountId,
+              selected_provider: state.completed.provider,
+              authorized_at: command.now,
+            },
           },
         ];
     }

@@ -32,6 +32,16 @@ export const CURRENT_SCHEMA_VERSION = 1;
 
 const MAX_ATTEMPTS = 50;
 
+/** A stream's current state, folded from its events. */
+export async function loadState<Command, Event extends DomainEvent, State>(
+  store: EventStore,
+  stream: string,
+  decider: Decider<Command, Event, State>,
+): Promise<State> {
+  const recorded = await store.readStream(stream);
+  return recorded.reduce((s, e) => decider.evolve(s, { type: e.type, data: e.data } as Event), decider.initialState);
+}
+
 /**
  * Load the stream, fold it, decide, append at the revision that was read. Another writer in between
  * makes the append fail with WrongExpectedRevisionError; the command is then decided again on the new

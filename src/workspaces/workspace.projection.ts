@@ -54,3 +54,8 @@ export function findApiKey(db: Database.Database, keyHash: string): ApiKeyRow | 
     )
     .get(keyHash) as ApiKeyRow | undefined;
 }
+
+export function isSandboxWorkspace(db: Database.Database, workspaceId: string): boolean {
+  const row = db.prepare('SELECT is_sandbox FROM workspaces WHERE workspace_id = ?').get(workspaceId) as { is_sandbox: number } | undefined;
+  return row?.is_sandbox === 1;
+}

@@ -1,0 +1,76 @@
+import { Controller, Get, Header, Inject, Res } from '@nestjs/common';
+import { CommandBus, QueryBus } from '@nestjs/cqrs';
+import { Expose } from 'class-transformer';
+import { IsEmail, IsIn, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
+import type { FastifyReply } from 'fastify';
+import { SeamError } from '../common/seam-error.js';
+import { GetConnectWebviewQuery } from '../connect-webviews/connect-webviews.cqrs.js';
+import { findConnectWebviewAnyWorkspace } from '../connect-webviews/connect-webview.projection.js';
+import { actorOf, CurrentCaller, type Caller } from '../http/caller.js';
+import { SeamInput } from '../http/seam-input.js';
+import { PublicRoute, SeamRoute } from '../http/seam-route.js';
+import { SUPPORTED_PROVIDERS, type Provider } from '../providers/providers.js';
+import { ReadModelDatabase } from '../read-models/read-model-database.js';
+import { CompleteConnectWebviewCommand } from './complete-connect-webview.js';
+import { hostedPage } from './hosted-page.js';
+
+export class CompleteConnectWebviewDto {
+  @Expose() @IsUUID('all')
+  connect_webview_id!: string;
+
+  @Expose() @IsOptional() @IsIn(SUPPORTED_PROVIDERS)
+  provider?: Provider;
+
+  @Expose() @IsEmail() @MaxLength(254)
+  email!: string;
+
+  @Expose() @IsOptional() @IsString() @MaxLength(200)
+  password?: string;
+}
+
+export class ViewConnectWebviewDto {
+  @Expose() @IsUUID('all')
+  connect_webview_id!: string;
+}
+
+@Controller()
+export class CompletionController {
+  constructor(
+    @Inject(CommandBus) private readonly commandBus: CommandBus,
+    @Inject(QueryBus) private readonly queryBus: QueryBus,
+    @Inject(ReadModelDatabase) private readonly readModels: ReadModelDatabase,
+  ) {}
+
+  /** Sandbox only: completes a webview as if the end user had logged in (password defaults to 1234). */
+  @SeamRoute('connect_webviews/simulate/complete', ['POST'])
+  async simulateComplete(@CurrentCaller() caller: Caller, @SeamInput(CompleteConnectWebviewDto) input: CompleteConnectWebviewDto) {
+    if (!caller.isSandbox) throw new SeamError(403, 'sandbox_only', 'Only sandbox workspaces can simulate a completion');
+    await this.commandBus.execute(
+      new CompleteConnectWebviewCommand(input.connect_webview_id, caller.workspaceId, input.provider, input.email, input.password ?? '1234', actorOf(caller)),
+    );
+    const connect_webview = await this.queryBus.execute(new GetConnectWebviewQuery(caller.workspaceId, input.connect_webview_id));
+    return { connect_webview, ok: true };
+  }
+
+  /** The page at a webview's `url`, for the end user: no API key. */
+  @Get('connect_webviews/view')
+  @PublicRoute()
+  @Header('content-type', 'text/html; charset=utf-8')
+  view(@SeamInput(ViewConnectWebviewDto) input: ViewConnectWebviewDto, @Res({ passthrough: true }) reply: FastifyReply) {
+    const webview = findConnectWebviewAnyWorkspace(this.readModels.db, input.connect_webview_id);
+    if (!webview) void reply.status(404);
+    return hostedPage(webview);
+  }
+
+  @SeamRoute('connect_webviews/view/complete', ['POST'])
+  @PublicRoute()
+  async viewComplete(@SeamInput(CompleteConnectWebviewDto) input: CompleteConnectWebviewDto) {
+    await this.commandBus.execute(
+      new CompleteConnectWebviewCommand(input.connect_webview_id, null, input.provider, input.email, input.password ?? '', {
+        type: 'end_user',
+        connect_webview_id: input.connect_webview_id,
+      }),
+    );
+    return { ok: true };
+  }
+}

@@ -1,0 +1,93 @@
+import type { ConnectWebviewRecord } from '../connect-webviews/connect-webview.projection.js';
+
+const escapeHtml = (text: string) =>
+  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+const PROVIDER_NAMES: Record<string, string> = { august: 'August', schlage: 'Schlage', yale: 'Yale' };
+
+/**
+ * The hosted Connect Webview page: the end user picks a provider, types email and password, submits. The
+ * page posts JSON to `/connect_webviews/view/complete` and shows the outcome, or redirects to the
+ * webview's `custom_redirect_url`. Sandbox accounts log in with the password 1234.
+ */
+export function hostedPage(webview: ConnectWebviewRecord | undefined): string {
+  if (!webview) return layout('Connect Webview not found', '<p class="message error">This Connect Webview does not exist, or was deleted.</p>');
+  if (webview.status === 'authorized') {
+    return layout('Already connected', '<p class="message success">This Connect Webview is already completed. You can close this window.</p>');
+  }
+  const options = webview.accepted_providers
+    .map((p) => `<option value="${escapeHtml(p)}">${escapeHtml(PROVIDER_NAMES[p] ?? p)}</option>`)
+    .join('');
+  const redirect = webview.custom_redirect_url ? escapeHtml(JSON.stringify(webview.custom_redirect_url)) : 'null';
+  return layout(
+    'Connect your account',
+    `<form id="login">
+      <input type="hidden" name="connect_webview_id" value="${escapeHtml(webview.connect_webview_id)}">
+      <label>Provider <select name="provider" id="provider">${options}</select></label>
+      <label>Email <input type="email" name="email" id="email" required autocomplete="username"></label>
+      <label>Password <input type="password" name="password" id="password" required autocomplete="current-password"></label>
+      <button type="submit" id="submit">Connect</button>
+      <p id="message" class="message" role="status" aria-live="polite"></p>
+    </form>
+    <script>
+      const form = document.getElementById('login');
+      const message = document.getElementById('message');
+      const redirect = ${redirect};
+      form.addEventListener('submit', async (event) => {
+        event.preventDefault();
+        const button = document.getElementById('submit');
+        button.disabled = true;
+        message.className = 'message';
+        message.textContent = 'Connecting…';
+        try {
+          const response = await fetch('/connect_webviews/view/complete', {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify(Object.fromEntries(new FormData(form))),
+          });
+          const body = await response.json();
+          if (body.ok) {
+            if (redirect) { window.location.assign(redirect); return; }
+            form.replaceChildren(Object.assign(document.createElement('p'), {
+              className: 'message success', id: 'message', textContent: 'Connected! You can close this window.',
+            }));
+            return;
+          }
+          message.className = 'message error';
+          message.textContent = body.error.message;
+          document.getElementById('password').value = '';
+        } catch {
+          message.className = 'message error';
+          message.textContent = 'Could not reach the server: try again.';
+        }
+        button.disabled = false;
+      });
+    </script>`,
+  );
+}
+
+function layout(title: string, body: string): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)}</title>
+<style>
+  body { font-family: system-ui, sans-serif; max-width: 24rem; margin: 3rem auto; padding: 0 1rem; color: #1d1d1f; }
+  h1 { font-size: 1.4rem; }
+  form { display: grid; gap: 0.9rem; }
+  label { display: grid; gap: 0.3rem; font-size: 0.9rem; }
+  input, select, button { font: inherit; padding: 0.55rem; border: 1px solid #bbb; border-radius: 6px; }
+  button { background: #1d4ed8; color: white; border: none; cursor: pointer; }
+  button:disabled { opacity: 0.6; }
+  .message.error { color: #b91c1c; }
+  .message.success { color: #15803d; }
+</style>
+</head>
+<body>
+<h1>${escapeHtml(title)}</h1>
+${body}
+</body>
+</html>`;
+}

@@ -1,0 +1,142 @@
+import type Database from 'better-sqlite3';
+import type { CustomMetadata } from '../custom-metadata/custom-metadata.js';
+import type { RecordedEvent } from '../event-store/event-store.js';
+import { customMetadataHasCondition, indexCustomMetadata } from '../read-models/custom-metadata-index.js';
+import { page, type PageRequest, type Pagination } from '../read-models/pagination.js';
+import type { Projection } from '../read-models/projector.js';
+import type { Provider, ProviderCapability } from '../providers/providers.js';
+import type { ConnectedAccountEvent } from './connected-account.js';
+
+export interface ConnectedAccountRecord {
+  connected_account_id: string;
+  workspace_id: string;
+  provider: Provider;
+  email: string;
+  created_at: string;
+  custom_metadata: CustomMetadata;
+  automatically_manage_new_devices: boolean;
+  accepted_capabilities: ProviderCapability[];
+  disconnected_at: string | null;
+}
+
+interface Row {
+  record: string;
+  created_position: number;
+}
+
+export const connectedAccountProjection: Projection = {
+  ddl: `
+    CREATE TABLE IF NOT EXISTS connected_accounts (
+      connected_account_id TEXT PRIMARY KEY,
+      workspace_id         TEXT NOT NULL,
+      email                TEXT NOT NULL,
+      created_position     INTEGER NOT NULL,
+      record               TEXT NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS connected_accounts_by_workspace ON connected_accounts (workspace_id, created_position);
+    CREATE INDEX IF NOT EXISTS connected_accounts_by_email ON connected_accounts (workspace_id, email);
+  `,
+
+  apply(recorded: RecordedEvent, db: Database.Database) {
+    const event = recorded as unknown as ConnectedAccountEvent;
+    if (event.type === 'ConnectedAccountCreated') {
+      const { connect_webview_id: _webview, ...data } = event.data;
+      const record: ConnectedAccountRecord = { ...data, custom_metadata: {}, disconnected_at: null };
+      db.prepare(
+        `INSERT OR REPLACE INTO connected_accounts (connected_account_id, workspace_id, email, created_position, record)
+         VALUES (?, ?, ?, ?, ?)`,
+      ).run(data.connected_account_id, data.workspace_id, data.email, recorded.position, JSON.stringify(record));
+      return;
+    }
+    if (event.type === 'MetadataSet' && event.data.resource_type !== 'connected_account') return;
+    const id = event.type === 'MetadataSet' ? event.data.resource_id : event.data.connected_account_id;
+    const record = findConnectedAccount(db, event.data.workspace_id, { connectedAccountId: id });
+    if (!record) return;
+    switch (event.type) {
+      case 'MetadataSet':
+        save(db, { ...record, custom_metadata: event.data.custom_metadata });
+        indexCustomMetadata(db, event.data, event.data.custom_metadata);
+        break;
+      case 'ConnectedAccountReconnected':
+        save(db, { ...record, disconnected_at: null });
+        break;
+      case 'ConnectedAccountDisconnected':
+        save(db, { ...record, disconnected_at: event.data.disconnected_at });
+        break;
+      case 'ConnectedAccountSettingsChanged':
+        save(db, { ...record, automatically_manage_new_devices: event.data.automatically_manage_new_devices });
+        break;
+    }
+  },
+};
+
+function save(db: Database.Database, record: ConnectedAccountRecord): void {
+  db.prepare('UPDATE connected_accounts SET record = ? WHERE connected_account_id = ?').run(
+    JSON.stringify(record),
+    record.connected_account_id,
+  );
+}
+
+export function findConnectedAccount(
+  db: Database.Database,
+  workspaceId: string,
+  by: { connectedAccountId: string } | { email: string },
+): ConnectedAccountRecord | undefined {
+  const row = (
+    'connectedAccountId' in by
+      ? db.prepare('SELECT record FROM connected_accounts WHERE workspace_id = ? AND connected_account_id = ?').get(workspaceId, by.connectedAccountId)
+      : db
+          .prepare('SELECT record FROM connected_accounts WHERE workspace_id = ? AND email = ? ORDER BY created_position LIMIT 1')
+          .get(workspaceId, by.email.trim().toLowerCase())
+  ) as Row | undefined;
+  return row ? (JSON.parse(row.record) as ConnectedAccountRecord) : undefined;
+}
+
+export function listConnectedAccounts(
+  db: Database.Database,
+  workspaceId: string,
+  filter: { customMetadataHas?: CustomMetadata },
+  request: PageRequest,
+  nextPageUrl: (cursor: string) => string,
+): { items: ConnectedAccountRecord[]; pagination: Pagination } {
+  const has = customMetadataHasCondition('connected_account', 'a.connected_account_id', filter.customMetadataHas);
+  const where = ['a.workspace_id = ?', ...has.sql];
+  const params: unknown[] = [workspaceId, ...has.params];
+  if (request.beforePosition !== null) {
+    where.push('a.created_position < ?');
+    params.push(request.beforePosition);
+  }
+  const rows = db
+    .prepare(`SELECT record, created_position FROM connected_accounts a WHERE ${where.join(' AND ')} ORDER BY a.created_position DESC LIMIT ?`)
+    .all(...params, request.limit + 1) as Row[];
+  const result = page(rows, request, nextPageUrl);
+  return { items: result.items.map((row) => JSON.parse(row.record) as ConnectedAccountRecord), pagination: result.pagination };
+}
+
+const DISPLAY_NAMES: Record<Provider, string> = { august: 'August', schlage: 'Schlage', yale: 'Yale' };
+
+export function accountDisconnectedError(disconnectedAt: string) {
+  return {
+    error_code: 'account_disconnected',
+    message: 'Account disconnected: reconnect it through a Connect Webview',
+    is_connected_account_error: true,
+    created_at: disconnectedAt,
+  };
+}
+
+/** The public `connected_account` object (seam-contract.md §4). */
+export function toConnectedAccountObject(record: ConnectedAccountRecord) {
+  return {
+    connected_account_id: record.connected_account_id,
+    created_at: record.created_at,
+    user_identifier: { email: record.email },
+    account_type: record.provider,
+    account_type_display_name: DISPLAY_NAMES[record.provider],
+    display_name: record.email,
+    errors: record.disconnected_at ? [accountDisconnectedError(record.disconnected_at)] : [],
+    warnings: [] as unknown[],
+    custom_metadata: record.custom_metadata,
+    automatically_manage_new_devices: record.automatically_manage_new_devices,
+    accepted_capabilities: record.accepted_capabilities,
+  };
+}

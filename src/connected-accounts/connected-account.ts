@@ -1,0 +1,221 @@
+import type { Actor } from '../common/actor.js';
+import { deterministicId } from '../common/deterministic-id.js';
+import { normaliseEmail } from '../providers/sandbox-accounts.js';
+import { notFound } from '../common/seam-error.js';
+import {
+  EMPTY_CUSTOM_METADATA,
+  hasChanges,
+  diffCustomMetadata,
+  replaceCustomMetadata,
+  type CustomMetadata,
+  type CustomMetadataPatch,
+} from '../custom-metadata/custom-metadata.js';
+import { metadataSet, type MetadataSet } from '../custom-metadata/metadata-set.js';
+import type { Decider } from '../event-store/decider.js';
+import type { Provider, ProviderCapability } from '../providers/providers.js';
+
+/** A provider account connected once per workspace: the same login always reaches the same account. */
+export function connectedAccountIdFor(workspaceId: string, provider: Provider, email: string): string {
+  return deterministicId('connected_account', workspaceId, provider, normaliseEmail(email));
+}
+
+/** A connected account, in `connected_account-<id>`; its id is derived from (workspace, provider, email). */
+export type ConnectedAccountEvent =
+  | {
+      type: 'ConnectedAccountCreated';
+      data: {
+        connected_account_id: string;
+        workspace_id: string;
+        provider: Provider;
+        email: string;
+        connect_webview_id: string;
+        automatically_manage_new_devices: boolean;
+        accepted_capabilities: ProviderCapability[];
+        created_at: string;
+      };
+    }
+  | {
+      type: 'ConnectedAccountReconnected';
+      data: { connected_account_id: string; workspace_id: string; connect_webview_id: string; reconnected_at: string };
+    }
+  | {
+      type: 'ConnectedAccountDisconnected';
+      data: { connected_account_id: string; workspace_id: string; disconnected_at: string };
+    }
+  | {
+      type: 'ConnectedAccountSettingsChanged';
+      data: { connected_account_id: string; workspace_id: string; automatically_manage_new_devices: boolean };
+    }
+  | MetadataSet;
+
+export type ConnectedAccountCommand =
+  | {
+      type: 'ConnectFromWebview';
+      connectedAccountId: string;
+      workspaceId: string;
+      provider: Provider;
+      email: string;
+      connectWebviewId: string;
+      webviewMetadata: CustomMetadata;
+      automaticallyManageNewDevices: boolean;
+      acceptedCapabilities: ProviderCapability[];
+      actor: Actor;
+      now: string;
+    }
+  | {
+      type: 'UpdateConnectedAccount';
+      connectedAccountId: string;
+      workspaceId: string;
+      customMetadata?: CustomMetadataPatch;
+      automaticallyManageNewDevices?: boolean;
+      actor: Actor;
+      now: string;
+    }
+  | { type: 'DisconnectConnectedAccount'; connectedAccountId: string; workspaceId: string; now: string };
+
+export interface ConnectedAccountState {
+  exists: boolean;
+  workspaceId: string | null;
+  customMetadata: CustomMetadata;
+  automaticallyManageNewDevices: boolean;
+  disconnected: boolean;
+  /** How many times a webview connected it: the first connection is 1. */
+  connections: number;
+  /** Webviews already applied, so a repeated saga step changes nothing. */
+  connectWebviewIds: readonly string[];
+}
+
+export const connectedAccountDecider: Decider<ConnectedAccountCommand, ConnectedAccountEvent, ConnectedAccountState> = {
+  initialState: {
+    exists: false,
+    workspaceId: null,
+    customMetadata: EMPTY_CUSTOM_METADATA,
+    automaticallyManageNewDevices: true,
+    disconnected: false,
+    connections: 0,
+    connectWebviewIds: [],
+  },
+
+  evolve(state, event) {
+    switch (event.type) {
+      case 'ConnectedAccountCreated':
+        return {
+          ...state,
+          exists: true,
+          workspaceId: event.data.workspace_id,
+          automaticallyManageNewDevices: event.data.automatically_manage_new_devices,
+          connections: 1,
+          connectWebviewIds: [event.data.connect_webview_id],
+        };
+      case 'ConnectedAccountReconnected':
+        return {
+          ...state,
+          disconnected: false,
+          connections: state.connections + 1,
+          connectWebviewIds: [...state.connectWebviewIds, event.data.connect_webview_id],
+        };
+      case 'ConnectedAccountDisconnected':
+        return { ...state, disconnected: true };
+      case 'ConnectedAccountSettingsChanged':
+        return { ...state, automaticallyManageNewDevices: event.data.automatically_manage_new_devices };
+      case 'MetadataSet':
+        return { ...state, customMetadata: event.data.custom_metadata };
+      default:
+        return state;
+    }
+  },
+
+  decide(command, state) {
+    switch (command.type) {
+      case 'ConnectFromWebview': {
+        if (state.connectWebviewIds.includes(command.connectWebviewId)) return [];
+        const resource = {
+          resource_type: 'connected_account' as const,
+          resource_id: command.connectedAccountId,
+          workspace_id: command.workspaceId,
+        };
+        const cause = (type: 'webview_inherited' | 'webview_replaced') => ({ type, connect_webview_id: command.connectWebviewId });
+        if (!state.exists) {
+          return [
+            {
+              type: 'ConnectedAccountCreated',
+              data: {
+                connected_account_id: command.connectedAccountId,
+                workspace_id: command.workspaceId,
+                provider: command.provider,
+                email: command.email,
+                connect_webview_id: command.connectWebviewId,
+                automatically_manage_new_devices: command.automaticallyManageNewDevices,
+                accepted_capabilities: command.acceptedCapabilities,
+                created_at: command.now,
+              },
+            },
+            metadataSet(resource, EMPTY_CUSTOM_METADATA, command.webviewMetadata, cause('webview_inherited'), command.actor, command.now),
+          ];
+        }
+        const reconnected: ConnectedAccountEvent = {
+          type: 'ConnectedAccountReconnected',
+          data: {
+            connected_account_id: command.connectedAccountId,
+            workspace_id: command.workspaceId,
+            connect_webview_id: command.connectWebviewId,
+            reconnected_at: command.now,
+          },
+        };
+        // A webview with metadata replaces the account's entirely; one without leaves it as it is.
+        if (Object.keys(command.webviewMetadata).length === 0) return [reconnected];
+        return [
+          reconnected,
+          metadataSet(resource, state.customMetadata, command.webviewMetadata, cause('webview_replaced'), command.actor, command.now),
+        ];
+      }
+
+      case 'UpdateConnectedAccount': {
+        requireAccount(state, command);
+        const events: ConnectedAccountEvent[] = [];
+        if (command.automaticallyManageNewDevices !== undefined && command.automaticallyManageNewDevices !== state.automaticallyManageNewDevices) {
+          events.push({
+            type: 'ConnectedAccountSettingsChanged',
+            data: {
+              connected_account_id: command.connectedAccountId,
+              workspace_id: command.workspaceId,
+              automatically_manage_new_devices: command.automaticallyManageNewDevices,
+            },
+          });
+        }
+        if (command.customMetadata !== undefined) {
+          const next = replaceCustomMetadata(command.customMetadata);
+          if (hasChanges(diffCustomMetadata(state.customMetadata, next))) {
+            events.push(
+              metadataSet(
+                { resource_type: 'connected_account', resource_id: command.connectedAccountId, workspace_id: command.workspaceId },
+                state.customMetadata,
+                next,
+                { type: 'api_update' },
+                command.actor,
+                command.now,
+              ),
+            );
+          }
+        }
+        return events;
+      }
+
+      case 'DisconnectConnectedAccount':
+        requireAccount(state, command);
+        if (state.disconnected) return [];
+        return [
+          {
+            type: 'ConnectedAccountDisconnected',
+            data: { connected_account_id: command.connectedAccountId, workspace_id: command.workspaceId, disconnected_at: command.now },
+          },
+        ];
+    }
+  },
+};
+
+function requireAccount(state: ConnectedAccountState, command: { connectedAccountId: string; workspaceId: string }): void {
+  if (!state.exists || state.workspaceId !== command.workspaceId) {
+    throw notFound('connected_account', 'connected_account_id', command.connectedAccountId);
+  }
+}

@@ -1,0 +1,104 @@
+import { Controller, Inject } from '@nestjs/common';
+import { CommandBus, QueryBus } from '@nestjs/cqrs';
+import { Expose } from 'class-transformer';
+import { IsBoolean, IsEmail, IsInt, IsOptional, IsString, IsUUID, Max, Min, ValidateIf } from 'class-validator';
+import { SeamError } from '../common/seam-error.js';
+import type { AppConfig } from '../config.js';
+import { parseCustomMetadataFilter, parseCustomMetadataInput } from '../custom-metadata/custom-metadata.js';
+import { CurrentCaller, type Caller } from '../http/caller.js';
+import { listPage } from '../http/list-pages.js';
+import { RawParam, SeamInput, ToInteger } from '../http/seam-input.js';
+import { SeamRoute } from '../http/seam-route.js';
+import { MAX_LIMIT } from '../read-models/pagination.js';
+import { CONFIG } from '../tokens.js';
+import {
+  DisconnectConnectedAccountCommand,
+  GetConnectedAccountQuery,
+  ListConnectedAccountsQuery,
+  UpdateConnectedAccountCommand,
+} from './connected-accounts.cqrs.js';
+
+export class GetConnectedAccountDto {
+  @Expose() @ValidateIf((o: GetConnectedAccountDto) => o.email === undefined) @IsUUID('all')
+  connected_account_id?: string;
+
+  @Expose() @IsOptional() @IsEmail()
+  email?: string;
+}
+
+export class ConnectedAccountIdDto {
+  @Expose() @IsUUID('all')
+  connected_account_id!: string;
+}
+
+export class UpdateConnectedAccountDto extends ConnectedAccountIdDto {
+  /** Replaces the account's metadata entirely; checked by the custom-metadata value type. */
+  @RawParam()
+  custom_metadata?: unknown;
+
+  @Expose() @IsOptional() @IsBoolean()
+  automatically_manage_new_devices?: boolean;
+}
+
+export class ListConnectedAccountsDto {
+  @RawParam()
+  custom_metadata_has?: unknown;
+
+  @Expose() @IsOptional() @IsString()
+  user_identifier_key?: string;
+
+  @Expose() @IsOptional() @IsString()
+  customer_key?: string;
+
+  @Expose() @ToInteger() @IsOptional() @IsInt() @Min(1) @Max(MAX_LIMIT)
+  limit?: number;
+
+  @Expose() @IsOptional() @IsString()
+  page_cursor?: string | null;
+}
+
+@Controller()
+export class ConnectedAccountsController {
+  constructor(
+    @Inject(CommandBus) private readonly commandBus: CommandBus,
+    @Inject(QueryBus) private readonly queryBus: QueryBus,
+    @Inject(CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  @SeamRoute('connected_accounts/get', ['GET', 'POST'])
+  async get(@CurrentCaller() caller: Caller, @SeamInput(GetConnectedAccountDto) input: GetConnectedAccountDto) {
+    const by = input.connected_account_id !== undefined ? { connectedAccountId: input.connected_account_id } : { email: input.email! };
+    const connected_account = await this.queryBus.execute(new GetConnectedAccountQuery(caller.workspaceId, by));
+    return { connected_account, ok: true };
+  }
+
+  @SeamRoute('connected_accounts/list', ['GET', 'POST'])
+  async list(@CurrentCaller() caller: Caller, @SeamInput(ListConnectedAccountsDto) input: ListConnectedAccountsDto) {
+    const customMetadataHas = input.custom_metadata_has === undefined ? undefined : parseCustomMetadataFilter(input.custom_metadata_has);
+    const { page, nextPageUrl } = listPage(this.config, 'connected_accounts/list', { ...input, custom_metadata_has: customMetadataHas });
+    const { items, pagination } = await this.queryBus.execute(
+      new ListConnectedAccountsQuery(caller.workspaceId, customMetadataHas, page, nextPageUrl),
+    );
+    return { connected_accounts: items, pagination, ok: true };
+  }
+
+  @SeamRoute('connected_accounts/update', ['PATCH', 'POST'])
+  async update(@CurrentCaller() caller: Caller, @SeamInput(UpdateConnectedAccountDto) input: UpdateConnectedAccountDto) {
+    const customMetadata = input.custom_metadata === undefined ? undefined : parseCustomMetadataInput(input.custom_metadata);
+    await this.commandBus.execute(
+      new UpdateConnectedAccountCommand(caller, input.connected_account_id, customMetadata, input.automatically_manage_new_devices),
+    );
+    const connected_account = await this.queryBus.execute(
+      new GetConnectedAccountQuery(caller.workspaceId, { connectedAccountId: input.connected_account_id }),
+    );
+    return { connected_account, ok: true };
+  }
+
+  /** Sandbox only: the account (and its devices) get `account_disconnected` until a webview reconnects it. */
+  @SeamRoute('connected_accounts/simulate/disconnect', ['POST'])
+  async simulateDisconnect(@CurrentCaller() caller: Caller, @SeamInput(ConnectedAccountIdDto) input: ConnectedAccountIdDto) {
+    if (!caller.isSandbox) throw new SeamError(403, 'sandbox_only', 'Only sandbox workspaces can simulate a disconnection');
+    await this.commandBus.execute(new DisconnectConnectedAccountCommand(caller, input.connected_account_id));
+    return { ok: true };
+  }
+}

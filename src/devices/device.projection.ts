@@ -1,0 +1,156 @@
+import type Database from 'better-sqlite3';
+import type { ConnectedAccountEvent } from '../connected-accounts/connected-account.js';
+import { accountDisconnectedError } from '../connected-accounts/connected-account.projection.js';
+import type { CustomMetadata } from '../custom-metadata/custom-metadata.js';
+import type { RecordedEvent } from '../event-store/event-store.js';
+import { customMetadataHasCondition, indexCustomMetadata } from '../read-models/custom-metadata-index.js';
+import { page, type PageRequest, type Pagination } from '../read-models/pagination.js';
+import type { Projection } from '../read-models/projector.js';
+import type { DeviceAddedData, DeviceEvent } from './device.js';
+
+export interface DeviceRecord extends DeviceAddedData {
+  custom_metadata: CustomMetadata;
+}
+
+interface Row {
+  record: string;
+  created_position: number;
+  account_disconnected_at: string | null;
+}
+
+export interface DeviceFilter {
+  connectedAccountIds?: string[];
+  connectWebviewId?: string;
+  deviceIds?: string[];
+  deviceType?: string;
+  customMetadataHas?: CustomMetadata;
+  createdBefore?: string;
+}
+
+export const deviceProjection: Projection = {
+  ddl: `
+    CREATE TABLE IF NOT EXISTS devices (
+      device_id               TEXT PRIMARY KEY,
+      workspace_id            TEXT NOT NULL,
+      connected_account_id    TEXT NOT NULL,
+      connect_webview_id      TEXT NOT NULL,
+      device_type             TEXT NOT NULL,
+      created_at              TEXT NOT NULL,
+      created_position        INTEGER NOT NULL,
+      account_disconnected_at TEXT,
+      record                  TEXT NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS devices_by_workspace ON devices (workspace_id, created_position);
+    CREATE INDEX IF NOT EXISTS devices_by_account ON devices (connected_account_id);
+  `,
+
+  apply(recorded: RecordedEvent, db: Database.Database) {
+    const event = recorded as unknown as DeviceEvent | ConnectedAccountEvent;
+    switch (event.type) {
+      case 'DeviceAdded': {
+        const d = event.data;
+        const record: DeviceRecord = { ...d, custom_metadata: {} };
+        db.prepare(
+          `INSERT OR REPLACE INTO devices (device_id, workspace_id, connected_account_id, connect_webview_id, device_type,
+             created_at, created_position, account_disconnected_at, record)
+           VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?)`,
+        ).run(d.device_id, d.workspace_id, d.connected_account_id, d.connect_webview_id, d.device_type, d.created_at, recorded.position, JSON.stringify(record));
+        break;
+      }
+      case 'DeviceRenamed':
+        update(db, event.data.workspace_id, event.data.device_id, (record) => ({ ...record, name: event.data.name }));
+        break;
+      case 'MetadataSet':
+        if (event.data.resource_type !== 'device') break;
+        update(db, event.data.workspace_id, event.data.resource_id, (record) => ({ ...record, custom_metadata: event.data.custom_metadata }));
+        indexCustomMetadata(db, event.data, event.data.custom_metadata);
+        break;
+      // A disconnected account's devices carry a matching error until a webview reconnects it.
+      case 'ConnectedAccountDisconnected':
+        db.prepare('UPDATE devices SET account_disconnected_at = ? WHERE connected_account_id = ?').run(
+          event.data.disconnected_at,
+          event.data.connected_account_id,
+        );
+        break;
+      case 'ConnectedAccountReconnected':
+        db.prepare('UPDATE devices SET account_disconnected_at = NULL WHERE connected_account_id = ?').run(event.data.connected_account_id);
+        break;
+    }
+  },
+};
+
+function update(db: Database.Database, workspaceId: string, deviceId: string, change: (record: DeviceRecord) => DeviceRecord): void {
+  const row = db.prepare('SELECT record FROM devices WHERE workspace_id = ? AND device_id = ?').get(workspaceId, deviceId) as Row | undefined;
+  if (!row) return;
+  db.prepare('UPDATE devices SET record = ? WHERE device_id = ?').run(JSON.stringify(change(JSON.parse(row.record) as DeviceRecord)), deviceId);
+}
+
+export function findDevice(db: Database.Database, workspaceId: string, deviceId: string): Row | undefined {
+  return db
+    .prepare('SELECT record, created_position, account_disconnected_at FROM devices WHERE workspace_id = ? AND device_id = ?')
+    .get(workspaceId, deviceId) as Row | undefined;
+}
+
+export function listDevices(
+  db: Database.Database,
+  workspaceId: string,
+  filter: DeviceFilter,
+  request: PageRequest,
+  nextPageUrl: (cursor: string) => string,
+): { items: Row[]; pagination: Pagination } {
+  const has = customMetadataHasCondition('device', 'd.device_id', filter.customMetadataHas);
+  const where = ['d.workspace_id = ?', ...has.sql];
+  const params: unknown[] = [workspaceId, ...has.params];
+  const oneOf = (column: string, values: string[]) => {
+    where.push(`${column} IN (${values.map(() => '?').join(', ')})`);
+    params.push(...values);
+  };
+  if (filter.connectedAccountIds) oneOf('d.connected_account_id', filter.connectedAccountIds);
+  if (filter.deviceIds) oneOf('d.device_id', filter.deviceIds);
+  if (filter.connectWebviewId) oneOf('d.connect_webview_id', [filter.connectWebviewId]);
+  if (filter.deviceType) oneOf('d.device_type', [filter.deviceType]);
+  if (filter.createdBefore) {
+    where.push('d.created_at < ?');
+    params.push(filter.createdBefore);
+  }
+  if (request.beforePosition !== null) {
+    where.push('d.created_position < ?');
+    params.push(request.beforePosition);
+  }
+  const rows = db
+    .prepare(
+      `SELECT record, created_position, account_disconnected_at FROM devices d WHERE ${where.join(' AND ')}
+       ORDER BY d.created_position DESC LIMIT ?`,
+    )
+    .all(...params, request.limit + 1) as Row[];
+  return page(rows, request, nextPageUrl);
+}
+
+/** The public `device` object (seam-contract.md §4). */
+export function toDeviceObject(row: Row) {
+  const record = JSON.parse(row.record) as DeviceRecord;
+  const online = row.account_disconnected_at === null;
+  return {
+    device_id: record.device_id,
+    device_type: record.device_type,
+    display_name: record.name,
+    nickname: record.name,
+    capabilities_supported: ['lock'],
+    properties: {
+      online,
+      name: record.name,
+      locked: true,
+      manufacturer: record.provider,
+      model: { display_name: record.model, manufacturer_display_name: record.provider },
+    },
+    location: null,
+    connected_account_id: record.connected_account_id,
+    workspace_id: record.workspace_id,
+    errors: row.account_disconnected_at === null ? [] : [accountDisconnectedError(row.account_disconnected_at)],
+    warnings: [] as unknown[],
+    created_at: record.created_at,
+    is_managed: true as const,
+    custom_metadata: record.custom_metadata,
+    space_ids: [] as string[],
+  };
+}

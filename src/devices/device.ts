@@ -1,0 +1,122 @@
+import type { Actor } from '../common/actor.js';
+import { invalidInput, notFound } from '../common/seam-error.js';
+import {
+  diffCustomMetadata,
+  EMPTY_CUSTOM_METADATA,
+  hasChanges,
+  mergeCustomMetadata,
+  type CustomMetadata,
+  type CustomMetadataPatch,
+} from '../custom-metadata/custom-metadata.js';
+import { metadataSet, type MetadataSet } from '../custom-metadata/metadata-set.js';
+import type { Decider } from '../event-store/decider.js';
+import type { Provider } from '../providers/providers.js';
+
+/** A device, in `device-<id>`; its id is derived from its connected account and its key there. */
+export interface DeviceAddedData {
+  device_id: string;
+  workspace_id: string;
+  connected_account_id: string;
+  /** The webview whose completion added it. */
+  connect_webview_id: string;
+  provider: Provider;
+  device_type: string;
+  name: string;
+  model: string;
+  created_at: string;
+}
+
+export type DeviceEvent =
+  | { type: 'DeviceAdded'; data: DeviceAddedData }
+  | { type: 'DeviceRenamed'; data: { device_id: string; workspace_id: string; name: string } }
+  | MetadataSet;
+
+export type DeviceCommand =
+  | { type: 'AddDevice'; device: Omit<DeviceAddedData, 'created_at'>; actor: Actor; now: string }
+  | {
+      type: 'UpdateDevice';
+      deviceId: string;
+      workspaceId: string;
+      name?: string;
+      customMetadata?: CustomMetadataPatch;
+      actor: Actor;
+      now: string;
+    };
+
+export interface DeviceState {
+  exists: boolean;
+  workspaceId: string | null;
+  name: string;
+  customMetadata: CustomMetadata;
+}
+
+export const MAX_DEVICE_NAME_LENGTH = 200;
+
+export const deviceDecider: Decider<DeviceCommand, DeviceEvent, DeviceState> = {
+  initialState: { exists: false, workspaceId: null, name: '', customMetadata: EMPTY_CUSTOM_METADATA },
+
+  evolve(state, event) {
+    switch (event.type) {
+      case 'DeviceAdded':
+        return { ...state, exists: true, workspaceId: event.data.workspace_id, name: event.data.name };
+      case 'DeviceRenamed':
+        return { ...state, name: event.data.name };
+      case 'MetadataSet':
+        return { ...state, customMetadata: event.data.custom_metadata };
+      default:
+        return state;
+    }
+  },
+
+  decide(command, state) {
+    switch (command.type) {
+      case 'AddDevice': {
+        // Existing devices keep everything, their metadata included.
+        if (state.exists) return [];
+        const { device } = command;
+        return [
+          { type: 'DeviceAdded', data: { ...device, created_at: command.now } },
+          metadataSet(
+            { resource_type: 'device', resource_id: device.device_id, workspace_id: device.workspace_id },
+            EMPTY_CUSTOM_METADATA,
+            EMPTY_CUSTOM_METADATA,
+            { type: 'created' },
+            command.actor,
+            command.now,
+          ),
+        ];
+      }
+      case 'UpdateDevice': {
+        if (!state.exists || state.workspaceId !== command.workspaceId) {
+          throw notFound('device', 'device_id', command.deviceId);
+        }
+        const events: DeviceEvent[] = [];
+        if (command.name !== undefined) {
+          const name = command.name.trim();
+          if (name.length === 0 || name.length > MAX_DEVICE_NAME_LENGTH) {
+            throw invalidInput([{ path: ['name'], message: `String must contain 1 to ${MAX_DEVICE_NAME_LENGTH} character(s)` }]);
+          }
+          if (name !== state.name) {
+            events.push({ type: 'DeviceRenamed', data: { device_id: command.deviceId, workspace_id: command.workspaceId, name } });
+          }
+        }
+        if (command.customMetadata !== undefined) {
+          const next = mergeCustomMetadata(state.customMetadata, command.customMetadata);
+          if (hasChanges(diffCustomMetadata(state.customMetadata, next))) {
+            events.push(
+              metadataSet(
+                { resource_type: 'device', resource_id: command.deviceId, workspace_id: command.workspaceId },
+                state.customMetadata,
+                next,
+                { type: 'api_update' },
+                command.actor,
+                command.now,
+              ),
+            );
+          }
+        }
+        return events;
+      }
+    }
+  },
+};

@@ -1,0 +1,94 @@
+import { Controller, Inject } from '@nestjs/common';
+import { CommandBus, QueryBus } from '@nestjs/cqrs';
+import { Expose } from 'class-transformer';
+import { IsArray, IsInt, IsISO8601, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
+import type { AppConfig } from '../config.js';
+import { parseCustomMetadataFilter, parseCustomMetadataInput } from '../custom-metadata/custom-metadata.js';
+import { CurrentCaller, type Caller } from '../http/caller.js';
+import { listPage } from '../http/list-pages.js';
+import { RawParam, SeamInput, ToArray, ToInteger } from '../http/seam-input.js';
+import { SeamRoute } from '../http/seam-route.js';
+import { MAX_LIMIT } from '../read-models/pagination.js';
+import { CONFIG } from '../tokens.js';
+import { GetDeviceQuery, ListDevicesQuery, UpdateDeviceCommand } from './devices.cqrs.js';
+
+export class DeviceIdDto {
+  @Expose() @IsUUID('all')
+  device_id!: string;
+}
+
+export class UpdateDeviceDto extends DeviceIdDto {
+  @Expose() @IsOptional() @IsString() @MaxLength(200)
+  name?: string;
+
+  /** Merged into the device's metadata ("add or change"; `null` removes a key). */
+  @RawParam()
+  custom_metadata?: unknown;
+}
+
+export class ListDevicesDto {
+  @Expose() @IsOptional() @IsUUID('all')
+  connected_account_id?: string;
+
+  @Expose() @ToArray() @IsOptional() @IsArray() @IsUUID('all', { each: true })
+  connected_account_ids?: string[];
+
+  @Expose() @IsOptional() @IsUUID('all')
+  connect_webview_id?: string;
+
+  @Expose() @ToArray() @IsOptional() @IsArray() @IsUUID('all', { each: true })
+  device_ids?: string[];
+
+  @Expose() @IsOptional() @IsString()
+  device_type?: string;
+
+  @RawParam()
+  custom_metadata_has?: unknown;
+
+  @Expose() @IsOptional() @IsISO8601({ strict: true })
+  created_before?: string;
+
+  @Expose() @ToInteger() @IsOptional() @IsInt() @Min(1) @Max(MAX_LIMIT)
+  limit?: number;
+
+  @Expose() @IsOptional() @IsString()
+  page_cursor?: string | null;
+}
+
+@Controller()
+export class DevicesController {
+  constructor(
+    @Inject(CommandBus) private readonly commandBus: CommandBus,
+    @Inject(QueryBus) private readonly queryBus: QueryBus,
+    @Inject(CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  @SeamRoute('devices/get', ['GET', 'POST'])
+  async get(@CurrentCaller() caller: Caller, @SeamInput(DeviceIdDto) input: DeviceIdDto) {
+    return { device: await this.queryBus.execute(new GetDeviceQuery(caller.workspaceId, input.device_id)), ok: true };
+  }
+
+  @SeamRoute('devices/list', ['GET', 'POST'])
+  async list(@CurrentCaller() caller: Caller, @SeamInput(ListDevicesDto) input: ListDevicesDto) {
+    const customMetadataHas = input.custom_metadata_has === undefined ? undefined : parseCustomMetadataFilter(input.custom_metadata_has);
+    const accountIds = [...(input.connected_account_id ? [input.connected_account_id] : []), ...(input.connected_account_ids ?? [])];
+    const { page, nextPageUrl } = listPage(this.config, 'devices/list', { ...input, custom_metadata_has: customMetadataHas });
+    const filter = {
+      connectedAccountIds: accountIds.length > 0 ? accountIds : undefined,
+      connectWebviewId: input.connect_webview_id,
+      deviceIds: input.device_ids,
+      deviceType: input.device_type,
+      customMetadataHas,
+      createdBefore: input.created_before === undefined ? undefined : new Date(input.created_before).toISOString(),
+    };
+    const { items, pagination } = await this.queryBus.execute(new ListDevicesQuery(caller.workspaceId, filter, page, nextPageUrl));
+    return { devices: items, pagination, ok: true };
+  }
+
+  @SeamRoute('devices/update', ['PATCH', 'POST'])
+  async update(@CurrentCaller() caller: Caller, @SeamInput(UpdateDeviceDto) input: UpdateDeviceDto) {
+    const customMetadata = input.custom_metadata === undefined ? undefined : parseCustomMetadataInput(input.custom_metadata);
+    await this.commandBus.execute(new UpdateDeviceCommand(caller, input.device_id, input.name, customMetadata));
+    return { ok: true };
+  }
+}

@@ -1,0 +1,88 @@
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { SeamHttp } from '@seamapi/http/connect';
+import { connectWebviewDecider } from '../../src/connect-webviews/connect-webview.js';
+import { handleCommand } from '../../src/event-store/decider.js';
+import { SqliteEventStore } from '../../src/event-store/sqlite-event-store.js';
+import { streams } from '../../src/event-store/streams.js';
+import { ServerProcess } from '../support/server-process.js';
+
+describe('completion saga durability', () => {
+  const server = new ServerProcess();
+  afterAll(() => server.stop());
+
+  const readLog = async () => {
+    const store = new SqliteEventStore(join(server.dataDir, 'events.db'));
+    try {
+      return (await store.readAll()).map((e) => `${e.position} ${e.stream} ${e.type} ${e.id}`);
+    } finally {
+      await store.close();
+    }
+  };
+
+  /** The saga's checkpoint, read beside the running server. */
+  const sagaCheckpoint = () => {
+    const db = new Database(join(server.dataDir, 'read-models.db'), { readonly: true });
+    try {
+      return (db.prepare("SELECT position FROM checkpoints WHERE name = 'completion_saga'").get() as { position: number } | undefined)?.position ?? 0;
+    } finally {
+      db.close();
+    }
+  };
+
+  const until = async (condition: () => boolean | Promise<boolean>) => {
+    for (let i = 0; i < 200 && !(await condition()); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await condition()).toBe(true);
+  };
+
+  it('finishes, exactly once, a completion whose process died after WebviewCompleted was appended', async () => {
+    await server.start();
+    let seam = new SeamHttp({ apiKey: server.sandboxApiKey!, endpoint: server.url });
+    const webview = await seam.connectWebviews.create({ custom_metadata: { id: 'internal_id_1', crash: true } });
+    await server.kill9();
+
+    // What a crash right after the command handler's append leaves: WebviewCompleted, and no account.
+    const store = new SqliteEventStore(join(server.dataDir, 'events.db'));
+    await handleCommand(
+      store,
+      streams.connectWebview(webview.connect_webview_id),
+      connectWebviewDecider,
+      {
+        type: 'CompleteConnectWebview',
+        connectWebviewId: webview.connect_webview_id,
+        workspaceId: null,
+        provider: 'august',
+        email: 'crash@example.com',
+        loginSucceeded: true,
+        now: new Date().toISOString(),
+      },
+      { actor: { type: 'system' } },
+    );
+    await store.close();
+    expect((await readLog()).some((line) => line.includes('ConnectedAccountCreated'))).toBe(false);
+
+    await server.start();
+    seam = new SeamHttp({ apiKey: server.sandboxApiKey!, endpoint: server.url });
+    await until(async () => (await seam.connectWebviews.get({ connect_webview_id: webview.connect_webview_id })).status === 'authorized');
+    const accounts = await seam.connectedAccounts.list();
+    expect(accounts).toHaveLength(1);
+    expect(accounts[0].custom_metadata).toEqual({ id: 'internal_id_1', crash: true });
+    expect(await seam.devices.list({ connected_account_id: accounts[0].connected_account_id })).toHaveLength(2);
+  });
+
+  it('changes nothing when the saga runs again over the same events', async () => {
+    const before = await readLog();
+    await server.stop();
+    const db = new Database(join(server.dataDir, 'read-models.db'));
+    db.prepare("UPDATE checkpoints SET position = 0 WHERE name = 'completion_saga'").run();
+    db.close();
+
+    await server.start();
+    const head = Number(before[before.length - 1].split(' ')[0]);
+    await until(() => sagaCheckpoint() >= head);
+    expect(await readLog()).toEqual(before);
+    const seam = new SeamHttp({ apiKey: server.sandboxApiKey!, endpoint: server.url });
+    expect(await seam.connectedAccounts.list()).toHaveLength(1);
+  });
+});
