@@ -147,7 +147,7 @@ describe('completion: connected accounts and devices with inherited or replacing
     expect(walked.map((d) => d.device_id).sort()).toEqual(mine.map((d) => d.device_id).sort());
     expect(await seam.devices.list({ device_ids: [mine[0].device_id, mine[1].device_id] })).toHaveLength(2);
     expect((await seam.devices.list({ device_type: 'yale_lock' })).length).toBeGreaterThanOrEqual(3);
-    expect(await seam.devices.list({ connect_webview_id: webview.connect_webview_id, created_before: '2000-01-01T00:00:00.000Z' })).toEqual([]);
+    expect(await seam.devices.list({ connect_webview_id: webview.connect_webview_id, created_before: new Date('2000-01-01T00:00:00.000Z') })).toEqual([]);
   });
 
   it("keeps other workspaces' accounts and devices out of reach", async () => {
