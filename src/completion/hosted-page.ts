@@ -18,21 +18,23 @@ export function hostedPage(webview: ConnectWebviewRecord | undefined): string {
   const options = webview.accepted_providers
     .map((p) => `<option value="${escapeHtml(p)}">${escapeHtml(PROVIDER_NAMES[p] ?? p)}</option>`)
     .join('');
-  const redirect = webview.custom_redirect_url ? escapeHtml(JSON.stringify(webview.custom_redirect_url)) : 'null';
+  // In an attribute, where escaped text is decoded; inside <script> it would not be.
+  const redirect = webview.custom_redirect_url ? ` data-redirect="${escapeHtml(webview.custom_redirect_url)}"` : '';
   return layout(
     'Connect your account',
-    `<form id="login">
+    `<form id="login"${redirect}>
       <input type="hidden" name="connect_webview_id" value="${escapeHtml(webview.connect_webview_id)}">
       <label>Provider <select name="provider" id="provider">${options}</select></label>
       <label>Email <input type="email" name="email" id="email" required autocomplete="username"></label>
       <label>Password <input type="password" name="password" id="password" required autocomplete="current-password"></label>
       <button type="submit" id="submit">Connect</button>
+      <p class="hint">Sandbox: any email, password <code>1234</code>.</p>
       <p id="message" class="message" role="status" aria-live="polite"></p>
     </form>
     <script>
       const form = document.getElementById('login');
       const message = document.getElementById('message');
-      const redirect = ${redirect};
+      const redirect = form.dataset.redirect;
       form.addEventListener('submit', async (event) => {
         event.preventDefault();
         const button = document.getElementById('submit');
@@ -81,6 +83,7 @@ function layout(title: string, body: string): string {
   input, select, button { font: inherit; padding: 0.55rem; border: 1px solid #bbb; border-radius: 6px; }
   button { background: #1d4ed8; color: white; border: none; cursor: pointer; }
   button:disabled { opacity: 0.6; }
+  .hint { margin: 0; font-size: 0.8rem; color: #666; }
   .message.error { color: #b91c1c; }
   .message.success { color: #15803d; }
 </style>
