@@ -1,5 +1,7 @@
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { SeamHttp, SeamHttpApiError, SeamHttpInvalidInputError } from '@seamapi/http/connect';
+import { SqliteEventStore } from '../../src/event-store/sqlite-event-store.js';
 import { sandboxClient } from '../support/sandbox.js';
 import { lastJsonLine, runCli, ServerProcess } from '../support/server-process.js';
 
@@ -83,6 +85,44 @@ describe('completion: connected accounts and devices with inherited or replacing
     await sandbox.completeWebview(plain.connect_webview_id, 'jane@example.com');
     expect((await seam.connectedAccounts.get({ connected_account_id: accountId })).custom_metadata).toEqual({ id: 'internal_id_2', plan: 'pro' });
     expect((await seam.connectedAccounts.list()).map((a) => a.connected_account_id)).toEqual([accountId]);
+  });
+
+  it('records on every MetadataSet the resource, result, previous value, change, cause and actor', async () => {
+    const webview = await seam.connectWebviews.create({ custom_metadata: { id: 'audit' } });
+    const { body } = await sandbox.completeWebview(webview.connect_webview_id, 'audit@example.com', { provider: 'yale' });
+    const accountId = body.connect_webview.connected_account_id as string;
+    await seam.connectedAccounts.update({ connected_account_id: accountId, custom_metadata: { id: 'audit', tier: 'gold' } });
+
+    const store = new SqliteEventStore(join(server.dataDir, 'events.db'));
+    const metadataSets = (await store.readStream(`connected_account-${accountId}`)).filter((e) => e.type === 'MetadataSet');
+    await store.close();
+    const apiKeyId = (metadataSets[1].data as { actor: { api_key_id: string } }).actor.api_key_id;
+    expect(apiKeyId).toEqual(expect.any(String));
+    expect(metadataSets.map((e) => e.data)).toEqual([
+      {
+        resource_type: 'connected_account',
+        resource_id: accountId,
+        workspace_id: webview.workspace_id,
+        custom_metadata: { id: 'audit' },
+        previous_custom_metadata: {},
+        changes: { added: { id: 'audit' }, removed: {}, changed: {} },
+        cause: { type: 'webview_inherited', connect_webview_id: webview.connect_webview_id },
+        actor: { type: 'completion_saga', connect_webview_id: webview.connect_webview_id },
+        occurred_at: expect.any(String),
+      },
+      {
+        resource_type: 'connected_account',
+        resource_id: accountId,
+        workspace_id: webview.workspace_id,
+        custom_metadata: { id: 'audit', tier: 'gold' },
+        previous_custom_metadata: { id: 'audit' },
+        changes: { added: { tier: 'gold' }, removed: {}, changed: {} },
+        cause: { type: 'api_update' },
+        actor: { type: 'api_key', api_key_id: apiKeyId },
+        occurred_at: expect.any(String),
+      },
+    ]);
+    expect(JSON.stringify(metadataSets)).not.toContain(server.sandboxApiKey!);
   });
 
   it('gives a new account {} when its webview had no metadata', async () => {
