@@ -5,6 +5,8 @@ import { COMPLETION_SAGA, CompletionSaga } from './completion/completion.saga.js
 import { CheckpointedConsumer, type ConsumerLogger } from './event-store/checkpointed-consumer.js';
 import type { EventStore } from './event-store/event-store.js';
 import { SqliteEventStore } from './event-store/sqlite-event-store.js';
+import { UpcastingEventStore } from './event-store/upcasting-event-store.js';
+import { UPCASTERS } from './schema-upcasters.js';
 import { PROJECTIONS, READ_MODEL_SCHEMA } from './read-models/projections.js';
 import { READ_MODELS_CONSUMER, ReadModelProjector } from './read-models/projector.js';
 import { ReadModelDatabase } from './read-models/read-model-database.js';
@@ -12,8 +14,13 @@ import { ReadModelDatabase } from './read-models/read-model-database.js';
 export const EVENTS_FILE = 'events.db';
 export const READ_MODELS_FILE = 'read-models.db';
 
-/** The event log in DATA_DIR: what the CLI needs, and the first half of what the server needs. */
+/** The event log in DATA_DIR, read in current shapes: what the CLI needs, and the first half of what the server needs. */
 export function openEventStore(config: Pick<AppConfig, 'dataDir' | 'sqliteSynchronous'>): EventStore {
+  return new UpcastingEventStore(openRawEventStore(config), UPCASTERS);
+}
+
+/** The log exactly as stored, every event in the shape it was written in (for copying, not for deciding). */
+export function openRawEventStore(config: Pick<AppConfig, 'dataDir' | 'sqliteSynchronous'>): EventStore {
   mkdirSync(config.dataDir, { recursive: true });
   return new SqliteEventStore(join(config.dataDir, EVENTS_FILE), { synchronous: config.sqliteSynchronous });
 }

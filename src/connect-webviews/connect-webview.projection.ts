@@ -4,6 +4,7 @@ import type { RecordedEvent } from '../event-store/event-store.js';
 import { customMetadataHasCondition, indexCustomMetadata, removeCustomMetadataIndex } from '../read-models/custom-metadata-index.js';
 import { page, type PageRequest, type Pagination } from '../read-models/pagination.js';
 import type { Projection } from '../read-models/projector.js';
+import { prepared } from '../read-models/prepared.js';
 import type { ConnectWebviewCreatedData, ConnectWebviewEvent } from './connect-webview.js';
 
 /** The stored form of a webview: everything of the public object but its `url`, which depends on config. */
@@ -45,7 +46,7 @@ export const connectWebviewProjection: Projection = {
           authorized_at: null,
           selected_provider: null,
         };
-        db.prepare(
+        prepared(db, 
           `INSERT OR REPLACE INTO connect_webviews (connect_webview_id, workspace_id, created_position, record)
            VALUES (?, ?, ?, ?)`,
         ).run(event.data.connect_webview_id, event.data.workspace_id, recorded.position, JSON.stringify(record));
@@ -73,7 +74,7 @@ export const connectWebviewProjection: Projection = {
         break;
       }
       case 'ConnectWebviewDeleted':
-        db.prepare('DELETE FROM connect_webviews WHERE connect_webview_id = ?').run(event.data.connect_webview_id);
+        prepared(db, 'DELETE FROM connect_webviews WHERE connect_webview_id = ?').run(event.data.connect_webview_id);
         removeCustomMetadataIndex(db, 'connect_webview', event.data.connect_webview_id);
         break;
     }
@@ -81,7 +82,7 @@ export const connectWebviewProjection: Projection = {
 };
 
 function save(db: Database.Database, record: ConnectWebviewRecord): void {
-  db.prepare('UPDATE connect_webviews SET record = ? WHERE connect_webview_id = ?').run(
+  prepared(db, 'UPDATE connect_webviews SET record = ? WHERE connect_webview_id = ?').run(
     JSON.stringify(record),
     record.connect_webview_id,
   );
@@ -96,7 +97,7 @@ export function findConnectWebview(db: Database.Database, workspaceId: string, c
 
 /** For the hosted page, whose visitor has the webview's id and nothing else. */
 export function findConnectWebviewAnyWorkspace(db: Database.Database, connectWebviewId: string): ConnectWebviewRecord | undefined {
-  const row = db.prepare('SELECT record FROM connect_webviews WHERE connect_webview_id = ?').get(connectWebviewId) as Row | undefined;
+  const row = prepared(db, 'SELECT record FROM connect_webviews WHERE connect_webview_id = ?').get(connectWebviewId) as Row | undefined;
   return row ? (JSON.parse(row.record) as ConnectWebviewRecord) : undefined;
 }
 
@@ -110,9 +111,9 @@ export function listConnectWebviews(
   const has = customMetadataHasCondition('connect_webview', 'w.connect_webview_id', filter.customMetadataHas);
   const where = ['w.workspace_id = ?', ...has.sql];
   const params: unknown[] = [workspaceId, ...has.params];
-  if (request.beforePosition !== null) {
+  if (request.continueAfter !== null) {
     where.push('w.created_position < ?');
-    params.push(request.beforePosition);
+    params.push(request.continueAfter);
   }
   const rows = db
     .prepare(
@@ -120,7 +121,7 @@ export function listConnectWebviews(
        ORDER BY w.created_position DESC LIMIT ?`,
     )
     .all(...params, request.limit + 1) as Row[];
-  const result = page(rows, request, nextPageUrl);
+  const result = page(rows, request, (row) => row.created_position, nextPageUrl);
   return { items: result.items.map((row) => JSON.parse(row.record) as ConnectWebviewRecord), pagination: result.pagination };
 }
 

@@ -4,6 +4,7 @@ import type { RecordedEvent } from '../event-store/event-store.js';
 import { customMetadataHasCondition, indexCustomMetadata } from '../read-models/custom-metadata-index.js';
 import { page, type PageRequest, type Pagination } from '../read-models/pagination.js';
 import type { Projection } from '../read-models/projector.js';
+import { prepared } from '../read-models/prepared.js';
 import type { Provider, ProviderCapability } from '../providers/providers.js';
 import type { ConnectedAccountEvent } from './connected-account.js';
 
@@ -40,12 +41,12 @@ export const connectedAccountProjection: Projection = {
   apply(recorded: RecordedEvent, db: Database.Database) {
     const event = recorded as unknown as ConnectedAccountEvent;
     if (event.type === 'ConnectedAccountCreated') {
-      const { connect_webview_id: _webview, ...data } = event.data;
-      const record: ConnectedAccountRecord = { ...data, custom_metadata: {}, disconnected_at: null };
-      db.prepare(
+      const { connect_webview_id: _webview, user_identifier, ...data } = event.data;
+      const record: ConnectedAccountRecord = { ...data, email: user_identifier.email, custom_metadata: {}, disconnected_at: null };
+      prepared(db, 
         `INSERT OR REPLACE INTO connected_accounts (connected_account_id, workspace_id, email, created_position, record)
          VALUES (?, ?, ?, ?, ?)`,
-      ).run(data.connected_account_id, data.workspace_id, data.email, recorded.position, JSON.stringify(record));
+      ).run(data.connected_account_id, data.workspace_id, record.email, recorded.position, JSON.stringify(record));
       return;
     }
     if (event.type === 'MetadataSet' && event.data.resource_type !== 'connected_account') return;
@@ -71,7 +72,7 @@ export const connectedAccountProjection: Projection = {
 };
 
 function save(db: Database.Database, record: ConnectedAccountRecord): void {
-  db.prepare('UPDATE connected_accounts SET record = ? WHERE connected_account_id = ?').run(
+  prepared(db, 'UPDATE connected_accounts SET record = ? WHERE connected_account_id = ?').run(
     JSON.stringify(record),
     record.connected_account_id,
   );
@@ -84,7 +85,7 @@ export function findConnectedAccount(
 ): ConnectedAccountRecord | undefined {
   const row = (
     'connectedAccountId' in by
-      ? db.prepare('SELECT record FROM connected_accounts WHERE workspace_id = ? AND connected_account_id = ?').get(workspaceId, by.connectedAccountId)
+      ? prepared(db, 'SELECT record FROM connected_accounts WHERE workspace_id = ? AND connected_account_id = ?').get(workspaceId, by.connectedAccountId)
       : db
           .prepare('SELECT record FROM connected_accounts WHERE workspace_id = ? AND email = ? ORDER BY created_position LIMIT 1')
           .get(workspaceId, by.email.trim().toLowerCase())
@@ -102,14 +103,14 @@ export function listConnectedAccounts(
   const has = customMetadataHasCondition('connected_account', 'a.connected_account_id', filter.customMetadataHas);
   const where = ['a.workspace_id = ?', ...has.sql];
   const params: unknown[] = [workspaceId, ...has.params];
-  if (request.beforePosition !== null) {
+  if (request.continueAfter !== null) {
     where.push('a.created_position < ?');
-    params.push(request.beforePosition);
+    params.push(request.continueAfter);
   }
   const rows = db
     .prepare(`SELECT record, created_position FROM connected_accounts a WHERE ${where.join(' AND ')} ORDER BY a.created_position DESC LIMIT ?`)
     .all(...params, request.limit + 1) as Row[];
-  const result = page(rows, request, nextPageUrl);
+  const result = page(rows, request, (row) => row.created_position, nextPageUrl);
   return { items: result.items.map((row) => JSON.parse(row.record) as ConnectedAccountRecord), pagination: result.pagination };
 }
 

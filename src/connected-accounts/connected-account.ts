@@ -27,7 +27,8 @@ export type ConnectedAccountEvent =
         connected_account_id: string;
         workspace_id: string;
         provider: Provider;
-        email: string;
+        /** Schema v2; v1 had a bare `email` (see schema-upcasters.ts). */
+        user_identifier: { email: string };
         connect_webview_id: string;
         automatically_manage_new_devices: boolean;
         accepted_capabilities: ProviderCapability[];
@@ -143,7 +144,7 @@ export const connectedAccountDecider: Decider<ConnectedAccountCommand, Connected
                 connected_account_id: command.connectedAccountId,
                 workspace_id: command.workspaceId,
                 provider: command.provider,
-                email: command.email,
+                user_identifier: { email: command.email },
                 connect_webview_id: command.connectWebviewId,
                 automatically_manage_new_devices: command.automaticallyManageNewDevices,
                 accepted_capabilities: command.acceptedCapabilities,

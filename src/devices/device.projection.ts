@@ -6,6 +6,7 @@ import type { RecordedEvent } from '../event-store/event-store.js';
 import { customMetadataHasCondition, indexCustomMetadata } from '../read-models/custom-metadata-index.js';
 import { page, type PageRequest, type Pagination } from '../read-models/pagination.js';
 import type { Projection } from '../read-models/projector.js';
+import { prepared } from '../read-models/prepared.js';
 import type { DeviceAddedData, DeviceEvent } from './device.js';
 
 export interface DeviceRecord extends DeviceAddedData {
@@ -50,7 +51,7 @@ export const deviceProjection: Projection = {
       case 'DeviceAdded': {
         const d = event.data;
         const record: DeviceRecord = { ...d, custom_metadata: {} };
-        db.prepare(
+        prepared(db, 
           `INSERT OR REPLACE INTO devices (device_id, workspace_id, connected_account_id, connect_webview_id, device_type,
              created_at, created_position, account_disconnected_at, record)
            VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?)`,
@@ -67,22 +68,22 @@ export const deviceProjection: Projection = {
         break;
       // A disconnected account's devices carry a matching error until a webview reconnects it.
       case 'ConnectedAccountDisconnected':
-        db.prepare('UPDATE devices SET account_disconnected_at = ? WHERE connected_account_id = ?').run(
+        prepared(db, 'UPDATE devices SET account_disconnected_at = ? WHERE connected_account_id = ?').run(
           event.data.disconnected_at,
           event.data.connected_account_id,
         );
         break;
       case 'ConnectedAccountReconnected':
-        db.prepare('UPDATE devices SET account_disconnected_at = NULL WHERE connected_account_id = ?').run(event.data.connected_account_id);
+        prepared(db, 'UPDATE devices SET account_disconnected_at = NULL WHERE connected_account_id = ?').run(event.data.connected_account_id);
         break;
     }
   },
 };
 
 function update(db: Database.Database, workspaceId: string, deviceId: string, change: (record: DeviceRecord) => DeviceRecord): void {
-  const row = db.prepare('SELECT record FROM devices WHERE workspace_id = ? AND device_id = ?').get(workspaceId, deviceId) as Row | undefined;
+  const row = prepared(db, 'SELECT record FROM devices WHERE workspace_id = ? AND device_id = ?').get(workspaceId, deviceId) as Row | undefined;
   if (!row) return;
-  db.prepare('UPDATE devices SET record = ? WHERE device_id = ?').run(JSON.stringify(change(JSON.parse(row.record) as DeviceRecord)), deviceId);
+  prepared(db, 'UPDATE devices SET record = ? WHERE device_id = ?').run(JSON.stringify(change(JSON.parse(row.record) as DeviceRecord)), deviceId);
 }
 
 export function findDevice(db: Database.Database, workspaceId: string, deviceId: string): Row | undefined {
@@ -113,9 +114,9 @@ export function listDevices(
     where.push('d.created_at < ?');
     params.push(filter.createdBefore);
   }
-  if (request.beforePosition !== null) {
+  if (request.continueAfter !== null) {
     where.push('d.created_position < ?');
-    params.push(request.beforePosition);
+    params.push(request.continueAfter);
   }
   const rows = db
     .prepare(
@@ -123,7 +124,7 @@ export function listDevices(
        ORDER BY d.created_position DESC LIMIT ?`,
     )
     .all(...params, request.limit + 1) as Row[];
-  return page(rows, request, nextPageUrl);
+  return page(rows, request, (row) => row.created_position, nextPageUrl);
 }
 
 /** The public `device` object (seam-contract.md §4). */

@@ -28,8 +28,6 @@ export interface CommandResult<Event, State> {
   position: number;
 }
 
-export const CURRENT_SCHEMA_VERSION = 1;
-
 const MAX_ATTEMPTS = 50;
 
 /** A stream's current state, folded from its events. */
@@ -68,7 +66,8 @@ export async function handleCommand<Command, Event extends DomainEvent, State>(
           type: event.type,
           data: event.data,
           metadata: {
-            schema_version: CURRENT_SCHEMA_VERSION,
+            // Stamped with the type's current version by the UpcastingEventStore.
+            schema_version: 1,
             actor: context.actor,
             ...(context.correlationId ? { correlation_id: context.correlationId } : {}),
           },

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { prepared } from './prepared.js';
 import type { CustomMetadata } from '../custom-metadata/custom-metadata.js';
 import type { MetadataResourceType } from '../custom-metadata/metadata-set.js';
 
@@ -25,7 +26,7 @@ export function indexCustomMetadata(
   metadata: CustomMetadata,
 ): void {
   removeCustomMetadataIndex(db, resource.resource_type, resource.resource_id);
-  const insert = db.prepare(
+  const insert = prepared(db, 
     `INSERT INTO custom_metadata_entries (resource_type, resource_id, workspace_id, key, value) VALUES (?, ?, ?, ?, ?)`,
   );
   for (const [key, value] of Object.entries(metadata)) {
@@ -34,7 +35,7 @@ export function indexCustomMetadata(
 }
 
 export function removeCustomMetadataIndex(db: Database.Database, resourceType: MetadataResourceType, resourceId: string): void {
-  db.prepare('DELETE FROM custom_metadata_entries WHERE resource_type = ? AND resource_id = ?').run(resourceType, resourceId);
+  prepared(db, 'DELETE FROM custom_metadata_entries WHERE resource_type = ? AND resource_id = ?').run(resourceType, resourceId);
 }
 
 /** SQL conditions (and their parameters) keeping only resources whose metadata holds every pair of `filter`. */

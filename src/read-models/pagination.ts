@@ -2,9 +2,10 @@ import { createHash } from 'node:crypto';
 import { invalidInput, SeamError } from '../common/seam-error.js';
 
 /**
- * Keyset pagination over a resource's creation position (unique and stable, unlike timestamps). A cursor
- * is bound to the parameters of the request that produced it: sent with other parameters it is refused
- * with `mismatched_page_parameters`, as Seam does. `limit` may change between pages.
+ * Keyset pagination over a unique, stable key: a resource's creation position for lists (newest first), a
+ * stream revision for histories (oldest first). A cursor is the key of the last item served, bound to the
+ * parameters of the request that produced it: sent with other parameters it is refused with
+ * `mismatched_page_parameters`, as Seam does. `limit` may change between pages.
  */
 export interface Pagination {
   next_page_cursor: string | null;
@@ -14,8 +15,8 @@ export interface Pagination {
 
 export interface PageRequest {
   limit: number;
-  /** Only items created before this position (the list is newest first). */
-  beforePosition: number | null;
+  /** Key of the last item already served: the page starts just past it, in the query's order. */
+  continueAfter: number | null;
   paramsHash: string;
 }
 
@@ -24,7 +25,7 @@ export const MAX_LIMIT = 1000;
 
 export function pageRequest(params: Record<string, unknown>, limit: number | undefined, cursor: string | null | undefined): PageRequest {
   const paramsHash = hashParams(params);
-  if (cursor === undefined || cursor === null) return { limit: limit ?? DEFAULT_LIMIT, beforePosition: null, paramsHash };
+  if (cursor === undefined || cursor === null) return { limit: limit ?? DEFAULT_LIMIT, continueAfter: null, paramsHash };
   const decoded = decodeCursor(cursor);
   if (decoded.params !== paramsHash) {
     throw new SeamError(
@@ -33,37 +34,38 @@ export function pageRequest(params: Record<string, unknown>, limit: number | und
       'The page_cursor was issued for a request with other parameters: repeat the same parameters with it',
     );
   }
-  return { limit: limit ?? DEFAULT_LIMIT, beforePosition: decoded.before, paramsHash };
+  return { limit: limit ?? DEFAULT_LIMIT, continueAfter: decoded.after, paramsHash };
 }
 
-/** `rows` holds up to `limit + 1` items, newest first; the extra one only says there is a next page. */
-export function page<T extends { created_position: number }>(
+/** `rows` holds up to `limit + 1` items in order; the extra one only says there is a next page. */
+export function page<T>(
   rows: T[],
   request: PageRequest,
+  keyOf: (row: T) => number,
   nextPageUrl: (cursor: string) => string,
 ): { items: T[]; pagination: Pagination } {
   const items = rows.slice(0, request.limit);
   const hasNext = rows.length > request.limit;
-  const cursor = hasNext ? encodeCursor(items[items.length - 1].created_position, request.paramsHash) : null;
+  const cursor = hasNext ? encodeCursor(keyOf(items[items.length - 1]), request.paramsHash) : null;
   return {
     items,
     pagination: { next_page_cursor: cursor, has_next_page: hasNext, next_page_url: cursor ? nextPageUrl(cursor) : null },
   };
 }
 
-function encodeCursor(before: number, params: string): string {
-  return Buffer.from(JSON.stringify({ before, params })).toString('base64url');
+function encodeCursor(after: number, params: string): string {
+  return Buffer.from(JSON.stringify({ after, params })).toString('base64url');
 }
 
-function decodeCursor(cursor: string): { before: number; params: string } {
+function decodeCursor(cursor: string): { after: number; params: string } {
   try {
     const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
     if (
       typeof value === 'object' && value !== null &&
-      Number.isSafeInteger((value as { before: unknown }).before) &&
+      Number.isSafeInteger((value as { after: unknown }).after) &&
       typeof (value as { params: unknown }).params === 'string'
     ) {
-      return value as { before: number; params: string };
+      return value as { after: number; params: string };
     }
   } catch {
     // fall through: not a cursor this service issued

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { prepared } from '../read-models/prepared.js';
 import type { RecordedEvent } from '../event-store/event-store.js';
 import type { Projection } from '../read-models/projector.js';
 import type { WorkspaceEvent } from './workspace.js';
@@ -30,13 +31,13 @@ export const workspaceProjection: Projection = {
     const event = recorded as unknown as WorkspaceEvent;
     switch (event.type) {
       case 'WorkspaceCreated':
-        db.prepare(
+        prepared(db, 
           `INSERT OR REPLACE INTO workspaces (workspace_id, name, is_sandbox, created_at)
            VALUES (@workspace_id, @name, @is_sandbox, @created_at)`,
         ).run({ ...event.data, is_sandbox: event.data.is_sandbox ? 1 : 0 });
         break;
       case 'ApiKeyIssued':
-        db.prepare(
+        prepared(db, 
           `INSERT OR REPLACE INTO api_keys (api_key_id, workspace_id, key_hash, short_token, created_at)
            VALUES (@api_key_id, @workspace_id, @key_hash, @short_token, @created_at)`,
         ).run(event.data);
@@ -56,6 +57,6 @@ export function findApiKey(db: Database.Database, keyHash: string): ApiKeyRow | 
 }
 
 export function isSandboxWorkspace(db: Database.Database, workspaceId: string): boolean {
-  const row = db.prepare('SELECT is_sandbox FROM workspaces WHERE workspace_id = ?').get(workspaceId) as { is_sandbox: number } | undefined;
+  const row = prepared(db, 'SELECT is_sandbox FROM workspaces WHERE workspace_id = ?').get(workspaceId) as { is_sandbox: number } | undefined;
   return row?.is_sandbox === 1;
 }
