@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import type { AppConfig } from './config.js';
+import { AuditModule } from './audit/audit.module.js';
 import { CompletionModule } from './completion/completion.module.js';
 import { ConnectWebviewsModule } from './connect-webviews/connect-webviews.module.js';
 import { CoreModule } from './core.module.js';
@@ -14,7 +15,7 @@ export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [CqrsModule.forRoot(), CoreModule.forRoot(config), ConnectWebviewsModule, CompletionModule],
+      imports: [CqrsModule.forRoot(), CoreModule.forRoot(config), ConnectWebviewsModule, CompletionModule, AuditModule],
       controllers: [HealthController],
       providers: [
         // Global guards run in this order: a wrong method is refused before the key is looked at.

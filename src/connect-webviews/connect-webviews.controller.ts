@@ -14,7 +14,8 @@ import {
   GetConnectWebviewQuery,
   ListConnectWebviewsQuery,
 } from './connect-webviews.cqrs.js';
-import { ConnectWebviewIdDto, CreateConnectWebviewDto, ListConnectWebviewsDto } from './dto/connect-webview.dto.js';
+import { ConnectWebviewIdDto, CreateConnectWebviewDto, GetConnectWebviewDto, ListConnectWebviewsDto } from './dto/connect-webview.dto.js';
+import { asOfDate } from '../http/seam-input.js';
 
 @Controller()
 export class ConnectWebviewsController {
@@ -38,8 +39,10 @@ export class ConnectWebviewsController {
   }
 
   @SeamRoute('connect_webviews/get', ['GET', 'POST'])
-  async get(@CurrentCaller() caller: Caller, @SeamInput(ConnectWebviewIdDto) input: ConnectWebviewIdDto) {
-    const connect_webview = await this.queryBus.execute(new GetConnectWebviewQuery(caller.workspaceId, input.connect_webview_id));
+  async get(@CurrentCaller() caller: Caller, @SeamInput(GetConnectWebviewDto) input: GetConnectWebviewDto) {
+    const connect_webview = await this.queryBus.execute(
+      new GetConnectWebviewQuery(caller.workspaceId, input.connect_webview_id, asOfDate(input.as_of)),
+    );
     return { connect_webview, ok: true };
   }
 

@@ -8,6 +8,7 @@ import type { CustomMetadata, CustomMetadataPatch } from '../custom-metadata/cus
 import { handleCommand } from '../event-store/decider.js';
 import type { EventStore } from '../event-store/event-store.js';
 import { streams } from '../event-store/streams.js';
+import { readAsOf } from '../audit/audit.js';
 import type { Caller } from '../http/caller.js';
 import { actorOf } from '../http/caller.js';
 import type { PageRequest, Pagination } from '../read-models/pagination.js';
@@ -46,6 +47,8 @@ export class GetConnectWebviewQuery extends Query<ConnectWebviewObject> {
   constructor(
     readonly workspaceId: string,
     readonly connectWebviewId: string,
+    /** The webview as it was then, folded from its own stream. */
+    readonly asOf?: Date,
   ) {
     super();
   }
@@ -107,11 +110,13 @@ export class DeleteConnectWebviewHandler implements ICommandHandler<DeleteConnec
 export class GetConnectWebviewHandler implements IQueryHandler<GetConnectWebviewQuery> {
   constructor(
     @Inject(ReadModelDatabase) private readonly readModels: ReadModelDatabase,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async execute({ workspaceId, connectWebviewId }: GetConnectWebviewQuery) {
-    const record = findConnectWebview(this.readModels.db, workspaceId, connectWebviewId);
+  async execute({ workspaceId, connectWebviewId, asOf }: GetConnectWebviewQuery) {
+    const find = (db: Database.Database) => findConnectWebview(db, workspaceId, connectWebviewId);
+    const record = asOf ? await readAsOf(this.store, [streams.connectWebview(connectWebviewId)], asOf, find) : find(this.readModels.db);
     if (!record) throw notFound('connect_webview', 'connect_webview_id', connectWebviewId);
     return toConnectWebviewObject(record, this.config.publicUrl);
   }

@@ -1,13 +1,13 @@
 import { Controller, Inject } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { Expose } from 'class-transformer';
-import { IsBoolean, IsEmail, IsInt, IsOptional, IsString, IsUUID, Max, Min, ValidateIf } from 'class-validator';
+import { IsBoolean, IsEmail, IsInt, IsISO8601, IsOptional, IsString, IsUUID, Max, Min, ValidateIf } from 'class-validator';
 import { SeamError } from '../common/seam-error.js';
 import type { AppConfig } from '../config.js';
 import { parseCustomMetadataFilter, parseCustomMetadataInput } from '../custom-metadata/custom-metadata.js';
 import { CurrentCaller, type Caller } from '../http/caller.js';
 import { listPage } from '../http/list-pages.js';
-import { RawParam, SeamInput, ToInteger } from '../http/seam-input.js';
+import { asOfDate, RawParam, SeamInput, ToInteger } from '../http/seam-input.js';
 import { SeamRoute } from '../http/seam-route.js';
 import { MAX_LIMIT } from '../read-models/pagination.js';
 import { CONFIG } from '../tokens.js';
@@ -24,6 +24,10 @@ export class GetConnectedAccountDto {
 
   @Expose() @IsOptional() @IsEmail()
   email?: string;
+
+  /** ISO 8601: the account as it was at that moment (404 before it existed). */
+  @Expose() @IsOptional() @IsISO8601({ strict: true })
+  as_of?: string;
 }
 
 export class ConnectedAccountIdDto {
@@ -68,7 +72,7 @@ export class ConnectedAccountsController {
   @SeamRoute('connected_accounts/get', ['GET', 'POST'])
   async get(@CurrentCaller() caller: Caller, @SeamInput(GetConnectedAccountDto) input: GetConnectedAccountDto) {
     const by = input.connected_account_id !== undefined ? { connectedAccountId: input.connected_account_id } : { email: input.email! };
-    const connected_account = await this.queryBus.execute(new GetConnectedAccountQuery(caller.workspaceId, by));
+    const connected_account = await this.queryBus.execute(new GetConnectedAccountQuery(caller.workspaceId, by, asOfDate(input.as_of)));
     return { connected_account, ok: true };
   }
 

@@ -5,6 +5,7 @@ import type { CustomMetadata, CustomMetadataPatch } from '../custom-metadata/cus
 import { handleCommand } from '../event-store/decider.js';
 import type { EventStore } from '../event-store/event-store.js';
 import { streams } from '../event-store/streams.js';
+import { readAsOf } from '../audit/audit.js';
 import { actorOf, type Caller } from '../http/caller.js';
 import type { PageRequest, Pagination } from '../read-models/pagination.js';
 import { ReadModelDatabase } from '../read-models/read-model-database.js';
@@ -39,6 +40,8 @@ export class GetConnectedAccountQuery extends Query<ConnectedAccountObject> {
   constructor(
     readonly workspaceId: string,
     readonly by: { connectedAccountId: string } | { email: string },
+    /** The account as it was then, folded from its own stream. */
+    readonly asOf?: Date,
   ) {
     super();
   }
@@ -103,10 +106,18 @@ export class DisconnectConnectedAccountHandler extends ConnectedAccountCommandHa
 
 @QueryHandler(GetConnectedAccountQuery)
 export class GetConnectedAccountHandler implements IQueryHandler<GetConnectedAccountQuery> {
-  constructor(@Inject(ReadModelDatabase) private readonly readModels: ReadModelDatabase) {}
+  constructor(
+    @Inject(ReadModelDatabase) private readonly readModels: ReadModelDatabase,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+  ) {}
 
-  async execute({ workspaceId, by }: GetConnectedAccountQuery) {
-    const record = findConnectedAccount(this.readModels.db, workspaceId, by);
+  async execute({ workspaceId, by, asOf }: GetConnectedAccountQuery) {
+    const live = findConnectedAccount(this.readModels.db, workspaceId, by);
+    const id = 'connectedAccountId' in by ? by.connectedAccountId : live?.connected_account_id;
+    const record =
+      asOf && id
+        ? await readAsOf(this.store, [streams.connectedAccount(id)], asOf, (db) => findConnectedAccount(db, workspaceId, { connectedAccountId: id }))
+        : live;
     if (!record) {
       throw 'email' in by ? notFound('connected_account', 'email', by.email) : notFound('connected_account', 'connected_account_id', by.connectedAccountId);
     }

@@ -6,7 +6,7 @@ import type { AppConfig } from '../config.js';
 import { parseCustomMetadataFilter, parseCustomMetadataInput } from '../custom-metadata/custom-metadata.js';
 import { CurrentCaller, type Caller } from '../http/caller.js';
 import { listPage } from '../http/list-pages.js';
-import { RawParam, SeamInput, ToArray, ToInteger } from '../http/seam-input.js';
+import { asOfDate, RawParam, SeamInput, ToArray, ToInteger } from '../http/seam-input.js';
 import { SeamRoute } from '../http/seam-route.js';
 import { MAX_LIMIT } from '../read-models/pagination.js';
 import { CONFIG } from '../tokens.js';
@@ -15,6 +15,12 @@ import { GetDeviceQuery, ListDevicesQuery, UpdateDeviceCommand } from './devices
 export class DeviceIdDto {
   @Expose() @IsUUID('all')
   device_id!: string;
+}
+
+export class GetDeviceDto extends DeviceIdDto {
+  /** ISO 8601: the device as it was at that moment (404 before it existed). */
+  @Expose() @IsOptional() @IsISO8601({ strict: true })
+  as_of?: string;
 }
 
 export class UpdateDeviceDto extends DeviceIdDto {
@@ -64,8 +70,9 @@ export class DevicesController {
   ) {}
 
   @SeamRoute('devices/get', ['GET', 'POST'])
-  async get(@CurrentCaller() caller: Caller, @SeamInput(DeviceIdDto) input: DeviceIdDto) {
-    return { device: await this.queryBus.execute(new GetDeviceQuery(caller.workspaceId, input.device_id)), ok: true };
+  async get(@CurrentCaller() caller: Caller, @SeamInput(GetDeviceDto) input: GetDeviceDto) {
+    const device = await this.queryBus.execute(new GetDeviceQuery(caller.workspaceId, input.device_id, asOfDate(input.as_of)));
+    return { device, ok: true };
   }
 
   @SeamRoute('devices/list', ['GET', 'POST'])

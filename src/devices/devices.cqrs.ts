@@ -1,4 +1,6 @@
+import type Database from 'better-sqlite3';
 import { Inject } from '@nestjs/common';
+import { deviceStreamsAsOf, readAsOf } from '../audit/audit.js';
 import { Command, CommandHandler, Query, QueryHandler, type ICommandHandler, type IQueryHandler } from '@nestjs/cqrs';
 import { notFound } from '../common/seam-error.js';
 import type { CustomMetadataPatch } from '../custom-metadata/custom-metadata.js';
@@ -30,6 +32,8 @@ export class GetDeviceQuery extends Query<DeviceObject> {
   constructor(
     readonly workspaceId: string,
     readonly deviceId: string,
+    /** The device as it was then, folded from its own stream and its account's. */
+    readonly asOf?: Date,
   ) {
     super();
   }
@@ -68,12 +72,20 @@ export class UpdateDeviceHandler implements ICommandHandler<UpdateDeviceCommand>
 
 @QueryHandler(GetDeviceQuery)
 export class GetDeviceHandler implements IQueryHandler<GetDeviceQuery> {
-  constructor(@Inject(ReadModelDatabase) private readonly readModels: ReadModelDatabase) {}
+  constructor(
+    @Inject(ReadModelDatabase) private readonly readModels: ReadModelDatabase,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+  ) {}
 
-  async execute({ workspaceId, deviceId }: GetDeviceQuery) {
-    const row = findDevice(this.readModels.db, workspaceId, deviceId);
-    if (!row) throw notFound('device', 'device_id', deviceId);
-    return toDeviceObject(row);
+  async execute({ workspaceId, deviceId, asOf }: GetDeviceQuery) {
+    // The object is built inside `read`: the in-memory read models of an as-of are gone afterwards.
+    const read = (db: Database.Database) => {
+      const row = findDevice(db, workspaceId, deviceId);
+      return row ? toDeviceObject(row) : undefined;
+    };
+    const device = asOf ? await readAsOf(this.store, await deviceStreamsAsOf(this.store, deviceId), asOf, read) : read(this.readModels.db);
+    if (!device) throw notFound('device', 'device_id', deviceId);
+    return device;
   }
 }
 

@@ -90,3 +90,8 @@ export function toQueryString(params: Record<string, unknown>): string {
   Object.entries(params).forEach(([name, value]) => add(name, value));
   return search.toString();
 }
+
+/** `as_of`, already checked as ISO 8601 by its DTO. */
+export function asOfDate(asOf: string | undefined): Date | undefined {
+  return asOf === undefined ? undefined : new Date(asOf);
+}

@@ -1,5 +1,5 @@
 import { Expose } from 'class-transformer';
-import { IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, IsUUID, Max, Min } from 'class-validator';
+import { IsArray, IsBoolean, IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUrl, IsUUID, Max, Min } from 'class-validator';
 import { RawParam, ToArray, ToInteger } from '../../http/seam-input.js';
 import { MAX_LIMIT } from '../../read-models/pagination.js';
 import {
@@ -49,6 +49,12 @@ export class CreateConnectWebviewDto {
 export class ConnectWebviewIdDto {
   @Expose() @IsUUID('all')
   connect_webview_id!: string;
+}
+
+export class GetConnectWebviewDto extends ConnectWebviewIdDto {
+  /** ISO 8601: the webview as it was at that moment (404 before it existed). */
+  @Expose() @IsOptional() @IsISO8601({ strict: true })
+  as_of?: string;
 }
 
 export class ListConnectWebviewsDto {

@@ -1,0 +1,98 @@
+import type Database from 'better-sqlite3';
+import { notFound } from '../common/seam-error.js';
+import type { MetadataResourceType, MetadataSetData } from '../custom-metadata/metadata-set.js';
+import type { EventStore, RecordedEvent } from '../event-store/event-store.js';
+import { streams } from '../event-store/streams.js';
+import { READ_MODEL_SCHEMA, PROJECTIONS } from '../read-models/projections.js';
+import { ReadModelDatabase } from '../read-models/read-model-database.js';
+
+/**
+ * The audit: every resource's own stream answers who changed its metadata, when, why, and what it was at
+ * any moment. Nothing here is a read model; it is all folded from the log on demand.
+ */
+export interface AuditedResource {
+  type: MetadataResourceType;
+  idField: 'device_id' | 'connected_account_id' | 'connect_webview_id';
+  id: string;
+}
+
+export interface CustomMetadataHistoryEntry {
+  revision: number;
+  occurred_at: string;
+  custom_metadata: MetadataSetData['custom_metadata'];
+  previous_custom_metadata: MetadataSetData['previous_custom_metadata'];
+  changes: MetadataSetData['changes'];
+  cause: MetadataSetData['cause'];
+  actor: MetadataSetData['actor'];
+}
+
+export function streamOf(resource: AuditedResource): string {
+  switch (resource.type) {
+    case 'device':
+      return streams.device(resource.id);
+    case 'connected_account':
+      return streams.connectedAccount(resource.id);
+    case 'connect_webview':
+      return streams.connectWebview(resource.id);
+  }
+}
+
+/**
+ * The resource's events, or 404 exactly as for a missing one when it belongs to another workspace
+ * (`workspaceId` null: an operator's CLI, which sees every workspace). A deleted webview keeps its history.
+ */
+export async function readResourceStream(store: EventStore, resource: AuditedResource, workspaceId: string | null): Promise<RecordedEvent[]> {
+  const events = await store.readStream(streamOf(resource));
+  const owner = (events[0]?.data as { workspace_id?: string } | undefined)?.workspace_id;
+  if (events.length === 0 || (workspaceId !== null && owner !== workspaceId)) throw notFound(resource.type, resource.idField, resource.id);
+  return events;
+}
+
+export function customMetadataHistory(events: readonly RecordedEvent[]): CustomMetadataHistoryEntry[] {
+  return events
+    .filter((e) => e.type === 'MetadataSet')
+    .map((e) => {
+      const data = e.data as MetadataSetData;
+      return {
+        revision: e.revision,
+        occurred_at: e.recordedAt,
+        custom_metadata: data.custom_metadata,
+        previous_custom_metadata: data.previous_custom_metadata,
+        changes: data.changes,
+        cause: data.cause,
+        actor: data.actor,
+      };
+    });
+}
+
+/**
+ * Read models as they were at `asOf`, built in memory by the live projections from the given streams'
+ * events recorded up to that moment; `read` asks them what it would ask the live ones.
+ */
+export async function readAsOf<T>(
+  store: EventStore,
+  streamNames: readonly string[],
+  asOf: Date,
+  read: (db: Database.Database) => T,
+): Promise<T> {
+  const events = (await Promise.all(streamNames.map((s) => store.readStream(s))))
+    .flat()
+    .filter((e) => Date.parse(e.recordedAt) <= asOf.getTime())
+    .sort((a, b) => a.position - b.position);
+  const past = new ReadModelDatabase(':memory:', READ_MODEL_SCHEMA);
+  try {
+    past.transaction(() => {
+      for (const event of events) for (const projection of PROJECTIONS) projection.apply(event, past.db);
+    });
+    return read(past.db);
+  } finally {
+    past.close();
+  }
+}
+
+/** A device's state depends on its account's (a disconnection shows on the device): fold both streams. */
+export async function deviceStreamsAsOf(store: EventStore, deviceId: string): Promise<string[]> {
+  const [added] = await store.readStream(streams.device(deviceId), { maxCount: 1 });
+  const accountId = (added?.data as { connected_account_id?: string } | undefined)?.connected_account_id;
+  return accountId ? [streams.device(deviceId), streams.connectedAccount(accountId)] : [streams.device(deviceId)];
+}
