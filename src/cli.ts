@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { SeamError } from './common/seam-error.js';
 import { ConfigError, loadConfig } from './config.js';
+import { historyCommand, replayCommand } from './audit/cli-commands.js';
 import { openEventStore } from './runtime.js';
 import { createWorkspace, issueApiKey, type IssuedApiKey } from './workspaces/workspace-commands.js';
 
@@ -11,6 +12,12 @@ Commands:
       Creates a workspace (a sandbox one unless --production) and its first API key.
   api-key create --workspace-id ID
       Issues another API key for a workspace.
+  replay [--verify] [--swap]
+      Rebuilds every read model from the start of the log into a fresh database beside the live one,
+      while a server keeps serving. --verify compares it with the live read models and lists any
+      difference (exit status 1 if there is one); --swap makes it live (a running server switches to it).
+  history --device-id ID | --connected-account-id ID | --connect-webview-id ID [--json]
+      The custom-metadata history of one resource: who changed what, when and why.
 
 Each command prints, as the last line of its standard output, one JSON object with the new key.
 The key is shown only then: the service stores only its hash.
@@ -27,6 +34,12 @@ async function run(argv: string[]): Promise<void> {
       name: { type: 'string' },
       'workspace-id': { type: 'string' },
       production: { type: 'boolean', default: false },
+      verify: { type: 'boolean', default: false },
+      swap: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+      'device-id': { type: 'string' },
+      'connected-account-id': { type: 'string' },
+      'connect-webview-id': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -36,10 +49,30 @@ async function run(argv: string[]): Promise<void> {
     return;
   }
 
-  const store = openEventStore(loadConfig());
+  const config = loadConfig();
+  const store = openEventStore(config);
+  const terminal = {
+    out: (line: string) => process.stdout.write(`${line}\n`),
+    err: (text: string) => process.stderr.write(text),
+    isTTY: Boolean(process.stderr.isTTY),
+  };
   try {
     let issued: IssuedApiKey;
     switch (command) {
+      case 'replay':
+        process.exitCode = await replayCommand(store, config.dataDir, { verify: values.verify, swap: values.swap }, terminal);
+        return;
+      case 'history': {
+        const [resource, ...others] = [
+          values['device-id'] && ({ type: 'device', idField: 'device_id', id: values['device-id'] } as const),
+          values['connected-account-id'] &&
+            ({ type: 'connected_account', idField: 'connected_account_id', id: values['connected-account-id'] } as const),
+          values['connect-webview-id'] && ({ type: 'connect_webview', idField: 'connect_webview_id', id: values['connect-webview-id'] } as const),
+        ].filter((r) => typeof r === 'object');
+        if (!resource || others.length > 0) throw new UsageError('history needs one of --device-id, --connected-account-id, --connect-webview-id');
+        await historyCommand(store, resource, values.json, terminal);
+        return;
+      }
       case 'workspace create':
         if (!values.name) throw new UsageError('workspace create needs --name NAME');
         issued = await createWorkspace(store, { name: values.name, isSandbox: !values.production, actor: { type: 'cli' } });

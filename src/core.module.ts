@@ -13,7 +13,9 @@ import type { CheckpointedConsumer } from './event-store/checkpointed-consumer.j
 import type { EventStore } from './event-store/event-store.js';
 import { ReadModelDatabase } from './read-models/read-model-database.js';
 import { ReadYourWrites } from './read-models/read-your-writes.js';
-import { openCompletionSaga, openEventStore, openReadModels, READ_MODELS_FILE } from './runtime.js';
+import { markServerRunning, markServerStopped, reportSwap, takeSwapRequest } from './audit/swap-requests.js';
+import { liveReadModelsPath, openReadModelsAt, promoteReadModels } from './audit/replay.js';
+import { openCompletionSaga, openEventStore, openReadModels } from './runtime.js';
 import { COMPLETION_SAGA_CONSUMER, CONFIG, EVENT_STORE, READ_MODELS_PROJECTOR } from './tokens.js';
 
 /**
@@ -27,7 +29,7 @@ export class CoreModule implements OnApplicationBootstrap, OnApplicationShutdown
 
   static forRoot(config: AppConfig): DynamicModule {
     const store = openEventStore(config);
-    const { readModels, projector } = openReadModels(store, join(config.dataDir, READ_MODELS_FILE), new Logger('Projector'));
+    const { readModels, projector } = openReadModels(store, liveReadModelsPath(config.dataDir), new Logger('Projector'));
     const completionSaga = openCompletionSaga(store, readModels, new Logger('CompletionSaga'));
     return {
       module: CoreModule,
@@ -43,7 +45,10 @@ export class CoreModule implements OnApplicationBootstrap, OnApplicationShutdown
     };
   }
 
+  private swapPoll: NodeJS.Timeout | undefined;
+
   constructor(
+    @Inject(CONFIG) private readonly config: AppConfig,
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(ReadModelDatabase) private readonly readModels: ReadModelDatabase,
     @Inject(READ_MODELS_PROJECTOR) private readonly projector: CheckpointedConsumer,
@@ -57,9 +62,40 @@ export class CoreModule implements OnApplicationBootstrap, OnApplicationShutdown
     await this.projector.waitForPosition(head, 24 * 60 * 60 * 1000);
     // Completions that a crash interrupted are finished now, from the saga's checkpoint.
     this.completionSaga.start();
+    markServerRunning(this.config.dataDir);
+    this.swapPoll = setInterval(() => void this.swapIfRequested(), 250);
+  }
+
+  /**
+   * `replay --swap` while serving: the consumers pause, the rebuilt read models catch up with the log and
+   * replace the live ones, the consumers resume from the new checkpoint. Reads are served from the old
+   * database until the switch; writes made meanwhile are in the log, so none is lost.
+   */
+  private swapping = false;
+  private async swapIfRequested(): Promise<void> {
+    if (this.swapping) return;
+    const file = takeSwapRequest(this.config.dataDir);
+    if (!file) return;
+    this.swapping = true;
+    await this.completionSaga.stop();
+    await this.projector.stop();
+    try {
+      await promoteReadModels(this.store, this.config.dataDir, this.readModels, openReadModelsAt(join(this.config.dataDir, file)));
+      this.logger.log(`Read models swapped: now serving from ${file}`);
+      reportSwap(this.config.dataDir, { file, ok: true });
+    } catch (error) {
+      this.logger.error(`Read model swap to ${file} failed: ${String(error)}`);
+      reportSwap(this.config.dataDir, { file, ok: false, error: String(error) });
+    } finally {
+      this.projector.start();
+      this.completionSaga.start();
+      this.swapping = false;
+    }
   }
 
   async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.swapPoll);
+    markServerStopped(this.config.dataDir);
     await this.completionSaga.stop();
     await this.projector.stop();
     await this.store.close();

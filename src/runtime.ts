@@ -12,7 +12,6 @@ import { READ_MODELS_CONSUMER, ReadModelProjector } from './read-models/projecto
 import { ReadModelDatabase } from './read-models/read-model-database.js';
 
 export const EVENTS_FILE = 'events.db';
-export const READ_MODELS_FILE = 'read-models.db';
 
 /** The event log in DATA_DIR, read in current shapes: what the CLI needs, and the first half of what the server needs. */
 export function openEventStore(config: Pick<AppConfig, 'dataDir' | 'sqliteSynchronous'>): EventStore {

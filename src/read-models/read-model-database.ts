@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { prepared } from './prepared.js';
 
 /**
  * The read-model database: a SQLite file that can be thrown away and rebuilt from the event log at any
@@ -12,12 +13,13 @@ export interface ReadModelSchema {
 }
 
 export class ReadModelDatabase {
-  readonly db: Database.Database;
-  private readonly getCheckpoint: Database.Statement;
-  private readonly putCheckpoint: Database.Statement;
+  private connection: Database.Database;
 
-  constructor(path: string, schema: ReadModelSchema) {
-    this.db = new Database(path);
+  constructor(
+    public path: string,
+    schema: ReadModelSchema,
+  ) {
+    this.connection = new Database(path);
     this.db.pragma('journal_mode = WAL');
     // Read models are rebuildable from the log, so NORMAL (safe against corruption, may lose the last
     // commits on power loss) is enough: a lost commit is re-projected from the checkpoint before it.
@@ -25,19 +27,31 @@ export class ReadModelDatabase {
     this.db.pragma('busy_timeout = 10000');
     this.db.exec('CREATE TABLE IF NOT EXISTS read_model_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
     this.migrate(schema);
-    this.getCheckpoint = this.db.prepare('SELECT position FROM checkpoints WHERE name = ?');
-    this.putCheckpoint = this.db.prepare(
-      `INSERT INTO checkpoints (name, position) VALUES (?, ?)
-       ON CONFLICT (name) DO UPDATE SET position = excluded.position`,
-    );
+  }
+
+  /** The current connection: read it at each use, since a swap replaces it. */
+  get db(): Database.Database {
+    return this.connection;
   }
 
   checkpoint(name: string): number {
-    return (this.getCheckpoint.get(name) as { position: number } | undefined)?.position ?? 0;
+    return (prepared(this.db, 'SELECT position FROM checkpoints WHERE name = ?').get(name) as { position: number } | undefined)?.position ?? 0;
   }
 
   setCheckpoint(name: string, position: number): void {
-    this.putCheckpoint.run(name, position);
+    prepared(
+      this.db,
+      `INSERT INTO checkpoints (name, position) VALUES (?, ?)
+       ON CONFLICT (name) DO UPDATE SET position = excluded.position`,
+    ).run(name, position);
+  }
+
+  /** Takes over `other`'s connection and file (a swap), closing its own; every holder of this object follows. */
+  adopt(other: ReadModelDatabase): void {
+    const previous = this.connection;
+    this.connection = other.connection;
+    this.path = other.path;
+    previous.close();
   }
 
   /** Runs `fn` in one IMMEDIATE transaction (takes the write lock first: no deadlock between processes). */
@@ -45,19 +59,8 @@ export class ReadModelDatabase {
     return this.db.transaction(fn).immediate();
   }
 
-  /** Every read-model row, table by table, in a stable order: what "two read models are equal" means. */
   dump(): Record<string, unknown[]> {
-    const tables = this.db
-      .prepare(
-        `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'
-         AND name NOT IN ('checkpoints', 'read_model_meta') ORDER BY name`,
-      )
-      .all() as { name: string }[];
-    const dump: Record<string, unknown[]> = {};
-    for (const { name } of tables) {
-      dump[name] = this.db.prepare(`SELECT * FROM "${name}" ORDER BY 1, 2`).all();
-    }
-    return dump;
+    return dumpReadModels(this.db);
   }
 
   close(): void {
@@ -91,4 +94,17 @@ export class ReadModelDatabase {
       .all() as { name: string }[];
     for (const { name } of tables) this.db.exec(`DROP TABLE "${name}"`); // drops its indexes too
   }
+}
+
+/** Every read-model row, table by table, in a stable order: what "two read models are equal" means. */
+export function dumpReadModels(db: Database.Database): Record<string, unknown[]> {
+  const tables = db
+    .prepare(
+      `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'
+       AND name NOT IN ('checkpoints', 'read_model_meta') ORDER BY name`,
+    )
+    .all() as { name: string }[];
+  const dump: Record<string, unknown[]> = {};
+  for (const { name } of tables) dump[name] = db.prepare(`SELECT * FROM "${name}" ORDER BY 1, 2`).all();
+  return dump;
 }

@@ -1,0 +1,160 @@
+import type { EventStore } from '../event-store/event-store.js';
+import { READ_MODELS_CONSUMER } from '../read-models/projector.js';
+import type { CustomMetadataChanges } from '../custom-metadata/custom-metadata.js';
+import { customMetadataHistory, readResourceStream, type AuditedResource, type CustomMetadataHistoryEntry } from './audit.js';
+import {
+  compareReadModels,
+  liveReadModelsPath,
+  newReplayPath,
+  openReadModelsAt,
+  promoteReadModels,
+  removeDatabaseFiles,
+  replayInto,
+  snapshotLiveReadModels,
+  type ReplayProgress,
+} from './replay.js';
+import { awaitSwapReport, requestSwap, runningServerPid } from './swap-requests.js';
+
+/** Where the CLI writes: results to stdout, progress and diagnostics to stderr. */
+export interface Terminal {
+  out(line: string): void;
+  err(text: string): void;
+  isTTY: boolean;
+}
+
+/**
+ * `replay [--verify] [--swap]`. Returns the exit status: 1 when --verify found a difference or the swap
+ * failed. Rebuilding never touches the live read models, so a running server keeps serving throughout.
+ */
+export async function replayCommand(
+  store: EventStore,
+  dataDir: string,
+  options: { verify: boolean; swap: boolean },
+  terminal: Terminal,
+): Promise<number> {
+  const livePath = liveReadModelsPath(dataDir);
+  const rebuiltPath = newReplayPath(dataDir);
+  const rebuilt = openReadModelsAt(rebuiltPath);
+  const progress = progressReporter(terminal);
+  const started = performance.now();
+  let status = 0;
+  let events = 0;
+  try {
+    if (options.verify) {
+      // Compare at the live checkpoint: the live read models may be behind or ahead of the log's head.
+      const live = snapshotLiveReadModels(livePath);
+      events += await replayInto(store, rebuilt, live.checkpoint, progress);
+      progress.done();
+      const differences = compareReadModels(live.dump, rebuilt.dump());
+      if (differences.length === 0) {
+        terminal.out(`verify: the rebuilt read models equal the live ones at position ${live.checkpoint}`);
+      } else {
+        status = 1;
+        terminal.out(`verify: ${differences.length} table(s) differ at position ${live.checkpoint}`);
+        for (const { table, onlyLive, onlyRebuilt } of differences) {
+          terminal.out(`  ${table}: ${onlyLive.length} row(s) only in live, ${onlyRebuilt.length} only in rebuilt`);
+          for (const row of onlyLive.slice(0, 5)) terminal.out(`    live:    ${JSON.stringify(row)}`);
+          for (const row of onlyRebuilt.slice(0, 5)) terminal.out(`    rebuilt: ${JSON.stringify(row)}`);
+        }
+      }
+    }
+    events += await replayInto(store, rebuilt, await store.headPosition(), progress);
+    progress.done();
+    const seconds = (performance.now() - started) / 1000;
+    terminal.out(
+      `replay: ${events} events in ${seconds.toFixed(1)} s (${Math.round(events / Math.max(seconds, 1e-3))} events/s), ` +
+        `peak memory ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB, into ${rebuiltPath}`,
+    );
+  } catch (error) {
+    rebuilt.close();
+    removeDatabaseFiles(rebuiltPath);
+    throw error;
+  }
+
+  if (!options.swap) {
+    rebuilt.close();
+    if (options.verify) removeDatabaseFiles(rebuiltPath);
+    else terminal.out('The live read models are unchanged; run with --swap to make the rebuilt ones live.');
+    return status;
+  }
+
+  if (runningServerPid(dataDir) !== null) {
+    rebuilt.close();
+    requestSwap(dataDir, rebuiltPath);
+    const report = await awaitSwapReport(dataDir, rebuiltPath, 120_000);
+    terminal.out(report.ok ? 'swap: the running server now serves the rebuilt read models' : `swap failed: ${report.error}`);
+    return report.ok ? status : 1;
+  }
+  const live = openReadModelsAt(livePath);
+  await promoteReadModels(store, dataDir, live, rebuilt);
+  live.close();
+  terminal.out(`swap: the rebuilt read models are live (no server was running); checkpoint ${rebuilt.checkpoint(READ_MODELS_CONSUMER)}`);
+  return status;
+}
+
+/** A bar on a terminal; a plain line every two seconds otherwise (logs, CI). */
+function progressReporter(terminal: Terminal) {
+  let lastLine = 0;
+  let drawn = false;
+  const report = (p: ReplayProgress) => {
+    const left = p.secondsLeft === null ? '?' : `${Math.ceil(p.secondsLeft)} s`;
+    const share = p.target > 0 ? Math.min(p.position / p.target, 1) : 1;
+    if (terminal.isTTY) {
+      const width = 30;
+      const bar = '#'.repeat(Math.round(share * width)).padEnd(width, '-');
+      terminal.err(`\r[${bar}] ${p.events.toLocaleString('en')} events  ${Math.round(p.eventsPerSecond).toLocaleString('en')} events/s  ${left} left   `);
+      drawn = true;
+    } else if (performance.now() - lastLine > 2000) {
+      lastLine = performance.now();
+      terminal.err(`replay: ${p.events} events (${Math.round(share * 100)}%), ${Math.round(p.eventsPerSecond)} events/s, ${left} left\n`);
+    }
+  };
+  report.done = () => {
+    if (drawn) terminal.err('\n');
+    drawn = false;
+  };
+  return report;
+}
+
+/** `history --device-id ID` (or --connected-account-id, --connect-webview-id): a timeline, or --json. */
+export async function historyCommand(store: EventStore, resource: AuditedResource, json: boolean, terminal: Terminal): Promise<void> {
+  const entries = customMetadataHistory(await readResourceStream(store, resource, null));
+  if (json) {
+    terminal.out(JSON.stringify(entries, null, 2));
+    return;
+  }
+  terminal.out(`Custom metadata of ${resource.type.replace('_', ' ')} ${resource.id}: ${entries.length} change(s)`);
+  for (const entry of entries) {
+    terminal.out('');
+    terminal.out(`${entry.occurred_at}  revision ${entry.revision}  ${describeCause(entry)}  by ${describeActor(entry)}`);
+    for (const line of describeChanges(entry.changes)) terminal.out(`    ${line}`);
+    terminal.out(`    = ${JSON.stringify(entry.custom_metadata)}`);
+  }
+}
+
+function describeCause({ cause }: CustomMetadataHistoryEntry): string {
+  return 'connect_webview_id' in cause ? `${cause.type} (webview ${cause.connect_webview_id})` : cause.type;
+}
+
+function describeActor({ actor }: CustomMetadataHistoryEntry): string {
+  switch (actor.type) {
+    case 'api_key':
+      return `API key ${actor.api_key_id}`;
+    case 'completion_saga':
+      return `the completion saga (webview ${actor.connect_webview_id})`;
+    case 'end_user':
+      return `the end user (webview ${actor.connect_webview_id})`;
+    default:
+      return actor.type;
+  }
+}
+
+function describeChanges(changes: CustomMetadataChanges): string[] {
+  const value = (v: unknown) => JSON.stringify(v);
+  const lines = [
+    ...Object.entries(changes.added).map(([k, v]) => `+ ${k}: ${value(v)}`),
+    ...Object.entries(changes.changed).map(([k, c]) => `~ ${k}: ${value(c.from)} -> ${value(c.to)}`),
+    ...Object.entries(changes.removed).map(([k, v]) => `- ${k}: ${value(v)}`),
+  ];
+  return lines.length > 0 ? lines : ['(no change)'];
+}
