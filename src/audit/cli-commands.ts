@@ -4,13 +4,13 @@ import type { CustomMetadataChanges } from '../custom-metadata/custom-metadata.j
 import { customMetadataHistory, readResourceStream, type AuditedResource, type CustomMetadataHistoryEntry } from './audit.js';
 import {
   compareReadModels,
+  copyLiveReadModels,
   liveReadModelsPath,
   newReplayPath,
   openReadModelsAt,
   promoteReadModels,
   removeDatabaseFiles,
   replayInto,
-  snapshotLiveReadModels,
   type ReplayProgress,
 } from './replay.js';
 import { awaitSwapReport, requestSwap, runningServerPid } from './swap-requests.js';
@@ -41,21 +41,25 @@ export async function replayCommand(
   let events = 0;
   try {
     if (options.verify) {
-      // Compare at the live checkpoint: the live read models may be behind or ahead of the log's head.
-      const live = snapshotLiveReadModels(livePath);
-      events += await replayInto(store, rebuilt, live.checkpoint, progress);
-      progress.done();
-      const differences = compareReadModels(live.dump, rebuilt.dump());
-      if (differences.length === 0) {
-        terminal.out(`verify: the rebuilt read models equal the live ones at position ${live.checkpoint}`);
-      } else {
-        status = 1;
-        terminal.out(`verify: ${differences.length} table(s) differ at position ${live.checkpoint}`);
-        for (const { table, onlyLive, onlyRebuilt } of differences) {
-          terminal.out(`  ${table}: ${onlyLive.length} row(s) only in live, ${onlyRebuilt.length} only in rebuilt`);
-          for (const row of onlyLive.slice(0, 5)) terminal.out(`    live:    ${JSON.stringify(row)}`);
-          for (const row of onlyRebuilt.slice(0, 5)) terminal.out(`    rebuilt: ${JSON.stringify(row)}`);
+      // Compare at the live checkpoint, on a consistent copy: a running server keeps changing the original.
+      const copyPath = `${rebuiltPath}.live-copy`;
+      try {
+        const checkpoint = await copyLiveReadModels(livePath, copyPath);
+        events += await replayInto(store, rebuilt, checkpoint, progress);
+        progress.done();
+        const differences = compareReadModels(copyPath, rebuilt);
+        if (differences.length === 0) {
+          terminal.out(`verify: the rebuilt read models equal the live ones at position ${checkpoint}`);
+        } else {
+          status = 1;
+          terminal.out(`verify: ${differences.length} table(s) differ at position ${checkpoint}`);
+          for (const { table, onlyLive, onlyRebuilt, examples } of differences) {
+            terminal.out(`  ${table}: ${onlyLive} row(s) only in live, ${onlyRebuilt} only in rebuilt`);
+            for (const { side, row } of examples) terminal.out(`    ${side.padEnd(8)} ${JSON.stringify(row)}`);
+          }
         }
+      } finally {
+        removeDatabaseFiles(copyPath);
       }
     }
     events += await replayInto(store, rebuilt, await store.headPosition(), progress);
@@ -87,8 +91,9 @@ export async function replayCommand(
   }
   const live = openReadModelsAt(livePath);
   await promoteReadModels(store, dataDir, live, rebuilt);
+  const checkpoint = live.checkpoint(READ_MODELS_CONSUMER);
   live.close();
-  terminal.out(`swap: the rebuilt read models are live (no server was running); checkpoint ${rebuilt.checkpoint(READ_MODELS_CONSUMER)}`);
+  terminal.out(`swap: the rebuilt read models are live (no server was running), at position ${checkpoint}`);
   return status;
 }
 

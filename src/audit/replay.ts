@@ -5,7 +5,7 @@ import { COMPLETION_SAGA } from '../completion/completion.saga.js';
 import type { EventStore } from '../event-store/event-store.js';
 import { PROJECTIONS, READ_MODEL_SCHEMA } from '../read-models/projections.js';
 import { ReadModelProjector, READ_MODELS_CONSUMER } from '../read-models/projector.js';
-import { dumpReadModels, ReadModelDatabase } from '../read-models/read-model-database.js';
+import { ReadModelDatabase } from '../read-models/read-model-database.js';
 
 /**
  * Replay: read models rebuilt from the log alone, into a fresh database beside the live one, while the
@@ -73,42 +73,77 @@ export function removeDatabaseFiles(path: string): void {
   for (const suffix of ['', '-wal', '-shm']) rmSync(`${path}${suffix}`, { force: true });
 }
 
-/** A consistent picture of live read models: the checkpoint and every row, read in one transaction. */
-export function snapshotLiveReadModels(path: string): { checkpoint: number; dump: Record<string, unknown[]> } {
-  const db = new Database(path, { readonly: true, fileMustExist: true });
+/**
+ * A consistent copy of the live read models, taken with SQLite's online backup while the server may keep
+ * writing; returns the live checkpoint it holds.
+ */
+export async function copyLiveReadModels(livePath: string, copyPath: string): Promise<number> {
+  const live = new Database(livePath, { readonly: true, fileMustExist: true });
   try {
-    return db.transaction(() => {
-      const row = db.prepare('SELECT position FROM checkpoints WHERE name = ?').get(READ_MODELS_CONSUMER) as { position: number } | undefined;
-      return { checkpoint: row?.position ?? 0, dump: dumpReadModels(db) };
-    })();
+    await live.backup(copyPath);
   } finally {
-    db.close();
+    live.close();
+  }
+  const copy = new Database(copyPath, { readonly: true });
+  try {
+    const row = copy.prepare('SELECT position FROM checkpoints WHERE name = ?').get(READ_MODELS_CONSUMER) as { position: number } | undefined;
+    return row?.position ?? 0;
+  } finally {
+    copy.close();
   }
 }
 
 export interface ReadModelDifference {
   table: string;
-  onlyLive: unknown[];
-  onlyRebuilt: unknown[];
+  onlyLive: number;
+  onlyRebuilt: number;
+  /** A few of the differing rows of each side. */
+  examples: { side: 'live' | 'rebuilt'; row: unknown }[];
 }
 
-/** Rows present on one side only, table by table (as multisets of whole rows). */
-export function compareReadModels(live: Record<string, unknown[]>, rebuilt: Record<string, unknown[]>): ReadModelDifference[] {
-  const differences: ReadModelDifference[] = [];
-  for (const table of [...new Set([...Object.keys(live), ...Object.keys(rebuilt)])].sort()) {
-    const remaining = new Map<string, number>();
-    for (const row of rebuilt[table] ?? []) remaining.set(JSON.stringify(row), (remaining.get(JSON.stringify(row)) ?? 0) + 1);
-    const onlyLive: unknown[] = [];
-    for (const row of live[table] ?? []) {
-      const key = JSON.stringify(row);
-      const count = remaining.get(key) ?? 0;
-      if (count > 0) remaining.set(key, count - 1);
-      else onlyLive.push(row);
+/**
+ * Rows present on one side only, table by table, compared inside SQLite (every read-model table has a
+ * primary key, so rows are sets): memory stays flat however large the read models are.
+ */
+export function compareReadModels(livePath: string, rebuilt: ReadModelDatabase): ReadModelDifference[] {
+  const db = rebuilt.db;
+  db.prepare('ATTACH DATABASE ? AS live').run(livePath);
+  try {
+    const tablesOf = (schema: string) =>
+      new Set(
+        (
+          db
+            .prepare(
+              `SELECT name FROM ${schema}.sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'
+               AND name NOT IN ('checkpoints', 'read_model_meta')`,
+            )
+            .all() as { name: string }[]
+        ).map((t) => t.name),
+      );
+    const inLive = tablesOf('live');
+    const inRebuilt = tablesOf('main');
+    /** Rows of `schema`'s table missing from `other`'s (all of them when `other` lacks the table). */
+    const missingFrom = (table: string, schema: 'live' | 'main', other: 'live' | 'main', otherHas: boolean) =>
+      otherHas ? `SELECT * FROM ${schema}."${table}" EXCEPT SELECT * FROM ${other}."${table}"` : `SELECT * FROM ${schema}."${table}"`;
+    const differences: ReadModelDifference[] = [];
+    for (const table of [...new Set([...inLive, ...inRebuilt])].sort()) {
+      const queries = {
+        live: inLive.has(table) ? missingFrom(table, 'live', 'main', inRebuilt.has(table)) : null,
+        rebuilt: inRebuilt.has(table) ? missingFrom(table, 'main', 'live', inLive.has(table)) : null,
+      };
+      const count = (sql: string | null) => (sql ? (db.prepare(`SELECT COUNT(*) AS n FROM (${sql})`).get() as { n: number }).n : 0);
+      const onlyLive = count(queries.live);
+      const onlyRebuilt = count(queries.rebuilt);
+      if (onlyLive === 0 && onlyRebuilt === 0) continue;
+      const examples = (['live', 'rebuilt'] as const).flatMap((side) =>
+        queries[side] ? db.prepare(`${queries[side]} LIMIT 5`).all().map((row) => ({ side, row })) : [],
+      );
+      differences.push({ table, onlyLive, onlyRebuilt, examples });
     }
-    const onlyRebuilt = [...remaining].flatMap(([key, count]) => Array.from({ length: count }, () => JSON.parse(key) as unknown));
-    if (onlyLive.length > 0 || onlyRebuilt.length > 0) differences.push({ table, onlyLive, onlyRebuilt });
+    return differences;
+  } finally {
+    db.prepare('DETACH DATABASE live').run();
   }
-  return differences;
 }
 
 /**

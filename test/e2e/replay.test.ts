@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { SeamHttp } from '@seamapi/http/connect';
 import { sandboxClient } from '../support/sandbox.js';
-import { runCli, ServerProcess } from '../support/server-process.js';
+import { lastJsonLine, newDataDir, runCli, ServerProcess } from '../support/server-process.js';
 
 describe('replay: rebuild, verify and swap read models beside a running server', () => {
   const server = new ServerProcess();
@@ -68,6 +68,23 @@ describe('replay: rebuild, verify and swap read models beside a running server',
     // The tampering above is gone: the rebuilt read models come from the log alone.
     expect((await seam.connectedAccounts.get({ email: 'replay-0@example.com' })).user_identifier).toEqual({ email: 'replay-0@example.com' });
     expect((await runCli(server.dataDir, ['replay', '--verify'])).code).toBe(0);
+  });
+
+  it('swaps with no server running, and a server started later serves the rebuilt read models', async () => {
+    const dataDir = newDataDir();
+    const created = lastJsonLine((await runCli(dataDir, ['workspace', 'create', '--name', 'Offline'])).stdout);
+    const swap = await runCli(dataDir, ['replay', '--swap']);
+    expect(swap.stdout).toContain('swap: the rebuilt read models are live (no server was running)');
+    expect(swap.code).toBe(0);
+    const live = readFileSync(join(dataDir, 'read-models.current'), 'utf8').trim();
+    expect(live).toMatch(/^read-models\..+\.db$/);
+    const offline = await new ServerProcess(dataDir).start();
+    try {
+      const response = await fetch(`${offline.url}/connect_webviews/list`, { method: 'POST', headers: { authorization: `Bearer ${created.api_key}` } });
+      expect(response.status).toBe(200);
+    } finally {
+      await offline.stop();
+    }
   });
 
   it('prints a timeline, or JSON, of one resource with history', async () => {
