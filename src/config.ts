@@ -13,6 +13,14 @@ export interface AppConfig {
   sqliteSynchronous: 'FULL' | 'NORMAL';
   /** How long a write waits for its effect to be readable before answering 503. */
   readYourWritesTimeoutMs: number;
+  webhooks: {
+    /** Deliver to loopback and private addresses (tests, local development); refused by default. */
+    allowPrivateTargets: boolean;
+    /** The first retry's delay; each next one doubles (14 attempts over about 11 hours at 5 s). */
+    retryBaseMs: number;
+    /** How long one delivery may take before it counts as failed. */
+    timeoutMs: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -57,6 +65,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   }
 
   const readYourWritesTimeoutMs = integer('READ_YOUR_WRITES_TIMEOUT_MS', 10000, 1, 600000);
+  const allowPrivate = (env.WEBHOOK_ALLOW_PRIVATE_TARGETS ?? 'false').trim().toLowerCase();
+  if (allowPrivate !== 'true' && allowPrivate !== 'false') {
+    problems.push(`WEBHOOK_ALLOW_PRIVATE_TARGETS must be true or false (got "${env.WEBHOOK_ALLOW_PRIVATE_TARGETS}")`);
+  }
+  const webhooks = {
+    allowPrivateTargets: allowPrivate === 'true',
+    retryBaseMs: integer('WEBHOOK_RETRY_BASE_MS', 5000, 1, 3_600_000),
+    timeoutMs: integer('WEBHOOK_TIMEOUT_MS', 10000, 1, 600_000),
+  };
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {
@@ -67,5 +84,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     publicUrlConfigured: Boolean(env.PUBLIC_URL?.trim()),
     sqliteSynchronous: synchronous as 'FULL' | 'NORMAL',
     readYourWritesTimeoutMs,
+    webhooks,
   };
 }

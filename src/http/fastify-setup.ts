@@ -7,6 +7,8 @@ export const fastifyOptions = {
   requestIdHeader: false as const,
   bodyLimit: 1024 * 1024,
   logger: false,
+  // Event streams (SSE) stay open: a shutdown closes them rather than waiting for them.
+  forceCloseConnections: true,
 };
 
 /**

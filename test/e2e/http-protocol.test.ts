@@ -106,6 +106,15 @@ describe('HTTP protocol', () => {
     expect((await post('/connect_webviews/list', { page_cursor: 'garbage' })).body.error.type).toBe('invalid_input');
   });
 
+  it('refuses webhook targets that are not http(s) or that resolve to loopback or private addresses', async () => {
+    for (const url of ['http://127.0.0.1:9/hook', 'http://localhost/hook', 'http://10.1.2.3/hook', 'http://[::1]/hook', 'ftp://example.com/hook']) {
+      const refused = await post('/webhooks/create', { url });
+      expect(refused.status).toBe(400);
+      expect(refused.body.error.type).toBe('invalid_input');
+      expect(Object.keys(refused.body.error.validation_errors)).toContain('url');
+    }
+  });
+
   it('answers 404 in the envelope for an unknown route', async () => {
     expect(await post('/devices/frobnicate', {})).toMatchObject({ status: 404, body: { ok: false, error: { type: 'not_found' } } });
   });

@@ -1,0 +1,232 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import Database from 'better-sqlite3';
+import type { AppConfig } from '../config.js';
+import { findPublicEvents, sequenceAt, type PublicEvent } from '../events/public-events.js';
+import type { ReadModelDatabase } from '../read-models/read-model-database.js';
+import { signatureHeaders } from './webhook-signing.js';
+import { checkWebhookTarget } from './webhook-target.js';
+import { listWebhooks, type WebhookRecord } from './webhook.projection.js';
+
+/**
+ * Delivery state per webhook: not derived from the log (it records what the receivers said), so it lives in
+ * its own file, `deliveries.db`, which a read-model replay leaves alone.
+ */
+export interface DeliveryState {
+  webhook_id: string;
+  /** The last public event this webhook is done with (delivered, or given up on). */
+  after_sequence: number;
+  attempt: number;
+  next_attempt_at: string | null;
+  last_success_at: string | null;
+  last_failure_at: string | null;
+  last_failure_status: number | null;
+  last_failure_message: string | null;
+  abandoned_count: number;
+}
+
+export const MAX_ATTEMPTS = 14;
+const MAX_DELAY_MS = 6 * 60 * 60 * 1000;
+
+export class DeliveryStore {
+  private readonly db: Database.Database;
+
+  constructor(path: string) {
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.exec(`CREATE TABLE IF NOT EXISTS delivery_state (
+      webhook_id TEXT PRIMARY KEY, after_sequence INTEGER NOT NULL, attempt INTEGER NOT NULL DEFAULT 0,
+      next_attempt_at TEXT, last_success_at TEXT, last_failure_at TEXT, last_failure_status INTEGER,
+      last_failure_message TEXT, abandoned_count INTEGER NOT NULL DEFAULT 0)`);
+  }
+
+  get(webhookId: string): DeliveryState | undefined {
+    return this.db.prepare('SELECT * FROM delivery_state WHERE webhook_id = ?').get(webhookId) as DeliveryState | undefined;
+  }
+
+  /** A new webhook receives what happens after it was created, not the workspace's past. */
+  initialise(webhookId: string, afterSequence: number): DeliveryState {
+    this.db.prepare('INSERT OR IGNORE INTO delivery_state (webhook_id, after_sequence) VALUES (?, ?)').run(webhookId, afterSequence);
+    return this.get(webhookId)!;
+  }
+
+  delivered(webhookId: string, sequence: number, at: string): void {
+    this.db
+      .prepare('UPDATE delivery_state SET after_sequence = ?, attempt = 0, next_attempt_at = NULL, last_success_at = ? WHERE webhook_id = ?')
+      .run(sequence, at, webhookId);
+  }
+
+  failed(webhookId: string, failure: { at: string; status: number | null; message: string; nextAttemptAt: string | null; giveUpSequence?: number }): void {
+    if (failure.giveUpSequence !== undefined) {
+      this.db
+        .prepare(
+          `UPDATE delivery_state SET after_sequence = ?, attempt = 0, next_attempt_at = NULL, last_failure_at = ?,
+           last_failure_status = ?, last_failure_message = ?, abandoned_count = abandoned_count + 1 WHERE webhook_id = ?`,
+        )
+        .run(failure.giveUpSequence, failure.at, failure.status, failure.message, webhookId);
+      return;
+    }
+    this.db
+      .prepare(
+        `UPDATE delivery_state SET attempt = attempt + 1, next_attempt_at = ?, last_failure_at = ?, last_failure_status = ?,
+         last_failure_message = ? WHERE webhook_id = ?`,
+      )
+      .run(failure.nextAttemptAt, failure.at, failure.status, failure.message, webhookId);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
+
+/**
+ * At-least-once delivery of public events to webhooks. Each webhook has its own worker and its own
+ * checkpoint (`after_sequence`), so a slow or dead receiver never delays another. A webhook's events go in
+ * order; a failed one is retried with exponential backoff (WEBHOOK_RETRY_BASE_MS doubling, at most 6 h
+ * apart) and, after MAX_ATTEMPTS, given up on and counted so the next can go. State is written after every
+ * attempt: a restart resumes exactly where the last one stopped.
+ */
+export class WebhookDispatcher {
+  private readonly workers = new Map<string, { stop: AbortController; done: Promise<void> }>();
+  private sync: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly readModels: ReadModelDatabase,
+    private readonly deliveries: DeliveryStore,
+    private readonly config: AppConfig['webhooks'],
+    private readonly logger: { error(message: string): void },
+  ) {}
+
+  start(): void {
+    this.syncWorkers();
+    this.sync = setInterval(() => this.syncWorkers(), 250);
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.sync);
+    const workers = [...this.workers.values()];
+    workers.forEach((w) => w.stop.abort());
+    await Promise.all(workers.map((w) => w.done));
+    this.workers.clear();
+  }
+
+  /** A worker for every webhook in the read models; none for deleted ones. */
+  private syncWorkers(): void {
+    const webhooks = listWebhooks(this.readModels.db);
+    const live = new Set(webhooks.map((w) => w.webhook_id));
+    for (const [id, worker] of this.workers) {
+      if (!live.has(id)) {
+        worker.stop.abort();
+        this.workers.delete(id);
+      }
+    }
+    for (const webhook of webhooks) {
+      if (this.workers.has(webhook.webhook_id)) continue;
+      const stop = new AbortController();
+      this.workers.set(webhook.webhook_id, { stop, done: this.work(webhook.webhook_id, webhook.workspace_id, webhook.created_position, stop.signal) });
+    }
+  }
+
+  private async work(webhookId: string, workspaceId: string, createdPosition: number, signal: AbortSignal): Promise<void> {
+    const pause = (ms: number) => sleep(ms, undefined, { signal }).catch(() => undefined);
+    while (!signal.aborted) {
+      try {
+        const webhook = listWebhooks(this.readModels.db, workspaceId).find((w) => w.webhook_id === webhookId);
+        if (!webhook) return;
+        const state = this.deliveries.get(webhookId) ?? this.deliveries.initialise(webhookId, eventsBefore(this.readModels, createdPosition));
+        const wait = state.next_attempt_at ? Date.parse(state.next_attempt_at) - Date.now() : 0;
+        if (wait > 0) {
+          await pause(Math.min(wait, 250));
+          continue;
+        }
+        const [next] = findPublicEvents(this.readModels.db, workspaceId, { afterSequence: state.after_sequence, eventTypes: webhook.event_types ?? undefined }, 1);
+        if (!next) {
+          await pause(100);
+          continue;
+        }
+        await this.attempt(webhook, state, next.sequence, next.event, signal);
+      } catch (error) {
+        this.logger.error(`webhook ${webhookId}: ${String(error)}`);
+        await pause(1000);
+      }
+    }
+  }
+
+  private async attempt(webhook: WebhookRecord, state: DeliveryState, sequence: number, event: PublicEvent, stop: AbortSignal): Promise<void> {
+    const outcome = await this.deliver(webhook, event, stop);
+    // Stopped mid-delivery (shutdown, webhook deleted): not the receiver's failure; the next run retries it.
+    if (stop.aborted) return;
+    const at = new Date().toISOString();
+    if (outcome.ok) {
+      this.deliveries.delivered(webhook.webhook_id, sequence, at);
+      return;
+    }
+    const attempt = state.attempt + 1;
+    if (attempt >= MAX_ATTEMPTS) {
+      this.logger.error(`webhook ${webhook.webhook_id}: gave up on event ${event.event_id} after ${attempt} attempts: ${outcome.message}`);
+      this.deliveries.failed(webhook.webhook_id, { at, status: outcome.status, message: outcome.message, nextAttemptAt: null, giveUpSequence: sequence });
+      return;
+    }
+    const delay = Math.min(this.config.retryBaseMs * 2 ** (attempt - 1), MAX_DELAY_MS);
+    this.deliveries.failed(webhook.webhook_id, {
+      at,
+      status: outcome.status,
+      message: outcome.message,
+      nextAttemptAt: new Date(Date.now() + delay).toISOString(),
+    });
+  }
+
+  private async deliver(
+    webhook: WebhookRecord,
+    event: PublicEvent,
+    stop: AbortSignal,
+  ): Promise<{ ok: true } | { ok: false; status: number | null; message: string }> {
+    try {
+      await checkWebhookTarget(webhook.url, this.config.allowPrivateTargets);
+      const body = JSON.stringify(event);
+      const response = await fetch(webhook.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...signatureHeaders(webhook.secret, event.event_id, body, Math.floor(Date.now() / 1000)) },
+        body,
+        // A redirect could point anywhere, internal addresses included: it counts as a failure.
+        redirect: 'manual',
+        signal: AbortSignal.any([AbortSignal.timeout(this.config.timeoutMs), stop]),
+      });
+      await response.body?.cancel();
+      if (response.status >= 200 && response.status < 300) return { ok: true };
+      return { ok: false, status: response.status, message: `answered ${response.status}` };
+    } catch (error) {
+      return { ok: false, status: null, message: error instanceof Error ? error.message : String(error) };
+    }
+  }
+
+  /** What the webhook object shows of its deliveries. */
+  deliveryOf(webhook: WebhookRecord) {
+    const state = this.deliveries.get(webhook.webhook_id);
+    const after = state?.after_sequence ?? eventsBefore(this.readModels, webhook.created_position);
+    const pending = this.readModels.db
+      .prepare(
+        `SELECT COUNT(*) AS n FROM public_events WHERE workspace_id = ? AND sequence > ?
+         ${webhook.event_types ? `AND event_type IN (${webhook.event_types.map(() => '?').join(', ')})` : ''}`,
+      )
+      .get(webhook.workspace_id, after, ...(webhook.event_types ?? [])) as { n: number };
+    return {
+      pending_count: pending.n,
+      last_success_at: state?.last_success_at ?? null,
+      last_failure:
+        state?.last_failure_at != null
+          ? { at: state.last_failure_at, status: state.last_failure_status, message: state.last_failure_message }
+          : null,
+      next_attempt_at: state?.next_attempt_at ?? null,
+      abandoned_count: state?.abandoned_count ?? 0,
+    };
+  }
+}
+
+/** The last public event sequence before the log position at which the webhook was created. */
+function eventsBefore(readModels: ReadModelDatabase, createdPosition: number): number {
+  const row = readModels.db.prepare('SELECT MAX(sequence) AS sequence FROM public_events WHERE sequence < ?').get(sequenceAt(createdPosition)) as {
+    sequence: number | null;
+  };
+  return row.sequence ?? -1;
+}

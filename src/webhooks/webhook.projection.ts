@@ -1,0 +1,78 @@
+import type Database from 'better-sqlite3';
+import type { RecordedEvent } from '../event-store/event-store.js';
+import { prepared } from '../read-models/prepared.js';
+import type { Projection } from '../read-models/projector.js';
+import type { WebhookEvent } from './webhook.js';
+
+export interface WebhookRecord {
+  webhook_id: string;
+  workspace_id: string;
+  url: string;
+  /** null: every event type. */
+  event_types: string[] | null;
+  secret: string;
+  created_at: string;
+  created_position: number;
+}
+
+interface Row extends Omit<WebhookRecord, 'event_types'> {
+  event_types: string | null;
+}
+
+export const webhookProjection: Projection = {
+  ddl: `
+    CREATE TABLE IF NOT EXISTS webhooks (
+      webhook_id       TEXT PRIMARY KEY,
+      workspace_id     TEXT NOT NULL,
+      url              TEXT NOT NULL,
+      event_types      TEXT,
+      secret           TEXT NOT NULL,
+      created_at       TEXT NOT NULL,
+      created_position INTEGER NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS webhooks_by_workspace ON webhooks (workspace_id, created_position);
+  `,
+
+  apply(recorded: RecordedEvent, db: Database.Database) {
+    const event = recorded as unknown as WebhookEvent;
+    switch (event.type) {
+      case 'WebhookCreated': {
+        const d = event.data;
+        prepared(
+          db,
+          `INSERT OR REPLACE INTO webhooks (webhook_id, workspace_id, url, event_types, secret, created_at, created_position)
+           VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        ).run(d.webhook_id, d.workspace_id, d.url, d.event_types ? JSON.stringify(d.event_types) : null, d.secret, d.created_at, recorded.position);
+        break;
+      }
+      case 'WebhookUpdated':
+        if (event.data.url !== undefined) prepared(db, 'UPDATE webhooks SET url = ? WHERE webhook_id = ?').run(event.data.url, event.data.webhook_id);
+        if (event.data.event_types !== undefined) {
+          prepared(db, 'UPDATE webhooks SET event_types = ? WHERE webhook_id = ?').run(
+            event.data.event_types ? JSON.stringify(event.data.event_types) : null,
+            event.data.webhook_id,
+          );
+        }
+        break;
+      case 'WebhookDeleted':
+        prepared(db, 'DELETE FROM webhooks WHERE webhook_id = ?').run(event.data.webhook_id);
+        break;
+    }
+  },
+};
+
+const fromRow = (row: Row): WebhookRecord => ({ ...row, event_types: row.event_types ? (JSON.parse(row.event_types) as string[]) : null });
+
+export function findWebhook(db: Database.Database, workspaceId: string, webhookId: string): WebhookRecord | undefined {
+  const row = prepared(db, 'SELECT * FROM webhooks WHERE workspace_id = ? AND webhook_id = ?').get(workspaceId, webhookId) as Row | undefined;
+  return row ? fromRow(row) : undefined;
+}
+
+export function listWebhooks(db: Database.Database, workspaceId?: string): WebhookRecord[] {
+  const rows = (
+    workspaceId === undefined
+      ? prepared(db, 'SELECT * FROM webhooks ORDER BY created_position').all()
+      : prepared(db, 'SELECT * FROM webhooks WHERE workspace_id = ? ORDER BY created_position').all(workspaceId)
+  ) as Row[];
+  return rows.map(fromRow);
+}

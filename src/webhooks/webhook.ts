@@ -1,0 +1,71 @@
+import { notFound } from '../common/seam-error.js';
+import type { Decider } from '../event-store/decider.js';
+
+/** A webhook, in `webhook-<id>`. Its signing secret lives in the log: the log is the only source of truth. */
+export type WebhookEvent =
+  | {
+      type: 'WebhookCreated';
+      data: { webhook_id: string; workspace_id: string; url: string; event_types: string[] | null; secret: string; created_at: string };
+    }
+  | { type: 'WebhookUpdated'; data: { webhook_id: string; workspace_id: string; url?: string; event_types?: string[] | null } }
+  | { type: 'WebhookDeleted'; data: { webhook_id: string; workspace_id: string } };
+
+export type WebhookCommand =
+  | { type: 'CreateWebhook'; webhookId: string; workspaceId: string; url: string; eventTypes: string[] | null; secret: string; now: string }
+  | { type: 'UpdateWebhook'; webhookId: string; workspaceId: string; url?: string; eventTypes?: string[] | null }
+  | { type: 'DeleteWebhook'; webhookId: string; workspaceId: string };
+
+export interface WebhookState {
+  status: 'absent' | 'active' | 'deleted';
+  workspaceId: string | null;
+}
+
+export const webhookDecider: Decider<WebhookCommand, WebhookEvent, WebhookState> = {
+  initialState: { status: 'absent', workspaceId: null },
+
+  evolve(state, event) {
+    switch (event.type) {
+      case 'WebhookCreated':
+        return { status: 'active', workspaceId: event.data.workspace_id };
+      case 'WebhookDeleted':
+        return { ...state, status: 'deleted' };
+      default:
+        return state;
+    }
+  },
+
+  decide(command, state) {
+    if (command.type === 'CreateWebhook') {
+      if (state.status !== 'absent') return [];
+      return [
+        {
+          type: 'WebhookCreated',
+          data: {
+            webhook_id: command.webhookId,
+            workspace_id: command.workspaceId,
+            url: command.url,
+            event_types: command.eventTypes,
+            secret: command.secret,
+            created_at: command.now,
+          },
+        },
+      ];
+    }
+    if (state.status !== 'active' || state.workspaceId !== command.workspaceId) throw notFound('webhook', 'webhook_id', command.webhookId);
+    if (command.type === 'DeleteWebhook') {
+      return [{ type: 'WebhookDeleted', data: { webhook_id: command.webhookId, workspace_id: command.workspaceId } }];
+    }
+    if (command.url === undefined && command.eventTypes === undefined) return [];
+    return [
+      {
+        type: 'WebhookUpdated',
+        data: {
+          webhook_id: command.webhookId,
+          workspace_id: command.workspaceId,
+          ...(command.url !== undefined ? { url: command.url } : {}),
+          ...(command.eventTypes !== undefined ? { event_types: command.eventTypes } : {}),
+        },
+      },
+    ];
+  },
+};
