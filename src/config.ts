@@ -11,6 +11,8 @@ export interface AppConfig {
   publicUrl: string;
   publicUrlConfigured: boolean;
   sqliteSynchronous: 'FULL' | 'NORMAL';
+  /** Where the log lives: the embedded SQLite file in DATA_DIR, or an EventStoreDB cluster. */
+  eventStore: { kind: 'sqlite' } | { kind: 'eventstoredb'; connectionString: string; deadlineMs: number };
   /** How long a write waits for its effect to be readable before answering 503. */
   readYourWritesTimeoutMs: number;
   webhooks: {
@@ -65,6 +67,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   }
 
   const readYourWritesTimeoutMs = integer('READ_YOUR_WRITES_TIMEOUT_MS', 10000, 1, 600000);
+
+  const kind = (env.EVENT_STORE?.trim() || 'sqlite').toLowerCase();
+  const connectionString = env.EVENTSTORE_CONNECTION_STRING?.trim() ?? '';
+  let eventStore: AppConfig['eventStore'] = { kind: 'sqlite' };
+  if (kind === 'eventstoredb') {
+    if (!/^(esdb|esdb\+discover|kurrentdb|kurrentdb\+discover|kdb|kdb\+discover):\/\//.test(connectionString)) {
+      problems.push(`EVENTSTORE_CONNECTION_STRING must be an esdb:// connection string with EVENT_STORE=eventstoredb (got "${connectionString}")`);
+    }
+    eventStore = { kind, connectionString, deadlineMs: integer('EVENTSTORE_DEADLINE_MS', 5000, 100, 60000) };
+  } else if (kind !== 'sqlite') {
+    problems.push(`EVENT_STORE must be sqlite or eventstoredb (got "${env.EVENT_STORE}")`);
+  }
   const allowPrivate = (env.WEBHOOK_ALLOW_PRIVATE_TARGETS ?? 'false').trim().toLowerCase();
   if (allowPrivate !== 'true' && allowPrivate !== 'false') {
     problems.push(`WEBHOOK_ALLOW_PRIVATE_TARGETS must be true or false (got "${env.WEBHOOK_ALLOW_PRIVATE_TARGETS}")`);
@@ -84,6 +98,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     publicUrlConfigured: Boolean(env.PUBLIC_URL?.trim()),
     sqliteSynchronous: synchronous as 'FULL' | 'NORMAL',
     readYourWritesTimeoutMs,
+    eventStore,
     webhooks,
   };
 }

@@ -46,6 +46,8 @@ export class CoreModule implements OnApplicationBootstrap, OnApplicationShutdown
   }
 
   private swapPoll: NodeJS.Timeout | undefined;
+  /** The log's head when the service started; null when the store did not answer. */
+  headAtStart: number | null = null;
 
   constructor(
     @Inject(CONFIG) private readonly config: AppConfig,
@@ -56,7 +58,13 @@ export class CoreModule implements OnApplicationBootstrap, OnApplicationShutdown
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    const head = await this.store.headPosition();
+    this.headAtStart = await this.store.headPosition().catch((error: unknown) => {
+      // Serve anyway: reads answer from the read models, writes answer 503, /health names the store, and
+      // the consumers keep retrying until it is back.
+      this.logger.warn(`The event store is unavailable at start-up: ${String(error)}`);
+      return null;
+    });
+    const head = this.headAtStart ?? 0;
     this.projector.start();
     if (head > 0) this.logger.log(`Catching up read models to position ${head}`);
     await this.projector.waitForPosition(head, 24 * 60 * 60 * 1000);

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { ConfigError, loadConfig, type AppConfig } from './config.js';
 import type { EventStore } from './event-store/event-store.js';
+import { CoreModule } from './core.module.js';
 import { ReadYourWrites } from './read-models/read-your-writes.js';
 import { createServer } from './server.js';
 import { EVENT_STORE } from './tokens.js';
@@ -19,7 +20,7 @@ async function main(): Promise<void> {
 
   const app = await createServer(config);
   const store = app.get<EventStore>(EVENT_STORE);
-  if ((await store.headPosition()) === 0) {
+  if (app.get(CoreModule).headAtStart === 0) {
     // A newcomer's first `npm start`: give them a workspace and a key to call the API with at once.
     const sandbox = await createWorkspace(store, { name: 'Sandbox', isSandbox: true, actor: { type: 'system' } });
     await app.get(ReadYourWrites).waitFor(sandbox.position);

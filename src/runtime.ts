@@ -1,9 +1,10 @@
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { AppConfig } from './config.js';
 import { COMPLETION_SAGA, CompletionSaga } from './completion/completion.saga.js';
 import { CheckpointedConsumer, type ConsumerLogger } from './event-store/checkpointed-consumer.js';
 import type { EventStore } from './event-store/event-store.js';
+import { EventStoreDbEventStore } from './event-store/eventstoredb-event-store.js';
 import { SqliteEventStore } from './event-store/sqlite-event-store.js';
 import { UpcastingEventStore } from './event-store/upcasting-event-store.js';
 import { UPCASTERS } from './schema-upcasters.js';
@@ -13,15 +14,28 @@ import { ReadModelDatabase } from './read-models/read-model-database.js';
 
 export const EVENTS_FILE = 'events.db';
 
-/** The event log in DATA_DIR, read in current shapes: what the CLI needs, and the first half of what the server needs. */
-export function openEventStore(config: Pick<AppConfig, 'dataDir' | 'sqliteSynchronous'>): EventStore {
+type StoreConfig = Pick<AppConfig, 'dataDir' | 'sqliteSynchronous' | 'eventStore'>;
+
+/** The configured event log, read in current shapes: what the CLI needs, and the first half of what the server needs. */
+export function openEventStore(config: StoreConfig): EventStore {
   return new UpcastingEventStore(openRawEventStore(config), UPCASTERS);
 }
 
 /** The log exactly as stored, every event in the shape it was written in (for copying, not for deciding). */
-export function openRawEventStore(config: Pick<AppConfig, 'dataDir' | 'sqliteSynchronous'>): EventStore {
+export function openRawEventStore(config: StoreConfig): EventStore {
   mkdirSync(config.dataDir, { recursive: true });
+  if (config.eventStore.kind === 'eventstoredb') {
+    return new EventStoreDbEventStore(config.eventStore.connectionString, config.eventStore.deadlineMs);
+  }
   return new SqliteEventStore(join(config.dataDir, EVENTS_FILE), { synchronous: config.sqliteSynchronous });
+}
+
+/** A store named by a copy-events target: an esdb:// connection string, or the path of a SQLite events file. */
+export function openEventStoreAt(target: string): EventStore {
+  if (/^[a-z+]+:\/\//.test(target) && !target.startsWith('file://')) return new EventStoreDbEventStore(target);
+  const path = target.replace(/^file:\/\//, '');
+  mkdirSync(dirname(path), { recursive: true });
+  return new SqliteEventStore(path);
 }
 
 /** Read models at `path`, fed from `store` by a checkpointed consumer (not yet started). */

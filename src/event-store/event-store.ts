@@ -23,6 +23,8 @@ export interface NewEvent {
   type: string;
   data: unknown;
   metadata: EventMetadata;
+  /** Only when copying a log between stores: the time the event was first recorded, kept as it was. */
+  recordedAt?: string;
 }
 
 export interface RecordedEvent {

@@ -129,7 +129,7 @@ export class SqliteEventStore implements EventStore {
               type: event.type,
               data: JSON.stringify(event.data),
               metadata: JSON.stringify(event.metadata),
-              recorded_at: recordedAt,
+              recorded_at: event.recordedAt ?? recordedAt,
             }).lastInsertRowid,
           );
         } catch (error) {

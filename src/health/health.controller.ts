@@ -1,24 +1,35 @@
 import { Controller, Get, Inject, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import type { AppConfig } from '../config.js';
 import type { CheckpointedConsumer } from '../event-store/checkpointed-consumer.js';
+import type { EventStore } from '../event-store/event-store.js';
 import { PublicRoute } from '../http/seam-route.js';
-import { COMPLETION_SAGA_CONSUMER, READ_MODELS_PROJECTOR } from '../tokens.js';
+import { COMPLETION_SAGA_CONSUMER, CONFIG, EVENT_STORE, READ_MODELS_PROJECTOR } from '../tokens.js';
 
 /**
  * 200 `{"ok": true}` once the service serves (the HTTP server only listens after the read models caught
- * up); 503 while a consumer (projector, completion saga) keeps failing, with its last error, so an operator
- * sees why.
+ * up). 503 when the event store does not answer (naming it), or while a consumer (projector, completion
+ * saga) keeps failing, with its last error, so an operator sees why.
  */
 @Controller()
 export class HealthController {
   constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(CONFIG) private readonly config: AppConfig,
     @Inject(READ_MODELS_PROJECTOR) private readonly projector: CheckpointedConsumer,
     @Inject(COMPLETION_SAGA_CONSUMER) private readonly completionSaga: CheckpointedConsumer,
   ) {}
 
   @Get('health')
   @PublicRoute()
-  health(@Res({ passthrough: true }) reply: FastifyReply) {
+  async health(@Res({ passthrough: true }) reply: FastifyReply) {
+    try {
+      await this.store.headPosition();
+    } catch (error) {
+      void reply.status(503);
+      const store = this.config.eventStore.kind === 'eventstoredb' ? 'EventStoreDB' : 'the SQLite event store';
+      return { ok: false, error: { type: 'event_store_unavailable', message: `${store} is unavailable: ${String((error as Error)?.message ?? error)}` } };
+    }
     const failing = [this.projector.status(), this.completionSaga.status()].filter((status) => status.failing);
     if (failing.length > 0) {
       void reply.status(503);

@@ -16,6 +16,7 @@ eventStoreContract('sqlite', {
   appendFromAnotherProcess: async (stream, event) => {
     await run(process.execPath, [child, dbPath, 'append', stream, JSON.stringify(event)]);
   },
+  uniqueEventIdsAcrossStreams: true,
 });
 
 describe('sqlite event store across processes', () => {

@@ -1,0 +1,52 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, it } from '@jest/globals';
+import { EventStoreDbEventStore } from '../../src/event-store/eventstoredb-event-store.js';
+import { eventStoreContract } from './event-store-contract.js';
+
+/**
+ * The same contract suite against EventStoreDB: the server at EVENTSTORE_CONNECTION_STRING when set, or
+ * one started with testcontainers where a Docker engine exists. Otherwise the suite is skipped, saying why.
+ */
+const run = promisify(execFile);
+const child = join(import.meta.dirname, '../support/eventstoredb-child.mjs');
+
+async function eventStoreDb(): Promise<{ connectionString: string; stop: () => Promise<void> } | { skip: string }> {
+  if (process.env.EVENTSTORE_CONNECTION_STRING) {
+    return { connectionString: process.env.EVENTSTORE_CONNECTION_STRING, stop: async () => undefined };
+  }
+  try {
+    const { GenericContainer, Wait } = await import('testcontainers');
+    const container = await new GenericContainer('eventstore/eventstore:24.10')
+      .withEnvironment({ EVENTSTORE_INSECURE: 'true', EVENTSTORE_MEM_DB: 'true', EVENTSTORE_RUN_PROJECTIONS: 'None' })
+      .withExposedPorts(2113)
+      .withWaitStrategy(Wait.forHttp('/health/live', 2113).forStatusCode(204))
+      .withStartupTimeout(120_000)
+      .start();
+    return {
+      connectionString: `esdb://${container.getHost()}:${container.getMappedPort(2113)}?tls=false`,
+      stop: async () => void (await container.stop()),
+    };
+  } catch (error) {
+    return { skip: `no EVENTSTORE_CONNECTION_STRING and no container runtime (${String((error as Error).message ?? error).split('\n')[0]})` };
+  }
+}
+
+const server = await eventStoreDb();
+
+if ('skip' in server) {
+  console.warn(`SKIPPED the EventStoreDB contract suite: ${server.skip}`);
+  describe.skip('event store contract: eventstoredb', () => {
+    it(`skipped: ${server.skip}`, () => undefined);
+  });
+} else {
+  afterAll(() => server.stop());
+  eventStoreContract('eventstoredb', {
+    create: async () => new EventStoreDbEventStore(server.connectionString),
+    appendFromAnotherProcess: async (stream, event) => {
+      await run(process.execPath, [child, server.connectionString, stream, JSON.stringify(event)]);
+    },
+    uniqueEventIdsAcrossStreams: false,
+  });
+}
