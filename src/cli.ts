@@ -2,7 +2,10 @@ import { parseArgs } from 'node:util';
 import { SeamError } from './common/seam-error.js';
 import { ConfigError, loadConfig } from './config.js';
 import { historyCommand, replayCommand } from './audit/cli-commands.js';
-import { openEventStore } from './runtime.js';
+import { openEventStore, openEventStoreAt, openRawEventStore } from './runtime.js';
+import { copyEvents } from './event-store/copy-events.js';
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
 import { createWorkspace, issueApiKey, type IssuedApiKey } from './workspaces/workspace-commands.js';
 
 const USAGE = `Usage: npm run cli -- <command> [options]
@@ -18,6 +21,10 @@ Commands:
       difference (exit status 1 if there is one); --swap makes it live (a running server switches to it).
   history --device-id ID | --connected-account-id ID | --connect-webview-id ID [--json]
       The custom-metadata history of one resource: who changed what, when and why.
+  copy-events --to TARGET
+      Copies the configured log (EVENT_STORE, DATA_DIR) into TARGET, an esdb:// connection string or the
+      path of a SQLite events file: same streams, revisions, ids, data and metadata. Interrupted, it
+      resumes where it stopped when run again.
 
 Each command prints, as the last line of its standard output, one JSON object with the new key.
 The key is shown only then: the service stores only its hash.
@@ -40,6 +47,7 @@ async function run(argv: string[]): Promise<void> {
       'device-id': { type: 'string' },
       'connected-account-id': { type: 'string' },
       'connect-webview-id': { type: 'string' },
+      to: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -62,6 +70,22 @@ async function run(argv: string[]): Promise<void> {
       case 'replay':
         process.exitCode = await replayCommand(store, config.dataDir, { verify: values.verify, swap: values.swap }, terminal);
         return;
+      case 'copy-events': {
+        if (!values.to) throw new UsageError('copy-events needs --to TARGET');
+        const target = openEventStoreAt(values.to);
+        const source = openRawEventStore(config);
+        try {
+          const checkpoint = join(config.dataDir, `copy-events.${createHash('sha256').update(values.to).digest('hex').slice(0, 12)}.checkpoint`);
+          const { copied, resumedAfter } = await copyEvents(source, target, checkpoint, (p) =>
+            terminal.err(`copy-events: ${p.copied} events, at position ${p.position} of ${p.head}\n`),
+          );
+          terminal.out(`copy-events: copied ${copied} events${resumedAfter > 0 ? `, resuming after position ${resumedAfter}` : ''}; the target holds the whole log`);
+        } finally {
+          await target.close();
+          await source.close();
+        }
+        return;
+      }
       case 'history': {
         const [resource, ...others] = [
           values['device-id'] && ({ type: 'device', idField: 'device_id', id: values['device-id'] } as const),

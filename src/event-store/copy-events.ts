@@ -1,0 +1,45 @@
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import type { EventStore } from './event-store.js';
+
+/**
+ * Copies a log into another store, losslessly: the same streams, revisions, event ids, data, metadata and
+ * recording times, in the same global order. Each event is appended at the revision it has in the source,
+ * with its own id, so appending it again is a no-op: after an interruption the copy resumes from its
+ * checkpoint file and the events of the last unfinished batch are simply confirmed.
+ */
+export interface CopyProgress {
+  copied: number;
+  position: number;
+  head: number;
+}
+
+const BATCH = 500;
+
+export async function copyEvents(
+  source: EventStore,
+  target: EventStore,
+  checkpointFile: string,
+  onProgress?: (progress: CopyProgress) => void,
+): Promise<{ copied: number; resumedAfter: number }> {
+  const resumedAfter = existsSync(checkpointFile) ? Number(readFileSync(checkpointFile, 'utf8').trim()) || 0 : 0;
+  const head = await source.headPosition();
+  let position = resumedAfter;
+  let copied = 0;
+  for (;;) {
+    const batch = await source.readAll({ afterPosition: position, maxCount: BATCH });
+    if (batch.length === 0) break;
+    for (const event of batch) {
+      await target.append(
+        event.stream,
+        [{ id: event.id, type: event.type, data: event.data, metadata: event.metadata, recordedAt: event.recordedAt }],
+        { expectedRevision: event.revision === 0 ? 'no_stream' : event.revision - 1 },
+      );
+    }
+    copied += batch.length;
+    position = batch[batch.length - 1].position;
+    writeFileSync(`${checkpointFile}.tmp`, String(position));
+    renameSync(`${checkpointFile}.tmp`, checkpointFile);
+    onProgress?.({ copied, position, head });
+  }
+  return { copied, resumedAfter };
+}
