@@ -16,6 +16,8 @@ export interface AppConfig {
   /** How long a write waits for its effect to be readable before answering 503. */
   readYourWritesTimeoutMs: number;
   webhooks: {
+    /** Whether this instance delivers webhooks: exactly one instance of a scaled-out deployment should. */
+    deliver: boolean;
     /** Deliver to loopback and private addresses (tests, local development); refused by default. */
     allowPrivateTargets: boolean;
     /** The first retry's delay; each next one doubles (14 attempts over about 11 hours at 5 s). */
@@ -83,7 +85,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (allowPrivate !== 'true' && allowPrivate !== 'false') {
     problems.push(`WEBHOOK_ALLOW_PRIVATE_TARGETS must be true or false (got "${env.WEBHOOK_ALLOW_PRIVATE_TARGETS}")`);
   }
+  const deliver = (env.WEBHOOK_DELIVERY ?? 'true').trim().toLowerCase();
+  if (deliver !== 'true' && deliver !== 'false') problems.push(`WEBHOOK_DELIVERY must be true or false (got "${env.WEBHOOK_DELIVERY}")`);
   const webhooks = {
+    deliver: deliver !== 'false',
     allowPrivateTargets: allowPrivate === 'true',
     retryBaseMs: integer('WEBHOOK_RETRY_BASE_MS', 5000, 1, 3_600_000),
     timeoutMs: integer('WEBHOOK_TIMEOUT_MS', 10000, 1, 600_000),

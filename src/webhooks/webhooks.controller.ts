@@ -69,13 +69,16 @@ export class WebhookDelivery implements OnApplicationBootstrap, OnApplicationShu
   readonly dispatcher: WebhookDispatcher;
   private readonly deliveries: DeliveryStore;
 
-  constructor(@Inject(ReadModelDatabase) readModels: ReadModelDatabase, @Inject(CONFIG) config: AppConfig) {
+  constructor(
+    @Inject(ReadModelDatabase) readModels: ReadModelDatabase,
+    @Inject(CONFIG) private readonly config: AppConfig,
+  ) {
     this.deliveries = new DeliveryStore(join(config.dataDir, 'deliveries.db'));
     this.dispatcher = new WebhookDispatcher(readModels, this.deliveries, config.webhooks, new Logger('Webhooks'));
   }
 
   onApplicationBootstrap(): void {
-    this.dispatcher.start();
+    if (this.config.webhooks.deliver) this.dispatcher.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
