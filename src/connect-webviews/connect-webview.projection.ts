@@ -1,8 +1,9 @@
 import type Database from 'better-sqlite3';
 import type { CustomMetadata } from '../custom-metadata/custom-metadata.js';
 import type { RecordedEvent } from '../event-store/event-store.js';
-import { customMetadataHasCondition, indexCustomMetadata, removeCustomMetadataIndex } from '../read-models/custom-metadata-index.js';
-import { page, type PageRequest, type Pagination } from '../read-models/pagination.js';
+import { indexCustomMetadata, removeCustomMetadataIndex } from '../read-models/custom-metadata-index.js';
+import { listNewestFirst } from '../read-models/list-newest-first.js';
+import type { PageRequest, Pagination } from '../read-models/pagination.js';
 import type { Projection } from '../read-models/projector.js';
 import { prepared } from '../read-models/prepared.js';
 import type { ConnectWebviewCreatedData, ConnectWebviewEvent } from './connect-webview.js';
@@ -108,20 +109,8 @@ export function listConnectWebviews(
   request: PageRequest,
   nextPageUrl: (cursor: string) => string,
 ): { items: ConnectWebviewRecord[]; pagination: Pagination } {
-  const has = customMetadataHasCondition('connect_webview', 'w.connect_webview_id', filter.customMetadataHas);
-  const where = ['w.workspace_id = ?', ...has.sql];
-  const params: unknown[] = [workspaceId, ...has.params];
-  if (request.continueAfter !== null) {
-    where.push('w.created_position < ?');
-    params.push(request.continueAfter);
-  }
-  const rows = db
-    .prepare(
-      `SELECT record, created_position FROM connect_webviews w WHERE ${where.join(' AND ')}
-       ORDER BY w.created_position DESC LIMIT ?`,
-    )
-    .all(...params, request.limit + 1) as Row[];
-  const result = page(rows, request, (row) => row.created_position, nextPageUrl);
+  const table = { table: 'connect_webviews', idColumn: 'connect_webview_id', resourceType: 'connect_webview', columns: 'r.record' } as const;
+  const result = listNewestFirst<Row>(db, table, workspaceId, filter, request, nextPageUrl);
   return { items: result.items.map((row) => JSON.parse(row.record) as ConnectWebviewRecord), pagination: result.pagination };
 }
 

@@ -1,8 +1,9 @@
 import type Database from 'better-sqlite3';
 import type { CustomMetadata } from '../custom-metadata/custom-metadata.js';
 import type { RecordedEvent } from '../event-store/event-store.js';
-import { customMetadataHasCondition, indexCustomMetadata } from '../read-models/custom-metadata-index.js';
-import { page, type PageRequest, type Pagination } from '../read-models/pagination.js';
+import { indexCustomMetadata } from '../read-models/custom-metadata-index.js';
+import { listNewestFirst } from '../read-models/list-newest-first.js';
+import type { PageRequest, Pagination } from '../read-models/pagination.js';
 import type { Projection } from '../read-models/projector.js';
 import { prepared } from '../read-models/prepared.js';
 import type { Provider, ProviderCapability } from '../providers/providers.js';
@@ -100,17 +101,8 @@ export function listConnectedAccounts(
   request: PageRequest,
   nextPageUrl: (cursor: string) => string,
 ): { items: ConnectedAccountRecord[]; pagination: Pagination } {
-  const has = customMetadataHasCondition('connected_account', 'a.connected_account_id', filter.customMetadataHas);
-  const where = ['a.workspace_id = ?', ...has.sql];
-  const params: unknown[] = [workspaceId, ...has.params];
-  if (request.continueAfter !== null) {
-    where.push('a.created_position < ?');
-    params.push(request.continueAfter);
-  }
-  const rows = db
-    .prepare(`SELECT record, created_position FROM connected_accounts a WHERE ${where.join(' AND ')} ORDER BY a.created_position DESC LIMIT ?`)
-    .all(...params, request.limit + 1) as Row[];
-  const result = page(rows, request, (row) => row.created_position, nextPageUrl);
+  const table = { table: 'connected_accounts', idColumn: 'connected_account_id', resourceType: 'connected_account', columns: 'r.record' } as const;
+  const result = listNewestFirst<Row>(db, table, workspaceId, filter, request, nextPageUrl);
   return { items: result.items.map((row) => JSON.parse(row.record) as ConnectedAccountRecord), pagination: result.pagination };
 }
 

@@ -2,15 +2,8 @@ import type { Actor } from '../common/actor.js';
 import { deterministicId } from '../common/deterministic-id.js';
 import { normaliseEmail } from '../providers/sandbox-accounts.js';
 import { notFound } from '../common/seam-error.js';
-import {
-  EMPTY_CUSTOM_METADATA,
-  hasChanges,
-  diffCustomMetadata,
-  replaceCustomMetadata,
-  type CustomMetadata,
-  type CustomMetadataPatch,
-} from '../custom-metadata/custom-metadata.js';
-import { metadataSet, type MetadataSet } from '../custom-metadata/metadata-set.js';
+import { EMPTY_CUSTOM_METADATA, replaceCustomMetadata, type CustomMetadata, type CustomMetadataPatch } from '../custom-metadata/custom-metadata.js';
+import { metadataSet, metadataUpdated, type MetadataSet } from '../custom-metadata/metadata-set.js';
 import type { Decider } from '../event-store/decider.js';
 import type { Provider, ProviderCapability } from '../providers/providers.js';
 
@@ -185,19 +178,15 @@ export const connectedAccountDecider: Decider<ConnectedAccountCommand, Connected
           });
         }
         if (command.customMetadata !== undefined) {
-          const next = replaceCustomMetadata(command.customMetadata);
-          if (hasChanges(diffCustomMetadata(state.customMetadata, next))) {
-            events.push(
-              metadataSet(
-                { resource_type: 'connected_account', resource_id: command.connectedAccountId, workspace_id: command.workspaceId },
-                state.customMetadata,
-                next,
-                { type: 'api_update' },
-                command.actor,
-                command.now,
-              ),
-            );
-          }
+          events.push(
+            ...metadataUpdated(
+              { resource_type: 'connected_account', resource_id: command.connectedAccountId, workspace_id: command.workspaceId },
+              state.customMetadata,
+              replaceCustomMetadata(command.customMetadata),
+              command.actor,
+              command.now,
+            ),
+          );
         }
         return events;
       }

@@ -1,5 +1,5 @@
 import type { Actor } from '../common/actor.js';
-import { diffCustomMetadata, type CustomMetadata, type CustomMetadataChanges } from './custom-metadata.js';
+import { diffCustomMetadata, hasChanges, type CustomMetadata, type CustomMetadataChanges } from './custom-metadata.js';
 
 /**
  * `MetadataSet`: the one event type that records a resource's metadata, in every resource's stream.
@@ -50,4 +50,16 @@ export function metadataSet(
       occurred_at: occurredAt,
     },
   };
+}
+
+/** An API update's MetadataSet, or none when the result equals what was there: an update that changes nothing records nothing. */
+export function metadataUpdated(
+  resource: { resource_type: MetadataResourceType; resource_id: string; workspace_id: string },
+  previous: CustomMetadata,
+  next: CustomMetadata,
+  actor: Actor,
+  occurredAt: string,
+): MetadataSet[] {
+  const event = metadataSet(resource, previous, next, { type: 'api_update' }, actor, occurredAt);
+  return hasChanges(event.data.changes) ? [event] : [];
 }

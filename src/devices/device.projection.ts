@@ -3,8 +3,9 @@ import type { ConnectedAccountEvent } from '../connected-accounts/connected-acco
 import { accountDisconnectedError } from '../connected-accounts/connected-account.projection.js';
 import type { CustomMetadata } from '../custom-metadata/custom-metadata.js';
 import type { RecordedEvent } from '../event-store/event-store.js';
-import { customMetadataHasCondition, indexCustomMetadata } from '../read-models/custom-metadata-index.js';
-import { page, type PageRequest, type Pagination } from '../read-models/pagination.js';
+import { indexCustomMetadata } from '../read-models/custom-metadata-index.js';
+import { listNewestFirst } from '../read-models/list-newest-first.js';
+import type { PageRequest, Pagination } from '../read-models/pagination.js';
 import type { Projection } from '../read-models/projector.js';
 import { prepared } from '../read-models/prepared.js';
 import type { DeviceAddedData, DeviceEvent } from './device.js';
@@ -99,32 +100,22 @@ export function listDevices(
   request: PageRequest,
   nextPageUrl: (cursor: string) => string,
 ): { items: Row[]; pagination: Pagination } {
-  const has = customMetadataHasCondition('device', 'd.device_id', filter.customMetadataHas);
-  const where = ['d.workspace_id = ?', ...has.sql];
-  const params: unknown[] = [workspaceId, ...has.params];
+  const where: string[] = [];
+  const params: unknown[] = [];
   const oneOf = (column: string, values: string[]) => {
     where.push(`${column} IN (${values.map(() => '?').join(', ')})`);
     params.push(...values);
   };
-  if (filter.connectedAccountIds) oneOf('d.connected_account_id', filter.connectedAccountIds);
-  if (filter.deviceIds) oneOf('d.device_id', filter.deviceIds);
-  if (filter.connectWebviewId) oneOf('d.connect_webview_id', [filter.connectWebviewId]);
-  if (filter.deviceType) oneOf('d.device_type', [filter.deviceType]);
+  if (filter.connectedAccountIds) oneOf('r.connected_account_id', filter.connectedAccountIds);
+  if (filter.deviceIds) oneOf('r.device_id', filter.deviceIds);
+  if (filter.connectWebviewId) oneOf('r.connect_webview_id', [filter.connectWebviewId]);
+  if (filter.deviceType) oneOf('r.device_type', [filter.deviceType]);
   if (filter.createdBefore) {
-    where.push('d.created_at < ?');
+    where.push('r.created_at < ?');
     params.push(filter.createdBefore);
   }
-  if (request.continueAfter !== null) {
-    where.push('d.created_position < ?');
-    params.push(request.continueAfter);
-  }
-  const rows = db
-    .prepare(
-      `SELECT record, created_position, account_disconnected_at FROM devices d WHERE ${where.join(' AND ')}
-       ORDER BY d.created_position DESC LIMIT ?`,
-    )
-    .all(...params, request.limit + 1) as Row[];
-  return page(rows, request, (row) => row.created_position, nextPageUrl);
+  const table = { table: 'devices', idColumn: 'device_id', resourceType: 'device', columns: 'r.record, r.account_disconnected_at' } as const;
+  return listNewestFirst<Row>(db, table, workspaceId, { customMetadataHas: filter.customMetadataHas, where, params }, request, nextPageUrl);
 }
 
 /** The public `device` object (seam-contract.md §4). */

@@ -1,14 +1,7 @@
 import type { Actor } from '../common/actor.js';
 import { invalidInput, notFound } from '../common/seam-error.js';
-import {
-  diffCustomMetadata,
-  EMPTY_CUSTOM_METADATA,
-  hasChanges,
-  mergeCustomMetadata,
-  type CustomMetadata,
-  type CustomMetadataPatch,
-} from '../custom-metadata/custom-metadata.js';
-import { metadataSet, type MetadataSet } from '../custom-metadata/metadata-set.js';
+import { EMPTY_CUSTOM_METADATA, mergeCustomMetadata, type CustomMetadata, type CustomMetadataPatch } from '../custom-metadata/custom-metadata.js';
+import { metadataSet, metadataUpdated, type MetadataSet } from '../custom-metadata/metadata-set.js';
 import type { Decider } from '../event-store/decider.js';
 import type { Provider } from '../providers/providers.js';
 
@@ -101,19 +94,15 @@ export const deviceDecider: Decider<DeviceCommand, DeviceEvent, DeviceState> = {
           }
         }
         if (command.customMetadata !== undefined) {
-          const next = mergeCustomMetadata(state.customMetadata, command.customMetadata);
-          if (hasChanges(diffCustomMetadata(state.customMetadata, next))) {
-            events.push(
-              metadataSet(
-                { resource_type: 'device', resource_id: command.deviceId, workspace_id: command.workspaceId },
-                state.customMetadata,
-                next,
-                { type: 'api_update' },
-                command.actor,
-                command.now,
-              ),
-            );
-          }
+          events.push(
+            ...metadataUpdated(
+              { resource_type: 'device', resource_id: command.deviceId, workspace_id: command.workspaceId },
+              state.customMetadata,
+              mergeCustomMetadata(state.customMetadata, command.customMetadata),
+              command.actor,
+              command.now,
+            ),
+          );
         }
         return events;
       }
