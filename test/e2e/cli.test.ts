@@ -70,7 +70,10 @@ describe('CLI: workspaces and API keys', () => {
       .join('');
     expect(log).toContain(created.workspace_id);
     expect(log).not.toContain(created.api_key);
-    expect(log).not.toContain(created.api_key.split('_')[2]);
+    // The secret part: after `seam_<8 hex>_` (it is base64url, so it may itself contain underscores).
+    const secret = created.api_key.slice('seam_00000000_'.length);
+    expect(secret.length).toBeGreaterThanOrEqual(32);
+    expect(log).not.toContain(secret);
   });
 
   it('says what is wrong: unknown workspace, missing option, unknown command', async () => {
