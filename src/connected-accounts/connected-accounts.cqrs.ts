@@ -65,14 +65,10 @@ abstract class ConnectedAccountCommandHandler {
     @Inject(ReadYourWrites) private readonly readYourWrites: ReadYourWrites,
   ) {}
 
-  protected async run(connectedAccountId: string, command: ConnectedAccountCommand): Promise<void> {
-    const { position } = await handleCommand(
-      this.store,
-      streams.connectedAccount(connectedAccountId),
-      connectedAccountDecider,
-      command,
-      { actor: 'actor' in command ? command.actor : { type: 'system' } },
-    );
+  protected async run(caller: Caller, connectedAccountId: string, command: ConnectedAccountCommand): Promise<void> {
+    const { position } = await handleCommand(this.store, streams.connectedAccount(connectedAccountId), connectedAccountDecider, command, {
+      actor: actorOf(caller),
+    });
     await this.readYourWrites.waitFor(position);
   }
 }
@@ -80,7 +76,7 @@ abstract class ConnectedAccountCommandHandler {
 @CommandHandler(UpdateConnectedAccountCommand)
 export class UpdateConnectedAccountHandler extends ConnectedAccountCommandHandler implements ICommandHandler<UpdateConnectedAccountCommand> {
   execute({ caller, connectedAccountId, customMetadata, automaticallyManageNewDevices }: UpdateConnectedAccountCommand) {
-    return this.run(connectedAccountId, {
+    return this.run(caller, connectedAccountId, {
       type: 'UpdateConnectedAccount',
       connectedAccountId,
       workspaceId: caller.workspaceId,
@@ -95,7 +91,7 @@ export class UpdateConnectedAccountHandler extends ConnectedAccountCommandHandle
 @CommandHandler(DisconnectConnectedAccountCommand)
 export class DisconnectConnectedAccountHandler extends ConnectedAccountCommandHandler implements ICommandHandler<DisconnectConnectedAccountCommand> {
   execute({ caller, connectedAccountId }: DisconnectConnectedAccountCommand) {
-    return this.run(connectedAccountId, {
+    return this.run(caller, connectedAccountId, {
       type: 'DisconnectConnectedAccount',
       connectedAccountId,
       workspaceId: caller.workspaceId,
