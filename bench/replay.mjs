@@ -6,8 +6,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import Database from 'better-sqlite3';
 import { deterministicId } from '../dist/common/deterministic-id.js';
+import { immediateTransaction, openSqlite } from '../dist/common/sqlite.js';
 import { metadataSet } from '../dist/custom-metadata/metadata-set.js';
 import { SqliteEventStore } from '../dist/event-store/sqlite-event-store.js';
 
@@ -18,9 +18,7 @@ const cli = join(import.meta.dirname, '../dist/cli.js');
 
 // --- generate -------------------------------------------------------------------------------------------
 new SqliteEventStore(join(dataDir, 'events.db')).close();
-const db = new Database(join(dataDir, 'events.db'));
-db.pragma('journal_mode = WAL');
-db.pragma('synchronous = OFF');
+const db = openSqlite(join(dataDir, 'events.db'), { synchronous: 'OFF' });
 const insert = db.prepare('INSERT INTO events (event_id, stream, revision, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
 const revisions = new Map();
 let written = 0;
@@ -35,7 +33,7 @@ const append = (stream, type, data, actor) => {
 
 const workspaceId = deterministicId('bench-workspace');
 const system = { type: 'system' };
-const generate = db.transaction((count) => {
+const generate = (count) => immediateTransaction(db, () => {
   if (written === 0) {
     append(`workspace-${workspaceId}`, 'WorkspaceCreated', { workspace_id: workspaceId, name: 'Bench', is_sandbox: true, created_at: new Date(at).toISOString() }, system);
     append(`workspace-${workspaceId}`, 'ApiKeyIssued', { api_key_id: deterministicId('key'), workspace_id: workspaceId, key_hash: 'bench', short_token: 'seam_bench', created_at: new Date(at).toISOString() }, system);

@@ -1,4 +1,4 @@
-import type Database from 'better-sqlite3';
+import type { SqliteDatabase } from '../common/sqlite.js';
 import { notFound } from '../common/seam-error.js';
 import type { MetadataResourceType, MetadataSetData } from '../custom-metadata/metadata-set.js';
 import type { EventStore, RecordedEvent } from '../event-store/event-store.js';
@@ -73,7 +73,7 @@ export async function readAsOf<T>(
   store: EventStore,
   streamNames: readonly string[],
   asOf: Date,
-  read: (db: Database.Database) => T,
+  read: (db: SqliteDatabase) => T,
 ): Promise<T> {
   const events = (await Promise.all(streamNames.map((s) => store.readStream(s))))
     .flat()

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import Database from 'better-sqlite3';
+import { backupSqlite, openSqlite } from '../common/sqlite.js';
 import { COMPLETION_SAGA } from '../completion/completion.saga.js';
 import type { EventStore } from '../event-store/event-store.js';
 import { PROJECTIONS, READ_MODEL_SCHEMA } from '../read-models/projections.js';
@@ -78,13 +78,8 @@ export function removeDatabaseFiles(path: string): void {
  * writing; returns the live checkpoint it holds.
  */
 export async function copyLiveReadModels(livePath: string, copyPath: string): Promise<number> {
-  const live = new Database(livePath, { readonly: true, fileMustExist: true });
-  try {
-    await live.backup(copyPath);
-  } finally {
-    live.close();
-  }
-  const copy = new Database(copyPath, { readonly: true });
+  await backupSqlite(livePath, copyPath);
+  const copy = openSqlite(copyPath, { readonly: true });
   try {
     const row = copy.prepare('SELECT position FROM checkpoints WHERE name = ?').get(READ_MODELS_CONSUMER) as { position: number } | undefined;
     return row?.position ?? 0;

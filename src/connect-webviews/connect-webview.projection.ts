@@ -1,4 +1,4 @@
-import type Database from 'better-sqlite3';
+import type { SqliteDatabase } from '../common/sqlite.js';
 import type { CustomMetadata } from '../custom-metadata/custom-metadata.js';
 import type { RecordedEvent } from '../event-store/event-store.js';
 import { indexCustomMetadata, removeCustomMetadataIndex } from '../read-models/custom-metadata-index.js';
@@ -34,7 +34,7 @@ export const connectWebviewProjection: Projection = {
     CREATE INDEX IF NOT EXISTS connect_webviews_by_workspace ON connect_webviews (workspace_id, created_position);
   `,
 
-  apply(recorded: RecordedEvent, db: Database.Database) {
+  apply(recorded: RecordedEvent, db: SqliteDatabase) {
     const event = recorded as unknown as ConnectWebviewEvent;
     switch (event.type) {
       case 'ConnectWebviewCreated': {
@@ -82,14 +82,14 @@ export const connectWebviewProjection: Projection = {
   },
 };
 
-function save(db: Database.Database, record: ConnectWebviewRecord): void {
+function save(db: SqliteDatabase, record: ConnectWebviewRecord): void {
   prepared(db, 'UPDATE connect_webviews SET record = ? WHERE connect_webview_id = ?').run(
     JSON.stringify(record),
     record.connect_webview_id,
   );
 }
 
-export function findConnectWebview(db: Database.Database, workspaceId: string, connectWebviewId: string): ConnectWebviewRecord | undefined {
+export function findConnectWebview(db: SqliteDatabase, workspaceId: string, connectWebviewId: string): ConnectWebviewRecord | undefined {
   const row = db
     .prepare('SELECT record FROM connect_webviews WHERE workspace_id = ? AND connect_webview_id = ?')
     .get(workspaceId, connectWebviewId) as Row | undefined;
@@ -97,13 +97,13 @@ export function findConnectWebview(db: Database.Database, workspaceId: string, c
 }
 
 /** For the hosted page, whose visitor has the webview's id and nothing else. */
-export function findConnectWebviewAnyWorkspace(db: Database.Database, connectWebviewId: string): ConnectWebviewRecord | undefined {
+export function findConnectWebviewAnyWorkspace(db: SqliteDatabase, connectWebviewId: string): ConnectWebviewRecord | undefined {
   const row = prepared(db, 'SELECT record FROM connect_webviews WHERE connect_webview_id = ?').get(connectWebviewId) as Row | undefined;
   return row ? (JSON.parse(row.record) as ConnectWebviewRecord) : undefined;
 }
 
 export function listConnectWebviews(
-  db: Database.Database,
+  db: SqliteDatabase,
   workspaceId: string,
   filter: { customMetadataHas?: CustomMetadata },
   request: PageRequest,

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type Database from 'better-sqlite3';
+import type { SqliteDatabase } from '../common/sqlite.js';
 import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, Query, QueryHandler, type ICommandHandler, type IQueryHandler } from '@nestjs/cqrs';
 import { notFound } from '../common/seam-error.js';
@@ -115,7 +115,7 @@ export class GetConnectWebviewHandler implements IQueryHandler<GetConnectWebview
   ) {}
 
   async execute({ workspaceId, connectWebviewId, asOf }: GetConnectWebviewQuery) {
-    const find = (db: Database.Database) => findConnectWebview(db, workspaceId, connectWebviewId);
+    const find = (db: SqliteDatabase) => findConnectWebview(db, workspaceId, connectWebviewId);
     const record = asOf ? await readAsOf(this.store, [streams.connectWebview(connectWebviewId)], asOf, find) : find(this.readModels.db);
     if (!record) throw notFound('connect_webview', 'connect_webview_id', connectWebviewId);
     return toConnectWebviewObject(record, this.config.publicUrl);
@@ -130,7 +130,7 @@ export class ListConnectWebviewsHandler implements IQueryHandler<ListConnectWebv
   ) {}
 
   async execute(query: ListConnectWebviewsQuery) {
-    const db: Database.Database = this.readModels.db;
+    const db: SqliteDatabase = this.readModels.db;
     const { items, pagination } = listConnectWebviews(
       db,
       query.workspaceId,

@@ -1,4 +1,4 @@
-import type Database from 'better-sqlite3';
+import type { SqliteDatabase } from '../common/sqlite.js';
 import type { CustomMetadata } from '../custom-metadata/custom-metadata.js';
 import type { RecordedEvent } from '../event-store/event-store.js';
 import { indexCustomMetadata } from '../read-models/custom-metadata-index.js';
@@ -26,6 +26,14 @@ interface Row {
   created_position: number;
 }
 
+/** The events that change an existing account's record (the log holds every stream's events). */
+const UPDATES = new Set<string>([
+  'MetadataSet',
+  'ConnectedAccountReconnected',
+  'ConnectedAccountDisconnected',
+  'ConnectedAccountSettingsChanged',
+]);
+
 export const connectedAccountProjection: Projection = {
   ddl: `
     CREATE TABLE IF NOT EXISTS connected_accounts (
@@ -39,7 +47,7 @@ export const connectedAccountProjection: Projection = {
     CREATE INDEX IF NOT EXISTS connected_accounts_by_email ON connected_accounts (workspace_id, email);
   `,
 
-  apply(recorded: RecordedEvent, db: Database.Database) {
+  apply(recorded: RecordedEvent, db: SqliteDatabase) {
     const event = recorded as unknown as ConnectedAccountEvent;
     if (event.type === 'ConnectedAccountCreated') {
       const { connect_webview_id: _webview, user_identifier, ...data } = event.data;
@@ -50,6 +58,7 @@ export const connectedAccountProjection: Projection = {
       ).run(data.connected_account_id, data.workspace_id, record.email, recorded.position, JSON.stringify(record));
       return;
     }
+    if (!UPDATES.has(event.type)) return;
     if (event.type === 'MetadataSet' && event.data.resource_type !== 'connected_account') return;
     const id = event.type === 'MetadataSet' ? event.data.resource_id : event.data.connected_account_id;
     const record = findConnectedAccount(db, event.data.workspace_id, { connectedAccountId: id });
@@ -72,7 +81,7 @@ export const connectedAccountProjection: Projection = {
   },
 };
 
-function save(db: Database.Database, record: ConnectedAccountRecord): void {
+function save(db: SqliteDatabase, record: ConnectedAccountRecord): void {
   prepared(db, 'UPDATE connected_accounts SET record = ? WHERE connected_account_id = ?').run(
     JSON.stringify(record),
     record.connected_account_id,
@@ -80,7 +89,7 @@ function save(db: Database.Database, record: ConnectedAccountRecord): void {
 }
 
 export function findConnectedAccount(
-  db: Database.Database,
+  db: SqliteDatabase,
   workspaceId: string,
   by: { connectedAccountId: string } | { email: string },
 ): ConnectedAccountRecord | undefined {
@@ -95,7 +104,7 @@ export function findConnectedAccount(
 }
 
 export function listConnectedAccounts(
-  db: Database.Database,
+  db: SqliteDatabase,
   workspaceId: string,
   filter: { customMetadataHas?: CustomMetadata },
   request: PageRequest,

@@ -1,4 +1,4 @@
-import type Database from 'better-sqlite3';
+import type { SqliteDatabase, SqliteValue } from '../common/sqlite.js';
 import type { ConnectedAccountEvent } from '../connected-accounts/connected-account.js';
 import { accountDisconnectedError } from '../connected-accounts/connected-account.projection.js';
 import type { CustomMetadata } from '../custom-metadata/custom-metadata.js';
@@ -46,7 +46,7 @@ export const deviceProjection: Projection = {
     CREATE INDEX IF NOT EXISTS devices_by_account ON devices (connected_account_id);
   `,
 
-  apply(recorded: RecordedEvent, db: Database.Database) {
+  apply(recorded: RecordedEvent, db: SqliteDatabase) {
     const event = recorded as unknown as DeviceEvent | ConnectedAccountEvent;
     switch (event.type) {
       case 'DeviceAdded': {
@@ -81,27 +81,27 @@ export const deviceProjection: Projection = {
   },
 };
 
-function update(db: Database.Database, workspaceId: string, deviceId: string, change: (record: DeviceRecord) => DeviceRecord): void {
+function update(db: SqliteDatabase, workspaceId: string, deviceId: string, change: (record: DeviceRecord) => DeviceRecord): void {
   const row = prepared(db, 'SELECT record FROM devices WHERE workspace_id = ? AND device_id = ?').get(workspaceId, deviceId) as Row | undefined;
   if (!row) return;
   prepared(db, 'UPDATE devices SET record = ? WHERE device_id = ?').run(JSON.stringify(change(JSON.parse(row.record) as DeviceRecord)), deviceId);
 }
 
-export function findDevice(db: Database.Database, workspaceId: string, deviceId: string): Row | undefined {
+export function findDevice(db: SqliteDatabase, workspaceId: string, deviceId: string): Row | undefined {
   return db
     .prepare('SELECT record, created_position, account_disconnected_at FROM devices WHERE workspace_id = ? AND device_id = ?')
     .get(workspaceId, deviceId) as Row | undefined;
 }
 
 export function listDevices(
-  db: Database.Database,
+  db: SqliteDatabase,
   workspaceId: string,
   filter: DeviceFilter,
   request: PageRequest,
   nextPageUrl: (cursor: string) => string,
 ): { items: Row[]; pagination: Pagination } {
   const where: string[] = [];
-  const params: unknown[] = [];
+  const params: SqliteValue[] = [];
   const oneOf = (column: string, values: string[]) => {
     where.push(`${column} IN (${values.map(() => '?').join(', ')})`);
     params.push(...values);

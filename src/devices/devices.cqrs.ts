@@ -1,4 +1,4 @@
-import type Database from 'better-sqlite3';
+import type { SqliteDatabase } from '../common/sqlite.js';
 import { Inject } from '@nestjs/common';
 import { deviceStreamsAsOf, readAsOf } from '../audit/audit.js';
 import { Command, CommandHandler, Query, QueryHandler, type ICommandHandler, type IQueryHandler } from '@nestjs/cqrs';
@@ -79,7 +79,7 @@ export class GetDeviceHandler implements IQueryHandler<GetDeviceQuery> {
 
   async execute({ workspaceId, deviceId, asOf }: GetDeviceQuery) {
     // The object is built inside `read`: the in-memory read models of an as-of are gone afterwards.
-    const read = (db: Database.Database) => {
+    const read = (db: SqliteDatabase) => {
       const row = findDevice(db, workspaceId, deviceId);
       return row ? toDeviceObject(row) : undefined;
     };

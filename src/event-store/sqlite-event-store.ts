@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import Database from 'better-sqlite3';
+import { immediateTransaction, isUniqueViolation, openSqlite, type SqliteDatabase, type SqliteStatement } from '../common/sqlite.js';
 import {
   DuplicateEventIdError,
   WrongExpectedRevisionError,
@@ -56,25 +56,19 @@ const SCHEMA = `
  * advanced by one writer at a time, and AUTOINCREMENT positions follow commit order.
  */
 export class SqliteEventStore implements EventStore {
-  private readonly db: Database.Database;
+  private readonly db: SqliteDatabase;
   private readonly appended = new EventEmitter();
   private readonly pollIntervalMs: number;
   private closed = false;
 
-  private readonly insertEvent: Database.Statement;
-  private readonly streamHead: Database.Statement;
-  private readonly eventById: Database.Statement;
-  private readonly eventsAfter: Database.Statement;
-  private readonly lastPosition: Database.Statement;
-  private readonly appendInTransaction: Database.Transaction<
-    (stream: string, events: readonly NewEvent[], expected: ExpectedRevision) => { appended: boolean; result: AppendResult }
-  >;
+  private readonly insertEvent: SqliteStatement;
+  private readonly streamHead: SqliteStatement;
+  private readonly eventById: SqliteStatement;
+  private readonly eventsAfter: SqliteStatement;
+  private readonly lastPosition: SqliteStatement;
 
   constructor(path: string, options: SqliteEventStoreOptions = {}) {
-    this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
-    this.db.pragma('busy_timeout = 10000');
+    this.db = openSqlite(path, { synchronous: options.synchronous ?? 'FULL' });
     this.db.exec(SCHEMA);
     this.pollIntervalMs = options.pollIntervalMs ?? 100;
     this.appended.setMaxListeners(0);
@@ -86,9 +80,6 @@ export class SqliteEventStore implements EventStore {
     this.eventById = this.db.prepare('SELECT * FROM events WHERE event_id = ?');
     this.eventsAfter = this.db.prepare('SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?');
     this.lastPosition = this.db.prepare('SELECT MAX(position) AS position FROM events');
-    this.appendInTransaction = this.db.transaction((stream, events, expected) =>
-      this.appendUnderWriteLock(stream, events, expected),
-    );
   }
 
   async append(
@@ -96,7 +87,7 @@ export class SqliteEventStore implements EventStore {
     events: readonly NewEvent[],
     { expectedRevision }: { expectedRevision: ExpectedRevision },
   ): Promise<AppendResult> {
-    const result = this.appendInTransaction.immediate(stream, events, expectedRevision);
+    const result = immediateTransaction(this.db, () => this.appendUnderWriteLock(stream, events, expectedRevision));
     if (result.appended) this.appended.emit('appended');
     return result.result;
   }
@@ -173,7 +164,7 @@ export class SqliteEventStore implements EventStore {
         `SELECT * FROM events WHERE stream = ? AND revision ${backwards ? '<=' : '>='} ?
          ORDER BY revision ${backwards ? 'DESC' : 'ASC'} LIMIT ?`,
       )
-      .all(stream, from, options.maxCount ?? -1) as EventRow[];
+      .all(stream, from, options.maxCount ?? -1) as unknown as EventRow[];
     return rows.map(toRecordedEvent);
   }
 
@@ -182,7 +173,7 @@ export class SqliteEventStore implements EventStore {
   }
 
   private readAllSync(afterPosition: number, maxCount: number): RecordedEvent[] {
-    return (this.eventsAfter.all(afterPosition, maxCount) as EventRow[]).map(toRecordedEvent);
+    return (this.eventsAfter.all(afterPosition, maxCount) as unknown as EventRow[]).map(toRecordedEvent);
   }
 
   async *subscribeToAll({ afterPosition, maxBatchSize = 500, signal }: SubscribeToAllOptions): AsyncIterable<RecordedEvent[]> {
@@ -238,12 +229,6 @@ function revisionMatches(expected: ExpectedRevision, head: number | null): boole
     default:
       return head === expected;
   }
-}
-
-/** By code, not `instanceof`: the native module's errors may come from another realm (Jest's VM sandbox). */
-function isUniqueViolation(error: unknown, column: string): boolean {
-  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
-  return code === 'SQLITE_CONSTRAINT_UNIQUE' && typeof message === 'string' && message.includes(column);
 }
 
 function toRecordedEvent(row: EventRow): RecordedEvent {

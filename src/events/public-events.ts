@@ -1,4 +1,4 @@
-import type Database from 'better-sqlite3';
+import type { SqliteDatabase, SqliteValue } from '../common/sqlite.js';
 import { deterministicId } from '../common/deterministic-id.js';
 import type { ConnectWebviewEvent } from '../connect-webviews/connect-webview.js';
 import type { ConnectedAccountEvent } from '../connected-accounts/connected-account.js';
@@ -65,7 +65,7 @@ export const publicEventProjection: Projection = {
     CREATE INDEX IF NOT EXISTS public_events_by_time ON public_events (workspace_id, occurred_at);
   `,
 
-  apply(recorded: RecordedEvent, db: Database.Database) {
+  apply(recorded: RecordedEvent, db: SqliteDatabase) {
     publicEventsFor(recorded, db).forEach((event, index) => {
       prepared(
         db,
@@ -87,7 +87,7 @@ export const publicEventProjection: Projection = {
   },
 };
 
-function publicEventsFor(recorded: RecordedEvent, db: Database.Database): PublicEvent[] {
+function publicEventsFor(recorded: RecordedEvent, db: SqliteDatabase): PublicEvent[] {
   const event = recorded as unknown as ConnectWebviewEvent | ConnectedAccountEvent | DeviceEvent;
   const make = (event_type: PublicEventType, workspace_id: string, fields: Record<string, unknown>, discriminator = ''): PublicEvent => ({
     event_id: deterministicId('public_event', recorded.id, event_type, discriminator),
@@ -226,10 +226,10 @@ export interface PublicEventFilter {
 }
 
 /** Oldest first. `afterSequence` continues a stream (SSE, webhook delivery) past the last event handed out. */
-export function findPublicEvents(db: Database.Database, workspaceId: string, filter: PublicEventFilter, limit: number): { sequence: number; event: PublicEvent }[] {
+export function findPublicEvents(db: SqliteDatabase, workspaceId: string, filter: PublicEventFilter, limit: number): { sequence: number; event: PublicEvent }[] {
   const where = ['workspace_id = ?'];
-  const params: unknown[] = [workspaceId];
-  const add = (sql: string, ...values: unknown[]) => {
+  const params: SqliteValue[] = [workspaceId];
+  const add = (sql: string, ...values: SqliteValue[]) => {
     where.push(sql);
     params.push(...values);
   };
@@ -240,11 +240,11 @@ export function findPublicEvents(db: Database.Database, workspaceId: string, fil
   if (filter.connectedAccountId) add('connected_account_id = ?', filter.connectedAccountId);
   if (filter.connectWebviewId) add('connect_webview_id = ?', filter.connectWebviewId);
   if (filter.eventTypes) add(`event_type IN (${filter.eventTypes.map(() => '?').join(', ')})`, ...filter.eventTypes);
-  const rows = prepared(db, `SELECT sequence, body FROM public_events WHERE ${where.join(' AND ')} ORDER BY sequence LIMIT ?`).all(...params, limit) as Row[];
+  const rows = prepared(db, `SELECT sequence, body FROM public_events WHERE ${where.join(' AND ')} ORDER BY sequence LIMIT ?`).all(...params, limit) as unknown as Row[];
   return rows.map((row) => ({ sequence: row.sequence, event: JSON.parse(row.body) as PublicEvent }));
 }
 
-export function findPublicEvent(db: Database.Database, workspaceId: string, eventId: string): { sequence: number; event: PublicEvent } | undefined {
+export function findPublicEvent(db: SqliteDatabase, workspaceId: string, eventId: string): { sequence: number; event: PublicEvent } | undefined {
   const row = prepared(db, 'SELECT sequence, body FROM public_events WHERE workspace_id = ? AND event_id = ?').get(workspaceId, eventId) as Row | undefined;
   return row ? { sequence: row.sequence, event: JSON.parse(row.body) as PublicEvent } : undefined;
 }

@@ -1,4 +1,4 @@
-import type Database from 'better-sqlite3';
+import type { SqliteDatabase, SqliteValue } from '../common/sqlite.js';
 import { prepared } from './prepared.js';
 import type { CustomMetadata } from '../custom-metadata/custom-metadata.js';
 import type { MetadataResourceType } from '../custom-metadata/metadata-set.js';
@@ -21,7 +21,7 @@ export const CUSTOM_METADATA_INDEX_DDL = `
 `;
 
 export function indexCustomMetadata(
-  db: Database.Database,
+  db: SqliteDatabase,
   resource: { resource_type: MetadataResourceType; resource_id: string; workspace_id: string },
   metadata: CustomMetadata,
 ): void {
@@ -34,7 +34,7 @@ export function indexCustomMetadata(
   }
 }
 
-export function removeCustomMetadataIndex(db: Database.Database, resourceType: MetadataResourceType, resourceId: string): void {
+export function removeCustomMetadataIndex(db: SqliteDatabase, resourceType: MetadataResourceType, resourceId: string): void {
   prepared(db, 'DELETE FROM custom_metadata_entries WHERE resource_type = ? AND resource_id = ?').run(resourceType, resourceId);
 }
 
@@ -43,9 +43,9 @@ export function customMetadataHasCondition(
   resourceType: MetadataResourceType,
   idColumn: string,
   filter: CustomMetadata | undefined,
-): { sql: string[]; params: unknown[] } {
+): { sql: string[]; params: SqliteValue[] } {
   const sql: string[] = [];
-  const params: unknown[] = [];
+  const params: SqliteValue[] = [];
   for (const [key, value] of Object.entries(filter ?? {})) {
     sql.push(
       `EXISTS (SELECT 1 FROM custom_metadata_entries m WHERE m.resource_type = ? AND m.resource_id = ${idColumn}

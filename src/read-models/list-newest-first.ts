@@ -1,4 +1,4 @@
-import type Database from 'better-sqlite3';
+import type { SqliteDatabase, SqliteValue } from '../common/sqlite.js';
 import type { CustomMetadata } from '../custom-metadata/custom-metadata.js';
 import type { MetadataResourceType } from '../custom-metadata/metadata-set.js';
 import { customMetadataHasCondition } from './custom-metadata-index.js';
@@ -19,16 +19,16 @@ export interface ListedTable {
  * (on the alias `r`), keyset pagination. The one list query every resource's list route uses.
  */
 export function listNewestFirst<Row extends { created_position: number }>(
-  db: Database.Database,
+  db: SqliteDatabase,
   source: ListedTable,
   workspaceId: string,
-  filter: { customMetadataHas?: CustomMetadata; where?: string[]; params?: unknown[] },
+  filter: { customMetadataHas?: CustomMetadata; where?: string[]; params?: SqliteValue[] },
   request: PageRequest,
   nextPageUrl: (cursor: string) => string,
 ): { items: Row[]; pagination: Pagination } {
   const has = customMetadataHasCondition(source.resourceType, `r.${source.idColumn}`, filter.customMetadataHas);
   const where = ['r.workspace_id = ?', ...(filter.where ?? []), ...has.sql];
-  const params: unknown[] = [workspaceId, ...(filter.params ?? []), ...has.params];
+  const params: SqliteValue[] = [workspaceId, ...(filter.params ?? []), ...has.params];
   if (request.continueAfter !== null) {
     where.push('r.created_position < ?');
     params.push(request.continueAfter);
@@ -37,6 +37,6 @@ export function listNewestFirst<Row extends { created_position: number }>(
     db,
     `SELECT ${source.columns}, r.created_position FROM ${source.table} r WHERE ${where.join(' AND ')}
      ORDER BY r.created_position DESC LIMIT ?`,
-  ).all(...params, request.limit + 1) as Row[];
+  ).all(...params, request.limit + 1) as unknown as Row[];
   return page(rows, request, (row) => row.created_position, nextPageUrl);
 }

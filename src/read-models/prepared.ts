@@ -1,9 +1,9 @@
-import type Database from 'better-sqlite3';
+import type { SqliteDatabase, SqliteStatement } from '../common/sqlite.js';
 
-const cache = new WeakMap<Database.Database, Map<string, Database.Statement>>();
+const cache = new WeakMap<SqliteDatabase, Map<string, SqliteStatement>>();
 
 /** A statement prepared once per connection: projections run it for every event of a replay. */
-export function prepared(db: Database.Database, sql: string): Database.Statement {
+export function prepared(db: SqliteDatabase, sql: string): SqliteStatement {
   let statements = cache.get(db);
   if (!statements) {
     statements = new Map();

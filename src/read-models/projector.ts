@@ -1,4 +1,4 @@
-import type Database from 'better-sqlite3';
+import type { SqliteDatabase } from '../common/sqlite.js';
 import type { ConsumerHandler } from '../event-store/checkpointed-consumer.js';
 import type { RecordedEvent } from '../event-store/event-store.js';
 import type { ReadModelDatabase } from './read-model-database.js';
@@ -6,7 +6,7 @@ import type { ReadModelDatabase } from './read-model-database.js';
 /** One read model: its tables, and how each event changes them. `apply` runs inside the projector's transaction. */
 export interface Projection {
   readonly ddl: string;
-  apply(event: RecordedEvent, db: Database.Database): void;
+  apply(event: RecordedEvent, db: SqliteDatabase): void;
 }
 
 export const READ_MODELS_CONSUMER = 'read_models';

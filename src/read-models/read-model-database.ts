@@ -1,4 +1,4 @@
-import Database from 'better-sqlite3';
+import { immediateTransaction, openSqlite, type SqliteDatabase } from '../common/sqlite.js';
 import { prepared } from './prepared.js';
 
 /**
@@ -13,24 +13,21 @@ export interface ReadModelSchema {
 }
 
 export class ReadModelDatabase {
-  private connection: Database.Database;
+  private connection: SqliteDatabase;
 
   constructor(
     public path: string,
     schema: ReadModelSchema,
   ) {
-    this.connection = new Database(path);
-    this.db.pragma('journal_mode = WAL');
     // Read models are rebuildable from the log, so NORMAL (safe against corruption, may lose the last
     // commits on power loss) is enough: a lost commit is re-projected from the checkpoint before it.
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('busy_timeout = 10000');
+    this.connection = openSqlite(path, { synchronous: 'NORMAL' });
     this.db.exec('CREATE TABLE IF NOT EXISTS read_model_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
     this.migrate(schema);
   }
 
   /** The current connection: read it at each use, since a swap replaces it. */
-  get db(): Database.Database {
+  get db(): SqliteDatabase {
     return this.connection;
   }
 
@@ -56,7 +53,7 @@ export class ReadModelDatabase {
 
   /** Runs `fn` in one IMMEDIATE transaction (takes the write lock first: no deadlock between processes). */
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn).immediate();
+    return immediateTransaction(this.db, fn);
   }
 
   dump(): Record<string, unknown[]> {
@@ -71,7 +68,7 @@ export class ReadModelDatabase {
     const stored = this.db.prepare("SELECT value FROM read_model_meta WHERE key = 'schema_version'").get() as
       | { value: string }
       | undefined;
-    this.db.transaction(() => {
+    immediateTransaction(this.db, () => {
       if (stored && Number(stored.value) !== schema.version) this.dropAllTables();
       this.db.exec('CREATE TABLE IF NOT EXISTS checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL)');
       this.db.exec(schema.ddl);
@@ -81,7 +78,7 @@ export class ReadModelDatabase {
            ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
         )
         .run(String(schema.version));
-    }).immediate();
+    });
   }
 
   /** A read-model schema change: start over, and the projector rebuilds everything from position 0. */
@@ -97,7 +94,7 @@ export class ReadModelDatabase {
 }
 
 /** Every read-model row, table by table, in a stable order: what "two read models are equal" means. */
-export function dumpReadModels(db: Database.Database): Record<string, unknown[]> {
+export function dumpReadModels(db: SqliteDatabase): Record<string, unknown[]> {
   const tables = db
     .prepare(
       `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import Database from 'better-sqlite3';
+import { openSqlite, type SqliteDatabase } from '../common/sqlite.js';
 import type { AppConfig } from '../config.js';
 import { findPublicEvents, sequenceAt, type PublicEvent } from '../events/public-events.js';
 import type { ReadModelDatabase } from '../read-models/read-model-database.js';
@@ -28,12 +28,10 @@ export const MAX_ATTEMPTS = 14;
 const MAX_DELAY_MS = 6 * 60 * 60 * 1000;
 
 export class DeliveryStore {
-  private readonly db: Database.Database;
+  private readonly db: SqliteDatabase;
 
   constructor(path: string) {
-    this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
+    this.db = openSqlite(path, { synchronous: 'FULL' });
     this.db.exec(`CREATE TABLE IF NOT EXISTS delivery_state (
       webhook_id TEXT PRIMARY KEY, after_sequence INTEGER NOT NULL, attempt INTEGER NOT NULL DEFAULT 0,
       next_attempt_at TEXT, last_success_at TEXT, last_failure_at TEXT, last_failure_status INTEGER,

@@ -1,4 +1,4 @@
-import type Database from 'better-sqlite3';
+import type { SqliteDatabase } from '../common/sqlite.js';
 import type { RecordedEvent } from '../event-store/event-store.js';
 import { prepared } from '../read-models/prepared.js';
 import type { Projection } from '../read-models/projector.js';
@@ -33,7 +33,7 @@ export const webhookProjection: Projection = {
     CREATE INDEX IF NOT EXISTS webhooks_by_workspace ON webhooks (workspace_id, created_position);
   `,
 
-  apply(recorded: RecordedEvent, db: Database.Database) {
+  apply(recorded: RecordedEvent, db: SqliteDatabase) {
     const event = recorded as unknown as WebhookEvent;
     switch (event.type) {
       case 'WebhookCreated': {
@@ -63,16 +63,16 @@ export const webhookProjection: Projection = {
 
 const fromRow = (row: Row): WebhookRecord => ({ ...row, event_types: row.event_types ? (JSON.parse(row.event_types) as string[]) : null });
 
-export function findWebhook(db: Database.Database, workspaceId: string, webhookId: string): WebhookRecord | undefined {
+export function findWebhook(db: SqliteDatabase, workspaceId: string, webhookId: string): WebhookRecord | undefined {
   const row = prepared(db, 'SELECT * FROM webhooks WHERE workspace_id = ? AND webhook_id = ?').get(workspaceId, webhookId) as Row | undefined;
   return row ? fromRow(row) : undefined;
 }
 
-export function listWebhooks(db: Database.Database, workspaceId?: string): WebhookRecord[] {
+export function listWebhooks(db: SqliteDatabase, workspaceId?: string): WebhookRecord[] {
   const rows = (
     workspaceId === undefined
       ? prepared(db, 'SELECT * FROM webhooks ORDER BY created_position').all()
       : prepared(db, 'SELECT * FROM webhooks WHERE workspace_id = ? ORDER BY created_position').all(workspaceId)
-  ) as Row[];
+  ) as unknown as Row[];
   return rows.map(fromRow);
 }

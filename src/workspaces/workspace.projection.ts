@@ -1,4 +1,4 @@
-import type Database from 'better-sqlite3';
+import type { SqliteDatabase } from '../common/sqlite.js';
 import { prepared } from '../read-models/prepared.js';
 import type { RecordedEvent } from '../event-store/event-store.js';
 import type { Projection } from '../read-models/projector.js';
@@ -27,27 +27,26 @@ export const workspaceProjection: Projection = {
     );
   `,
 
-  apply(recorded: RecordedEvent, db: Database.Database) {
+  apply(recorded: RecordedEvent, db: SqliteDatabase) {
     const event = recorded as unknown as WorkspaceEvent;
     switch (event.type) {
       case 'WorkspaceCreated':
         prepared(db, 
-          `INSERT OR REPLACE INTO workspaces (workspace_id, name, is_sandbox, created_at)
-           VALUES (@workspace_id, @name, @is_sandbox, @created_at)`,
-        ).run({ ...event.data, is_sandbox: event.data.is_sandbox ? 1 : 0 });
+          `INSERT OR REPLACE INTO workspaces (workspace_id, name, is_sandbox, created_at) VALUES (?, ?, ?, ?)`,
+        ).run(event.data.workspace_id, event.data.name, event.data.is_sandbox ? 1 : 0, event.data.created_at);
         break;
       case 'ApiKeyIssued':
         prepared(db, 
           `INSERT OR REPLACE INTO api_keys (api_key_id, workspace_id, key_hash, short_token, created_at)
-           VALUES (@api_key_id, @workspace_id, @key_hash, @short_token, @created_at)`,
-        ).run(event.data);
+           VALUES (?, ?, ?, ?, ?)`,
+        ).run(event.data.api_key_id, event.data.workspace_id, event.data.key_hash, event.data.short_token, event.data.created_at);
         break;
     }
   },
 };
 
 /** The caller behind an API key hash, or undefined: what the auth guard asks. */
-export function findApiKey(db: Database.Database, keyHash: string): ApiKeyRow | undefined {
+export function findApiKey(db: SqliteDatabase, keyHash: string): ApiKeyRow | undefined {
   return db
     .prepare(
       `SELECT k.api_key_id, k.workspace_id, w.is_sandbox FROM api_keys k
@@ -56,7 +55,7 @@ export function findApiKey(db: Database.Database, keyHash: string): ApiKeyRow | 
     .get(keyHash) as ApiKeyRow | undefined;
 }
 
-export function isSandboxWorkspace(db: Database.Database, workspaceId: string): boolean {
+export function isSandboxWorkspace(db: SqliteDatabase, workspaceId: string): boolean {
   const row = prepared(db, 'SELECT is_sandbox FROM workspaces WHERE workspace_id = ?').get(workspaceId) as { is_sandbox: number } | undefined;
   return row?.is_sandbox === 1;
 }

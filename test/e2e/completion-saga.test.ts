@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { openSqlite } from '../../src/common/sqlite.js';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { SeamHttp } from '@seamapi/http/connect';
 import { connectWebviewDecider } from '../../src/connect-webviews/connect-webview.js';
@@ -23,7 +23,7 @@ describe('completion saga durability', () => {
 
   /** The saga's checkpoint, read beside the running server. */
   const sagaCheckpoint = () => {
-    const db = new Database(join(server.dataDir, 'read-models.db'), { readonly: true });
+    const db = openSqlite(join(server.dataDir, 'read-models.db'), { readonly: true });
     try {
       return (db.prepare("SELECT position FROM checkpoints WHERE name = 'completion_saga'").get() as { position: number } | undefined)?.position ?? 0;
     } finally {
@@ -74,7 +74,7 @@ describe('completion saga durability', () => {
   it('changes nothing when the saga runs again over the same events', async () => {
     const before = await readLog();
     await server.stop();
-    const db = new Database(join(server.dataDir, 'read-models.db'));
+    const db = openSqlite(join(server.dataDir, 'read-models.db'));
     db.prepare("UPDATE checkpoints SET position = 0 WHERE name = 'completion_saga'").run();
     db.close();
 

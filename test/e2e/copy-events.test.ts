@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { openSqlite } from '../../src/common/sqlite.js';
 import { describe, expect, it } from '@jest/globals';
 import { SqliteEventStore } from '../../src/event-store/sqlite-event-store.js';
 import { newDataDir, runCli } from '../support/server-process.js';
@@ -12,7 +12,7 @@ const TOTAL = 6000;
 function countEvents(path: string): number {
   if (!existsSync(path)) return 0;
   try {
-    const db = new Database(path, { readonly: true });
+    const db = openSqlite(path, { readonly: true });
     try {
       return (db.prepare('SELECT COUNT(*) AS n FROM events').get() as { n: number }).n;
     } finally {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { openSqlite } from '../../src/common/sqlite.js';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { SeamHttp } from '@seamapi/http/connect';
 import { sandboxClient } from '../support/sandbox.js';
@@ -36,7 +36,7 @@ describe('replay: rebuild, verify and swap read models beside a running server',
   });
 
   it('lists a difference and exits 1 when the live read models were tampered with', async () => {
-    const db = new Database(livePath());
+    const db = openSqlite(livePath());
     const tampered = db.prepare("UPDATE connected_accounts SET email = 'tampered@example.com' WHERE email = 'replay-0@example.com'").run();
     db.close();
     expect(tampered.changes).toBe(1);

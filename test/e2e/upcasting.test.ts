@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { openSqlite } from '../../src/common/sqlite.js';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { SeamHttp } from '@seamapi/http/connect';
 import { SqliteEventStore } from '../../src/event-store/sqlite-event-store.js';
@@ -20,7 +20,7 @@ describe('replay reads events written by earlier versions', () => {
 
   beforeAll(async () => {
     new SqliteEventStore(join(server.dataDir, 'events.db')).close();
-    const db = new Database(join(server.dataDir, 'events.db'));
+    const db = openSqlite(join(server.dataDir, 'events.db'));
     const insert = db.prepare(
       'INSERT INTO events (position, event_id, stream, revision, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     );
@@ -49,7 +49,7 @@ describe('replay reads events written by earlier versions', () => {
     expect(replay.stdout).toContain('equal the live ones');
     expect(replay.code).toBe(0);
 
-    const stored = new Database(join(server.dataDir, 'events.db'), { readonly: true })
+    const stored = openSqlite(join(server.dataDir, 'events.db'), { readonly: true })
       .prepare('SELECT data, metadata FROM events WHERE event_id = ?')
       .get(v1.event_id) as { data: string; metadata: string };
     expect(JSON.parse(stored.data)).toEqual(v1.data);

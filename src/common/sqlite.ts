@@ -1,0 +1,72 @@
+import { existsSync } from 'node:fs';
+import { backup, DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
+
+/**
+ * Every SQLite file of the service (the event log, the read models, webhook delivery state) is opened here,
+ * through Node's built-in `node:sqlite`: nothing is compiled at install, and one SQLite ships with Node.
+ */
+export type SqliteDatabase = DatabaseSync;
+export type SqliteStatement = StatementSync;
+/** What a statement's parameters may be. */
+export type SqliteValue = SQLInputValue;
+
+/** How long a writer waits for another process's write lock (the server and the CLI share files). */
+const BUSY_TIMEOUT_MS = 10_000;
+
+export interface OpenSqliteOptions {
+  /** Read-only: the file must exist. */
+  readonly?: boolean;
+  /**
+   * Opens the file in WAL mode with this durability. FULL fsyncs the WAL at every commit (survives power
+   * loss); NORMAL survives a process crash; OFF is for throwaway files only.
+   */
+  synchronous?: 'FULL' | 'NORMAL' | 'OFF';
+}
+
+export function openSqlite(path: string, { readonly = false, synchronous }: OpenSqliteOptions = {}): SqliteDatabase {
+  if (readonly && !existsSync(path)) throw new Error(`no SQLite database at ${path}`);
+  const db = new DatabaseSync(path, { readOnly: readonly, timeout: BUSY_TIMEOUT_MS });
+  if (synchronous) {
+    db.exec('PRAGMA journal_mode = WAL');
+    db.exec(`PRAGMA synchronous = ${synchronous}`);
+  }
+  return db;
+}
+
+/**
+ * Runs `fn` in one transaction that takes the write lock first (BEGIN IMMEDIATE), so two processes never
+ * deadlock upgrading read locks. Inside another transaction it runs in a savepoint.
+ */
+export function immediateTransaction<T>(db: SqliteDatabase, fn: () => T): T {
+  const [begin, commit, rollback] = db.isTransaction
+    ? ['SAVEPOINT nested', 'RELEASE nested', 'ROLLBACK TO nested; RELEASE nested']
+    : ['BEGIN IMMEDIATE', 'COMMIT', 'ROLLBACK'];
+  db.exec(begin);
+  try {
+    const result = fn();
+    db.exec(commit);
+    return result;
+  } catch (error) {
+    // SQLite has already rolled back by itself after some errors (a full disk, say).
+    if (db.isTransaction) db.exec(rollback);
+    throw error;
+  }
+}
+
+/** A consistent copy of a database that others may keep writing to (SQLite's online backup). */
+export async function backupSqlite(path: string, copyPath: string): Promise<void> {
+  const source = openSqlite(path, { readonly: true });
+  try {
+    await backup(source, copyPath);
+  } finally {
+    source.close();
+  }
+}
+
+/** SQLITE_CONSTRAINT_UNIQUE on `column` (`table.column`, as SQLite names it). */
+export function isUniqueViolation(error: unknown, column: string): boolean {
+  const { errcode, message } = (error ?? {}) as { errcode?: unknown; message?: unknown };
+  return errcode === SQLITE_CONSTRAINT_UNIQUE && typeof message === 'string' && message.includes(column);
+}
+
+const SQLITE_CONSTRAINT_UNIQUE = 2067;
