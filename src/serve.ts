@@ -41,7 +41,7 @@ async function main(): Promise<void> {
   await app.listen({ port: config.port, host: config.host });
   const url = (await app.getUrl()).replace('[::1]', 'localhost');
   if (!config.publicUrlConfigured) config.publicUrl = url;
-  new Logger('Server').log(`Listening on ${url} (data in ${config.dataDir})`);
+  new Logger('Server').log(`Listening on ${url} (data in ${config.dataDir}, Node ${process.version})`);
 }
 
 main().catch((error: unknown) => {

@@ -69,10 +69,14 @@ export function newDataDir(): string {
 }
 
 /** `npm run cli -- …` as a newcomer types it, minus the build npm would run first (global setup built it). */
-export async function runCli(dataDir: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+export async function runCli(
+  dataDir: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, [join(root, 'dist/cli.js'), ...args], {
     cwd: root,
-    env: { ...process.env, DATA_DIR: dataDir },
+    env: { ...process.env, DATA_DIR: dataDir, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

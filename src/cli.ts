@@ -1,0 +1,4 @@
+import { exitUnlessSupportedNode } from './node-version.js';
+
+exitUnlessSupportedNode();
+await import('./cli-program.js');
