@@ -6,15 +6,27 @@ import { describeType, isPlainObject } from '../common/own-record.js';
 import { invalidInput, type ValidationIssue } from '../common/seam-error.js';
 
 /**
- * The parameters of a Seam request, validated into `dto`: the query string on GET (in the SDK's format,
- * `custom_metadata_has.tenant=t1&device_ids=a&device_ids=b`), the JSON body otherwise. Unknown parameters
- * are ignored, as Seam ignores them.
+ * The parameters of a Seam request, validated into `dto`. Unknown parameters are ignored, as Seam ignores them.
+ * - GET and HEAD: the query string, in the SDK's format (`custom_metadata_has.tenant=t1&device_ids=a&device_ids=b`).
+ * - DELETE: the query string, as SDK 2.x sends it; a JSON body instead when one is sent (SDK 1.x).
+ * - POST, PATCH and PUT: the JSON body.
  */
 export const SeamInput = createParamDecorator((dto: ClassConstructor<object>, ctx: ExecutionContext) => {
-  const request = ctx.switchToHttp().getRequest<FastifyRequest>();
-  const raw = request.method === 'GET' || request.method === 'HEAD' ? paramsFromQuery(request.query) : (request.body ?? {});
-  return parseInput(dto, raw);
+  return parseInput(dto, requestParams(ctx.switchToHttp().getRequest<FastifyRequest>()));
 });
+
+function requestParams(request: FastifyRequest): unknown {
+  const body = request.body ?? {};
+  switch (request.method) {
+    case 'GET':
+    case 'HEAD':
+      return paramsFromQuery(request.query);
+    case 'DELETE':
+      return isPlainObject(body) && Object.keys(body).length === 0 ? paramsFromQuery(request.query) : body;
+    default:
+      return body;
+  }
+}
 
 export function parseInput<T extends object>(dto: ClassConstructor<T>, raw: unknown): T {
   if (!isPlainObject(raw)) throw invalidInput([{ path: [], message: `Expected object, received ${describeType(raw)}` }]);
@@ -72,8 +84,8 @@ export const RawParam = () => (target: object, key: string) => {
   rawParams.set(target.constructor, [...(rawParams.get(target.constructor) ?? []), key]);
 };
 
-/** GET sends one value of an array parameter as a plain string. */
-export const ToArray = () => Transform(({ value }) => (typeof value === 'string' ? [value] : value));
+/** A query string sends one value of an array parameter as a plain string, and an empty array as `name=`. */
+export const ToArray = () => Transform(({ value }) => (value === '' ? [] : typeof value === 'string' ? [value] : value));
 
 /** GET sends numbers as strings. */
 export const ToInteger = () => Transform(({ value }) => (typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value));

@@ -127,7 +127,7 @@ export class WebhooksController {
     return { webhooks: listWebhooks(this.readModels.db, caller.workspaceId).map((w) => this.view(w, false)), ok: true };
   }
 
-  @SeamRoute('webhooks/update', ['PATCH', 'POST'])
+  @SeamRoute('webhooks/update', ['PATCH', 'PUT', 'POST'])
   async update(@CurrentCaller() caller: Caller, @SeamInput(UpdateWebhookDto) input: UpdateWebhookDto) {
     if (input.url !== undefined) await assertWebhookTarget(input.url, this.config.webhooks.allowPrivateTargets);
     await this.commandBus.execute(

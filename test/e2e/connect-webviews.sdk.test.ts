@@ -58,7 +58,16 @@ describe('Connect Webviews through the official SDK', () => {
     const ids = async (custom_metadata_has: Record<string, string | boolean>) =>
       (await seam.connectWebviews.list({ custom_metadata_has: { tag, ...custom_metadata_has } })).map((w) => w.connect_webview_id).sort();
     expect(await ids({ tenant: 't1', vip: true })).toEqual([bothTrue.connect_webview_id]);
-    expect(await ids({ vip: 'true' })).toEqual([stringTrue.connect_webview_id]);
+    // SDK 2.x lists with GET, where `true` and "true" are the same text: the query means the boolean. A JSON
+    // body keeps the types, so a POST tells the string apart.
+    const idsByPost = async (custom_metadata_has: Record<string, string | boolean>) => {
+      const { data } = await seam.client.post<{ connect_webviews: { connect_webview_id: string }[] }>('/connect_webviews/list', {
+        custom_metadata_has: { tag, ...custom_metadata_has },
+      });
+      return data.connect_webviews.map((w) => w.connect_webview_id).sort();
+    };
+    expect(await idsByPost({ vip: 'true' })).toEqual([stringTrue.connect_webview_id]);
+    expect(await idsByPost({ vip: true })).toEqual([bothTrue.connect_webview_id, otherTenant.connect_webview_id].sort());
     expect(await ids({ vip: true })).toEqual([bothTrue.connect_webview_id, otherTenant.connect_webview_id].sort());
     expect(await ids({ tenant: 't1' })).toEqual(
       [bothTrue.connect_webview_id, stringTrue.connect_webview_id, noVip.connect_webview_id].sort(),
