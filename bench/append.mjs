@@ -1,0 +1,54 @@
+// Append benchmark of the embedded SQLite event store, as the service opens it (WAL, synchronous=FULL):
+// appends of one event each (one transaction and one fsync per event), then appends of 100 events each.
+//   npm run build && node bench/append.mjs [--events 5000] [--dist DIR]
+// --dist points at another build of this project (bench/sqlite-driver-before-after.sh uses it to measure the
+// previous driver in the same run).
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const { values } = parseArgs({
+  options: { events: { type: 'string', default: '5000' }, dist: { type: 'string', default: join(import.meta.dirname, '../dist') } },
+});
+const events = Number(values.events);
+const { SqliteEventStore } = await import(pathToFileURL(resolve(values.dist, 'event-store/sqlite-event-store.js')).href);
+
+const event = (n) => ({
+  id: randomUUID(),
+  type: 'MetadataSet',
+  data: {
+    resource_type: 'device',
+    resource_id: randomUUID(),
+    workspace_id: 'bench',
+    custom_metadata: { internal_account_id: `user-${n}`, floor: String(n % 10) },
+    previous_custom_metadata: { internal_account_id: `user-${n}` },
+    changes: [{ key: 'floor', from: null, to: String(n % 10) }],
+    cause: { type: 'api_update' },
+  },
+  metadata: { schema_version: 1, actor: { type: 'api_key', api_key_id: 'bench' } },
+});
+
+async function measure(label, perAppend) {
+  const dir = mkdtempSync(join(tmpdir(), 'cms-bench-append-'));
+  const store = new SqliteEventStore(join(dir, 'events.db'), { synchronous: 'FULL' });
+  const started = performance.now();
+  for (let n = 0; n < events; n += perAppend) {
+    const batch = Array.from({ length: Math.min(perAppend, events - n) }, (_, i) => event(n + i));
+    await store.append(`device-${randomUUID()}`, batch, { expectedRevision: 'no_stream' });
+  }
+  const seconds = (performance.now() - started) / 1000;
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+  const appends = Math.ceil(events / perAppend);
+  console.log(
+    `RESULT append ${label}: ${events} events in ${appends} appends, ${seconds.toFixed(2)} s, ` +
+      `${Math.round(events / seconds)} events/s, ${((seconds * 1000) / appends).toFixed(3)} ms per append`,
+  );
+}
+
+console.log(`Node ${process.version}, store from ${resolve(values.dist)}`);
+await measure('one event per transaction', 1);
+await measure('100 events per transaction', 100);
