@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { newDataDir, runCli, ServerProcess } from '../support/server-process.js';
@@ -32,6 +32,17 @@ describe('the Node runtime', () => {
     const cli = await runCli(server.dataDir, ['workspace', 'create', '--name', 'Warnings'], plainEnv);
     expect(cli.code).toBe(0);
     for (const output of [server.output, cli.stdout, cli.stderr]) expect(output).not.toMatch(/ExperimentalWarning|experimental feature/);
+  });
+
+  it('installed without compiling anything: no node-gyp build in node_modules, no better-sqlite3 in the lock file', () => {
+    const lock = readFileSync(join(root, 'package-lock.json'), 'utf8');
+    expect(lock).not.toMatch(/better-sqlite3|node-gyp/);
+    // node-gyp leaves build/config.gypi behind in every package it compiled.
+    const compiled = readdirSync(join(root, 'node_modules'), { recursive: true, encoding: 'utf8' }).filter((path) =>
+      path.endsWith(join('build', 'config.gypi')),
+    );
+    expect(compiled).toEqual([]);
+    expect(existsSync(join(root, 'node_modules/.bin/node'))).toBe(true);
   });
 
   (older || process.env.CI === 'true' ? it : it.skip)('exits at once with one line on a Node older than engines.node', () => {
