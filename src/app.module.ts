@@ -1,30 +1,33 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
-import type { AppConfig } from './config.js';
-import { AuditModule } from './audit/audit.module.js';
-import { CompletionModule } from './completion/completion.module.js';
-import { EventsController, ListEventsHandler } from './events/events.controller.js';
-import { WebhooksModule } from './webhooks/webhooks.controller.js';
-import { ConnectWebviewsModule } from './connect-webviews/connect-webviews.module.js';
+import { AuditModule } from './audit/index.js';
+import type { AppConfig } from './common/config.js';
+import { CompletionModule } from './completion/index.js';
+import { ConnectWebviewsModule } from './connect-webviews/index.js';
+import { ConnectedAccountsModule } from './connected-accounts/index.js';
 import { CoreModule } from './core.module.js';
-import { HealthController } from './health/health.controller.js';
-import { ApiKeyGuard, MethodGuard } from './http/guards.js';
-import { SeamExceptionFilter } from './http/seam-exception.filter.js';
+import { DevicesModule } from './devices/index.js';
+import { EventsModule } from './events/index.js';
+import { HttpModule } from './http/http.module.js';
+import { WebhooksModule } from './webhooks/index.js';
 
+/** The service: the core (store, read models, consumers), each feature's handlers, and the HTTP shell. */
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [CqrsModule.forRoot(), CoreModule.forRoot(config), ConnectWebviewsModule, CompletionModule, AuditModule, WebhooksModule],
-      controllers: [HealthController, EventsController],
-      providers: [
-        ListEventsHandler,
-        // Global guards run in this order: a wrong method is refused before the key is looked at.
-        { provide: APP_GUARD, useClass: MethodGuard },
-        { provide: APP_GUARD, useClass: ApiKeyGuard },
-        { provide: APP_FILTER, useClass: SeamExceptionFilter },
+      imports: [
+        CqrsModule.forRoot(),
+        CoreModule.forRoot(config),
+        ConnectWebviewsModule,
+        ConnectedAccountsModule,
+        DevicesModule,
+        CompletionModule,
+        AuditModule,
+        EventsModule,
+        WebhooksModule,
+        HttpModule,
       ],
     };
   }

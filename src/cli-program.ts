@@ -1,12 +1,14 @@
 import { parseArgs } from 'node:util';
+import { DomainError } from './common/domain-errors.js';
 import { SeamError } from './common/seam-error.js';
-import { ConfigError, loadConfig } from './config.js';
-import { historyCommand, replayCommand } from './audit/cli-commands.js';
+import { ConfigError, loadConfig } from './common/config.js';
+import { historyCommand, replayCommand } from './audit/index.js';
+import { REPLAY_SETUP } from './read-model-schema.js';
 import { openEventStore, openEventStoreAt, openRawEventStore } from './runtime.js';
 import { copyEvents } from './event-store/copy-events.js';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { createWorkspace, issueApiKey, type IssuedApiKey } from './workspaces/workspace-commands.js';
+import { createWorkspace, issueApiKey, type IssuedApiKey } from './workspaces/index.js';
 
 const USAGE = `Usage: npm run cli -- <command> [options]
 
@@ -68,7 +70,7 @@ async function run(argv: string[]): Promise<void> {
     let issued: IssuedApiKey;
     switch (command) {
       case 'replay':
-        process.exitCode = await replayCommand(store, config.dataDir, { verify: values.verify, swap: values.swap }, terminal);
+        process.exitCode = await replayCommand(store, config.dataDir, REPLAY_SETUP, { verify: values.verify, swap: values.swap }, terminal);
         return;
       case 'copy-events': {
         if (!values.to) throw new UsageError('copy-events needs --to TARGET');
@@ -120,7 +122,7 @@ run(process.argv.slice(2)).catch((error: unknown) => {
     process.stderr.write(`${error.message}\n\n${USAGE}\n`);
     process.exit(2);
   }
-  if (error instanceof ConfigError || error instanceof SeamError) {
+  if (error instanceof ConfigError || error instanceof SeamError || error instanceof DomainError) {
     process.stderr.write(`${error.message}\n`);
     process.exit(1);
   }

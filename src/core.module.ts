@@ -8,15 +8,22 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import type { AppConfig } from './config.js';
+import type { AppConfig } from './common/config.js';
 import type { CheckpointedConsumer } from './event-store/checkpointed-consumer.js';
 import type { EventStore } from './event-store/event-store.js';
 import { ReadModelDatabase } from './read-models/read-model-database.js';
 import { ReadYourWrites } from './read-models/read-your-writes.js';
-import { markServerRunning, markServerStopped, reportSwap, takeSwapRequest } from './audit/swap-requests.js';
-import { liveReadModelsPath, openReadModelsAt, promoteReadModels } from './audit/replay.js';
+import {
+  liveReadModelsPath,
+  markServerRunning,
+  markServerStopped,
+  promoteReadModels,
+  reportSwap,
+  takeSwapRequest,
+} from './audit/index.js';
+import { READ_MODEL_SCHEMA, REPLAY_SETUP } from './read-model-schema.js';
 import { openCompletionSaga, openEventStore, openReadModels } from './runtime.js';
-import { COMPLETION_SAGA_CONSUMER, CONFIG, EVENT_STORE, READ_MODELS_PROJECTOR } from './tokens.js';
+import { COMPLETION_SAGA_CONSUMER, CONFIG, EVENT_STORE, READ_MODELS_PROJECTOR } from './common/tokens.js';
 
 /**
  * The event store, the read models and the projector that feeds them. Start-up waits until the read
@@ -88,7 +95,8 @@ export class CoreModule implements OnApplicationBootstrap, OnApplicationShutdown
     await this.completionSaga.stop();
     await this.projector.stop();
     try {
-      await promoteReadModels(this.store, this.config.dataDir, this.readModels, openReadModelsAt(join(this.config.dataDir, file)));
+      const rebuilt = new ReadModelDatabase(join(this.config.dataDir, file), READ_MODEL_SCHEMA);
+      await promoteReadModels(this.store, this.config.dataDir, this.readModels, rebuilt, REPLAY_SETUP.carriedCheckpoints);
       this.logger.log(`Read models swapped: now serving from ${file}`);
       reportSwap(this.config.dataDir, { file, ok: true });
     } catch (error) {

@@ -1,14 +1,14 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { AppConfig } from './config.js';
-import { COMPLETION_SAGA, CompletionSaga } from './completion/completion.saga.js';
+import type { AppConfig } from './common/config.js';
+import { COMPLETION_SAGA, CompletionSaga } from './completion/index.js';
 import { CheckpointedConsumer, type ConsumerLogger } from './event-store/checkpointed-consumer.js';
 import type { EventStore } from './event-store/event-store.js';
 import { EventStoreDbEventStore } from './event-store/eventstoredb-event-store.js';
 import { SqliteEventStore } from './event-store/sqlite-event-store.js';
 import { UpcastingEventStore } from './event-store/upcasting-event-store.js';
 import { UPCASTERS } from './schema-upcasters.js';
-import { PROJECTIONS, READ_MODEL_SCHEMA } from './read-models/projections.js';
+import { READ_MODEL_SCHEMA } from './read-model-schema.js';
 import { READ_MODELS_CONSUMER, ReadModelProjector } from './read-models/projector.js';
 import { ReadModelDatabase } from './read-models/read-model-database.js';
 
@@ -41,7 +41,7 @@ export function openEventStoreAt(target: string): EventStore {
 /** Read models at `path`, fed from `store` by a checkpointed consumer (not yet started). */
 export function openReadModels(store: EventStore, path: string, logger: ConsumerLogger) {
   const readModels = new ReadModelDatabase(path, READ_MODEL_SCHEMA);
-  const projector = new CheckpointedConsumer(READ_MODELS_CONSUMER, store, new ReadModelProjector(readModels, PROJECTIONS), logger);
+  const projector = new CheckpointedConsumer(READ_MODELS_CONSUMER, store, new ReadModelProjector(readModels), logger);
   return { readModels, projector };
 }
 

@@ -1,12 +1,12 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { ConfigError, loadConfig, type AppConfig } from './config.js';
+import { ConfigError, loadConfig, type AppConfig } from './common/config.js';
 import type { EventStore } from './event-store/event-store.js';
 import { CoreModule } from './core.module.js';
 import { ReadYourWrites } from './read-models/read-your-writes.js';
 import { createServer } from './server.js';
-import { EVENT_STORE } from './tokens.js';
-import { createWorkspace } from './workspaces/workspace-commands.js';
+import { EVENT_STORE } from './common/tokens.js';
+import { createWorkspace } from './workspaces/index.js';
 
 async function main(): Promise<void> {
   let config: AppConfig;

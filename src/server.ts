@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module.js';
-import type { AppConfig } from './config.js';
+import type { AppConfig } from './common/config.js';
 import { configureFastify, fastifyOptions } from './http/fastify-setup.js';
 
 /** The whole service as a Nest application, initialised (read models caught up) but not yet listening. */

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { AuditController, CustomMetadataHistoryHandler } from './audit.controller.js';
+import { CustomMetadataHistoryHandler } from './audit.cqrs.js';
 
-@Module({ controllers: [AuditController], providers: [CustomMetadataHistoryHandler] })
+@Module({ providers: [CustomMetadataHistoryHandler] })
 export class AuditModule {}

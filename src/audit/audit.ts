@@ -1,10 +1,7 @@
-import type { SqliteDatabase } from '../common/sqlite.js';
-import { notFound } from '../common/seam-error.js';
+import { NotFound } from '../common/domain-errors.js';
 import type { MetadataResourceType, MetadataSetData } from '../custom-metadata/metadata-set.js';
 import type { EventStore, RecordedEvent } from '../event-store/event-store.js';
 import { streams } from '../event-store/streams.js';
-import { READ_MODEL_SCHEMA, PROJECTIONS } from '../read-models/projections.js';
-import { ReadModelDatabase } from '../read-models/read-model-database.js';
 
 /**
  * The audit: every resource's own stream answers who changed its metadata, when, why, and what it was at
@@ -44,7 +41,7 @@ export function streamOf(resource: AuditedResource): string {
 export async function readResourceStream(store: EventStore, resource: AuditedResource, workspaceId: string | null): Promise<RecordedEvent[]> {
   const events = await store.readStream(streamOf(resource));
   const owner = (events[0]?.data as { workspace_id?: string } | undefined)?.workspace_id;
-  if (events.length === 0 || (workspaceId !== null && owner !== workspaceId)) throw notFound(resource.type, resource.idField, resource.id);
+  if (events.length === 0 || (workspaceId !== null && owner !== workspaceId)) throw new NotFound(resource.type, resource.idField, resource.id);
   return events;
 }
 
@@ -65,34 +62,3 @@ export function customMetadataHistory(events: readonly RecordedEvent[]): CustomM
     });
 }
 
-/**
- * Read models as they were at `asOf`, built in memory by the live projections from the given streams'
- * events recorded up to that moment; `read` asks them what it would ask the live ones.
- */
-export async function readAsOf<T>(
-  store: EventStore,
-  streamNames: readonly string[],
-  asOf: Date,
-  read: (db: SqliteDatabase) => T,
-): Promise<T> {
-  const events = (await Promise.all(streamNames.map((s) => store.readStream(s))))
-    .flat()
-    .filter((e) => Date.parse(e.recordedAt) <= asOf.getTime())
-    .sort((a, b) => a.position - b.position);
-  const past = new ReadModelDatabase(':memory:', READ_MODEL_SCHEMA);
-  try {
-    past.transaction(() => {
-      for (const event of events) for (const projection of PROJECTIONS) projection.apply(event, past.db);
-    });
-    return read(past.db);
-  } finally {
-    past.close();
-  }
-}
-
-/** A device's state depends on its account's (a disconnection shows on the device): fold both streams. */
-export async function deviceStreamsAsOf(store: EventStore, deviceId: string): Promise<string[]> {
-  const [added] = await store.readStream(streams.device(deviceId), { maxCount: 1 });
-  const accountId = (added?.data as { connected_account_id?: string } | undefined)?.connected_account_id;
-  return accountId ? [streams.device(deviceId), streams.connectedAccount(accountId)] : [streams.device(deviceId)];
-}

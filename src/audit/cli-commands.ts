@@ -2,17 +2,10 @@ import type { EventStore } from '../event-store/event-store.js';
 import { READ_MODELS_CONSUMER } from '../read-models/projector.js';
 import type { CustomMetadataChanges } from '../custom-metadata/custom-metadata.js';
 import { customMetadataHistory, readResourceStream, type AuditedResource, type CustomMetadataHistoryEntry } from './audit.js';
-import {
-  compareReadModels,
-  copyLiveReadModels,
-  liveReadModelsPath,
-  newReplayPath,
-  openReadModelsAt,
-  promoteReadModels,
-  removeDatabaseFiles,
-  replayInto,
-  type ReplayProgress,
-} from './replay.js';
+import { ReadModelDatabase } from '../read-models/read-model-database.js';
+import { copyLiveReadModels, liveReadModelsPath, newReplayPath, removeDatabaseFiles } from './read-model-files.js';
+import { promoteReadModels, replayInto, type ReplayProgress, type ReplaySetup } from './replay.js';
+import { compareReadModels } from './verify.js';
 import { awaitSwapReport, requestSwap, runningServerPid } from './swap-requests.js';
 
 /** Where the CLI writes: results to stdout, progress and diagnostics to stderr. */
@@ -29,12 +22,13 @@ export interface Terminal {
 export async function replayCommand(
   store: EventStore,
   dataDir: string,
+  setup: ReplaySetup,
   options: { verify: boolean; swap: boolean },
   terminal: Terminal,
 ): Promise<number> {
   const livePath = liveReadModelsPath(dataDir);
   const rebuiltPath = newReplayPath(dataDir);
-  const rebuilt = openReadModelsAt(rebuiltPath);
+  const rebuilt = new ReadModelDatabase(rebuiltPath, setup.schema);
   const progress = progressReporter(terminal);
   const started = performance.now();
   let status = 0;
@@ -89,8 +83,8 @@ export async function replayCommand(
     terminal.out(report.ok ? 'swap: the running server now serves the rebuilt read models' : `swap failed: ${report.error}`);
     return report.ok ? status : 1;
   }
-  const live = openReadModelsAt(livePath);
-  await promoteReadModels(store, dataDir, live, rebuilt);
+  const live = new ReadModelDatabase(livePath, setup.schema);
+  await promoteReadModels(store, dataDir, live, rebuilt, setup.carriedCheckpoints);
   const checkpoint = live.checkpoint(READ_MODELS_CONSUMER);
   live.close();
   terminal.out(`swap: the rebuilt read models are live (no server was running), at position ${checkpoint}`);

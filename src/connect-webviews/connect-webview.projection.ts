@@ -1,10 +1,9 @@
 import type { SqliteDatabase } from '../common/sqlite.js';
 import type { CustomMetadata } from '../custom-metadata/custom-metadata.js';
-import type { RecordedEvent } from '../event-store/event-store.js';
-import { indexCustomMetadata, removeCustomMetadataIndex } from '../read-models/custom-metadata-index.js';
+import { CUSTOM_METADATA_INDEX_DDL, indexCustomMetadata, removeCustomMetadataIndex } from '../read-models/custom-metadata-index.js';
 import { listNewestFirst } from '../read-models/list-newest-first.js';
 import type { PageRequest, Pagination } from '../read-models/pagination.js';
-import type { Projection } from '../read-models/projector.js';
+import { sqliteProjection } from '../read-models/projection.js';
 import { prepared } from '../read-models/prepared.js';
 import type { ConnectWebviewCreatedData, ConnectWebviewEvent } from './connect-webview.js';
 
@@ -23,8 +22,11 @@ interface Row {
   created_position: number;
 }
 
-export const connectWebviewProjection: Projection = {
-  ddl: `
+export const connectWebviewReadModel = sqliteProjection<ConnectWebviewEvent>({
+  name: 'connect_webviews',
+  version: 1,
+  handles: ['ConnectWebviewCreated', 'MetadataSet', 'ConnectWebviewAuthorized', 'ConnectWebviewDeleted'],
+  init: (db) => db.exec(`
     CREATE TABLE IF NOT EXISTS connect_webviews (
       connect_webview_id TEXT PRIMARY KEY,
       workspace_id       TEXT NOT NULL,
@@ -32,10 +34,9 @@ export const connectWebviewProjection: Projection = {
       record             TEXT NOT NULL
     );
     CREATE INDEX IF NOT EXISTS connect_webviews_by_workspace ON connect_webviews (workspace_id, created_position);
-  `,
+  ` + CUSTOM_METADATA_INDEX_DDL),
 
-  apply(recorded: RecordedEvent, db: SqliteDatabase) {
-    const event = recorded as unknown as ConnectWebviewEvent;
+  apply(db, event) {
     switch (event.type) {
       case 'ConnectWebviewCreated': {
         const record: ConnectWebviewRecord = {
@@ -50,7 +51,7 @@ export const connectWebviewProjection: Projection = {
         prepared(db, 
           `INSERT OR REPLACE INTO connect_webviews (connect_webview_id, workspace_id, created_position, record)
            VALUES (?, ?, ?, ?)`,
-        ).run(event.data.connect_webview_id, event.data.workspace_id, recorded.position, JSON.stringify(record));
+        ).run(event.data.connect_webview_id, event.data.workspace_id, event.position, JSON.stringify(record));
         break;
       }
       case 'MetadataSet': {
@@ -80,7 +81,7 @@ export const connectWebviewProjection: Projection = {
         break;
     }
   },
-};
+});
 
 function save(db: SqliteDatabase, record: ConnectWebviewRecord): void {
   prepared(db, 'UPDATE connect_webviews SET record = ? WHERE connect_webview_id = ?').run(

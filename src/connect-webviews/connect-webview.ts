@@ -1,5 +1,4 @@
-import type { Actor } from '../common/actor.js';
-import { invalidInput, notFound, SeamError } from '../common/seam-error.js';
+import { AlreadyDone, InvalidCommand, NotFound } from '../common/domain-errors.js';
 import {
   EMPTY_CUSTOM_METADATA,
   replaceCustomMetadata,
@@ -7,8 +6,8 @@ import {
   type CustomMetadataPatch,
 } from '../custom-metadata/custom-metadata.js';
 import { metadataSet, type MetadataSet } from '../custom-metadata/metadata-set.js';
-import type { Decider } from '../event-store/decider.js';
-import { connectedAccountIdFor } from '../connected-accounts/connected-account.js';
+import type { CommandMeta, Decider } from '../event-store/decider.js';
+import { connectedAccountIdFor } from '../connected-accounts/index.js';
 import {
   providersInCategory,
   SUPPORTED_PROVIDERS,
@@ -79,28 +78,27 @@ export interface ConnectWebviewOptions {
   customer_key?: string;
 }
 
-export type ConnectWebviewCommand =
-  | {
-      type: 'CreateConnectWebview';
-      connectWebviewId: string;
-      workspaceId: string;
-      options: ConnectWebviewOptions;
-      customMetadata: CustomMetadataPatch | undefined;
-      actor: Actor;
-      now: string;
-    }
-  | { type: 'DeleteConnectWebview'; connectWebviewId: string; workspaceId: string; now: string }
-  | {
-      type: 'CompleteConnectWebview';
-      connectWebviewId: string;
-      /** Null when the end user's page completes it: the webview id is their only credential. */
-      workspaceId: string | null;
-      provider: Provider;
-      email: string;
-      loginSucceeded: boolean;
-      now: string;
-    }
-  | { type: 'AuthorizeConnectWebview'; connectWebviewId: string; now: string };
+export type ConnectWebviewCommand = CommandMeta &
+  (
+    | {
+        type: 'CreateConnectWebview';
+        connectWebviewId: string;
+        workspaceId: string;
+        options: ConnectWebviewOptions;
+        customMetadata: CustomMetadataPatch | undefined;
+      }
+    | { type: 'DeleteConnectWebview'; connectWebviewId: string; workspaceId: string }
+    | {
+        type: 'CompleteConnectWebview';
+        connectWebviewId: string;
+        /** Null when the end user's page completes it: the webview id is their only credential. */
+        workspaceId: string | null;
+        provider: Provider;
+        email: string;
+        loginSucceeded: boolean;
+      }
+    | { type: 'AuthorizeConnectWebview'; connectWebviewId: string }
+  );
 
 export interface ConnectWebviewState {
   status: 'absent' | 'active' | 'deleted';
@@ -112,14 +110,14 @@ export interface ConnectWebviewState {
 }
 
 export const connectWebviewDecider: Decider<ConnectWebviewCommand, ConnectWebviewEvent, ConnectWebviewState> = {
-  initialState: {
+  initialState: () => ({
     status: 'absent',
     workspaceId: null,
     customMetadata: EMPTY_CUSTOM_METADATA,
     created: null,
     completed: null,
     authorized: false,
-  },
+  }),
 
   evolve(state, event) {
     switch (event.type) {
@@ -161,7 +159,7 @@ export const connectWebviewDecider: Decider<ConnectWebviewCommand, ConnectWebvie
       }
       case 'DeleteConnectWebview':
         if (state.status !== 'active' || state.workspaceId !== command.workspaceId) {
-          throw notFound('connect_webview', 'connect_webview_id', command.connectWebviewId);
+          throw new NotFound('connect_webview', 'connect_webview_id', command.connectWebviewId);
         }
         return [
           {
@@ -172,15 +170,15 @@ export const connectWebviewDecider: Decider<ConnectWebviewCommand, ConnectWebvie
 
       case 'CompleteConnectWebview': {
         if (state.status !== 'active' || !state.created || (command.workspaceId !== null && state.workspaceId !== command.workspaceId)) {
-          throw notFound('connect_webview', 'connect_webview_id', command.connectWebviewId);
+          throw new NotFound('connect_webview', 'connect_webview_id', command.connectWebviewId);
         }
         if (state.completed) {
-          throw new SeamError(400, 'connect_webview_already_completed', 'This Connect Webview was already completed', {
+          throw new AlreadyDone('connect_webview_already_completed', 'This Connect Webview was already completed', {
             connect_webview_id: command.connectWebviewId,
           });
         }
         if (!state.created.accepted_providers.includes(command.provider)) {
-          throw invalidInput([
+          throw new InvalidCommand([
             { path: ['provider'], message: `This Connect Webview accepts ${state.created.accepted_providers.join(', ')}` },
           ]);
         }

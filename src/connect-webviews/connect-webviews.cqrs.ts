@@ -1,44 +1,29 @@
-import { randomUUID } from 'node:crypto';
-import type { SqliteDatabase } from '../common/sqlite.js';
 import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, Query, QueryHandler, type ICommandHandler, type IQueryHandler } from '@nestjs/cqrs';
-import { notFound } from '../common/seam-error.js';
-import type { AppConfig } from '../config.js';
-import type { CustomMetadata, CustomMetadataPatch } from '../custom-metadata/custom-metadata.js';
-import { handleCommand } from '../event-store/decider.js';
+import type { AppConfig } from '../common/config.js';
+import { NotFound } from '../common/domain-errors.js';
+import type { SqliteDatabase } from '../common/sqlite.js';
+import { CONFIG, EVENT_STORE } from '../common/tokens.js';
+import type { CustomMetadata } from '../custom-metadata/custom-metadata.js';
+import { handleCommand, type WriteResult } from '../event-store/decider.js';
 import type { EventStore } from '../event-store/event-store.js';
 import { streams } from '../event-store/streams.js';
-import { readAsOf } from '../audit/audit.js';
-import type { Caller } from '../http/caller.js';
-import { actorOf } from '../http/caller.js';
+import { readAsOf } from '../read-models/as-of.js';
 import type { PageRequest, Pagination } from '../read-models/pagination.js';
 import { ReadModelDatabase } from '../read-models/read-model-database.js';
-import { CONFIG, EVENT_STORE } from '../tokens.js';
-import { connectWebviewDecider, type ConnectWebviewOptions } from './connect-webview.js';
-import { findConnectWebview, listConnectWebviews, toConnectWebviewObject } from './connect-webview.projection.js';
+import { connectWebviewDecider, type ConnectWebviewCommand } from './connect-webview.js';
+import {
+  connectWebviewReadModel,
+  findConnectWebview,
+  listConnectWebviews,
+  toConnectWebviewObject,
+} from './connect-webview.projection.js';
 
 export type ConnectWebviewObject = ReturnType<typeof toConnectWebviewObject>;
 
-/** Results of writes carry the log position, so the caller can wait for its effect to be readable. */
-export interface WriteResult {
-  position: number;
-}
-
-export class CreateConnectWebviewCommand extends Command<WriteResult & { connectWebviewId: string }> {
-  constructor(
-    readonly caller: Caller,
-    readonly options: ConnectWebviewOptions,
-    readonly customMetadata: CustomMetadataPatch | undefined,
-  ) {
-    super();
-  }
-}
-
-export class DeleteConnectWebviewCommand extends Command<WriteResult> {
-  constructor(
-    readonly caller: Caller,
-    readonly connectWebviewId: string,
-  ) {
+/** A webview command on the command bus: the command, and nothing more. */
+export class ConnectWebviewCommandMessage extends Command<WriteResult> {
+  constructor(readonly command: ConnectWebviewCommand) {
     super();
   }
 }
@@ -65,43 +50,13 @@ export class ListConnectWebviewsQuery extends Query<{ items: ConnectWebviewObjec
   }
 }
 
-@CommandHandler(CreateConnectWebviewCommand)
-export class CreateConnectWebviewHandler implements ICommandHandler<CreateConnectWebviewCommand> {
+@CommandHandler(ConnectWebviewCommandMessage)
+export class ConnectWebviewCommandHandler implements ICommandHandler<ConnectWebviewCommandMessage> {
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
 
-  async execute({ caller, options, customMetadata }: CreateConnectWebviewCommand) {
-    const connectWebviewId = randomUUID();
-    const { position } = await handleCommand(
-      this.store,
-      streams.connectWebview(connectWebviewId),
-      connectWebviewDecider,
-      {
-        type: 'CreateConnectWebview',
-        connectWebviewId,
-        workspaceId: caller.workspaceId,
-        options,
-        customMetadata,
-        actor: actorOf(caller),
-        now: new Date().toISOString(),
-      },
-      { actor: actorOf(caller) },
-    );
-    return { connectWebviewId, position };
-  }
-}
-
-@CommandHandler(DeleteConnectWebviewCommand)
-export class DeleteConnectWebviewHandler implements ICommandHandler<DeleteConnectWebviewCommand> {
-  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
-
-  async execute({ caller, connectWebviewId }: DeleteConnectWebviewCommand) {
-    const { position } = await handleCommand(
-      this.store,
-      streams.connectWebview(connectWebviewId),
-      connectWebviewDecider,
-      { type: 'DeleteConnectWebview', connectWebviewId, workspaceId: caller.workspaceId, now: new Date().toISOString() },
-      { actor: actorOf(caller) },
-    );
+  async execute({ command }: ConnectWebviewCommandMessage): Promise<WriteResult> {
+    const stream = streams.connectWebview(command.connectWebviewId);
+    const { position } = await handleCommand(this.store, stream, connectWebviewDecider, command);
     return { position };
   }
 }
@@ -116,8 +71,10 @@ export class GetConnectWebviewHandler implements IQueryHandler<GetConnectWebview
 
   async execute({ workspaceId, connectWebviewId, asOf }: GetConnectWebviewQuery) {
     const find = (db: SqliteDatabase) => findConnectWebview(db, workspaceId, connectWebviewId);
-    const record = asOf ? await readAsOf(this.store, [streams.connectWebview(connectWebviewId)], asOf, find) : find(this.readModels.db);
-    if (!record) throw notFound('connect_webview', 'connect_webview_id', connectWebviewId);
+    const record = asOf
+      ? await readAsOf(this.store, [streams.connectWebview(connectWebviewId)], asOf, [connectWebviewReadModel], find)
+      : find(this.readModels.db);
+    if (!record) throw new NotFound('connect_webview', 'connect_webview_id', connectWebviewId);
     return toConnectWebviewObject(record, this.config.publicUrl);
   }
 }
@@ -129,15 +86,8 @@ export class ListConnectWebviewsHandler implements IQueryHandler<ListConnectWebv
     @Inject(CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async execute(query: ListConnectWebviewsQuery) {
-    const db: SqliteDatabase = this.readModels.db;
-    const { items, pagination } = listConnectWebviews(
-      db,
-      query.workspaceId,
-      { customMetadataHas: query.customMetadataHas },
-      query.page,
-      query.nextPageUrl,
-    );
+  async execute({ workspaceId, customMetadataHas, page, nextPageUrl }: ListConnectWebviewsQuery) {
+    const { items, pagination } = listConnectWebviews(this.readModels.db, workspaceId, { customMetadataHas }, page, nextPageUrl);
     return { items: items.map((record) => toConnectWebviewObject(record, this.config.publicUrl)), pagination };
   }
 }

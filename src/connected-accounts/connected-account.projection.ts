@@ -1,10 +1,9 @@
 import type { SqliteDatabase } from '../common/sqlite.js';
 import type { CustomMetadata } from '../custom-metadata/custom-metadata.js';
-import type { RecordedEvent } from '../event-store/event-store.js';
-import { indexCustomMetadata } from '../read-models/custom-metadata-index.js';
+import { CUSTOM_METADATA_INDEX_DDL, indexCustomMetadata } from '../read-models/custom-metadata-index.js';
 import { listNewestFirst } from '../read-models/list-newest-first.js';
 import type { PageRequest, Pagination } from '../read-models/pagination.js';
-import type { Projection } from '../read-models/projector.js';
+import { sqliteProjection } from '../read-models/projection.js';
 import { prepared } from '../read-models/prepared.js';
 import type { Provider, ProviderCapability } from '../providers/providers.js';
 import type { ConnectedAccountEvent } from './connected-account.js';
@@ -26,16 +25,11 @@ interface Row {
   created_position: number;
 }
 
-/** The events that change an existing account's record (the log holds every stream's events). */
-const UPDATES = new Set<string>([
-  'MetadataSet',
-  'ConnectedAccountReconnected',
-  'ConnectedAccountDisconnected',
-  'ConnectedAccountSettingsChanged',
-]);
-
-export const connectedAccountProjection: Projection = {
-  ddl: `
+export const connectedAccountReadModel = sqliteProjection<ConnectedAccountEvent>({
+  name: 'connected_accounts',
+  version: 1,
+  handles: ['ConnectedAccountCreated', 'MetadataSet', 'ConnectedAccountReconnected', 'ConnectedAccountDisconnected', 'ConnectedAccountSettingsChanged'],
+  init: (db) => db.exec(`
     CREATE TABLE IF NOT EXISTS connected_accounts (
       connected_account_id TEXT PRIMARY KEY,
       workspace_id         TEXT NOT NULL,
@@ -45,20 +39,18 @@ export const connectedAccountProjection: Projection = {
     );
     CREATE INDEX IF NOT EXISTS connected_accounts_by_workspace ON connected_accounts (workspace_id, created_position);
     CREATE INDEX IF NOT EXISTS connected_accounts_by_email ON connected_accounts (workspace_id, email);
-  `,
+  ` + CUSTOM_METADATA_INDEX_DDL),
 
-  apply(recorded: RecordedEvent, db: SqliteDatabase) {
-    const event = recorded as unknown as ConnectedAccountEvent;
+  apply(db, event) {
     if (event.type === 'ConnectedAccountCreated') {
       const { connect_webview_id: _webview, user_identifier, ...data } = event.data;
       const record: ConnectedAccountRecord = { ...data, email: user_identifier.email, custom_metadata: {}, disconnected_at: null };
       prepared(db, 
         `INSERT OR REPLACE INTO connected_accounts (connected_account_id, workspace_id, email, created_position, record)
          VALUES (?, ?, ?, ?, ?)`,
-      ).run(data.connected_account_id, data.workspace_id, record.email, recorded.position, JSON.stringify(record));
+      ).run(data.connected_account_id, data.workspace_id, record.email, event.position, JSON.stringify(record));
       return;
     }
-    if (!UPDATES.has(event.type)) return;
     if (event.type === 'MetadataSet' && event.data.resource_type !== 'connected_account') return;
     const id = event.type === 'MetadataSet' ? event.data.resource_id : event.data.connected_account_id;
     const record = findConnectedAccount(db, event.data.workspace_id, { connectedAccountId: id });
@@ -79,7 +71,7 @@ export const connectedAccountProjection: Projection = {
         break;
     }
   },
-};
+});
 
 function save(db: SqliteDatabase, record: ConnectedAccountRecord): void {
   prepared(db, 'UPDATE connected_accounts SET record = ? WHERE connected_account_id = ?').run(

@@ -1,10 +1,9 @@
-import type { Actor } from '../common/actor.js';
 import { deterministicId } from '../common/deterministic-id.js';
 import { normaliseEmail } from '../providers/sandbox-accounts.js';
-import { notFound } from '../common/seam-error.js';
+import { NotFound } from '../common/domain-errors.js';
 import { EMPTY_CUSTOM_METADATA, replaceCustomMetadata, type CustomMetadata, type CustomMetadataPatch } from '../custom-metadata/custom-metadata.js';
 import { metadataSet, metadataUpdated, type MetadataSet } from '../custom-metadata/metadata-set.js';
-import type { Decider } from '../event-store/decider.js';
+import type { CommandMeta, Decider } from '../event-store/decider.js';
 import type { Provider, ProviderCapability } from '../providers/providers.js';
 
 /** A provider account connected once per workspace: the same login always reaches the same account. */
@@ -42,30 +41,28 @@ export type ConnectedAccountEvent =
     }
   | MetadataSet;
 
-export type ConnectedAccountCommand =
-  | {
-      type: 'ConnectFromWebview';
-      connectedAccountId: string;
-      workspaceId: string;
-      provider: Provider;
-      email: string;
-      connectWebviewId: string;
-      webviewMetadata: CustomMetadata;
-      automaticallyManageNewDevices: boolean;
-      acceptedCapabilities: ProviderCapability[];
-      actor: Actor;
-      now: string;
-    }
-  | {
-      type: 'UpdateConnectedAccount';
-      connectedAccountId: string;
-      workspaceId: string;
-      customMetadata?: CustomMetadataPatch;
-      automaticallyManageNewDevices?: boolean;
-      actor: Actor;
-      now: string;
-    }
-  | { type: 'DisconnectConnectedAccount'; connectedAccountId: string; workspaceId: string; now: string };
+export type ConnectedAccountCommand = CommandMeta &
+  (
+    | {
+        type: 'ConnectFromWebview';
+        connectedAccountId: string;
+        workspaceId: string;
+        provider: Provider;
+        email: string;
+        connectWebviewId: string;
+        webviewMetadata: CustomMetadata;
+        automaticallyManageNewDevices: boolean;
+        acceptedCapabilities: ProviderCapability[];
+      }
+    | {
+        type: 'UpdateConnectedAccount';
+        connectedAccountId: string;
+        workspaceId: string;
+        customMetadata?: CustomMetadataPatch;
+        automaticallyManageNewDevices?: boolean;
+      }
+    | { type: 'DisconnectConnectedAccount'; connectedAccountId: string; workspaceId: string }
+  );
 
 export interface ConnectedAccountState {
   exists: boolean;
@@ -80,7 +77,7 @@ export interface ConnectedAccountState {
 }
 
 export const connectedAccountDecider: Decider<ConnectedAccountCommand, ConnectedAccountEvent, ConnectedAccountState> = {
-  initialState: {
+  initialState: () => ({
     exists: false,
     workspaceId: null,
     customMetadata: EMPTY_CUSTOM_METADATA,
@@ -88,7 +85,7 @@ export const connectedAccountDecider: Decider<ConnectedAccountCommand, Connected
     disconnected: false,
     connections: 0,
     connectWebviewIds: [],
-  },
+  }),
 
   evolve(state, event) {
     switch (event.type) {
@@ -206,6 +203,6 @@ export const connectedAccountDecider: Decider<ConnectedAccountCommand, Connected
 
 function requireAccount(state: ConnectedAccountState, command: { connectedAccountId: string; workspaceId: string }): void {
   if (!state.exists || state.workspaceId !== command.workspaceId) {
-    throw notFound('connected_account', 'connected_account_id', command.connectedAccountId);
+    throw new NotFound('connected_account', 'connected_account_id', command.connectedAccountId);
   }
 }

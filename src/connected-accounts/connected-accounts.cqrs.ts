@@ -1,37 +1,27 @@
 import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, Query, QueryHandler, type ICommandHandler, type IQueryHandler } from '@nestjs/cqrs';
-import { notFound } from '../common/seam-error.js';
-import type { CustomMetadata, CustomMetadataPatch } from '../custom-metadata/custom-metadata.js';
-import { handleCommand } from '../event-store/decider.js';
+import { NotFound } from '../common/domain-errors.js';
+import { EVENT_STORE } from '../common/tokens.js';
+import type { CustomMetadata } from '../custom-metadata/custom-metadata.js';
+import { handleCommand, type WriteResult } from '../event-store/decider.js';
 import type { EventStore } from '../event-store/event-store.js';
 import { streams } from '../event-store/streams.js';
-import { readAsOf } from '../audit/audit.js';
-import { actorOf, type Caller } from '../http/caller.js';
+import { readAsOf } from '../read-models/as-of.js';
 import type { PageRequest, Pagination } from '../read-models/pagination.js';
 import { ReadModelDatabase } from '../read-models/read-model-database.js';
-import { ReadYourWrites } from '../read-models/read-your-writes.js';
-import { EVENT_STORE } from '../tokens.js';
 import { connectedAccountDecider, type ConnectedAccountCommand } from './connected-account.js';
-import { findConnectedAccount, listConnectedAccounts, toConnectedAccountObject } from './connected-account.projection.js';
+import {
+  connectedAccountReadModel,
+  findConnectedAccount,
+  listConnectedAccounts,
+  toConnectedAccountObject,
+} from './connected-account.projection.js';
 
 export type ConnectedAccountObject = ReturnType<typeof toConnectedAccountObject>;
 
-export class UpdateConnectedAccountCommand extends Command<void> {
-  constructor(
-    readonly caller: Caller,
-    readonly connectedAccountId: string,
-    readonly customMetadata: CustomMetadataPatch | undefined,
-    readonly automaticallyManageNewDevices: boolean | undefined,
-  ) {
-    super();
-  }
-}
-
-export class DisconnectConnectedAccountCommand extends Command<void> {
-  constructor(
-    readonly caller: Caller,
-    readonly connectedAccountId: string,
-  ) {
+/** A connected-account command on the command bus: the command, and nothing more. */
+export class ConnectedAccountCommandMessage extends Command<WriteResult> {
+  constructor(readonly command: ConnectedAccountCommand) {
     super();
   }
 }
@@ -58,45 +48,14 @@ export class ListConnectedAccountsQuery extends Query<{ items: ConnectedAccountO
   }
 }
 
-/** Both commands: decide on the account's stream, then answer once the change is readable. */
-abstract class ConnectedAccountCommandHandler {
-  constructor(
-    @Inject(EVENT_STORE) private readonly store: EventStore,
-    @Inject(ReadYourWrites) private readonly readYourWrites: ReadYourWrites,
-  ) {}
+@CommandHandler(ConnectedAccountCommandMessage)
+export class ConnectedAccountCommandHandler implements ICommandHandler<ConnectedAccountCommandMessage> {
+  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
 
-  protected async run(caller: Caller, connectedAccountId: string, command: ConnectedAccountCommand): Promise<void> {
-    const { position } = await handleCommand(this.store, streams.connectedAccount(connectedAccountId), connectedAccountDecider, command, {
-      actor: actorOf(caller),
-    });
-    await this.readYourWrites.waitFor(position);
-  }
-}
-
-@CommandHandler(UpdateConnectedAccountCommand)
-export class UpdateConnectedAccountHandler extends ConnectedAccountCommandHandler implements ICommandHandler<UpdateConnectedAccountCommand> {
-  execute({ caller, connectedAccountId, customMetadata, automaticallyManageNewDevices }: UpdateConnectedAccountCommand) {
-    return this.run(caller, connectedAccountId, {
-      type: 'UpdateConnectedAccount',
-      connectedAccountId,
-      workspaceId: caller.workspaceId,
-      customMetadata,
-      automaticallyManageNewDevices,
-      actor: actorOf(caller),
-      now: new Date().toISOString(),
-    });
-  }
-}
-
-@CommandHandler(DisconnectConnectedAccountCommand)
-export class DisconnectConnectedAccountHandler extends ConnectedAccountCommandHandler implements ICommandHandler<DisconnectConnectedAccountCommand> {
-  execute({ caller, connectedAccountId }: DisconnectConnectedAccountCommand) {
-    return this.run(caller, connectedAccountId, {
-      type: 'DisconnectConnectedAccount',
-      connectedAccountId,
-      workspaceId: caller.workspaceId,
-      now: new Date().toISOString(),
-    });
+  async execute({ command }: ConnectedAccountCommandMessage): Promise<WriteResult> {
+    const stream = streams.connectedAccount(command.connectedAccountId);
+    const { position } = await handleCommand(this.store, stream, connectedAccountDecider, command);
+    return { position };
   }
 }
 
@@ -112,10 +71,14 @@ export class GetConnectedAccountHandler implements IQueryHandler<GetConnectedAcc
     const id = 'connectedAccountId' in by ? by.connectedAccountId : live?.connected_account_id;
     const record =
       asOf && id
-        ? await readAsOf(this.store, [streams.connectedAccount(id)], asOf, (db) => findConnectedAccount(db, workspaceId, { connectedAccountId: id }))
+        ? await readAsOf(this.store, [streams.connectedAccount(id)], asOf, [connectedAccountReadModel], (db) =>
+            findConnectedAccount(db, workspaceId, { connectedAccountId: id }),
+          )
         : live;
     if (!record) {
-      throw 'email' in by ? notFound('connected_account', 'email', by.email) : notFound('connected_account', 'connected_account_id', by.connectedAccountId);
+      throw 'email' in by
+        ? new NotFound('connected_account', 'email', by.email)
+        : new NotFound('connected_account', 'connected_account_id', by.connectedAccountId);
     }
     return toConnectedAccountObject(record);
   }
@@ -125,14 +88,8 @@ export class GetConnectedAccountHandler implements IQueryHandler<GetConnectedAcc
 export class ListConnectedAccountsHandler implements IQueryHandler<ListConnectedAccountsQuery> {
   constructor(@Inject(ReadModelDatabase) private readonly readModels: ReadModelDatabase) {}
 
-  async execute(query: ListConnectedAccountsQuery) {
-    const { items, pagination } = listConnectedAccounts(
-      this.readModels.db,
-      query.workspaceId,
-      { customMetadataHas: query.customMetadataHas },
-      query.page,
-      query.nextPageUrl,
-    );
+  async execute({ workspaceId, customMetadataHas, page, nextPageUrl }: ListConnectedAccountsQuery) {
+    const { items, pagination } = listConnectedAccounts(this.readModels.db, workspaceId, { customMetadataHas }, page, nextPageUrl);
     return { items: items.map(toConnectedAccountObject), pagination };
   }
 }

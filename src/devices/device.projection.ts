@@ -1,12 +1,10 @@
 import type { SqliteDatabase, SqliteValue } from '../common/sqlite.js';
-import type { ConnectedAccountEvent } from '../connected-accounts/connected-account.js';
-import { accountDisconnectedError } from '../connected-accounts/connected-account.projection.js';
+import { accountDisconnectedError, type ConnectedAccountEvent } from '../connected-accounts/index.js';
 import type { CustomMetadata } from '../custom-metadata/custom-metadata.js';
-import type { RecordedEvent } from '../event-store/event-store.js';
-import { indexCustomMetadata } from '../read-models/custom-metadata-index.js';
+import { CUSTOM_METADATA_INDEX_DDL, indexCustomMetadata } from '../read-models/custom-metadata-index.js';
 import { listNewestFirst } from '../read-models/list-newest-first.js';
 import type { PageRequest, Pagination } from '../read-models/pagination.js';
-import type { Projection } from '../read-models/projector.js';
+import { sqliteProjection } from '../read-models/projection.js';
 import { prepared } from '../read-models/prepared.js';
 import type { DeviceAddedData, DeviceEvent } from './device.js';
 
@@ -29,8 +27,11 @@ export interface DeviceFilter {
   createdBefore?: string;
 }
 
-export const deviceProjection: Projection = {
-  ddl: `
+export const deviceReadModel = sqliteProjection<DeviceEvent | ConnectedAccountEvent>({
+  name: 'devices',
+  version: 1,
+  handles: ['DeviceAdded', 'DeviceRenamed', 'MetadataSet', 'ConnectedAccountDisconnected', 'ConnectedAccountReconnected'],
+  init: (db) => db.exec(`
     CREATE TABLE IF NOT EXISTS devices (
       device_id               TEXT PRIMARY KEY,
       workspace_id            TEXT NOT NULL,
@@ -44,10 +45,9 @@ export const deviceProjection: Projection = {
     );
     CREATE INDEX IF NOT EXISTS devices_by_workspace ON devices (workspace_id, created_position);
     CREATE INDEX IF NOT EXISTS devices_by_account ON devices (connected_account_id);
-  `,
+  ` + CUSTOM_METADATA_INDEX_DDL),
 
-  apply(recorded: RecordedEvent, db: SqliteDatabase) {
-    const event = recorded as unknown as DeviceEvent | ConnectedAccountEvent;
+  apply(db, event) {
     switch (event.type) {
       case 'DeviceAdded': {
         const d = event.data;
@@ -56,7 +56,7 @@ export const deviceProjection: Projection = {
           `INSERT OR REPLACE INTO devices (device_id, workspace_id, connected_account_id, connect_webview_id, device_type,
              created_at, created_position, account_disconnected_at, record)
            VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?)`,
-        ).run(d.device_id, d.workspace_id, d.connected_account_id, d.connect_webview_id, d.device_type, d.created_at, recorded.position, JSON.stringify(record));
+        ).run(d.device_id, d.workspace_id, d.connected_account_id, d.connect_webview_id, d.device_type, d.created_at, event.position, JSON.stringify(record));
         break;
       }
       case 'DeviceRenamed':
@@ -79,7 +79,7 @@ export const deviceProjection: Projection = {
         break;
     }
   },
-};
+});
 
 function update(db: SqliteDatabase, workspaceId: string, deviceId: string, change: (record: DeviceRecord) => DeviceRecord): void {
   const row = prepared(db, 'SELECT record FROM devices WHERE workspace_id = ? AND device_id = ?').get(workspaceId, deviceId) as Row | undefined;

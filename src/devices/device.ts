@@ -1,8 +1,7 @@
-import type { Actor } from '../common/actor.js';
-import { invalidInput, notFound } from '../common/seam-error.js';
+import { InvalidCommand, NotFound } from '../common/domain-errors.js';
 import { EMPTY_CUSTOM_METADATA, mergeCustomMetadata, type CustomMetadata, type CustomMetadataPatch } from '../custom-metadata/custom-metadata.js';
 import { metadataSet, metadataUpdated, type MetadataSet } from '../custom-metadata/metadata-set.js';
-import type { Decider } from '../event-store/decider.js';
+import type { CommandMeta, Decider } from '../event-store/decider.js';
 import type { Provider } from '../providers/providers.js';
 
 /** A device, in `device-<id>`; its id is derived from its connected account and its key there. */
@@ -24,17 +23,11 @@ export type DeviceEvent =
   | { type: 'DeviceRenamed'; data: { device_id: string; workspace_id: string; name: string } }
   | MetadataSet;
 
-export type DeviceCommand =
-  | { type: 'AddDevice'; device: Omit<DeviceAddedData, 'created_at'>; actor: Actor; now: string }
-  | {
-      type: 'UpdateDevice';
-      deviceId: string;
-      workspaceId: string;
-      name?: string;
-      customMetadata?: CustomMetadataPatch;
-      actor: Actor;
-      now: string;
-    };
+export type DeviceCommand = CommandMeta &
+  (
+    | { type: 'AddDevice'; device: Omit<DeviceAddedData, 'created_at'> }
+    | { type: 'UpdateDevice'; deviceId: string; workspaceId: string; name?: string; customMetadata?: CustomMetadataPatch }
+  );
 
 export interface DeviceState {
   exists: boolean;
@@ -46,7 +39,7 @@ export interface DeviceState {
 export const MAX_DEVICE_NAME_LENGTH = 200;
 
 export const deviceDecider: Decider<DeviceCommand, DeviceEvent, DeviceState> = {
-  initialState: { exists: false, workspaceId: null, name: '', customMetadata: EMPTY_CUSTOM_METADATA },
+  initialState: () => ({ exists: false, workspaceId: null, name: '', customMetadata: EMPTY_CUSTOM_METADATA }),
 
   evolve(state, event) {
     switch (event.type) {
@@ -81,13 +74,13 @@ export const deviceDecider: Decider<DeviceCommand, DeviceEvent, DeviceState> = {
       }
       case 'UpdateDevice': {
         if (!state.exists || state.workspaceId !== command.workspaceId) {
-          throw notFound('device', 'device_id', command.deviceId);
+          throw new NotFound('device', 'device_id', command.deviceId);
         }
         const events: DeviceEvent[] = [];
         if (command.name !== undefined) {
           const name = command.name.trim();
           if (name.length === 0 || name.length > MAX_DEVICE_NAME_LENGTH) {
-            throw invalidInput([{ path: ['name'], message: `String must contain 1 to ${MAX_DEVICE_NAME_LENGTH} character(s)` }]);
+            throw new InvalidCommand([{ path: ['name'], message: `String must contain 1 to ${MAX_DEVICE_NAME_LENGTH} character(s)` }]);
           }
           if (name !== state.name) {
             events.push({ type: 'DeviceRenamed', data: { device_id: command.deviceId, workspace_id: command.workspaceId, name } });

@@ -1,29 +1,23 @@
-import type { SqliteDatabase } from '../common/sqlite.js';
 import { Inject } from '@nestjs/common';
-import { deviceStreamsAsOf, readAsOf } from '../audit/audit.js';
 import { Command, CommandHandler, Query, QueryHandler, type ICommandHandler, type IQueryHandler } from '@nestjs/cqrs';
-import { notFound } from '../common/seam-error.js';
-import type { CustomMetadataPatch } from '../custom-metadata/custom-metadata.js';
-import { handleCommand } from '../event-store/decider.js';
+import { NotFound } from '../common/domain-errors.js';
+import type { SqliteDatabase } from '../common/sqlite.js';
+import { EVENT_STORE } from '../common/tokens.js';
+import { connectedAccountReadModel } from '../connected-accounts/index.js';
+import { handleCommand, type WriteResult } from '../event-store/decider.js';
 import type { EventStore } from '../event-store/event-store.js';
 import { streams } from '../event-store/streams.js';
-import { actorOf, type Caller } from '../http/caller.js';
+import { readAsOf } from '../read-models/as-of.js';
 import type { PageRequest, Pagination } from '../read-models/pagination.js';
 import { ReadModelDatabase } from '../read-models/read-model-database.js';
-import { ReadYourWrites } from '../read-models/read-your-writes.js';
-import { EVENT_STORE } from '../tokens.js';
-import { deviceDecider } from './device.js';
-import { findDevice, listDevices, toDeviceObject, type DeviceFilter } from './device.projection.js';
+import { deviceDecider, type DeviceCommand } from './device.js';
+import { deviceReadModel, findDevice, listDevices, toDeviceObject, type DeviceFilter } from './device.projection.js';
 
 export type DeviceObject = ReturnType<typeof toDeviceObject>;
 
-export class UpdateDeviceCommand extends Command<void> {
-  constructor(
-    readonly caller: Caller,
-    readonly deviceId: string,
-    readonly name: string | undefined,
-    readonly customMetadata: CustomMetadataPatch | undefined,
-  ) {
+/** A device command on the command bus: the command, and nothing more. */
+export class DeviceCommandMessage extends Command<WriteResult> {
+  constructor(readonly command: DeviceCommand) {
     super();
   }
 }
@@ -50,23 +44,17 @@ export class ListDevicesQuery extends Query<{ items: DeviceObject[]; pagination:
   }
 }
 
-/** Merges metadata (`null` removes a key). Concurrent updates are re-decided on conflict, so none is lost. */
-@CommandHandler(UpdateDeviceCommand)
-export class UpdateDeviceHandler implements ICommandHandler<UpdateDeviceCommand> {
-  constructor(
-    @Inject(EVENT_STORE) private readonly store: EventStore,
-    @Inject(ReadYourWrites) private readonly readYourWrites: ReadYourWrites,
-  ) {}
+export const deviceIdOf = (command: DeviceCommand): string =>
+  command.type === 'AddDevice' ? command.device.device_id : command.deviceId;
 
-  async execute({ caller, deviceId, name, customMetadata }: UpdateDeviceCommand) {
-    const { position } = await handleCommand(
-      this.store,
-      streams.device(deviceId),
-      deviceDecider,
-      { type: 'UpdateDevice', deviceId, workspaceId: caller.workspaceId, name, customMetadata, actor: actorOf(caller), now: new Date().toISOString() },
-      { actor: actorOf(caller) },
-    );
-    await this.readYourWrites.waitFor(position);
+/** Concurrent updates are re-decided on conflict, so none is lost. */
+@CommandHandler(DeviceCommandMessage)
+export class DeviceCommandHandler implements ICommandHandler<DeviceCommandMessage> {
+  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+
+  async execute({ command }: DeviceCommandMessage): Promise<WriteResult> {
+    const { position } = await handleCommand(this.store, streams.device(deviceIdOf(command)), deviceDecider, command);
+    return { position };
   }
 }
 
@@ -83,8 +71,10 @@ export class GetDeviceHandler implements IQueryHandler<GetDeviceQuery> {
       const row = findDevice(db, workspaceId, deviceId);
       return row ? toDeviceObject(row) : undefined;
     };
-    const device = asOf ? await readAsOf(this.store, await deviceStreamsAsOf(this.store, deviceId), asOf, read) : read(this.readModels.db);
-    if (!device) throw notFound('device', 'device_id', deviceId);
+    const device = asOf
+      ? await readAsOf(this.store, await deviceStreams(this.store, deviceId), asOf, [connectedAccountReadModel, deviceReadModel], read)
+      : read(this.readModels.db);
+    if (!device) throw new NotFound('device', 'device_id', deviceId);
     return device;
   }
 }
@@ -93,8 +83,15 @@ export class GetDeviceHandler implements IQueryHandler<GetDeviceQuery> {
 export class ListDevicesHandler implements IQueryHandler<ListDevicesQuery> {
   constructor(@Inject(ReadModelDatabase) private readonly readModels: ReadModelDatabase) {}
 
-  async execute(query: ListDevicesQuery) {
-    const { items, pagination } = listDevices(this.readModels.db, query.workspaceId, query.filter, query.page, query.nextPageUrl);
+  async execute({ workspaceId, filter, page, nextPageUrl }: ListDevicesQuery) {
+    const { items, pagination } = listDevices(this.readModels.db, workspaceId, filter, page, nextPageUrl);
     return { items: items.map(toDeviceObject), pagination };
   }
+}
+
+/** A device's state depends on its account's (a disconnection shows on the device): fold both streams. */
+async function deviceStreams(store: EventStore, deviceId: string): Promise<string[]> {
+  const [added] = await store.readStream(streams.device(deviceId), { maxCount: 1 });
+  const accountId = (added?.data as { connected_account_id?: string } | undefined)?.connected_account_id;
+  return accountId ? [streams.device(deviceId), streams.connectedAccount(accountId)] : [streams.device(deviceId)];
 }

@@ -10,8 +10,11 @@ import type { Actor } from '../common/actor.js';
 export type ExpectedRevision = 'no_stream' | 'stream_exists' | 'any' | number;
 
 export interface EventMetadata {
-  /** Shape version of `data`; upcasters turn older shapes into the current one on read. */
-  schema_version: number;
+  /**
+   * Shape version of `data` (absent means 1); upcasters turn older shapes into the current one on read. The
+   * UpcastingEventStore stamps it on every append: the one place that knows each type's current version.
+   */
+  schema_version?: number;
   correlation_id?: string;
   causation_id?: string;
   actor?: Actor;

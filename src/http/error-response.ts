@@ -1,5 +1,6 @@
 import { HttpException, Logger } from '@nestjs/common';
-import { SeamError } from '../common/seam-error.js';
+import { DomainError, InvalidCommand, NotFound, SandboxOnly } from '../common/domain-errors.js';
+import { invalidInput, SeamError } from '../common/seam-error.js';
 import { ConsumerTimeoutError } from '../event-store/checkpointed-consumer.js';
 import { EventStoreUnavailableError } from '../event-store/event-store.js';
 
@@ -15,8 +16,16 @@ const TYPE_BY_STATUS: Record<number, string> = {
   415: 'invalid_content_type',
 };
 
+/** A domain refusal as the Seam error it is on the wire: the one place that gives each its status. */
+export function toSeamError(error: DomainError): SeamError {
+  if (error instanceof InvalidCommand) return invalidInput(error.issues);
+  const status = error instanceof NotFound ? 404 : error instanceof SandboxOnly ? 403 : 400;
+  return new SeamError(status, error.code, error.message, Object.keys(error.details).length > 0 ? error.details : undefined);
+}
+
 /** Any error, as Seam's envelope. The one place that decides what a failure looks like on the wire. */
-export function toErrorResponse(error: unknown): { status: number; body: Record<string, unknown> } {
+export function toErrorResponse(thrown: unknown): { status: number; body: Record<string, unknown> } {
+  const error = thrown instanceof DomainError ? toSeamError(thrown) : thrown;
   if (error instanceof SeamError) {
     return {
       status: error.status,

@@ -2,8 +2,7 @@ import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@ne
 import { Reflector } from '@nestjs/core';
 import { SeamError } from '../common/seam-error.js';
 import { ReadModelDatabase } from '../read-models/read-model-database.js';
-import { hashApiKey } from '../workspaces/api-key.js';
-import { findApiKey } from '../workspaces/workspace.projection.js';
+import { findApiKey, hashApiKey } from '../workspaces/index.js';
 import type { RequestWithCaller } from './caller.js';
 import { ALLOWED_METHODS, PUBLIC_ROUTE, type HttpMethod } from './seam-route.js';
 

@@ -1,4 +1,4 @@
-import type { AppConfig } from '../config.js';
+import type { AppConfig } from '../common/config.js';
 import { pageRequest, type PageRequest } from '../read-models/pagination.js';
 import { toQueryString } from './seam-input.js';
 

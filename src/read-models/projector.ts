@@ -1,13 +1,7 @@
-import type { SqliteDatabase } from '../common/sqlite.js';
 import type { ConsumerHandler } from '../event-store/checkpointed-consumer.js';
 import type { RecordedEvent } from '../event-store/event-store.js';
+import { applyEvent } from './projection.js';
 import type { ReadModelDatabase } from './read-model-database.js';
-
-/** One read model: its tables, and how each event changes them. `apply` runs inside the projector's transaction. */
-export interface Projection {
-  readonly ddl: string;
-  apply(event: RecordedEvent, db: SqliteDatabase): void;
-}
 
 export const READ_MODELS_CONSUMER = 'read_models';
 
@@ -17,10 +11,7 @@ export const READ_MODELS_CONSUMER = 'read_models';
  * checkpoint are skipped, so a batch delivered twice (or by two processes sharing the file) applies once.
  */
 export class ReadModelProjector implements ConsumerHandler {
-  constructor(
-    private readonly readModels: ReadModelDatabase,
-    private readonly projections: readonly Projection[],
-  ) {}
+  constructor(private readonly readModels: ReadModelDatabase) {}
 
   loadCheckpoint(): number {
     return this.readModels.checkpoint(READ_MODELS_CONSUMER);
@@ -31,7 +22,7 @@ export class ReadModelProjector implements ConsumerHandler {
       let checkpoint = this.readModels.checkpoint(READ_MODELS_CONSUMER);
       for (const event of events) {
         if (event.position <= checkpoint) continue;
-        for (const projection of this.projections) projection.apply(event, this.readModels.db);
+        applyEvent(this.readModels.db, this.readModels.projections, event);
         checkpoint = event.position;
       }
       this.readModels.setCheckpoint(READ_MODELS_CONSUMER, checkpoint);

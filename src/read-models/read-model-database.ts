@@ -1,24 +1,26 @@
 import { immediateTransaction, openSqlite, type SqliteDatabase } from '../common/sqlite.js';
 import { prepared } from './prepared.js';
+import type { Projection } from './projection.js';
+
+/** The read models a database holds, in the order each event is applied to them. */
+export interface ReadModelSchema {
+  projections: readonly Projection[];
+}
 
 /**
  * The read-model database: a SQLite file that can be thrown away and rebuilt from the event log at any
  * time. Every projection's tables live here, with the consumers' checkpoints, so that a read-model change
  * and the checkpoint it reaches commit in one transaction.
  */
-export interface ReadModelSchema {
-  /** Bump when any table's shape changes: a database of another version is rebuilt from the log. */
-  version: number;
-  ddl: string;
-}
-
 export class ReadModelDatabase {
   private connection: SqliteDatabase;
+  readonly projections: readonly Projection[];
 
   constructor(
     public path: string,
     schema: ReadModelSchema,
   ) {
+    this.projections = schema.projections;
     // Read models are rebuildable from the log, so NORMAL (safe against corruption, may lose the last
     // commits on power loss) is enough: a lost commit is re-projected from the checkpoint before it.
     this.connection = openSqlite(path, { synchronous: 'NORMAL' });
@@ -64,20 +66,22 @@ export class ReadModelDatabase {
     this.db.close();
   }
 
+  /** Every projection's name and version: a database that stored other ones is rebuilt. */
   private migrate(schema: ReadModelSchema): void {
+    const version = schema.projections.map((p) => `${p.name}@${p.version}`).join(',');
     const stored = this.db.prepare("SELECT value FROM read_model_meta WHERE key = 'schema_version'").get() as
       | { value: string }
       | undefined;
     immediateTransaction(this.db, () => {
-      if (stored && Number(stored.value) !== schema.version) this.dropAllTables();
+      if (stored && stored.value !== version) this.dropAllTables();
       this.db.exec('CREATE TABLE IF NOT EXISTS checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL)');
-      this.db.exec(schema.ddl);
+      for (const projection of schema.projections) projection.init(this.db);
       this.db
         .prepare(
           `INSERT INTO read_model_meta (key, value) VALUES ('schema_version', ?)
            ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
         )
-        .run(String(schema.version));
+        .run(version);
     });
   }
 

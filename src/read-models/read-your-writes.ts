@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { AppConfig } from '../config.js';
+import type { AppConfig } from '../common/config.js';
 import type { CheckpointedConsumer } from '../event-store/checkpointed-consumer.js';
 import type { EventStore } from '../event-store/event-store.js';
-import { COMPLETION_SAGA_CONSUMER, CONFIG, EVENT_STORE, READ_MODELS_PROJECTOR } from '../tokens.js';
+import { COMPLETION_SAGA_CONSUMER, CONFIG, EVENT_STORE, READ_MODELS_PROJECTOR } from '../common/tokens.js';
 
 /** A write is acknowledged only once the read models show it. */
 @Injectable()

@@ -1,6 +1,6 @@
 import { lookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
-import { invalidInput } from '../common/seam-error.js';
+import { InvalidCommand } from '../common/domain-errors.js';
 
 /**
  * Where a webhook may deliver: http(s) only, and never to loopback, private, link-local or otherwise
@@ -50,7 +50,7 @@ export async function assertWebhookTarget(url: string, allowPrivateTargets: bool
   try {
     await checkWebhookTarget(url, allowPrivateTargets);
   } catch (error) {
-    if (error instanceof WebhookTargetError) throw invalidInput([{ path: ['url'], message: error.message }]);
+    if (error instanceof WebhookTargetError) throw new InvalidCommand([{ path: ['url'], message: error.message }]);
     throw error;
   }
 }

@@ -1,7 +1,6 @@
 import type { SqliteDatabase } from '../common/sqlite.js';
-import type { RecordedEvent } from '../event-store/event-store.js';
 import { prepared } from '../read-models/prepared.js';
-import type { Projection } from '../read-models/projector.js';
+import { sqliteProjection } from '../read-models/projection.js';
 import type { WebhookEvent } from './webhook.js';
 
 export interface WebhookRecord {
@@ -19,8 +18,11 @@ interface Row extends Omit<WebhookRecord, 'event_types'> {
   event_types: string | null;
 }
 
-export const webhookProjection: Projection = {
-  ddl: `
+export const webhookReadModel = sqliteProjection<WebhookEvent>({
+  name: 'webhooks',
+  version: 1,
+  handles: ['WebhookCreated', 'WebhookUpdated', 'WebhookDeleted'],
+  init: (db) => db.exec(`
     CREATE TABLE IF NOT EXISTS webhooks (
       webhook_id       TEXT PRIMARY KEY,
       workspace_id     TEXT NOT NULL,
@@ -31,10 +33,9 @@ export const webhookProjection: Projection = {
       created_position INTEGER NOT NULL
     );
     CREATE INDEX IF NOT EXISTS webhooks_by_workspace ON webhooks (workspace_id, created_position);
-  `,
+  `),
 
-  apply(recorded: RecordedEvent, db: SqliteDatabase) {
-    const event = recorded as unknown as WebhookEvent;
+  apply(db, event) {
     switch (event.type) {
       case 'WebhookCreated': {
         const d = event.data;
@@ -42,7 +43,7 @@ export const webhookProjection: Projection = {
           db,
           `INSERT OR REPLACE INTO webhooks (webhook_id, workspace_id, url, event_types, secret, created_at, created_position)
            VALUES (?, ?, ?, ?, ?, ?, ?)`,
-        ).run(d.webhook_id, d.workspace_id, d.url, d.event_types ? JSON.stringify(d.event_types) : null, d.secret, d.created_at, recorded.position);
+        ).run(d.webhook_id, d.workspace_id, d.url, d.event_types ? JSON.stringify(d.event_types) : null, d.secret, d.created_at, event.position);
         break;
       }
       case 'WebhookUpdated':
@@ -59,7 +60,7 @@ export const webhookProjection: Projection = {
         break;
     }
   },
-};
+});
 
 const fromRow = (row: Row): WebhookRecord => ({ ...row, event_types: row.event_types ? (JSON.parse(row.event_types) as string[]) : null });
 

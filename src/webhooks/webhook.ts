@@ -1,5 +1,5 @@
-import { notFound } from '../common/seam-error.js';
-import type { Decider } from '../event-store/decider.js';
+import { NotFound } from '../common/domain-errors.js';
+import type { CommandMeta, Decider } from '../event-store/decider.js';
 
 /** A webhook, in `webhook-<id>`. Its signing secret lives in the log: the log is the only source of truth. */
 export type WebhookEvent =
@@ -10,10 +10,12 @@ export type WebhookEvent =
   | { type: 'WebhookUpdated'; data: { webhook_id: string; workspace_id: string; url?: string; event_types?: string[] | null } }
   | { type: 'WebhookDeleted'; data: { webhook_id: string; workspace_id: string } };
 
-export type WebhookCommand =
-  | { type: 'CreateWebhook'; webhookId: string; workspaceId: string; url: string; eventTypes: string[] | null; secret: string; now: string }
-  | { type: 'UpdateWebhook'; webhookId: string; workspaceId: string; url?: string; eventTypes?: string[] | null }
-  | { type: 'DeleteWebhook'; webhookId: string; workspaceId: string };
+export type WebhookCommand = CommandMeta &
+  (
+    | { type: 'CreateWebhook'; webhookId: string; workspaceId: string; url: string; eventTypes: string[] | null; secret: string }
+    | { type: 'UpdateWebhook'; webhookId: string; workspaceId: string; url?: string; eventTypes?: string[] | null }
+    | { type: 'DeleteWebhook'; webhookId: string; workspaceId: string }
+  );
 
 export interface WebhookState {
   status: 'absent' | 'active' | 'deleted';
@@ -21,7 +23,7 @@ export interface WebhookState {
 }
 
 export const webhookDecider: Decider<WebhookCommand, WebhookEvent, WebhookState> = {
-  initialState: { status: 'absent', workspaceId: null },
+  initialState: () => ({ status: 'absent', workspaceId: null }),
 
   evolve(state, event) {
     switch (event.type) {
@@ -51,7 +53,7 @@ export const webhookDecider: Decider<WebhookCommand, WebhookEvent, WebhookState>
         },
       ];
     }
-    if (state.status !== 'active' || state.workspaceId !== command.workspaceId) throw notFound('webhook', 'webhook_id', command.webhookId);
+    if (state.status !== 'active' || state.workspaceId !== command.workspaceId) throw new NotFound('webhook', 'webhook_id', command.webhookId);
     if (command.type === 'DeleteWebhook') {
       return [{ type: 'WebhookDeleted', data: { webhook_id: command.webhookId, workspace_id: command.workspaceId } }];
     }

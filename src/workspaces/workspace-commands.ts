@@ -25,8 +25,15 @@ export async function createWorkspace(
     store,
     streams.workspace(workspaceId),
     workspaceDecider,
-    { type: 'CreateWorkspace', workspaceId, name: input.name, isSandbox: input.isSandbox, now: new Date().toISOString(), firstKey: key },
-    { actor: input.actor },
+    {
+      type: 'CreateWorkspace',
+      workspaceId,
+      name: input.name,
+      isSandbox: input.isSandbox,
+      firstKey: key,
+      actor: input.actor,
+      now: new Date().toISOString(),
+    },
   );
   return { workspace_id: workspaceId, api_key_id: key.apiKeyId, api_key: key.token, position };
 }
@@ -37,8 +44,7 @@ export async function issueApiKey(store: EventStore, input: { workspaceId: strin
     store,
     streams.workspace(input.workspaceId),
     workspaceDecider,
-    { type: 'IssueApiKey', workspaceId: input.workspaceId, now: new Date().toISOString(), key },
-    { actor: input.actor },
+    { type: 'IssueApiKey', workspaceId: input.workspaceId, key, actor: input.actor, now: new Date().toISOString() },
   );
   return { workspace_id: input.workspaceId, api_key_id: key.apiKeyId, api_key: key.token, position };
 }

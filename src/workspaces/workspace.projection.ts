@@ -1,7 +1,6 @@
 import type { SqliteDatabase } from '../common/sqlite.js';
 import { prepared } from '../read-models/prepared.js';
-import type { RecordedEvent } from '../event-store/event-store.js';
-import type { Projection } from '../read-models/projector.js';
+import { sqliteProjection } from '../read-models/projection.js';
 import type { WorkspaceEvent } from './workspace.js';
 
 export interface ApiKeyRow {
@@ -10,8 +9,11 @@ export interface ApiKeyRow {
   is_sandbox: number;
 }
 
-export const workspaceProjection: Projection = {
-  ddl: `
+export const workspaceReadModel = sqliteProjection<WorkspaceEvent>({
+  name: 'workspaces',
+  version: 1,
+  handles: ['WorkspaceCreated', 'ApiKeyIssued'],
+  init: (db) => db.exec(`
     CREATE TABLE IF NOT EXISTS workspaces (
       workspace_id TEXT PRIMARY KEY,
       name         TEXT NOT NULL,
@@ -25,10 +27,9 @@ export const workspaceProjection: Projection = {
       short_token  TEXT NOT NULL,
       created_at   TEXT NOT NULL
     );
-  `,
+  `),
 
-  apply(recorded: RecordedEvent, db: SqliteDatabase) {
-    const event = recorded as unknown as WorkspaceEvent;
+  apply(db, event) {
     switch (event.type) {
       case 'WorkspaceCreated':
         prepared(db, 
@@ -43,7 +44,7 @@ export const workspaceProjection: Projection = {
         break;
     }
   },
-};
+});
 
 /** The caller behind an API key hash, or undefined: what the auth guard asks. */
 export function findApiKey(db: SqliteDatabase, keyHash: string): ApiKeyRow | undefined {

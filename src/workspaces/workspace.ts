@@ -1,5 +1,5 @@
-import { SeamError } from '../common/seam-error.js';
-import type { Decider } from '../event-store/decider.js';
+import { AlreadyDone, InvalidCommand, NotFound } from '../common/domain-errors.js';
+import type { CommandMeta, Decider } from '../event-store/decider.js';
 
 /** A workspace and its API keys (hashes only), in the stream `workspace-<id>`. */
 export type WorkspaceEvent =
@@ -12,9 +12,11 @@ export type WorkspaceEvent =
       data: { api_key_id: string; workspace_id: string; key_hash: string; short_token: string; created_at: string };
     };
 
-export type WorkspaceCommand =
-  | { type: 'CreateWorkspace'; workspaceId: string; name: string; isSandbox: boolean; now: string; firstKey: ApiKeyToIssue }
-  | { type: 'IssueApiKey'; workspaceId: string; now: string; key: ApiKeyToIssue };
+export type WorkspaceCommand = CommandMeta &
+  (
+    | { type: 'CreateWorkspace'; workspaceId: string; name: string; isSandbox: boolean; firstKey: ApiKeyToIssue }
+    | { type: 'IssueApiKey'; workspaceId: string; key: ApiKeyToIssue }
+  );
 
 export interface ApiKeyToIssue {
   apiKeyId: string;
@@ -29,7 +31,7 @@ export interface WorkspaceState {
 export const MAX_WORKSPACE_NAME_LENGTH = 100;
 
 export const workspaceDecider: Decider<WorkspaceCommand, WorkspaceEvent, WorkspaceState> = {
-  initialState: { exists: false },
+  initialState: () => ({ exists: false }),
 
   evolve(state, event) {
     return event.type === 'WorkspaceCreated' ? { exists: true } : state;
@@ -38,10 +40,10 @@ export const workspaceDecider: Decider<WorkspaceCommand, WorkspaceEvent, Workspa
   decide(command, state) {
     switch (command.type) {
       case 'CreateWorkspace': {
-        if (state.exists) throw new SeamError(400, 'workspace_already_exists', 'Workspace already exists');
+        if (state.exists) throw new AlreadyDone('workspace_already_exists', 'Workspace already exists');
         const name = command.name.trim();
         if (name.length === 0 || name.length > MAX_WORKSPACE_NAME_LENGTH) {
-          throw new SeamError(400, 'invalid_input', `Workspace name must be 1 to ${MAX_WORKSPACE_NAME_LENGTH} characters`);
+          throw new InvalidCommand([{ path: [], message: `Workspace name must be 1 to ${MAX_WORKSPACE_NAME_LENGTH} characters` }]);
         }
         return [
           {
@@ -53,7 +55,7 @@ export const workspaceDecider: Decider<WorkspaceCommand, WorkspaceEvent, Workspa
       }
       case 'IssueApiKey':
         if (!state.exists) {
-          throw new SeamError(404, 'workspace_not_found', 'Workspace not found', { workspace_id: command.workspaceId });
+          throw new NotFound('workspace', 'workspace_id', command.workspaceId);
         }
         return [apiKeyIssued(command.workspaceId, command.key, command.now)];
     }

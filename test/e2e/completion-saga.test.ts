@@ -55,9 +55,9 @@ describe('completion saga durability', () => {
         provider: 'august',
         email: 'crash@example.com',
         loginSucceeded: true,
+        actor: { type: 'system' },
         now: new Date().toISOString(),
       },
-      { actor: { type: 'system' } },
     );
     await store.close();
     expect((await readLog()).some((line) => line.includes('ConnectedAccountCreated'))).toBe(false);

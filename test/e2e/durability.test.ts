@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { SeamHttp } from '@seamapi/http/connect';
 import { SqliteEventStore } from '../../src/event-store/sqlite-event-store.js';
-import { READ_MODEL_SCHEMA } from '../../src/read-models/projections.js';
+import { READ_MODEL_SCHEMA } from '../../src/read-model-schema.js';
 import { ReadModelDatabase } from '../../src/read-models/read-model-database.js';
 import { rebuildReadModels } from '../../src/runtime.js';
 import { newDataDir, ServerProcess } from '../support/server-process.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { ConfigError, loadConfig } from '../../src/common/config.js';
 
 describe('configuration', () => {
   it('defaults to port 3000 on 127.0.0.1 with data in ./data, fsync on every commit', () => {

@@ -46,7 +46,7 @@ describe('handleCommand', () => {
       name: 'Door',
       model: 'm',
     };
-    await handleCommand(store, stream, deviceDecider, { type: 'AddDevice', device, actor, now: 'now' }, { actor });
+    await handleCommand(store, stream, deviceDecider, { type: 'AddDevice', device, actor, now: 'now' });
 
     const racing = lockstepReads(store, 5);
     await Promise.all(
@@ -56,7 +56,6 @@ describe('handleCommand', () => {
           stream,
           deviceDecider,
           { type: 'UpdateDevice', deviceId: 'd1', workspaceId: 'w1', customMetadata: { [`k${i}`]: 'v' }, actor, now: 'now' },
-          { actor },
         ),
       ),
     );

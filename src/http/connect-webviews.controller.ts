@@ -1,21 +1,16 @@
+import { randomUUID } from 'node:crypto';
 import { Controller, Inject } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
-import type { AppConfig } from '../config.js';
+import type { AppConfig } from '../common/config.js';
+import { CONFIG } from '../common/tokens.js';
+import { ConnectWebviewCommandMessage, GetConnectWebviewQuery, ListConnectWebviewsQuery } from '../connect-webviews/index.js';
 import { parseCustomMetadataFilter, parseCustomMetadataInput } from '../custom-metadata/custom-metadata.js';
-import { CurrentCaller, type Caller } from '../http/caller.js';
-import { listPage } from '../http/list-pages.js';
-import { SeamInput } from '../http/seam-input.js';
-import { SeamRoute } from '../http/seam-route.js';
 import { ReadYourWrites } from '../read-models/read-your-writes.js';
-import { CONFIG } from '../tokens.js';
-import {
-  CreateConnectWebviewCommand,
-  DeleteConnectWebviewCommand,
-  GetConnectWebviewQuery,
-  ListConnectWebviewsQuery,
-} from './connect-webviews.cqrs.js';
-import { ConnectWebviewIdDto, CreateConnectWebviewDto, GetConnectWebviewDto, ListConnectWebviewsDto } from './dto/connect-webview.dto.js';
-import { asOfDate } from '../http/seam-input.js';
+import { commandMeta, CurrentCaller, type Caller } from './caller.js';
+import { ConnectWebviewIdDto, CreateConnectWebviewDto, GetConnectWebviewDto, ListConnectWebviewsDto } from './connect-webviews.dto.js';
+import { listPage } from './list-pages.js';
+import { asOfDate, SeamInput } from './seam-input.js';
+import { SeamRoute } from './seam-route.js';
 
 @Controller()
 export class ConnectWebviewsController {
@@ -29,9 +24,16 @@ export class ConnectWebviewsController {
   @SeamRoute('connect_webviews/create', ['POST'])
   async create(@CurrentCaller() caller: Caller, @SeamInput(CreateConnectWebviewDto) input: CreateConnectWebviewDto) {
     const { custom_metadata, ...options } = input;
-    const customMetadata = custom_metadata === undefined ? undefined : parseCustomMetadataInput(custom_metadata);
-    const { connectWebviewId, position } = await this.commandBus.execute(
-      new CreateConnectWebviewCommand(caller, options, customMetadata),
+    const connectWebviewId = randomUUID();
+    const { position } = await this.commandBus.execute(
+      new ConnectWebviewCommandMessage({
+        type: 'CreateConnectWebview',
+        connectWebviewId,
+        workspaceId: caller.workspaceId,
+        options,
+        customMetadata: custom_metadata === undefined ? undefined : parseCustomMetadataInput(custom_metadata),
+        ...commandMeta(caller),
+      }),
     );
     await this.readYourWrites.waitFor(position);
     const connect_webview = await this.queryBus.execute(new GetConnectWebviewQuery(caller.workspaceId, connectWebviewId));
@@ -62,7 +64,14 @@ export class ConnectWebviewsController {
 
   @SeamRoute('connect_webviews/delete', ['DELETE', 'POST'])
   async delete(@CurrentCaller() caller: Caller, @SeamInput(ConnectWebviewIdDto) input: ConnectWebviewIdDto) {
-    const { position } = await this.commandBus.execute(new DeleteConnectWebviewCommand(caller, input.connect_webview_id));
+    const { position } = await this.commandBus.execute(
+      new ConnectWebviewCommandMessage({
+        type: 'DeleteConnectWebview',
+        connectWebviewId: input.connect_webview_id,
+        workspaceId: caller.workspaceId,
+        ...commandMeta(caller),
+      }),
+    );
     await this.readYourWrites.waitFor(position);
     return { ok: true };
   }

@@ -1,17 +1,15 @@
 import { Controller, Inject } from '@nestjs/common';
-import { Query, QueryBus, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
+import { QueryBus } from '@nestjs/cqrs';
 import { Expose } from 'class-transformer';
 import { IsInt, IsOptional, IsString, IsUUID, Max, Min } from 'class-validator';
-import type { AppConfig } from '../config.js';
-import type { EventStore } from '../event-store/event-store.js';
-import { CurrentCaller, type Caller } from '../http/caller.js';
-import { listPage } from '../http/list-pages.js';
-import { SeamInput, ToInteger } from '../http/seam-input.js';
-import { SeamRoute } from '../http/seam-route.js';
-import { page, type PageRequest, type Pagination } from '../read-models/pagination.js';
+import type { AppConfig } from '../common/config.js';
+import { CurrentCaller, type Caller } from './caller.js';
+import { listPage } from './list-pages.js';
+import { SeamInput, ToInteger } from './seam-input.js';
+import { SeamRoute } from './seam-route.js';
 import { MAX_LIMIT } from '../read-models/pagination.js';
-import { CONFIG, EVENT_STORE } from '../tokens.js';
-import { customMetadataHistory, readResourceStream, type AuditedResource, type CustomMetadataHistoryEntry } from './audit.js';
+import { CONFIG } from '../common/tokens.js';
+import { CustomMetadataHistoryQuery, type AuditedResource } from '../audit/index.js';
 
 class HistoryPageDto {
   @Expose() @ToInteger() @IsOptional() @IsInt() @Min(1) @Max(MAX_LIMIT)
@@ -36,34 +34,9 @@ export class ConnectWebviewHistoryDto extends HistoryPageDto {
   connect_webview_id!: string;
 }
 
-export class CustomMetadataHistoryQuery extends Query<{ entries: CustomMetadataHistoryEntry[]; pagination: Pagination }> {
-  constructor(
-    readonly workspaceId: string,
-    readonly resource: AuditedResource,
-    readonly page: PageRequest,
-    readonly nextPageUrl: (cursor: string) => string,
-  ) {
-    super();
-  }
-}
-
-/** Oldest first, paginated by stream revision. */
-@QueryHandler(CustomMetadataHistoryQuery)
-export class CustomMetadataHistoryHandler implements IQueryHandler<CustomMetadataHistoryQuery> {
-  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
-
-  async execute({ workspaceId, resource, page: request, nextPageUrl }: CustomMetadataHistoryQuery) {
-    const history = customMetadataHistory(await readResourceStream(this.store, resource, workspaceId));
-    const after = request.continueAfter ?? -1;
-    const rows = history.filter((entry) => entry.revision > after).slice(0, request.limit + 1);
-    const { items, pagination } = page(rows, request, (entry) => entry.revision, nextPageUrl);
-    return { entries: items, pagination };
-  }
-}
-
 /** Who changed a resource's metadata, when, why, and what it was before: from the resource's own stream. */
 @Controller()
-export class AuditController {
+export class CustomMetadataHistoryController {
   constructor(
     @Inject(QueryBus) private readonly queryBus: QueryBus,
     @Inject(CONFIG) private readonly config: AppConfig,

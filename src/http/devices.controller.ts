@@ -2,15 +2,16 @@ import { Controller, Inject } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { Expose } from 'class-transformer';
 import { IsArray, IsInt, IsISO8601, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
-import type { AppConfig } from '../config.js';
+import type { AppConfig } from '../common/config.js';
 import { parseCustomMetadataFilter, parseCustomMetadataInput } from '../custom-metadata/custom-metadata.js';
-import { CurrentCaller, type Caller } from '../http/caller.js';
-import { listPage } from '../http/list-pages.js';
-import { asOfDate, RawParam, SeamInput, ToArray, ToInteger } from '../http/seam-input.js';
-import { SeamRoute } from '../http/seam-route.js';
+import { commandMeta, CurrentCaller, type Caller } from './caller.js';
+import { listPage } from './list-pages.js';
+import { asOfDate, RawParam, SeamInput, ToArray, ToInteger } from './seam-input.js';
+import { SeamRoute } from './seam-route.js';
 import { MAX_LIMIT } from '../read-models/pagination.js';
-import { CONFIG } from '../tokens.js';
-import { GetDeviceQuery, ListDevicesQuery, UpdateDeviceCommand } from './devices.cqrs.js';
+import { CONFIG } from '../common/tokens.js';
+import { DeviceCommandMessage, GetDeviceQuery, ListDevicesQuery } from '../devices/index.js';
+import { ReadYourWrites } from '../read-models/read-your-writes.js';
 
 export class DeviceIdDto {
   @Expose() @IsUUID('all')
@@ -66,6 +67,7 @@ export class DevicesController {
   constructor(
     @Inject(CommandBus) private readonly commandBus: CommandBus,
     @Inject(QueryBus) private readonly queryBus: QueryBus,
+    @Inject(ReadYourWrites) private readonly readYourWrites: ReadYourWrites,
     @Inject(CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -95,7 +97,17 @@ export class DevicesController {
   @SeamRoute('devices/update', ['PATCH', 'POST'])
   async update(@CurrentCaller() caller: Caller, @SeamInput(UpdateDeviceDto) input: UpdateDeviceDto) {
     const customMetadata = input.custom_metadata === undefined ? undefined : parseCustomMetadataInput(input.custom_metadata);
-    await this.commandBus.execute(new UpdateDeviceCommand(caller, input.device_id, input.name, customMetadata));
+    const { position } = await this.commandBus.execute(
+      new DeviceCommandMessage({
+        type: 'UpdateDevice',
+        deviceId: input.device_id,
+        workspaceId: caller.workspaceId,
+        name: input.name,
+        customMetadata,
+        ...commandMeta(caller),
+      }),
+    );
+    await this.readYourWrites.waitFor(position);
     return { ok: true };
   }
 }

@@ -2,21 +2,21 @@ import { Controller, Inject } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { Expose } from 'class-transformer';
 import { IsBoolean, IsEmail, IsInt, IsISO8601, IsOptional, IsString, IsUUID, Max, Min, ValidateIf } from 'class-validator';
-import { SeamError } from '../common/seam-error.js';
-import type { AppConfig } from '../config.js';
+import { SandboxOnly } from '../common/domain-errors.js';
+import type { AppConfig } from '../common/config.js';
 import { parseCustomMetadataFilter, parseCustomMetadataInput } from '../custom-metadata/custom-metadata.js';
-import { CurrentCaller, type Caller } from '../http/caller.js';
-import { listPage } from '../http/list-pages.js';
-import { asOfDate, RawParam, SeamInput, ToInteger } from '../http/seam-input.js';
-import { SeamRoute } from '../http/seam-route.js';
+import { commandMeta, CurrentCaller, type Caller } from './caller.js';
+import { listPage } from './list-pages.js';
+import { asOfDate, RawParam, SeamInput, ToInteger } from './seam-input.js';
+import { SeamRoute } from './seam-route.js';
 import { MAX_LIMIT } from '../read-models/pagination.js';
-import { CONFIG } from '../tokens.js';
+import { CONFIG } from '../common/tokens.js';
+import { ReadYourWrites } from '../read-models/read-your-writes.js';
 import {
-  DisconnectConnectedAccountCommand,
+  ConnectedAccountCommandMessage,
   GetConnectedAccountQuery,
   ListConnectedAccountsQuery,
-  UpdateConnectedAccountCommand,
-} from './connected-accounts.cqrs.js';
+} from '../connected-accounts/index.js';
 
 export class GetConnectedAccountDto {
   @Expose() @ValidateIf((o: GetConnectedAccountDto) => o.email === undefined) @IsUUID('all')
@@ -66,6 +66,7 @@ export class ConnectedAccountsController {
   constructor(
     @Inject(CommandBus) private readonly commandBus: CommandBus,
     @Inject(QueryBus) private readonly queryBus: QueryBus,
+    @Inject(ReadYourWrites) private readonly readYourWrites: ReadYourWrites,
     @Inject(CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -89,9 +90,17 @@ export class ConnectedAccountsController {
   @SeamRoute('connected_accounts/update', ['PATCH', 'POST'])
   async update(@CurrentCaller() caller: Caller, @SeamInput(UpdateConnectedAccountDto) input: UpdateConnectedAccountDto) {
     const customMetadata = input.custom_metadata === undefined ? undefined : parseCustomMetadataInput(input.custom_metadata);
-    await this.commandBus.execute(
-      new UpdateConnectedAccountCommand(caller, input.connected_account_id, customMetadata, input.automatically_manage_new_devices),
+    const { position } = await this.commandBus.execute(
+      new ConnectedAccountCommandMessage({
+        type: 'UpdateConnectedAccount',
+        connectedAccountId: input.connected_account_id,
+        workspaceId: caller.workspaceId,
+        customMetadata,
+        automaticallyManageNewDevices: input.automatically_manage_new_devices,
+        ...commandMeta(caller),
+      }),
     );
+    await this.readYourWrites.waitFor(position);
     const connected_account = await this.queryBus.execute(
       new GetConnectedAccountQuery(caller.workspaceId, { connectedAccountId: input.connected_account_id }),
     );
@@ -101,8 +110,16 @@ export class ConnectedAccountsController {
   /** Sandbox only: the account (and its devices) get `account_disconnected` until a webview reconnects it. */
   @SeamRoute('connected_accounts/simulate/disconnect', ['POST'])
   async simulateDisconnect(@CurrentCaller() caller: Caller, @SeamInput(ConnectedAccountIdDto) input: ConnectedAccountIdDto) {
-    if (!caller.isSandbox) throw new SeamError(403, 'sandbox_only', 'Only sandbox workspaces can simulate a disconnection');
-    await this.commandBus.execute(new DisconnectConnectedAccountCommand(caller, input.connected_account_id));
+    if (!caller.isSandbox) throw new SandboxOnly('Only sandbox workspaces can simulate a disconnection');
+    const { position } = await this.commandBus.execute(
+      new ConnectedAccountCommandMessage({
+        type: 'DisconnectConnectedAccount',
+        connectedAccountId: input.connected_account_id,
+        workspaceId: caller.workspaceId,
+        ...commandMeta(caller),
+      }),
+    );
+    await this.readYourWrites.waitFor(position);
     return { ok: true };
   }
 }

@@ -3,15 +3,14 @@ import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { Expose } from 'class-transformer';
 import { IsEmail, IsIn, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
 import type { FastifyReply } from 'fastify';
-import { SeamError } from '../common/seam-error.js';
-import { GetConnectWebviewQuery } from '../connect-webviews/connect-webviews.cqrs.js';
-import { findConnectWebviewAnyWorkspace } from '../connect-webviews/connect-webview.projection.js';
-import { actorOf, CurrentCaller, type Caller } from '../http/caller.js';
-import { SeamInput } from '../http/seam-input.js';
-import { PublicRoute, SeamRoute } from '../http/seam-route.js';
+import { SandboxOnly } from '../common/domain-errors.js';
+import { CompleteConnectWebviewMessage } from '../completion/index.js';
+import { findConnectWebviewAnyWorkspace, GetConnectWebviewQuery } from '../connect-webviews/index.js';
+import { commandMeta, CurrentCaller, type Caller } from './caller.js';
+import { SeamInput } from './seam-input.js';
+import { PublicRoute, SeamRoute } from './seam-route.js';
 import { SUPPORTED_PROVIDERS, type Provider } from '../providers/providers.js';
 import { ReadModelDatabase } from '../read-models/read-model-database.js';
-import { CompleteConnectWebviewCommand } from './complete-connect-webview.js';
 import { hostedPage } from './hosted-page.js';
 
 export class CompleteConnectWebviewDto {
@@ -44,9 +43,16 @@ export class CompletionController {
   /** Sandbox only: completes a webview as if the end user had logged in (password defaults to 1234). */
   @SeamRoute('connect_webviews/simulate/complete', ['POST'])
   async simulateComplete(@CurrentCaller() caller: Caller, @SeamInput(CompleteConnectWebviewDto) input: CompleteConnectWebviewDto) {
-    if (!caller.isSandbox) throw new SeamError(403, 'sandbox_only', 'Only sandbox workspaces can simulate a completion');
+    if (!caller.isSandbox) throw new SandboxOnly('Only sandbox workspaces can simulate a completion');
     await this.commandBus.execute(
-      new CompleteConnectWebviewCommand(input.connect_webview_id, caller.workspaceId, input.provider, input.email, input.password ?? '1234', actorOf(caller)),
+      new CompleteConnectWebviewMessage({
+        connectWebviewId: input.connect_webview_id,
+        workspaceId: caller.workspaceId,
+        provider: input.provider,
+        email: input.email,
+        password: input.password ?? '1234',
+        ...commandMeta(caller),
+      }),
     );
     const connect_webview = await this.queryBus.execute(new GetConnectWebviewQuery(caller.workspaceId, input.connect_webview_id));
     return { connect_webview, ok: true };
@@ -66,9 +72,14 @@ export class CompletionController {
   @PublicRoute()
   async viewComplete(@SeamInput(CompleteConnectWebviewDto) input: CompleteConnectWebviewDto) {
     await this.commandBus.execute(
-      new CompleteConnectWebviewCommand(input.connect_webview_id, null, input.provider, input.email, input.password ?? '', {
-        type: 'end_user',
-        connect_webview_id: input.connect_webview_id,
+      new CompleteConnectWebviewMessage({
+        connectWebviewId: input.connect_webview_id,
+        workspaceId: null,
+        provider: input.provider,
+        email: input.email,
+        password: input.password ?? '',
+        actor: { type: 'end_user', connect_webview_id: input.connect_webview_id },
+        now: new Date().toISOString(),
       }),
     );
     return { ok: true };

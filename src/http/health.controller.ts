@@ -1,10 +1,10 @@
 import { Controller, Get, Inject, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import type { AppConfig } from '../config.js';
+import type { AppConfig } from '../common/config.js';
 import type { CheckpointedConsumer } from '../event-store/checkpointed-consumer.js';
 import type { EventStore } from '../event-store/event-store.js';
-import { PublicRoute } from '../http/seam-route.js';
-import { COMPLETION_SAGA_CONSUMER, CONFIG, EVENT_STORE, READ_MODELS_PROJECTOR } from '../tokens.js';
+import { PublicRoute } from './seam-route.js';
+import { COMPLETION_SAGA_CONSUMER, CONFIG, EVENT_STORE, READ_MODELS_PROJECTOR } from '../common/tokens.js';
 
 /**
  * 200 `{"ok": true}` once the service serves (the HTTP server only listens after the read models caught

@@ -1,7 +1,7 @@
 import { Expose } from 'class-transformer';
 import { IsArray, IsBoolean, IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUrl, IsUUID, Max, Min } from 'class-validator';
-import { RawParam, ToArray, ToInteger } from '../../http/seam-input.js';
-import { MAX_LIMIT } from '../../read-models/pagination.js';
+import { RawParam, ToArray, ToInteger } from './seam-input.js';
+import { MAX_LIMIT } from '../read-models/pagination.js';
 import {
   PROVIDER_CAPABILITIES,
   PROVIDER_CATEGORIES,
@@ -9,7 +9,7 @@ import {
   type Provider,
   type ProviderCapability,
   type ProviderCategory,
-} from '../../providers/providers.js';
+} from '../providers/providers.js';
 
 const URL_OPTIONS = { require_protocol: true, require_tld: false, protocols: ['http', 'https'] };
 

@@ -1,4 +1,4 @@
-import type { ConnectWebviewRecord } from '../connect-webviews/connect-webview.projection.js';
+import type { ConnectWebviewRecord } from '../connect-webviews/index.js';
 
 const escapeHtml = (text: string) =>
   text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);

@@ -1,0 +1,68 @@
+// The layering rule (README, "Code map"), checked by `npm run lint`:
+//   base (common, custom-metadata, event-store, providers) ← read-models ← features ← http ← app (src/*.ts)
+// A folder imports only folders below it. A feature imports another feature only through that feature's
+// port, its index.ts, and never in a cycle.
+const BASE = '^src/(common|custom-metadata|event-store|providers)/';
+const READ_MODELS = '^src/read-models/';
+const FEATURES = '^src/(workspaces|connect-webviews|connected-accounts|devices|completion|audit|events|webhooks)/';
+const HTTP = '^src/http/';
+const APP = '^src/[^/]+\\.ts$';
+
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'common-is-the-bottom',
+      comment: 'common/ is the bottom layer: it imports no other folder of the project.',
+      severity: 'error',
+      from: { path: '^src/common/' },
+      to: { path: '^src/', pathNot: '^src/common/' },
+    },
+    {
+      name: 'base-imports-no-layer-above',
+      comment: 'custom-metadata, event-store and providers import only common and each other.',
+      severity: 'error',
+      from: { path: BASE },
+      to: { path: [READ_MODELS, FEATURES, HTTP, APP] },
+    },
+    {
+      name: 'read-models-are-generic',
+      comment: 'read-models/ is machinery: it imports no feature; the app composes the features\' read models.',
+      severity: 'error',
+      from: { path: READ_MODELS },
+      to: { path: [FEATURES, HTTP, APP] },
+    },
+    {
+      name: 'features-import-no-shell',
+      comment: 'A feature knows nothing of HTTP or of the app that composes it.',
+      severity: 'error',
+      from: { path: FEATURES },
+      to: { path: [HTTP, APP] },
+    },
+    {
+      name: 'features-meet-through-ports',
+      comment: 'A feature reaches another feature only through its port, src/<feature>/index.ts.',
+      severity: 'error',
+      from: { path: '^src/([^/]+)/' },
+      to: { path: FEATURES, pathNot: ['^src/$1/', '^src/[^/]+/index\\.ts$'] },
+    },
+    {
+      name: 'http-imports-no-app',
+      severity: 'error',
+      from: { path: HTTP },
+      to: { path: APP },
+    },
+    {
+      name: 'no-cycles',
+      comment: 'No import cycle, between folders or inside one.',
+      severity: 'error',
+      from: { path: '^src/' },
+      to: { circular: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.build.json' },
+  },
+};

@@ -1,0 +1,31 @@
+import { Inject } from '@nestjs/common';
+import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
+import { EVENT_STORE } from '../common/tokens.js';
+import type { EventStore } from '../event-store/event-store.js';
+import { page, type PageRequest, type Pagination } from '../read-models/pagination.js';
+import { customMetadataHistory, readResourceStream, type AuditedResource, type CustomMetadataHistoryEntry } from './audit.js';
+
+export class CustomMetadataHistoryQuery extends Query<{ entries: CustomMetadataHistoryEntry[]; pagination: Pagination }> {
+  constructor(
+    readonly workspaceId: string,
+    readonly resource: AuditedResource,
+    readonly page: PageRequest,
+    readonly nextPageUrl: (cursor: string) => string,
+  ) {
+    super();
+  }
+}
+
+/** Oldest first, paginated by stream revision. */
+@QueryHandler(CustomMetadataHistoryQuery)
+export class CustomMetadataHistoryHandler implements IQueryHandler<CustomMetadataHistoryQuery> {
+  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+
+  async execute({ workspaceId, resource, page: request, nextPageUrl }: CustomMetadataHistoryQuery) {
+    const history = customMetadataHistory(await readResourceStream(this.store, resource, workspaceId));
+    const after = request.continueAfter ?? -1;
+    const rows = history.filter((entry) => entry.revision > after).slice(0, request.limit + 1);
+    const { items, pagination } = page(rows, request, (entry) => entry.revision, nextPageUrl);
+    return { entries: items, pagination };
+  }
+}

@@ -1,0 +1,8 @@
+// The audit feature's port: history, replay, verify and swap, for the shells and the app.
+export type { AuditedResource, CustomMetadataHistoryEntry } from './audit.js';
+export * from './audit.cqrs.js';
+export { AuditModule } from './audit.module.js';
+export { historyCommand, replayCommand, type Terminal } from './cli-commands.js';
+export { liveReadModelsPath } from './read-model-files.js';
+export { promoteReadModels, type ReplaySetup } from './replay.js';
+export { markServerRunning, markServerStopped, reportSwap, takeSwapRequest } from './swap-requests.js';

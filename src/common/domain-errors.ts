@@ -1,0 +1,59 @@
+import type { ValidationIssue } from './seam-error.js';
+
+/**
+ * A refusal by a rule of the domain, with a stable code. Deciders and query handlers throw these; they say
+ * nothing of HTTP: `http/error-response.ts` is the one place that turns each into Seam's error envelope.
+ */
+export abstract class DomainError extends Error {
+  abstract readonly code: string;
+
+  constructor(
+    message: string,
+    /** What the caller may need to act on it (the id that was not found, say). */
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** The resource does not exist, or not in the caller's workspace (the two are never told apart). */
+export class NotFound extends DomainError {
+  readonly code: string;
+
+  constructor(resource: string, idField: string, id: unknown) {
+    const label = resource.replace(/_/g, ' ');
+    super(`${label.charAt(0).toUpperCase()}${label.slice(1)} not found`, { [idField]: id });
+    this.code = `${resource}_not_found`;
+  }
+}
+
+/** The command's input breaks a rule of the resource (a name too long, a provider the webview does not accept). */
+export class InvalidCommand extends DomainError {
+  readonly code = 'invalid_input';
+
+  constructor(readonly issues: readonly ValidationIssue[]) {
+    super(issues.map((issue) => issue.message).join('; '));
+  }
+}
+
+/** A one-time transition asked for again: a webview completed twice, a workspace created twice. */
+export class AlreadyDone extends DomainError {
+  constructor(
+    readonly code: 'connect_webview_already_completed' | 'workspace_already_exists',
+    message: string,
+    details: Record<string, unknown> = {},
+  ) {
+    super(message, details);
+  }
+}
+
+/** Allowed only in a sandbox workspace. */
+export class SandboxOnly extends DomainError {
+  readonly code = 'sandbox_only';
+}
+
+/** The end user's login to the provider was refused. */
+export class LoginFailed extends DomainError {
+  readonly code = 'login_failed';
+}

@@ -1,0 +1,15 @@
+// The connect-webviews feature's port: what other features and the shells may use.
+export { connectWebviewDecider } from './connect-webview.js';
+export type {
+  ConnectWebviewCommand,
+  ConnectWebviewEvent,
+  ConnectWebviewOptions,
+  ConnectWebviewState,
+} from './connect-webview.js';
+export {
+  connectWebviewReadModel,
+  findConnectWebviewAnyWorkspace,
+  type ConnectWebviewRecord,
+} from './connect-webview.projection.js';
+export * from './connect-webviews.cqrs.js';
+export { ConnectWebviewsModule } from './connect-webviews.module.js';

@@ -1,0 +1,11 @@
+// The connected-accounts feature's port: what other features and the shells may use.
+export { connectedAccountDecider, connectedAccountIdFor } from './connected-account.js';
+export type { ConnectedAccountCommand, ConnectedAccountEvent, ConnectedAccountState } from './connected-account.js';
+export {
+  accountDisconnectedError,
+  connectedAccountReadModel,
+  findConnectedAccount,
+  type ConnectedAccountRecord,
+} from './connected-account.projection.js';
+export * from './connected-accounts.cqrs.js';
+export { ConnectedAccountsModule } from './connected-accounts.module.js';

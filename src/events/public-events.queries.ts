@@ -1,0 +1,63 @@
+import type { SqliteDatabase, SqliteValue } from '../common/sqlite.js';
+import { prepared } from '../read-models/prepared.js';
+import type { PublicEvent, PublicEventFilter } from './public-event.js';
+
+interface Row {
+  sequence: number;
+  body: string;
+}
+
+const toEntry = (row: Row) => ({ sequence: row.sequence, event: JSON.parse(row.body) as PublicEvent });
+
+/** Oldest first. `afterSequence` continues a stream (SSE, webhook delivery) past the last event handed out. */
+export function findPublicEvents(
+  db: SqliteDatabase,
+  workspaceId: string,
+  filter: PublicEventFilter,
+  limit: number,
+): { sequence: number; event: PublicEvent }[] {
+  const where = ['workspace_id = ?'];
+  const params: SqliteValue[] = [workspaceId];
+  const add = (sql: string, ...values: SqliteValue[]) => {
+    where.push(sql);
+    params.push(...values);
+  };
+  if (filter.since) add('occurred_at >= ?', filter.since);
+  if (filter.until) add('occurred_at <= ?', filter.until);
+  if (filter.afterSequence !== undefined) add('sequence > ?', filter.afterSequence);
+  if (filter.deviceIds) add(`device_id IN (${filter.deviceIds.map(() => '?').join(', ')})`, ...filter.deviceIds);
+  if (filter.connectedAccountId) add('connected_account_id = ?', filter.connectedAccountId);
+  if (filter.connectWebviewId) add('connect_webview_id = ?', filter.connectWebviewId);
+  if (filter.eventTypes) add(`event_type IN (${filter.eventTypes.map(() => '?').join(', ')})`, ...filter.eventTypes);
+  const sql = `SELECT sequence, body FROM public_events WHERE ${where.join(' AND ')} ORDER BY sequence LIMIT ?`;
+  return (prepared(db, sql).all(...params, limit) as unknown as Row[]).map(toEntry);
+}
+
+export function findPublicEvent(
+  db: SqliteDatabase,
+  workspaceId: string,
+  eventId: string,
+): { sequence: number; event: PublicEvent } | undefined {
+  const sql = 'SELECT sequence, body FROM public_events WHERE workspace_id = ? AND event_id = ?';
+  const row = prepared(db, sql).get(workspaceId, eventId) as Row | undefined;
+  return row ? toEntry(row) : undefined;
+}
+
+/** The workspace's newest public event, or -1: where a stream that asks for what happens next starts. */
+export function newestPublicEventSequence(db: SqliteDatabase, workspaceId: string): number {
+  const sql = 'SELECT MAX(sequence) AS sequence FROM public_events WHERE workspace_id = ?';
+  return (prepared(db, sql).get(workspaceId) as { sequence: number | null }).sequence ?? -1;
+}
+
+/** How many of the workspace's public events (of `eventTypes`, when given) come after `afterSequence`. */
+export function countPublicEvents(db: SqliteDatabase, workspaceId: string, afterSequence: number, eventTypes?: readonly string[]): number {
+  const types = eventTypes ? `AND event_type IN (${eventTypes.map(() => '?').join(', ')})` : '';
+  const sql = `SELECT COUNT(*) AS n FROM public_events WHERE workspace_id = ? AND sequence > ? ${types}`;
+  return (prepared(db, sql).get(workspaceId, afterSequence, ...(eventTypes ?? [])) as { n: number }).n;
+}
+
+/** The last public event, of any workspace, before `sequence`; -1 when there is none. */
+export function lastPublicEventBefore(db: SqliteDatabase, sequence: number): number {
+  const sql = 'SELECT MAX(sequence) AS sequence FROM public_events WHERE sequence < ?';
+  return (prepared(db, sql).get(sequence) as { sequence: number | null }).sequence ?? -1;
+}

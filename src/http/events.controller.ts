@@ -1,0 +1,29 @@
+import { Controller, Inject } from '@nestjs/common';
+import { QueryBus } from '@nestjs/cqrs';
+import { invalidInput } from '../common/seam-error.js';
+import { GetEventQuery, ListEventsQuery } from '../events/index.js';
+import { CurrentCaller, type Caller } from './caller.js';
+import { EventIdDto, ListEventsDto, toFilter } from './events.dto.js';
+import { SeamInput } from './seam-input.js';
+import { SeamRoute } from './seam-route.js';
+
+/** Seam's events, oldest first, with the metadata as it was when each happened. */
+@Controller()
+export class EventsController {
+  constructor(@Inject(QueryBus) private readonly queryBus: QueryBus) {}
+
+  @SeamRoute('events/list', ['GET', 'POST'])
+  async list(@CurrentCaller() caller: Caller, @SeamInput(ListEventsDto) input: ListEventsDto) {
+    if (!input.since && !input.between) {
+      throw invalidInput([{ path: ['since'], message: 'Either since or between is required' }]);
+    }
+    const events = await this.queryBus.execute(new ListEventsQuery(caller.workspaceId, toFilter(input), input.limit ?? 500));
+    return { events, ok: true };
+  }
+
+  @SeamRoute('events/get', ['GET', 'POST'])
+  async get(@CurrentCaller() caller: Caller, @SeamInput(EventIdDto) input: EventIdDto) {
+    const event = await this.queryBus.execute(new GetEventQuery(caller.workspaceId, input.event_id));
+    return { event, ok: true };
+  }
+}

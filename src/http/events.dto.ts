@@ -1,0 +1,57 @@
+import { Expose } from 'class-transformer';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsISO8601, IsOptional, IsUUID, Max, Min } from 'class-validator';
+import { PUBLIC_EVENT_TYPES, type PublicEventFilter } from '../events/index.js';
+import { MAX_LIMIT } from '../read-models/pagination.js';
+import { ToArray, ToInteger } from './seam-input.js';
+
+export class EventFilterDto {
+  @Expose() @IsOptional() @IsUUID('all')
+  device_id?: string;
+
+  @Expose() @ToArray() @IsOptional() @IsArray() @IsUUID('all', { each: true })
+  device_ids?: string[];
+
+  @Expose() @IsOptional() @IsUUID('all')
+  connected_account_id?: string;
+
+  @Expose() @IsOptional() @IsUUID('all')
+  connect_webview_id?: string;
+
+  @Expose() @IsOptional() @IsIn(PUBLIC_EVENT_TYPES)
+  event_type?: string;
+
+  @Expose() @ToArray() @IsOptional() @IsArray() @IsIn(PUBLIC_EVENT_TYPES, { each: true })
+  event_types?: string[];
+
+  @Expose() @IsOptional() @IsISO8601({ strict: true })
+  since?: string;
+}
+
+export class ListEventsDto extends EventFilterDto {
+  @Expose() @ToArray() @IsOptional() @IsArray() @ArrayMinSize(2) @ArrayMaxSize(2) @IsISO8601({ strict: true }, { each: true })
+  between?: string[];
+
+  @Expose() @ToInteger() @IsOptional() @IsInt() @Min(1) @Max(MAX_LIMIT)
+  limit?: number;
+}
+
+export class EventIdDto {
+  @Expose() @IsUUID('all')
+  event_id!: string;
+}
+
+export class StreamEventsDto extends EventFilterDto {}
+
+export function toFilter(input: EventFilterDto & { between?: string[] }): PublicEventFilter {
+  const iso = (time: string) => new Date(time).toISOString();
+  const deviceIds = [...(input.device_id ? [input.device_id] : []), ...(input.device_ids ?? [])];
+  const eventTypes = [...(input.event_type ? [input.event_type] : []), ...(input.event_types ?? [])];
+  return {
+    since: input.between ? iso(input.between[0]) : input.since ? iso(input.since) : undefined,
+    until: input.between ? iso(input.between[1]) : undefined,
+    deviceIds: deviceIds.length > 0 ? deviceIds : undefined,
+    connectedAccountId: input.connected_account_id,
+    connectWebviewId: input.connect_webview_id,
+    eventTypes: eventTypes.length > 0 ? eventTypes : undefined,
+  };
+}

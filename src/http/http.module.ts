@@ -1,0 +1,35 @@
+import { Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { CompletionController } from './completion.controller.js';
+import { ConnectWebviewsController } from './connect-webviews.controller.js';
+import { ConnectedAccountsController } from './connected-accounts.controller.js';
+import { CustomMetadataHistoryController } from './custom-metadata-history.controller.js';
+import { DevicesController } from './devices.controller.js';
+import { EventsStreamController } from './events-stream.controller.js';
+import { EventsController } from './events.controller.js';
+import { ApiKeyGuard, MethodGuard } from './guards.js';
+import { HealthController } from './health.controller.js';
+import { SeamExceptionFilter } from './seam-exception.filter.js';
+import { WebhooksController } from './webhooks.controller.js';
+
+/** The HTTP shell: every route, the guards that run before them, and the one error filter. */
+@Module({
+  controllers: [
+    ConnectWebviewsController,
+    CompletionController,
+    ConnectedAccountsController,
+    DevicesController,
+    CustomMetadataHistoryController,
+    EventsController,
+    EventsStreamController,
+    WebhooksController,
+    HealthController,
+  ],
+  providers: [
+    // Global guards run in this order: a wrong method is refused before the key is looked at.
+    { provide: APP_GUARD, useClass: MethodGuard },
+    { provide: APP_GUARD, useClass: ApiKeyGuard },
+    { provide: APP_FILTER, useClass: SeamExceptionFilter },
+  ],
+})
+export class HttpModule {}

@@ -1,0 +1,104 @@
+import { randomUUID } from 'node:crypto';
+import { Controller, Inject } from '@nestjs/common';
+import { CommandBus, QueryBus } from '@nestjs/cqrs';
+import { Expose } from 'class-transformer';
+import { IsArray, IsIn, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
+import type { AppConfig } from '../common/config.js';
+import { CONFIG } from '../common/tokens.js';
+import { PUBLIC_EVENT_TYPES } from '../events/index.js';
+import { ReadYourWrites } from '../read-models/read-your-writes.js';
+import {
+  assertWebhookTarget,
+  generateWebhookSecret,
+  GetWebhookQuery,
+  ListWebhooksQuery,
+  WebhookCommandMessage,
+  type WebhookCommand,
+} from '../webhooks/index.js';
+import { commandMeta, CurrentCaller, type Caller } from './caller.js';
+import { SeamInput, ToArray } from './seam-input.js';
+import { SeamRoute } from './seam-route.js';
+
+export class CreateWebhookDto {
+  @Expose() @IsString() @MaxLength(2000)
+  url!: string;
+
+  /** Left out: every event type. */
+  @Expose() @ToArray() @IsOptional() @IsArray() @IsIn(PUBLIC_EVENT_TYPES, { each: true })
+  event_types?: string[];
+}
+
+export class WebhookIdDto {
+  @Expose() @IsUUID('all')
+  webhook_id!: string;
+}
+
+export class UpdateWebhookDto extends WebhookIdDto {
+  @Expose() @IsOptional() @IsString() @MaxLength(2000)
+  url?: string;
+
+  @Expose() @ToArray() @IsOptional() @IsArray() @IsIn(PUBLIC_EVENT_TYPES, { each: true })
+  event_types?: string[];
+}
+
+/** Webhooks: each change decided on the webhook's stream, acknowledged once readable. */
+@Controller()
+export class WebhooksController {
+  constructor(
+    @Inject(CommandBus) private readonly commandBus: CommandBus,
+    @Inject(QueryBus) private readonly queryBus: QueryBus,
+    @Inject(ReadYourWrites) private readonly readYourWrites: ReadYourWrites,
+    @Inject(CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  @SeamRoute('webhooks/create', ['POST'])
+  async create(@CurrentCaller() caller: Caller, @SeamInput(CreateWebhookDto) input: CreateWebhookDto) {
+    await assertWebhookTarget(input.url, this.config.webhooks.allowPrivateTargets);
+    const webhookId = randomUUID();
+    await this.change({
+      type: 'CreateWebhook',
+      webhookId,
+      workspaceId: caller.workspaceId,
+      url: input.url,
+      eventTypes: input.event_types ?? null,
+      secret: generateWebhookSecret(),
+      ...commandMeta(caller),
+    });
+    return { webhook: await this.queryBus.execute(new GetWebhookQuery(caller.workspaceId, webhookId)), ok: true };
+  }
+
+  @SeamRoute('webhooks/get', ['GET', 'POST'])
+  async get(@CurrentCaller() caller: Caller, @SeamInput(WebhookIdDto) input: WebhookIdDto) {
+    return { webhook: await this.queryBus.execute(new GetWebhookQuery(caller.workspaceId, input.webhook_id)), ok: true };
+  }
+
+  @SeamRoute('webhooks/list', ['GET', 'POST'])
+  async list(@CurrentCaller() caller: Caller) {
+    return { webhooks: await this.queryBus.execute(new ListWebhooksQuery(caller.workspaceId)), ok: true };
+  }
+
+  @SeamRoute('webhooks/update', ['PATCH', 'PUT', 'POST'])
+  async update(@CurrentCaller() caller: Caller, @SeamInput(UpdateWebhookDto) input: UpdateWebhookDto) {
+    if (input.url !== undefined) await assertWebhookTarget(input.url, this.config.webhooks.allowPrivateTargets);
+    await this.change({
+      type: 'UpdateWebhook',
+      webhookId: input.webhook_id,
+      workspaceId: caller.workspaceId,
+      url: input.url,
+      eventTypes: input.event_types,
+      ...commandMeta(caller),
+    });
+    return { ok: true };
+  }
+
+  @SeamRoute('webhooks/delete', ['DELETE', 'POST'])
+  async delete(@CurrentCaller() caller: Caller, @SeamInput(WebhookIdDto) input: WebhookIdDto) {
+    await this.change({ type: 'DeleteWebhook', webhookId: input.webhook_id, workspaceId: caller.workspaceId, ...commandMeta(caller) });
+    return { ok: true };
+  }
+
+  private async change(command: WebhookCommand): Promise<void> {
+    const { position } = await this.commandBus.execute(new WebhookCommandMessage(command));
+    await this.readYourWrites.waitFor(position);
+  }
+}

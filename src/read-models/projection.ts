@@ -1,0 +1,33 @@
+import type { SqliteDatabase } from '../common/sqlite.js';
+import type { DomainEvent } from '../event-store/decider.js';
+import type { RecordedEvent } from '../event-store/event-store.js';
+
+/** A recorded event narrowed to one of a stream's event types: `type` and `data` typed together. */
+export type RecordedEventOf<Event extends DomainEvent> = Event extends DomainEvent
+  ? Omit<RecordedEvent, 'type' | 'data'> & Event
+  : never;
+
+/**
+ * A read model, as data: its tables (`init`), the event types it reads (`handles`), and what each does to
+ * its rows (`apply`, inside the projector's transaction). Its `version` changes with its tables' shape: a
+ * database built by another version of any projection is rebuilt from the log.
+ */
+export interface Projection<Event extends DomainEvent = DomainEvent> {
+  readonly name: string;
+  readonly version: number;
+  readonly handles: readonly Event['type'][];
+  init(db: SqliteDatabase): void;
+  apply(db: SqliteDatabase, event: RecordedEventOf<Event>): void;
+}
+
+/** Declares a projection typed by its stream's event union; the projector only hands it the types it handles. */
+export function sqliteProjection<Event extends DomainEvent>(projection: Projection<Event>): Projection {
+  return projection as unknown as Projection;
+}
+
+/** Applies one event to every projection that handles its type, in the order given. */
+export function applyEvent(db: SqliteDatabase, projections: readonly Projection[], event: RecordedEvent): void {
+  for (const projection of projections) {
+    if (projection.handles.includes(event.type)) projection.apply(db, event as RecordedEventOf<DomainEvent>);
+  }
+}

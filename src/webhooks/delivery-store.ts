@@ -1,0 +1,71 @@
+import { openSqlite, type SqliteDatabase } from '../common/sqlite.js';
+
+/**
+ * Delivery state per webhook: not derived from the log (it records what the receivers said), so it lives in
+ * its own file, `deliveries.db`, which a read-model replay leaves alone.
+ */
+export interface DeliveryState {
+  webhook_id: string;
+  /** The last public event this webhook is done with (delivered, or given up on). */
+  after_sequence: number;
+  attempt: number;
+  next_attempt_at: string | null;
+  last_success_at: string | null;
+  last_failure_at: string | null;
+  last_failure_status: number | null;
+  last_failure_message: string | null;
+  abandoned_count: number;
+}
+
+export const MAX_ATTEMPTS = 14;
+export const MAX_DELAY_MS = 6 * 60 * 60 * 1000;
+
+export class DeliveryStore {
+  private readonly db: SqliteDatabase;
+
+  constructor(path: string) {
+    this.db = openSqlite(path, { synchronous: 'FULL' });
+    this.db.exec(`CREATE TABLE IF NOT EXISTS delivery_state (
+      webhook_id TEXT PRIMARY KEY, after_sequence INTEGER NOT NULL, attempt INTEGER NOT NULL DEFAULT 0,
+      next_attempt_at TEXT, last_success_at TEXT, last_failure_at TEXT, last_failure_status INTEGER,
+      last_failure_message TEXT, abandoned_count INTEGER NOT NULL DEFAULT 0)`);
+  }
+
+  get(webhookId: string): DeliveryState | undefined {
+    return this.db.prepare('SELECT * FROM delivery_state WHERE webhook_id = ?').get(webhookId) as DeliveryState | undefined;
+  }
+
+  /** A new webhook receives what happens after it was created, not the workspace's past. */
+  initialise(webhookId: string, afterSequence: number): DeliveryState {
+    this.db.prepare('INSERT OR IGNORE INTO delivery_state (webhook_id, after_sequence) VALUES (?, ?)').run(webhookId, afterSequence);
+    return this.get(webhookId)!;
+  }
+
+  delivered(webhookId: string, sequence: number, at: string): void {
+    this.db
+      .prepare('UPDATE delivery_state SET after_sequence = ?, attempt = 0, next_attempt_at = NULL, last_success_at = ? WHERE webhook_id = ?')
+      .run(sequence, at, webhookId);
+  }
+
+  failed(webhookId: string, failure: { at: string; status: number | null; message: string; nextAttemptAt: string | null; giveUpSequence?: number }): void {
+    if (failure.giveUpSequence !== undefined) {
+      this.db
+        .prepare(
+          `UPDATE delivery_state SET after_sequence = ?, attempt = 0, next_attempt_at = NULL, last_failure_at = ?,
+           last_failure_status = ?, last_failure_message = ?, abandoned_count = abandoned_count + 1 WHERE webhook_id = ?`,
+        )
+        .run(failure.giveUpSequence, failure.at, failure.status, failure.message, webhookId);
+      return;
+    }
+    this.db
+      .prepare(
+        `UPDATE delivery_state SET attempt = attempt + 1, next_attempt_at = ?, last_failure_at = ?, last_failure_status = ?,
+         last_failure_message = ? WHERE webhook_id = ?`,
+      )
+      .run(failure.nextAttemptAt, failure.at, failure.status, failure.message, webhookId);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
