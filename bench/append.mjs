@@ -11,10 +11,15 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 
 const { values } = parseArgs({
-  options: { events: { type: 'string', default: '5000' }, dist: { type: 'string', default: join(import.meta.dirname, '../dist') } },
+  options: {
+    events: { type: 'string', default: '5000' },
+    dist: { type: 'string', default: join(import.meta.dirname, '../dist') },
+  },
 });
 const events = Number(values.events);
-const { SqliteEventStore } = await import(pathToFileURL(resolve(values.dist, 'event-store/sqlite-event-store.js')).href);
+const { SqliteEventStore } = await import(
+  pathToFileURL(resolve(values.dist, 'event-store/sqlite-event-store.js')).href
+);
 
 const event = (n) => ({
   id: randomUUID(),

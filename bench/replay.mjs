@@ -11,7 +11,9 @@ import { immediateTransaction, openSqlite } from '../dist/common/sqlite.js';
 import { metadataSet } from '../dist/custom-metadata/metadata-set.js';
 import { SqliteEventStore } from '../dist/event-store/sqlite-event-store.js';
 
-const { values } = parseArgs({ options: { events: { type: 'string', default: '1000000' }, keep: { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: { events: { type: 'string', default: '1000000' }, keep: { type: 'boolean', default: false } },
+});
 const target = Number(values.events);
 const dataDir = mkdtempSync(join(tmpdir(), 'cms-bench-replay-'));
 const cli = join(import.meta.dirname, '../dist/cli.js');
@@ -19,7 +21,9 @@ const cli = join(import.meta.dirname, '../dist/cli.js');
 // --- generate -------------------------------------------------------------------------------------------
 new SqliteEventStore(join(dataDir, 'events.db')).close();
 const db = openSqlite(join(dataDir, 'events.db'), { synchronous: 'OFF' });
-const insert = db.prepare('INSERT INTO events (event_id, stream, revision, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
+const insert = db.prepare(
+  'INSERT INTO events (event_id, stream, revision, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+);
 const revisions = new Map();
 let written = 0;
 const at = new Date('2026-01-01T00:00:00.000Z').getTime();
@@ -27,51 +31,191 @@ const append = (stream, type, data, actor) => {
   const revision = (revisions.get(stream) ?? -1) + 1;
   revisions.set(stream, revision);
   const time = new Date(at + written).toISOString();
-  insert.run(deterministicId('bench', String(written)), stream, revision, type, JSON.stringify(data), JSON.stringify({ schema_version: type === 'ConnectedAccountCreated' ? 2 : 1, actor }), time);
+  insert.run(
+    deterministicId('bench', String(written)),
+    stream,
+    revision,
+    type,
+    JSON.stringify(data),
+    JSON.stringify({ schema_version: type === 'ConnectedAccountCreated' ? 2 : 1, actor }),
+    time,
+  );
   written++;
 };
 
 const workspaceId = deterministicId('bench-workspace');
 const system = { type: 'system' };
-const generate = (count) => immediateTransaction(db, () => {
-  if (written === 0) {
-    append(`workspace-${workspaceId}`, 'WorkspaceCreated', { workspace_id: workspaceId, name: 'Bench', is_sandbox: true, created_at: new Date(at).toISOString() }, system);
-    append(`workspace-${workspaceId}`, 'ApiKeyIssued', { api_key_id: deterministicId('key'), workspace_id: workspaceId, key_hash: 'bench', short_token: 'seam_bench', created_at: new Date(at).toISOString() }, system);
-  }
-  const apiKey = { type: 'api_key', api_key_id: deterministicId('key') };
-  for (let n = 0; n < count && written < target; n++) {
-    // One customer: a webview with metadata, its completion (account + 2 devices), then device updates.
-    const customer = `${written}`;
-    const now = new Date(at + written).toISOString();
-    const webviewId = deterministicId('webview', customer);
-    const accountId = deterministicId('account', customer);
-    const webview = `connect_webview-${webviewId}`;
-    const metadata = { internal_account_id: `user-${customer}`, tenant: `t${Number(customer) % 100}` };
-    append(webview, 'ConnectWebviewCreated', {
-      connect_webview_id: webviewId, workspace_id: workspaceId, created_at: now, device_selection_mode: 'none',
-      accepted_providers: ['august', 'schlage', 'yale'], any_provider_allowed: true, provider_category: null, accepted_capabilities: ['lock'],
-      custom_redirect_url: null, custom_redirect_failure_url: null, automatically_manage_new_devices: true, wait_for_device_creation: false, customer_key: null,
-    }, apiKey);
-    append(webview, 'MetadataSet', metadataSet({ resource_type: 'connect_webview', resource_id: webviewId, workspace_id: workspaceId }, {}, metadata, { type: 'created' }, apiKey, now).data, apiKey);
-    append(webview, 'WebviewCompleted', { connect_webview_id: webviewId, workspace_id: workspaceId, provider: 'august', email: `user${customer}@example.com`, connected_account_id: accountId, completed_at: now }, system);
-    const saga = { type: 'completion_saga', connect_webview_id: webviewId };
-    const account = `connected_account-${accountId}`;
-    append(account, 'ConnectedAccountCreated', { connected_account_id: accountId, workspace_id: workspaceId, provider: 'august', user_identifier: { email: `user${customer}@example.com` }, connect_webview_id: webviewId, automatically_manage_new_devices: true, accepted_capabilities: ['lock'], created_at: now }, saga);
-    append(account, 'MetadataSet', metadataSet({ resource_type: 'connected_account', resource_id: accountId, workspace_id: workspaceId }, {}, metadata, { type: 'webview_inherited', connect_webview_id: webviewId }, saga, now).data, saga);
-    const devices = ['front-door', 'back-door'].map((key) => deterministicId('device', accountId, key));
-    for (const deviceId of devices) {
-      append(`device-${deviceId}`, 'DeviceAdded', { device_id: deviceId, workspace_id: workspaceId, connected_account_id: accountId, connect_webview_id: webviewId, provider: 'august', device_type: 'august_lock', name: 'Door', model: 'August Wi-Fi Smart Lock', created_at: now }, saga);
-      append(`device-${deviceId}`, 'MetadataSet', metadataSet({ resource_type: 'device', resource_id: deviceId, workspace_id: workspaceId }, {}, {}, { type: 'created' }, saga, now).data, saga);
+const generate = (count) =>
+  immediateTransaction(db, () => {
+    if (written === 0) {
+      append(
+        `workspace-${workspaceId}`,
+        'WorkspaceCreated',
+        { workspace_id: workspaceId, name: 'Bench', is_sandbox: true, created_at: new Date(at).toISOString() },
+        system,
+      );
+      append(
+        `workspace-${workspaceId}`,
+        'ApiKeyIssued',
+        {
+          api_key_id: deterministicId('key'),
+          workspace_id: workspaceId,
+          key_hash: 'bench',
+          short_token: 'seam_bench',
+          created_at: new Date(at).toISOString(),
+        },
+        system,
+      );
     }
-    append(webview, 'ConnectWebviewAuthorized', { connect_webview_id: webviewId, workspace_id: workspaceId, connected_account_id: accountId, selected_provider: 'august', authorized_at: now }, saga);
-    let deviceMetadata = {};
-    for (let update = 0; update < 10 && written < target; update++) {
-      const next = { ...deviceMetadata, [`k${update % 4}`]: `v${update}` };
-      append(`device-${devices[update % 2]}`, 'MetadataSet', metadataSet({ resource_type: 'device', resource_id: devices[update % 2], workspace_id: workspaceId }, deviceMetadata, next, { type: 'api_update' }, apiKey, now).data, apiKey);
-      deviceMetadata = next;
+    const apiKey = { type: 'api_key', api_key_id: deterministicId('key') };
+    for (let n = 0; n < count && written < target; n++) {
+      // One customer: a webview with metadata, its completion (account + 2 devices), then device updates.
+      const customer = `${written}`;
+      const now = new Date(at + written).toISOString();
+      const webviewId = deterministicId('webview', customer);
+      const accountId = deterministicId('account', customer);
+      const webview = `connect_webview-${webviewId}`;
+      const metadata = { internal_account_id: `user-${customer}`, tenant: `t${Number(customer) % 100}` };
+      append(
+        webview,
+        'ConnectWebviewCreated',
+        {
+          connect_webview_id: webviewId,
+          workspace_id: workspaceId,
+          created_at: now,
+          device_selection_mode: 'none',
+          accepted_providers: ['august', 'schlage', 'yale'],
+          any_provider_allowed: true,
+          provider_category: null,
+          accepted_capabilities: ['lock'],
+          custom_redirect_url: null,
+          custom_redirect_failure_url: null,
+          automatically_manage_new_devices: true,
+          wait_for_device_creation: false,
+          customer_key: null,
+        },
+        apiKey,
+      );
+      append(
+        webview,
+        'MetadataSet',
+        metadataSet(
+          { resource_type: 'connect_webview', resource_id: webviewId, workspace_id: workspaceId },
+          {},
+          metadata,
+          { type: 'created' },
+          apiKey,
+          now,
+        ).data,
+        apiKey,
+      );
+      append(
+        webview,
+        'WebviewCompleted',
+        {
+          connect_webview_id: webviewId,
+          workspace_id: workspaceId,
+          provider: 'august',
+          email: `user${customer}@example.com`,
+          connected_account_id: accountId,
+          completed_at: now,
+        },
+        system,
+      );
+      const saga = { type: 'completion_saga', connect_webview_id: webviewId };
+      const account = `connected_account-${accountId}`;
+      append(
+        account,
+        'ConnectedAccountCreated',
+        {
+          connected_account_id: accountId,
+          workspace_id: workspaceId,
+          provider: 'august',
+          user_identifier: { email: `user${customer}@example.com` },
+          connect_webview_id: webviewId,
+          automatically_manage_new_devices: true,
+          accepted_capabilities: ['lock'],
+          created_at: now,
+        },
+        saga,
+      );
+      append(
+        account,
+        'MetadataSet',
+        metadataSet(
+          { resource_type: 'connected_account', resource_id: accountId, workspace_id: workspaceId },
+          {},
+          metadata,
+          { type: 'webview_inherited', connect_webview_id: webviewId },
+          saga,
+          now,
+        ).data,
+        saga,
+      );
+      const devices = ['front-door', 'back-door'].map((key) => deterministicId('device', accountId, key));
+      for (const deviceId of devices) {
+        append(
+          `device-${deviceId}`,
+          'DeviceAdded',
+          {
+            device_id: deviceId,
+            workspace_id: workspaceId,
+            connected_account_id: accountId,
+            connect_webview_id: webviewId,
+            provider: 'august',
+            device_type: 'august_lock',
+            name: 'Door',
+            model: 'August Wi-Fi Smart Lock',
+            created_at: now,
+          },
+          saga,
+        );
+        append(
+          `device-${deviceId}`,
+          'MetadataSet',
+          metadataSet(
+            { resource_type: 'device', resource_id: deviceId, workspace_id: workspaceId },
+            {},
+            {},
+            { type: 'created' },
+            saga,
+            now,
+          ).data,
+          saga,
+        );
+      }
+      append(
+        webview,
+        'ConnectWebviewAuthorized',
+        {
+          connect_webview_id: webviewId,
+          workspace_id: workspaceId,
+          connected_account_id: accountId,
+          selected_provider: 'august',
+          authorized_at: now,
+        },
+        saga,
+      );
+      let deviceMetadata = {};
+      for (let update = 0; update < 10 && written < target; update++) {
+        const next = { ...deviceMetadata, [`k${update % 4}`]: `v${update}` };
+        append(
+          `device-${devices[update % 2]}`,
+          'MetadataSet',
+          metadataSet(
+            { resource_type: 'device', resource_id: devices[update % 2], workspace_id: workspaceId },
+            deviceMetadata,
+            next,
+            { type: 'api_update' },
+            apiKey,
+            now,
+          ).data,
+          apiKey,
+        );
+        deviceMetadata = next;
+      }
     }
-  }
-});
+  });
 const generating = performance.now();
 while (written < target) generate(2000);
 db.close();
@@ -80,13 +224,21 @@ console.log(`generated ${written} events in ${((performance.now() - generating) 
 // --- replay through the real CLI ----------------------------------------------------------------------------
 const run = (args) => {
   const started = performance.now();
-  const stdout = execFileSync(process.execPath, [cli, ...args], { env: { ...process.env, DATA_DIR: dataDir }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const stdout = execFileSync(process.execPath, [cli, ...args], {
+    env: { ...process.env, DATA_DIR: dataDir },
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   return { seconds: (performance.now() - started) / 1000, stdout };
 };
 const swap = run(['replay', '--swap']);
 console.log(swap.stdout.trim());
 const verify = run(['replay', '--verify']);
 console.log(verify.stdout.trim());
-console.log(`RESULT replay --swap: ${written} events, ${swap.seconds.toFixed(1)} s wall (${Math.round(written / swap.seconds)} events/s)`);
-console.log(`RESULT replay --verify: ${verify.seconds.toFixed(1)} s wall, ${verify.stdout.includes('equal the live ones') ? 'no difference' : 'DIFFERENCES FOUND'}`);
+console.log(
+  `RESULT replay --swap: ${written} events, ${swap.seconds.toFixed(1)} s wall (${Math.round(written / swap.seconds)} events/s)`,
+);
+console.log(
+  `RESULT replay --verify: ${verify.seconds.toFixed(1)} s wall, ${verify.stdout.includes('equal the live ones') ? 'no difference' : 'DIFFERENCES FOUND'}`,
+);
 if (!values.keep) rmSync(dataDir, { recursive: true, force: true });

@@ -70,18 +70,29 @@ async function run(argv: string[]): Promise<void> {
     let issued: IssuedApiKey;
     switch (command) {
       case 'replay':
-        process.exitCode = await replayCommand(store, config.dataDir, REPLAY_SETUP, { verify: values.verify, swap: values.swap }, terminal);
+        process.exitCode = await replayCommand(
+          store,
+          config.dataDir,
+          REPLAY_SETUP,
+          { verify: values.verify, swap: values.swap },
+          terminal,
+        );
         return;
       case 'copy-events': {
         if (!values.to) throw new UsageError('copy-events needs --to TARGET');
         const target = openEventStoreAt(values.to);
         const source = openRawEventStore(config);
         try {
-          const checkpoint = join(config.dataDir, `copy-events.${createHash('sha256').update(values.to).digest('hex').slice(0, 12)}.checkpoint`);
+          const checkpoint = join(
+            config.dataDir,
+            `copy-events.${createHash('sha256').update(values.to).digest('hex').slice(0, 12)}.checkpoint`,
+          );
           const { copied, resumedAfter } = await copyEvents(source, target, checkpoint, (p) =>
             terminal.err(`copy-events: ${p.copied} events, at position ${p.position} of ${p.head}\n`),
           );
-          terminal.out(`copy-events: copied ${copied} events${resumedAfter > 0 ? `, resuming after position ${resumedAfter}` : ''}; the target holds the whole log`);
+          terminal.out(
+            `copy-events: copied ${copied} events${resumedAfter > 0 ? `, resuming after position ${resumedAfter}` : ''}; the target holds the whole log`,
+          );
         } finally {
           await target.close();
           await source.close();
@@ -92,16 +103,26 @@ async function run(argv: string[]): Promise<void> {
         const [resource, ...others] = [
           values['device-id'] && ({ type: 'device', idField: 'device_id', id: values['device-id'] } as const),
           values['connected-account-id'] &&
-            ({ type: 'connected_account', idField: 'connected_account_id', id: values['connected-account-id'] } as const),
-          values['connect-webview-id'] && ({ type: 'connect_webview', idField: 'connect_webview_id', id: values['connect-webview-id'] } as const),
+            ({
+              type: 'connected_account',
+              idField: 'connected_account_id',
+              id: values['connected-account-id'],
+            } as const),
+          values['connect-webview-id'] &&
+            ({ type: 'connect_webview', idField: 'connect_webview_id', id: values['connect-webview-id'] } as const),
         ].filter((r) => typeof r === 'object');
-        if (!resource || others.length > 0) throw new UsageError('history needs one of --device-id, --connected-account-id, --connect-webview-id');
+        if (!resource || others.length > 0)
+          throw new UsageError('history needs one of --device-id, --connected-account-id, --connect-webview-id');
         await historyCommand(store, resource, values.json, terminal);
         return;
       }
       case 'workspace create':
         if (!values.name) throw new UsageError('workspace create needs --name NAME');
-        issued = await createWorkspace(store, { name: values.name, isSandbox: !values.production, actor: { type: 'cli' } });
+        issued = await createWorkspace(store, {
+          name: values.name,
+          isSandbox: !values.production,
+          actor: { type: 'cli' },
+        });
         break;
       case 'api-key create':
         if (!values['workspace-id']) throw new UsageError('api-key create needs --workspace-id ID');

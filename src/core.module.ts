@@ -36,7 +36,11 @@ export class CoreModule implements OnApplicationBootstrap, OnApplicationShutdown
 
   static forRoot(config: AppConfig): DynamicModule {
     const store = openEventStore(config);
-    const { readModels, projector } = openReadModels(store, liveReadModelsPath(config.dataDir), new Logger('Projector'));
+    const { readModels, projector } = openReadModels(
+      store,
+      liveReadModelsPath(config.dataDir),
+      new Logger('Projector'),
+    );
     const completionSaga = openCompletionSaga(store, readModels, new Logger('CompletionSaga'));
     return {
       module: CoreModule,
@@ -48,7 +52,14 @@ export class CoreModule implements OnApplicationBootstrap, OnApplicationShutdown
         { provide: COMPLETION_SAGA_CONSUMER, useValue: completionSaga },
         ReadYourWrites,
       ],
-      exports: [CONFIG, EVENT_STORE, ReadModelDatabase, READ_MODELS_PROJECTOR, COMPLETION_SAGA_CONSUMER, ReadYourWrites],
+      exports: [
+        CONFIG,
+        EVENT_STORE,
+        ReadModelDatabase,
+        READ_MODELS_PROJECTOR,
+        COMPLETION_SAGA_CONSUMER,
+        ReadYourWrites,
+      ],
     };
   }
 
@@ -96,7 +107,13 @@ export class CoreModule implements OnApplicationBootstrap, OnApplicationShutdown
     await this.projector.stop();
     try {
       const rebuilt = new ReadModelDatabase(join(this.config.dataDir, file), READ_MODEL_SCHEMA);
-      await promoteReadModels(this.store, this.config.dataDir, this.readModels, rebuilt, REPLAY_SETUP.carriedCheckpoints);
+      await promoteReadModels(
+        this.store,
+        this.config.dataDir,
+        this.readModels,
+        rebuilt,
+        REPLAY_SETUP.carriedCheckpoints,
+      );
       this.logger.log(`Read models swapped: now serving from ${file}`);
       reportSwap(this.config.dataDir, { file, ok: true });
     } catch (error) {

@@ -46,12 +46,20 @@ export function openReadModels(store: EventStore, path: string, logger: Consumer
 }
 
 /** The completion saga as a checkpointed consumer (not yet started); its checkpoint lives beside the read models'. */
-export function openCompletionSaga(store: EventStore, checkpoints: ReadModelDatabase, logger: ConsumerLogger): CheckpointedConsumer {
+export function openCompletionSaga(
+  store: EventStore,
+  checkpoints: ReadModelDatabase,
+  logger: ConsumerLogger,
+): CheckpointedConsumer {
   return new CheckpointedConsumer(COMPLETION_SAGA, store, new CompletionSaga(store, checkpoints), logger);
 }
 
 /** Builds read models from position 0 into a fresh file: the proof that the log alone is enough. */
-export async function rebuildReadModels(store: EventStore, path: string, logger: ConsumerLogger): Promise<ReadModelDatabase> {
+export async function rebuildReadModels(
+  store: EventStore,
+  path: string,
+  logger: ConsumerLogger,
+): Promise<ReadModelDatabase> {
   const { readModels, projector } = openReadModels(store, path, logger);
   const head = await store.headPosition();
   projector.start();

@@ -3,9 +3,17 @@ import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
 import { EVENT_STORE } from '../common/tokens.js';
 import type { EventStore } from '../event-store/event-store.js';
 import { page, type PageRequest, type Pagination } from '../read-models/pagination.js';
-import { customMetadataHistory, readResourceStream, type AuditedResource, type CustomMetadataHistoryEntry } from './audit.js';
+import {
+  customMetadataHistory,
+  readResourceStream,
+  type AuditedResource,
+  type CustomMetadataHistoryEntry,
+} from './audit.js';
 
-export class CustomMetadataHistoryQuery extends Query<{ entries: CustomMetadataHistoryEntry[]; pagination: Pagination }> {
+export class CustomMetadataHistoryQuery extends Query<{
+  entries: CustomMetadataHistoryEntry[];
+  pagination: Pagination;
+}> {
   constructor(
     readonly workspaceId: string,
     readonly resource: AuditedResource,

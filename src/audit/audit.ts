@@ -38,10 +38,15 @@ export function streamOf(resource: AuditedResource): string {
  * The resource's events, or 404 exactly as for a missing one when it belongs to another workspace
  * (`workspaceId` null: an operator's CLI, which sees every workspace). A deleted webview keeps its history.
  */
-export async function readResourceStream(store: EventStore, resource: AuditedResource, workspaceId: string | null): Promise<RecordedEvent[]> {
+export async function readResourceStream(
+  store: EventStore,
+  resource: AuditedResource,
+  workspaceId: string | null,
+): Promise<RecordedEvent[]> {
   const events = await store.readStream(streamOf(resource));
   const owner = (events[0]?.data as { workspace_id?: string } | undefined)?.workspace_id;
-  if (events.length === 0 || (workspaceId !== null && owner !== workspaceId)) throw new NotFound(resource.type, resource.idField, resource.id);
+  if (events.length === 0 || (workspaceId !== null && owner !== workspaceId))
+    throw new NotFound(resource.type, resource.idField, resource.id);
   return events;
 }
 
@@ -61,4 +66,3 @@ export function customMetadataHistory(events: readonly RecordedEvent[]): CustomM
       };
     });
 }
-

@@ -1,7 +1,12 @@
 import type { EventStore } from '../event-store/event-store.js';
 import { READ_MODELS_CONSUMER } from '../read-models/projector.js';
 import type { CustomMetadataChanges } from '../custom-metadata/custom-metadata.js';
-import { customMetadataHistory, readResourceStream, type AuditedResource, type CustomMetadataHistoryEntry } from './audit.js';
+import {
+  customMetadataHistory,
+  readResourceStream,
+  type AuditedResource,
+  type CustomMetadataHistoryEntry,
+} from './audit.js';
 import { ReadModelDatabase } from '../read-models/read-model-database.js';
 import { copyLiveReadModels, liveReadModelsPath, newReplayPath, removeDatabaseFiles } from './read-model-files.js';
 import { promoteReadModels, replayInto, type ReplayProgress, type ReplaySetup } from './replay.js';
@@ -80,7 +85,9 @@ export async function replayCommand(
     rebuilt.close();
     requestSwap(dataDir, rebuiltPath);
     const report = await awaitSwapReport(dataDir, rebuiltPath, 120_000);
-    terminal.out(report.ok ? 'swap: the running server now serves the rebuilt read models' : `swap failed: ${report.error}`);
+    terminal.out(
+      report.ok ? 'swap: the running server now serves the rebuilt read models' : `swap failed: ${report.error}`,
+    );
     return report.ok ? status : 1;
   }
   const live = new ReadModelDatabase(livePath, setup.schema);
@@ -101,11 +108,15 @@ function progressReporter(terminal: Terminal) {
     if (terminal.isTTY) {
       const width = 30;
       const bar = '#'.repeat(Math.round(share * width)).padEnd(width, '-');
-      terminal.err(`\r[${bar}] ${p.events.toLocaleString('en')} events  ${Math.round(p.eventsPerSecond).toLocaleString('en')} events/s  ${left} left   `);
+      terminal.err(
+        `\r[${bar}] ${p.events.toLocaleString('en')} events  ${Math.round(p.eventsPerSecond).toLocaleString('en')} events/s  ${left} left   `,
+      );
       drawn = true;
     } else if (performance.now() - lastLine > 2000) {
       lastLine = performance.now();
-      terminal.err(`replay: ${p.events} events (${Math.round(share * 100)}%), ${Math.round(p.eventsPerSecond)} events/s, ${left} left\n`);
+      terminal.err(
+        `replay: ${p.events} events (${Math.round(share * 100)}%), ${Math.round(p.eventsPerSecond)} events/s, ${left} left\n`,
+      );
     }
   };
   report.done = () => {
@@ -116,7 +127,12 @@ function progressReporter(terminal: Terminal) {
 }
 
 /** `history --device-id ID` (or --connected-account-id, --connect-webview-id): a timeline, or --json. */
-export async function historyCommand(store: EventStore, resource: AuditedResource, json: boolean, terminal: Terminal): Promise<void> {
+export async function historyCommand(
+  store: EventStore,
+  resource: AuditedResource,
+  json: boolean,
+  terminal: Terminal,
+): Promise<void> {
   const entries = customMetadataHistory(await readResourceStream(store, resource, null));
   if (json) {
     terminal.out(JSON.stringify(entries, null, 2));
@@ -125,7 +141,9 @@ export async function historyCommand(store: EventStore, resource: AuditedResourc
   terminal.out(`Custom metadata of ${resource.type.replace('_', ' ')} ${resource.id}: ${entries.length} change(s)`);
   for (const entry of entries) {
     terminal.out('');
-    terminal.out(`${entry.occurred_at}  revision ${entry.revision}  ${describeCause(entry)}  by ${describeActor(entry)}`);
+    terminal.out(
+      `${entry.occurred_at}  revision ${entry.revision}  ${describeCause(entry)}  by ${describeActor(entry)}`,
+    );
     for (const line of describeChanges(entry.changes)) terminal.out(`    ${line}`);
     terminal.out(`    = ${JSON.stringify(entry.custom_metadata)}`);
   }

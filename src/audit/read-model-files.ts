@@ -38,7 +38,8 @@ export async function copyLiveReadModels(livePath: string, copyPath: string): Pr
   await backupSqlite(livePath, copyPath);
   const copy = openSqlite(copyPath, { readonly: true });
   try {
-    const row = copy.prepare('SELECT position FROM checkpoints WHERE name = ?').get(READ_MODELS_CONSUMER) as { position: number } | undefined;
+    const row = copy.prepare('SELECT position FROM checkpoints WHERE name = ?').get(READ_MODELS_CONSUMER) as
+      { position: number } | undefined;
     return row?.position ?? 0;
   } finally {
     copy.close();

@@ -39,7 +39,9 @@ export async function replayInto(
   let position = start;
   let events = 0;
   while (position < target) {
-    const batch = (await store.readAll({ afterPosition: position, maxCount: BATCH })).filter((e) => e.position <= target);
+    const batch = (await store.readAll({ afterPosition: position, maxCount: BATCH })).filter(
+      (e) => e.position <= target,
+    );
     if (batch.length === 0) break;
     projector.handle(batch);
     events += batch.length;
@@ -49,7 +51,13 @@ export async function replayInto(
       const rate = events / Math.max(seconds, 1e-3);
       // Positions are dense in SQLite and ordered elsewhere: the share of positions done estimates the rest.
       const share = (position - start) / Math.max(target - start, 1);
-      onProgress({ events, position, target, eventsPerSecond: rate, secondsLeft: share > 0 ? (seconds / share) * (1 - share) : null });
+      onProgress({
+        events,
+        position,
+        target,
+        eventsPerSecond: rate,
+        secondsLeft: share > 0 ? (seconds / share) * (1 - share) : null,
+      });
     }
   }
   return events;

@@ -31,19 +31,27 @@ export function compareReadModels(livePath: string, rebuilt: ReadModelDatabase):
     const inRebuilt = tablesOf('main');
     /** Rows of `schema`'s table missing from `other`'s (all of them when `other` lacks the table). */
     const missingFrom = (table: string, schema: 'live' | 'main', other: 'live' | 'main', otherHas: boolean) =>
-      otherHas ? `SELECT * FROM ${schema}."${table}" EXCEPT SELECT * FROM ${other}."${table}"` : `SELECT * FROM ${schema}."${table}"`;
+      otherHas
+        ? `SELECT * FROM ${schema}."${table}" EXCEPT SELECT * FROM ${other}."${table}"`
+        : `SELECT * FROM ${schema}."${table}"`;
     const differences: ReadModelDifference[] = [];
     for (const table of [...new Set([...inLive, ...inRebuilt])].sort()) {
       const queries = {
         live: inLive.has(table) ? missingFrom(table, 'live', 'main', inRebuilt.has(table)) : null,
         rebuilt: inRebuilt.has(table) ? missingFrom(table, 'main', 'live', inLive.has(table)) : null,
       };
-      const count = (sql: string | null) => (sql ? (db.prepare(`SELECT COUNT(*) AS n FROM (${sql})`).get() as { n: number }).n : 0);
+      const count = (sql: string | null) =>
+        sql ? (db.prepare(`SELECT COUNT(*) AS n FROM (${sql})`).get() as { n: number }).n : 0;
       const onlyLive = count(queries.live);
       const onlyRebuilt = count(queries.rebuilt);
       if (onlyLive === 0 && onlyRebuilt === 0) continue;
       const examples = (['live', 'rebuilt'] as const).flatMap((side) =>
-        queries[side] ? db.prepare(`${queries[side]} LIMIT 5`).all().map((row) => ({ side, row })) : [],
+        queries[side]
+          ? db
+              .prepare(`${queries[side]} LIMIT 5`)
+              .all()
+              .map((row) => ({ side, row }))
+          : [],
       );
       differences.push({ table, onlyLive, onlyRebuilt, examples });
     }

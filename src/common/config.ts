@@ -75,7 +75,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   let eventStore: AppConfig['eventStore'] = { kind: 'sqlite' };
   if (kind === 'eventstoredb') {
     if (!/^(esdb|esdb\+discover|kurrentdb|kurrentdb\+discover|kdb|kdb\+discover):\/\//.test(connectionString)) {
-      problems.push(`EVENTSTORE_CONNECTION_STRING must be an esdb:// connection string with EVENT_STORE=eventstoredb (got "${connectionString}")`);
+      problems.push(
+        `EVENTSTORE_CONNECTION_STRING must be an esdb:// connection string with EVENT_STORE=eventstoredb (got "${connectionString}")`,
+      );
     }
     eventStore = { kind, connectionString, deadlineMs: integer('EVENTSTORE_DEADLINE_MS', 5000, 100, 60000) };
   } else if (kind !== 'sqlite') {
@@ -86,7 +88,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     problems.push(`WEBHOOK_ALLOW_PRIVATE_TARGETS must be true or false (got "${env.WEBHOOK_ALLOW_PRIVATE_TARGETS}")`);
   }
   const deliver = (env.WEBHOOK_DELIVERY ?? 'true').trim().toLowerCase();
-  if (deliver !== 'true' && deliver !== 'false') problems.push(`WEBHOOK_DELIVERY must be true or false (got "${env.WEBHOOK_DELIVERY}")`);
+  if (deliver !== 'true' && deliver !== 'false')
+    problems.push(`WEBHOOK_DELIVERY must be true or false (got "${env.WEBHOOK_DELIVERY}")`);
   const webhooks = {
     deliver: deliver !== 'false',
     allowPrivateTargets: allowPrivate === 'true',

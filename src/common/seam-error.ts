@@ -50,7 +50,12 @@ export function formatIssues(issues: readonly ValidationIssue[]): ValidationErro
     let node = root;
     for (const key of issue.path) {
       if (!Object.hasOwn(node, key)) {
-        Object.defineProperty(node, key, { value: { _errors: [] }, enumerable: true, writable: true, configurable: true });
+        Object.defineProperty(node, key, {
+          value: { _errors: [] },
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
       }
       node = node[key] as ValidationErrors;
     }

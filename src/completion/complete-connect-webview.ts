@@ -46,7 +46,11 @@ export class CompleteConnectWebviewHandler implements ICommandHandler<CompleteCo
     const stream = streams.connectWebview(command.connectWebviewId);
     const webview = await loadState(this.store, stream, connectWebviewDecider);
     const workspaceId = webview.workspaceId;
-    if (!webview.created || workspaceId === null || (command.workspaceId !== null && command.workspaceId !== workspaceId)) {
+    if (
+      !webview.created ||
+      workspaceId === null ||
+      (command.workspaceId !== null && command.workspaceId !== workspaceId)
+    ) {
       throw new NotFound('connect_webview', 'connect_webview_id', command.connectWebviewId);
     }
     if (!isSandboxWorkspace(this.readModels.db, workspaceId)) {

@@ -38,7 +38,13 @@ export class CompletionSaga implements ConsumerHandler {
       loadState(this.store, streams.connectWebview(completed.connect_webview_id), connectWebviewDecider),
       loadState(this.store, streams.connectedAccount(completed.connected_account_id), connectedAccountDecider),
     ]);
-    const steps = decideCompletion({ eventId: event.id, correlationId: event.metadata.correlation_id, completed, webview, account });
+    const steps = decideCompletion({
+      eventId: event.id,
+      correlationId: event.metadata.correlation_id,
+      completed,
+      webview,
+      account,
+    });
     for (const step of steps) await this.run(step);
   }
 

@@ -36,11 +36,20 @@ export type CompletionStep = { stream: string; eventId: (index: number) => strin
  * from the completion: a step repeated after a crash, or by a second instance, decides the very same events,
  * which the store then takes as an idempotent repeat.
  */
-export function decideCompletion({ eventId, correlationId, completed, webview, account }: CompletionInput): CompletionStep[] {
+export function decideCompletion({
+  eventId,
+  correlationId,
+  completed,
+  webview,
+  account,
+}: CompletionInput): CompletionStep[] {
   if (!webview.created) throw new Error(`WebviewCompleted for unknown webview ${completed.connect_webview_id}`);
   const actor: Actor = { type: 'completion_saga', connect_webview_id: completed.connect_webview_id };
   const meta = { actor, now: completed.completed_at };
-  const step = (name: string) => ({ eventId: (index: number) => deterministicId(eventId, name, String(index)), correlationId });
+  const step = (name: string) => ({
+    eventId: (index: number) => deterministicId(eventId, name, String(index)),
+    correlationId,
+  });
 
   const accountStep: CompletionStep = {
     target: 'connected_account',
@@ -60,30 +69,32 @@ export function decideCompletion({ eventId, correlationId, completed, webview, a
     },
   };
 
-  const deviceSteps = sandboxDevices(completed.provider, completed.email, connectionsAfter(account, completed.connect_webview_id)).map(
-    (device): CompletionStep => {
-      const deviceId = deterministicId('device', completed.connected_account_id, device.key);
-      return {
-        target: 'device',
-        stream: streams.device(deviceId),
-        ...step(`device:${device.key}`),
-        command: {
-          type: 'AddDevice',
-          device: {
-            device_id: deviceId,
-            workspace_id: completed.workspace_id,
-            connected_account_id: completed.connected_account_id,
-            connect_webview_id: completed.connect_webview_id,
-            provider: completed.provider,
-            device_type: device.device_type,
-            name: device.name,
-            model: device.model,
-          },
-          ...meta,
+  const deviceSteps = sandboxDevices(
+    completed.provider,
+    completed.email,
+    connectionsAfter(account, completed.connect_webview_id),
+  ).map((device): CompletionStep => {
+    const deviceId = deterministicId('device', completed.connected_account_id, device.key);
+    return {
+      target: 'device',
+      stream: streams.device(deviceId),
+      ...step(`device:${device.key}`),
+      command: {
+        type: 'AddDevice',
+        device: {
+          device_id: deviceId,
+          workspace_id: completed.workspace_id,
+          connected_account_id: completed.connected_account_id,
+          connect_webview_id: completed.connect_webview_id,
+          provider: completed.provider,
+          device_type: device.device_type,
+          name: device.name,
+          model: device.model,
         },
-      };
-    },
-  );
+        ...meta,
+      },
+    };
+  });
 
   const linkStep: CompletionStep = {
     target: 'connect_webview',

@@ -1,6 +1,10 @@
 import type { SqliteDatabase } from '../common/sqlite.js';
 import type { CustomMetadata } from '../custom-metadata/custom-metadata.js';
-import { CUSTOM_METADATA_INDEX_DDL, indexCustomMetadata, removeCustomMetadataIndex } from '../read-models/custom-metadata-index.js';
+import {
+  CUSTOM_METADATA_INDEX_DDL,
+  indexCustomMetadata,
+  removeCustomMetadataIndex,
+} from '../read-models/custom-metadata-index.js';
 import { listNewestFirst } from '../read-models/list-newest-first.js';
 import type { PageRequest, Pagination } from '../read-models/pagination.js';
 import { sqliteProjection } from '../read-models/projection.js';
@@ -26,7 +30,9 @@ export const connectWebviewReadModel = sqliteProjection<ConnectWebviewEvent>({
   name: 'connect_webviews',
   version: 1,
   handles: ['ConnectWebviewCreated', 'MetadataSet', 'ConnectWebviewAuthorized', 'ConnectWebviewDeleted'],
-  init: (db) => db.exec(`
+  init: (db) =>
+    db.exec(
+      `
     CREATE TABLE IF NOT EXISTS connect_webviews (
       connect_webview_id TEXT PRIMARY KEY,
       workspace_id       TEXT NOT NULL,
@@ -34,7 +40,8 @@ export const connectWebviewReadModel = sqliteProjection<ConnectWebviewEvent>({
       record             TEXT NOT NULL
     );
     CREATE INDEX IF NOT EXISTS connect_webviews_by_workspace ON connect_webviews (workspace_id, created_position);
-  ` + CUSTOM_METADATA_INDEX_DDL),
+  ` + CUSTOM_METADATA_INDEX_DDL,
+    ),
 
   apply(db, event) {
     switch (event.type) {
@@ -48,7 +55,8 @@ export const connectWebviewReadModel = sqliteProjection<ConnectWebviewEvent>({
           authorized_at: null,
           selected_provider: null,
         };
-        prepared(db, 
+        prepared(
+          db,
           `INSERT OR REPLACE INTO connect_webviews (connect_webview_id, workspace_id, created_position, record)
            VALUES (?, ?, ?, ?)`,
         ).run(event.data.connect_webview_id, event.data.workspace_id, event.position, JSON.stringify(record));
@@ -90,7 +98,11 @@ function save(db: SqliteDatabase, record: ConnectWebviewRecord): void {
   );
 }
 
-export function findConnectWebview(db: SqliteDatabase, workspaceId: string, connectWebviewId: string): ConnectWebviewRecord | undefined {
+export function findConnectWebview(
+  db: SqliteDatabase,
+  workspaceId: string,
+  connectWebviewId: string,
+): ConnectWebviewRecord | undefined {
   const row = db
     .prepare('SELECT record FROM connect_webviews WHERE workspace_id = ? AND connect_webview_id = ?')
     .get(workspaceId, connectWebviewId) as Row | undefined;
@@ -98,8 +110,12 @@ export function findConnectWebview(db: SqliteDatabase, workspaceId: string, conn
 }
 
 /** For the hosted page, whose visitor has the webview's id and nothing else. */
-export function findConnectWebviewAnyWorkspace(db: SqliteDatabase, connectWebviewId: string): ConnectWebviewRecord | undefined {
-  const row = prepared(db, 'SELECT record FROM connect_webviews WHERE connect_webview_id = ?').get(connectWebviewId) as Row | undefined;
+export function findConnectWebviewAnyWorkspace(
+  db: SqliteDatabase,
+  connectWebviewId: string,
+): ConnectWebviewRecord | undefined {
+  const row = prepared(db, 'SELECT record FROM connect_webviews WHERE connect_webview_id = ?').get(connectWebviewId) as
+    Row | undefined;
   return row ? (JSON.parse(row.record) as ConnectWebviewRecord) : undefined;
 }
 
@@ -110,9 +126,17 @@ export function listConnectWebviews(
   request: PageRequest,
   nextPageUrl: (cursor: string) => string,
 ): { items: ConnectWebviewRecord[]; pagination: Pagination } {
-  const table = { table: 'connect_webviews', idColumn: 'connect_webview_id', resourceType: 'connect_webview', columns: 'r.record' } as const;
+  const table = {
+    table: 'connect_webviews',
+    idColumn: 'connect_webview_id',
+    resourceType: 'connect_webview',
+    columns: 'r.record',
+  } as const;
   const result = listNewestFirst<Row>(db, table, workspaceId, filter, request, nextPageUrl);
-  return { items: result.items.map((row) => JSON.parse(row.record) as ConnectWebviewRecord), pagination: result.pagination };
+  return {
+    items: result.items.map((row) => JSON.parse(row.record) as ConnectWebviewRecord),
+    pagination: result.pagination,
+  };
 }
 
 /** The public `connect_webview` object (seam-contract.md §4). */

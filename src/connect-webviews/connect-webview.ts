@@ -130,7 +130,11 @@ export const connectWebviewDecider: Decider<ConnectWebviewCommand, ConnectWebvie
       case 'WebviewCompleted':
         return {
           ...state,
-          completed: { provider: event.data.provider, email: event.data.email, connectedAccountId: event.data.connected_account_id },
+          completed: {
+            provider: event.data.provider,
+            email: event.data.email,
+            connectedAccountId: event.data.connected_account_id,
+          },
         };
       case 'ConnectWebviewAuthorized':
         return { ...state, authorized: true };
@@ -148,7 +152,11 @@ export const connectWebviewDecider: Decider<ConnectWebviewCommand, ConnectWebvie
         return [
           { type: 'ConnectWebviewCreated', data: created },
           metadataSet(
-            { resource_type: 'connect_webview', resource_id: command.connectWebviewId, workspace_id: command.workspaceId },
+            {
+              resource_type: 'connect_webview',
+              resource_id: command.connectWebviewId,
+              workspace_id: command.workspaceId,
+            },
             EMPTY_CUSTOM_METADATA,
             replaceCustomMetadata(command.customMetadata ?? {}),
             { type: 'created' },
@@ -164,12 +172,20 @@ export const connectWebviewDecider: Decider<ConnectWebviewCommand, ConnectWebvie
         return [
           {
             type: 'ConnectWebviewDeleted',
-            data: { connect_webview_id: command.connectWebviewId, workspace_id: command.workspaceId, deleted_at: command.now },
+            data: {
+              connect_webview_id: command.connectWebviewId,
+              workspace_id: command.workspaceId,
+              deleted_at: command.now,
+            },
           },
         ];
 
       case 'CompleteConnectWebview': {
-        if (state.status !== 'active' || !state.created || (command.workspaceId !== null && state.workspaceId !== command.workspaceId)) {
+        if (
+          state.status !== 'active' ||
+          !state.created ||
+          (command.workspaceId !== null && state.workspaceId !== command.workspaceId)
+        ) {
           throw new NotFound('connect_webview', 'connect_webview_id', command.connectWebviewId);
         }
         if (state.completed) {
@@ -179,13 +195,19 @@ export const connectWebviewDecider: Decider<ConnectWebviewCommand, ConnectWebvie
         }
         if (!state.created.accepted_providers.includes(command.provider)) {
           throw new InvalidCommand([
-            { path: ['provider'], message: `This Connect Webview accepts ${state.created.accepted_providers.join(', ')}` },
+            {
+              path: ['provider'],
+              message: `This Connect Webview accepts ${state.created.accepted_providers.join(', ')}`,
+            },
           ]);
         }
         const common = { connect_webview_id: command.connectWebviewId, workspace_id: state.created.workspace_id };
         if (!command.loginSucceeded) {
           return [
-            { type: 'ConnectWebviewLoginFailed', data: { ...common, provider: command.provider, email: command.email, failed_at: command.now } },
+            {
+              type: 'ConnectWebviewLoginFailed',
+              data: { ...common, provider: command.provider, email: command.email, failed_at: command.now },
+            },
           ];
         }
         return [
@@ -220,9 +242,13 @@ export const connectWebviewDecider: Decider<ConnectWebviewCommand, ConnectWebvie
   },
 };
 
-function connectWebviewCreated(command: Extract<ConnectWebviewCommand, { type: 'CreateConnectWebview' }>): ConnectWebviewCreatedData {
+function connectWebviewCreated(
+  command: Extract<ConnectWebviewCommand, { type: 'CreateConnectWebview' }>,
+): ConnectWebviewCreatedData {
   const { options } = command;
-  const chosen = options.accepted_providers ?? (options.provider_category ? providersInCategory(options.provider_category) : undefined);
+  const chosen =
+    options.accepted_providers ??
+    (options.provider_category ? providersInCategory(options.provider_category) : undefined);
   return {
     connect_webview_id: command.connectWebviewId,
     workspace_id: command.workspaceId,

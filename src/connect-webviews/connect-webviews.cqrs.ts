@@ -87,7 +87,13 @@ export class ListConnectWebviewsHandler implements IQueryHandler<ListConnectWebv
   ) {}
 
   async execute({ workspaceId, customMetadataHas, page, nextPageUrl }: ListConnectWebviewsQuery) {
-    const { items, pagination } = listConnectWebviews(this.readModels.db, workspaceId, { customMetadataHas }, page, nextPageUrl);
+    const { items, pagination } = listConnectWebviews(
+      this.readModels.db,
+      workspaceId,
+      { customMetadataHas },
+      page,
+      nextPageUrl,
+    );
     return { items: items.map((record) => toConnectWebviewObject(record, this.config.publicUrl)), pagination };
   }
 }

@@ -28,8 +28,16 @@ interface Row {
 export const connectedAccountReadModel = sqliteProjection<ConnectedAccountEvent>({
   name: 'connected_accounts',
   version: 1,
-  handles: ['ConnectedAccountCreated', 'MetadataSet', 'ConnectedAccountReconnected', 'ConnectedAccountDisconnected', 'ConnectedAccountSettingsChanged'],
-  init: (db) => db.exec(`
+  handles: [
+    'ConnectedAccountCreated',
+    'MetadataSet',
+    'ConnectedAccountReconnected',
+    'ConnectedAccountDisconnected',
+    'ConnectedAccountSettingsChanged',
+  ],
+  init: (db) =>
+    db.exec(
+      `
     CREATE TABLE IF NOT EXISTS connected_accounts (
       connected_account_id TEXT PRIMARY KEY,
       workspace_id         TEXT NOT NULL,
@@ -39,13 +47,20 @@ export const connectedAccountReadModel = sqliteProjection<ConnectedAccountEvent>
     );
     CREATE INDEX IF NOT EXISTS connected_accounts_by_workspace ON connected_accounts (workspace_id, created_position);
     CREATE INDEX IF NOT EXISTS connected_accounts_by_email ON connected_accounts (workspace_id, email);
-  ` + CUSTOM_METADATA_INDEX_DDL),
+  ` + CUSTOM_METADATA_INDEX_DDL,
+    ),
 
   apply(db, event) {
     if (event.type === 'ConnectedAccountCreated') {
       const { connect_webview_id: _webview, user_identifier, ...data } = event.data;
-      const record: ConnectedAccountRecord = { ...data, email: user_identifier.email, custom_metadata: {}, disconnected_at: null };
-      prepared(db, 
+      const record: ConnectedAccountRecord = {
+        ...data,
+        email: user_identifier.email,
+        custom_metadata: {},
+        disconnected_at: null,
+      };
+      prepared(
+        db,
         `INSERT OR REPLACE INTO connected_accounts (connected_account_id, workspace_id, email, created_position, record)
          VALUES (?, ?, ?, ?, ?)`,
       ).run(data.connected_account_id, data.workspace_id, record.email, event.position, JSON.stringify(record));
@@ -87,9 +102,14 @@ export function findConnectedAccount(
 ): ConnectedAccountRecord | undefined {
   const row = (
     'connectedAccountId' in by
-      ? prepared(db, 'SELECT record FROM connected_accounts WHERE workspace_id = ? AND connected_account_id = ?').get(workspaceId, by.connectedAccountId)
+      ? prepared(db, 'SELECT record FROM connected_accounts WHERE workspace_id = ? AND connected_account_id = ?').get(
+          workspaceId,
+          by.connectedAccountId,
+        )
       : db
-          .prepare('SELECT record FROM connected_accounts WHERE workspace_id = ? AND email = ? ORDER BY created_position LIMIT 1')
+          .prepare(
+            'SELECT record FROM connected_accounts WHERE workspace_id = ? AND email = ? ORDER BY created_position LIMIT 1',
+          )
           .get(workspaceId, by.email.trim().toLowerCase())
   ) as Row | undefined;
   return row ? (JSON.parse(row.record) as ConnectedAccountRecord) : undefined;
@@ -102,9 +122,17 @@ export function listConnectedAccounts(
   request: PageRequest,
   nextPageUrl: (cursor: string) => string,
 ): { items: ConnectedAccountRecord[]; pagination: Pagination } {
-  const table = { table: 'connected_accounts', idColumn: 'connected_account_id', resourceType: 'connected_account', columns: 'r.record' } as const;
+  const table = {
+    table: 'connected_accounts',
+    idColumn: 'connected_account_id',
+    resourceType: 'connected_account',
+    columns: 'r.record',
+  } as const;
   const result = listNewestFirst<Row>(db, table, workspaceId, filter, request, nextPageUrl);
-  return { items: result.items.map((row) => JSON.parse(row.record) as ConnectedAccountRecord), pagination: result.pagination };
+  return {
+    items: result.items.map((row) => JSON.parse(row.record) as ConnectedAccountRecord),
+    pagination: result.pagination,
+  };
 }
 
 const DISPLAY_NAMES: Record<Provider, string> = { august: 'August', schlage: 'Schlage', yale: 'Yale' };

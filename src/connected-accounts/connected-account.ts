@@ -1,7 +1,12 @@
 import { deterministicId } from '../common/deterministic-id.js';
 import { normaliseEmail } from '../providers/sandbox-accounts.js';
 import { NotFound } from '../common/domain-errors.js';
-import { EMPTY_CUSTOM_METADATA, replaceCustomMetadata, type CustomMetadata, type CustomMetadataPatch } from '../custom-metadata/custom-metadata.js';
+import {
+  EMPTY_CUSTOM_METADATA,
+  replaceCustomMetadata,
+  type CustomMetadata,
+  type CustomMetadataPatch,
+} from '../custom-metadata/custom-metadata.js';
 import { metadataSet, metadataUpdated, type MetadataSet } from '../custom-metadata/metadata-set.js';
 import type { CommandMeta, Decider } from '../event-store/decider.js';
 import type { Provider, ProviderCapability } from '../providers/providers.js';
@@ -125,7 +130,10 @@ export const connectedAccountDecider: Decider<ConnectedAccountCommand, Connected
           resource_id: command.connectedAccountId,
           workspace_id: command.workspaceId,
         };
-        const cause = (type: 'webview_inherited' | 'webview_replaced') => ({ type, connect_webview_id: command.connectWebviewId });
+        const cause = (type: 'webview_inherited' | 'webview_replaced') => ({
+          type,
+          connect_webview_id: command.connectWebviewId,
+        });
         if (!state.exists) {
           return [
             {
@@ -141,7 +149,14 @@ export const connectedAccountDecider: Decider<ConnectedAccountCommand, Connected
                 created_at: command.now,
               },
             },
-            metadataSet(resource, EMPTY_CUSTOM_METADATA, command.webviewMetadata, cause('webview_inherited'), command.actor, command.now),
+            metadataSet(
+              resource,
+              EMPTY_CUSTOM_METADATA,
+              command.webviewMetadata,
+              cause('webview_inherited'),
+              command.actor,
+              command.now,
+            ),
           ];
         }
         const reconnected: ConnectedAccountEvent = {
@@ -157,14 +172,24 @@ export const connectedAccountDecider: Decider<ConnectedAccountCommand, Connected
         if (Object.keys(command.webviewMetadata).length === 0) return [reconnected];
         return [
           reconnected,
-          metadataSet(resource, state.customMetadata, command.webviewMetadata, cause('webview_replaced'), command.actor, command.now),
+          metadataSet(
+            resource,
+            state.customMetadata,
+            command.webviewMetadata,
+            cause('webview_replaced'),
+            command.actor,
+            command.now,
+          ),
         ];
       }
 
       case 'UpdateConnectedAccount': {
         requireAccount(state, command);
         const events: ConnectedAccountEvent[] = [];
-        if (command.automaticallyManageNewDevices !== undefined && command.automaticallyManageNewDevices !== state.automaticallyManageNewDevices) {
+        if (
+          command.automaticallyManageNewDevices !== undefined &&
+          command.automaticallyManageNewDevices !== state.automaticallyManageNewDevices
+        ) {
           events.push({
             type: 'ConnectedAccountSettingsChanged',
             data: {
@@ -177,7 +202,11 @@ export const connectedAccountDecider: Decider<ConnectedAccountCommand, Connected
         if (command.customMetadata !== undefined) {
           events.push(
             ...metadataUpdated(
-              { resource_type: 'connected_account', resource_id: command.connectedAccountId, workspace_id: command.workspaceId },
+              {
+                resource_type: 'connected_account',
+                resource_id: command.connectedAccountId,
+                workspace_id: command.workspaceId,
+              },
               state.customMetadata,
               replaceCustomMetadata(command.customMetadata),
               command.actor,
@@ -194,14 +223,21 @@ export const connectedAccountDecider: Decider<ConnectedAccountCommand, Connected
         return [
           {
             type: 'ConnectedAccountDisconnected',
-            data: { connected_account_id: command.connectedAccountId, workspace_id: command.workspaceId, disconnected_at: command.now },
+            data: {
+              connected_account_id: command.connectedAccountId,
+              workspace_id: command.workspaceId,
+              disconnected_at: command.now,
+            },
           },
         ];
     }
   },
 };
 
-function requireAccount(state: ConnectedAccountState, command: { connectedAccountId: string; workspaceId: string }): void {
+function requireAccount(
+  state: ConnectedAccountState,
+  command: { connectedAccountId: string; workspaceId: string },
+): void {
   if (!state.exists || state.workspaceId !== command.workspaceId) {
     throw new NotFound('connected_account', 'connected_account_id', command.connectedAccountId);
   }

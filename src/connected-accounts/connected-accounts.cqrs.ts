@@ -89,7 +89,13 @@ export class ListConnectedAccountsHandler implements IQueryHandler<ListConnected
   constructor(@Inject(ReadModelDatabase) private readonly readModels: ReadModelDatabase) {}
 
   async execute({ workspaceId, customMetadataHas, page, nextPageUrl }: ListConnectedAccountsQuery) {
-    const { items, pagination } = listConnectedAccounts(this.readModels.db, workspaceId, { customMetadataHas }, page, nextPageUrl);
+    const { items, pagination } = listConnectedAccounts(
+      this.readModels.db,
+      workspaceId,
+      { customMetadataHas },
+      page,
+      nextPageUrl,
+    );
     return { items: items.map(toConnectedAccountObject), pagination };
   }
 }

@@ -30,8 +30,16 @@ export interface DeviceFilter {
 export const deviceReadModel = sqliteProjection<DeviceEvent | ConnectedAccountEvent>({
   name: 'devices',
   version: 1,
-  handles: ['DeviceAdded', 'DeviceRenamed', 'MetadataSet', 'ConnectedAccountDisconnected', 'ConnectedAccountReconnected'],
-  init: (db) => db.exec(`
+  handles: [
+    'DeviceAdded',
+    'DeviceRenamed',
+    'MetadataSet',
+    'ConnectedAccountDisconnected',
+    'ConnectedAccountReconnected',
+  ],
+  init: (db) =>
+    db.exec(
+      `
     CREATE TABLE IF NOT EXISTS devices (
       device_id               TEXT PRIMARY KEY,
       workspace_id            TEXT NOT NULL,
@@ -45,18 +53,29 @@ export const deviceReadModel = sqliteProjection<DeviceEvent | ConnectedAccountEv
     );
     CREATE INDEX IF NOT EXISTS devices_by_workspace ON devices (workspace_id, created_position);
     CREATE INDEX IF NOT EXISTS devices_by_account ON devices (connected_account_id);
-  ` + CUSTOM_METADATA_INDEX_DDL),
+  ` + CUSTOM_METADATA_INDEX_DDL,
+    ),
 
   apply(db, event) {
     switch (event.type) {
       case 'DeviceAdded': {
         const d = event.data;
         const record: DeviceRecord = { ...d, custom_metadata: {} };
-        prepared(db, 
+        prepared(
+          db,
           `INSERT OR REPLACE INTO devices (device_id, workspace_id, connected_account_id, connect_webview_id, device_type,
              created_at, created_position, account_disconnected_at, record)
            VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?)`,
-        ).run(d.device_id, d.workspace_id, d.connected_account_id, d.connect_webview_id, d.device_type, d.created_at, event.position, JSON.stringify(record));
+        ).run(
+          d.device_id,
+          d.workspace_id,
+          d.connected_account_id,
+          d.connect_webview_id,
+          d.device_type,
+          d.created_at,
+          event.position,
+          JSON.stringify(record),
+        );
         break;
       }
       case 'DeviceRenamed':
@@ -64,7 +83,10 @@ export const deviceReadModel = sqliteProjection<DeviceEvent | ConnectedAccountEv
         break;
       case 'MetadataSet':
         if (event.data.resource_type !== 'device') break;
-        update(db, event.data.workspace_id, event.data.resource_id, (record) => ({ ...record, custom_metadata: event.data.custom_metadata }));
+        update(db, event.data.workspace_id, event.data.resource_id, (record) => ({
+          ...record,
+          custom_metadata: event.data.custom_metadata,
+        }));
         indexCustomMetadata(db, event.data, event.data.custom_metadata);
         break;
       // A disconnected account's devices carry a matching error until a webview reconnects it.
@@ -75,21 +97,36 @@ export const deviceReadModel = sqliteProjection<DeviceEvent | ConnectedAccountEv
         );
         break;
       case 'ConnectedAccountReconnected':
-        prepared(db, 'UPDATE devices SET account_disconnected_at = NULL WHERE connected_account_id = ?').run(event.data.connected_account_id);
+        prepared(db, 'UPDATE devices SET account_disconnected_at = NULL WHERE connected_account_id = ?').run(
+          event.data.connected_account_id,
+        );
         break;
     }
   },
 });
 
-function update(db: SqliteDatabase, workspaceId: string, deviceId: string, change: (record: DeviceRecord) => DeviceRecord): void {
-  const row = prepared(db, 'SELECT record FROM devices WHERE workspace_id = ? AND device_id = ?').get(workspaceId, deviceId) as Row | undefined;
+function update(
+  db: SqliteDatabase,
+  workspaceId: string,
+  deviceId: string,
+  change: (record: DeviceRecord) => DeviceRecord,
+): void {
+  const row = prepared(db, 'SELECT record FROM devices WHERE workspace_id = ? AND device_id = ?').get(
+    workspaceId,
+    deviceId,
+  ) as Row | undefined;
   if (!row) return;
-  prepared(db, 'UPDATE devices SET record = ? WHERE device_id = ?').run(JSON.stringify(change(JSON.parse(row.record) as DeviceRecord)), deviceId);
+  prepared(db, 'UPDATE devices SET record = ? WHERE device_id = ?').run(
+    JSON.stringify(change(JSON.parse(row.record) as DeviceRecord)),
+    deviceId,
+  );
 }
 
 export function findDevice(db: SqliteDatabase, workspaceId: string, deviceId: string): Row | undefined {
   return db
-    .prepare('SELECT record, created_position, account_disconnected_at FROM devices WHERE workspace_id = ? AND device_id = ?')
+    .prepare(
+      'SELECT record, created_position, account_disconnected_at FROM devices WHERE workspace_id = ? AND device_id = ?',
+    )
     .get(workspaceId, deviceId) as Row | undefined;
 }
 
@@ -114,8 +151,20 @@ export function listDevices(
     where.push('r.created_at < ?');
     params.push(filter.createdBefore);
   }
-  const table = { table: 'devices', idColumn: 'device_id', resourceType: 'device', columns: 'r.record, r.account_disconnected_at' } as const;
-  return listNewestFirst<Row>(db, table, workspaceId, { customMetadataHas: filter.customMetadataHas, where, params }, request, nextPageUrl);
+  const table = {
+    table: 'devices',
+    idColumn: 'device_id',
+    resourceType: 'device',
+    columns: 'r.record, r.account_disconnected_at',
+  } as const;
+  return listNewestFirst<Row>(
+    db,
+    table,
+    workspaceId,
+    { customMetadataHas: filter.customMetadataHas, where, params },
+    request,
+    nextPageUrl,
+  );
 }
 
 /** The public `device` object (seam-contract.md §4). */

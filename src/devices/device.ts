@@ -1,5 +1,10 @@
 import { InvalidCommand, NotFound } from '../common/domain-errors.js';
-import { EMPTY_CUSTOM_METADATA, mergeCustomMetadata, type CustomMetadata, type CustomMetadataPatch } from '../custom-metadata/custom-metadata.js';
+import {
+  EMPTY_CUSTOM_METADATA,
+  mergeCustomMetadata,
+  type CustomMetadata,
+  type CustomMetadataPatch,
+} from '../custom-metadata/custom-metadata.js';
 import { metadataSet, metadataUpdated, type MetadataSet } from '../custom-metadata/metadata-set.js';
 import type { CommandMeta, Decider } from '../event-store/decider.js';
 import type { Provider } from '../providers/providers.js';
@@ -26,7 +31,13 @@ export type DeviceEvent =
 export type DeviceCommand = CommandMeta &
   (
     | { type: 'AddDevice'; device: Omit<DeviceAddedData, 'created_at'> }
-    | { type: 'UpdateDevice'; deviceId: string; workspaceId: string; name?: string; customMetadata?: CustomMetadataPatch }
+    | {
+        type: 'UpdateDevice';
+        deviceId: string;
+        workspaceId: string;
+        name?: string;
+        customMetadata?: CustomMetadataPatch;
+      }
   );
 
 export interface DeviceState {
@@ -80,10 +91,15 @@ export const deviceDecider: Decider<DeviceCommand, DeviceEvent, DeviceState> = {
         if (command.name !== undefined) {
           const name = command.name.trim();
           if (name.length === 0 || name.length > MAX_DEVICE_NAME_LENGTH) {
-            throw new InvalidCommand([{ path: ['name'], message: `String must contain 1 to ${MAX_DEVICE_NAME_LENGTH} character(s)` }]);
+            throw new InvalidCommand([
+              { path: ['name'], message: `String must contain 1 to ${MAX_DEVICE_NAME_LENGTH} character(s)` },
+            ]);
           }
           if (name !== state.name) {
-            events.push({ type: 'DeviceRenamed', data: { device_id: command.deviceId, workspace_id: command.workspaceId, name } });
+            events.push({
+              type: 'DeviceRenamed',
+              data: { device_id: command.deviceId, workspace_id: command.workspaceId, name },
+            });
           }
         }
         if (command.customMetadata !== undefined) {

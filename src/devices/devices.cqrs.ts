@@ -72,7 +72,13 @@ export class GetDeviceHandler implements IQueryHandler<GetDeviceQuery> {
       return row ? toDeviceObject(row) : undefined;
     };
     const device = asOf
-      ? await readAsOf(this.store, await deviceStreams(this.store, deviceId), asOf, [connectedAccountReadModel, deviceReadModel], read)
+      ? await readAsOf(
+          this.store,
+          await deviceStreams(this.store, deviceId),
+          asOf,
+          [connectedAccountReadModel, deviceReadModel],
+          read,
+        )
       : read(this.readModels.db);
     if (!device) throw new NotFound('device', 'device_id', deviceId);
     return device;

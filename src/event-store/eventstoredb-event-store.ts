@@ -1,4 +1,12 @@
-import { BACKWARDS, END, EventStoreDBClient, excludeSystemEvents, FORWARDS, jsonEvent, START } from '@eventstore/db-client';
+import {
+  BACKWARDS,
+  END,
+  EventStoreDBClient,
+  excludeSystemEvents,
+  FORWARDS,
+  jsonEvent,
+  START,
+} from '@eventstore/db-client';
 import type {
   AppendResult,
   EventStore,
@@ -40,7 +48,11 @@ export class EventStoreDbEventStore implements EventStore {
     this.description = `EventStoreDB at ${connectionString.replace(/\/\/[^@/]*@/, '//***@')}`;
   }
 
-  async append(stream: string, events: readonly NewEvent[], { expectedRevision }: { expectedRevision: ExpectedRevision }): Promise<AppendResult> {
+  async append(
+    stream: string,
+    events: readonly NewEvent[],
+    { expectedRevision }: { expectedRevision: ExpectedRevision },
+  ): Promise<AppendResult> {
     try {
       const result = await withDeadline(
         `an append to ${stream}`,
@@ -58,7 +70,10 @@ export class EventStoreDbEventStore implements EventStore {
           { expectedRevision: toClientExpectedRevision(expectedRevision), deadline: this.deadlineMs },
         ),
       );
-      return { nextExpectedRevision: Number(result.nextExpectedRevision), position: Number(result.position?.commit ?? 0) };
+      return {
+        nextExpectedRevision: Number(result.nextExpectedRevision),
+        position: Number(result.position?.commit ?? 0),
+      };
     } catch (error) {
       throw toPortError(error, stream, expectedRevision, events[0]?.id);
     }
@@ -67,14 +82,18 @@ export class EventStoreDbEventStore implements EventStore {
   async readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
     const backwards = options.direction === 'backwards';
     try {
-      return await withDeadline(`a read of ${stream}`, this.deadlineMs, this.collect(
-        this.client.readStream(stream, {
-          direction: backwards ? BACKWARDS : FORWARDS,
-          fromRevision: options.fromRevision !== undefined ? BigInt(options.fromRevision) : backwards ? END : START,
-          ...(options.maxCount !== undefined ? { maxCount: BigInt(options.maxCount) } : {}),
-          deadline: this.deadlineMs,
-        }),
-      ));
+      return await withDeadline(
+        `a read of ${stream}`,
+        this.deadlineMs,
+        this.collect(
+          this.client.readStream(stream, {
+            direction: backwards ? BACKWARDS : FORWARDS,
+            fromRevision: options.fromRevision !== undefined ? BigInt(options.fromRevision) : backwards ? END : START,
+            ...(options.maxCount !== undefined ? { maxCount: BigInt(options.maxCount) } : {}),
+            deadline: this.deadlineMs,
+          }),
+        ),
+      );
     } catch (error) {
       if ((error as { type?: string })?.type === 'stream-not-found') return [];
       throw toPortError(error, stream);
@@ -83,16 +102,20 @@ export class EventStoreDbEventStore implements EventStore {
 
   async readAll({ afterPosition = 0, maxCount }: ReadAllOptions = {}): Promise<RecordedEvent[]> {
     try {
-      const events = await withDeadline('a read of $all', this.deadlineMs, this.collect(
-        this.client.readAll({
-          direction: FORWARDS,
-          fromPosition: toClientPosition(afterPosition),
-          // One more than asked: the read is inclusive of the event at afterPosition.
-          ...(maxCount !== undefined && maxCount >= 0 ? { maxCount: BigInt(maxCount + 1) } : {}),
-          deadline: this.deadlineMs,
-        }),
-        true,
-      ));
+      const events = await withDeadline(
+        'a read of $all',
+        this.deadlineMs,
+        this.collect(
+          this.client.readAll({
+            direction: FORWARDS,
+            fromPosition: toClientPosition(afterPosition),
+            // One more than asked: the read is inclusive of the event at afterPosition.
+            ...(maxCount !== undefined && maxCount >= 0 ? { maxCount: BigInt(maxCount + 1) } : {}),
+            deadline: this.deadlineMs,
+          }),
+          true,
+        ),
+      );
       const after = events.filter((e) => e.position > afterPosition);
       return maxCount !== undefined && maxCount >= 0 ? after.slice(0, maxCount) : after;
     } catch (error) {
@@ -101,7 +124,10 @@ export class EventStoreDbEventStore implements EventStore {
   }
 
   async *subscribeToAll({ afterPosition, signal }: SubscribeToAllOptions): AsyncIterable<RecordedEvent[]> {
-    const subscription = this.client.subscribeToAll({ fromPosition: toClientPosition(afterPosition), filter: excludeSystemEvents() });
+    const subscription = this.client.subscribeToAll({
+      fromPosition: toClientPosition(afterPosition),
+      filter: excludeSystemEvents(),
+    });
     const stop = () => void subscription.unsubscribe();
     signal?.addEventListener('abort', stop, { once: true });
     try {
@@ -122,11 +148,15 @@ export class EventStoreDbEventStore implements EventStore {
 
   async headPosition(): Promise<number> {
     try {
-      const [last] = await withDeadline('a read of the head of $all', this.deadlineMs, this.collect(
-        // Backwards from the end, past the system events EventStoreDB writes itself.
-        this.client.readAll({ direction: BACKWARDS, fromPosition: END, maxCount: 500n, deadline: this.deadlineMs }),
-        true,
-      ));
+      const [last] = await withDeadline(
+        'a read of the head of $all',
+        this.deadlineMs,
+        this.collect(
+          // Backwards from the end, past the system events EventStoreDB writes itself.
+          this.client.readAll({ direction: BACKWARDS, fromPosition: END, maxCount: 500n, deadline: this.deadlineMs }),
+          true,
+        ),
+      );
       return last?.position ?? 0;
     } catch (error) {
       throw toPortError(error, '$all');

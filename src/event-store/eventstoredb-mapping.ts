@@ -44,7 +44,9 @@ export interface ClientRecordedEvent {
 
 export function fromClientEvent(event: ClientRecordedEvent): RecordedEvent {
   if (!event.position) throw new Error(`Event ${event.id} has no $all position`);
-  const { [RECORDED_AT_KEY]: recordedAt, ...metadata } = (event.metadata ?? {}) as EventMetadata & { [RECORDED_AT_KEY]?: string };
+  const { [RECORDED_AT_KEY]: recordedAt, ...metadata } = (event.metadata ?? {}) as EventMetadata & {
+    [RECORDED_AT_KEY]?: string;
+  };
   return {
     id: event.id,
     type: event.type,
@@ -61,12 +63,17 @@ export function fromClientEvent(event: ClientRecordedEvent): RecordedEvent {
 const UNAVAILABLE = new Set(['unavailable', 'deadline-exceeded', 'timeout', 'cancelled', 'not-leader']);
 
 export function toPortError(error: unknown, stream: string, expected?: ExpectedRevision, eventId?: string): unknown {
-  const { type, actualVersion, message } = (error ?? {}) as { type?: string; actualVersion?: bigint | string; message?: string };
+  const { type, actualVersion, message } = (error ?? {}) as {
+    type?: string;
+    actualVersion?: bigint | string;
+    message?: string;
+  };
   if (type === 'wrong-expected-version' && expected !== undefined) {
     const actual = typeof actualVersion === 'bigint' ? Number(actualVersion) : 'no_stream';
     return new WrongExpectedRevisionError(stream, expected, actual);
   }
-  if (type === 'invalid-argument' && eventId && /duplicate|already/i.test(message ?? '')) return new DuplicateEventIdError(eventId);
+  if (type === 'invalid-argument' && eventId && /duplicate|already/i.test(message ?? ''))
+    return new DuplicateEventIdError(eventId);
   if ((type && UNAVAILABLE.has(type)) || isConnectionFailure(error)) {
     return new EventStoreUnavailableError(`EventStoreDB is unavailable: ${message ?? String(error)}`, { cause: error });
   }
@@ -75,14 +82,19 @@ export function toPortError(error: unknown, stream: string, expected?: ExpectedR
 
 function isConnectionFailure(error: unknown): boolean {
   const text = String((error as { message?: string })?.message ?? error);
-  return /ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ETIMEDOUT|failed to connect|No connection established|14 UNAVAILABLE/i.test(text);
+  return /ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ETIMEDOUT|failed to connect|No connection established|14 UNAVAILABLE/i.test(
+    text,
+  );
 }
 
 /** Every call gets a deadline of our own: the client can wait a minute on a port that accepts but never answers. */
 export async function withDeadline<T>(what: string, ms: number, work: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new EventStoreUnavailableError(`EventStoreDB did not answer ${what} within ${ms} ms`)), ms);
+    timer = setTimeout(
+      () => reject(new EventStoreUnavailableError(`EventStoreDB did not answer ${what} within ${ms} ms`)),
+      ms,
+    );
   });
   try {
     return await Promise.race([work, deadline]);

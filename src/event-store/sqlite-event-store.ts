@@ -1,6 +1,12 @@
 import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { immediateTransaction, isUniqueViolation, openSqlite, type SqliteDatabase, type SqliteStatement } from '../common/sqlite.js';
+import {
+  immediateTransaction,
+  isUniqueViolation,
+  openSqlite,
+  type SqliteDatabase,
+  type SqliteStatement,
+} from '../common/sqlite.js';
 import {
   DuplicateEventIdError,
   WrongExpectedRevisionError,
@@ -97,45 +103,49 @@ export class SqliteEventStore implements EventStore {
     events: readonly NewEvent[],
     expected: ExpectedRevision,
   ): { appended: boolean; result: AppendResult } {
-      const repeat = this.findIdempotentRepeat(stream, events, expected);
-      if (repeat) return { appended: false, result: repeat };
+    const repeat = this.findIdempotentRepeat(stream, events, expected);
+    if (repeat) return { appended: false, result: repeat };
 
-      const head = (this.streamHead.get(stream) as { revision: number | null }).revision;
-      const actual = head ?? 'no_stream';
-      if (!revisionMatches(expected, head)) throw new WrongExpectedRevisionError(stream, expected, actual);
-      if (events.length === 0) {
-        return { appended: false, result: { nextExpectedRevision: head ?? -1, position: 0 } };
+    const head = (this.streamHead.get(stream) as { revision: number | null }).revision;
+    const actual = head ?? 'no_stream';
+    if (!revisionMatches(expected, head)) throw new WrongExpectedRevisionError(stream, expected, actual);
+    if (events.length === 0) {
+      return { appended: false, result: { nextExpectedRevision: head ?? -1, position: 0 } };
+    }
+    const recordedAt = new Date().toISOString();
+    let revision = head ?? -1;
+    let position = 0;
+    for (const event of events) {
+      revision += 1;
+      try {
+        position = Number(
+          this.insertEvent.run({
+            event_id: event.id,
+            stream,
+            revision,
+            type: event.type,
+            data: JSON.stringify(event.data),
+            metadata: JSON.stringify(event.metadata),
+            recorded_at: event.recordedAt ?? recordedAt,
+          }).lastInsertRowid,
+        );
+      } catch (error) {
+        if (isUniqueViolation(error, 'events.event_id')) throw new DuplicateEventIdError(event.id);
+        throw error;
       }
-      const recordedAt = new Date().toISOString();
-      let revision = head ?? -1;
-      let position = 0;
-      for (const event of events) {
-        revision += 1;
-        try {
-          position = Number(
-            this.insertEvent.run({
-              event_id: event.id,
-              stream,
-              revision,
-              type: event.type,
-              data: JSON.stringify(event.data),
-              metadata: JSON.stringify(event.metadata),
-              recorded_at: event.recordedAt ?? recordedAt,
-            }).lastInsertRowid,
-          );
-        } catch (error) {
-          if (isUniqueViolation(error, 'events.event_id')) throw new DuplicateEventIdError(event.id);
-          throw error;
-        }
-      }
-      return { appended: true, result: { nextExpectedRevision: revision, position } };
+    }
+    return { appended: true, result: { nextExpectedRevision: revision, position } };
   }
 
   /**
    * EventStoreDB's idempotence: the same event ids appended again with an expectation that held for the
    * first append return the first result and write nothing.
    */
-  private findIdempotentRepeat(stream: string, events: readonly NewEvent[], expected: ExpectedRevision): AppendResult | undefined {
+  private findIdempotentRepeat(
+    stream: string,
+    events: readonly NewEvent[],
+    expected: ExpectedRevision,
+  ): AppendResult | undefined {
     if (events.length === 0) return undefined;
     const first = this.eventById.get(events[0].id) as EventRow | undefined;
     if (!first) return undefined;
@@ -176,7 +186,11 @@ export class SqliteEventStore implements EventStore {
     return (this.eventsAfter.all(afterPosition, maxCount) as unknown as EventRow[]).map(toRecordedEvent);
   }
 
-  async *subscribeToAll({ afterPosition, maxBatchSize = 500, signal }: SubscribeToAllOptions): AsyncIterable<RecordedEvent[]> {
+  async *subscribeToAll({
+    afterPosition,
+    maxBatchSize = 500,
+    signal,
+  }: SubscribeToAllOptions): AsyncIterable<RecordedEvent[]> {
     let position = afterPosition;
     while (!signal?.aborted && !this.closed) {
       const batch = this.readAllSync(position, maxBatchSize);

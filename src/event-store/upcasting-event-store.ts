@@ -30,7 +30,10 @@ export class UpcastingEventStore implements EventStore {
     upcasters: readonly Upcaster[],
   ) {
     for (const upcaster of upcasters) {
-      this.byType.set(upcaster.type, [...(this.byType.get(upcaster.type) ?? []), upcaster].sort((a, b) => a.fromVersion - b.fromVersion));
+      this.byType.set(
+        upcaster.type,
+        [...(this.byType.get(upcaster.type) ?? []), upcaster].sort((a, b) => a.fromVersion - b.fromVersion),
+      );
     }
   }
 
@@ -46,8 +49,15 @@ export class UpcastingEventStore implements EventStore {
     return { ...event, data, metadata: { ...event.metadata, schema_version: this.currentVersion(event.type) } };
   }
 
-  append(stream: string, events: readonly NewEvent[], options: { expectedRevision: ExpectedRevision }): Promise<AppendResult> {
-    const stamped = events.map((e) => ({ ...e, metadata: { ...e.metadata, schema_version: this.currentVersion(e.type) } }));
+  append(
+    stream: string,
+    events: readonly NewEvent[],
+    options: { expectedRevision: ExpectedRevision },
+  ): Promise<AppendResult> {
+    const stamped = events.map((e) => ({
+      ...e,
+      metadata: { ...e.metadata, schema_version: this.currentVersion(e.type) },
+    }));
     return this.inner.append(stream, stamped, options);
   }
 

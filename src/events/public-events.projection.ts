@@ -102,15 +102,22 @@ function metadataOf(db: SqliteDatabase, resourceType: string, resourceId: string
 }
 
 function accountOfDevice(db: SqliteDatabase, deviceId: string): string | undefined {
-  const sql = "SELECT connected_account_id FROM public_event_resources WHERE resource_type = 'device' AND resource_id = ?";
+  const sql =
+    "SELECT connected_account_id FROM public_event_resources WHERE resource_type = 'device' AND resource_id = ?";
   return (prepared(db, sql).get(deviceId) as { connected_account_id: string } | undefined)?.connected_account_id;
 }
 
-function devicesOfAccount(db: SqliteDatabase, accountId: string): { device_id: string; custom_metadata: CustomMetadata }[] {
+function devicesOfAccount(
+  db: SqliteDatabase,
+  accountId: string,
+): { device_id: string; custom_metadata: CustomMetadata }[] {
   const sql = `SELECT resource_id, custom_metadata FROM public_event_resources
                WHERE connected_account_id = ? AND resource_type = 'device' ORDER BY first_position`;
   const rows = prepared(db, sql).all(accountId) as unknown as { resource_id: string; custom_metadata: string }[];
-  return rows.map((row) => ({ device_id: row.resource_id, custom_metadata: JSON.parse(row.custom_metadata) as CustomMetadata }));
+  return rows.map((row) => ({
+    device_id: row.resource_id,
+    custom_metadata: JSON.parse(row.custom_metadata) as CustomMetadata,
+  }));
 }
 
 function publicEventsFor(db: SqliteDatabase, event: SourceEvent): PublicEvent[] {
@@ -118,14 +125,22 @@ function publicEventsFor(db: SqliteDatabase, event: SourceEvent): PublicEvent[] 
   const accountMetadata = (accountId: string) => metadataOf(db, 'connected_account', accountId);
   switch (event.type) {
     case 'ConnectWebviewLoginFailed':
-      return [make('connect_webview.login_failed', event.data.workspace_id, { connect_webview_id: event.data.connect_webview_id })];
+      return [
+        make('connect_webview.login_failed', event.data.workspace_id, {
+          connect_webview_id: event.data.connect_webview_id,
+        }),
+      ];
 
     // Its metadata is a copy of the webview's, recorded by the MetadataSet that follows in the same append.
     case 'ConnectedAccountCreated': {
       const { workspace_id, connect_webview_id, connected_account_id } = event.data;
       const connected_account_custom_metadata = metadataOf(db, 'connect_webview', connect_webview_id);
       return [
-        make('connected_account.created', workspace_id, { connected_account_id, connect_webview_id, connected_account_custom_metadata }),
+        make('connected_account.created', workspace_id, {
+          connected_account_id,
+          connect_webview_id,
+          connected_account_custom_metadata,
+        }),
       ];
     }
 
@@ -137,7 +152,10 @@ function publicEventsFor(db: SqliteDatabase, event: SourceEvent): PublicEvent[] 
         connect_webview_id,
         connected_account_custom_metadata: accountMetadata(connected_account_id),
       };
-      return [make('connected_account.connected', workspace_id, fields), make('connect_webview.login_succeeded', workspace_id, fields)];
+      return [
+        make('connected_account.connected', workspace_id, fields),
+        make('connect_webview.login_succeeded', workspace_id, fields),
+      ];
     }
 
     case 'ConnectedAccountDisconnected': {
@@ -188,7 +206,12 @@ function publicEventsFor(db: SqliteDatabase, event: SourceEvent): PublicEvent[] 
 type MakePublicEvent = ReturnType<typeof publicEventMaker>;
 
 function publicEventMaker(event: SourceEvent) {
-  return (event_type: PublicEventType, workspace_id: string, fields: Record<string, unknown>, discriminator = ''): PublicEvent => ({
+  return (
+    event_type: PublicEventType,
+    workspace_id: string,
+    fields: Record<string, unknown>,
+    discriminator = '',
+  ): PublicEvent => ({
     event_id: deterministicId('public_event', event.id, event_type, discriminator),
     workspace_id,
     created_at: event.recordedAt,

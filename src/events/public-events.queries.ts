@@ -50,7 +50,12 @@ export function newestPublicEventSequence(db: SqliteDatabase, workspaceId: strin
 }
 
 /** How many of the workspace's public events (of `eventTypes`, when given) come after `afterSequence`. */
-export function countPublicEvents(db: SqliteDatabase, workspaceId: string, afterSequence: number, eventTypes?: readonly string[]): number {
+export function countPublicEvents(
+  db: SqliteDatabase,
+  workspaceId: string,
+  afterSequence: number,
+  eventTypes?: readonly string[],
+): number {
   const types = eventTypes ? `AND event_type IN (${eventTypes.map(() => '?').join(', ')})` : '';
   const sql = `SELECT COUNT(*) AS n FROM public_events WHERE workspace_id = ? AND sequence > ? ${types}`;
   return (prepared(db, sql).get(workspaceId, afterSequence, ...(eventTypes ?? [])) as { n: number }).n;

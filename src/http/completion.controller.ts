@@ -14,21 +14,30 @@ import { ReadModelDatabase } from '../read-models/read-model-database.js';
 import { hostedPage } from './hosted-page.js';
 
 export class CompleteConnectWebviewDto {
-  @Expose() @IsUUID('all')
+  @Expose()
+  @IsUUID('all')
   connect_webview_id!: string;
 
-  @Expose() @IsOptional() @IsIn(SUPPORTED_PROVIDERS)
+  @Expose()
+  @IsOptional()
+  @IsIn(SUPPORTED_PROVIDERS)
   provider?: Provider;
 
-  @Expose() @IsEmail() @MaxLength(254)
+  @Expose()
+  @IsEmail()
+  @MaxLength(254)
   email!: string;
 
-  @Expose() @IsOptional() @IsString() @MaxLength(200)
+  @Expose()
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
   password?: string;
 }
 
 export class ViewConnectWebviewDto {
-  @Expose() @IsUUID('all')
+  @Expose()
+  @IsUUID('all')
   connect_webview_id!: string;
 }
 
@@ -42,7 +51,10 @@ export class CompletionController {
 
   /** Sandbox only: completes a webview as if the end user had logged in (password defaults to 1234). */
   @SeamRoute('connect_webviews/simulate/complete', ['POST'])
-  async simulateComplete(@CurrentCaller() caller: Caller, @SeamInput(CompleteConnectWebviewDto) input: CompleteConnectWebviewDto) {
+  async simulateComplete(
+    @CurrentCaller() caller: Caller,
+    @SeamInput(CompleteConnectWebviewDto) input: CompleteConnectWebviewDto,
+  ) {
     if (!caller.isSandbox) throw new SandboxOnly('Only sandbox workspaces can simulate a completion');
     await this.commandBus.execute(
       new CompleteConnectWebviewMessage({
@@ -54,7 +66,9 @@ export class CompletionController {
         ...commandMeta(caller),
       }),
     );
-    const connect_webview = await this.queryBus.execute(new GetConnectWebviewQuery(caller.workspaceId, input.connect_webview_id));
+    const connect_webview = await this.queryBus.execute(
+      new GetConnectWebviewQuery(caller.workspaceId, input.connect_webview_id),
+    );
     return { connect_webview, ok: true };
   }
 
@@ -62,7 +76,10 @@ export class CompletionController {
   @Get('connect_webviews/view')
   @PublicRoute()
   @Header('content-type', 'text/html; charset=utf-8')
-  view(@SeamInput(ViewConnectWebviewDto) input: ViewConnectWebviewDto, @Res({ passthrough: true }) reply: FastifyReply) {
+  view(
+    @SeamInput(ViewConnectWebviewDto) input: ViewConnectWebviewDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     const webview = findConnectWebviewAnyWorkspace(this.readModels.db, input.connect_webview_id);
     if (!webview) void reply.status(404);
     return hostedPage(webview);

@@ -3,11 +3,20 @@ import { Controller, Inject } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import type { AppConfig } from '../common/config.js';
 import { CONFIG } from '../common/tokens.js';
-import { ConnectWebviewCommandMessage, GetConnectWebviewQuery, ListConnectWebviewsQuery } from '../connect-webviews/index.js';
+import {
+  ConnectWebviewCommandMessage,
+  GetConnectWebviewQuery,
+  ListConnectWebviewsQuery,
+} from '../connect-webviews/index.js';
 import { parseCustomMetadataFilter, parseCustomMetadataInput } from '../custom-metadata/custom-metadata.js';
 import { ReadYourWrites } from '../read-models/read-your-writes.js';
 import { commandMeta, CurrentCaller, type Caller } from './caller.js';
-import { ConnectWebviewIdDto, CreateConnectWebviewDto, GetConnectWebviewDto, ListConnectWebviewsDto } from './connect-webviews.dto.js';
+import {
+  ConnectWebviewIdDto,
+  CreateConnectWebviewDto,
+  GetConnectWebviewDto,
+  ListConnectWebviewsDto,
+} from './connect-webviews.dto.js';
 import { listPage } from './list-pages.js';
 import { asOfDate, SeamInput } from './seam-input.js';
 import { SeamRoute } from './seam-route.js';
@@ -36,7 +45,9 @@ export class ConnectWebviewsController {
       }),
     );
     await this.readYourWrites.waitFor(position);
-    const connect_webview = await this.queryBus.execute(new GetConnectWebviewQuery(caller.workspaceId, connectWebviewId));
+    const connect_webview = await this.queryBus.execute(
+      new GetConnectWebviewQuery(caller.workspaceId, connectWebviewId),
+    );
     return { connect_webview, ok: true };
   }
 

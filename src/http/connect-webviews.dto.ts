@@ -1,5 +1,17 @@
 import { Expose } from 'class-transformer';
-import { IsArray, IsBoolean, IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUrl, IsUUID, Max, Min } from 'class-validator';
+import {
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsISO8601,
+  IsOptional,
+  IsString,
+  IsUrl,
+  IsUUID,
+  Max,
+  Min,
+} from 'class-validator';
 import { RawParam, ToArray, ToInteger } from './seam-input.js';
 import { MAX_LIMIT } from '../read-models/pagination.js';
 import {
@@ -14,31 +26,53 @@ import {
 const URL_OPTIONS = { require_protocol: true, require_tld: false, protocols: ['http', 'https'] };
 
 export class CreateConnectWebviewDto {
-  @Expose() @IsOptional() @IsIn(['none', 'single', 'multiple'])
+  @Expose()
+  @IsOptional()
+  @IsIn(['none', 'single', 'multiple'])
   device_selection_mode?: 'none' | 'single' | 'multiple';
 
-  @Expose() @ToArray() @IsOptional() @IsArray() @IsIn(SUPPORTED_PROVIDERS, { each: true })
+  @Expose()
+  @ToArray()
+  @IsOptional()
+  @IsArray()
+  @IsIn(SUPPORTED_PROVIDERS, { each: true })
   accepted_providers?: Provider[];
 
-  @Expose() @IsOptional() @IsIn(PROVIDER_CATEGORIES)
+  @Expose()
+  @IsOptional()
+  @IsIn(PROVIDER_CATEGORIES)
   provider_category?: ProviderCategory;
 
-  @Expose() @ToArray() @IsOptional() @IsArray() @IsIn(PROVIDER_CAPABILITIES, { each: true })
+  @Expose()
+  @ToArray()
+  @IsOptional()
+  @IsArray()
+  @IsIn(PROVIDER_CAPABILITIES, { each: true })
   accepted_capabilities?: ProviderCapability[];
 
-  @Expose() @IsOptional() @IsUrl(URL_OPTIONS)
+  @Expose()
+  @IsOptional()
+  @IsUrl(URL_OPTIONS)
   custom_redirect_url?: string;
 
-  @Expose() @IsOptional() @IsUrl(URL_OPTIONS)
+  @Expose()
+  @IsOptional()
+  @IsUrl(URL_OPTIONS)
   custom_redirect_failure_url?: string;
 
-  @Expose() @IsOptional() @IsBoolean()
+  @Expose()
+  @IsOptional()
+  @IsBoolean()
   automatically_manage_new_devices?: boolean;
 
-  @Expose() @IsOptional() @IsBoolean()
+  @Expose()
+  @IsOptional()
+  @IsBoolean()
   wait_for_device_creation?: boolean;
 
-  @Expose() @IsOptional() @IsString()
+  @Expose()
+  @IsOptional()
+  @IsString()
   customer_key?: string;
 
   /** Checked by the custom-metadata value type, which words errors as Seam does. */
@@ -47,13 +81,16 @@ export class CreateConnectWebviewDto {
 }
 
 export class ConnectWebviewIdDto {
-  @Expose() @IsUUID('all')
+  @Expose()
+  @IsUUID('all')
   connect_webview_id!: string;
 }
 
 export class GetConnectWebviewDto extends ConnectWebviewIdDto {
   /** ISO 8601: the webview as it was at that moment (404 before it existed). */
-  @Expose() @IsOptional() @IsISO8601({ strict: true })
+  @Expose()
+  @IsOptional()
+  @IsISO8601({ strict: true })
   as_of?: string;
 }
 
@@ -61,15 +98,26 @@ export class ListConnectWebviewsDto {
   @RawParam()
   custom_metadata_has?: unknown;
 
-  @Expose() @IsOptional() @IsString()
+  @Expose()
+  @IsOptional()
+  @IsString()
   customer_key?: string;
 
-  @Expose() @IsOptional() @IsString()
+  @Expose()
+  @IsOptional()
+  @IsString()
   user_identifier_key?: string;
 
-  @Expose() @ToInteger() @IsOptional() @IsInt() @Min(1) @Max(MAX_LIMIT)
+  @Expose()
+  @ToInteger()
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_LIMIT)
   limit?: number;
 
-  @Expose() @IsOptional() @IsString()
+  @Expose()
+  @IsOptional()
+  @IsString()
   page_cursor?: string | null;
 }

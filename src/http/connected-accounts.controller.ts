@@ -1,7 +1,18 @@
 import { Controller, Inject } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { Expose } from 'class-transformer';
-import { IsBoolean, IsEmail, IsInt, IsISO8601, IsOptional, IsString, IsUUID, Max, Min, ValidateIf } from 'class-validator';
+import {
+  IsBoolean,
+  IsEmail,
+  IsInt,
+  IsISO8601,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Max,
+  Min,
+  ValidateIf,
+} from 'class-validator';
 import { SandboxOnly } from '../common/domain-errors.js';
 import type { AppConfig } from '../common/config.js';
 import { parseCustomMetadataFilter, parseCustomMetadataInput } from '../custom-metadata/custom-metadata.js';
@@ -19,19 +30,26 @@ import {
 } from '../connected-accounts/index.js';
 
 export class GetConnectedAccountDto {
-  @Expose() @ValidateIf((o: GetConnectedAccountDto) => o.email === undefined) @IsUUID('all')
+  @Expose()
+  @ValidateIf((o: GetConnectedAccountDto) => o.email === undefined)
+  @IsUUID('all')
   connected_account_id?: string;
 
-  @Expose() @IsOptional() @IsEmail()
+  @Expose()
+  @IsOptional()
+  @IsEmail()
   email?: string;
 
   /** ISO 8601: the account as it was at that moment (404 before it existed). */
-  @Expose() @IsOptional() @IsISO8601({ strict: true })
+  @Expose()
+  @IsOptional()
+  @IsISO8601({ strict: true })
   as_of?: string;
 }
 
 export class ConnectedAccountIdDto {
-  @Expose() @IsUUID('all')
+  @Expose()
+  @IsUUID('all')
   connected_account_id!: string;
 }
 
@@ -40,7 +58,9 @@ export class UpdateConnectedAccountDto extends ConnectedAccountIdDto {
   @RawParam()
   custom_metadata?: unknown;
 
-  @Expose() @IsOptional() @IsBoolean()
+  @Expose()
+  @IsOptional()
+  @IsBoolean()
   automatically_manage_new_devices?: boolean;
 }
 
@@ -48,16 +68,27 @@ export class ListConnectedAccountsDto {
   @RawParam()
   custom_metadata_has?: unknown;
 
-  @Expose() @IsOptional() @IsString()
+  @Expose()
+  @IsOptional()
+  @IsString()
   user_identifier_key?: string;
 
-  @Expose() @IsOptional() @IsString()
+  @Expose()
+  @IsOptional()
+  @IsString()
   customer_key?: string;
 
-  @Expose() @ToInteger() @IsOptional() @IsInt() @Min(1) @Max(MAX_LIMIT)
+  @Expose()
+  @ToInteger()
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_LIMIT)
   limit?: number;
 
-  @Expose() @IsOptional() @IsString()
+  @Expose()
+  @IsOptional()
+  @IsString()
   page_cursor?: string | null;
 }
 
@@ -72,15 +103,24 @@ export class ConnectedAccountsController {
 
   @SeamRoute('connected_accounts/get', ['GET', 'POST'])
   async get(@CurrentCaller() caller: Caller, @SeamInput(GetConnectedAccountDto) input: GetConnectedAccountDto) {
-    const by = input.connected_account_id !== undefined ? { connectedAccountId: input.connected_account_id } : { email: input.email! };
-    const connected_account = await this.queryBus.execute(new GetConnectedAccountQuery(caller.workspaceId, by, asOfDate(input.as_of)));
+    const by =
+      input.connected_account_id !== undefined
+        ? { connectedAccountId: input.connected_account_id }
+        : { email: input.email! };
+    const connected_account = await this.queryBus.execute(
+      new GetConnectedAccountQuery(caller.workspaceId, by, asOfDate(input.as_of)),
+    );
     return { connected_account, ok: true };
   }
 
   @SeamRoute('connected_accounts/list', ['GET', 'POST'])
   async list(@CurrentCaller() caller: Caller, @SeamInput(ListConnectedAccountsDto) input: ListConnectedAccountsDto) {
-    const customMetadataHas = input.custom_metadata_has === undefined ? undefined : parseCustomMetadataFilter(input.custom_metadata_has);
-    const { page, nextPageUrl } = listPage(this.config, 'connected_accounts/list', { ...input, custom_metadata_has: customMetadataHas });
+    const customMetadataHas =
+      input.custom_metadata_has === undefined ? undefined : parseCustomMetadataFilter(input.custom_metadata_has);
+    const { page, nextPageUrl } = listPage(this.config, 'connected_accounts/list', {
+      ...input,
+      custom_metadata_has: customMetadataHas,
+    });
     const { items, pagination } = await this.queryBus.execute(
       new ListConnectedAccountsQuery(caller.workspaceId, customMetadataHas, page, nextPageUrl),
     );
@@ -88,8 +128,12 @@ export class ConnectedAccountsController {
   }
 
   @SeamRoute('connected_accounts/update', ['PATCH', 'POST'])
-  async update(@CurrentCaller() caller: Caller, @SeamInput(UpdateConnectedAccountDto) input: UpdateConnectedAccountDto) {
-    const customMetadata = input.custom_metadata === undefined ? undefined : parseCustomMetadataInput(input.custom_metadata);
+  async update(
+    @CurrentCaller() caller: Caller,
+    @SeamInput(UpdateConnectedAccountDto) input: UpdateConnectedAccountDto,
+  ) {
+    const customMetadata =
+      input.custom_metadata === undefined ? undefined : parseCustomMetadataInput(input.custom_metadata);
     const { position } = await this.commandBus.execute(
       new ConnectedAccountCommandMessage({
         type: 'UpdateConnectedAccount',
@@ -109,7 +153,10 @@ export class ConnectedAccountsController {
 
   /** Sandbox only: the account (and its devices) get `account_disconnected` until a webview reconnects it. */
   @SeamRoute('connected_accounts/simulate/disconnect', ['POST'])
-  async simulateDisconnect(@CurrentCaller() caller: Caller, @SeamInput(ConnectedAccountIdDto) input: ConnectedAccountIdDto) {
+  async simulateDisconnect(
+    @CurrentCaller() caller: Caller,
+    @SeamInput(ConnectedAccountIdDto) input: ConnectedAccountIdDto,
+  ) {
     if (!caller.isSandbox) throw new SandboxOnly('Only sandbox workspaces can simulate a disconnection');
     const { position } = await this.commandBus.execute(
       new ConnectedAccountCommandMessage({

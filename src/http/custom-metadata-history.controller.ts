@@ -12,25 +12,35 @@ import { CONFIG } from '../common/tokens.js';
 import { CustomMetadataHistoryQuery, type AuditedResource } from '../audit/index.js';
 
 class HistoryPageDto {
-  @Expose() @ToInteger() @IsOptional() @IsInt() @Min(1) @Max(MAX_LIMIT)
+  @Expose()
+  @ToInteger()
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_LIMIT)
   limit?: number;
 
-  @Expose() @IsOptional() @IsString()
+  @Expose()
+  @IsOptional()
+  @IsString()
   page_cursor?: string | null;
 }
 
 export class DeviceHistoryDto extends HistoryPageDto {
-  @Expose() @IsUUID('all')
+  @Expose()
+  @IsUUID('all')
   device_id!: string;
 }
 
 export class ConnectedAccountHistoryDto extends HistoryPageDto {
-  @Expose() @IsUUID('all')
+  @Expose()
+  @IsUUID('all')
   connected_account_id!: string;
 }
 
 export class ConnectWebviewHistoryDto extends HistoryPageDto {
-  @Expose() @IsUUID('all')
+  @Expose()
+  @IsUUID('all')
   connect_webview_id!: string;
 }
 
@@ -44,11 +54,18 @@ export class CustomMetadataHistoryController {
 
   @SeamRoute('devices/custom_metadata_history', ['GET', 'POST'])
   device(@CurrentCaller() caller: Caller, @SeamInput(DeviceHistoryDto) input: DeviceHistoryDto) {
-    return this.history(caller, 'devices/custom_metadata_history', input, { type: 'device', idField: 'device_id', id: input.device_id });
+    return this.history(caller, 'devices/custom_metadata_history', input, {
+      type: 'device',
+      idField: 'device_id',
+      id: input.device_id,
+    });
   }
 
   @SeamRoute('connected_accounts/custom_metadata_history', ['GET', 'POST'])
-  connectedAccount(@CurrentCaller() caller: Caller, @SeamInput(ConnectedAccountHistoryDto) input: ConnectedAccountHistoryDto) {
+  connectedAccount(
+    @CurrentCaller() caller: Caller,
+    @SeamInput(ConnectedAccountHistoryDto) input: ConnectedAccountHistoryDto,
+  ) {
     return this.history(caller, 'connected_accounts/custom_metadata_history', input, {
       type: 'connected_account',
       idField: 'connected_account_id',
@@ -57,7 +74,10 @@ export class CustomMetadataHistoryController {
   }
 
   @SeamRoute('connect_webviews/custom_metadata_history', ['GET', 'POST'])
-  connectWebview(@CurrentCaller() caller: Caller, @SeamInput(ConnectWebviewHistoryDto) input: ConnectWebviewHistoryDto) {
+  connectWebview(
+    @CurrentCaller() caller: Caller,
+    @SeamInput(ConnectWebviewHistoryDto) input: ConnectWebviewHistoryDto,
+  ) {
     return this.history(caller, 'connect_webviews/custom_metadata_history', input, {
       type: 'connect_webview',
       idField: 'connect_webview_id',
@@ -67,7 +87,9 @@ export class CustomMetadataHistoryController {
 
   private async history(caller: Caller, route: string, input: HistoryPageDto, resource: AuditedResource) {
     const { page: request, nextPageUrl } = listPage(this.config, route, { ...input });
-    const { entries, pagination } = await this.queryBus.execute(new CustomMetadataHistoryQuery(caller.workspaceId, resource, request, nextPageUrl));
+    const { entries, pagination } = await this.queryBus.execute(
+      new CustomMetadataHistoryQuery(caller.workspaceId, resource, request, nextPageUrl),
+    );
     return { custom_metadata_history: entries, pagination, ok: true };
   }
 }

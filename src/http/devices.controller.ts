@@ -14,18 +14,24 @@ import { DeviceCommandMessage, GetDeviceQuery, ListDevicesQuery } from '../devic
 import { ReadYourWrites } from '../read-models/read-your-writes.js';
 
 export class DeviceIdDto {
-  @Expose() @IsUUID('all')
+  @Expose()
+  @IsUUID('all')
   device_id!: string;
 }
 
 export class GetDeviceDto extends DeviceIdDto {
   /** ISO 8601: the device as it was at that moment (404 before it existed). */
-  @Expose() @IsOptional() @IsISO8601({ strict: true })
+  @Expose()
+  @IsOptional()
+  @IsISO8601({ strict: true })
   as_of?: string;
 }
 
 export class UpdateDeviceDto extends DeviceIdDto {
-  @Expose() @IsOptional() @IsString() @MaxLength(200)
+  @Expose()
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
   name?: string;
 
   /** Merged into the device's metadata ("add or change"; `null` removes a key). */
@@ -34,31 +40,54 @@ export class UpdateDeviceDto extends DeviceIdDto {
 }
 
 export class ListDevicesDto {
-  @Expose() @IsOptional() @IsUUID('all')
+  @Expose()
+  @IsOptional()
+  @IsUUID('all')
   connected_account_id?: string;
 
-  @Expose() @ToArray() @IsOptional() @IsArray() @IsUUID('all', { each: true })
+  @Expose()
+  @ToArray()
+  @IsOptional()
+  @IsArray()
+  @IsUUID('all', { each: true })
   connected_account_ids?: string[];
 
-  @Expose() @IsOptional() @IsUUID('all')
+  @Expose()
+  @IsOptional()
+  @IsUUID('all')
   connect_webview_id?: string;
 
-  @Expose() @ToArray() @IsOptional() @IsArray() @IsUUID('all', { each: true })
+  @Expose()
+  @ToArray()
+  @IsOptional()
+  @IsArray()
+  @IsUUID('all', { each: true })
   device_ids?: string[];
 
-  @Expose() @IsOptional() @IsString()
+  @Expose()
+  @IsOptional()
+  @IsString()
   device_type?: string;
 
   @RawParam()
   custom_metadata_has?: unknown;
 
-  @Expose() @IsOptional() @IsISO8601({ strict: true })
+  @Expose()
+  @IsOptional()
+  @IsISO8601({ strict: true })
   created_before?: string;
 
-  @Expose() @ToInteger() @IsOptional() @IsInt() @Min(1) @Max(MAX_LIMIT)
+  @Expose()
+  @ToInteger()
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_LIMIT)
   limit?: number;
 
-  @Expose() @IsOptional() @IsString()
+  @Expose()
+  @IsOptional()
+  @IsString()
   page_cursor?: string | null;
 }
 
@@ -73,15 +102,24 @@ export class DevicesController {
 
   @SeamRoute('devices/get', ['GET', 'POST'])
   async get(@CurrentCaller() caller: Caller, @SeamInput(GetDeviceDto) input: GetDeviceDto) {
-    const device = await this.queryBus.execute(new GetDeviceQuery(caller.workspaceId, input.device_id, asOfDate(input.as_of)));
+    const device = await this.queryBus.execute(
+      new GetDeviceQuery(caller.workspaceId, input.device_id, asOfDate(input.as_of)),
+    );
     return { device, ok: true };
   }
 
   @SeamRoute('devices/list', ['GET', 'POST'])
   async list(@CurrentCaller() caller: Caller, @SeamInput(ListDevicesDto) input: ListDevicesDto) {
-    const customMetadataHas = input.custom_metadata_has === undefined ? undefined : parseCustomMetadataFilter(input.custom_metadata_has);
-    const accountIds = [...(input.connected_account_id ? [input.connected_account_id] : []), ...(input.connected_account_ids ?? [])];
-    const { page, nextPageUrl } = listPage(this.config, 'devices/list', { ...input, custom_metadata_has: customMetadataHas });
+    const customMetadataHas =
+      input.custom_metadata_has === undefined ? undefined : parseCustomMetadataFilter(input.custom_metadata_has);
+    const accountIds = [
+      ...(input.connected_account_id ? [input.connected_account_id] : []),
+      ...(input.connected_account_ids ?? []),
+    ];
+    const { page, nextPageUrl } = listPage(this.config, 'devices/list', {
+      ...input,
+      custom_metadata_has: customMetadataHas,
+    });
     const filter = {
       connectedAccountIds: accountIds.length > 0 ? accountIds : undefined,
       connectWebviewId: input.connect_webview_id,
@@ -90,13 +128,16 @@ export class DevicesController {
       customMetadataHas,
       createdBefore: input.created_before === undefined ? undefined : new Date(input.created_before).toISOString(),
     };
-    const { items, pagination } = await this.queryBus.execute(new ListDevicesQuery(caller.workspaceId, filter, page, nextPageUrl));
+    const { items, pagination } = await this.queryBus.execute(
+      new ListDevicesQuery(caller.workspaceId, filter, page, nextPageUrl),
+    );
     return { devices: items, pagination, ok: true };
   }
 
   @SeamRoute('devices/update', ['PATCH', 'POST'])
   async update(@CurrentCaller() caller: Caller, @SeamInput(UpdateDeviceDto) input: UpdateDeviceDto) {
-    const customMetadata = input.custom_metadata === undefined ? undefined : parseCustomMetadataInput(input.custom_metadata);
+    const customMetadata =
+      input.custom_metadata === undefined ? undefined : parseCustomMetadataInput(input.custom_metadata);
     const { position } = await this.commandBus.execute(
       new DeviceCommandMessage({
         type: 'UpdateDevice',

@@ -20,7 +20,12 @@ const TYPE_BY_STATUS: Record<number, string> = {
 export function toSeamError(error: DomainError): SeamError {
   if (error instanceof InvalidCommand) return invalidInput(error.issues);
   const status = error instanceof NotFound ? 404 : error instanceof SandboxOnly ? 403 : 400;
-  return new SeamError(status, error.code, error.message, Object.keys(error.details).length > 0 ? error.details : undefined);
+  return new SeamError(
+    status,
+    error.code,
+    error.message,
+    Object.keys(error.details).length > 0 ? error.details : undefined,
+  );
 }
 
 /** Any error, as Seam's envelope. The one place that decides what a failure looks like on the wire. */
@@ -42,7 +47,11 @@ export function toErrorResponse(thrown: unknown): { status: number; body: Record
   }
   if (error instanceof ConsumerTimeoutError) {
     logger.error(error.message);
-    return envelope(503, 'read_model_unavailable', 'The write was stored but is not yet readable; read it again shortly');
+    return envelope(
+      503,
+      'read_model_unavailable',
+      'The write was stored but is not yet readable; read it again shortly',
+    );
   }
   if (error instanceof EventStoreUnavailableError) {
     return envelope(503, 'event_store_unavailable', error.message);

@@ -56,7 +56,12 @@ export class EventsStreamController {
     let lastWrite = Date.now();
     const pump = () => {
       if (!open) return;
-      for (const { sequence, event } of findPublicEvents(this.readModels.db, caller.workspaceId, { ...filter, afterSequence: after }, 500)) {
+      for (const { sequence, event } of findPublicEvents(
+        this.readModels.db,
+        caller.workspaceId,
+        { ...filter, afterSequence: after },
+        500,
+      )) {
         raw.write(`id: ${event.event_id}\nevent: ${event.event_type}\ndata: ${JSON.stringify(event)}\n\n`);
         after = sequence;
         lastWrite = Date.now();

@@ -17,7 +17,9 @@ export class EventsController {
     if (!input.since && !input.between) {
       throw invalidInput([{ path: ['since'], message: 'Either since or between is required' }]);
     }
-    const events = await this.queryBus.execute(new ListEventsQuery(caller.workspaceId, toFilter(input), input.limit ?? 500));
+    const events = await this.queryBus.execute(
+      new ListEventsQuery(caller.workspaceId, toFilter(input), input.limit ?? 500),
+    );
     return { events, ok: true };
   }
 

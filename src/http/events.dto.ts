@@ -1,42 +1,83 @@
 import { Expose } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsISO8601, IsOptional, IsUUID, Max, Min } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsISO8601,
+  IsOptional,
+  IsUUID,
+  Max,
+  Min,
+} from 'class-validator';
 import { PUBLIC_EVENT_TYPES, type PublicEventFilter } from '../events/index.js';
 import { MAX_LIMIT } from '../read-models/pagination.js';
 import { ToArray, ToInteger } from './seam-input.js';
 
 export class EventFilterDto {
-  @Expose() @IsOptional() @IsUUID('all')
+  @Expose()
+  @IsOptional()
+  @IsUUID('all')
   device_id?: string;
 
-  @Expose() @ToArray() @IsOptional() @IsArray() @IsUUID('all', { each: true })
+  @Expose()
+  @ToArray()
+  @IsOptional()
+  @IsArray()
+  @IsUUID('all', { each: true })
   device_ids?: string[];
 
-  @Expose() @IsOptional() @IsUUID('all')
+  @Expose()
+  @IsOptional()
+  @IsUUID('all')
   connected_account_id?: string;
 
-  @Expose() @IsOptional() @IsUUID('all')
+  @Expose()
+  @IsOptional()
+  @IsUUID('all')
   connect_webview_id?: string;
 
-  @Expose() @IsOptional() @IsIn(PUBLIC_EVENT_TYPES)
+  @Expose()
+  @IsOptional()
+  @IsIn(PUBLIC_EVENT_TYPES)
   event_type?: string;
 
-  @Expose() @ToArray() @IsOptional() @IsArray() @IsIn(PUBLIC_EVENT_TYPES, { each: true })
+  @Expose()
+  @ToArray()
+  @IsOptional()
+  @IsArray()
+  @IsIn(PUBLIC_EVENT_TYPES, { each: true })
   event_types?: string[];
 
-  @Expose() @IsOptional() @IsISO8601({ strict: true })
+  @Expose()
+  @IsOptional()
+  @IsISO8601({ strict: true })
   since?: string;
 }
 
 export class ListEventsDto extends EventFilterDto {
-  @Expose() @ToArray() @IsOptional() @IsArray() @ArrayMinSize(2) @ArrayMaxSize(2) @IsISO8601({ strict: true }, { each: true })
+  @Expose()
+  @ToArray()
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(2)
+  @ArrayMaxSize(2)
+  @IsISO8601({ strict: true }, { each: true })
   between?: string[];
 
-  @Expose() @ToInteger() @IsOptional() @IsInt() @Min(1) @Max(MAX_LIMIT)
+  @Expose()
+  @ToInteger()
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_LIMIT)
   limit?: number;
 }
 
 export class EventIdDto {
-  @Expose() @IsUUID('all')
+  @Expose()
+  @IsUUID('all')
   event_id!: string;
 }
 

@@ -32,7 +32,11 @@ export function configureFastify(fastify: FastifyInstance): void {
     // The SDK sends a parameterless call as an empty POST with a form content type: no data, no error.
     if (String(body).trim() === '') return done(null, {});
     done(
-      new SeamError(400, 'invalid_content_type', `Content-Type must be application/json (got ${request.headers['content-type'] ?? 'none'})`),
+      new SeamError(
+        400,
+        'invalid_content_type',
+        `Content-Type must be application/json (got ${request.headers['content-type'] ?? 'none'})`,
+      ),
       undefined,
     );
   });

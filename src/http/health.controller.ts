@@ -28,7 +28,13 @@ export class HealthController {
     } catch (error) {
       void reply.status(503);
       const store = this.config.eventStore.kind === 'eventstoredb' ? 'EventStoreDB' : 'the SQLite event store';
-      return { ok: false, error: { type: 'event_store_unavailable', message: `${store} is unavailable: ${String((error as Error)?.message ?? error)}` } };
+      return {
+        ok: false,
+        error: {
+          type: 'event_store_unavailable',
+          message: `${store} is unavailable: ${String((error as Error)?.message ?? error)}`,
+        },
+      };
     }
     const failing = [this.projector.status(), this.completionSaga.status()].filter((status) => status.failing);
     if (failing.length > 0) {

@@ -11,9 +11,16 @@ const PROVIDER_NAMES: Record<string, string> = { august: 'August', schlage: 'Sch
  * webview's `custom_redirect_url`. Sandbox accounts log in with the password 1234.
  */
 export function hostedPage(webview: ConnectWebviewRecord | undefined): string {
-  if (!webview) return layout('Connect Webview not found', '<p class="message error">This Connect Webview does not exist, or was deleted.</p>');
+  if (!webview)
+    return layout(
+      'Connect Webview not found',
+      '<p class="message error">This Connect Webview does not exist, or was deleted.</p>',
+    );
   if (webview.status === 'authorized') {
-    return layout('Already connected', '<p class="message success">This Connect Webview is already completed. You can close this window.</p>');
+    return layout(
+      'Already connected',
+      '<p class="message success">This Connect Webview is already completed. You can close this window.</p>',
+    );
   }
   const options = webview.accepted_providers
     .map((p) => `<option value="${escapeHtml(p)}">${escapeHtml(PROVIDER_NAMES[p] ?? p)}</option>`)

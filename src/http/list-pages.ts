@@ -14,6 +14,7 @@ export function listPage(
   const { limit, page_cursor: cursor, ...filters } = params;
   return {
     page: pageRequest(filters, limit, cursor),
-    nextPageUrl: (next) => `${config.publicUrl}/${route}?${toQueryString({ ...filters, ...(limit ? { limit } : {}), page_cursor: next })}`,
+    nextPageUrl: (next) =>
+      `${config.publicUrl}/${route}?${toQueryString({ ...filters, ...(limit ? { limit } : {}), page_cursor: next })}`,
   };
 }

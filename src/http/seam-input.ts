@@ -29,14 +29,16 @@ function requestParams(request: FastifyRequest): unknown {
 }
 
 export function parseInput<T extends object>(dto: ClassConstructor<T>, raw: unknown): T {
-  if (!isPlainObject(raw)) throw invalidInput([{ path: [], message: `Expected object, received ${describeType(raw)}` }]);
+  if (!isPlainObject(raw))
+    throw invalidInput([{ path: [], message: `Expected object, received ${describeType(raw)}` }]);
   // class-transformer copies nested objects key by key and breaks on keys such as `__proto__`, so raw
   // parameters (user-chosen keys) go around it and are put back as own properties.
   const rawKeys = rawParams.get(dto) ?? [];
   const typed = Object.fromEntries(Object.entries(raw).filter(([key]) => !rawKeys.includes(key)));
   const input = plainToInstance(dto, typed, { excludeExtraneousValues: true, exposeUnsetFields: false });
   for (const key of rawKeys) {
-    if (Object.hasOwn(raw, key)) Object.defineProperty(input, key, { value: raw[key], enumerable: true, writable: true, configurable: true });
+    if (Object.hasOwn(raw, key))
+      Object.defineProperty(input, key, { value: raw[key], enumerable: true, writable: true, configurable: true });
   }
   const errors = validateSync(input, { forbidUnknownValues: false });
   if (errors.length > 0) throw invalidInput(errors.flatMap((error) => issuesOf(error, [])));
@@ -85,10 +87,12 @@ export const RawParam = () => (target: object, key: string) => {
 };
 
 /** A query string sends one value of an array parameter as a plain string, and an empty array as `name=`. */
-export const ToArray = () => Transform(({ value }) => (value === '' ? [] : typeof value === 'string' ? [value] : value));
+export const ToArray = () =>
+  Transform(({ value }) => (value === '' ? [] : typeof value === 'string' ? [value] : value));
 
 /** GET sends numbers as strings. */
-export const ToInteger = () => Transform(({ value }) => (typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value));
+export const ToInteger = () =>
+  Transform(({ value }) => (typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value));
 
 /** The inverse of `paramsFromQuery`: how `next_page_url` carries a list's parameters as a GET. */
 export function toQueryString(params: Record<string, unknown>): string {

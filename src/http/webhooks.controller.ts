@@ -20,24 +20,38 @@ import { SeamInput, ToArray } from './seam-input.js';
 import { SeamRoute } from './seam-route.js';
 
 export class CreateWebhookDto {
-  @Expose() @IsString() @MaxLength(2000)
+  @Expose()
+  @IsString()
+  @MaxLength(2000)
   url!: string;
 
   /** Left out: every event type. */
-  @Expose() @ToArray() @IsOptional() @IsArray() @IsIn(PUBLIC_EVENT_TYPES, { each: true })
+  @Expose()
+  @ToArray()
+  @IsOptional()
+  @IsArray()
+  @IsIn(PUBLIC_EVENT_TYPES, { each: true })
   event_types?: string[];
 }
 
 export class WebhookIdDto {
-  @Expose() @IsUUID('all')
+  @Expose()
+  @IsUUID('all')
   webhook_id!: string;
 }
 
 export class UpdateWebhookDto extends WebhookIdDto {
-  @Expose() @IsOptional() @IsString() @MaxLength(2000)
+  @Expose()
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
   url?: string;
 
-  @Expose() @ToArray() @IsOptional() @IsArray() @IsIn(PUBLIC_EVENT_TYPES, { each: true })
+  @Expose()
+  @ToArray()
+  @IsOptional()
+  @IsArray()
+  @IsIn(PUBLIC_EVENT_TYPES, { each: true })
   event_types?: string[];
 }
 
@@ -69,7 +83,10 @@ export class WebhooksController {
 
   @SeamRoute('webhooks/get', ['GET', 'POST'])
   async get(@CurrentCaller() caller: Caller, @SeamInput(WebhookIdDto) input: WebhookIdDto) {
-    return { webhook: await this.queryBus.execute(new GetWebhookQuery(caller.workspaceId, input.webhook_id)), ok: true };
+    return {
+      webhook: await this.queryBus.execute(new GetWebhookQuery(caller.workspaceId, input.webhook_id)),
+      ok: true,
+    };
   }
 
   @SeamRoute('webhooks/list', ['GET', 'POST'])
@@ -93,7 +110,12 @@ export class WebhooksController {
 
   @SeamRoute('webhooks/delete', ['DELETE', 'POST'])
   async delete(@CurrentCaller() caller: Caller, @SeamInput(WebhookIdDto) input: WebhookIdDto) {
-    await this.change({ type: 'DeleteWebhook', webhookId: input.webhook_id, workspaceId: caller.workspaceId, ...commandMeta(caller) });
+    await this.change({
+      type: 'DeleteWebhook',
+      webhookId: input.webhook_id,
+      workspaceId: caller.workspaceId,
+      ...commandMeta(caller),
+    });
     return { ok: true };
   }
 

@@ -57,7 +57,8 @@ export function normaliseEmail(email: string): string {
 
 export function sandboxDevices(provider: Provider, email: string, connection: number): SandboxDevice[] {
   const extras = EXTRA_DEVICES.filter(
-    (extra) => extra.provider === provider && extra.email === normaliseEmail(email) && connection >= extra.fromConnection,
+    (extra) =>
+      extra.provider === provider && extra.email === normaliseEmail(email) && connection >= extra.fromConnection,
   ).map((extra) => extra.device);
   return [...BASE_DEVICES[provider], ...extras];
 }

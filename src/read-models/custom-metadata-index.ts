@@ -26,7 +26,8 @@ export function indexCustomMetadata(
   metadata: CustomMetadata,
 ): void {
   removeCustomMetadataIndex(db, resource.resource_type, resource.resource_id);
-  const insert = prepared(db, 
+  const insert = prepared(
+    db,
     `INSERT INTO custom_metadata_entries (resource_type, resource_id, workspace_id, key, value) VALUES (?, ?, ?, ?, ?)`,
   );
   for (const [key, value] of Object.entries(metadata)) {
@@ -34,8 +35,15 @@ export function indexCustomMetadata(
   }
 }
 
-export function removeCustomMetadataIndex(db: SqliteDatabase, resourceType: MetadataResourceType, resourceId: string): void {
-  prepared(db, 'DELETE FROM custom_metadata_entries WHERE resource_type = ? AND resource_id = ?').run(resourceType, resourceId);
+export function removeCustomMetadataIndex(
+  db: SqliteDatabase,
+  resourceType: MetadataResourceType,
+  resourceId: string,
+): void {
+  prepared(db, 'DELETE FROM custom_metadata_entries WHERE resource_type = ? AND resource_id = ?').run(
+    resourceType,
+    resourceId,
+  );
 }
 
 /** SQL conditions (and their parameters) keeping only resources whose metadata holds every pair of `filter`. */

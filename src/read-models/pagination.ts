@@ -23,9 +23,14 @@ export interface PageRequest {
 export const DEFAULT_LIMIT = 500;
 export const MAX_LIMIT = 1000;
 
-export function pageRequest(params: Record<string, unknown>, limit: number | undefined, cursor: string | null | undefined): PageRequest {
+export function pageRequest(
+  params: Record<string, unknown>,
+  limit: number | undefined,
+  cursor: string | null | undefined,
+): PageRequest {
   const paramsHash = hashParams(params);
-  if (cursor === undefined || cursor === null) return { limit: limit ?? DEFAULT_LIMIT, continueAfter: null, paramsHash };
+  if (cursor === undefined || cursor === null)
+    return { limit: limit ?? DEFAULT_LIMIT, continueAfter: null, paramsHash };
   const decoded = decodeCursor(cursor);
   if (decoded.params !== paramsHash) {
     throw new SeamError(
@@ -49,7 +54,11 @@ export function page<T>(
   const cursor = hasNext ? encodeCursor(keyOf(items[items.length - 1]), request.paramsHash) : null;
   return {
     items,
-    pagination: { next_page_cursor: cursor, has_next_page: hasNext, next_page_url: cursor ? nextPageUrl(cursor) : null },
+    pagination: {
+      next_page_cursor: cursor,
+      has_next_page: hasNext,
+      next_page_url: cursor ? nextPageUrl(cursor) : null,
+    },
   };
 }
 
@@ -61,7 +70,8 @@ function decodeCursor(cursor: string): { after: number; params: string } {
   try {
     const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
     if (
-      typeof value === 'object' && value !== null &&
+      typeof value === 'object' &&
+      value !== null &&
       Number.isSafeInteger((value as { after: unknown }).after) &&
       typeof (value as { params: unknown }).params === 'string'
     ) {

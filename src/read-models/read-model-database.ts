@@ -34,7 +34,12 @@ export class ReadModelDatabase {
   }
 
   checkpoint(name: string): number {
-    return (prepared(this.db, 'SELECT position FROM checkpoints WHERE name = ?').get(name) as { position: number } | undefined)?.position ?? 0;
+    return (
+      (
+        prepared(this.db, 'SELECT position FROM checkpoints WHERE name = ?').get(name) as
+          { position: number } | undefined
+      )?.position ?? 0
+    );
   }
 
   setCheckpoint(name: string, position: number): void {
@@ -70,8 +75,7 @@ export class ReadModelDatabase {
   private migrate(schema: ReadModelSchema): void {
     const version = schema.projections.map((p) => `${p.name}@${p.version}`).join(',');
     const stored = this.db.prepare("SELECT value FROM read_model_meta WHERE key = 'schema_version'").get() as
-      | { value: string }
-      | undefined;
+      { value: string } | undefined;
     immediateTransaction(this.db, () => {
       if (stored && stored.value !== version) this.dropAllTables();
       this.db.exec('CREATE TABLE IF NOT EXISTS checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL)');

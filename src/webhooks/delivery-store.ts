@@ -32,22 +32,36 @@ export class DeliveryStore {
   }
 
   get(webhookId: string): DeliveryState | undefined {
-    return this.db.prepare('SELECT * FROM delivery_state WHERE webhook_id = ?').get(webhookId) as DeliveryState | undefined;
+    return this.db.prepare('SELECT * FROM delivery_state WHERE webhook_id = ?').get(webhookId) as
+      DeliveryState | undefined;
   }
 
   /** A new webhook receives what happens after it was created, not the workspace's past. */
   initialise(webhookId: string, afterSequence: number): DeliveryState {
-    this.db.prepare('INSERT OR IGNORE INTO delivery_state (webhook_id, after_sequence) VALUES (?, ?)').run(webhookId, afterSequence);
+    this.db
+      .prepare('INSERT OR IGNORE INTO delivery_state (webhook_id, after_sequence) VALUES (?, ?)')
+      .run(webhookId, afterSequence);
     return this.get(webhookId)!;
   }
 
   delivered(webhookId: string, sequence: number, at: string): void {
     this.db
-      .prepare('UPDATE delivery_state SET after_sequence = ?, attempt = 0, next_attempt_at = NULL, last_success_at = ? WHERE webhook_id = ?')
+      .prepare(
+        'UPDATE delivery_state SET after_sequence = ?, attempt = 0, next_attempt_at = NULL, last_success_at = ? WHERE webhook_id = ?',
+      )
       .run(sequence, at, webhookId);
   }
 
-  failed(webhookId: string, failure: { at: string; status: number | null; message: string; nextAttemptAt: string | null; giveUpSequence?: number }): void {
+  failed(
+    webhookId: string,
+    failure: {
+      at: string;
+      status: number | null;
+      message: string;
+      nextAttemptAt: string | null;
+      giveUpSequence?: number;
+    },
+  ): void {
     if (failure.giveUpSequence !== undefined) {
       this.db
         .prepare(

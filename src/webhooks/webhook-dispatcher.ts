@@ -1,6 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AppConfig } from '../common/config.js';
-import { countPublicEvents, findPublicEvents, lastPublicEventBefore, sequenceAt, type PublicEvent } from '../events/index.js';
+import {
+  countPublicEvents,
+  findPublicEvents,
+  lastPublicEventBefore,
+  sequenceAt,
+  type PublicEvent,
+} from '../events/index.js';
 import type { ReadModelDatabase } from '../read-models/read-model-database.js';
 import { MAX_ATTEMPTS, MAX_DELAY_MS, type DeliveryState, type DeliveryStore } from './delivery-store.js';
 import { signatureHeaders } from './webhook-signing.js';
@@ -51,23 +57,38 @@ export class WebhookDispatcher {
     for (const webhook of webhooks) {
       if (this.workers.has(webhook.webhook_id)) continue;
       const stop = new AbortController();
-      this.workers.set(webhook.webhook_id, { stop, done: this.work(webhook.webhook_id, webhook.workspace_id, webhook.created_position, stop.signal) });
+      this.workers.set(webhook.webhook_id, {
+        stop,
+        done: this.work(webhook.webhook_id, webhook.workspace_id, webhook.created_position, stop.signal),
+      });
     }
   }
 
-  private async work(webhookId: string, workspaceId: string, createdPosition: number, signal: AbortSignal): Promise<void> {
+  private async work(
+    webhookId: string,
+    workspaceId: string,
+    createdPosition: number,
+    signal: AbortSignal,
+  ): Promise<void> {
     const pause = (ms: number) => sleep(ms, undefined, { signal }).catch(() => undefined);
     while (!signal.aborted) {
       try {
         const webhook = listWebhooks(this.readModels.db, workspaceId).find((w) => w.webhook_id === webhookId);
         if (!webhook) return;
-        const state = this.deliveries.get(webhookId) ?? this.deliveries.initialise(webhookId, eventsBefore(this.readModels, createdPosition));
+        const state =
+          this.deliveries.get(webhookId) ??
+          this.deliveries.initialise(webhookId, eventsBefore(this.readModels, createdPosition));
         const wait = state.next_attempt_at ? Date.parse(state.next_attempt_at) - Date.now() : 0;
         if (wait > 0) {
           await pause(Math.min(wait, 250));
           continue;
         }
-        const [next] = findPublicEvents(this.readModels.db, workspaceId, { afterSequence: state.after_sequence, eventTypes: webhook.event_types ?? undefined }, 1);
+        const [next] = findPublicEvents(
+          this.readModels.db,
+          workspaceId,
+          { afterSequence: state.after_sequence, eventTypes: webhook.event_types ?? undefined },
+          1,
+        );
         if (!next) {
           await pause(100);
           continue;
@@ -80,7 +101,13 @@ export class WebhookDispatcher {
     }
   }
 
-  private async attempt(webhook: WebhookRecord, state: DeliveryState, sequence: number, event: PublicEvent, stop: AbortSignal): Promise<void> {
+  private async attempt(
+    webhook: WebhookRecord,
+    state: DeliveryState,
+    sequence: number,
+    event: PublicEvent,
+    stop: AbortSignal,
+  ): Promise<void> {
     const outcome = await this.deliver(webhook, event, stop);
     // Stopped mid-delivery (shutdown, webhook deleted): not the receiver's failure; the next run retries it.
     if (stop.aborted) return;
@@ -91,8 +118,16 @@ export class WebhookDispatcher {
     }
     const attempt = state.attempt + 1;
     if (attempt >= MAX_ATTEMPTS) {
-      this.logger.error(`webhook ${webhook.webhook_id}: gave up on event ${event.event_id} after ${attempt} attempts: ${outcome.message}`);
-      this.deliveries.failed(webhook.webhook_id, { at, status: outcome.status, message: outcome.message, nextAttemptAt: null, giveUpSequence: sequence });
+      this.logger.error(
+        `webhook ${webhook.webhook_id}: gave up on event ${event.event_id} after ${attempt} attempts: ${outcome.message}`,
+      );
+      this.deliveries.failed(webhook.webhook_id, {
+        at,
+        status: outcome.status,
+        message: outcome.message,
+        nextAttemptAt: null,
+        giveUpSequence: sequence,
+      });
       return;
     }
     const delay = Math.min(this.config.retryBaseMs * 2 ** (attempt - 1), MAX_DELAY_MS);
@@ -114,7 +149,10 @@ export class WebhookDispatcher {
       const body = JSON.stringify(event);
       const response = await fetch(webhook.url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...signatureHeaders(webhook.secret, event.event_id, body, Math.floor(Date.now() / 1000)) },
+        headers: {
+          'content-type': 'application/json',
+          ...signatureHeaders(webhook.secret, event.event_id, body, Math.floor(Date.now() / 1000)),
+        },
         body,
         // A redirect could point anywhere, internal addresses included: it counts as a failure.
         redirect: 'manual',
@@ -132,7 +170,12 @@ export class WebhookDispatcher {
   deliveryOf(webhook: WebhookRecord) {
     const state = this.deliveries.get(webhook.webhook_id);
     const after = state?.after_sequence ?? eventsBefore(this.readModels, webhook.created_position);
-    const pending = countPublicEvents(this.readModels.db, webhook.workspace_id, after, webhook.event_types ?? undefined);
+    const pending = countPublicEvents(
+      this.readModels.db,
+      webhook.workspace_id,
+      after,
+      webhook.event_types ?? undefined,
+    );
     return {
       pending_count: pending,
       last_success_at: state?.last_success_at ?? null,

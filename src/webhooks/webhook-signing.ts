@@ -8,7 +8,12 @@ export function generateWebhookSecret(): string {
   return `whsec_${randomBytes(24).toString('base64')}`;
 }
 
-export function signatureHeaders(secret: string, messageId: string, body: string, timestampSeconds: number): Record<string, string> {
+export function signatureHeaders(
+  secret: string,
+  messageId: string,
+  body: string,
+  timestampSeconds: number,
+): Record<string, string> {
   const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
   const signature = createHmac('sha256', key).update(`${messageId}.${timestampSeconds}.${body}`).digest('base64');
   return {

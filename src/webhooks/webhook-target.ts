@@ -10,12 +10,28 @@ import { InvalidCommand } from '../common/domain-errors.js';
  */
 const internal = new BlockList();
 for (const [network, prefix] of [
-  ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12],
-  ['192.0.0.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 4], ['240.0.0.0', 4],
+  ['0.0.0.0', 8],
+  ['10.0.0.0', 8],
+  ['100.64.0.0', 10],
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['172.16.0.0', 12],
+  ['192.0.0.0', 24],
+  ['192.168.0.0', 16],
+  ['198.18.0.0', 15],
+  ['224.0.0.0', 4],
+  ['240.0.0.0', 4],
 ] as const) {
   internal.addSubnet(network, prefix, 'ipv4');
 }
-for (const [network, prefix] of [['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8], ['::ffff:0:0', 96]] as const) {
+for (const [network, prefix] of [
+  ['::', 128],
+  ['::1', 128],
+  ['fc00::', 7],
+  ['fe80::', 10],
+  ['ff00::', 8],
+  ['::ffff:0:0', 96],
+] as const) {
   internal.addSubnet(network, prefix, 'ipv6');
 }
 
@@ -35,7 +51,8 @@ export async function checkWebhookTarget(url: string, allowPrivateTargets: boole
   } catch {
     throw new WebhookTargetError('url must be an absolute URL');
   }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new WebhookTargetError('url must use http or https');
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+    throw new WebhookTargetError('url must use http or https');
   if (parsed.username || parsed.password) throw new WebhookTargetError('url must not carry credentials');
   if (allowPrivateTargets) return;
   const host = parsed.hostname.replace(/^\[|\]$/g, '');

@@ -22,7 +22,8 @@ export const webhookReadModel = sqliteProjection<WebhookEvent>({
   name: 'webhooks',
   version: 1,
   handles: ['WebhookCreated', 'WebhookUpdated', 'WebhookDeleted'],
-  init: (db) => db.exec(`
+  init: (db) =>
+    db.exec(`
     CREATE TABLE IF NOT EXISTS webhooks (
       webhook_id       TEXT PRIMARY KEY,
       workspace_id     TEXT NOT NULL,
@@ -43,11 +44,20 @@ export const webhookReadModel = sqliteProjection<WebhookEvent>({
           db,
           `INSERT OR REPLACE INTO webhooks (webhook_id, workspace_id, url, event_types, secret, created_at, created_position)
            VALUES (?, ?, ?, ?, ?, ?, ?)`,
-        ).run(d.webhook_id, d.workspace_id, d.url, d.event_types ? JSON.stringify(d.event_types) : null, d.secret, d.created_at, event.position);
+        ).run(
+          d.webhook_id,
+          d.workspace_id,
+          d.url,
+          d.event_types ? JSON.stringify(d.event_types) : null,
+          d.secret,
+          d.created_at,
+          event.position,
+        );
         break;
       }
       case 'WebhookUpdated':
-        if (event.data.url !== undefined) prepared(db, 'UPDATE webhooks SET url = ? WHERE webhook_id = ?').run(event.data.url, event.data.webhook_id);
+        if (event.data.url !== undefined)
+          prepared(db, 'UPDATE webhooks SET url = ? WHERE webhook_id = ?').run(event.data.url, event.data.webhook_id);
         if (event.data.event_types !== undefined) {
           prepared(db, 'UPDATE webhooks SET event_types = ? WHERE webhook_id = ?').run(
             event.data.event_types ? JSON.stringify(event.data.event_types) : null,
@@ -62,18 +72,24 @@ export const webhookReadModel = sqliteProjection<WebhookEvent>({
   },
 });
 
-const fromRow = (row: Row): WebhookRecord => ({ ...row, event_types: row.event_types ? (JSON.parse(row.event_types) as string[]) : null });
+const fromRow = (row: Row): WebhookRecord => ({
+  ...row,
+  event_types: row.event_types ? (JSON.parse(row.event_types) as string[]) : null,
+});
 
 export function findWebhook(db: SqliteDatabase, workspaceId: string, webhookId: string): WebhookRecord | undefined {
-  const row = prepared(db, 'SELECT * FROM webhooks WHERE workspace_id = ? AND webhook_id = ?').get(workspaceId, webhookId) as Row | undefined;
+  const row = prepared(db, 'SELECT * FROM webhooks WHERE workspace_id = ? AND webhook_id = ?').get(
+    workspaceId,
+    webhookId,
+  ) as Row | undefined;
   return row ? fromRow(row) : undefined;
 }
 
 export function listWebhooks(db: SqliteDatabase, workspaceId?: string): WebhookRecord[] {
-  const rows = (
-    workspaceId === undefined
-      ? prepared(db, 'SELECT * FROM webhooks ORDER BY created_position').all()
-      : prepared(db, 'SELECT * FROM webhooks WHERE workspace_id = ? ORDER BY created_position').all(workspaceId)
-  ) as unknown as Row[];
+  const rows = (workspaceId === undefined
+    ? prepared(db, 'SELECT * FROM webhooks ORDER BY created_position').all()
+    : prepared(db, 'SELECT * FROM webhooks WHERE workspace_id = ? ORDER BY created_position').all(
+        workspaceId,
+      )) as unknown as Row[];
   return rows.map(fromRow);
 }

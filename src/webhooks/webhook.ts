@@ -5,14 +5,31 @@ import type { CommandMeta, Decider } from '../event-store/decider.js';
 export type WebhookEvent =
   | {
       type: 'WebhookCreated';
-      data: { webhook_id: string; workspace_id: string; url: string; event_types: string[] | null; secret: string; created_at: string };
+      data: {
+        webhook_id: string;
+        workspace_id: string;
+        url: string;
+        event_types: string[] | null;
+        secret: string;
+        created_at: string;
+      };
     }
-  | { type: 'WebhookUpdated'; data: { webhook_id: string; workspace_id: string; url?: string; event_types?: string[] | null } }
+  | {
+      type: 'WebhookUpdated';
+      data: { webhook_id: string; workspace_id: string; url?: string; event_types?: string[] | null };
+    }
   | { type: 'WebhookDeleted'; data: { webhook_id: string; workspace_id: string } };
 
 export type WebhookCommand = CommandMeta &
   (
-    | { type: 'CreateWebhook'; webhookId: string; workspaceId: string; url: string; eventTypes: string[] | null; secret: string }
+    | {
+        type: 'CreateWebhook';
+        webhookId: string;
+        workspaceId: string;
+        url: string;
+        eventTypes: string[] | null;
+        secret: string;
+      }
     | { type: 'UpdateWebhook'; webhookId: string; workspaceId: string; url?: string; eventTypes?: string[] | null }
     | { type: 'DeleteWebhook'; webhookId: string; workspaceId: string }
   );
@@ -53,7 +70,8 @@ export const webhookDecider: Decider<WebhookCommand, WebhookEvent, WebhookState>
         },
       ];
     }
-    if (state.status !== 'active' || state.workspaceId !== command.workspaceId) throw new NotFound('webhook', 'webhook_id', command.webhookId);
+    if (state.status !== 'active' || state.workspaceId !== command.workspaceId)
+      throw new NotFound('webhook', 'webhook_id', command.webhookId);
     if (command.type === 'DeleteWebhook') {
       return [{ type: 'WebhookDeleted', data: { webhook_id: command.webhookId, workspace_id: command.workspaceId } }];
     }

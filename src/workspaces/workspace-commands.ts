@@ -21,30 +21,29 @@ export async function createWorkspace(
 ): Promise<IssuedApiKey> {
   const workspaceId = randomUUID();
   const key = generateApiKey(randomUUID());
-  const { position } = await handleCommand(
-    store,
-    streams.workspace(workspaceId),
-    workspaceDecider,
-    {
-      type: 'CreateWorkspace',
-      workspaceId,
-      name: input.name,
-      isSandbox: input.isSandbox,
-      firstKey: key,
-      actor: input.actor,
-      now: new Date().toISOString(),
-    },
-  );
+  const { position } = await handleCommand(store, streams.workspace(workspaceId), workspaceDecider, {
+    type: 'CreateWorkspace',
+    workspaceId,
+    name: input.name,
+    isSandbox: input.isSandbox,
+    firstKey: key,
+    actor: input.actor,
+    now: new Date().toISOString(),
+  });
   return { workspace_id: workspaceId, api_key_id: key.apiKeyId, api_key: key.token, position };
 }
 
-export async function issueApiKey(store: EventStore, input: { workspaceId: string; actor: Actor }): Promise<IssuedApiKey> {
+export async function issueApiKey(
+  store: EventStore,
+  input: { workspaceId: string; actor: Actor },
+): Promise<IssuedApiKey> {
   const key = generateApiKey(randomUUID());
-  const { position } = await handleCommand(
-    store,
-    streams.workspace(input.workspaceId),
-    workspaceDecider,
-    { type: 'IssueApiKey', workspaceId: input.workspaceId, key, actor: input.actor, now: new Date().toISOString() },
-  );
+  const { position } = await handleCommand(store, streams.workspace(input.workspaceId), workspaceDecider, {
+    type: 'IssueApiKey',
+    workspaceId: input.workspaceId,
+    key,
+    actor: input.actor,
+    now: new Date().toISOString(),
+  });
   return { workspace_id: input.workspaceId, api_key_id: key.apiKeyId, api_key: key.token, position };
 }

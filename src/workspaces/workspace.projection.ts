@@ -13,7 +13,8 @@ export const workspaceReadModel = sqliteProjection<WorkspaceEvent>({
   name: 'workspaces',
   version: 1,
   handles: ['WorkspaceCreated', 'ApiKeyIssued'],
-  init: (db) => db.exec(`
+  init: (db) =>
+    db.exec(`
     CREATE TABLE IF NOT EXISTS workspaces (
       workspace_id TEXT PRIMARY KEY,
       name         TEXT NOT NULL,
@@ -32,15 +33,23 @@ export const workspaceReadModel = sqliteProjection<WorkspaceEvent>({
   apply(db, event) {
     switch (event.type) {
       case 'WorkspaceCreated':
-        prepared(db, 
+        prepared(
+          db,
           `INSERT OR REPLACE INTO workspaces (workspace_id, name, is_sandbox, created_at) VALUES (?, ?, ?, ?)`,
         ).run(event.data.workspace_id, event.data.name, event.data.is_sandbox ? 1 : 0, event.data.created_at);
         break;
       case 'ApiKeyIssued':
-        prepared(db, 
+        prepared(
+          db,
           `INSERT OR REPLACE INTO api_keys (api_key_id, workspace_id, key_hash, short_token, created_at)
            VALUES (?, ?, ?, ?, ?)`,
-        ).run(event.data.api_key_id, event.data.workspace_id, event.data.key_hash, event.data.short_token, event.data.created_at);
+        ).run(
+          event.data.api_key_id,
+          event.data.workspace_id,
+          event.data.key_hash,
+          event.data.short_token,
+          event.data.created_at,
+        );
         break;
     }
   },
@@ -57,6 +66,7 @@ export function findApiKey(db: SqliteDatabase, keyHash: string): ApiKeyRow | und
 }
 
 export function isSandboxWorkspace(db: SqliteDatabase, workspaceId: string): boolean {
-  const row = prepared(db, 'SELECT is_sandbox FROM workspaces WHERE workspace_id = ?').get(workspaceId) as { is_sandbox: number } | undefined;
+  const row = prepared(db, 'SELECT is_sandbox FROM workspaces WHERE workspace_id = ?').get(workspaceId) as
+    { is_sandbox: number } | undefined;
   return row?.is_sandbox === 1;
 }

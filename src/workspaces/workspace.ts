@@ -43,7 +43,9 @@ export const workspaceDecider: Decider<WorkspaceCommand, WorkspaceEvent, Workspa
         if (state.exists) throw new AlreadyDone('workspace_already_exists', 'Workspace already exists');
         const name = command.name.trim();
         if (name.length === 0 || name.length > MAX_WORKSPACE_NAME_LENGTH) {
-          throw new InvalidCommand([{ path: [], message: `Workspace name must be 1 to ${MAX_WORKSPACE_NAME_LENGTH} characters` }]);
+          throw new InvalidCommand([
+            { path: [], message: `Workspace name must be 1 to ${MAX_WORKSPACE_NAME_LENGTH} characters` },
+          ]);
         }
         return [
           {

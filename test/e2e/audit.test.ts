@@ -27,14 +27,18 @@ describe('audit: custom metadata history, as_of, through the running server', ()
   let deviceId = '';
 
   const get = async (path: string, params: Record<string, string>) => {
-    const response = await fetch(`${server.url}${path}?${new URLSearchParams(params)}`, { headers: { authorization: `Bearer ${key.alice}` } });
+    const response = await fetch(`${server.url}${path}?${new URLSearchParams(params)}`, {
+      headers: { authorization: `Bearer ${key.alice}` },
+    });
     return { status: response.status, body: (await response.json()) as Record<string, any> };
   };
 
   beforeAll(async () => {
     // One workspace, two API keys: two actors.
     const workspace = lastJsonLine((await runCli(server.dataDir, ['workspace', 'create', '--name', 'Audited'])).stdout);
-    const second = lastJsonLine((await runCli(server.dataDir, ['api-key', 'create', '--workspace-id', workspace.workspace_id])).stdout);
+    const second = lastJsonLine(
+      (await runCli(server.dataDir, ['api-key', 'create', '--workspace-id', workspace.workspace_id])).stdout,
+    );
     await server.start();
     key.alice = workspace.api_key;
     key.bob = second.api_key;
@@ -45,13 +49,21 @@ describe('audit: custom metadata history, as_of, through the running server', ()
     const sandbox = sandboxClient(server, key.alice);
 
     story.beforeEverything = await moment();
-    webviewId = (await alice.connectWebviews.create({ custom_metadata: { id: 'internal_id_1', plan: 'basic' } })).connect_webview_id;
+    webviewId = (await alice.connectWebviews.create({ custom_metadata: { id: 'internal_id_1', plan: 'basic' } }))
+      .connect_webview_id;
     story.afterCreate = await moment();
-    accountId = (await sandbox.completeWebview(webviewId, 'audit@example.com')).body.connect_webview.connected_account_id;
+    accountId = (await sandbox.completeWebview(webviewId, 'audit@example.com')).body.connect_webview
+      .connected_account_id;
     story.afterCompletion = await moment();
-    await alice.connectedAccounts.update({ connected_account_id: accountId, custom_metadata: { id: 'internal_id_1', plan: 'pro' } });
+    await alice.connectedAccounts.update({
+      connected_account_id: accountId,
+      custom_metadata: { id: 'internal_id_1', plan: 'pro' },
+    });
     story.afterAliceUpdate = await moment();
-    await bob.connectedAccounts.update({ connected_account_id: accountId, custom_metadata: { id: 'internal_id_1', plan: 'pro', vip: true } });
+    await bob.connectedAccounts.update({
+      connected_account_id: accountId,
+      custom_metadata: { id: 'internal_id_1', plan: 'pro', vip: true },
+    });
     story.afterBobUpdate = await moment();
     [{ device_id: deviceId }] = await alice.devices.list({ connected_account_id: accountId });
     await alice.devices.update({ device_id: deviceId, custom_metadata: { floor: '1' } });
@@ -59,7 +71,8 @@ describe('audit: custom metadata history, as_of, through the running server', ()
     story.afterDeviceUpdates = await moment();
     await sandbox.disconnectAccount(accountId);
     story.afterDisconnect = await moment();
-    secondWebviewId = (await alice.connectWebviews.create({ custom_metadata: { id: 'internal_id_2' } })).connect_webview_id;
+    secondWebviewId = (await alice.connectWebviews.create({ custom_metadata: { id: 'internal_id_2' } }))
+      .connect_webview_id;
     await sandbox.completeWebview(secondWebviewId, 'audit@example.com');
     story.afterReconnection = await moment();
   });
@@ -80,8 +93,18 @@ describe('audit: custom metadata history, as_of, through the running server', ()
         {},
         { id: 'internal_id_1', plan: 'basic' },
       ],
-      [{ type: 'api_update' }, { type: 'api_key', api_key_id: aliceKeyId }, { id: 'internal_id_1', plan: 'basic' }, { id: 'internal_id_1', plan: 'pro' }],
-      [{ type: 'api_update' }, { type: 'api_key', api_key_id: bobKeyId }, { id: 'internal_id_1', plan: 'pro' }, { id: 'internal_id_1', plan: 'pro', vip: true }],
+      [
+        { type: 'api_update' },
+        { type: 'api_key', api_key_id: aliceKeyId },
+        { id: 'internal_id_1', plan: 'basic' },
+        { id: 'internal_id_1', plan: 'pro' },
+      ],
+      [
+        { type: 'api_update' },
+        { type: 'api_key', api_key_id: bobKeyId },
+        { id: 'internal_id_1', plan: 'pro' },
+        { id: 'internal_id_1', plan: 'pro', vip: true },
+      ],
       [
         { type: 'webview_replaced', connect_webview_id: secondWebviewId },
         { type: 'completion_saga', connect_webview_id: secondWebviewId },
@@ -104,17 +127,30 @@ describe('audit: custom metadata history, as_of, through the running server', ()
   it('lists the history of a device and of a webview on GET, and pages through it oldest first', async () => {
     const device = await get('/devices/custom_metadata_history', { device_id: deviceId });
     expect(device.status).toBe(200);
-    expect(device.body.custom_metadata_history.map((e: any) => [e.cause.type, e.actor.api_key_id ?? null, e.custom_metadata])).toEqual([
+    expect(
+      device.body.custom_metadata_history.map((e: any) => [
+        e.cause.type,
+        e.actor.api_key_id ?? null,
+        e.custom_metadata,
+      ]),
+    ).toEqual([
       ['created', null, {}],
       ['api_update', aliceKeyId, { floor: '1' }],
       ['api_update', bobKeyId, { floor: '2', room: 'lobby' }],
     ]);
     const webview = await get('/connect_webviews/custom_metadata_history', { connect_webview_id: webviewId });
     expect(webview.body.custom_metadata_history).toEqual([
-      expect.objectContaining({ cause: { type: 'created' }, actor: { type: 'api_key', api_key_id: aliceKeyId }, custom_metadata: { id: 'internal_id_1', plan: 'basic' } }),
+      expect.objectContaining({
+        cause: { type: 'created' },
+        actor: { type: 'api_key', api_key_id: aliceKeyId },
+        custom_metadata: { id: 'internal_id_1', plan: 'basic' },
+      }),
     ]);
 
-    const first = await get('/connected_accounts/custom_metadata_history', { connected_account_id: accountId, limit: '3' });
+    const first = await get('/connected_accounts/custom_metadata_history', {
+      connected_account_id: accountId,
+      limit: '3',
+    });
     expect(first.body.custom_metadata_history).toHaveLength(3);
     expect(first.body.pagination.has_next_page).toBe(true);
     const next = await get('/connected_accounts/custom_metadata_history', {
@@ -133,19 +169,28 @@ describe('audit: custom metadata history, as_of, through the running server', ()
     expect(await accountAt(story.afterCreate)).toBe(404);
     expect((await accountAt(story.afterCompletion)).custom_metadata).toEqual({ id: 'internal_id_1', plan: 'basic' });
     expect((await accountAt(story.afterAliceUpdate)).custom_metadata).toEqual({ id: 'internal_id_1', plan: 'pro' });
-    expect((await accountAt(story.afterBobUpdate)).custom_metadata).toEqual({ id: 'internal_id_1', plan: 'pro', vip: true });
+    expect((await accountAt(story.afterBobUpdate)).custom_metadata).toEqual({
+      id: 'internal_id_1',
+      plan: 'pro',
+      vip: true,
+    });
     const disconnected = await accountAt(story.afterDisconnect);
     expect(disconnected.errors.map((e: any) => e.error_code)).toEqual(['account_disconnected']);
     const now = await accountAt(story.afterReconnection);
-    expect(now).toEqual((await get('/connected_accounts/get', { connected_account_id: accountId })).body.connected_account);
+    expect(now).toEqual(
+      (await get('/connected_accounts/get', { connected_account_id: accountId })).body.connected_account,
+    );
 
     const deviceAt = async (as_of: string) => (await get('/devices/get', { device_id: deviceId, as_of })).body.device;
     expect((await deviceAt(story.afterBobUpdate)).custom_metadata).toEqual({});
     expect((await deviceAt(story.afterDeviceUpdates)).custom_metadata).toEqual({ floor: '2', room: 'lobby' });
-    expect((await deviceAt(story.afterDisconnect)).errors.map((e: any) => e.error_code)).toEqual(['account_disconnected']);
+    expect((await deviceAt(story.afterDisconnect)).errors.map((e: any) => e.error_code)).toEqual([
+      'account_disconnected',
+    ]);
     expect((await deviceAt(story.afterReconnection)).errors).toEqual([]);
 
-    const webviewAt = async (as_of: string) => (await get('/connect_webviews/get', { connect_webview_id: webviewId, as_of })).body;
+    const webviewAt = async (as_of: string) =>
+      (await get('/connect_webviews/get', { connect_webview_id: webviewId, as_of })).body;
     expect((await webviewAt(story.beforeEverything)).error.type).toBe('connect_webview_not_found');
     expect((await webviewAt(story.afterCreate)).connect_webview.status).toBe('pending');
     expect((await webviewAt(story.afterCompletion)).connect_webview.status).toBe('authorized');

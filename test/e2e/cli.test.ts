@@ -78,7 +78,12 @@ describe('CLI: workspaces and API keys', () => {
 
   it('says what is wrong: unknown workspace, missing option, unknown command', async () => {
     const dataDir = newDataDir();
-    const unknown = await runCli(dataDir, ['api-key', 'create', '--workspace-id', '00000000-0000-4000-8000-000000000000']);
+    const unknown = await runCli(dataDir, [
+      'api-key',
+      'create',
+      '--workspace-id',
+      '00000000-0000-4000-8000-000000000000',
+    ]);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('Workspace not found');
     const missing = await runCli(dataDir, ['workspace', 'create']);

@@ -25,7 +25,12 @@ describe('completion saga durability', () => {
   const sagaCheckpoint = () => {
     const db = openSqlite(join(server.dataDir, 'read-models.db'), { readonly: true });
     try {
-      return (db.prepare("SELECT position FROM checkpoints WHERE name = 'completion_saga'").get() as { position: number } | undefined)?.position ?? 0;
+      return (
+        (
+          db.prepare("SELECT position FROM checkpoints WHERE name = 'completion_saga'").get() as
+            { position: number } | undefined
+        )?.position ?? 0
+      );
     } finally {
       db.close();
     }
@@ -44,27 +49,25 @@ describe('completion saga durability', () => {
 
     // What a crash right after the command handler's append leaves: WebviewCompleted, and no account.
     const store = new SqliteEventStore(join(server.dataDir, 'events.db'));
-    await handleCommand(
-      store,
-      streams.connectWebview(webview.connect_webview_id),
-      connectWebviewDecider,
-      {
-        type: 'CompleteConnectWebview',
-        connectWebviewId: webview.connect_webview_id,
-        workspaceId: null,
-        provider: 'august',
-        email: 'crash@example.com',
-        loginSucceeded: true,
-        actor: { type: 'system' },
-        now: new Date().toISOString(),
-      },
-    );
+    await handleCommand(store, streams.connectWebview(webview.connect_webview_id), connectWebviewDecider, {
+      type: 'CompleteConnectWebview',
+      connectWebviewId: webview.connect_webview_id,
+      workspaceId: null,
+      provider: 'august',
+      email: 'crash@example.com',
+      loginSucceeded: true,
+      actor: { type: 'system' },
+      now: new Date().toISOString(),
+    });
     await store.close();
     expect((await readLog()).some((line) => line.includes('ConnectedAccountCreated'))).toBe(false);
 
     await server.start();
     seam = new SeamHttp({ apiKey: server.sandboxApiKey!, endpoint: server.url });
-    await until(async () => (await seam.connectWebviews.get({ connect_webview_id: webview.connect_webview_id })).status === 'authorized');
+    await until(
+      async () =>
+        (await seam.connectWebviews.get({ connect_webview_id: webview.connect_webview_id })).status === 'authorized',
+    );
     const accounts = await seam.connectedAccounts.list();
     expect(accounts).toHaveLength(1);
     expect(accounts[0].custom_metadata).toEqual({ id: 'internal_id_1', crash: true });

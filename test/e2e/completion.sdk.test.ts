@@ -41,7 +41,10 @@ describe('completion: connected accounts and devices with inherited or replacing
     expect(devices.map((d) => d.display_name).sort()).toEqual(['Back Door', 'Front Door']);
     expect(devices.every((d) => Object.keys(d.custom_metadata).length === 0)).toBe(true);
     const [front, back] = devices.sort((a, b) => a.display_name.localeCompare(b.display_name)).reverse();
-    await seam.devices.update({ device_id: front.device_id, custom_metadata: { internal_account_id: 'user-1', floor: '1' } });
+    await seam.devices.update({
+      device_id: front.device_id,
+      custom_metadata: { internal_account_id: 'user-1', floor: '1' },
+    });
     await seam.devices.update({ device_id: front.device_id, custom_metadata: { floor: '2', vip: true } });
     // null removes a key (Seam's route types allow it; SDK 2.x's parameter type leaves null out).
     const removeKey = { internal_account_id: null } as unknown as Record<string, string>;
@@ -54,12 +57,16 @@ describe('completion: connected accounts and devices with inherited or replacing
       (await seam.devices.list({ custom_metadata_has })).map((d) => d.device_id).sort();
     expect(await ids({ floor: '2' })).toEqual([front.device_id, back.device_id].sort());
     expect(await ids({ floor: '2', vip: true })).toEqual([front.device_id]);
-    const { data } = await seam.client.post<{ devices: unknown[] }>('/devices/list', { custom_metadata_has: { vip: 'true' } });
+    const { data } = await seam.client.post<{ devices: unknown[] }>('/devices/list', {
+      custom_metadata_has: { vip: 'true' },
+    });
     expect(data.devices).toEqual([]); // a JSON body keeps the string "true" apart from the boolean
 
     // connectedAccounts.update replaces entirely.
     await seam.connectedAccounts.update({ connected_account_id: accountId, custom_metadata: { tenant: 't1' } });
-    expect((await seam.connectedAccounts.get({ connected_account_id: accountId })).custom_metadata).toEqual({ tenant: 't1' });
+    expect((await seam.connectedAccounts.get({ connected_account_id: accountId })).custom_metadata).toEqual({
+      tenant: 't1',
+    });
 
     // Disconnected: the account and its devices carry account_disconnected.
     expect((await sandbox.disconnectAccount(accountId)).status).toBe(200);
@@ -72,7 +79,9 @@ describe('completion: connected accounts and devices with inherited or replacing
     // A new webview with other metadata, completed for the same email: same account, exactly the new metadata.
     const reconnect = await seam.connectWebviews.create({ custom_metadata: { id: 'internal_id_2', plan: 'pro' } });
     await sandbox.completeWebview(reconnect.connect_webview_id, 'Jane@Example.com');
-    expect((await seam.connectWebviews.get({ connect_webview_id: reconnect.connect_webview_id })).connected_account_id).toBe(accountId);
+    expect(
+      (await seam.connectWebviews.get({ connect_webview_id: reconnect.connect_webview_id })).connected_account_id,
+    ).toBe(accountId);
     const reconnected = await seam.connectedAccounts.get({ connected_account_id: accountId });
     expect(reconnected.custom_metadata).toEqual({ id: 'internal_id_2', plan: 'pro' });
     expect(reconnected.errors).toEqual([]);
@@ -81,23 +90,35 @@ describe('completion: connected accounts and devices with inherited or replacing
     const after = await seam.devices.list({ connected_account_id: accountId });
     expect(after.map((d) => d.display_name).sort()).toEqual(['Back Door', 'Front Door', 'Garage']);
     expect((await seam.devices.get({ device_id: front.device_id })).custom_metadata).toEqual({ floor: '2', vip: true });
-    expect((await seam.devices.list({ connect_webview_id: reconnect.connect_webview_id })).map((d) => d.display_name)).toEqual(['Garage']);
+    expect(
+      (await seam.devices.list({ connect_webview_id: reconnect.connect_webview_id })).map((d) => d.display_name),
+    ).toEqual(['Garage']);
 
     // One without metadata leaves the account's as it is.
     const plain = await seam.connectWebviews.create({});
     await sandbox.completeWebview(plain.connect_webview_id, 'jane@example.com');
-    expect((await seam.connectedAccounts.get({ connected_account_id: accountId })).custom_metadata).toEqual({ id: 'internal_id_2', plan: 'pro' });
+    expect((await seam.connectedAccounts.get({ connected_account_id: accountId })).custom_metadata).toEqual({
+      id: 'internal_id_2',
+      plan: 'pro',
+    });
     expect((await seam.connectedAccounts.list()).map((a) => a.connected_account_id)).toEqual([accountId]);
   });
 
   it('records on every MetadataSet the resource, result, previous value, change, cause and actor', async () => {
     const webview = await seam.connectWebviews.create({ custom_metadata: { id: 'audit' } });
-    const { body } = await sandbox.completeWebview(webview.connect_webview_id, 'audit@example.com', { provider: 'yale' });
+    const { body } = await sandbox.completeWebview(webview.connect_webview_id, 'audit@example.com', {
+      provider: 'yale',
+    });
     const accountId = body.connect_webview.connected_account_id as string;
-    await seam.connectedAccounts.update({ connected_account_id: accountId, custom_metadata: { id: 'audit', tier: 'gold' } });
+    await seam.connectedAccounts.update({
+      connected_account_id: accountId,
+      custom_metadata: { id: 'audit', tier: 'gold' },
+    });
 
     const store = new SqliteEventStore(join(server.dataDir, 'events.db'));
-    const metadataSets = (await store.readStream(`connected_account-${accountId}`)).filter((e) => e.type === 'MetadataSet');
+    const metadataSets = (await store.readStream(`connected_account-${accountId}`)).filter(
+      (e) => e.type === 'MetadataSet',
+    );
     await store.close();
     const apiKeyId = (metadataSets[1].data as { actor: { api_key_id: string } }).actor.api_key_id;
     expect(apiKeyId).toEqual(expect.any(String));
@@ -139,9 +160,13 @@ describe('completion: connected accounts and devices with inherited or replacing
 
   it('refuses a second completion, a wrong password and a provider the webview does not accept, changing nothing', async () => {
     const webview = await seam.connectWebviews.create({ accepted_providers: ['schlage'], custom_metadata: { k: 'v' } });
-    const wrongProvider = await sandbox.completeWebview(webview.connect_webview_id, 'x@example.com', { provider: 'august' });
+    const wrongProvider = await sandbox.completeWebview(webview.connect_webview_id, 'x@example.com', {
+      provider: 'august',
+    });
     expect(wrongProvider).toMatchObject({ status: 400, body: { error: { type: 'invalid_input' } } });
-    const wrongPassword = await sandbox.completeWebview(webview.connect_webview_id, 'x@example.com', { password: '9999' });
+    const wrongPassword = await sandbox.completeWebview(webview.connect_webview_id, 'x@example.com', {
+      password: '9999',
+    });
     expect(wrongPassword).toMatchObject({ status: 400, body: { error: { type: 'login_failed' } } });
     expect((await seam.connectWebviews.get({ connect_webview_id: webview.connect_webview_id })).status).toBe('pending');
     expect((await sandbox.completeWebview(webview.connect_webview_id, 'x@example.com')).status).toBe(200);
@@ -149,7 +174,9 @@ describe('completion: connected accounts and devices with inherited or replacing
     const again = await sandbox.completeWebview(webview.connect_webview_id, 'someone-else@example.com');
     expect(again).toMatchObject({ status: 400, body: { error: { type: 'connect_webview_already_completed' } } });
     expect(await seam.connectWebviews.get({ connect_webview_id: webview.connect_webview_id })).toEqual(before);
-    await expect(seam.connectedAccounts.get({ email: 'someone-else@example.com' })).rejects.toMatchObject({ statusCode: 404 });
+    await expect(seam.connectedAccounts.get({ email: 'someone-else@example.com' })).rejects.toMatchObject({
+      statusCode: 404,
+    });
   });
 
   it('keeps all 50 keys when 50 concurrent updates each set a different key on one device', async () => {
@@ -157,13 +184,17 @@ describe('completion: connected accounts and devices with inherited or replacing
     await sandbox.completeWebview(webview.connect_webview_id, 'concurrent@example.com', { provider: 'schlage' });
     const [device] = await seam.devices.list({ connect_webview_id: webview.connect_webview_id });
     await Promise.all(
-      Array.from({ length: 50 }, (_, i) => seam.devices.update({ device_id: device.device_id, custom_metadata: { [`key_${i}`]: `value_${i}` } })),
+      Array.from({ length: 50 }, (_, i) =>
+        seam.devices.update({ device_id: device.device_id, custom_metadata: { [`key_${i}`]: `value_${i}` } }),
+      ),
     );
     const { custom_metadata } = await seam.devices.get({ device_id: device.device_id });
     expect(Object.keys(custom_metadata)).toHaveLength(50);
     expect(custom_metadata.key_49).toBe('value_49');
     // The limit holds on the merged result.
-    const error = await seam.devices.update({ device_id: device.device_id, custom_metadata: { one_too_many: 'x' } }).catch((e: unknown) => e);
+    const error = await seam.devices
+      .update({ device_id: device.device_id, custom_metadata: { one_too_many: 'x' } })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SeamHttpInvalidInputError);
     expect((error as Error).message).toContain('Custom metadata is limited to a maximum of 50 keys');
   });
@@ -174,10 +205,12 @@ describe('completion: connected accounts and devices with inherited or replacing
     const [device] = await seam.devices.list({ connect_webview_id: webview.connect_webview_id });
     await seam.devices.update({ device_id: device.device_id, name: 'Renamed' });
     expect((await seam.devices.get({ device_id: device.device_id })).display_name).toBe('Renamed');
-    await expect(seam.devices.update({ device_id: device.device_id, custom_metadata: { n: 1 } as never })).rejects.toBeInstanceOf(
-      SeamHttpInvalidInputError,
-    );
-    const missing = await seam.devices.get({ device_id: '00000000-0000-4000-8000-000000000000' }).catch((e: unknown) => e);
+    await expect(
+      seam.devices.update({ device_id: device.device_id, custom_metadata: { n: 1 } as never }),
+    ).rejects.toBeInstanceOf(SeamHttpInvalidInputError);
+    const missing = await seam.devices
+      .get({ device_id: '00000000-0000-4000-8000-000000000000' })
+      .catch((e: unknown) => e);
     expect((missing as SeamHttpApiError).code).toBe('device_not_found');
   });
 
@@ -186,11 +219,18 @@ describe('completion: connected accounts and devices with inherited or replacing
     await sandbox.completeWebview(webview.connect_webview_id, 'multi@example.com', { provider: 'yale' });
     const mine = await seam.devices.list({ connect_webview_id: webview.connect_webview_id });
     expect(mine).toHaveLength(3);
-    const walked = await seam.createPaginator(seam.devices.list({ connect_webview_id: webview.connect_webview_id, limit: 2 })).flattenToArray();
+    const walked = await seam
+      .createPaginator(seam.devices.list({ connect_webview_id: webview.connect_webview_id, limit: 2 }))
+      .flattenToArray();
     expect(walked.map((d) => d.device_id).sort()).toEqual(mine.map((d) => d.device_id).sort());
     expect(await seam.devices.list({ device_ids: [mine[0].device_id, mine[1].device_id] })).toHaveLength(2);
     expect((await seam.devices.list({ device_type: 'yale_lock' })).length).toBeGreaterThanOrEqual(3);
-    expect(await seam.devices.list({ connect_webview_id: webview.connect_webview_id, created_before: new Date('2000-01-01T00:00:00.000Z') })).toEqual([]);
+    expect(
+      await seam.devices.list({
+        connect_webview_id: webview.connect_webview_id,
+        created_before: new Date('2000-01-01T00:00:00.000Z'),
+      }),
+    ).toEqual([]);
   });
 
   it("keeps other workspaces' accounts and devices out of reach", async () => {
@@ -198,8 +238,12 @@ describe('completion: connected accounts and devices with inherited or replacing
     const done = await sandbox.completeWebview(webview.connect_webview_id, 'private@example.com');
     const accountId = done.body.connect_webview.connected_account_id;
     const { seam: other, apiKey } = await createOtherWorkspace(server);
-    await expect(other.connectedAccounts.get({ connected_account_id: accountId })).rejects.toMatchObject({ statusCode: 404 });
-    await expect(other.connectedAccounts.update({ connected_account_id: accountId, custom_metadata: {} })).rejects.toMatchObject({
+    await expect(other.connectedAccounts.get({ connected_account_id: accountId })).rejects.toMatchObject({
+      statusCode: 404,
+    });
+    await expect(
+      other.connectedAccounts.update({ connected_account_id: accountId, custom_metadata: {} }),
+    ).rejects.toMatchObject({
       statusCode: 404,
     });
     expect(await other.devices.list({ connected_account_id: accountId })).toEqual([]);
@@ -214,7 +258,13 @@ async function createOtherWorkspace(server: ServerProcess): Promise<{ seam: Seam
   const created = lastJsonLine((await runCli(server.dataDir, ['workspace', 'create', '--name', 'Other'])).stdout);
   const seam = new SeamHttp({ apiKey: created.api_key, endpoint: server.url });
   for (let i = 0; i < 40; i++) {
-    if (await seam.connectWebviews.list().then(() => true, () => false)) break;
+    if (
+      await seam.connectWebviews.list().then(
+        () => true,
+        () => false,
+      )
+    )
+      break;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   return { seam, apiKey: created.api_key };

@@ -56,18 +56,25 @@ describe('Connect Webviews through the official SDK', () => {
     const otherTenant = await make({ tenant: 't2', vip: true });
     const noVip = await make({ tenant: 't1' });
     const ids = async (custom_metadata_has: Record<string, string | boolean>) =>
-      (await seam.connectWebviews.list({ custom_metadata_has: { tag, ...custom_metadata_has } })).map((w) => w.connect_webview_id).sort();
+      (await seam.connectWebviews.list({ custom_metadata_has: { tag, ...custom_metadata_has } }))
+        .map((w) => w.connect_webview_id)
+        .sort();
     expect(await ids({ tenant: 't1', vip: true })).toEqual([bothTrue.connect_webview_id]);
     // SDK 2.x lists with GET, where `true` and "true" are the same text: the query means the boolean. A JSON
     // body keeps the types, so a POST tells the string apart.
     const idsByPost = async (custom_metadata_has: Record<string, string | boolean>) => {
-      const { data } = await seam.client.post<{ connect_webviews: { connect_webview_id: string }[] }>('/connect_webviews/list', {
-        custom_metadata_has: { tag, ...custom_metadata_has },
-      });
+      const { data } = await seam.client.post<{ connect_webviews: { connect_webview_id: string }[] }>(
+        '/connect_webviews/list',
+        {
+          custom_metadata_has: { tag, ...custom_metadata_has },
+        },
+      );
       return data.connect_webviews.map((w) => w.connect_webview_id).sort();
     };
     expect(await idsByPost({ vip: 'true' })).toEqual([stringTrue.connect_webview_id]);
-    expect(await idsByPost({ vip: true })).toEqual([bothTrue.connect_webview_id, otherTenant.connect_webview_id].sort());
+    expect(await idsByPost({ vip: true })).toEqual(
+      [bothTrue.connect_webview_id, otherTenant.connect_webview_id].sort(),
+    );
     expect(await ids({ vip: true })).toEqual([bothTrue.connect_webview_id, otherTenant.connect_webview_id].sort());
     expect(await ids({ tenant: 't1' })).toEqual(
       [bothTrue.connect_webview_id, stringTrue.connect_webview_id, noVip.connect_webview_id].sort(),
@@ -92,8 +99,12 @@ describe('Connect Webviews through the official SDK', () => {
   });
 
   it('names the parameter in validation_errors as the SDK reads it', async () => {
-    const error = (await seam.connectWebviews.create({ custom_metadata: tooMany }).catch((e: unknown) => e)) as SeamHttpInvalidInputError;
-    expect(error.getValidationErrorMessages('custom_metadata')).toEqual(['Custom metadata is limited to a maximum of 50 keys']);
+    const error = (await seam.connectWebviews
+      .create({ custom_metadata: tooMany })
+      .catch((e: unknown) => e)) as SeamHttpInvalidInputError;
+    expect(error.getValidationErrorMessages('custom_metadata')).toEqual([
+      'Custom metadata is limited to a maximum of 50 keys',
+    ]);
   });
 
   it('walks every webview exactly once across pages', async () => {
@@ -114,7 +125,9 @@ describe('Connect Webviews through the official SDK', () => {
   it('refuses a page cursor sent with other parameters', async () => {
     const batch = `cursor-${Date.now()}`;
     for (let i = 0; i < 3; i++) await seam.connectWebviews.create({ custom_metadata: { batch } });
-    const [, pagination] = await seam.createPaginator(seam.connectWebviews.list({ custom_metadata_has: { batch }, limit: 2 })).firstPage();
+    const [, pagination] = await seam
+      .createPaginator(seam.connectWebviews.list({ custom_metadata_has: { batch }, limit: 2 }))
+      .firstPage();
     const error = await seam.connectWebviews
       .list({ custom_metadata_has: { batch: 'other' }, page_cursor: pagination.nextPageCursor! })
       .catch((e: unknown) => e);
@@ -125,14 +138,18 @@ describe('Connect Webviews through the official SDK', () => {
 
   it("hides one workspace's webviews from another's key: 404 on get, absent from list", async () => {
     const mine = await seam.connectWebviews.create({ custom_metadata: { owner: 'sandbox' } });
-    const error = await otherWorkspace.connectWebviews.get({ connect_webview_id: mine.connect_webview_id }).catch((e: unknown) => e);
+    const error = await otherWorkspace.connectWebviews
+      .get({ connect_webview_id: mine.connect_webview_id })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SeamHttpApiError);
     expect((error as SeamHttpApiError).statusCode).toBe(404);
     expect((error as SeamHttpApiError).code).toBe('connect_webview_not_found');
     expect((error as SeamHttpApiError).data).toEqual({ connect_webview_id: mine.connect_webview_id });
     expect(await otherWorkspace.connectWebviews.list()).toEqual([]);
     expect(await otherWorkspace.connectWebviews.list({ custom_metadata_has: { owner: 'sandbox' } })).toEqual([]);
-    const deleteError = await otherWorkspace.connectWebviews.delete({ connect_webview_id: mine.connect_webview_id }).catch((e: unknown) => e);
+    const deleteError = await otherWorkspace.connectWebviews
+      .delete({ connect_webview_id: mine.connect_webview_id })
+      .catch((e: unknown) => e);
     expect((deleteError as SeamHttpApiError).statusCode).toBe(404);
     expect(await seam.connectWebviews.get({ connect_webview_id: mine.connect_webview_id })).toEqual(mine);
   });
@@ -140,7 +157,9 @@ describe('Connect Webviews through the official SDK', () => {
   it('deletes a webview: gone from get and list, a second delete is 404', async () => {
     const doomed = await seam.connectWebviews.create({ custom_metadata: { doomed: true } });
     await seam.connectWebviews.delete({ connect_webview_id: doomed.connect_webview_id });
-    await expect(seam.connectWebviews.get({ connect_webview_id: doomed.connect_webview_id })).rejects.toMatchObject({ statusCode: 404 });
+    await expect(seam.connectWebviews.get({ connect_webview_id: doomed.connect_webview_id })).rejects.toMatchObject({
+      statusCode: 404,
+    });
     expect(await seam.connectWebviews.list({ custom_metadata_has: { doomed: true } })).toEqual([]);
     await expect(seam.connectWebviews.delete({ connect_webview_id: doomed.connect_webview_id })).rejects.toMatchObject({
       code: 'connect_webview_not_found',

@@ -26,7 +26,16 @@ function countEvents(path: string): number {
 async function everyEvent(path: string) {
   const store = new SqliteEventStore(path);
   try {
-    return (await store.readAll()).map((e) => [e.position, e.stream, e.revision, e.id, e.type, e.data, e.metadata, e.recordedAt]);
+    return (await store.readAll()).map((e) => [
+      e.position,
+      e.stream,
+      e.revision,
+      e.id,
+      e.type,
+      e.data,
+      e.metadata,
+      e.recordedAt,
+    ]);
   } finally {
     await store.close();
   }
@@ -58,7 +67,8 @@ describe('copy-events', () => {
       env: { ...process.env, DATA_DIR: source },
       stdio: 'ignore',
     });
-    while (countEvents(target) === 0 && copying.exitCode === null) await new Promise((resolve) => setTimeout(resolve, 5));
+    while (countEvents(target) === 0 && copying.exitCode === null)
+      await new Promise((resolve) => setTimeout(resolve, 5));
     copying.kill('SIGKILL');
     await new Promise((resolve) => copying.once('exit', resolve));
     const partial = countEvents(target);

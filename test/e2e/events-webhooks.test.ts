@@ -26,12 +26,16 @@ describe('event subscribers: /events/list, signed webhooks, the live stream', ()
     receivers.push(r);
     return r;
   };
-  const createWebhook = async (url: string, event_types?: string[]) => (await call('/webhooks/create', { url, event_types })).body.webhook;
+  const createWebhook = async (url: string, event_types?: string[]) =>
+    (await call('/webhooks/create', { url, event_types })).body.webhook;
   /** A webview completed: a handful of events (metadata changed, account created, devices added, connected, login). */
   const completeStory = async (email: string, custom_metadata = { id: email }) => {
     const webview = await seam.connectWebviews.create({ custom_metadata });
     const done = await sandbox.completeWebview(webview.connect_webview_id, email);
-    return { webviewId: webview.connect_webview_id, accountId: done.body.connect_webview.connected_account_id as string };
+    return {
+      webviewId: webview.connect_webview_id,
+      accountId: done.body.connect_webview.connected_account_id as string,
+    };
   };
 
   beforeAll(async () => {
@@ -49,7 +53,11 @@ describe('event subscribers: /events/list, signed webhooks, the live stream', ()
     const { webviewId, accountId } = await completeStory('events@example.com', { id: 'internal_id_1' });
     await seam.connectedAccounts.update({ connected_account_id: accountId, custom_metadata: { id: 'changed' } });
 
-    const { body } = await call('/events/list', { since, connect_webview_id: webviewId, event_type: 'connect_webview.login_succeeded' });
+    const { body } = await call('/events/list', {
+      since,
+      connect_webview_id: webviewId,
+      event_type: 'connect_webview.login_succeeded',
+    });
     expect(body.events).toHaveLength(1);
     const [succeeded] = body.events;
     expect(succeeded).toMatchObject({
@@ -61,7 +69,9 @@ describe('event subscribers: /events/list, signed webhooks, the live stream', ()
     });
     expect((await call('/events/get', { event_id: succeeded.event_id })).body.event).toEqual(succeeded);
 
-    const all = (await call('/events/list', { since, connected_account_id: accountId })).body.events.map((e: any) => e.event_type);
+    const all = (await call('/events/list', { since, connected_account_id: accountId })).body.events.map(
+      (e: any) => e.event_type,
+    );
     expect(all).toEqual([
       'connected_account.created',
       'connected_account.custom_metadata_changed',
@@ -71,7 +81,13 @@ describe('event subscribers: /events/list, signed webhooks, the live stream', ()
       'connect_webview.login_succeeded',
       'connected_account.custom_metadata_changed',
     ]);
-    const changed = (await call('/events/list', { since, connected_account_id: accountId, event_types: ['connected_account.custom_metadata_changed'] })).body.events;
+    const changed = (
+      await call('/events/list', {
+        since,
+        connected_account_id: accountId,
+        event_types: ['connected_account.custom_metadata_changed'],
+      })
+    ).body.events;
     expect(changed[1]).toMatchObject({
       custom_metadata: { id: 'changed' },
       previous_custom_metadata: { id: 'internal_id_1' },
@@ -80,7 +96,9 @@ describe('event subscribers: /events/list, signed webhooks, the live stream', ()
       actor: { type: 'api_key', api_key_id: expect.any(String) },
     });
     // Stable ids: asking again gives the same events.
-    expect((await call('/events/list', { since, connected_account_id: accountId })).body.events.map((e: any) => e.event_id)).toEqual(
+    expect(
+      (await call('/events/list', { since, connected_account_id: accountId })).body.events.map((e: any) => e.event_id),
+    ).toEqual(
       (await call('/events/list', { since, connected_account_id: accountId })).body.events.map((e: any) => e.event_id),
     );
   });
@@ -96,14 +114,23 @@ describe('event subscribers: /events/list, signed webhooks, the live stream', ()
     const webhook = await createWebhook(hook.url);
     expect(webhook.secret).toMatch(/^whsec_/);
     await completeStory('signed@example.com');
-    await hook.until(() => hook.received.some((d) => JSON.parse(d.body).event_type === 'connect_webview.login_succeeded'));
+    await hook.until(() =>
+      hook.received.some((d) => JSON.parse(d.body).event_type === 'connect_webview.login_succeeded'),
+    );
     const verifier = new SeamWebhook(webhook.secret);
     for (const delivery of hook.received) {
-      const verified = verifier.verify(delivery.body, delivery.headers as Record<string, string>) as { event_id: string };
+      const verified = verifier.verify(delivery.body, delivery.headers as Record<string, string>) as {
+        event_id: string;
+      };
       expect(verified.event_id).toBe(delivery.headers['webhook-id']);
     }
     expect(hook.received.length).toBeGreaterThanOrEqual(6);
-    expect(() => new SeamWebhook(webhook.secret).verify(hook.received[0].body.replace('"', ' "'), hook.received[0].headers as Record<string, string>)).toThrow();
+    expect(() =>
+      new SeamWebhook(webhook.secret).verify(
+        hook.received[0].body.replace('"', ' "'),
+        hook.received[0].headers as Record<string, string>,
+      ),
+    ).toThrow();
   });
 
   it('delivers later, intact, an event whose receiver failed its first three attempts', async () => {
@@ -119,7 +146,11 @@ describe('event subscribers: /events/list, signed webhooks, the live stream', ()
     expect(event).toMatchObject({ event_type: 'connected_account.created', connected_account_id: accountId });
     new SeamWebhook(webhook.secret).verify(hook.received[0].body, hook.received[0].headers as Record<string, string>);
     const state = (await call('/webhooks/get', { webhook_id: webhook.webhook_id })).body.webhook.delivery;
-    expect(state).toMatchObject({ pending_count: 0, last_success_at: expect.any(String), last_failure: { status: 500 } });
+    expect(state).toMatchObject({
+      pending_count: 0,
+      last_success_at: expect.any(String),
+      last_failure: { status: 500 },
+    });
   });
 
   it('does not let a receiver that never answers delay another webhook', async () => {
@@ -161,13 +192,21 @@ describe('event subscribers: /events/list, signed webhooks, the live stream', ()
     await server.start();
     await hook.until(() => hook.received.length === 1);
     expect(hook.attempts.length).toBeGreaterThan(attemptsWhileDown);
-    const event = new SeamWebhook(webhook.secret).verify(hook.received[0].body, hook.received[0].headers as Record<string, string>);
+    const event = new SeamWebhook(webhook.secret).verify(
+      hook.received[0].body,
+      hook.received[0].headers as Record<string, string>,
+    );
     expect(event).toMatchObject({ event_type: 'connected_account.created', connected_account_id: accountId });
   });
 });
 
 /** Reads `count` SSE events, then disconnects. */
-async function readStream(url: string, apiKey: string, count: number, lastEventId?: string): Promise<{ id: string; data: any }[]> {
+async function readStream(
+  url: string,
+  apiKey: string,
+  count: number,
+  lastEventId?: string,
+): Promise<{ id: string; data: any }[]> {
   const abort = new AbortController();
   const response = await fetch(url, {
     headers: { authorization: `Bearer ${apiKey}`, ...(lastEventId ? { 'last-event-id': lastEventId } : {}) },

@@ -22,7 +22,10 @@ describe('EVENT_STORE=eventstoredb with an EventStoreDB that never answers', () 
     apiKey = seeded.sandboxApiKey!;
     await seeded.stop();
 
-    server = new ServerProcess(dataDir, { EVENT_STORE: 'eventstoredb', EVENTSTORE_CONNECTION_STRING: `esdb://127.0.0.1:${port}?tls=false` });
+    server = new ServerProcess(dataDir, {
+      EVENT_STORE: 'eventstoredb',
+      EVENTSTORE_CONNECTION_STRING: `esdb://127.0.0.1:${port}?tls=false`,
+    });
     startedAt = Date.now();
     await server.start();
   });

@@ -9,8 +9,10 @@ import { ServerProcess } from '../support/server-process.js';
 // Debian's Chromium (apt-get install chromium; .ci/run installs it). CI must run this suite, never skip it.
 const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const haveBrowser = existsSync(executablePath);
-if (!haveBrowser && process.env.CI) throw new Error(`No Chromium at ${executablePath}: .ci/run installs it with apt-get`);
-if (!haveBrowser) console.warn(`SKIPPED hosted-page browser tests: no Chromium at ${executablePath} (apt-get install chromium)`);
+if (!haveBrowser && process.env.CI)
+  throw new Error(`No Chromium at ${executablePath}: .ci/run installs it with apt-get`);
+if (!haveBrowser)
+  console.warn(`SKIPPED hosted-page browser tests: no Chromium at ${executablePath} (apt-get install chromium)`);
 
 (haveBrowser ? describe : describe.skip)('the hosted Connect Webview page, in a real browser', () => {
   const server = new ServerProcess();
@@ -24,7 +26,15 @@ if (!haveBrowser) console.warn(`SKIPPED hosted-page browser tests: no Chromium a
       executablePath,
       headless: true,
       // Without the background-networking flags Chromium keeps dialling out, which this machine refuses.
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
   });
   afterAll(async () => {
@@ -33,7 +43,10 @@ if (!haveBrowser) console.warn(`SKIPPED hosted-page browser tests: no Chromium a
   });
 
   it('completes a webview after one wrong password, and the new account inherits its metadata', async () => {
-    const webview = await seam.connectWebviews.create({ custom_metadata: { id: 'internal_id_1' }, accepted_providers: ['august', 'schlage'] });
+    const webview = await seam.connectWebviews.create({
+      custom_metadata: { id: 'internal_id_1' },
+      accepted_providers: ['august', 'schlage'],
+    });
     const page = await browser.newPage();
     await page.goto(webview.url);
     expect(await page.locator('h1').textContent()).toBe('Connect your account');
@@ -87,7 +100,9 @@ if (!haveBrowser) console.warn(`SKIPPED hosted-page browser tests: no Chromium a
 
   it('answers 404 with a readable page for an unknown webview', async () => {
     const page = await browser.newPage();
-    const response = await page.goto(`${server.url}/connect_webviews/view?connect_webview_id=00000000-0000-4000-8000-000000000000`);
+    const response = await page.goto(
+      `${server.url}/connect_webviews/view?connect_webview_id=00000000-0000-4000-8000-000000000000`,
+    );
     expect(response?.status()).toBe(404);
     expect(await page.locator('h1').textContent()).toBe('Connect Webview not found');
     await page.close();

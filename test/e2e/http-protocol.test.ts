@@ -17,7 +17,11 @@ describe('HTTP protocol', () => {
     return { status: response.status, headers: response.headers, body: (await response.json()) as Record<string, any> };
   };
   const post = (path: string, body: unknown, headers: Record<string, string> = auth) =>
-    call(path, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    call(path, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
 
   it('answers /health with 200 {"ok": true} and no key', async () => {
     expect(await call('/health')).toMatchObject({ status: 200, body: { ok: true } });
@@ -62,10 +66,19 @@ describe('HTTP protocol', () => {
   });
 
   it('refuses other parameters with invalid_input naming them', async () => {
-    const response = await post('/connect_webviews/create', { accepted_providers: ['nest'], custom_redirect_url: 'not a url' });
+    const response = await post('/connect_webviews/create', {
+      accepted_providers: ['nest'],
+      custom_redirect_url: 'not a url',
+    });
     expect(response.status).toBe(400);
-    expect(Object.keys(response.body.error.validation_errors)).toEqual(['_errors', 'accepted_providers', 'custom_redirect_url']);
-    expect((await post('/connect_webviews/get', { connect_webview_id: 'not-a-uuid' })).body.error.type).toBe('invalid_input');
+    expect(Object.keys(response.body.error.validation_errors)).toEqual([
+      '_errors',
+      'accepted_providers',
+      'custom_redirect_url',
+    ]);
+    expect((await post('/connect_webviews/get', { connect_webview_id: 'not-a-uuid' })).body.error.type).toBe(
+      'invalid_input',
+    );
     expect((await post('/connect_webviews/list', { limit: 0 })).body.error.type).toBe('invalid_input');
   });
 
@@ -75,7 +88,9 @@ describe('HTTP protocol', () => {
     expect(created.status).toBe(200);
     expect(Object.entries(created.body.connect_webview.custom_metadata)).toEqual(Object.entries(metadata));
     const found = await post('/connect_webviews/list', { custom_metadata_has: JSON.parse('{"__proto__": "p"}') });
-    expect(found.body.connect_webviews.map((w: any) => w.connect_webview_id)).toEqual([created.body.connect_webview.connect_webview_id]);
+    expect(found.body.connect_webviews.map((w: any) => w.connect_webview_id)).toEqual([
+      created.body.connect_webview.connect_webview_id,
+    ]);
   });
 
   it("reads GET parameters in the SDK's query format: dot notation, booleans as strings", async () => {
@@ -85,9 +100,14 @@ describe('HTTP protocol', () => {
     const query = `custom_metadata_has.tag=${tag}&custom_metadata_has.vip=true&custom_metadata_has.dotted.key=x`;
     const listed = await call(`/connect_webviews/list?${query}`, { headers: auth });
     expect(listed.status).toBe(200);
-    expect(listed.body.connect_webviews.map((w: any) => w.connect_webview_id)).toEqual([yes.body.connect_webview.connect_webview_id]);
+    expect(listed.body.connect_webviews.map((w: any) => w.connect_webview_id)).toEqual([
+      yes.body.connect_webview.connect_webview_id,
+    ]);
     const id = yes.body.connect_webview.connect_webview_id;
-    expect((await call(`/connect_webviews/get?connect_webview_id=${id}`, { headers: auth })).body.connect_webview.custom_metadata).toEqual({
+    expect(
+      (await call(`/connect_webviews/get?connect_webview_id=${id}`, { headers: auth })).body.connect_webview
+        .custom_metadata,
+    ).toEqual({
       tag,
       vip: true,
       'dotted.key': 'x',
@@ -107,7 +127,13 @@ describe('HTTP protocol', () => {
   });
 
   it('refuses webhook targets that are not http(s) or that resolve to loopback or private addresses', async () => {
-    for (const url of ['http://127.0.0.1:9/hook', 'http://localhost/hook', 'http://10.1.2.3/hook', 'http://[::1]/hook', 'ftp://example.com/hook']) {
+    for (const url of [
+      'http://127.0.0.1:9/hook',
+      'http://localhost/hook',
+      'http://10.1.2.3/hook',
+      'http://[::1]/hook',
+      'ftp://example.com/hook',
+    ]) {
       const refused = await post('/webhooks/create', { url });
       expect(refused.status).toBe(400);
       expect(refused.body.error.type).toBe('invalid_input');
@@ -116,6 +142,9 @@ describe('HTTP protocol', () => {
   });
 
   it('answers 404 in the envelope for an unknown route', async () => {
-    expect(await post('/devices/frobnicate', {})).toMatchObject({ status: 404, body: { ok: false, error: { type: 'not_found' } } });
+    expect(await post('/devices/frobnicate', {})).toMatchObject({
+      status: 404,
+      body: { ok: false, error: { type: 'not_found' } },
+    });
   });
 });

@@ -5,7 +5,9 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { newDataDir, runCli, ServerProcess } from '../support/server-process.js';
 
 const root = join(import.meta.dirname, '../..');
-const minimum = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { engines: { node: string } }).engines.node.replace('>=', '');
+const minimum = (
+  JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { engines: { node: string } }
+).engines.node.replace('>=', '');
 
 /** A Node older than the project needs, if this machine has one (Debian's system Node 20 here, and in CI). */
 function olderNode(): string | undefined {
@@ -16,7 +18,8 @@ function olderNode(): string | undefined {
   return undefined;
 }
 const older = olderNode();
-if (!older && process.env.CI !== 'true') console.warn('SKIPPED the old-Node start-up test: no Node older than 22 on this machine');
+if (!older && process.env.CI !== 'true')
+  console.warn('SKIPPED the old-Node start-up test: no Node older than 22 on this machine');
 
 describe('the Node runtime', () => {
   // Not NODE_OPTIONS from `npm test` (it hides experimental warnings): the service's own output, as a user sees it.
@@ -31,7 +34,8 @@ describe('the Node runtime', () => {
     expect((await fetch(`${server.url}/health`)).status).toBe(200);
     const cli = await runCli(server.dataDir, ['workspace', 'create', '--name', 'Warnings'], plainEnv);
     expect(cli.code).toBe(0);
-    for (const output of [server.output, cli.stdout, cli.stderr]) expect(output).not.toMatch(/ExperimentalWarning|experimental feature/);
+    for (const output of [server.output, cli.stdout, cli.stderr])
+      expect(output).not.toMatch(/ExperimentalWarning|experimental feature/);
   });
 
   it('installed without compiling anything: no node-gyp build in node_modules, no better-sqlite3 in the lock file', () => {
@@ -45,15 +49,18 @@ describe('the Node runtime', () => {
     expect(existsSync(join(root, 'node_modules/.bin/node'))).toBe(true);
   });
 
-  (older || process.env.CI === 'true' ? it : it.skip)('exits at once with one line on a Node older than engines.node', () => {
-    const result = spawnSync(older ?? '/usr/bin/node', [join(root, 'dist/main.js')], {
-      cwd: root,
-      env: { PATH: '/usr/bin:/bin', DATA_DIR: newDataDir() },
-      encoding: 'utf8',
-    });
-    expect(result.status).toBe(1);
-    expect(result.stdout).toBe('');
-    expect(result.stderr.trim().split('\n')).toEqual([expect.stringContaining(`needs Node ${minimum} or newer`)]);
-    expect(result.stderr).toContain('`npm start`');
-  });
+  (older || process.env.CI === 'true' ? it : it.skip)(
+    'exits at once with one line on a Node older than engines.node',
+    () => {
+      const result = spawnSync(older ?? '/usr/bin/node', [join(root, 'dist/main.js')], {
+        cwd: root,
+        env: { PATH: '/usr/bin:/bin', DATA_DIR: newDataDir() },
+        encoding: 'utf8',
+      });
+      expect(result.status).toBe(1);
+      expect(result.stdout).toBe('');
+      expect(result.stderr.trim().split('\n')).toEqual([expect.stringContaining(`needs Node ${minimum} or newer`)]);
+      expect(result.stderr).toContain('`npm start`');
+    },
+  );
 });

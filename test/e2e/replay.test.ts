@@ -37,7 +37,9 @@ describe('replay: rebuild, verify and swap read models beside a running server',
 
   it('lists a difference and exits 1 when the live read models were tampered with', async () => {
     const db = openSqlite(livePath());
-    const tampered = db.prepare("UPDATE connected_accounts SET email = 'tampered@example.com' WHERE email = 'replay-0@example.com'").run();
+    const tampered = db
+      .prepare("UPDATE connected_accounts SET email = 'tampered@example.com' WHERE email = 'replay-0@example.com'")
+      .run();
     db.close();
     expect(tampered.changes).toBe(1);
     const result = await runCli(server.dataDir, ['replay', '--verify']);
@@ -63,10 +65,14 @@ describe('replay: rebuild, verify and swap read models beside a running server',
     expect(livePath()).not.toBe(before);
     expect(written.length).toBeGreaterThan(0);
 
-    const listed = await seam.createPaginator(seam.connectWebviews.list({ custom_metadata_has: { during: 'swap' } })).flattenToArray();
+    const listed = await seam
+      .createPaginator(seam.connectWebviews.list({ custom_metadata_has: { during: 'swap' } }))
+      .flattenToArray();
     expect(listed.map((w) => w.connect_webview_id).sort()).toEqual([...written].sort());
     // The tampering above is gone: the rebuilt read models come from the log alone.
-    expect((await seam.connectedAccounts.get({ email: 'replay-0@example.com' })).user_identifier).toEqual({ email: 'replay-0@example.com' });
+    expect((await seam.connectedAccounts.get({ email: 'replay-0@example.com' })).user_identifier).toEqual({
+      email: 'replay-0@example.com',
+    });
     expect((await runCli(server.dataDir, ['replay', '--verify'])).code).toBe(0);
   });
 
@@ -80,7 +86,10 @@ describe('replay: rebuild, verify and swap read models beside a running server',
     expect(live).toMatch(/^read-models\..+\.db$/);
     const offline = await new ServerProcess(dataDir).start();
     try {
-      const response = await fetch(`${offline.url}/connect_webviews/list`, { method: 'POST', headers: { authorization: `Bearer ${created.api_key}` } });
+      const response = await fetch(`${offline.url}/connect_webviews/list`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${created.api_key}` },
+      });
       expect(response.status).toBe(200);
     } finally {
       await offline.stop();
@@ -94,8 +103,17 @@ describe('replay: rebuild, verify and swap read models beside a running server',
     expect(timeline.stdout).toContain('1 change(s)');
     expect(timeline.stdout).toContain('webview_inherited');
     expect(timeline.stdout).toContain('+ i: "3"');
-    const json = await runCli(server.dataDir, ['history', '--connected-account-id', account.connected_account_id, '--json']);
-    expect(JSON.parse(json.stdout)).toEqual([expect.objectContaining({ custom_metadata: { batch: 'replay', i: '3' } })]);
-    expect((await runCli(server.dataDir, ['history', '--device-id', '00000000-0000-4000-8000-000000000000'])).code).toBe(1);
+    const json = await runCli(server.dataDir, [
+      'history',
+      '--connected-account-id',
+      account.connected_account_id,
+      '--json',
+    ]);
+    expect(JSON.parse(json.stdout)).toEqual([
+      expect.objectContaining({ custom_metadata: { batch: 'replay', i: '3' } }),
+    ]);
+    expect(
+      (await runCli(server.dataDir, ['history', '--device-id', '00000000-0000-4000-8000-000000000000'])).code,
+    ).toBe(1);
   });
 });

@@ -43,7 +43,9 @@ describe('the official SDK 2.x on the wire', () => {
     expect(lastRequest().method).toBe('DELETE');
     expect(new URL(lastRequest().url).searchParams.get('connect_webview_id')).toBe(webview.connect_webview_id);
     expect(lastRequest().body).toBeUndefined();
-    const gone = await seam.connectWebviews.get({ connect_webview_id: webview.connect_webview_id }).catch((e: unknown) => e);
+    const gone = await seam.connectWebviews
+      .get({ connect_webview_id: webview.connect_webview_id })
+      .catch((e: unknown) => e);
     expect(gone).toBeInstanceOf(SeamHttpApiError);
     expect((gone as SeamHttpApiError).code).toBe('connect_webview_not_found');
   });
@@ -85,19 +87,31 @@ describe('the official SDK 2.x on the wire', () => {
 
   it('updates with PATCH and a body', async () => {
     const webview = await seam.connectWebviews.create({});
-    const done = await sandboxClient(server).completeWebview(webview.connect_webview_id, `patch-${Date.now()}@example.com`);
+    const done = await sandboxClient(server).completeWebview(
+      webview.connect_webview_id,
+      `patch-${Date.now()}@example.com`,
+    );
     const accountId = done.body.connect_webview.connected_account_id as string;
     await seam.connectedAccounts.update({ connected_account_id: accountId, custom_metadata: { plan: 'pro' } });
     expect(lastRequest().method).toBe('PATCH');
-    expect((await seam.connectedAccounts.get({ connected_account_id: accountId })).custom_metadata).toEqual({ plan: 'pro' });
+    expect((await seam.connectedAccounts.get({ connected_account_id: accountId })).custom_metadata).toEqual({
+      plan: 'pro',
+    });
   });
 
   it('still takes what SDK 1.x sent: POST bodies for gets and lists, DELETE with a JSON body', async () => {
     const created = await call('POST', '/connect_webviews/create', { custom_metadata: { sdk: 'v1' } });
     const id = created.body.connect_webview.connect_webview_id as string;
-    expect((await call('POST', '/connect_webviews/get', { connect_webview_id: id })).body.connect_webview.custom_metadata).toEqual({ sdk: 'v1' });
-    expect((await call('POST', '/connect_webviews/list', { custom_metadata_has: { sdk: 'v1' } })).body.connect_webviews).toHaveLength(1);
-    expect(await call('DELETE', '/connect_webviews/delete', { connect_webview_id: id })).toMatchObject({ status: 200, body: { ok: true } });
+    expect(
+      (await call('POST', '/connect_webviews/get', { connect_webview_id: id })).body.connect_webview.custom_metadata,
+    ).toEqual({ sdk: 'v1' });
+    expect(
+      (await call('POST', '/connect_webviews/list', { custom_metadata_has: { sdk: 'v1' } })).body.connect_webviews,
+    ).toHaveLength(1);
+    expect(await call('DELETE', '/connect_webviews/delete', { connect_webview_id: id })).toMatchObject({
+      status: 200,
+      body: { ok: true },
+    });
     expect((await call('POST', '/connect_webviews/get', { connect_webview_id: id })).status).toBe(404);
   });
 });

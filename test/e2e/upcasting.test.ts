@@ -25,7 +25,16 @@ describe('replay reads events written by earlier versions', () => {
       'INSERT INTO events (position, event_id, stream, revision, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     );
     for (const e of fixture) {
-      insert.run(e.position, e.event_id, e.stream, e.revision, e.type, JSON.stringify(e.data), JSON.stringify(e.metadata), e.recorded_at);
+      insert.run(
+        e.position,
+        e.event_id,
+        e.stream,
+        e.revision,
+        e.type,
+        JSON.stringify(e.data),
+        JSON.stringify(e.metadata),
+        e.recorded_at,
+      );
     }
     db.close();
   });
@@ -37,13 +46,17 @@ describe('replay reads events written by earlier versions', () => {
     expect(v1.data.email).toBe('legacy@example.com');
 
     const workspaceId = fixture[0].data.workspace_id as string;
-    apiKey = lastJsonLine((await runCli(server.dataDir, ['api-key', 'create', '--workspace-id', workspaceId])).stdout).api_key;
+    apiKey = lastJsonLine(
+      (await runCli(server.dataDir, ['api-key', 'create', '--workspace-id', workspaceId])).stdout,
+    ).api_key;
     await server.start();
     const seam = new SeamHttp({ apiKey, endpoint: server.url });
     const account = await seam.connectedAccounts.get({ connected_account_id: v1.data.connected_account_id });
     expect(account.user_identifier).toEqual({ email: 'legacy@example.com' });
     expect(account.custom_metadata).toEqual({ id: 'internal_id_1', tier: 'gold' });
-    expect((await seam.connectedAccounts.get({ email: 'LEGACY@example.com' })).connected_account_id).toBe(v1.data.connected_account_id);
+    expect((await seam.connectedAccounts.get({ email: 'LEGACY@example.com' })).connected_account_id).toBe(
+      v1.data.connected_account_id,
+    );
 
     const replay = await runCli(server.dataDir, ['replay', '--verify']);
     expect(replay.stdout).toContain('equal the live ones');
@@ -60,7 +73,10 @@ describe('replay reads events written by earlier versions', () => {
     const v1 = fixture.find((e) => e.type === 'ConnectedAccountCreated')!;
     const seam = new SeamHttp({ apiKey, endpoint: server.url });
     const webview = await seam.connectWebviews.create({ custom_metadata: { id: 'internal_id_3' } });
-    const completed = await sandboxClient(server, apiKey).completeWebview(webview.connect_webview_id, 'legacy@example.com');
+    const completed = await sandboxClient(server, apiKey).completeWebview(
+      webview.connect_webview_id,
+      'legacy@example.com',
+    );
     expect(completed.body.connect_webview.connected_account_id).toBe(v1.data.connected_account_id);
     const account = await seam.connectedAccounts.get({ connected_account_id: v1.data.connected_account_id });
     expect(account.custom_metadata).toEqual({ id: 'internal_id_3' });

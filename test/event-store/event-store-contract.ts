@@ -26,7 +26,11 @@ export function event(type = 'Thing', data: unknown = { n: 1 }): NewEvent {
 
 const stream = () => `test-${randomUUID()}`;
 
-async function collect(store: EventStore, afterPosition: number, until: (events: RecordedEvent[]) => boolean): Promise<RecordedEvent[]> {
+async function collect(
+  store: EventStore,
+  afterPosition: number,
+  until: (events: RecordedEvent[]) => boolean,
+): Promise<RecordedEvent[]> {
   const abort = new AbortController();
   const seen: RecordedEvent[] = [];
   const timeout = setTimeout(() => abort.abort(), 10_000);
@@ -72,7 +76,10 @@ export function eventStoreContract(name: string, fixture: EventStoreFixture): vo
       const data = JSON.parse('{"custom_metadata":{"__proto__":"x","constructor":true}}');
       await store.append(s, [event('A', data)], { expectedRevision: 'no_stream' });
       const [read] = await store.readStream(s);
-      expect(Object.keys((read.data as { custom_metadata: object }).custom_metadata)).toEqual(['__proto__', 'constructor']);
+      expect(Object.keys((read.data as { custom_metadata: object }).custom_metadata)).toEqual([
+        '__proto__',
+        'constructor',
+      ]);
     });
 
     it('reads a missing stream as empty', async () => {
@@ -81,15 +88,21 @@ export function eventStoreContract(name: string, fixture: EventStoreFixture): vo
 
     it('checks no_stream, stream_exists, any and exact revisions', async () => {
       const s = stream();
-      await expect(store.append(s, [event()], { expectedRevision: 'stream_exists' })).rejects.toBeInstanceOf(WrongExpectedRevisionError);
-      await expect(store.append(s, [event()], { expectedRevision: 3 })).rejects.toBeInstanceOf(WrongExpectedRevisionError);
+      await expect(store.append(s, [event()], { expectedRevision: 'stream_exists' })).rejects.toBeInstanceOf(
+        WrongExpectedRevisionError,
+      );
+      await expect(store.append(s, [event()], { expectedRevision: 3 })).rejects.toBeInstanceOf(
+        WrongExpectedRevisionError,
+      );
       await store.append(s, [event()], { expectedRevision: 'no_stream' });
       const conflict = await store.append(s, [event()], { expectedRevision: 'no_stream' }).catch((e: unknown) => e);
       expect(conflict).toBeInstanceOf(WrongExpectedRevisionError);
       expect((conflict as WrongExpectedRevisionError).actual).toBe(0);
       expect((await store.append(s, [event()], { expectedRevision: 'stream_exists' })).nextExpectedRevision).toBe(1);
       expect((await store.append(s, [event()], { expectedRevision: 1 })).nextExpectedRevision).toBe(2);
-      await expect(store.append(s, [event()], { expectedRevision: 1 })).rejects.toBeInstanceOf(WrongExpectedRevisionError);
+      await expect(store.append(s, [event()], { expectedRevision: 1 })).rejects.toBeInstanceOf(
+        WrongExpectedRevisionError,
+      );
       expect((await store.append(s, [event()], { expectedRevision: 'any' })).nextExpectedRevision).toBe(3);
       expect((await store.readStream(s)).map((e) => e.revision)).toEqual([0, 1, 2, 3]);
     });
@@ -118,10 +131,16 @@ export function eventStoreContract(name: string, fixture: EventStoreFixture): vo
 
     it('reads a stream backwards, from a revision, a bounded count', async () => {
       const s = stream();
-      await store.append(s, [0, 1, 2, 3, 4].map((n) => event('N', { n })), { expectedRevision: 'no_stream' });
+      await store.append(
+        s,
+        [0, 1, 2, 3, 4].map((n) => event('N', { n })),
+        { expectedRevision: 'no_stream' },
+      );
       const revisions = (events: RecordedEvent[]) => events.map((e) => e.revision);
       expect(revisions(await store.readStream(s, { direction: 'backwards' }))).toEqual([4, 3, 2, 1, 0]);
-      expect(revisions(await store.readStream(s, { direction: 'backwards', fromRevision: 2, maxCount: 2 }))).toEqual([2, 1]);
+      expect(revisions(await store.readStream(s, { direction: 'backwards', fromRevision: 2, maxCount: 2 }))).toEqual([
+        2, 1,
+      ]);
       expect(revisions(await store.readStream(s, { fromRevision: 3 }))).toEqual([3, 4]);
       expect(revisions(await store.readStream(s, { maxCount: 2 }))).toEqual([0, 1]);
     });
@@ -174,7 +193,9 @@ export function eventStoreContract(name: string, fixture: EventStoreFixture): vo
       const fromElsewhere = event('FromAnotherProcess', { hello: 'world' });
       await fixture.appendFromAnotherProcess(s, fromElsewhere);
       const delivered = (await seen).filter((e) => e.stream === s);
-      expect(delivered.map((e) => [e.id, e.type, e.data])).toEqual([[fromElsewhere.id, 'FromAnotherProcess', { hello: 'world' }]]);
+      expect(delivered.map((e) => [e.id, e.type, e.data])).toEqual([
+        [fromElsewhere.id, 'FromAnotherProcess', { hello: 'world' }],
+      ]);
     });
   });
 }

@@ -29,7 +29,9 @@ async function eventStoreDb(): Promise<{ connectionString: string; stop: () => P
       stop: async () => void (await container.stop()),
     };
   } catch (error) {
-    return { skip: `no EVENTSTORE_CONNECTION_STRING and no container runtime (${String((error as Error).message ?? error).split('\n')[0]})` };
+    return {
+      skip: `no EVENTSTORE_CONNECTION_STRING and no container runtime (${String((error as Error).message ?? error).split('\n')[0]})`,
+    };
   }
 }
 

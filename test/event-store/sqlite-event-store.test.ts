@@ -23,7 +23,9 @@ describe('sqlite event store across processes', () => {
   it('gives each revision to exactly one of several processes racing on one stream', async () => {
     const stream = 'race-across-processes';
     const results = await Promise.all(
-      [1, 2, 3, 4].map(() => run(process.execPath, [child, dbPath, 'race', stream, '40']).then((r) => JSON.parse(r.stdout))),
+      [1, 2, 3, 4].map(() =>
+        run(process.execPath, [child, dbPath, 'race', stream, '40']).then((r) => JSON.parse(r.stdout)),
+      ),
     );
     const won = results.reduce((sum, r: { won: number }) => sum + r.won, 0);
     const store = new SqliteEventStore(dbPath);

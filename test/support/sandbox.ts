@@ -13,6 +13,7 @@ export function sandboxClient(server: ServerProcess, apiKey = server.sandboxApiK
   return {
     completeWebview: (connect_webview_id: string, email: string, extra: Record<string, string> = {}) =>
       post('/connect_webviews/simulate/complete', { connect_webview_id, email, ...extra }),
-    disconnectAccount: (connected_account_id: string) => post('/connected_accounts/simulate/disconnect', { connected_account_id }),
+    disconnectAccount: (connected_account_id: string) =>
+      post('/connected_accounts/simulate/disconnect', { connected_account_id }),
   };
 }

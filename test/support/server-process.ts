@@ -13,7 +13,10 @@ export class ServerProcess {
   /** The sandbox key printed by a first start on an empty store. */
   sandboxApiKey: string | undefined;
 
-  constructor(readonly dataDir = newDataDir(), private readonly env: Record<string, string> = {}) {}
+  constructor(
+    readonly dataDir = newDataDir(),
+    private readonly env: Record<string, string> = {},
+  ) {}
 
   async start(): Promise<this> {
     this.output = '';

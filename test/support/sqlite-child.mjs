@@ -1,7 +1,7 @@
 // Runs in a separate Node process against the same SQLite file, using the built adapter (dist/).
 // Usage: node sqlite-child.mjs <db path> append <stream> <event json>
 //        node sqlite-child.mjs <db path> race <stream> <rounds>   (append at the head revision, count wins)
-import { SqliteEventStore, } from '../../dist/event-store/sqlite-event-store.js';
+import { SqliteEventStore } from '../../dist/event-store/sqlite-event-store.js';
 import { WrongExpectedRevisionError } from '../../dist/event-store/event-store.js';
 import { randomUUID } from 'node:crypto';
 
@@ -15,9 +15,13 @@ if (command === 'append') {
   for (let i = 0; i < Number(arg); i++) {
     const [last] = await store.readStream(stream, { direction: 'backwards', maxCount: 1 });
     try {
-      await store.append(stream, [{ id: randomUUID(), type: 'Raced', data: { pid: process.pid }, metadata: { schema_version: 1 } }], {
-        expectedRevision: last ? last.revision : 'no_stream',
-      });
+      await store.append(
+        stream,
+        [{ id: randomUUID(), type: 'Raced', data: { pid: process.pid }, metadata: { schema_version: 1 } }],
+        {
+          expectedRevision: last ? last.revision : 'no_stream',
+        },
+      );
       won++;
     } catch (error) {
       if (!(error instanceof WrongExpectedRevisionError)) throw error;

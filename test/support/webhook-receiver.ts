@@ -44,7 +44,8 @@ export class WebhookReceiver {
   async until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!condition()) {
-      if (Date.now() > deadline) throw new Error(`receiver: condition not met in ${timeoutMs} ms (${this.attempts.length} attempts)`);
+      if (Date.now() > deadline)
+        throw new Error(`receiver: condition not met in ${timeoutMs} ms (${this.attempts.length} attempts)`);
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
   }

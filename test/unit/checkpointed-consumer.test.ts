@@ -1,6 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
 import { CheckpointedConsumer } from '../../src/event-store/checkpointed-consumer.js';
-import { EventStoreUnavailableError, type EventStore, type RecordedEvent, type SubscribeToAllOptions } from '../../src/event-store/event-store.js';
+import {
+  EventStoreUnavailableError,
+  type EventStore,
+  type RecordedEvent,
+  type SubscribeToAllOptions,
+} from '../../src/event-store/event-store.js';
 
 const event = (position: number): RecordedEvent => ({
   id: `e${position}`,

@@ -4,7 +4,12 @@ import { ConfigError, loadConfig } from '../../src/common/config.js';
 describe('configuration', () => {
   it('defaults to port 3000 on 127.0.0.1 with data in ./data, fsync on every commit', () => {
     const config = loadConfig({});
-    expect(config).toMatchObject({ port: 3000, host: '127.0.0.1', publicUrl: 'http://127.0.0.1:3000', sqliteSynchronous: 'FULL' });
+    expect(config).toMatchObject({
+      port: 3000,
+      host: '127.0.0.1',
+      publicUrl: 'http://127.0.0.1:3000',
+      sqliteSynchronous: 'FULL',
+    });
     expect(config.dataDir).toMatch(/\/data$/);
   });
 

@@ -57,7 +57,9 @@ describe('custom metadata input', () => {
   });
 
   it.each([['a string'], [[]], [null], [3]])('refuses %j as the whole metadata', (value) => {
-    expect(refusal(() => parseCustomMetadataInput(value)).message).toMatch(/^Expected object, received .* for "custom_metadata"$/);
+    expect(refusal(() => parseCustomMetadataInput(value)).message).toMatch(
+      /^Expected object, received .* for "custom_metadata"$/,
+    );
   });
 
   it('keeps __proto__, constructor and hasOwnProperty as ordinary keys', () => {
@@ -78,7 +80,9 @@ describe('custom metadata rules', () => {
   });
 
   it('merge sets given keys, removes null keys, keeps the others', () => {
-    expect(mergeCustomMetadata({ keep: 'k', change: 'old', drop: true }, { change: 'new', drop: null, add: false })).toEqual({
+    expect(
+      mergeCustomMetadata({ keep: 'k', change: 'old', drop: true }, { change: 'new', drop: null, add: false }),
+    ).toEqual({
       keep: 'k',
       change: 'new',
       add: false,
@@ -103,6 +107,8 @@ describe('custom metadata rules', () => {
     expect(matchesCustomMetadataFilter(metadata, { tenant: 't1', vip: true })).toBe(true);
     expect(matchesCustomMetadataFilter(metadata, { vip: 'true' })).toBe(false);
     expect(matchesCustomMetadataFilter({}, { constructor: 'c' })).toBe(false);
-    expect(refusal(() => parseCustomMetadataFilter({ n: 1 }, 'custom_metadata_has')).message).toMatch(/custom_metadata_has\.n/);
+    expect(refusal(() => parseCustomMetadataFilter({ n: 1 }, 'custom_metadata_has')).message).toMatch(
+      /custom_metadata_has\.n/,
+    );
   });
 });

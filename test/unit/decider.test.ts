@@ -51,12 +51,14 @@ describe('handleCommand', () => {
     const racing = lockstepReads(store, 5);
     await Promise.all(
       [0, 1, 2, 3, 4].map((i) =>
-        handleCommand(
-          racing,
-          stream,
-          deviceDecider,
-          { type: 'UpdateDevice', deviceId: 'd1', workspaceId: 'w1', customMetadata: { [`k${i}`]: 'v' }, actor, now: 'now' },
-        ),
+        handleCommand(racing, stream, deviceDecider, {
+          type: 'UpdateDevice',
+          deviceId: 'd1',
+          workspaceId: 'w1',
+          customMetadata: { [`k${i}`]: 'v' },
+          actor,
+          now: 'now',
+        }),
       ),
     );
     const metadataEvents = (await store.readStream(stream)).filter((e) => e.type === 'MetadataSet');

@@ -25,7 +25,15 @@ describe('EventStoreDB adapter mapping', () => {
 
   it('maps a recorded event: commit position, numeric revision, creation time, and a copied event keeps its time', () => {
     const created = new Date('2026-03-01T09:00:00.000Z');
-    const base = { id: 'e1', type: 'MetadataSet', streamId: 'device-d1', revision: 3n, data: { a: 1 }, created, position: { commit: 900n, prepare: 900n } };
+    const base = {
+      id: 'e1',
+      type: 'MetadataSet',
+      streamId: 'device-d1',
+      revision: 3n,
+      data: { a: 1 },
+      created,
+      position: { commit: 900n, prepare: 900n },
+    };
     expect(fromClientEvent({ ...base, metadata: { schema_version: 1 } })).toEqual({
       id: 'e1',
       type: 'MetadataSet',
@@ -36,7 +44,10 @@ describe('EventStoreDB adapter mapping', () => {
       metadata: { schema_version: 1 },
       recordedAt: '2026-03-01T09:00:00.000Z',
     });
-    const copied = fromClientEvent({ ...base, metadata: { schema_version: 1, [RECORDED_AT_KEY]: '2025-12-31T23:59:59.000Z' } });
+    const copied = fromClientEvent({
+      ...base,
+      metadata: { schema_version: 1, [RECORDED_AT_KEY]: '2025-12-31T23:59:59.000Z' },
+    });
     expect(copied.recordedAt).toBe('2025-12-31T23:59:59.000Z');
     expect(copied.metadata).toEqual({ schema_version: 1 });
     expect(() => fromClientEvent({ ...base, position: undefined })).toThrow(/no \$all position/);
@@ -46,11 +57,21 @@ describe('EventStoreDB adapter mapping', () => {
     const conflict = toPortError({ type: 'wrong-expected-version', actualVersion: 7n, message: 'wrong' }, 's', 5);
     expect(conflict).toBeInstanceOf(WrongExpectedRevisionError);
     expect((conflict as WrongExpectedRevisionError).actual).toBe(7);
-    expect((toPortError({ type: 'wrong-expected-version', actualVersion: 'no_stream' }, 's', 2) as WrongExpectedRevisionError).actual).toBe('no_stream');
+    expect(
+      (
+        toPortError(
+          { type: 'wrong-expected-version', actualVersion: 'no_stream' },
+          's',
+          2,
+        ) as WrongExpectedRevisionError
+      ).actual,
+    ).toBe('no_stream');
     for (const type of ['unavailable', 'deadline-exceeded', 'timeout', 'not-leader']) {
       expect(toPortError({ type, message: 'x' }, 's')).toBeInstanceOf(EventStoreUnavailableError);
     }
-    expect(toPortError(new Error('connect ECONNREFUSED 127.0.0.1:2113'), 's')).toBeInstanceOf(EventStoreUnavailableError);
+    expect(toPortError(new Error('connect ECONNREFUSED 127.0.0.1:2113'), 's')).toBeInstanceOf(
+      EventStoreUnavailableError,
+    );
     const other = new Error('something else');
     expect(toPortError(other, 's')).toBe(other);
   });
