@@ -1,0 +1,212 @@
+import { describe, it } from '@jest/globals';
+import { AlreadyDone, InvalidCommand, NotFound } from '../../src/common/domain-errors.js';
+import { connectWebviewDecider, type ConnectWebviewEvent } from '../../src/connect-webviews/connect-webview.js';
+import { DeciderSpecification } from '../support/decider-specification.js';
+import { apiKey, LATER, metadataSetEvent, NOW, WORKSPACE } from '../support/domain-fixtures.js';
+
+const spec = DeciderSpecification.for(connectWebviewDecider);
+/** The account of (w1, august, jane@example.com), pinned: the same login must always reach the same account. */
+const ACCOUNT = 'f9743036-8c2b-836c-92ba-d084652b3e99';
+const endUser = { type: 'end_user', connect_webview_id: 'cw1' } as const;
+const saga = { type: 'completion_saga', connect_webview_id: 'cw1' } as const;
+
+const createdData = {
+  connect_webview_id: 'cw1',
+  workspace_id: WORKSPACE,
+  created_at: NOW,
+  device_selection_mode: 'none' as const,
+  accepted_providers: ['august' as const, 'schlage' as const, 'yale' as const],
+  any_provider_allowed: true,
+  provider_category: null,
+  accepted_capabilities: ['lock' as const],
+  custom_redirect_url: null,
+  custom_redirect_failure_url: null,
+  automatically_manage_new_devices: true,
+  wait_for_device_creation: false,
+  customer_key: null,
+};
+const created: ConnectWebviewEvent = { type: 'ConnectWebviewCreated', data: createdData };
+const withMetadata = metadataSetEvent({
+  resource_type: 'connect_webview',
+  resource_id: 'cw1',
+  previous: {},
+  next: { internal_account_id: 'user-1' },
+  changes: { added: { internal_account_id: 'user-1' } },
+  cause: { type: 'created' },
+});
+const create = (fields: object = {}) =>
+  ({
+    type: 'CreateConnectWebview',
+    connectWebviewId: 'cw1',
+    workspaceId: WORKSPACE,
+    options: {},
+    customMetadata: { internal_account_id: 'user-1' },
+    actor: apiKey,
+    now: NOW,
+    ...fields,
+  }) as const;
+const complete = (fields: object = {}) =>
+  ({
+    type: 'CompleteConnectWebview',
+    connectWebviewId: 'cw1',
+    workspaceId: null,
+    provider: 'august',
+    email: 'jane@example.com',
+    loginSucceeded: true,
+    actor: endUser,
+    now: LATER,
+    ...fields,
+  }) as const;
+const completed: ConnectWebviewEvent = {
+  type: 'WebviewCompleted',
+  data: {
+    connect_webview_id: 'cw1',
+    workspace_id: WORKSPACE,
+    provider: 'august',
+    email: 'jane@example.com',
+    connected_account_id: ACCOUNT,
+    completed_at: LATER,
+  },
+};
+const authorize = { type: 'AuthorizeConnectWebview', connectWebviewId: 'cw1', actor: saga, now: LATER } as const;
+const authorized: ConnectWebviewEvent = {
+  type: 'ConnectWebviewAuthorized',
+  data: {
+    connect_webview_id: 'cw1',
+    workspace_id: WORKSPACE,
+    connected_account_id: ACCOUNT,
+    selected_provider: 'august',
+    authorized_at: LATER,
+  },
+};
+
+describe('connect webview decider', () => {
+  describe('CreateConnectWebview', () => {
+    it("creates a webview with Seam's defaults and its metadata", () => {
+      spec.given([]).when(create()).then([created, withMetadata]);
+    });
+
+    it('records {} when created without metadata', () => {
+      spec
+        .given([])
+        .when(create({ customMetadata: undefined }))
+        .then([
+          created,
+          metadataSetEvent({
+            resource_type: 'connect_webview',
+            resource_id: 'cw1',
+            previous: {},
+            next: {},
+            cause: { type: 'created' },
+          }),
+        ]);
+    });
+
+    it('keeps the providers asked for, once each', () => {
+      spec
+        .given([])
+        .when(create({ options: { accepted_providers: ['yale', 'yale'] }, customMetadata: {} }))
+        .then([
+          {
+            type: 'ConnectWebviewCreated',
+            data: { ...createdData, accepted_providers: ['yale'], any_provider_allowed: false },
+          },
+          metadataSetEvent({
+            resource_type: 'connect_webview',
+            resource_id: 'cw1',
+            previous: {},
+            next: {},
+            cause: { type: 'created' },
+          }),
+        ]);
+    });
+
+    it('creates nothing for an id that exists: the same command ran already', () => {
+      spec.given([created, withMetadata]).when(create()).thenNothingHappened();
+    });
+  });
+
+  describe('DeleteConnectWebview', () => {
+    const remove = (workspaceId = WORKSPACE) =>
+      ({ type: 'DeleteConnectWebview', connectWebviewId: 'cw1', workspaceId, actor: apiKey, now: LATER }) as const;
+    const deleted: ConnectWebviewEvent = {
+      type: 'ConnectWebviewDeleted',
+      data: { connect_webview_id: 'cw1', workspace_id: WORKSPACE, deleted_at: LATER },
+    };
+
+    it('deletes a webview', () => {
+      spec.given([created, withMetadata]).when(remove()).then([deleted]);
+    });
+
+    it('refuses a deleted, absent or other workspace webview as not found', () => {
+      const notFound = (e: unknown) => e instanceof NotFound && e.code === 'connect_webview_not_found';
+      spec.given([created, withMetadata, deleted]).when(remove()).thenThrows(notFound);
+      spec.given([]).when(remove()).thenThrows(notFound);
+      spec.given([created, withMetadata]).when(remove('w2')).thenThrows(notFound);
+    });
+  });
+
+  describe('CompleteConnectWebview', () => {
+    it('completes with the account derived from (workspace, provider, email)', () => {
+      spec.given([created, withMetadata]).when(complete()).then([completed]);
+    });
+
+    it('records a failed login and leaves the webview pending', () => {
+      const failed: ConnectWebviewEvent = {
+        type: 'ConnectWebviewLoginFailed',
+        data: {
+          connect_webview_id: 'cw1',
+          workspace_id: WORKSPACE,
+          provider: 'august',
+          email: 'jane@example.com',
+          failed_at: LATER,
+        },
+      };
+      spec
+        .given([created, withMetadata])
+        .when(complete({ loginSucceeded: false }))
+        .then([failed]);
+      spec.given([created, withMetadata, failed]).when(complete()).then([completed]);
+    });
+
+    it('refuses a second completion', () => {
+      spec
+        .given([created, withMetadata, completed])
+        .when(complete())
+        .thenThrows((e) => e instanceof AlreadyDone && e.code === 'connect_webview_already_completed');
+    });
+
+    it('refuses a provider the webview does not accept', () => {
+      const yaleOnly: ConnectWebviewEvent = {
+        type: 'ConnectWebviewCreated',
+        data: { ...createdData, accepted_providers: ['yale'], any_provider_allowed: false },
+      };
+      spec
+        .given([yaleOnly])
+        .when(complete())
+        .thenThrows((e) => e instanceof InvalidCommand && e.issues[0].path[0] === 'provider');
+    });
+
+    it("refuses another workspace's webview as not found; the hosted page (no workspace) may complete it", () => {
+      spec
+        .given([created, withMetadata])
+        .when(complete({ workspaceId: 'w2' }))
+        .thenThrows((e) => e instanceof NotFound);
+      spec
+        .given([created, withMetadata])
+        .when(complete({ workspaceId: WORKSPACE }))
+        .then([completed]);
+    });
+  });
+
+  describe('AuthorizeConnectWebview', () => {
+    it('links the completed webview to its account, once', () => {
+      spec.given([created, withMetadata, completed]).when(authorize).then([authorized]);
+      spec.given([created, withMetadata, completed, authorized]).when(authorize).thenNothingHappened();
+    });
+
+    it('does nothing before a completion', () => {
+      spec.given([created, withMetadata]).when(authorize).thenNothingHappened();
+    });
+  });
+});

@@ -1,0 +1,183 @@
+import { describe, it } from '@jest/globals';
+import { NotFound } from '../../src/common/domain-errors.js';
+import { connectedAccountDecider, type ConnectedAccountEvent } from '../../src/connected-accounts/connected-account.js';
+import { DeciderSpecification } from '../support/decider-specification.js';
+import { apiKey, LATER, metadataSetEvent, NOW, WORKSPACE } from '../support/domain-fixtures.js';
+
+const spec = DeciderSpecification.for(connectedAccountDecider);
+const saga = (webview: string) => ({ type: 'completion_saga', connect_webview_id: webview }) as const;
+const connect = (webview: string, webviewMetadata: Record<string, string | boolean>, now = NOW) =>
+  ({
+    type: 'ConnectFromWebview',
+    connectedAccountId: 'a1',
+    workspaceId: WORKSPACE,
+    provider: 'august',
+    email: 'jane@example.com',
+    connectWebviewId: webview,
+    webviewMetadata,
+    automaticallyManageNewDevices: true,
+    acceptedCapabilities: ['lock'],
+    actor: saga(webview),
+    now,
+  }) as const;
+const created: ConnectedAccountEvent = {
+  type: 'ConnectedAccountCreated',
+  data: {
+    connected_account_id: 'a1',
+    workspace_id: WORKSPACE,
+    provider: 'august',
+    user_identifier: { email: 'jane@example.com' },
+    connect_webview_id: 'cw1',
+    automatically_manage_new_devices: true,
+    accepted_capabilities: ['lock'],
+    created_at: NOW,
+  },
+};
+const inherited = metadataSetEvent({
+  resource_type: 'connected_account',
+  resource_id: 'a1',
+  previous: {},
+  next: { plan: 'basic' },
+  changes: { added: { plan: 'basic' } },
+  cause: { type: 'webview_inherited', connect_webview_id: 'cw1' },
+  actor: saga('cw1'),
+});
+const reconnected = (webview: string): ConnectedAccountEvent => ({
+  type: 'ConnectedAccountReconnected',
+  data: { connected_account_id: 'a1', workspace_id: WORKSPACE, connect_webview_id: webview, reconnected_at: LATER },
+});
+const update = (fields: {
+  customMetadata?: Record<string, string | boolean | null>;
+  automaticallyManageNewDevices?: boolean;
+}) =>
+  ({
+    type: 'UpdateConnectedAccount',
+    connectedAccountId: 'a1',
+    workspaceId: WORKSPACE,
+    ...fields,
+    actor: apiKey,
+    now: LATER,
+  }) as const;
+
+describe('connected account decider', () => {
+  describe('ConnectFromWebview', () => {
+    it('creates a new account with a copy of the webview metadata (inherited)', () => {
+      spec
+        .given([])
+        .when(connect('cw1', { plan: 'basic' }))
+        .then([created, inherited]);
+    });
+
+    it('replaces an existing account metadata entirely with the webview metadata (reconnection)', () => {
+      spec
+        .given([created, inherited])
+        .when(connect('cw2', { tier: 'pro' }, LATER))
+        .then([
+          reconnected('cw2'),
+          metadataSetEvent({
+            resource_type: 'connected_account',
+            resource_id: 'a1',
+            previous: { plan: 'basic' },
+            next: { tier: 'pro' },
+            changes: { added: { tier: 'pro' }, removed: { plan: 'basic' } },
+            cause: { type: 'webview_replaced', connect_webview_id: 'cw2' },
+            actor: saga('cw2'),
+            at: LATER,
+          }),
+        ]);
+    });
+
+    it('leaves the metadata as it is when the reconnecting webview has none', () => {
+      spec
+        .given([created, inherited])
+        .when(connect('cw2', {}, LATER))
+        .then([reconnected('cw2')]);
+    });
+
+    it('applies the same webview once: a repeated saga step changes nothing', () => {
+      spec
+        .given([created, inherited])
+        .when(connect('cw1', { plan: 'basic' }))
+        .thenNothingHappened();
+      spec
+        .given([created, inherited, reconnected('cw2')])
+        .when(connect('cw2', {}, LATER))
+        .thenNothingHappened();
+    });
+  });
+
+  describe('UpdateConnectedAccount', () => {
+    it('replaces the metadata entirely', () => {
+      spec
+        .given([created, inherited])
+        .when(update({ customMetadata: { tenant: 't1' } }))
+        .then([
+          metadataSetEvent({
+            resource_type: 'connected_account',
+            resource_id: 'a1',
+            previous: { plan: 'basic' },
+            next: { tenant: 't1' },
+            changes: { added: { tenant: 't1' }, removed: { plan: 'basic' } },
+            cause: { type: 'api_update' },
+            at: LATER,
+          }),
+        ]);
+    });
+
+    it('records nothing when nothing changes', () => {
+      spec
+        .given([created, inherited])
+        .when(update({ customMetadata: { plan: 'basic' }, automaticallyManageNewDevices: true }))
+        .thenNothingHappened();
+    });
+
+    it('changes automatically_manage_new_devices', () => {
+      spec
+        .given([created, inherited])
+        .when(update({ automaticallyManageNewDevices: false }))
+        .then([
+          {
+            type: 'ConnectedAccountSettingsChanged',
+            data: { connected_account_id: 'a1', workspace_id: WORKSPACE, automatically_manage_new_devices: false },
+          },
+        ]);
+    });
+
+    it('refuses an account that does not exist, or is in another workspace, as not found', () => {
+      spec
+        .given([])
+        .when(update({ customMetadata: {} }))
+        .thenThrows((e) => e instanceof NotFound && e.code === 'connected_account_not_found');
+      spec
+        .given([created])
+        .when({ ...update({ customMetadata: {} }), workspaceId: 'w2' })
+        .thenThrows((e) => e instanceof NotFound);
+    });
+  });
+
+  describe('DisconnectConnectedAccount', () => {
+    const disconnect = {
+      type: 'DisconnectConnectedAccount',
+      connectedAccountId: 'a1',
+      workspaceId: WORKSPACE,
+      actor: apiKey,
+      now: LATER,
+    } as const;
+    const disconnected: ConnectedAccountEvent = {
+      type: 'ConnectedAccountDisconnected',
+      data: { connected_account_id: 'a1', workspace_id: WORKSPACE, disconnected_at: LATER },
+    };
+
+    it('disconnects a connected account, once', () => {
+      spec.given([created, inherited]).when(disconnect).then([disconnected]);
+      spec.given([created, inherited, disconnected]).when(disconnect).thenNothingHappened();
+    });
+
+    it('refuses an account that does not exist', () => {
+      spec
+        .given([])
+        .when(disconnect)
+        .thenThrows((e) => e instanceof NotFound);
+    });
+  });
+});

@@ -1,0 +1,75 @@
+import { describe, it } from '@jest/globals';
+import { NotFound } from '../../src/common/domain-errors.js';
+import { webhookDecider, type WebhookEvent } from '../../src/webhooks/webhook.js';
+import { DeciderSpecification } from '../support/decider-specification.js';
+import { apiKey, NOW, WORKSPACE } from '../support/domain-fixtures.js';
+
+const spec = DeciderSpecification.for(webhookDecider);
+const meta = { actor: apiKey, now: NOW };
+const create = {
+  type: 'CreateWebhook',
+  webhookId: 'h1',
+  workspaceId: WORKSPACE,
+  url: 'https://example.com/hook',
+  eventTypes: null,
+  secret: 'whsec_1',
+  ...meta,
+} as const;
+const created: WebhookEvent = {
+  type: 'WebhookCreated',
+  data: {
+    webhook_id: 'h1',
+    workspace_id: WORKSPACE,
+    url: 'https://example.com/hook',
+    event_types: null,
+    secret: 'whsec_1',
+    created_at: NOW,
+  },
+};
+const deleted: WebhookEvent = { type: 'WebhookDeleted', data: { webhook_id: 'h1', workspace_id: WORKSPACE } };
+const update = (fields: { url?: string; eventTypes?: string[] | null }, workspaceId = WORKSPACE) =>
+  ({ type: 'UpdateWebhook', webhookId: 'h1', workspaceId, ...fields, ...meta }) as const;
+const remove = { type: 'DeleteWebhook', webhookId: 'h1', workspaceId: WORKSPACE, ...meta } as const;
+
+describe('webhook decider', () => {
+  it('creates a webhook, once', () => {
+    spec.given([]).when(create).then([created]);
+    spec.given([created]).when(create).thenNothingHappened();
+  });
+
+  it('updates only what is given, and records nothing when nothing is', () => {
+    spec
+      .given([created])
+      .when(update({ eventTypes: ['device.added'] }))
+      .then([
+        { type: 'WebhookUpdated', data: { webhook_id: 'h1', workspace_id: WORKSPACE, event_types: ['device.added'] } },
+      ]);
+    spec
+      .given([created])
+      .when(update({ url: 'https://example.com/other' }))
+      .then([
+        {
+          type: 'WebhookUpdated',
+          data: { webhook_id: 'h1', workspace_id: WORKSPACE, url: 'https://example.com/other' },
+        },
+      ]);
+    spec.given([created]).when(update({})).thenNothingHappened();
+  });
+
+  it('deletes a webhook', () => {
+    spec.given([created]).when(remove).then([deleted]);
+  });
+
+  it("refuses a deleted, absent or other workspace's webhook as not found", () => {
+    const notFound = (e: unknown) => e instanceof NotFound && e.code === 'webhook_not_found';
+    spec.given([created, deleted]).when(remove).thenThrows(notFound);
+    spec
+      .given([])
+      .when(update({ url: 'https://example.com' }))
+      .thenThrows(notFound);
+    spec
+      .given([created])
+      .when(update({ url: 'https://example.com' }, 'w2'))
+      .thenThrows(notFound);
+  });
+});
