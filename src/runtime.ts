@@ -16,7 +16,10 @@ export const EVENTS_FILE = 'events.db';
 
 type StoreConfig = Pick<AppConfig, 'dataDir' | 'sqliteSynchronous' | 'eventStore'>;
 
-/** The configured event log, read in current shapes: what the CLI needs, and the first half of what the server needs. */
+/**
+ * The configured event log, read in current shapes: what the CLI needs, and the first half of what the
+ * server needs.
+ */
 export function openEventStore(config: StoreConfig): EventStore {
   return new UpcastingEventStore(openRawEventStore(config), UPCASTERS);
 }

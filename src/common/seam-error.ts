@@ -34,12 +34,6 @@ export function invalidInput(issues: readonly ValidationIssue[]): SeamError {
   return new SeamError(400, 'invalid_input', `${first.message}${where}`, undefined, formatIssues(issues));
 }
 
-export function notFound(resource: string, idField: string, id: unknown): SeamError {
-  const label = resource.replace(/_/g, ' ');
-  const message = `${label.charAt(0).toUpperCase()}${label.slice(1)} not found`;
-  return new SeamError(404, `${resource}_not_found`, message, { [idField]: id });
-}
-
 /**
  * Builds zod's `format()` tree. Keys come from user input (metadata keys such as `__proto__`), so every
  * level is written with defineProperty: an own data property, never a prototype change.

@@ -139,7 +139,7 @@ export function listConnectWebviews(
   };
 }
 
-/** The public `connect_webview` object (seam-contract.md §4). */
+/** The public `connect_webview` object, as `@seamapi/types` defines it. */
 export function toConnectWebviewObject(record: ConnectWebviewRecord, publicUrl: string) {
   return {
     connect_webview_id: record.connect_webview_id,

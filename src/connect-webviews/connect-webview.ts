@@ -16,7 +16,11 @@ import {
   type ProviderCategory,
 } from '../providers/providers.js';
 
-/** A Connect Webview, in the stream `connect_webview-<id>`. Its metadata is recorded by MetadataSet. */
+/**
+ * A Connect Webview, in the stream `connect_webview-<id>`. Its metadata is recorded by MetadataSet.
+ * This file is the webview's whole decider (events, commands, state, evolve, decide), about 270 lines, kept
+ * in one piece so that its rules read together.
+ */
 export interface ConnectWebviewCreatedData {
   connect_webview_id: string;
   workspace_id: string;

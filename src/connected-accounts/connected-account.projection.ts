@@ -108,7 +108,8 @@ export function findConnectedAccount(
         )
       : db
           .prepare(
-            'SELECT record FROM connected_accounts WHERE workspace_id = ? AND email = ? ORDER BY created_position LIMIT 1',
+            `SELECT record FROM connected_accounts WHERE workspace_id = ? AND email = ?
+             ORDER BY created_position LIMIT 1`,
           )
           .get(workspaceId, by.email.trim().toLowerCase())
   ) as Row | undefined;
@@ -146,7 +147,7 @@ export function accountDisconnectedError(disconnectedAt: string) {
   };
 }
 
-/** The public `connected_account` object (seam-contract.md §4). */
+/** The public `connected_account` object, as `@seamapi/types` defines it. */
 export function toConnectedAccountObject(record: ConnectedAccountRecord) {
   return {
     connected_account_id: record.connected_account_id,

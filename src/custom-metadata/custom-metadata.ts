@@ -2,7 +2,7 @@ import { invalidInput, type ValidationIssue } from '../common/seam-error.js';
 import { describeType, getOwn, isPlainObject, recordFromEntries } from '../common/own-record.js';
 
 /**
- * The custom-metadata value type: every rule of seam-contract.md §1–2 lives here, and every resource
+ * The custom-metadata value type: every rule of Seam's `custom_metadata` lives here, and every resource
  * (Connect Webview, connected account, device) uses it.
  *
  * - input: at most 50 keys, keys at most 40 characters, values string (≤ 500) | boolean | null;
@@ -100,7 +100,7 @@ export function hasChanges(changes: CustomMetadataChanges): boolean {
 
 /**
  * `custom_metadata_has`: every pair must be present with a strictly equal value. On a GET the query
- * string has already turned `"true"`/`"false"` into booleans (see http/query-string.ts).
+ * string has already turned `"true"`/`"false"` into booleans (see `paramsFromQuery` in http/seam-input.ts).
  */
 export function parseCustomMetadataFilter(input: unknown, param = 'custom_metadata_has'): CustomMetadata {
   if (!isPlainObject(input)) {

@@ -52,7 +52,10 @@ export function metadataSet(
   };
 }
 
-/** An API update's MetadataSet, or none when the result equals what was there: an update that changes nothing records nothing. */
+/**
+ * An API update's MetadataSet, or none when the result equals what was there: an update that changes
+ * nothing records nothing.
+ */
 export function metadataUpdated(
   resource: { resource_type: MetadataResourceType; resource_id: string; workspace_id: string },
   previous: CustomMetadata,

@@ -63,7 +63,8 @@ export const deviceReadModel = sqliteProjection<DeviceEvent | ConnectedAccountEv
         const record: DeviceRecord = { ...d, custom_metadata: {} };
         prepared(
           db,
-          `INSERT OR REPLACE INTO devices (device_id, workspace_id, connected_account_id, connect_webview_id, device_type,
+          `INSERT OR REPLACE INTO devices
+             (device_id, workspace_id, connected_account_id, connect_webview_id, device_type,
              created_at, created_position, account_disconnected_at, record)
            VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?)`,
         ).run(
@@ -167,7 +168,7 @@ export function listDevices(
   );
 }
 
-/** The public `device` object (seam-contract.md §4). */
+/** The public `device` object, as `@seamapi/types` defines it. */
 export function toDeviceObject(row: Row) {
   const record = JSON.parse(row.record) as DeviceRecord;
   const online = row.account_disconnected_at === null;

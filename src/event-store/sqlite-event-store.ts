@@ -57,7 +57,8 @@ const SCHEMA = `
 `;
 
 /**
- * The embedded event store: one SQLite file in WAL mode. Several processes may share it (the server and
+ * The embedded event store: one SQLite file in WAL mode (the whole adapter, a little over 250 lines, in one
+ * file: its locking, idempotence and polling belong together). Several processes may share it (the server and
  * the CLI); appends take the write lock up front (BEGIN IMMEDIATE), so a stream's revision is checked and
  * advanced by one writer at a time, and AUTOINCREMENT positions follow commit order.
  */

@@ -1,4 +1,4 @@
-/** Stream names, one per resource (architecture.md). */
+/** Stream names, one per resource: `<resource type>-<id>`. */
 export const streams = {
   workspace: (workspaceId: string) => `workspace-${workspaceId}`,
   connectWebview: (connectWebviewId: string) => `connect_webview-${connectWebviewId}`,

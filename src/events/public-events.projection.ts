@@ -1,13 +1,12 @@
-import { deterministicId } from '../common/deterministic-id.js';
 import type { SqliteDatabase } from '../common/sqlite.js';
 import type { ConnectWebviewEvent } from '../connect-webviews/index.js';
-import { accountDisconnectedError, type ConnectedAccountEvent } from '../connected-accounts/index.js';
-import { hasChanges, type CustomMetadata } from '../custom-metadata/custom-metadata.js';
-import type { MetadataSet } from '../custom-metadata/metadata-set.js';
+import type { ConnectedAccountEvent } from '../connected-accounts/index.js';
+import type { CustomMetadata } from '../custom-metadata/custom-metadata.js';
 import type { DeviceEvent } from '../devices/index.js';
 import { prepared } from '../read-models/prepared.js';
 import { sqliteProjection, type RecordedEventOf } from '../read-models/projection.js';
-import { sequenceAt, type PublicEvent, type PublicEventType } from './public-event.js';
+import { sequenceAt } from './public-event.js';
+import { publicEventsOf, type ResourceSnapshots } from './public-events-of.js';
 
 type SourceEvent = RecordedEventOf<ConnectWebviewEvent | ConnectedAccountEvent | DeviceEvent>;
 
@@ -56,11 +55,12 @@ export const publicEventsReadModel = sqliteProjection<ConnectWebviewEvent | Conn
 
   apply(db, event) {
     remember(db, event);
-    publicEventsFor(db, event).forEach((publicEvent, index) => {
+    publicEventsOf(event, snapshotsIn(db)).forEach((publicEvent, index) => {
       prepared(
         db,
         `INSERT OR REPLACE INTO public_events
-           (sequence, event_id, workspace_id, event_type, occurred_at, device_id, connected_account_id, connect_webview_id, body)
+           (sequence, event_id, workspace_id, event_type, occurred_at, device_id, connected_account_id,
+            connect_webview_id, body)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ).run(
         sequenceAt(event.position, index),
@@ -83,16 +83,27 @@ function remember(db: SqliteDatabase, event: SourceEvent): void {
     prepared(
       db,
       `INSERT OR IGNORE INTO public_event_resources
-         (resource_type, resource_id, connected_account_id, first_position, custom_metadata) VALUES ('device', ?, ?, ?, '{}')`,
+         (resource_type, resource_id, connected_account_id, first_position, custom_metadata)
+       VALUES ('device', ?, ?, ?, '{}')`,
     ).run(event.data.device_id, event.data.connected_account_id, event.position);
   }
   if (event.type === 'MetadataSet') {
     prepared(
       db,
-      `INSERT INTO public_event_resources (resource_type, resource_id, first_position, custom_metadata) VALUES (?, ?, ?, ?)
+      `INSERT INTO public_event_resources (resource_type, resource_id, first_position, custom_metadata)
+       VALUES (?, ?, ?, ?)
        ON CONFLICT (resource_type, resource_id) DO UPDATE SET custom_metadata = excluded.custom_metadata`,
     ).run(event.data.resource_type, event.data.resource_id, event.position, JSON.stringify(event.data.custom_metadata));
   }
+}
+
+/** The projection's own table, as the snapshots `publicEventsOf` reads. */
+function snapshotsIn(db: SqliteDatabase): ResourceSnapshots {
+  return {
+    metadataOf: (resourceType, resourceId) => metadataOf(db, resourceType, resourceId),
+    accountOfDevice: (deviceId) => accountOfDevice(db, deviceId),
+    devicesOfAccount: (accountId) => devicesOfAccount(db, accountId),
+  };
 }
 
 function metadataOf(db: SqliteDatabase, resourceType: string, resourceId: string): CustomMetadata {
@@ -118,152 +129,4 @@ function devicesOfAccount(
     device_id: row.resource_id,
     custom_metadata: JSON.parse(row.custom_metadata) as CustomMetadata,
   }));
-}
-
-function publicEventsFor(db: SqliteDatabase, event: SourceEvent): PublicEvent[] {
-  const make = publicEventMaker(event);
-  const accountMetadata = (accountId: string) => metadataOf(db, 'connected_account', accountId);
-  switch (event.type) {
-    case 'ConnectWebviewLoginFailed':
-      return [
-        make('connect_webview.login_failed', event.data.workspace_id, {
-          connect_webview_id: event.data.connect_webview_id,
-        }),
-      ];
-
-    // Its metadata is a copy of the webview's, recorded by the MetadataSet that follows in the same append.
-    case 'ConnectedAccountCreated': {
-      const { workspace_id, connect_webview_id, connected_account_id } = event.data;
-      const connected_account_custom_metadata = metadataOf(db, 'connect_webview', connect_webview_id);
-      return [
-        make('connected_account.created', workspace_id, {
-          connected_account_id,
-          connect_webview_id,
-          connected_account_custom_metadata,
-        }),
-      ];
-    }
-
-    // The saga's last step: the account and its devices exist, their metadata is final for this completion.
-    case 'ConnectWebviewAuthorized': {
-      const { workspace_id, connect_webview_id, connected_account_id } = event.data;
-      const fields = {
-        connected_account_id,
-        connect_webview_id,
-        connected_account_custom_metadata: accountMetadata(connected_account_id),
-      };
-      return [
-        make('connected_account.connected', workspace_id, fields),
-        make('connect_webview.login_succeeded', workspace_id, fields),
-      ];
-    }
-
-    case 'ConnectedAccountDisconnected': {
-      const { workspace_id, connected_account_id, disconnected_at } = event.data;
-      const connected_account_custom_metadata = accountMetadata(connected_account_id);
-      return [
-        make('connected_account.disconnected', workspace_id, {
-          connected_account_id,
-          connected_account_errors: [accountDisconnectedError(disconnected_at)],
-          connected_account_custom_metadata,
-        }),
-        ...devicesOfAccount(db, connected_account_id).map((device) =>
-          make(
-            'device.disconnected',
-            workspace_id,
-            {
-              device_id: device.device_id,
-              connected_account_id,
-              device_custom_metadata: device.custom_metadata,
-              connected_account_custom_metadata,
-            },
-            device.device_id,
-          ),
-        ),
-      ];
-    }
-
-    case 'DeviceAdded': {
-      const { workspace_id, device_id, connected_account_id } = event.data;
-      return [
-        make('device.added', workspace_id, {
-          device_id,
-          connected_account_id,
-          device_custom_metadata: {},
-          connected_account_custom_metadata: accountMetadata(connected_account_id),
-        }),
-      ];
-    }
-
-    case 'MetadataSet':
-      return metadataChanged(make, event.data, (deviceId) => accountOfDevice(db, deviceId), accountMetadata);
-
-    default:
-      return [];
-  }
-}
-
-type MakePublicEvent = ReturnType<typeof publicEventMaker>;
-
-function publicEventMaker(event: SourceEvent) {
-  return (
-    event_type: PublicEventType,
-    workspace_id: string,
-    fields: Record<string, unknown>,
-    discriminator = '',
-  ): PublicEvent => ({
-    event_id: deterministicId('public_event', event.id, event_type, discriminator),
-    workspace_id,
-    created_at: event.recordedAt,
-    occurred_at: event.recordedAt,
-    event_type,
-    ...fields,
-  });
-}
-
-/** `<resource>.custom_metadata_changed`, only for a real change. */
-function metadataChanged(
-  make: MakePublicEvent,
-  data: MetadataSet['data'],
-  accountOfDevice: (deviceId: string) => string | undefined,
-  accountMetadata: (accountId: string) => CustomMetadata,
-): PublicEvent[] {
-  if (!hasChanges(data.changes)) return [];
-  const change = {
-    custom_metadata: data.custom_metadata,
-    previous_custom_metadata: data.previous_custom_metadata,
-    changes: data.changes,
-    cause: data.cause,
-    actor: data.actor,
-  };
-  switch (data.resource_type) {
-    case 'device': {
-      const accountId = accountOfDevice(data.resource_id);
-      return [
-        make('device.custom_metadata_changed', data.workspace_id, {
-          device_id: data.resource_id,
-          ...(accountId ? { connected_account_id: accountId } : {}),
-          ...change,
-          device_custom_metadata: data.custom_metadata,
-          ...(accountId ? { connected_account_custom_metadata: accountMetadata(accountId) } : {}),
-        }),
-      ];
-    }
-    case 'connected_account':
-      return [
-        make('connected_account.custom_metadata_changed', data.workspace_id, {
-          connected_account_id: data.resource_id,
-          ...change,
-          connected_account_custom_metadata: data.custom_metadata,
-        }),
-      ];
-    case 'connect_webview':
-      return [
-        make('connect_webview.custom_metadata_changed', data.workspace_id, {
-          connect_webview_id: data.resource_id,
-          ...change,
-          connect_webview_custom_metadata: data.custom_metadata,
-        }),
-      ];
-  }
 }

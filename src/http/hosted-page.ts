@@ -33,7 +33,8 @@ export function hostedPage(webview: ConnectWebviewRecord | undefined): string {
       <input type="hidden" name="connect_webview_id" value="${escapeHtml(webview.connect_webview_id)}">
       <label>Provider <select name="provider" id="provider">${options}</select></label>
       <label>Email <input type="email" name="email" id="email" required autocomplete="username"></label>
-      <label>Password <input type="password" name="password" id="password" required autocomplete="current-password"></label>
+      <label>Password
+        <input type="password" name="password" id="password" required autocomplete="current-password"></label>
       <button type="submit" id="submit">Connect</button>
       <p class="hint">Sandbox: any email, password <code>1234</code>.</p>
       <p id="message" class="message" role="status" aria-live="polite"></p>

@@ -47,7 +47,8 @@ export class DeliveryStore {
   delivered(webhookId: string, sequence: number, at: string): void {
     this.db
       .prepare(
-        'UPDATE delivery_state SET after_sequence = ?, attempt = 0, next_attempt_at = NULL, last_success_at = ? WHERE webhook_id = ?',
+        `UPDATE delivery_state SET after_sequence = ?, attempt = 0, next_attempt_at = NULL, last_success_at = ?
+         WHERE webhook_id = ?`,
       )
       .run(sequence, at, webhookId);
   }
@@ -66,14 +67,16 @@ export class DeliveryStore {
       this.db
         .prepare(
           `UPDATE delivery_state SET after_sequence = ?, attempt = 0, next_attempt_at = NULL, last_failure_at = ?,
-           last_failure_status = ?, last_failure_message = ?, abandoned_count = abandoned_count + 1 WHERE webhook_id = ?`,
+           last_failure_status = ?, last_failure_message = ?, abandoned_count = abandoned_count + 1
+           WHERE webhook_id = ?`,
         )
         .run(failure.giveUpSequence, failure.at, failure.status, failure.message, webhookId);
       return;
     }
     this.db
       .prepare(
-        `UPDATE delivery_state SET attempt = attempt + 1, next_attempt_at = ?, last_failure_at = ?, last_failure_status = ?,
+        `UPDATE delivery_state SET attempt = attempt + 1, next_attempt_at = ?, last_failure_at = ?,
+         last_failure_status = ?,
          last_failure_message = ? WHERE webhook_id = ?`,
       )
       .run(failure.nextAttemptAt, failure.at, failure.status, failure.message, webhookId);

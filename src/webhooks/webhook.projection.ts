@@ -42,7 +42,8 @@ export const webhookReadModel = sqliteProjection<WebhookEvent>({
         const d = event.data;
         prepared(
           db,
-          `INSERT OR REPLACE INTO webhooks (webhook_id, workspace_id, url, event_types, secret, created_at, created_position)
+          `INSERT OR REPLACE INTO webhooks
+             (webhook_id, workspace_id, url, event_types, secret, created_at, created_position)
            VALUES (?, ?, ?, ?, ?, ?, ?)`,
         ).run(
           d.webhook_id,

@@ -9,7 +9,7 @@ import {
 } from '../../src/event-store/event-store.js';
 
 /**
- * The port contract (architecture.md), run against every adapter. It only assumes a store that others may
+ * The port contract (src/event-store/event-store.ts), run against every adapter. It only assumes a store that others may
  * share: streams are unique per test and global reads are checked relative to the head seen at the start.
  */
 export interface EventStoreFixture {

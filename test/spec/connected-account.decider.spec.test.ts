@@ -1,12 +1,20 @@
 import { describe, it } from '@jest/globals';
 import { NotFound } from '../../src/common/domain-errors.js';
-import { connectedAccountDecider, type ConnectedAccountEvent } from '../../src/connected-accounts/connected-account.js';
+import {
+  connectedAccountDecider,
+  type ConnectedAccountCommand,
+  type ConnectedAccountEvent,
+} from '../../src/connected-accounts/connected-account.js';
 import { DeciderSpecification } from '../support/decider-specification.js';
 import { apiKey, LATER, metadataSetEvent, NOW, WORKSPACE } from '../support/domain-fixtures.js';
 
 const spec = DeciderSpecification.for(connectedAccountDecider);
 const saga = (webview: string) => ({ type: 'completion_saga', connect_webview_id: webview }) as const;
-const connect = (webview: string, webviewMetadata: Record<string, string | boolean>, now = NOW) =>
+const connect = (
+  webview: string,
+  webviewMetadata: Record<string, string | boolean>,
+  now = NOW,
+): ConnectedAccountCommand =>
   ({
     type: 'ConnectFromWebview',
     connectedAccountId: 'a1',
@@ -19,7 +27,7 @@ const connect = (webview: string, webviewMetadata: Record<string, string | boole
     acceptedCapabilities: ['lock'],
     actor: saga(webview),
     now,
-  }) as const;
+  }) satisfies ConnectedAccountCommand;
 const created: ConnectedAccountEvent = {
   type: 'ConnectedAccountCreated',
   data: {
