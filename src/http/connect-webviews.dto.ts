@@ -1,19 +1,7 @@
 import { Expose } from 'class-transformer';
-import {
-  IsArray,
-  IsBoolean,
-  IsIn,
-  IsInt,
-  IsISO8601,
-  IsOptional,
-  IsString,
-  IsUrl,
-  IsUUID,
-  Max,
-  Min,
-} from 'class-validator';
-import { RawParam, ToArray, ToInteger } from './seam-input.js';
-import { MAX_LIMIT } from '../read-models/pagination.js';
+import { IsArray, IsBoolean, IsIn, IsISO8601, IsOptional, IsString, IsUrl, IsUUID } from 'class-validator';
+import { PageDto } from './page.dto.js';
+import { RawParam, ToArray } from './seam-input.js';
 import {
   PROVIDER_CAPABILITIES,
   PROVIDER_CATEGORIES,
@@ -94,7 +82,7 @@ export class GetConnectWebviewDto extends ConnectWebviewIdDto {
   as_of?: string;
 }
 
-export class ListConnectWebviewsDto {
+export class ListConnectWebviewsDto extends PageDto {
   @RawParam()
   custom_metadata_has?: unknown;
 
@@ -107,17 +95,4 @@ export class ListConnectWebviewsDto {
   @IsOptional()
   @IsString()
   user_identifier_key?: string;
-
-  @Expose()
-  @ToInteger()
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  @Max(MAX_LIMIT)
-  limit?: number;
-
-  @Expose()
-  @IsOptional()
-  @IsString()
-  page_cursor?: string | null;
 }

@@ -1,26 +1,15 @@
 import { Controller, Inject } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { Expose } from 'class-transformer';
-import {
-  IsBoolean,
-  IsEmail,
-  IsInt,
-  IsISO8601,
-  IsOptional,
-  IsString,
-  IsUUID,
-  Max,
-  Min,
-  ValidateIf,
-} from 'class-validator';
+import { IsBoolean, IsEmail, IsISO8601, IsOptional, IsString, IsUUID, ValidateIf } from 'class-validator';
 import { SandboxOnly } from '../common/domain-errors.js';
 import type { AppConfig } from '../common/config.js';
 import { parseCustomMetadataFilter, parseCustomMetadataInput } from '../custom-metadata/custom-metadata.js';
 import { commandMeta, CurrentCaller, type Caller } from './caller.js';
 import { listPage } from './list-pages.js';
-import { asOfDate, RawParam, SeamInput, ToInteger } from './seam-input.js';
+import { PageDto } from './page.dto.js';
+import { asOfDate, RawParam, SeamInput } from './seam-input.js';
 import { SeamRoute } from './seam-route.js';
-import { MAX_LIMIT } from '../read-models/pagination.js';
 import { CONFIG } from '../common/tokens.js';
 import { ReadYourWrites } from '../read-models/read-your-writes.js';
 import {
@@ -64,7 +53,7 @@ export class UpdateConnectedAccountDto extends ConnectedAccountIdDto {
   automatically_manage_new_devices?: boolean;
 }
 
-export class ListConnectedAccountsDto {
+export class ListConnectedAccountsDto extends PageDto {
   @RawParam()
   custom_metadata_has?: unknown;
 
@@ -77,19 +66,6 @@ export class ListConnectedAccountsDto {
   @IsOptional()
   @IsString()
   customer_key?: string;
-
-  @Expose()
-  @ToInteger()
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  @Max(MAX_LIMIT)
-  limit?: number;
-
-  @Expose()
-  @IsOptional()
-  @IsString()
-  page_cursor?: string | null;
 }
 
 @Controller()

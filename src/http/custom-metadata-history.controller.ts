@@ -1,44 +1,29 @@
 import { Controller, Inject } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { Expose } from 'class-transformer';
-import { IsInt, IsOptional, IsString, IsUUID, Max, Min } from 'class-validator';
+import { IsUUID } from 'class-validator';
 import type { AppConfig } from '../common/config.js';
 import { CurrentCaller, type Caller } from './caller.js';
 import { listPage } from './list-pages.js';
-import { SeamInput, ToInteger } from './seam-input.js';
+import { PageDto } from './page.dto.js';
+import { SeamInput } from './seam-input.js';
 import { SeamRoute } from './seam-route.js';
-import { MAX_LIMIT } from '../read-models/pagination.js';
 import { CONFIG } from '../common/tokens.js';
 import { CustomMetadataHistoryQuery, type AuditedResource } from '../audit/index.js';
 
-class HistoryPageDto {
-  @Expose()
-  @ToInteger()
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  @Max(MAX_LIMIT)
-  limit?: number;
-
-  @Expose()
-  @IsOptional()
-  @IsString()
-  page_cursor?: string | null;
-}
-
-export class DeviceHistoryDto extends HistoryPageDto {
+export class DeviceHistoryDto extends PageDto {
   @Expose()
   @IsUUID('all')
   device_id!: string;
 }
 
-export class ConnectedAccountHistoryDto extends HistoryPageDto {
+export class ConnectedAccountHistoryDto extends PageDto {
   @Expose()
   @IsUUID('all')
   connected_account_id!: string;
 }
 
-export class ConnectWebviewHistoryDto extends HistoryPageDto {
+export class ConnectWebviewHistoryDto extends PageDto {
   @Expose()
   @IsUUID('all')
   connect_webview_id!: string;
@@ -85,7 +70,7 @@ export class CustomMetadataHistoryController {
     });
   }
 
-  private async history(caller: Caller, route: string, input: HistoryPageDto, resource: AuditedResource) {
+  private async history(caller: Caller, route: string, input: PageDto, resource: AuditedResource) {
     const { page: request, nextPageUrl } = listPage(this.config, route, { ...input });
     const { entries, pagination } = await this.queryBus.execute(
       new CustomMetadataHistoryQuery(caller.workspaceId, resource, request, nextPageUrl),

@@ -1,14 +1,14 @@
 import { Controller, Inject } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { Expose } from 'class-transformer';
-import { IsArray, IsInt, IsISO8601, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
+import { IsArray, IsISO8601, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
 import type { AppConfig } from '../common/config.js';
 import { parseCustomMetadataFilter, parseCustomMetadataInput } from '../custom-metadata/custom-metadata.js';
 import { commandMeta, CurrentCaller, type Caller } from './caller.js';
 import { listPage } from './list-pages.js';
-import { asOfDate, RawParam, SeamInput, ToArray, ToInteger } from './seam-input.js';
+import { PageDto } from './page.dto.js';
+import { asOfDate, RawParam, SeamInput, ToArray } from './seam-input.js';
 import { SeamRoute } from './seam-route.js';
-import { MAX_LIMIT } from '../read-models/pagination.js';
 import { CONFIG } from '../common/tokens.js';
 import { DeviceCommandMessage, GetDeviceQuery, ListDevicesQuery } from '../devices/index.js';
 import { ReadYourWrites } from '../read-models/read-your-writes.js';
@@ -39,7 +39,7 @@ export class UpdateDeviceDto extends DeviceIdDto {
   custom_metadata?: unknown;
 }
 
-export class ListDevicesDto {
+export class ListDevicesDto extends PageDto {
   @Expose()
   @IsOptional()
   @IsUUID('all')
@@ -76,19 +76,6 @@ export class ListDevicesDto {
   @IsOptional()
   @IsISO8601({ strict: true })
   created_before?: string;
-
-  @Expose()
-  @ToInteger()
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  @Max(MAX_LIMIT)
-  limit?: number;
-
-  @Expose()
-  @IsOptional()
-  @IsString()
-  page_cursor?: string | null;
 }
 
 @Controller()

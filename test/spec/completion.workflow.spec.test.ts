@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { decideCompletion, type CompletionInput } from '../../src/completion/completion.workflow.js';
 import { connectWebviewDecider, type ConnectWebviewEvent } from '../../src/connect-webviews/connect-webview.js';
 import { connectedAccountDecider, type ConnectedAccountEvent } from '../../src/connected-accounts/connected-account.js';
-import { LATER, metadataSetEvent, NOW, WORKSPACE } from '../support/domain-fixtures.js';
+import { accountCreated, LATER, metadataSetEvent, WORKSPACE, webviewCreated } from '../support/domain-fixtures.js';
 
 /**
  * The completion workflow, given a WebviewCompleted and the states it reads, decides the commands to run.
@@ -18,24 +18,7 @@ const fold = <E, S>(decider: { initialState: () => S; evolve: (s: S, e: E) => S 
   events.reduce(decider.evolve, decider.initialState());
 
 const webviewEvents: ConnectWebviewEvent[] = [
-  {
-    type: 'ConnectWebviewCreated',
-    data: {
-      connect_webview_id: 'cw1',
-      workspace_id: WORKSPACE,
-      created_at: NOW,
-      device_selection_mode: 'none',
-      accepted_providers: ['august'],
-      any_provider_allowed: false,
-      provider_category: null,
-      accepted_capabilities: ['lock'],
-      custom_redirect_url: null,
-      custom_redirect_failure_url: null,
-      automatically_manage_new_devices: true,
-      wait_for_device_creation: false,
-      customer_key: null,
-    },
-  },
+  webviewCreated({ accepted_providers: ['august'], any_provider_allowed: false }),
   metadataSetEvent({
     resource_type: 'connect_webview',
     resource_id: 'cw1',
@@ -53,19 +36,7 @@ const completed = {
   connected_account_id: ACCOUNT,
   completed_at: LATER,
 };
-const accountCreated = (webview: string): ConnectedAccountEvent => ({
-  type: 'ConnectedAccountCreated',
-  data: {
-    connected_account_id: ACCOUNT,
-    workspace_id: WORKSPACE,
-    provider: 'august',
-    user_identifier: { email: 'jane@example.com' },
-    connect_webview_id: webview,
-    automatically_manage_new_devices: true,
-    accepted_capabilities: ['lock'],
-    created_at: NOW,
-  },
-});
+const accountCreatedBy = (webview: string) => accountCreated(ACCOUNT, webview);
 const input = (accountEvents: ConnectedAccountEvent[]): CompletionInput => ({
   eventId: COMPLETION_EVENT_ID,
   correlationId: 'req-1',
@@ -120,14 +91,14 @@ describe('completion workflow', () => {
   });
 
   it('for a reconnection: the devices of the second connection, the garage among them', () => {
-    const steps = decideCompletion({ ...input([accountCreated('cw0')]) });
+    const steps = decideCompletion({ ...input([accountCreatedBy('cw0')]) });
     expect(
       steps.filter((s) => s.target === 'device').map((s) => (s.command as { device: { name: string } }).device.name),
     ).toEqual(['Front Door', 'Back Door', 'Garage']);
   });
 
   it('re-run after the account step already ran: the same devices, not one more connection', () => {
-    const afterAccountStep = decideCompletion(input([accountCreated('cw1')]));
+    const afterAccountStep = decideCompletion(input([accountCreatedBy('cw1')]));
     expect(afterAccountStep.filter((s) => s.target === 'device')).toHaveLength(2);
   });
 

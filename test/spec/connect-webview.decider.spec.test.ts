@@ -2,7 +2,7 @@ import { describe, it } from '@jest/globals';
 import { AlreadyDone, InvalidCommand, NotFound } from '../../src/common/domain-errors.js';
 import { connectWebviewDecider, type ConnectWebviewEvent } from '../../src/connect-webviews/connect-webview.js';
 import { DeciderSpecification } from '../support/decider-specification.js';
-import { apiKey, LATER, metadataSetEvent, NOW, WORKSPACE } from '../support/domain-fixtures.js';
+import { apiKey, LATER, metadataSetEvent, NOW, webviewCreated, WORKSPACE } from '../support/domain-fixtures.js';
 
 const spec = DeciderSpecification.for(connectWebviewDecider);
 /** The account of (w1, august, jane@example.com), pinned: the same login must always reach the same account. */
@@ -10,22 +10,7 @@ const ACCOUNT = 'f9743036-8c2b-836c-92ba-d084652b3e99';
 const endUser = { type: 'end_user', connect_webview_id: 'cw1' } as const;
 const saga = { type: 'completion_saga', connect_webview_id: 'cw1' } as const;
 
-const createdData = {
-  connect_webview_id: 'cw1',
-  workspace_id: WORKSPACE,
-  created_at: NOW,
-  device_selection_mode: 'none' as const,
-  accepted_providers: ['august' as const, 'schlage' as const, 'yale' as const],
-  any_provider_allowed: true,
-  provider_category: null,
-  accepted_capabilities: ['lock' as const],
-  custom_redirect_url: null,
-  custom_redirect_failure_url: null,
-  automatically_manage_new_devices: true,
-  wait_for_device_creation: false,
-  customer_key: null,
-};
-const created: ConnectWebviewEvent = { type: 'ConnectWebviewCreated', data: createdData };
+const created = webviewCreated();
 const withMetadata = metadataSetEvent({
   resource_type: 'connect_webview',
   resource_id: 'cw1',
@@ -107,10 +92,7 @@ describe('connect webview decider', () => {
         .given([])
         .when(create({ options: { accepted_providers: ['yale', 'yale'] }, customMetadata: {} }))
         .then([
-          {
-            type: 'ConnectWebviewCreated',
-            data: { ...createdData, accepted_providers: ['yale'], any_provider_allowed: false },
-          },
+          webviewCreated({ accepted_providers: ['yale'], any_provider_allowed: false }),
           metadataSetEvent({
             resource_type: 'connect_webview',
             resource_id: 'cw1',
@@ -177,10 +159,7 @@ describe('connect webview decider', () => {
     });
 
     it('refuses a provider the webview does not accept', () => {
-      const yaleOnly: ConnectWebviewEvent = {
-        type: 'ConnectWebviewCreated',
-        data: { ...createdData, accepted_providers: ['yale'], any_provider_allowed: false },
-      };
+      const yaleOnly = webviewCreated({ accepted_providers: ['yale'], any_provider_allowed: false });
       spec
         .given([yaleOnly])
         .when(complete())

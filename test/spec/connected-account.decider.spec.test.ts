@@ -6,7 +6,7 @@ import {
   type ConnectedAccountEvent,
 } from '../../src/connected-accounts/connected-account.js';
 import { DeciderSpecification } from '../support/decider-specification.js';
-import { apiKey, LATER, metadataSetEvent, NOW, WORKSPACE } from '../support/domain-fixtures.js';
+import { accountCreated, apiKey, LATER, metadataSetEvent, NOW, WORKSPACE } from '../support/domain-fixtures.js';
 
 const spec = DeciderSpecification.for(connectedAccountDecider);
 const saga = (webview: string) => ({ type: 'completion_saga', connect_webview_id: webview }) as const;
@@ -28,19 +28,7 @@ const connect = (
     actor: saga(webview),
     now,
   }) satisfies ConnectedAccountCommand;
-const created: ConnectedAccountEvent = {
-  type: 'ConnectedAccountCreated',
-  data: {
-    connected_account_id: 'a1',
-    workspace_id: WORKSPACE,
-    provider: 'august',
-    user_identifier: { email: 'jane@example.com' },
-    connect_webview_id: 'cw1',
-    automatically_manage_new_devices: true,
-    accepted_capabilities: ['lock'],
-    created_at: NOW,
-  },
-};
+const created = accountCreated('a1');
 const inherited = metadataSetEvent({
   resource_type: 'connected_account',
   resource_id: 'a1',

@@ -8,45 +8,22 @@ import {
 } from '../../src/connected-accounts/connected-account.projection.js';
 import type { DeviceEvent } from '../../src/devices/device.js';
 import { deviceReadModel, findDevice, toDeviceObject } from '../../src/devices/device.projection.js';
-import { metadataSetEvent, NOW, WORKSPACE } from '../support/domain-fixtures.js';
+import {
+  accountCreated as createdAccount,
+  metadataSetEvent,
+  NOW,
+  webviewCreated as createdWebview,
+  WORKSPACE,
+} from '../support/domain-fixtures.js';
 import { givenEvents } from '../support/projection-specification.js';
 
-const webviewCreated: ConnectWebviewEvent = {
-  type: 'ConnectWebviewCreated',
-  data: {
-    connect_webview_id: 'cw1',
-    workspace_id: WORKSPACE,
-    created_at: NOW,
-    device_selection_mode: 'none',
-    accepted_providers: ['august'],
-    any_provider_allowed: false,
-    provider_category: null,
-    accepted_capabilities: ['lock'],
-    custom_redirect_url: null,
-    custom_redirect_failure_url: null,
-    automatically_manage_new_devices: true,
-    wait_for_device_creation: false,
-    customer_key: null,
-  },
-};
+const webviewCreated = createdWebview({ accepted_providers: ['august'], any_provider_allowed: false });
 const metadata = (
   resource_type: 'device' | 'connected_account' | 'connect_webview',
   resource_id: string,
   next: Record<string, string | boolean>,
 ) => metadataSetEvent({ resource_type, resource_id, previous: {}, next, cause: { type: 'api_update' } });
-const accountCreated: ConnectedAccountEvent = {
-  type: 'ConnectedAccountCreated',
-  data: {
-    connected_account_id: 'a1',
-    workspace_id: WORKSPACE,
-    provider: 'august',
-    user_identifier: { email: 'jane@example.com' },
-    connect_webview_id: 'cw1',
-    automatically_manage_new_devices: true,
-    accepted_capabilities: ['lock'],
-    created_at: NOW,
-  },
-};
+const accountCreated = createdAccount('a1');
 const deviceAdded: DeviceEvent = {
   type: 'DeviceAdded',
   data: {

@@ -1,4 +1,6 @@
 import type { Actor } from '../../src/common/actor.js';
+import type { ConnectWebviewCreatedData, ConnectWebviewEvent } from '../../src/connect-webviews/connect-webview.js';
+import type { ConnectedAccountEvent } from '../../src/connected-accounts/connected-account.js';
 import type { CustomMetadata, CustomMetadataChanges } from '../../src/custom-metadata/custom-metadata.js';
 import type { MetadataResourceType, MetadataSet, MetadataSetCause } from '../../src/custom-metadata/metadata-set.js';
 
@@ -31,6 +33,46 @@ export function metadataSetEvent(fields: {
       cause: fields.cause,
       actor: fields.actor ?? apiKey,
       occurred_at: fields.at ?? NOW,
+    },
+  };
+}
+
+/** `ConnectWebviewCreated` of webview cw1 with Seam's defaults; `fields` override them. */
+export function webviewCreated(fields: Partial<ConnectWebviewCreatedData> = {}): ConnectWebviewEvent {
+  return {
+    type: 'ConnectWebviewCreated',
+    data: {
+      connect_webview_id: 'cw1',
+      workspace_id: WORKSPACE,
+      created_at: NOW,
+      device_selection_mode: 'none',
+      accepted_providers: ['august', 'schlage', 'yale'],
+      any_provider_allowed: true,
+      provider_category: null,
+      accepted_capabilities: ['lock'],
+      custom_redirect_url: null,
+      custom_redirect_failure_url: null,
+      automatically_manage_new_devices: true,
+      wait_for_device_creation: false,
+      customer_key: null,
+      ...fields,
+    },
+  };
+}
+
+/** `ConnectedAccountCreated` of jane@example.com's August account `connectedAccountId`, connected by `connectWebviewId`. */
+export function accountCreated(connectedAccountId: string, connectWebviewId = 'cw1'): ConnectedAccountEvent {
+  return {
+    type: 'ConnectedAccountCreated',
+    data: {
+      connected_account_id: connectedAccountId,
+      workspace_id: WORKSPACE,
+      provider: 'august',
+      user_identifier: { email: 'jane@example.com' },
+      connect_webview_id: connectWebviewId,
+      automatically_manage_new_devices: true,
+      accepted_capabilities: ['lock'],
+      created_at: NOW,
     },
   };
 }
