@@ -25,13 +25,20 @@ export interface ValidationErrors {
 export interface ValidationIssue {
   path: readonly string[];
   message: string;
+  /** What `format()` lists at the path, when not the message itself (one entry per type of a union). */
+  formatted?: readonly string[];
 }
 
-/** 400 `invalid_input`, worded as Seam words it: `<first issue> for "<path>"`. */
+/**
+ * 400 `invalid_input`, worded as Seam words it: `<issue> for "<path>"`, and for several issues
+ * `<n> Input Errors: <issue> for "<path>", <issue> for "<path>"`.
+ */
 export function invalidInput(issues: readonly ValidationIssue[]): SeamError {
-  const [first] = issues;
-  const where = first.path.length > 0 ? ` for "${first.path.join('.')}"` : '';
-  return new SeamError(400, 'invalid_input', `${first.message}${where}`, undefined, formatIssues(issues));
+  const described = issues.map(
+    (issue) => `${issue.message}${issue.path.length > 0 ? ` for "${issue.path.join('.')}"` : ''}`,
+  );
+  const message = described.length === 1 ? described[0] : `${described.length} Input Errors: ${described.join(', ')}`;
+  return new SeamError(400, 'invalid_input', message, undefined, formatIssues(issues));
 }
 
 /**
@@ -53,7 +60,7 @@ export function formatIssues(issues: readonly ValidationIssue[]): ValidationErro
       }
       node = node[key] as ValidationErrors;
     }
-    node._errors.push(issue.message);
+    node._errors.push(...(issue.formatted ?? [issue.message]));
   }
   return root;
 }

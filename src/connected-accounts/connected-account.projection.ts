@@ -5,7 +5,7 @@ import { listNewestFirst } from '../read-models/list-newest-first.js';
 import type { PageRequest, Pagination } from '../read-models/pagination.js';
 import { sqliteProjection } from '../read-models/projection.js';
 import { prepared } from '../read-models/prepared.js';
-import type { Provider, ProviderCapability } from '../providers/providers.js';
+import { PROVIDER_DISPLAY_NAMES, type Provider, type ProviderCapability } from '../providers/providers.js';
 import type { ConnectedAccountEvent } from './connected-account.js';
 
 export interface ConnectedAccountRecord {
@@ -136,8 +136,6 @@ export function listConnectedAccounts(
   };
 }
 
-const DISPLAY_NAMES: Record<Provider, string> = { august: 'August', schlage: 'Schlage', yale: 'Yale' };
-
 export function accountDisconnectedError(disconnectedAt: string) {
   return {
     error_code: 'account_disconnected',
@@ -154,7 +152,7 @@ export function toConnectedAccountObject(record: ConnectedAccountRecord) {
     created_at: record.created_at,
     user_identifier: { email: record.email },
     account_type: record.provider,
-    account_type_display_name: DISPLAY_NAMES[record.provider],
+    account_type_display_name: PROVIDER_DISPLAY_NAMES[record.provider],
     display_name: record.email,
     errors: record.disconnected_at ? [accountDisconnectedError(record.disconnected_at)] : [],
     warnings: [] as unknown[],

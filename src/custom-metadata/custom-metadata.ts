@@ -44,9 +44,12 @@ export function parseCustomMetadataInput(input: unknown, param = 'custom_metadat
         issues.push({ path: [param, key], message: `String must contain at most ${MAX_VALUE_LENGTH} character(s)` });
       }
     } else if (typeof value !== 'boolean' && value !== null) {
+      // zod's words for a value that matches no member of the union string | boolean | null.
+      const received = describeType(value);
       issues.push({
         path: [param, key],
-        message: `Expected string, boolean or null, received ${describeType(value)}`,
+        message: 'Invalid input',
+        formatted: ['string', 'boolean', 'null'].map((type) => `Expected ${type}, received ${received}`),
       });
     }
   }

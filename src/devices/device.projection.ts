@@ -1,3 +1,4 @@
+import { PROVIDER_DISPLAY_NAMES } from '../providers/providers.js';
 import type { SqliteDatabase, SqliteValue } from '../common/sqlite.js';
 import { accountDisconnectedError, type ConnectedAccountEvent } from '../connected-accounts/index.js';
 import type { CustomMetadata } from '../custom-metadata/custom-metadata.js';
@@ -182,13 +183,18 @@ export function toDeviceObject(row: Row) {
       online,
       name: record.name,
       locked: true,
+      appearance: { name: record.name },
       manufacturer: record.provider,
-      model: { display_name: record.model, manufacturer_display_name: record.provider },
+      model: { display_name: record.model, manufacturer_display_name: PROVIDER_DISPLAY_NAMES[record.provider] },
     },
-    location: null,
+    // Seam's object, its fields unknown here: the sandbox providers report no location.
+    location: {},
     connected_account_id: record.connected_account_id,
     workspace_id: record.workspace_id,
-    errors: row.account_disconnected_at === null ? [] : [accountDisconnectedError(row.account_disconnected_at)],
+    errors:
+      row.account_disconnected_at === null
+        ? []
+        : [{ ...accountDisconnectedError(row.account_disconnected_at), is_device_error: false as const }],
     warnings: [] as unknown[],
     created_at: record.created_at,
     is_managed: true as const,

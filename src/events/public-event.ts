@@ -1,20 +1,32 @@
+import { SEAM_EVENT_TYPES } from './seam-event-types.js';
+
 /**
- * Seam's events (`event` objects), derived from the domain events, plus one event per metadata change.
- * A public event's id derives from its domain event's, so the same domain event always gives the same one.
+ * The event types this service adds to Seam's, one per metadata change. They are opt-in: delivered only to a
+ * webhook, `/events/list` call or stream that names them, so a client that parses Seam's events strictly
+ * never meets one it does not know.
  */
-export const PUBLIC_EVENT_TYPES = [
+export const EXTENSION_EVENT_TYPES = [
+  'device.custom_metadata_changed',
+  'connected_account.custom_metadata_changed',
+  'connect_webview.custom_metadata_changed',
+] as const;
+
+/** The Seam event types this service emits: what a webhook that names none receives. */
+export const EMITTED_SEAM_EVENT_TYPES = [
   'connect_webview.login_succeeded',
   'connect_webview.login_failed',
   'connected_account.created',
   'connected_account.connected',
   'connected_account.disconnected',
   'device.added',
+  'device.connected',
   'device.disconnected',
-  'device.custom_metadata_changed',
-  'connected_account.custom_metadata_changed',
-  'connect_webview.custom_metadata_changed',
 ] as const;
-export type PublicEventType = (typeof PUBLIC_EVENT_TYPES)[number];
+
+/** What a filter or a webhook may name: any Seam event type, even one never emitted here, and the extensions. */
+export const NAMEABLE_EVENT_TYPES: readonly string[] = [...SEAM_EVENT_TYPES, ...EXTENSION_EVENT_TYPES];
+
+export type PublicEventType = (typeof EMITTED_SEAM_EVENT_TYPES)[number] | (typeof EXTENSION_EVENT_TYPES)[number];
 
 export interface PublicEvent {
   event_id: string;
@@ -35,11 +47,15 @@ export interface PublicEvent {
 export const sequenceAt = (position: number, index = 0): number => position * 1000 + index;
 
 export interface PublicEventFilter {
+  /** From this time on (`since`, inclusive). */
   since?: string;
+  /** Strictly after and before these times (`between`, exclusive at both ends). */
+  after?: string;
   until?: string;
   deviceIds?: string[];
   connectedAccountId?: string;
   connectWebviewId?: string;
-  eventTypes?: string[];
+  /** Left out: every Seam event type, and no extension type. */
+  eventTypes?: readonly string[];
   afterSequence?: number;
 }

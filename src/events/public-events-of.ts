@@ -14,6 +14,8 @@ export interface ResourceSnapshots {
   metadataOf(resourceType: 'connect_webview' | 'connected_account' | 'device', resourceId: string): CustomMetadata;
   accountOfDevice(deviceId: string): string | undefined;
   devicesOfAccount(accountId: string): { device_id: string; custom_metadata: CustomMetadata }[];
+  /** Whether the account is disconnected now, and whether its next completion announces it connected. */
+  accountConnection(accountId: string): { disconnected: boolean; connectedEventDue: boolean };
 }
 
 /**
@@ -45,6 +47,7 @@ export function publicEventsOf(event: SourceEvent, snapshots: ResourceSnapshots)
     }
 
     // The saga's last step: the account and its devices exist, their metadata is final for this completion.
+    // `connected_account.connected` is Seam's "first connection, or reconnection after a disconnection".
     case 'ConnectWebviewAuthorized': {
       const { workspace_id, connect_webview_id, connected_account_id } = event.data;
       const fields = {
@@ -53,18 +56,42 @@ export function publicEventsOf(event: SourceEvent, snapshots: ResourceSnapshots)
         connected_account_custom_metadata: accountMetadata(connected_account_id),
       };
       return [
-        make('connected_account.connected', workspace_id, fields),
+        ...(snapshots.accountConnection(connected_account_id).connectedEventDue
+          ? [make('connected_account.connected', workspace_id, fields)]
+          : []),
         make('connect_webview.login_succeeded', workspace_id, fields),
       ];
+    }
+
+    // A disconnected account's devices come back online.
+    case 'ConnectedAccountReconnected': {
+      const { workspace_id, connected_account_id } = event.data;
+      if (!snapshots.accountConnection(connected_account_id).disconnected) return [];
+      const connected_account_custom_metadata = accountMetadata(connected_account_id);
+      return snapshots.devicesOfAccount(connected_account_id).map((device) =>
+        make(
+          'device.connected',
+          workspace_id,
+          {
+            device_id: device.device_id,
+            connected_account_id,
+            device_custom_metadata: device.custom_metadata,
+            connected_account_custom_metadata,
+          },
+          device.device_id,
+        ),
+      );
     }
 
     case 'ConnectedAccountDisconnected': {
       const { workspace_id, connected_account_id, disconnected_at } = event.data;
       const connected_account_custom_metadata = accountMetadata(connected_account_id);
+      const accountErrors = [accountDisconnectedError(disconnected_at)];
       return [
         make('connected_account.disconnected', workspace_id, {
           connected_account_id,
-          connected_account_errors: [accountDisconnectedError(disconnected_at)],
+          connected_account_errors: accountErrors,
+          connected_account_warnings: [],
           connected_account_custom_metadata,
         }),
         ...snapshots.devicesOfAccount(connected_account_id).map((device) =>
@@ -74,6 +101,12 @@ export function publicEventsOf(event: SourceEvent, snapshots: ResourceSnapshots)
             {
               device_id: device.device_id,
               connected_account_id,
+              error_code: 'account_disconnected',
+              // The device's own errors, as its object shows them: its account's disconnection.
+              device_errors: accountErrors.map((error) => ({ ...error, is_device_error: false })),
+              device_warnings: [],
+              connected_account_errors: accountErrors,
+              connected_account_warnings: [],
               device_custom_metadata: device.custom_metadata,
               connected_account_custom_metadata,
             },

@@ -17,12 +17,13 @@ type SourceEvent = RecordedEventOf<ConnectWebviewEvent | ConnectedAccountEvent |
  */
 export const publicEventsReadModel = sqliteProjection<ConnectWebviewEvent | ConnectedAccountEvent | DeviceEvent>({
   name: 'public_events',
-  version: 1,
+  version: 2,
   handles: [
     'ConnectWebviewLoginFailed',
     'ConnectedAccountCreated',
     'ConnectWebviewAuthorized',
     'ConnectedAccountDisconnected',
+    'ConnectedAccountReconnected',
     'DeviceAdded',
     'MetadataSet',
   ],
@@ -51,11 +52,18 @@ export const publicEventsReadModel = sqliteProjection<ConnectWebviewEvent | Conn
       );
       CREATE INDEX IF NOT EXISTS public_event_devices_by_account
         ON public_event_resources (connected_account_id, first_position);
+      CREATE TABLE IF NOT EXISTS public_event_accounts (
+        connected_account_id TEXT PRIMARY KEY,
+        disconnected         INTEGER NOT NULL,
+        connected_event_due  INTEGER NOT NULL
+      );
     `),
 
+  // The snapshots are taken before this event changes them: its public events show the state it found.
   apply(db, event) {
+    const publicEvents = publicEventsOf(event, snapshotsIn(db));
     remember(db, event);
-    publicEventsOf(event, snapshotsIn(db)).forEach((publicEvent, index) => {
+    publicEvents.forEach((publicEvent, index) => {
       prepared(
         db,
         `INSERT OR REPLACE INTO public_events
@@ -77,8 +85,41 @@ export const publicEventsReadModel = sqliteProjection<ConnectWebviewEvent | Conn
   },
 });
 
-/** Keeps each resource's current metadata, and each device's account, for the snapshots of later events. */
+/**
+ * Keeps each resource's current metadata, each device's account, and each account's connection: whether it
+ * is disconnected, and whether its next completion announces `connected_account.connected` (the first
+ * connection, and a reconnection after a disconnection).
+ */
 function remember(db: SqliteDatabase, event: SourceEvent): void {
+  const account = (sql: string, accountId: string) => prepared(db, sql).run(accountId);
+  switch (event.type) {
+    case 'ConnectedAccountCreated':
+      account(
+        `INSERT OR IGNORE INTO public_event_accounts (connected_account_id, disconnected, connected_event_due)
+         VALUES (?, 0, 1)`,
+        event.data.connected_account_id,
+      );
+      break;
+    case 'ConnectedAccountDisconnected':
+      account(
+        'UPDATE public_event_accounts SET disconnected = 1 WHERE connected_account_id = ?',
+        event.data.connected_account_id,
+      );
+      break;
+    case 'ConnectedAccountReconnected':
+      account(
+        `UPDATE public_event_accounts SET connected_event_due = connected_event_due OR disconnected, disconnected = 0
+         WHERE connected_account_id = ?`,
+        event.data.connected_account_id,
+      );
+      break;
+    case 'ConnectWebviewAuthorized':
+      account(
+        'UPDATE public_event_accounts SET connected_event_due = 0 WHERE connected_account_id = ?',
+        event.data.connected_account_id,
+      );
+      break;
+  }
   if (event.type === 'DeviceAdded') {
     prepared(
       db,
@@ -103,6 +144,11 @@ function snapshotsIn(db: SqliteDatabase): ResourceSnapshots {
     metadataOf: (resourceType, resourceId) => metadataOf(db, resourceType, resourceId),
     accountOfDevice: (deviceId) => accountOfDevice(db, deviceId),
     devicesOfAccount: (accountId) => devicesOfAccount(db, accountId),
+    accountConnection: (accountId) => {
+      const sql = 'SELECT disconnected, connected_event_due FROM public_event_accounts WHERE connected_account_id = ?';
+      const row = prepared(db, sql).get(accountId) as { disconnected: number; connected_event_due: number } | undefined;
+      return { disconnected: row?.disconnected === 1, connectedEventDue: row?.connected_event_due === 1 };
+    },
   };
 }
 

@@ -1,6 +1,6 @@
 import type { SqliteDatabase, SqliteValue } from '../common/sqlite.js';
 import { prepared } from '../read-models/prepared.js';
-import type { PublicEvent, PublicEventFilter } from './public-event.js';
+import { EXTENSION_EVENT_TYPES, type PublicEvent, type PublicEventFilter } from './public-event.js';
 
 interface Row {
   sequence: number;
@@ -23,12 +23,14 @@ export function findPublicEvents(
     params.push(...values);
   };
   if (filter.since) add('occurred_at >= ?', filter.since);
-  if (filter.until) add('occurred_at <= ?', filter.until);
+  if (filter.after) add('occurred_at > ?', filter.after);
+  if (filter.until) add('occurred_at < ?', filter.until);
   if (filter.afterSequence !== undefined) add('sequence > ?', filter.afterSequence);
   if (filter.deviceIds) add(`device_id IN (${filter.deviceIds.map(() => '?').join(', ')})`, ...filter.deviceIds);
   if (filter.connectedAccountId) add('connected_account_id = ?', filter.connectedAccountId);
   if (filter.connectWebviewId) add('connect_webview_id = ?', filter.connectWebviewId);
-  if (filter.eventTypes) add(`event_type IN (${filter.eventTypes.map(() => '?').join(', ')})`, ...filter.eventTypes);
+  const types = eventTypeCondition(filter.eventTypes);
+  add(types.sql, ...types.params);
   const sql = `SELECT sequence, body FROM public_events WHERE ${where.join(' AND ')} ORDER BY sequence LIMIT ?`;
   return (prepared(db, sql).all(...params, limit) as unknown as Row[]).map(toEntry);
 }
@@ -56,9 +58,16 @@ export function countPublicEvents(
   afterSequence: number,
   eventTypes?: readonly string[],
 ): number {
-  const types = eventTypes ? `AND event_type IN (${eventTypes.map(() => '?').join(', ')})` : '';
-  const sql = `SELECT COUNT(*) AS n FROM public_events WHERE workspace_id = ? AND sequence > ? ${types}`;
-  return (prepared(db, sql).get(workspaceId, afterSequence, ...(eventTypes ?? [])) as { n: number }).n;
+  const types = eventTypeCondition(eventTypes);
+  const sql = `SELECT COUNT(*) AS n FROM public_events WHERE workspace_id = ? AND sequence > ? AND ${types.sql}`;
+  return (prepared(db, sql).get(workspaceId, afterSequence, ...types.params) as { n: number }).n;
+}
+
+/** The types asked for; when none are, every type but the extensions (opt-in). */
+function eventTypeCondition(eventTypes: readonly string[] | undefined): { sql: string; params: string[] } {
+  const list = eventTypes ?? EXTENSION_EVENT_TYPES;
+  const placeholders = list.map(() => '?').join(', ');
+  return { sql: `event_type ${eventTypes ? 'IN' : 'NOT IN'} (${placeholders})`, params: [...list] };
 }
 
 /** The last public event, of any workspace, before `sequence`; -1 when there is none. */

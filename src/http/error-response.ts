@@ -10,7 +10,8 @@ const TYPE_BY_STATUS: Record<number, string> = {
   400: 'invalid_input',
   401: 'unauthorized',
   403: 'forbidden',
-  404: 'not_found',
+  // Nest's 404 is a route that does not exist: Seam's `endpoint_not_found`.
+  404: 'endpoint_not_found',
   405: 'method_not_allowed',
   413: 'payload_too_large',
   415: 'invalid_content_type',
@@ -58,7 +59,7 @@ export function toErrorResponse(thrown: unknown): { status: number; body: Record
   }
   if (error instanceof HttpException) {
     const status = error.getStatus();
-    const message = status === 404 ? 'Route not found' : error.message;
+    const message = status === 404 ? 'Endpoint not found' : error.message;
     return envelope(status, TYPE_BY_STATUS[status] ?? 'http_error', message);
   }
   const status = (error as { statusCode?: unknown })?.statusCode;

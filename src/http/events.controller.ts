@@ -17,6 +17,9 @@ export class EventsController {
     if (!input.since && !input.between) {
       throw invalidInput([{ path: ['since'], message: 'Either since or between is required' }]);
     }
+    if (input.since && input.between) {
+      throw invalidInput([{ path: ['between'], message: 'Cannot specify both since and between' }]);
+    }
     const events = await this.queryBus.execute(
       new ListEventsQuery(caller.workspaceId, toFilter(input), input.limit ?? 500),
     );

@@ -11,7 +11,7 @@ import {
   Max,
   Min,
 } from 'class-validator';
-import { PUBLIC_EVENT_TYPES, type PublicEventFilter } from '../events/index.js';
+import { NAMEABLE_EVENT_TYPES, type PublicEventFilter } from '../events/index.js';
 import { MAX_LIMIT } from '../read-models/pagination.js';
 import { ToArray, ToInteger } from './seam-input.js';
 
@@ -40,14 +40,14 @@ export class EventFilterDto {
 
   @Expose()
   @IsOptional()
-  @IsIn(PUBLIC_EVENT_TYPES)
+  @IsIn(NAMEABLE_EVENT_TYPES)
   event_type?: string;
 
   @Expose()
   @ToArray()
   @IsOptional()
   @IsArray()
-  @IsIn(PUBLIC_EVENT_TYPES, { each: true })
+  @IsIn(NAMEABLE_EVENT_TYPES, { each: true })
   event_types?: string[];
 
   @Expose()
@@ -88,7 +88,8 @@ export function toFilter(input: EventFilterDto & { between?: string[] }): Public
   const deviceIds = [...(input.device_id ? [input.device_id] : []), ...(input.device_ids ?? [])];
   const eventTypes = [...(input.event_type ? [input.event_type] : []), ...(input.event_types ?? [])];
   return {
-    since: input.between ? iso(input.between[0]) : input.since ? iso(input.since) : undefined,
+    since: input.since ? iso(input.since) : undefined,
+    after: input.between ? iso(input.between[0]) : undefined,
     until: input.between ? iso(input.between[1]) : undefined,
     deviceIds: deviceIds.length > 0 ? deviceIds : undefined,
     connectedAccountId: input.connected_account_id,

@@ -1,9 +1,8 @@
+import { PROVIDER_DISPLAY_NAMES } from '../providers/providers.js';
 import type { ConnectWebviewRecord } from '../connect-webviews/index.js';
 
 const escapeHtml = (text: string) =>
   text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-
-const PROVIDER_NAMES: Record<string, string> = { august: 'August', schlage: 'Schlage', yale: 'Yale' };
 
 /**
  * The hosted Connect Webview page: the end user picks a provider, types email and password, submits. The
@@ -23,7 +22,7 @@ export function hostedPage(webview: ConnectWebviewRecord | undefined): string {
     );
   }
   const options = webview.accepted_providers
-    .map((p) => `<option value="${escapeHtml(p)}">${escapeHtml(PROVIDER_NAMES[p] ?? p)}</option>`)
+    .map((p) => `<option value="${escapeHtml(p)}">${escapeHtml(PROVIDER_DISPLAY_NAMES[p])}</option>`)
     .join('');
   // In an attribute, where escaped text is decoded; inside <script> it would not be.
   const redirect = webview.custom_redirect_url ? ` data-redirect="${escapeHtml(webview.custom_redirect_url)}"` : '';

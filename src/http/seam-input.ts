@@ -47,9 +47,11 @@ export function parseInput<T extends object>(dto: ClassConstructor<T>, raw: unkn
 
 const rawParams = new WeakMap<object, string[]>();
 
+/** One issue per parameter, as zod gives: `Required` when it is missing, its first failed rule otherwise. */
 function issuesOf(error: ValidationError, parent: string[]): ValidationIssue[] {
   const path = [...parent, error.property];
-  const own = Object.values(error.constraints ?? {}).map((message) => ({ path, message }));
+  const [first] = Object.values(error.constraints ?? {});
+  const own = first === undefined ? [] : [{ path, message: error.value === undefined ? 'Required' : first }];
   return [...own, ...(error.children ?? []).flatMap((child) => issuesOf(child, path))];
 }
 

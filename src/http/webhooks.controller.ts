@@ -5,7 +5,7 @@ import { Expose } from 'class-transformer';
 import { IsArray, IsIn, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
 import type { AppConfig } from '../common/config.js';
 import { CONFIG } from '../common/tokens.js';
-import { PUBLIC_EVENT_TYPES } from '../events/index.js';
+import { NAMEABLE_EVENT_TYPES } from '../events/index.js';
 import { ReadYourWrites } from '../read-models/read-your-writes.js';
 import {
   assertWebhookTarget,
@@ -30,7 +30,7 @@ export class CreateWebhookDto {
   @ToArray()
   @IsOptional()
   @IsArray()
-  @IsIn(PUBLIC_EVENT_TYPES, { each: true })
+  @IsIn(NAMEABLE_EVENT_TYPES, { each: true })
   event_types?: string[];
 }
 
@@ -51,7 +51,7 @@ export class UpdateWebhookDto extends WebhookIdDto {
   @ToArray()
   @IsOptional()
   @IsArray()
-  @IsIn(PUBLIC_EVENT_TYPES, { each: true })
+  @IsIn(NAMEABLE_EVENT_TYPES, { each: true })
   event_types?: string[];
 }
 

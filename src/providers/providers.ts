@@ -2,6 +2,9 @@
 export const SUPPORTED_PROVIDERS = ['august', 'schlage', 'yale'] as const;
 export type Provider = (typeof SUPPORTED_PROVIDERS)[number];
 
+/** How Seam names each provider to people (`account_type_display_name`, a model's manufacturer). */
+export const PROVIDER_DISPLAY_NAMES: Record<Provider, string> = { august: 'August', schlage: 'Schlage', yale: 'Yale' };
+
 /** Seam's provider categories. Every supported provider is a smart lock, so each category maps to them all. */
 export const PROVIDER_CATEGORIES = [
   'stable',

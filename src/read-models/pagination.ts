@@ -62,13 +62,15 @@ export function page<T>(
   };
 }
 
+/** Standard base64 with padding, as Seam's `next_page_cursor` is (`z.string().base64()`). */
 function encodeCursor(after: number, params: string): string {
-  return Buffer.from(JSON.stringify({ after, params })).toString('base64url');
+  return Buffer.from(JSON.stringify({ after, params })).toString('base64');
 }
 
 function decodeCursor(cursor: string): { after: number; params: string } {
   try {
-    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    // Node's base64 decoder also reads the base64url cursors that earlier versions issued.
+    const value = JSON.parse(Buffer.from(cursor, 'base64').toString('utf8')) as unknown;
     if (
       typeof value === 'object' &&
       value !== null &&

@@ -5,7 +5,7 @@ import { EVENT_STORE } from '../common/tokens.js';
 import { handleCommand, type WriteResult } from '../event-store/decider.js';
 import type { EventStore } from '../event-store/event-store.js';
 import { streams } from '../event-store/streams.js';
-import { PUBLIC_EVENT_TYPES } from '../events/index.js';
+import { EMITTED_SEAM_EVENT_TYPES } from '../events/index.js';
 import { ReadModelDatabase } from '../read-models/read-model-database.js';
 import { WebhookDelivery } from './webhook-delivery.js';
 import { webhookDecider, type WebhookCommand } from './webhook.js';
@@ -53,7 +53,7 @@ abstract class WebhookViews {
     return {
       webhook_id: webhook.webhook_id,
       url: webhook.url,
-      event_types: webhook.event_types ?? [...PUBLIC_EVENT_TYPES],
+      event_types: webhook.event_types ?? [...EMITTED_SEAM_EVENT_TYPES],
       ...(withSecret ? { secret: webhook.secret } : {}),
       created_at: webhook.created_at,
       delivery: this.delivery.dispatcher.deliveryOf(webhook),

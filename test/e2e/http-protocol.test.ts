@@ -144,7 +144,7 @@ describe('HTTP protocol', () => {
   it('answers 404 in the envelope for an unknown route', async () => {
     expect(await post('/devices/frobnicate', {})).toMatchObject({
       status: 404,
-      body: { ok: false, error: { type: 'not_found' } },
+      body: { ok: false, error: { type: 'endpoint_not_found' } },
     });
   });
 });
