@@ -2,7 +2,7 @@ import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { LoginFailed, NotFound, SandboxOnly } from '../common/domain-errors.js';
 import { EVENT_STORE } from '../common/tokens.js';
-import { connectWebviewDecider } from '../connect-webviews/index.js';
+import { connectWebviewDecider, endUserMayOpen } from '../connect-webviews/index.js';
 import { handleCommand, loadState, type CommandMeta } from '../event-store/decider.js';
 import type { EventStore } from '../event-store/event-store.js';
 import { streams } from '../event-store/streams.js';
@@ -20,6 +20,8 @@ export type CompleteConnectWebview = CommandMeta & {
   provider: Provider | undefined;
   email: string;
   password: string;
+  /** The webview url's token: what the end user (no workspace) proves access with. */
+  authToken?: string;
 };
 
 /** The completion on the command bus: the command, and nothing more. */
@@ -49,7 +51,8 @@ export class CompleteConnectWebviewHandler implements ICommandHandler<CompleteCo
     if (
       !webview.created ||
       workspaceId === null ||
-      (command.workspaceId !== null && command.workspaceId !== workspaceId)
+      (command.workspaceId !== null && command.workspaceId !== workspaceId) ||
+      (command.workspaceId === null && !endUserMayOpen(webview.created, command.authToken))
     ) {
       throw new NotFound('connect_webview', 'connect_webview_id', command.connectWebviewId);
     }
@@ -63,6 +66,7 @@ export class CompleteConnectWebviewHandler implements ICommandHandler<CompleteCo
       provider: command.provider ?? webview.created.accepted_providers[0],
       email: normaliseEmail(command.email),
       loginSucceeded: sandboxLogin(command.password),
+      authToken: command.authToken,
       actor: command.actor,
       now: command.now,
     });

@@ -119,10 +119,16 @@ export function findConnectWebviewAnyWorkspace(
   return row ? (JSON.parse(row.record) as ConnectWebviewRecord) : undefined;
 }
 
+export interface ConnectWebviewFilter {
+  customMetadataHas?: CustomMetadata;
+  search?: string;
+  customerKey?: string;
+}
+
 export function listConnectWebviews(
   db: SqliteDatabase,
   workspaceId: string,
-  filter: { customMetadataHas?: CustomMetadata },
+  filter: ConnectWebviewFilter,
   request: PageRequest,
   nextPageUrl: (cursor: string) => string,
 ): { items: ConnectWebviewRecord[]; pagination: Pagination } {
@@ -131,8 +137,12 @@ export function listConnectWebviews(
     idColumn: 'connect_webview_id',
     resourceType: 'connect_webview',
     columns: 'r.record',
+    searchable: ['r.connect_webview_id', "json_extract(r.record, '$.customer_key')"],
   } as const;
-  const result = listNewestFirst<Row>(db, table, workspaceId, filter, request, nextPageUrl);
+  const { customerKey, ...common } = filter;
+  const where =
+    customerKey === undefined ? {} : { where: ["json_extract(r.record, '$.customer_key') = ?"], params: [customerKey] };
+  const result = listNewestFirst<Row>(db, table, workspaceId, { ...common, ...where }, request, nextPageUrl);
   return {
     items: result.items.map((row) => JSON.parse(row.record) as ConnectWebviewRecord),
     pagination: result.pagination,
@@ -140,13 +150,20 @@ export function listConnectWebviews(
 }
 
 /** The public `connect_webview` object, as `@seamapi/types` defines it. */
+/** The end user's page: the webview's id and, for webviews that have one, its `auth_token`. */
+function hostedPageUrl(record: ConnectWebviewRecord, publicUrl: string): string {
+  const query = new URLSearchParams({ connect_webview_id: record.connect_webview_id });
+  if (record.auth_token !== undefined) query.set('auth_token', record.auth_token);
+  return `${publicUrl}/connect_webviews/view?${query.toString()}`;
+}
+
 export function toConnectWebviewObject(record: ConnectWebviewRecord, publicUrl: string) {
   return {
     connect_webview_id: record.connect_webview_id,
     workspace_id: record.workspace_id,
     created_at: record.created_at,
     connected_account_id: record.connected_account_id,
-    url: `${publicUrl}/connect_webviews/view?connect_webview_id=${record.connect_webview_id}`,
+    url: hostedPageUrl(record, publicUrl),
     device_selection_mode: record.device_selection_mode,
     accepted_providers: record.accepted_providers,
     accepted_capabilities: record.accepted_capabilities,

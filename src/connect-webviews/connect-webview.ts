@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import { AlreadyDone, InvalidCommand, NotFound } from '../common/domain-errors.js';
 import {
   EMPTY_CUSTOM_METADATA,
@@ -35,6 +36,11 @@ export interface ConnectWebviewCreatedData {
   automatically_manage_new_devices: boolean;
   wait_for_device_creation: boolean;
   customer_key: string | null;
+  /**
+   * The secret in the webview's `url` that lets the end user open and complete it. Absent on webviews created
+   * before tokens existed, which stay open to whoever knows their id.
+   */
+  auth_token?: string;
 }
 
 export type ConnectWebviewEvent =
@@ -80,6 +86,8 @@ export interface ConnectWebviewOptions {
   automatically_manage_new_devices?: boolean;
   wait_for_device_creation?: boolean;
   customer_key?: string;
+  /** Providers left out of `accepted_providers` (or of every provider, when that is not given). */
+  excluded_providers?: string[];
 }
 
 export type ConnectWebviewCommand = CommandMeta &
@@ -90,6 +98,7 @@ export type ConnectWebviewCommand = CommandMeta &
         workspaceId: string;
         options: ConnectWebviewOptions;
         customMetadata: CustomMetadataPatch | undefined;
+        authToken: string;
       }
     | { type: 'DeleteConnectWebview'; connectWebviewId: string; workspaceId: string }
     | {
@@ -100,6 +109,8 @@ export type ConnectWebviewCommand = CommandMeta &
         provider: Provider;
         email: string;
         loginSucceeded: boolean;
+        /** The `auth_token` of the webview's url: what the end user (no workspace) proves access with. */
+        authToken?: string;
       }
     | { type: 'AuthorizeConnectWebview'; connectWebviewId: string }
   );
@@ -188,7 +199,8 @@ export const connectWebviewDecider: Decider<ConnectWebviewCommand, ConnectWebvie
         if (
           state.status !== 'active' ||
           !state.created ||
-          (command.workspaceId !== null && state.workspaceId !== command.workspaceId)
+          (command.workspaceId !== null && state.workspaceId !== command.workspaceId) ||
+          (command.workspaceId === null && !endUserMayOpen(state.created, command.authToken))
         ) {
           throw new NotFound('connect_webview', 'connect_webview_id', command.connectWebviewId);
         }
@@ -250,9 +262,15 @@ function connectWebviewCreated(
   command: Extract<ConnectWebviewCommand, { type: 'CreateConnectWebview' }>,
 ): ConnectWebviewCreatedData {
   const { options } = command;
-  const chosen =
+  const asked =
     options.accepted_providers ??
     (options.provider_category ? providersInCategory(options.provider_category) : undefined);
+  const excluded = options.excluded_providers ?? [];
+  const chosen =
+    excluded.length > 0 ? (asked ?? SUPPORTED_PROVIDERS).filter((provider) => !excluded.includes(provider)) : asked;
+  if (chosen?.length === 0) {
+    throw new InvalidCommand([{ path: ['excluded_providers'], message: 'Every provider is excluded' }]);
+  }
   return {
     connect_webview_id: command.connectWebviewId,
     workspace_id: command.workspaceId,
@@ -267,5 +285,14 @@ function connectWebviewCreated(
     automatically_manage_new_devices: options.automatically_manage_new_devices ?? true,
     wait_for_device_creation: options.wait_for_device_creation ?? false,
     customer_key: options.customer_key ?? null,
+    auth_token: command.authToken,
   };
+}
+
+/** Whether the end user's `auth_token` opens this webview (compared in constant time). */
+export function endUserMayOpen(created: ConnectWebviewCreatedData, authToken: string | undefined): boolean {
+  if (created.auth_token === undefined) return true;
+  const expected = Buffer.from(created.auth_token);
+  const given = Buffer.from(authToken ?? '');
+  return given.length === expected.length && timingSafeEqual(given, expected);
 }

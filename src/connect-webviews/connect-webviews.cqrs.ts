@@ -4,7 +4,6 @@ import type { AppConfig } from '../common/config.js';
 import { NotFound } from '../common/domain-errors.js';
 import type { SqliteDatabase } from '../common/sqlite.js';
 import { CONFIG, EVENT_STORE } from '../common/tokens.js';
-import type { CustomMetadata } from '../custom-metadata/custom-metadata.js';
 import { handleCommand, type WriteResult } from '../event-store/decider.js';
 import type { EventStore } from '../event-store/event-store.js';
 import { streams } from '../event-store/streams.js';
@@ -17,6 +16,7 @@ import {
   findConnectWebview,
   listConnectWebviews,
   toConnectWebviewObject,
+  type ConnectWebviewFilter,
 } from './connect-webview.projection.js';
 
 export type ConnectWebviewObject = ReturnType<typeof toConnectWebviewObject>;
@@ -42,7 +42,7 @@ export class GetConnectWebviewQuery extends Query<ConnectWebviewObject> {
 export class ListConnectWebviewsQuery extends Query<{ items: ConnectWebviewObject[]; pagination: Pagination }> {
   constructor(
     readonly workspaceId: string,
-    readonly customMetadataHas: CustomMetadata | undefined,
+    readonly filter: ConnectWebviewFilter,
     readonly page: PageRequest,
     readonly nextPageUrl: (cursor: string) => string,
   ) {
@@ -86,14 +86,8 @@ export class ListConnectWebviewsHandler implements IQueryHandler<ListConnectWebv
     @Inject(CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async execute({ workspaceId, customMetadataHas, page, nextPageUrl }: ListConnectWebviewsQuery) {
-    const { items, pagination } = listConnectWebviews(
-      this.readModels.db,
-      workspaceId,
-      { customMetadataHas },
-      page,
-      nextPageUrl,
-    );
+  async execute({ workspaceId, filter, page, nextPageUrl }: ListConnectWebviewsQuery) {
+    const { items, pagination } = listConnectWebviews(this.readModels.db, workspaceId, filter, page, nextPageUrl);
     return { items: items.map((record) => toConnectWebviewObject(record, this.config.publicUrl)), pagination };
   }
 }

@@ -1,5 +1,5 @@
 // The connect-webviews feature's port: what other features and the shells may use.
-export { connectWebviewDecider } from './connect-webview.js';
+export { connectWebviewDecider, endUserMayOpen } from './connect-webview.js';
 export type {
   ConnectWebviewCommand,
   ConnectWebviewEvent,

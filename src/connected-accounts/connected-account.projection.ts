@@ -119,7 +119,7 @@ export function findConnectedAccount(
 export function listConnectedAccounts(
   db: SqliteDatabase,
   workspaceId: string,
-  filter: { customMetadataHas?: CustomMetadata },
+  filter: { customMetadataHas?: CustomMetadata; search?: string },
   request: PageRequest,
   nextPageUrl: (cursor: string) => string,
 ): { items: ConnectedAccountRecord[]; pagination: Pagination } {
@@ -128,6 +128,7 @@ export function listConnectedAccounts(
     idColumn: 'connected_account_id',
     resourceType: 'connected_account',
     columns: 'r.record',
+    searchable: ['r.connected_account_id', 'r.email', "json_extract(r.record, '$.provider')"],
   } as const;
   const result = listNewestFirst<Row>(db, table, workspaceId, filter, request, nextPageUrl);
   return {

@@ -40,7 +40,7 @@ export class GetConnectedAccountQuery extends Query<ConnectedAccountObject> {
 export class ListConnectedAccountsQuery extends Query<{ items: ConnectedAccountObject[]; pagination: Pagination }> {
   constructor(
     readonly workspaceId: string,
-    readonly customMetadataHas: CustomMetadata | undefined,
+    readonly filter: { customMetadataHas?: CustomMetadata; search?: string },
     readonly page: PageRequest,
     readonly nextPageUrl: (cursor: string) => string,
   ) {
@@ -88,14 +88,8 @@ export class GetConnectedAccountHandler implements IQueryHandler<GetConnectedAcc
 export class ListConnectedAccountsHandler implements IQueryHandler<ListConnectedAccountsQuery> {
   constructor(@Inject(ReadModelDatabase) private readonly readModels: ReadModelDatabase) {}
 
-  async execute({ workspaceId, customMetadataHas, page, nextPageUrl }: ListConnectedAccountsQuery) {
-    const { items, pagination } = listConnectedAccounts(
-      this.readModels.db,
-      workspaceId,
-      { customMetadataHas },
-      page,
-      nextPageUrl,
-    );
+  async execute({ workspaceId, filter, page, nextPageUrl }: ListConnectedAccountsQuery) {
+    const { items, pagination } = listConnectedAccounts(this.readModels.db, workspaceId, filter, page, nextPageUrl);
     return { items: items.map(toConnectedAccountObject), pagination };
   }
 }

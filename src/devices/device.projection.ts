@@ -23,8 +23,11 @@ export interface DeviceFilter {
   connectedAccountIds?: string[];
   connectWebviewId?: string;
   deviceIds?: string[];
-  deviceType?: string;
+  deviceTypes?: string[];
+  /** Seam's `manufacturer`: here, the provider. */
+  manufacturer?: string;
   customMetadataHas?: CustomMetadata;
+  search?: string;
   createdBefore?: string;
 }
 
@@ -132,6 +135,13 @@ export function findDevice(db: SqliteDatabase, workspaceId: string, deviceId: st
     .get(workspaceId, deviceId) as Row | undefined;
 }
 
+/** The workspace's device of that name (the oldest, should several share it). */
+export function findDeviceIdByName(db: SqliteDatabase, workspaceId: string, name: string): string | undefined {
+  const sql = `SELECT device_id FROM devices WHERE workspace_id = ? AND json_extract(record, '$.name') = ?
+               ORDER BY created_position LIMIT 1`;
+  return (prepared(db, sql).get(workspaceId, name) as { device_id: string } | undefined)?.device_id;
+}
+
 export function listDevices(
   db: SqliteDatabase,
   workspaceId: string,
@@ -148,7 +158,8 @@ export function listDevices(
   if (filter.connectedAccountIds) oneOf('r.connected_account_id', filter.connectedAccountIds);
   if (filter.deviceIds) oneOf('r.device_id', filter.deviceIds);
   if (filter.connectWebviewId) oneOf('r.connect_webview_id', [filter.connectWebviewId]);
-  if (filter.deviceType) oneOf('r.device_type', [filter.deviceType]);
+  if (filter.deviceTypes) oneOf('r.device_type', filter.deviceTypes);
+  if (filter.manufacturer) oneOf("json_extract(r.record, '$.provider')", [filter.manufacturer]);
   if (filter.createdBefore) {
     where.push('r.created_at < ?');
     params.push(filter.createdBefore);
@@ -158,12 +169,13 @@ export function listDevices(
     idColumn: 'device_id',
     resourceType: 'device',
     columns: 'r.record, r.account_disconnected_at',
+    searchable: ['r.device_id', "json_extract(r.record, '$.name')"],
   } as const;
   return listNewestFirst<Row>(
     db,
     table,
     workspaceId,
-    { customMetadataHas: filter.customMetadataHas, where, params },
+    { customMetadataHas: filter.customMetadataHas, search: filter.search, where, params },
     request,
     nextPageUrl,
   );

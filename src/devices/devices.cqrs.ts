@@ -11,7 +11,14 @@ import { readAsOf } from '../read-models/as-of.js';
 import type { PageRequest, Pagination } from '../read-models/pagination.js';
 import { ReadModelDatabase } from '../read-models/read-model-database.js';
 import { deviceDecider, type DeviceCommand } from './device.js';
-import { deviceReadModel, findDevice, listDevices, toDeviceObject, type DeviceFilter } from './device.projection.js';
+import {
+  deviceReadModel,
+  findDevice,
+  findDeviceIdByName,
+  listDevices,
+  toDeviceObject,
+  type DeviceFilter,
+} from './device.projection.js';
 
 export type DeviceObject = ReturnType<typeof toDeviceObject>;
 
@@ -25,7 +32,7 @@ export class DeviceCommandMessage extends Command<WriteResult> {
 export class GetDeviceQuery extends Query<DeviceObject> {
   constructor(
     readonly workspaceId: string,
-    readonly deviceId: string,
+    readonly by: { deviceId: string } | { name: string },
     /** The device as it was then, folded from its own stream and its account's. */
     readonly asOf?: Date,
   ) {
@@ -65,7 +72,9 @@ export class GetDeviceHandler implements IQueryHandler<GetDeviceQuery> {
     @Inject(EVENT_STORE) private readonly store: EventStore,
   ) {}
 
-  async execute({ workspaceId, deviceId, asOf }: GetDeviceQuery) {
+  async execute({ workspaceId, by, asOf }: GetDeviceQuery) {
+    const deviceId = 'deviceId' in by ? by.deviceId : findDeviceIdByName(this.readModels.db, workspaceId, by.name);
+    if (deviceId === undefined) throw new NotFound('device', 'name', 'name' in by ? by.name : undefined);
     // The object is built inside `read`: the in-memory read models of an as-of are gone afterwards.
     const read = (db: SqliteDatabase) => {
       const row = findDevice(db, workspaceId, deviceId);

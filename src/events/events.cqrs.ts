@@ -3,7 +3,7 @@ import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
 import { NotFound } from '../common/domain-errors.js';
 import { ReadModelDatabase } from '../read-models/read-model-database.js';
 import type { PublicEvent, PublicEventFilter } from './public-event.js';
-import { findPublicEvent, findPublicEvents } from './public-events.queries.js';
+import { findNewestPublicEvent, findPublicEvent, findPublicEvents } from './public-events.queries.js';
 
 export class ListEventsQuery extends Query<PublicEvent[]> {
   constructor(
@@ -18,7 +18,8 @@ export class ListEventsQuery extends Query<PublicEvent[]> {
 export class GetEventQuery extends Query<PublicEvent> {
   constructor(
     readonly workspaceId: string,
-    readonly eventId: string,
+    /** An event by its id, or the newest of a type and/or of a device. */
+    readonly by: { eventId: string } | { eventType?: string; deviceId?: string },
   ) {
     super();
   }
@@ -37,9 +38,19 @@ export class ListEventsHandler implements IQueryHandler<ListEventsQuery> {
 export class GetEventHandler implements IQueryHandler<GetEventQuery> {
   constructor(@Inject(ReadModelDatabase) private readonly readModels: ReadModelDatabase) {}
 
-  async execute({ workspaceId, eventId }: GetEventQuery) {
-    const found = findPublicEvent(this.readModels.db, workspaceId, eventId);
-    if (!found) throw new NotFound('event', 'event_id', eventId);
-    return found.event;
+  async execute({ workspaceId, by }: GetEventQuery) {
+    if ('eventId' in by) {
+      const found = findPublicEvent(this.readModels.db, workspaceId, by.eventId);
+      if (!found) throw new NotFound('event', 'event_id', by.eventId);
+      return found.event;
+    }
+    const filter = {
+      eventTypes: by.eventType === undefined ? undefined : [by.eventType],
+      deviceIds: by.deviceId === undefined ? undefined : [by.deviceId],
+    };
+    const newest = findNewestPublicEvent(this.readModels.db, workspaceId, filter);
+    if (!newest)
+      throw new NotFound('event', by.eventType === undefined ? 'device_id' : 'event_type', by.eventType ?? by.deviceId);
+    return newest;
   }
 }

@@ -16,6 +16,28 @@ export function findPublicEvents(
   filter: PublicEventFilter,
   limit: number,
 ): { sequence: number; event: PublicEvent }[] {
+  const { sql, params } = whereOf(workspaceId, filter);
+  const rows = prepared(db, `SELECT sequence, body FROM public_events WHERE ${sql} ORDER BY sequence LIMIT ?`).all(
+    ...params,
+    limit,
+  ) as unknown as Row[];
+  return rows.map(toEntry);
+}
+
+/** The newest event that matches: `events/get` by `event_type` or `device_id`. */
+export function findNewestPublicEvent(
+  db: SqliteDatabase,
+  workspaceId: string,
+  filter: PublicEventFilter,
+): PublicEvent | undefined {
+  const { sql, params } = whereOf(workspaceId, filter);
+  const row = prepared(db, `SELECT sequence, body FROM public_events WHERE ${sql} ORDER BY sequence DESC LIMIT 1`).get(
+    ...params,
+  ) as Row | undefined;
+  return row ? toEntry(row).event : undefined;
+}
+
+function whereOf(workspaceId: string, filter: PublicEventFilter): { sql: string; params: SqliteValue[] } {
   const where = ['workspace_id = ?'];
   const params: SqliteValue[] = [workspaceId];
   const add = (sql: string, ...values: SqliteValue[]) => {
@@ -31,8 +53,7 @@ export function findPublicEvents(
   if (filter.connectWebviewId) add('connect_webview_id = ?', filter.connectWebviewId);
   const types = eventTypeCondition(filter.eventTypes);
   add(types.sql, ...types.params);
-  const sql = `SELECT sequence, body FROM public_events WHERE ${where.join(' AND ')} ORDER BY sequence LIMIT ?`;
-  return (prepared(db, sql).all(...params, limit) as unknown as Row[]).map(toEntry);
+  return { sql: where.join(' AND '), params };
 }
 
 export function findPublicEvent(

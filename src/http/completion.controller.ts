@@ -5,7 +5,7 @@ import { IsEmail, IsIn, IsOptional, IsString, IsUUID, MaxLength } from 'class-va
 import type { FastifyReply } from 'fastify';
 import { SandboxOnly } from '../common/domain-errors.js';
 import { CompleteConnectWebviewMessage } from '../completion/index.js';
-import { findConnectWebviewAnyWorkspace, GetConnectWebviewQuery } from '../connect-webviews/index.js';
+import { endUserMayOpen, findConnectWebviewAnyWorkspace, GetConnectWebviewQuery } from '../connect-webviews/index.js';
 import { commandMeta, CurrentCaller, type Caller } from './caller.js';
 import { SeamInput } from './seam-input.js';
 import { PublicRoute, SeamRoute } from './seam-route.js';
@@ -39,6 +39,21 @@ export class ViewConnectWebviewDto {
   @Expose()
   @IsUUID('all')
   connect_webview_id!: string;
+
+  /** The token in the webview's `url`. */
+  @Expose()
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  auth_token?: string;
+}
+
+export class EndUserCompletionDto extends CompleteConnectWebviewDto {
+  @Expose()
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  auth_token?: string;
 }
 
 @Controller()
@@ -80,18 +95,21 @@ export class CompletionController {
     @SeamInput(ViewConnectWebviewDto) input: ViewConnectWebviewDto,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const webview = findConnectWebviewAnyWorkspace(this.readModels.db, input.connect_webview_id);
+    // A wrong or missing token is told apart from an unknown webview by nothing.
+    const found = findConnectWebviewAnyWorkspace(this.readModels.db, input.connect_webview_id);
+    const webview = found && endUserMayOpen(found, input.auth_token) ? found : undefined;
     if (!webview) void reply.status(404);
     return hostedPage(webview);
   }
 
   @SeamRoute('connect_webviews/view/complete', ['POST'])
   @PublicRoute()
-  async viewComplete(@SeamInput(CompleteConnectWebviewDto) input: CompleteConnectWebviewDto) {
+  async viewComplete(@SeamInput(EndUserCompletionDto) input: EndUserCompletionDto) {
     await this.commandBus.execute(
       new CompleteConnectWebviewMessage({
         connectWebviewId: input.connect_webview_id,
         workspaceId: null,
+        authToken: input.auth_token,
         provider: input.provider,
         email: input.email,
         password: input.password ?? '',

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { Controller, Inject } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import type { AppConfig } from '../common/config.js';
@@ -41,6 +41,8 @@ export class ConnectWebviewsController {
         workspaceId: caller.workspaceId,
         options,
         customMetadata: custom_metadata === undefined ? undefined : parseCustomMetadataInput(custom_metadata),
+        // Unguessable: with the webview's id, it is what opens its page to the end user.
+        authToken: randomBytes(24).toString('base64url'),
         ...commandMeta(caller),
       }),
     );
@@ -68,7 +70,12 @@ export class ConnectWebviewsController {
       custom_metadata_has: customMetadataHas,
     });
     const { items, pagination } = await this.queryBus.execute(
-      new ListConnectWebviewsQuery(caller.workspaceId, customMetadataHas, page, nextPageUrl),
+      new ListConnectWebviewsQuery(
+        caller.workspaceId,
+        { customMetadataHas, search: input.search, customerKey: input.customer_key },
+        page,
+        nextPageUrl,
+      ),
     );
     return { connect_webviews: items, pagination, ok: true };
   }

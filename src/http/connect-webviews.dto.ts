@@ -1,7 +1,7 @@
 import { Expose } from 'class-transformer';
 import { IsArray, IsBoolean, IsIn, IsISO8601, IsOptional, IsString, IsUrl, IsUUID } from 'class-validator';
 import { PageDto } from './page.dto.js';
-import { RawParam, ToArray } from './seam-input.js';
+import { RawParam, SearchParam, ToArray, Unsupported } from './seam-input.js';
 import {
   PROVIDER_CAPABILITIES,
   PROVIDER_CATEGORIES,
@@ -25,6 +25,13 @@ export class CreateConnectWebviewDto {
   @IsArray()
   @IsIn(SUPPORTED_PROVIDERS, { each: true })
   accepted_providers?: Provider[];
+
+  @Expose()
+  @ToArray()
+  @IsOptional()
+  @IsArray()
+  @IsString({ each: true })
+  excluded_providers?: string[];
 
   @Expose()
   @IsOptional()
@@ -91,8 +98,9 @@ export class ListConnectWebviewsDto extends PageDto {
   @IsString()
   customer_key?: string;
 
-  @Expose()
-  @IsOptional()
-  @IsString()
-  user_identifier_key?: string;
+  @SearchParam()
+  search?: string;
+
+  @Unsupported()
+  user_identifier_key?: unknown;
 }

@@ -3,12 +3,13 @@ import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { Expose } from 'class-transformer';
 import { IsBoolean, IsEmail, IsISO8601, IsOptional, IsString, IsUUID, ValidateIf } from 'class-validator';
 import { SandboxOnly } from '../common/domain-errors.js';
+import { invalidInput } from '../common/seam-error.js';
 import type { AppConfig } from '../common/config.js';
 import { parseCustomMetadataFilter, parseCustomMetadataInput } from '../custom-metadata/custom-metadata.js';
 import { commandMeta, CurrentCaller, type Caller } from './caller.js';
 import { listPage } from './list-pages.js';
 import { PageDto } from './page.dto.js';
-import { asOfDate, RawParam, SeamInput } from './seam-input.js';
+import { asOfDate, RawParam, SearchParam, SeamInput, Unsupported } from './seam-input.js';
 import { SeamRoute } from './seam-route.js';
 import { CONFIG } from '../common/tokens.js';
 import { ReadYourWrites } from '../read-models/read-your-writes.js';
@@ -57,15 +58,18 @@ export class ListConnectedAccountsDto extends PageDto {
   @RawParam()
   custom_metadata_has?: unknown;
 
-  @Expose()
-  @IsOptional()
-  @IsString()
-  user_identifier_key?: string;
+  @SearchParam()
+  search?: string;
 
-  @Expose()
-  @IsOptional()
-  @IsString()
-  customer_key?: string;
+  // Accounts carry no customer key or user identity here; spaces are not served.
+  @Unsupported()
+  user_identifier_key?: unknown;
+
+  @Unsupported()
+  customer_key?: unknown;
+
+  @Unsupported()
+  space_id?: unknown;
 }
 
 @Controller()
@@ -79,6 +83,9 @@ export class ConnectedAccountsController {
 
   @SeamRoute('connected_accounts/get', ['GET', 'POST'])
   async get(@CurrentCaller() caller: Caller, @SeamInput(GetConnectedAccountDto) input: GetConnectedAccountDto) {
+    if (input.connected_account_id !== undefined && input.email !== undefined) {
+      throw invalidInput([{ path: ['email'], message: 'Specify either connected_account_id or email, not both' }]);
+    }
     const by =
       input.connected_account_id !== undefined
         ? { connectedAccountId: input.connected_account_id }
@@ -98,7 +105,12 @@ export class ConnectedAccountsController {
       custom_metadata_has: customMetadataHas,
     });
     const { items, pagination } = await this.queryBus.execute(
-      new ListConnectedAccountsQuery(caller.workspaceId, customMetadataHas, page, nextPageUrl),
+      new ListConnectedAccountsQuery(
+        caller.workspaceId,
+        { customMetadataHas, search: input.search },
+        page,
+        nextPageUrl,
+      ),
     );
     return { connected_accounts: items, pagination, ok: true };
   }

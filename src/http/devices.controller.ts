@@ -1,13 +1,13 @@
 import { Controller, Inject } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { Expose } from 'class-transformer';
-import { IsArray, IsISO8601, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
+import { IsArray, IsISO8601, IsOptional, IsString, IsUUID, MaxLength, ValidateIf } from 'class-validator';
 import type { AppConfig } from '../common/config.js';
 import { parseCustomMetadataFilter, parseCustomMetadataInput } from '../custom-metadata/custom-metadata.js';
 import { commandMeta, CurrentCaller, type Caller } from './caller.js';
 import { listPage } from './list-pages.js';
 import { PageDto } from './page.dto.js';
-import { asOfDate, RawParam, SeamInput, ToArray } from './seam-input.js';
+import { asOfDate, RawParam, SearchParam, SeamInput, ToArray, Unsupported } from './seam-input.js';
 import { SeamRoute } from './seam-route.js';
 import { CONFIG } from '../common/tokens.js';
 import { DeviceCommandMessage, GetDeviceQuery, ListDevicesQuery } from '../devices/index.js';
@@ -19,7 +19,19 @@ export class DeviceIdDto {
   device_id!: string;
 }
 
-export class GetDeviceDto extends DeviceIdDto {
+export class GetDeviceDto {
+  @Expose()
+  @ValidateIf((o: GetDeviceDto) => o.name === undefined)
+  @IsUUID('all')
+  device_id?: string;
+
+  /** Instead of `device_id`: the device's name. */
+  @Expose()
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  name?: string;
+
   /** ISO 8601: the device as it was at that moment (404 before it existed). */
   @Expose()
   @IsOptional()
@@ -69,6 +81,40 @@ export class ListDevicesDto extends PageDto {
   @IsString()
   device_type?: string;
 
+  @Expose()
+  @ToArray()
+  @IsOptional()
+  @IsArray()
+  @IsString({ each: true })
+  device_types?: string[];
+
+  @Expose()
+  @IsOptional()
+  @IsString()
+  manufacturer?: string;
+
+  @SearchParam()
+  search?: string;
+
+  // Devices carry no customer key or user identity here; spaces, locations and conditions are not served.
+  @Unsupported()
+  customer_key?: unknown;
+
+  @Unsupported()
+  user_identifier_key?: unknown;
+
+  @Unsupported()
+  space_id?: unknown;
+
+  @Unsupported()
+  unstable_location_id?: unknown;
+
+  @Unsupported()
+  include_if?: unknown;
+
+  @Unsupported()
+  exclude_if?: unknown;
+
   @RawParam()
   custom_metadata_has?: unknown;
 
@@ -90,7 +136,11 @@ export class DevicesController {
   @SeamRoute('devices/get', ['GET', 'POST'])
   async get(@CurrentCaller() caller: Caller, @SeamInput(GetDeviceDto) input: GetDeviceDto) {
     const device = await this.queryBus.execute(
-      new GetDeviceQuery(caller.workspaceId, input.device_id, asOfDate(input.as_of)),
+      new GetDeviceQuery(
+        caller.workspaceId,
+        input.device_id !== undefined ? { deviceId: input.device_id } : { name: input.name! },
+        asOfDate(input.as_of),
+      ),
     );
     return { device, ok: true };
   }
@@ -99,6 +149,7 @@ export class DevicesController {
   async list(@CurrentCaller() caller: Caller, @SeamInput(ListDevicesDto) input: ListDevicesDto) {
     const customMetadataHas =
       input.custom_metadata_has === undefined ? undefined : parseCustomMetadataFilter(input.custom_metadata_has);
+    const deviceTypes = [...(input.device_type ? [input.device_type] : []), ...(input.device_types ?? [])];
     const accountIds = [
       ...(input.connected_account_id ? [input.connected_account_id] : []),
       ...(input.connected_account_ids ?? []),
@@ -111,7 +162,9 @@ export class DevicesController {
       connectedAccountIds: accountIds.length > 0 ? accountIds : undefined,
       connectWebviewId: input.connect_webview_id,
       deviceIds: input.device_ids,
-      deviceType: input.device_type,
+      deviceTypes: deviceTypes.length > 0 ? deviceTypes : undefined,
+      manufacturer: input.manufacturer,
+      search: input.search,
       customMetadataHas,
       createdBefore: input.created_before === undefined ? undefined : new Date(input.created_before).toISOString(),
     };

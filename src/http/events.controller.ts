@@ -3,7 +3,7 @@ import { QueryBus } from '@nestjs/cqrs';
 import { invalidInput } from '../common/seam-error.js';
 import { GetEventQuery, ListEventsQuery } from '../events/index.js';
 import { CurrentCaller, type Caller } from './caller.js';
-import { EventIdDto, ListEventsDto, toFilter } from './events.dto.js';
+import { GetEventDto, ListEventsDto, toFilter } from './events.dto.js';
 import { SeamInput } from './seam-input.js';
 import { SeamRoute } from './seam-route.js';
 
@@ -27,8 +27,12 @@ export class EventsController {
   }
 
   @SeamRoute('events/get', ['GET', 'POST'])
-  async get(@CurrentCaller() caller: Caller, @SeamInput(EventIdDto) input: EventIdDto) {
-    const event = await this.queryBus.execute(new GetEventQuery(caller.workspaceId, input.event_id));
+  async get(@CurrentCaller() caller: Caller, @SeamInput(GetEventDto) input: GetEventDto) {
+    const by =
+      input.event_id !== undefined
+        ? { eventId: input.event_id }
+        : { eventType: input.event_type, deviceId: input.device_id };
+    const event = await this.queryBus.execute(new GetEventQuery(caller.workspaceId, by));
     return { event, ok: true };
   }
 }

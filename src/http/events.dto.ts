@@ -8,6 +8,7 @@ import {
   IsISO8601,
   IsOptional,
   IsUUID,
+  ValidateIf,
   Max,
   Min,
 } from 'class-validator';
@@ -75,10 +76,22 @@ export class ListEventsDto extends EventFilterDto {
   limit?: number;
 }
 
-export class EventIdDto {
+/** `event_id`, or the newest event of an `event_type` and/or `device_id`. */
+export class GetEventDto {
   @Expose()
+  @ValidateIf((o: GetEventDto) => o.event_type === undefined && o.device_id === undefined)
   @IsUUID('all')
-  event_id!: string;
+  event_id?: string;
+
+  @Expose()
+  @IsOptional()
+  @IsIn(NAMEABLE_EVENT_TYPES)
+  event_type?: string;
+
+  @Expose()
+  @IsOptional()
+  @IsUUID('all')
+  device_id?: string;
 }
 
 export class StreamEventsDto extends EventFilterDto {}

@@ -30,6 +30,7 @@ export function hostedPage(webview: ConnectWebviewRecord | undefined): string {
     'Connect your account',
     `<form id="login"${redirect}>
       <input type="hidden" name="connect_webview_id" value="${escapeHtml(webview.connect_webview_id)}">
+      ${webview.auth_token === undefined ? '' : `<input type="hidden" name="auth_token" value="${escapeHtml(webview.auth_token)}">`}
       <label>Provider <select name="provider" id="provider">${options}</select></label>
       <label>Email <input type="email" name="email" id="email" required autocomplete="username"></label>
       <label>Password

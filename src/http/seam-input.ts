@@ -1,6 +1,6 @@
-import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
-import { plainToInstance, Transform, type ClassConstructor } from 'class-transformer';
-import { validateSync, type ValidationError } from 'class-validator';
+import { applyDecorators, createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import { Expose, plainToInstance, Transform, type ClassConstructor } from 'class-transformer';
+import { Equals, IsOptional, IsString, MaxLength, validateSync, type ValidationError } from 'class-validator';
 import type { FastifyRequest } from 'fastify';
 import { describeType, isPlainObject } from '../common/own-record.js';
 import { invalidInput, type ValidationIssue } from '../common/seam-error.js';
@@ -82,6 +82,16 @@ function fromQueryString(value: unknown): unknown {
   if (value === 'false') return false;
   return value;
 }
+
+/**
+ * A parameter of Seam's that this service does not serve (user identities, spaces, …): refused with 400
+ * naming it, never silently ignored.
+ */
+export const Unsupported = () =>
+  applyDecorators(Expose(), Equals(undefined, { message: 'Not supported by this service' }));
+
+/** A search string: Seam's `search` parameter. */
+export const SearchParam = () => applyDecorators(Expose(), IsOptional(), IsString(), MaxLength(200));
 
 /** Passed through untouched (no class-transformer copy): validated by the custom-metadata value type. */
 export const RawParam = () => (target: object, key: string) => {

@@ -12,23 +12,43 @@ export interface ListedTable {
   resourceType: MetadataResourceType;
   /** Columns to return besides `created_position`, read through the alias `r`. */
   columns: string;
+  /** What `search` matches part of (SQL on the alias `r`), besides the resource's custom-metadata values. */
+  searchable: readonly string[];
+}
+
+/** What every list route filters by; `where` and `params` are the resource's own conditions, on the alias `r`. */
+export interface ListFilter {
+  customMetadataHas?: CustomMetadata;
+  /** Seam's `search`: a partial match of the table's `searchable` fields or of a custom-metadata value. */
+  search?: string;
+  where?: string[];
+  params?: SqliteValue[];
 }
 
 /**
- * One page of a workspace's resources, newest first: `custom_metadata_has`, the caller's own conditions
- * (on the alias `r`), keyset pagination. The one list query every resource's list route uses.
+ * One page of a workspace's resources, newest first: `custom_metadata_has`, `search`, the caller's own
+ * conditions, keyset pagination. The one list query every resource's list route uses.
  */
 export function listNewestFirst<Row extends { created_position: number }>(
   db: SqliteDatabase,
   source: ListedTable,
   workspaceId: string,
-  filter: { customMetadataHas?: CustomMetadata; where?: string[]; params?: SqliteValue[] },
+  filter: ListFilter,
   request: PageRequest,
   nextPageUrl: (cursor: string) => string,
 ): { items: Row[]; pagination: Pagination } {
   const has = customMetadataHasCondition(source.resourceType, `r.${source.idColumn}`, filter.customMetadataHas);
   const where = ['r.workspace_id = ?', ...(filter.where ?? []), ...has.sql];
   const params: SqliteValue[] = [workspaceId, ...(filter.params ?? []), ...has.params];
+  if (filter.search !== undefined) {
+    const pattern = `%${filter.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const matches = source.searchable.map((column) => `${column} LIKE ? ESCAPE '\\'`);
+    where.push(
+      `(${matches.join(' OR ')} OR EXISTS (SELECT 1 FROM custom_metadata_entries m WHERE m.resource_type = ?
+        AND m.resource_id = r.${source.idColumn} AND m.value LIKE ? ESCAPE '\\'))`,
+    );
+    params.push(...source.searchable.map(() => pattern), source.resourceType, pattern);
+  }
   if (request.continueAfter !== null) {
     where.push('r.created_position < ?');
     params.push(request.continueAfter);

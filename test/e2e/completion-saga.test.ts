@@ -56,6 +56,7 @@ describe('completion saga durability', () => {
       provider: 'august',
       email: 'crash@example.com',
       loginSucceeded: true,
+      authToken: new URL(webview.url).searchParams.get('auth_token') ?? undefined,
       actor: { type: 'system' },
       now: new Date().toISOString(),
     });

@@ -26,6 +26,7 @@ const create = (fields: object = {}) =>
     workspaceId: WORKSPACE,
     options: {},
     customMetadata: { internal_account_id: 'user-1' },
+    authToken: 'token-1',
     actor: apiKey,
     now: NOW,
     ...fields,
@@ -38,6 +39,7 @@ const complete = (fields: object = {}) =>
     provider: 'august',
     email: 'jane@example.com',
     loginSucceeded: true,
+    authToken: 'token-1',
     actor: endUser,
     now: LATER,
     ...fields,
@@ -175,6 +177,42 @@ describe('connect webview decider', () => {
         .given([created, withMetadata])
         .when(complete({ workspaceId: WORKSPACE }))
         .then([completed]);
+    });
+
+    it("lets the end user (no workspace) complete it only with the webview's auth_token", () => {
+      const notFound = (e: unknown) => e instanceof NotFound;
+      spec
+        .given([created, withMetadata])
+        .when(complete({ authToken: 'guessed' }))
+        .thenThrows(notFound);
+      spec
+        .given([created, withMetadata])
+        .when(complete({ authToken: undefined }))
+        .thenThrows(notFound);
+      spec
+        .given([created, withMetadata])
+        .when(complete({ workspaceId: WORKSPACE, authToken: undefined }))
+        .then([completed]);
+    });
+
+    it('excludes providers from those accepted', () => {
+      spec
+        .given([])
+        .when(create({ options: { excluded_providers: ['schlage'] }, customMetadata: {} }))
+        .then([
+          webviewCreated({ accepted_providers: ['august', 'yale'], any_provider_allowed: false }),
+          metadataSetEvent({
+            resource_type: 'connect_webview',
+            resource_id: 'cw1',
+            previous: {},
+            next: {},
+            cause: { type: 'created' },
+          }),
+        ]);
+      spec
+        .given([])
+        .when(create({ options: { accepted_providers: ['yale'], excluded_providers: ['yale'] } }))
+        .thenThrows((e) => e instanceof InvalidCommand && e.issues[0].path[0] === 'excluded_providers');
     });
   });
 

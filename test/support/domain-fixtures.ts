@@ -55,6 +55,7 @@ export function webviewCreated(fields: Partial<ConnectWebviewCreatedData> = {}):
       automatically_manage_new_devices: true,
       wait_for_device_creation: false,
       customer_key: null,
+      auth_token: 'token-1',
       ...fields,
     },
   };
