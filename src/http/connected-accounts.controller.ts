@@ -1,7 +1,7 @@
 import { Controller, Inject } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { Expose } from 'class-transformer';
-import { IsBoolean, IsEmail, IsISO8601, IsOptional, IsString, IsUUID, ValidateIf } from 'class-validator';
+import { IsBoolean, IsEmail, IsISO8601, IsOptional, IsUUID, ValidateIf } from 'class-validator';
 import { SandboxOnly } from '../common/domain-errors.js';
 import { invalidInput } from '../common/seam-error.js';
 import type { AppConfig } from '../common/config.js';
