@@ -1,20 +1,13 @@
+import { applyDecorators } from '@nestjs/common';
 import { Expose } from 'class-transformer';
-import {
-  ArrayMaxSize,
-  ArrayMinSize,
-  IsArray,
-  IsIn,
-  IsInt,
-  IsISO8601,
-  IsOptional,
-  IsUUID,
-  ValidateIf,
-  Max,
-  Min,
-} from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsISO8601, IsOptional, IsUUID, ValidateIf } from 'class-validator';
 import { NAMEABLE_EVENT_TYPES, type PublicEventFilter } from '../events/index.js';
-import { MAX_LIMIT } from '../read-models/pagination.js';
-import { ToArray, ToInteger } from './seam-input.js';
+import { LimitParam } from './page.dto.js';
+import { ToArray } from './seam-input.js';
+
+/** A list of event types: any of Seam's, and the extension types (opt-in, named). */
+export const EventTypesParam = () =>
+  applyDecorators(Expose(), ToArray(), IsOptional(), IsArray(), IsIn(NAMEABLE_EVENT_TYPES, { each: true }));
 
 export class EventFilterDto {
   @Expose()
@@ -44,11 +37,7 @@ export class EventFilterDto {
   @IsIn(NAMEABLE_EVENT_TYPES)
   event_type?: string;
 
-  @Expose()
-  @ToArray()
-  @IsOptional()
-  @IsArray()
-  @IsIn(NAMEABLE_EVENT_TYPES, { each: true })
+  @EventTypesParam()
   event_types?: string[];
 
   @Expose()
@@ -67,12 +56,7 @@ export class ListEventsDto extends EventFilterDto {
   @IsISO8601({ strict: true }, { each: true })
   between?: string[];
 
-  @Expose()
-  @ToInteger()
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  @Max(MAX_LIMIT)
+  @LimitParam()
   limit?: number;
 }
 

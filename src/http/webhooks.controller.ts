@@ -2,10 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { Controller, Inject } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { Expose } from 'class-transformer';
-import { IsArray, IsIn, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
+import { IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
 import type { AppConfig } from '../common/config.js';
 import { CONFIG } from '../common/tokens.js';
-import { NAMEABLE_EVENT_TYPES } from '../events/index.js';
 import { ReadYourWrites } from '../read-models/read-your-writes.js';
 import {
   assertWebhookTarget,
@@ -16,7 +15,8 @@ import {
   type WebhookCommand,
 } from '../webhooks/index.js';
 import { commandMeta, CurrentCaller, type Caller } from './caller.js';
-import { SeamInput, ToArray } from './seam-input.js';
+import { EventTypesParam } from './events.dto.js';
+import { SeamInput } from './seam-input.js';
 import { SeamRoute } from './seam-route.js';
 
 export class CreateWebhookDto {
@@ -26,11 +26,7 @@ export class CreateWebhookDto {
   url!: string;
 
   /** Left out: every event type. */
-  @Expose()
-  @ToArray()
-  @IsOptional()
-  @IsArray()
-  @IsIn(NAMEABLE_EVENT_TYPES, { each: true })
+  @EventTypesParam()
   event_types?: string[];
 }
 
@@ -47,11 +43,7 @@ export class UpdateWebhookDto extends WebhookIdDto {
   @MaxLength(2000)
   url?: string;
 
-  @Expose()
-  @ToArray()
-  @IsOptional()
-  @IsArray()
-  @IsIn(NAMEABLE_EVENT_TYPES, { each: true })
+  @EventTypesParam()
   event_types?: string[];
 }
 
