@@ -5,7 +5,7 @@ import {
   indexCustomMetadata,
   removeCustomMetadataIndex,
 } from '../read-models/custom-metadata-index.js';
-import { listNewestFirst } from '../read-models/list-newest-first.js';
+import { listNewestFirst, type ListedTable } from '../read-models/list-newest-first.js';
 import type { PageRequest, Pagination } from '../read-models/pagination.js';
 import { sqliteProjection } from '../read-models/projection.js';
 import { prepared } from '../read-models/prepared.js';
@@ -125,6 +125,15 @@ export interface ConnectWebviewFilter {
   customerKey?: string;
 }
 
+/** How the list route reads the table (its `search` fields among it). */
+export const CONNECT_WEBVIEWS_LISTING: ListedTable = {
+  table: 'connect_webviews',
+  idColumn: 'connect_webview_id',
+  resourceType: 'connect_webview',
+  columns: 'r.record',
+  searchable: ['r.connect_webview_id', "json_extract(r.record, '$.customer_key')"],
+};
+
 export function listConnectWebviews(
   db: SqliteDatabase,
   workspaceId: string,
@@ -132,17 +141,17 @@ export function listConnectWebviews(
   request: PageRequest,
   nextPageUrl: (cursor: string) => string,
 ): { items: ConnectWebviewRecord[]; pagination: Pagination } {
-  const table = {
-    table: 'connect_webviews',
-    idColumn: 'connect_webview_id',
-    resourceType: 'connect_webview',
-    columns: 'r.record',
-    searchable: ['r.connect_webview_id', "json_extract(r.record, '$.customer_key')"],
-  } as const;
   const { customerKey, ...common } = filter;
   const where =
     customerKey === undefined ? {} : { where: ["json_extract(r.record, '$.customer_key') = ?"], params: [customerKey] };
-  const result = listNewestFirst<Row>(db, table, workspaceId, { ...common, ...where }, request, nextPageUrl);
+  const result = listNewestFirst<Row>(
+    db,
+    CONNECT_WEBVIEWS_LISTING,
+    workspaceId,
+    { ...common, ...where },
+    request,
+    nextPageUrl,
+  );
   return {
     items: result.items.map((row) => JSON.parse(row.record) as ConnectWebviewRecord),
     pagination: result.pagination,

@@ -1,7 +1,7 @@
 import type { SqliteDatabase } from '../common/sqlite.js';
 import type { CustomMetadata } from '../custom-metadata/custom-metadata.js';
 import { CUSTOM_METADATA_INDEX_DDL, indexCustomMetadata } from '../read-models/custom-metadata-index.js';
-import { listNewestFirst } from '../read-models/list-newest-first.js';
+import { listNewestFirst, type ListedTable } from '../read-models/list-newest-first.js';
 import type { PageRequest, Pagination } from '../read-models/pagination.js';
 import { sqliteProjection } from '../read-models/projection.js';
 import { prepared } from '../read-models/prepared.js';
@@ -116,6 +116,15 @@ export function findConnectedAccount(
   return row ? (JSON.parse(row.record) as ConnectedAccountRecord) : undefined;
 }
 
+/** How the list route reads the table (its `search` fields among it). */
+export const CONNECTED_ACCOUNTS_LISTING: ListedTable = {
+  table: 'connected_accounts',
+  idColumn: 'connected_account_id',
+  resourceType: 'connected_account',
+  columns: 'r.record',
+  searchable: ['r.connected_account_id', 'r.email', "json_extract(r.record, '$.provider')"],
+};
+
 export function listConnectedAccounts(
   db: SqliteDatabase,
   workspaceId: string,
@@ -123,14 +132,7 @@ export function listConnectedAccounts(
   request: PageRequest,
   nextPageUrl: (cursor: string) => string,
 ): { items: ConnectedAccountRecord[]; pagination: Pagination } {
-  const table = {
-    table: 'connected_accounts',
-    idColumn: 'connected_account_id',
-    resourceType: 'connected_account',
-    columns: 'r.record',
-    searchable: ['r.connected_account_id', 'r.email', "json_extract(r.record, '$.provider')"],
-  } as const;
-  const result = listNewestFirst<Row>(db, table, workspaceId, filter, request, nextPageUrl);
+  const result = listNewestFirst<Row>(db, CONNECTED_ACCOUNTS_LISTING, workspaceId, filter, request, nextPageUrl);
   return {
     items: result.items.map((row) => JSON.parse(row.record) as ConnectedAccountRecord),
     pagination: result.pagination,

@@ -3,7 +3,7 @@ import type { SqliteDatabase, SqliteValue } from '../common/sqlite.js';
 import { accountDisconnectedError, type ConnectedAccountEvent } from '../connected-accounts/index.js';
 import type { CustomMetadata } from '../custom-metadata/custom-metadata.js';
 import { CUSTOM_METADATA_INDEX_DDL, indexCustomMetadata } from '../read-models/custom-metadata-index.js';
-import { listNewestFirst } from '../read-models/list-newest-first.js';
+import { listNewestFirst, type ListedTable } from '../read-models/list-newest-first.js';
 import type { PageRequest, Pagination } from '../read-models/pagination.js';
 import { sqliteProjection } from '../read-models/projection.js';
 import { prepared } from '../read-models/prepared.js';
@@ -142,6 +142,15 @@ export function findDeviceIdByName(db: SqliteDatabase, workspaceId: string, name
   return (prepared(db, sql).get(workspaceId, name) as { device_id: string } | undefined)?.device_id;
 }
 
+/** How the list route reads the table (its `search` fields among it). */
+export const DEVICES_LISTING: ListedTable = {
+  table: 'devices',
+  idColumn: 'device_id',
+  resourceType: 'device',
+  columns: 'r.record, r.account_disconnected_at',
+  searchable: ['r.device_id', "json_extract(r.record, '$.name')"],
+};
+
 export function listDevices(
   db: SqliteDatabase,
   workspaceId: string,
@@ -164,16 +173,9 @@ export function listDevices(
     where.push('r.created_at < ?');
     params.push(filter.createdBefore);
   }
-  const table = {
-    table: 'devices',
-    idColumn: 'device_id',
-    resourceType: 'device',
-    columns: 'r.record, r.account_disconnected_at',
-    searchable: ['r.device_id', "json_extract(r.record, '$.name')"],
-  } as const;
   return listNewestFirst<Row>(
     db,
-    table,
+    DEVICES_LISTING,
     workspaceId,
     { customMetadataHas: filter.customMetadataHas, search: filter.search, where, params },
     request,

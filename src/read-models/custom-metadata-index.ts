@@ -46,15 +46,29 @@ export function removeCustomMetadataIndex(
   );
 }
 
-/** SQL conditions (and their parameters) keeping only resources whose metadata holds every pair of `filter`. */
+/**
+ * SQL conditions (and their parameters) keeping only resources whose metadata holds every pair of `filter`.
+ * One pair drives: a lookup in `custom_metadata_lookup` (type, workspace, key, value) gives the resources
+ * that match it, so the query follows its matches rather than the workspace. A string pair drives rather
+ * than a boolean one (a boolean matches about half of everything). Every other pair is checked on each of
+ * those resources through the primary key (type, resource, key).
+ */
 export function customMetadataHasCondition(
   resourceType: MetadataResourceType,
   idColumn: string,
+  workspaceId: string,
   filter: CustomMetadata | undefined,
 ): { sql: string[]; params: SqliteValue[] } {
-  const sql: string[] = [];
-  const params: SqliteValue[] = [];
-  for (const [key, value] of Object.entries(filter ?? {})) {
+  const pairs = Object.entries(filter ?? {});
+  if (pairs.length === 0) return { sql: [], params: [] };
+  const driver = pairs.find(([, value]) => typeof value === 'string') ?? pairs[0];
+  const sql = [
+    `${idColumn} IN (SELECT m.resource_id FROM custom_metadata_entries m
+     WHERE m.resource_type = ? AND m.workspace_id = ? AND m.key = ? AND m.value = ?)`,
+  ];
+  const params: SqliteValue[] = [resourceType, workspaceId, driver[0], JSON.stringify(driver[1])];
+  for (const [key, value] of pairs) {
+    if (key === driver[0]) continue;
     sql.push(
       `EXISTS (SELECT 1 FROM custom_metadata_entries m WHERE m.resource_type = ? AND m.resource_id = ${idColumn}
        AND m.key = ? AND m.value = ?)`,

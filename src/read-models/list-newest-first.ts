@@ -37,8 +37,28 @@ export function listNewestFirst<Row extends { created_position: number }>(
   request: PageRequest,
   nextPageUrl: (cursor: string) => string,
 ): { items: Row[]; pagination: Pagination } {
-  const has = customMetadataHasCondition(source.resourceType, `r.${source.idColumn}`, filter.customMetadataHas);
-  const where = ['r.workspace_id = ?', ...(filter.where ?? []), ...has.sql];
+  const { sql, params } = listStatement(source, workspaceId, filter, request);
+  const rows = prepared(db, sql).all(...params) as unknown as Row[];
+  return page(rows, request, (row) => row.created_position, nextPageUrl);
+}
+
+/** The list query itself, for `listNewestFirst` and for the test that checks its query plan. */
+export function listStatement(
+  source: ListedTable,
+  workspaceId: string,
+  filter: ListFilter,
+  request: PageRequest,
+): { sql: string; params: SqliteValue[] } {
+  const has = customMetadataHasCondition(
+    source.resourceType,
+    `r.${source.idColumn}`,
+    workspaceId,
+    filter.customMetadataHas,
+  );
+  // With `custom_metadata_has`, the unary + keeps SQLite off the workspace index: it then starts from the
+  // metadata index and looks the matches up by id, and sorts only them, instead of walking the workspace.
+  const followMatches = has.sql.length > 0 ? '+' : '';
+  const where = [`${followMatches}r.workspace_id = ?`, ...(filter.where ?? []), ...has.sql];
   const params: SqliteValue[] = [workspaceId, ...(filter.params ?? []), ...has.params];
   if (filter.search !== undefined) {
     const pattern = `%${filter.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -50,13 +70,10 @@ export function listNewestFirst<Row extends { created_position: number }>(
     params.push(...source.searchable.map(() => pattern), source.resourceType, pattern);
   }
   if (request.continueAfter !== null) {
-    where.push('r.created_position < ?');
+    where.push(`${followMatches}r.created_position < ?`);
     params.push(request.continueAfter);
   }
-  const rows = prepared(
-    db,
-    `SELECT ${source.columns}, r.created_position FROM ${source.table} r WHERE ${where.join(' AND ')}
-     ORDER BY r.created_position DESC LIMIT ?`,
-  ).all(...params, request.limit + 1) as unknown as Row[];
-  return page(rows, request, (row) => row.created_position, nextPageUrl);
+  const sql = `SELECT ${source.columns}, r.created_position FROM ${source.table} r WHERE ${where.join(' AND ')}
+     ORDER BY r.created_position DESC LIMIT ?`;
+  return { sql, params: [...params, request.limit + 1] };
 }

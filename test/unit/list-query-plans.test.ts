@@ -1,0 +1,60 @@
+import { describe, expect, it } from '@jest/globals';
+import { CONNECT_WEBVIEWS_LISTING } from '../../src/connect-webviews/connect-webview.projection.js';
+import { CONNECTED_ACCOUNTS_LISTING } from '../../src/connected-accounts/connected-account.projection.js';
+import { DEVICES_LISTING } from '../../src/devices/device.projection.js';
+import { READ_MODEL_SCHEMA } from '../../src/read-model-schema.js';
+import { listStatement, type ListedTable } from '../../src/read-models/list-newest-first.js';
+import { ReadModelDatabase } from '../../src/read-models/read-model-database.js';
+
+/**
+ * Every list query shape with `custom_metadata_has` follows the metadata index to the resources that match:
+ * no full scan of the resource table, and no walk over the whole workspace.
+ */
+const SHAPES: Record<string, Record<string, string | boolean>> = {
+  'one string key': { internal_account_id: 'user-1' },
+  'one boolean key': { vip: true },
+  'several keys, strings and booleans': { internal_account_id: 'user-1', vip: true, tenant: 't1' },
+};
+const TABLES: [string, ListedTable][] = [
+  ['connect_webviews', CONNECT_WEBVIEWS_LISTING],
+  ['connected_accounts', CONNECTED_ACCOUNTS_LISTING],
+  ['devices', DEVICES_LISTING],
+];
+
+describe('list query plans', () => {
+  const readModels = new ReadModelDatabase(':memory:', READ_MODEL_SCHEMA);
+  const plan = (
+    source: ListedTable,
+    customMetadataHas: Record<string, string | boolean>,
+    continueAfter: number | null,
+  ) => {
+    const { sql, params } = listStatement(
+      source,
+      'w1',
+      { customMetadataHas },
+      { limit: 500, continueAfter, paramsHash: '' },
+    );
+    return (readModels.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]).map(
+      (row) => row.detail,
+    );
+  };
+
+  for (const [table, source] of TABLES) {
+    for (const [shape, has] of Object.entries(SHAPES)) {
+      it(`${table}, ${shape}: reads the metadata index, looks the resources up by id`, () => {
+        for (const continueAfter of [null, 1000]) {
+          const steps = plan(source, has, continueAfter);
+          expect(steps).toContainEqual(
+            expect.stringMatching(/SEARCH m USING (COVERING )?INDEX custom_metadata_lookup/),
+          );
+          expect(steps).toContainEqual(
+            expect.stringMatching(new RegExp(`^SEARCH r USING .*\\(${source.idColumn}=\\?\\)`)),
+          );
+          expect(
+            steps.filter((step) => /^SCAN r\b/.test(step) || /SEARCH r USING INDEX \w+_by_workspace/.test(step)),
+          ).toEqual([]);
+        }
+      });
+    }
+  }
+});
