@@ -52,7 +52,7 @@ export async function loadState<Command extends CommandMeta, Event extends Domai
   stream: string,
   decider: Decider<Command, Event, State>,
 ): Promise<State> {
-  return fold(decider, await store.readStream(stream));
+  return (await currentState(store, stream, decider)).state;
 }
 
 /**
@@ -67,10 +67,19 @@ export async function handleCommand<Command extends CommandMeta, Event extends D
   command: Command,
   options: CommandOptions = {},
 ): Promise<CommandResult<Event, State>> {
+  return oneAtATime(store, stream, () => decideAndAppend(store, stream, decider, command, options));
+}
+
+async function decideAndAppend<Command extends CommandMeta, Event extends DomainEvent, State>(
+  store: EventStore,
+  stream: string,
+  decider: Decider<Command, Event, State>,
+  command: Command,
+  options: CommandOptions,
+): Promise<CommandResult<Event, State>> {
   const startedAt = Date.now();
   for (let delay = RETRY.firstDelayMs; ; delay = Math.min(delay * 2, RETRY.maxDelayMs)) {
-    const recorded = await store.readStream(stream);
-    const state = fold(decider, recorded);
+    const { state, revision } = await currentState(store, stream, decider);
     const events = decider.decide(command, state);
     const newState = events.reduce(decider.evolve, state);
     if (events.length === 0) return { events, state: newState, position: 0 };
@@ -86,8 +95,9 @@ export async function handleCommand<Command extends CommandMeta, Event extends D
             ...(options.correlationId ? { correlation_id: options.correlationId } : {}),
           },
         })),
-        { expectedRevision: recorded.length > 0 ? recorded[recorded.length - 1].revision : 'no_stream' },
+        { expectedRevision: revision >= 0 ? revision : 'no_stream' },
       );
+      statesOf(store, decider).set(stream, { state: newState, revision: revision + events.length });
       return { events, state: newState, position };
     } catch (error) {
       if (!(error instanceof WrongExpectedRevisionError) || Date.now() - startedAt > RETRY.budgetMs) throw error;
@@ -96,9 +106,72 @@ export async function handleCommand<Command extends CommandMeta, Event extends D
   }
 }
 
-function fold<Command extends CommandMeta, Event extends DomainEvent, State>(
+/**
+ * The stream's state and the revision it is folded to. Recently used streams keep their folded state, so a
+ * command reads only the events appended since (by this process or another one sharing the log), usually
+ * none: its cost does not grow with the stream's history.
+ */
+async function currentState<Command extends CommandMeta, Event extends DomainEvent, State>(
+  store: EventStore,
+  stream: string,
   decider: Decider<Command, Event, State>,
-  recorded: readonly DomainEvent[],
-): State {
-  return recorded.reduce((s, e) => decider.evolve(s, { type: e.type, data: e.data } as Event), decider.initialState());
+): Promise<{ state: State; revision: number }> {
+  const states = statesOf(store, decider);
+  const known = states.get(stream) ?? { state: decider.initialState(), revision: -1 };
+  const newer = await store.readStream(stream, known.revision >= 0 ? { fromRevision: known.revision + 1 } : {});
+  if (newer.length === 0) return known;
+  const state = newer.reduce((s, e) => decider.evolve(s, { type: e.type, data: e.data } as Event), known.state);
+  const current = { state, revision: newer[newer.length - 1].revision };
+  states.set(stream, current);
+  return current;
+}
+
+/** Folded states by store and decider: a least-recently-used map of at most MAX_CACHED_STREAMS streams. */
+const MAX_CACHED_STREAMS = 10_000;
+const stateCaches = new WeakMap<EventStore, WeakMap<object, Map<string, { state: unknown; revision: number }>>>();
+
+function statesOf<Command extends CommandMeta, Event extends DomainEvent, State>(
+  store: EventStore,
+  decider: Decider<Command, Event, State>,
+) {
+  let byDecider = stateCaches.get(store);
+  if (!byDecider) stateCaches.set(store, (byDecider = new WeakMap()));
+  let states = byDecider.get(decider);
+  if (!states) byDecider.set(decider, (states = new Map()));
+  const map = states;
+  return {
+    get(stream: string): { state: State; revision: number } | undefined {
+      const entry = map.get(stream) as { state: State; revision: number } | undefined;
+      if (entry) {
+        map.delete(stream);
+        map.set(stream, entry);
+      }
+      return entry;
+    },
+    set(stream: string, entry: { state: State; revision: number }): void {
+      map.delete(stream);
+      map.set(stream, entry);
+      if (map.size > MAX_CACHED_STREAMS) map.delete(map.keys().next().value as string);
+    },
+  };
+}
+
+/**
+ * Commands to one stream run one after the other in this process, so that concurrent writers to the same
+ * stream queue up instead of colliding on its revision and burning retries.
+ */
+const streamQueues = new WeakMap<EventStore, Map<string, Promise<unknown>>>();
+
+async function oneAtATime<T>(store: EventStore, stream: string, run: () => Promise<T>): Promise<T> {
+  let queues = streamQueues.get(store);
+  if (!queues) streamQueues.set(store, (queues = new Map()));
+  const previous = queues.get(stream) ?? Promise.resolve();
+  const result = previous.then(run, run);
+  const tail = result.catch(() => undefined);
+  queues.set(stream, tail);
+  try {
+    return await result;
+  } finally {
+    if (queues.get(stream) === tail) queues.delete(stream);
+  }
 }

@@ -9,31 +9,40 @@ import { SqliteEventStore } from '../../src/event-store/sqlite-event-store.js';
 
 const actor = { type: 'cli' } as const;
 
-/** Every stream read waits until all the given number of readers have read: they all decide on the same revision. */
-function lockstepReads(store: EventStore, readers: number): EventStore {
+/**
+ * `readers` views of one store, as separate processes sharing the log would have (each its own state cache
+ * and command queue). Each view's first stream read waits until every view has read: they all decide on the
+ * same revision.
+ */
+function lockstepProcesses(store: EventStore, readers: number): EventStore[] {
   let waiting: (() => void)[] = [];
   let firstRound = true;
-  return Object.assign(Object.create(store) as EventStore, {
-    readStream: async (...args: Parameters<EventStore['readStream']>) => {
-      const events = await store.readStream(...args);
-      if (firstRound) {
-        await new Promise<void>((resolve) => {
-          waiting.push(resolve);
-          if (waiting.length === readers) {
-            firstRound = false;
-            waiting.forEach((r) => r());
-            waiting = [];
-          }
-        });
-      }
-      return events;
-    },
-    append: store.append.bind(store),
-  });
+  const view = () => {
+    let first = true;
+    return Object.assign(Object.create(store) as EventStore, {
+      readStream: async (...args: Parameters<EventStore['readStream']>) => {
+        const events = await store.readStream(...args);
+        if (firstRound && first) {
+          first = false;
+          await new Promise<void>((resolve) => {
+            waiting.push(resolve);
+            if (waiting.length === readers) {
+              firstRound = false;
+              waiting.forEach((r) => r());
+              waiting = [];
+            }
+          });
+        }
+        return events;
+      },
+      append: store.append.bind(store),
+    });
+  };
+  return Array.from({ length: readers }, view);
 }
 
 describe('handleCommand', () => {
-  it('re-decides on a conflict, so concurrent updates that read the same revision are all kept', async () => {
+  it('re-decides on a conflict, so concurrent updates from processes that read the same revision are all kept', async () => {
     const store = new SqliteEventStore(join(mkdtempSync(join(tmpdir(), 'cms-decider-')), 'events.db'));
     const stream = 'device-d1';
     const device = {
@@ -48,10 +57,10 @@ describe('handleCommand', () => {
     };
     await handleCommand(store, stream, deviceDecider, { type: 'AddDevice', device, actor, now: 'now' });
 
-    const racing = lockstepReads(store, 5);
+    const processes = lockstepProcesses(store, 5);
     await Promise.all(
       [0, 1, 2, 3, 4].map((i) =>
-        handleCommand(racing, stream, deviceDecider, {
+        handleCommand(processes[i], stream, deviceDecider, {
           type: 'UpdateDevice',
           deviceId: 'd1',
           workspaceId: 'w1',
@@ -66,6 +75,86 @@ describe('handleCommand', () => {
     expect(Object.keys(last.custom_metadata).sort()).toEqual(['k0', 'k1', 'k2', 'k3', 'k4']);
     // One initial {} plus one per update: nobody's change was decided on a stale state and lost.
     expect(metadataEvents).toHaveLength(6);
+    await store.close();
+  });
+});
+
+describe('handleCommand in one process', () => {
+  it('queues commands to one stream, so 20 concurrent updates append without a single conflict', async () => {
+    const store = new SqliteEventStore(join(mkdtempSync(join(tmpdir(), 'cms-decider-')), 'events.db'));
+    const device = {
+      device_id: 'd2',
+      workspace_id: 'w1',
+      connected_account_id: 'a1',
+      connect_webview_id: 'c1',
+      provider: 'august' as const,
+      device_type: 'august_lock',
+      name: 'Door',
+      model: 'm',
+    };
+    await handleCommand(store, 'device-d2', deviceDecider, { type: 'AddDevice', device, actor, now: 'now' });
+    let conflicts = 0;
+    const counting = Object.assign(Object.create(store) as EventStore, {
+      readStream: store.readStream.bind(store),
+      append: (...args: Parameters<EventStore['append']>) =>
+        store.append(...args).catch((error: unknown) => {
+          conflicts += 1;
+          throw error;
+        }),
+    });
+    const updates = Array.from({ length: 20 }, (_, i) =>
+      handleCommand(counting, 'device-d2', deviceDecider, {
+        type: 'UpdateDevice',
+        deviceId: 'd2',
+        workspaceId: 'w1',
+        customMetadata: { [`k${i}`]: 'v' },
+        actor,
+        now: 'now',
+      }),
+    );
+    await Promise.all(updates);
+    expect(conflicts).toBe(0);
+    const [last] = await store.readStream('device-d2', { direction: 'backwards', maxCount: 1 });
+    expect(Object.keys((last.data as { custom_metadata: object }).custom_metadata)).toHaveLength(20);
+    await store.close();
+  });
+
+  it('reads only what was appended since it last folded the stream, by this process or another', async () => {
+    const store = new SqliteEventStore(join(mkdtempSync(join(tmpdir(), 'cms-decider-')), 'events.db'));
+    const reads: (number | undefined)[] = [];
+    const watched = Object.assign(Object.create(store) as EventStore, {
+      readStream: (stream: string, options?: Parameters<EventStore['readStream']>[1]) => {
+        reads.push(options?.fromRevision);
+        return store.readStream(stream, options);
+      },
+      append: store.append.bind(store),
+    });
+    const device = {
+      device_id: 'd3',
+      workspace_id: 'w1',
+      connected_account_id: 'a1',
+      connect_webview_id: 'c1',
+      provider: 'august' as const,
+      device_type: 'august_lock',
+      name: 'Door',
+      model: 'm',
+    };
+    const update = (store: EventStore, key: string) =>
+      handleCommand(store, 'device-d3', deviceDecider, {
+        type: 'UpdateDevice',
+        deviceId: 'd3',
+        workspaceId: 'w1',
+        customMetadata: { [key]: 'v' },
+        actor,
+        now: 'now',
+      });
+    await handleCommand(watched, 'device-d3', deviceDecider, { type: 'AddDevice', device, actor, now: 'now' });
+    await update(watched, 'a');
+    // Another process (here: the store itself, not this view) appends; this view then catches up from it.
+    await update(store, 'b');
+    const result = await update(watched, 'c');
+    expect(reads).toEqual([undefined, 2, 3]);
+    expect(result.state.customMetadata).toEqual({ a: 'v', b: 'v', c: 'v' });
     await store.close();
   });
 });
