@@ -3,12 +3,7 @@ import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
 import { EVENT_STORE } from '../common/tokens.js';
 import type { EventStore } from '../event-store/event-store.js';
 import { page, type PageRequest, type Pagination } from '../read-models/pagination.js';
-import {
-  customMetadataHistory,
-  readResourceStream,
-  type AuditedResource,
-  type CustomMetadataHistoryEntry,
-} from './audit.js';
+import { customMetadataHistoryAfter, type AuditedResource, type CustomMetadataHistoryEntry } from './audit.js';
 
 export class CustomMetadataHistoryQuery extends Query<{
   entries: CustomMetadataHistoryEntry[];
@@ -30,9 +25,8 @@ export class CustomMetadataHistoryHandler implements IQueryHandler<CustomMetadat
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
 
   async execute({ workspaceId, resource, page: request, nextPageUrl }: CustomMetadataHistoryQuery) {
-    const history = customMetadataHistory(await readResourceStream(this.store, resource, workspaceId));
     const after = request.continueAfter ?? -1;
-    const rows = history.filter((entry) => entry.revision > after).slice(0, request.limit + 1);
+    const rows = await customMetadataHistoryAfter(this.store, resource, workspaceId, after, request.limit + 1);
     const { items, pagination } = page(rows, request, (entry) => entry.revision, nextPageUrl);
     return { entries: items, pagination };
   }

@@ -43,11 +43,41 @@ export async function readResourceStream(
   resource: AuditedResource,
   workspaceId: string | null,
 ): Promise<RecordedEvent[]> {
-  const events = await store.readStream(streamOf(resource));
-  const owner = (events[0]?.data as { workspace_id?: string } | undefined)?.workspace_id;
-  if (events.length === 0 || (workspaceId !== null && owner !== workspaceId))
+  await assertVisible(store, resource, workspaceId);
+  return store.readStream(streamOf(resource));
+}
+
+/** How many events a history page reads at a time: the page, plus whatever else the stream holds among them. */
+const HISTORY_CHUNK = 200;
+
+/**
+ * Up to `count` history entries after revision `afterRevision`, read from there in chunks: the cost follows
+ * the page asked for, not the length of the stream.
+ */
+export async function customMetadataHistoryAfter(
+  store: EventStore,
+  resource: AuditedResource,
+  workspaceId: string | null,
+  afterRevision: number,
+  count: number,
+): Promise<CustomMetadataHistoryEntry[]> {
+  await assertVisible(store, resource, workspaceId);
+  const entries: CustomMetadataHistoryEntry[] = [];
+  for (let from = afterRevision + 1; entries.length < count;) {
+    const chunk = await store.readStream(streamOf(resource), { fromRevision: from, maxCount: HISTORY_CHUNK });
+    entries.push(...customMetadataHistory(chunk));
+    if (chunk.length < HISTORY_CHUNK) break;
+    from = chunk[chunk.length - 1].revision + 1;
+  }
+  return entries.slice(0, count);
+}
+
+async function assertVisible(store: EventStore, resource: AuditedResource, workspaceId: string | null): Promise<void> {
+  const [first] = await store.readStream(streamOf(resource), { maxCount: 1 });
+  const owner = (first?.data as { workspace_id?: string } | undefined)?.workspace_id;
+  if (!first || (workspaceId !== null && owner !== workspaceId)) {
     throw new NotFound(resource.type, resource.idField, resource.id);
-  return events;
+  }
 }
 
 export function customMetadataHistory(events: readonly RecordedEvent[]): CustomMetadataHistoryEntry[] {
