@@ -54,6 +54,29 @@ async function measure(label, perAppend) {
   );
 }
 
+/** 32 writers at once, each appending one event at a time to streams of its own: what group commit is for. */
+async function measureConcurrent(writers) {
+  const dir = mkdtempSync(join(tmpdir(), 'cms-bench-append-'));
+  const store = new SqliteEventStore(join(dir, 'events.db'), { synchronous: 'FULL' });
+  const started = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: writers }, async () => {
+      while (next < events) {
+        const n = next++;
+        await store.append(`device-${randomUUID()}`, [event(n)], { expectedRevision: 'no_stream' });
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+  console.log(
+    `RESULT append ${writers} concurrent writers, one event each: ${events} events, ${seconds.toFixed(2)} s, ${Math.round(events / seconds)} events/s`,
+  );
+}
+
 console.log(`Node ${process.version}, store from ${resolve(values.dist)}`);
 await measure('one event per transaction', 1);
 await measure('100 events per transaction', 100);
+await measureConcurrent(32);

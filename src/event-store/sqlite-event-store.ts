@@ -20,6 +20,7 @@ import {
   type RecordedEvent,
   type SubscribeToAllOptions,
 } from './event-store.js';
+import { GroupCommit } from './group-commit.js';
 
 export interface SqliteEventStoreOptions {
   /**
@@ -29,6 +30,17 @@ export interface SqliteEventStoreOptions {
   synchronous?: 'FULL' | 'NORMAL';
   /** How often a subscriber looks for events appended by other processes sharing the file. */
   pollIntervalMs?: number;
+}
+
+interface PendingAppend {
+  stream: string;
+  events: readonly NewEvent[];
+  expectedRevision: ExpectedRevision;
+}
+
+interface AppendOutcome {
+  appended: boolean;
+  result: AppendResult;
 }
 
 interface EventRow {
@@ -57,7 +69,7 @@ const SCHEMA = `
 `;
 
 /**
- * The embedded event store: one SQLite file in WAL mode (the whole adapter, a little over 250 lines, in one
+ * The embedded event store: one SQLite file in WAL mode (the whole adapter, about 290 lines, in one
  * file: its locking, idempotence and polling belong together). Several processes may share it (the server and
  * the CLI); appends take the write lock up front (BEGIN IMMEDIATE), so a stream's revision is checked and
  * advanced by one writer at a time, and AUTOINCREMENT positions follow commit order.
@@ -65,6 +77,7 @@ const SCHEMA = `
 export class SqliteEventStore implements EventStore {
   private readonly db: SqliteDatabase;
   private readonly appended = new EventEmitter();
+  private readonly commits = new GroupCommit<PendingAppend, AppendOutcome>((group) => this.commitAppends(group));
   private readonly pollIntervalMs: number;
   private closed = false;
 
@@ -94,9 +107,30 @@ export class SqliteEventStore implements EventStore {
     events: readonly NewEvent[],
     { expectedRevision }: { expectedRevision: ExpectedRevision },
   ): Promise<AppendResult> {
-    const result = immediateTransaction(this.db, () => this.appendUnderWriteLock(stream, events, expectedRevision));
-    if (result.appended) this.appended.emit('appended');
-    return result.result;
+    return (await this.commits.submit({ stream, events, expectedRevision })).result;
+  }
+
+  /**
+   * Appends that arrive together share one transaction (one fsync); each runs in a savepoint of its own, so a
+   * conflict refuses that append alone. Any other failure refuses the whole group, and nothing of it is kept.
+   */
+  private commitAppends(group: readonly PendingAppend[]): (AppendOutcome | Error)[] {
+    const outcomes = immediateTransaction(this.db, () =>
+      group.map(({ stream, events, expectedRevision }) => {
+        this.db.exec('SAVEPOINT one_append');
+        try {
+          const outcome = this.appendUnderWriteLock(stream, events, expectedRevision);
+          this.db.exec('RELEASE one_append');
+          return outcome;
+        } catch (error) {
+          if (!(error instanceof WrongExpectedRevisionError || error instanceof DuplicateEventIdError)) throw error;
+          this.db.exec('ROLLBACK TO one_append; RELEASE one_append');
+          return error;
+        }
+      }),
+    );
+    if (outcomes.some((outcome) => !(outcome instanceof Error) && outcome.appended)) this.appended.emit('appended');
+    return outcomes;
   }
 
   private appendUnderWriteLock(
@@ -226,6 +260,7 @@ export class SqliteEventStore implements EventStore {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    this.commits.flush();
     this.closed = true;
     this.appended.emit('appended');
     await sleep(0);

@@ -1,0 +1,37 @@
+/**
+ * Group commit: what is submitted in the same turn of the event loop is committed together, in one
+ * transaction and so one fsync, and each submitter is answered only once that commit is done. `commit`
+ * answers each item in order, with its result or the error that refused that item alone; an exception it
+ * throws refuses the whole group.
+ */
+export class GroupCommit<Item, Result> {
+  private pending: { item: Item; resolve: (result: Result) => void; reject: (error: unknown) => void }[] = [];
+
+  constructor(private readonly commit: (items: readonly Item[]) => (Result | Error)[]) {}
+
+  submit(item: Item): Promise<Result> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ item, resolve, reject });
+      if (this.pending.length === 1) setImmediate(() => this.flush());
+    });
+  }
+
+  /** Commits what is pending now (the next turn would have). */
+  flush(): void {
+    const group = this.pending;
+    if (group.length === 0) return;
+    this.pending = [];
+    let outcomes: (Result | Error)[];
+    try {
+      outcomes = this.commit(group.map((entry) => entry.item));
+    } catch (error) {
+      for (const entry of group) entry.reject(error);
+      return;
+    }
+    group.forEach((entry, index) => {
+      const outcome = outcomes[index];
+      if (outcome instanceof Error) entry.reject(outcome);
+      else entry.resolve(outcome);
+    });
+  }
+}
