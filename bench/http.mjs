@@ -1,0 +1,148 @@
+// POST /connected_accounts/update under load, each request a real change (another metadata value), against
+// this service (64 accounts, then 1), Seam's own fake (@seamapi/fake-seam-connect, in memory) and bare
+// Fastify, each server in its own process, in one run. autocannon drives them from this process.
+//   npm run bench:http            (= npm run build && node bench/http.mjs [--seconds 10] [--connections 32])
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+
+const { values } = parseArgs({
+  options: { seconds: { type: 'string', default: '10' }, connections: { type: 'string', default: '32' } },
+});
+const root = join(import.meta.dirname, '..');
+const require = createRequire(import.meta.url);
+
+/** Starts a server process and waits for the line that names its URL. */
+function start(args, env, pattern) {
+  const child = spawn(process.execPath, args, {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no start:\n${output}`)), 30_000);
+    const onData = (chunk) => {
+      output += chunk;
+      const match = pattern.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve({ url: match[1].replace('localhost', '127.0.0.1'), output, stop: () => child.kill('SIGTERM') });
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+  });
+}
+
+async function load(name, url, apiKey, accountIds) {
+  let n = 0;
+  const result = await autocannon({
+    url,
+    connections: Number(values.connections),
+    duration: Number(values.seconds),
+    requests: [
+      {
+        method: 'POST',
+        path: '/connected_accounts/update',
+        headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+        setupRequest: (request) => {
+          n += 1;
+          const connected_account_id = accountIds[n % accountIds.length];
+          return {
+            ...request,
+            body: JSON.stringify({ connected_account_id, custom_metadata: { internal_account_id: `user-${n}` } }),
+          };
+        },
+      },
+    ],
+  });
+  const failed = result.non2xx + result.errors;
+  const row = {
+    name,
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    failed,
+    total: result.requests.total,
+  };
+  console.log(
+    `RESULT ${name}: ${Math.round(row.rps)} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, ${row.total} requests, ${failed} not 2xx or failed`,
+  );
+  return row;
+}
+
+async function thisService(accounts) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'cms-bench-http-'));
+  const server = await start(
+    ['dist/main.js'],
+    { DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', NO_COLOR: '1' },
+    /Listening on (http:\/\/\S+)/,
+  );
+  const apiKey = /api_key:\s+(seam_\S+)/.exec(server.output)[1];
+  const post = async (path, body) =>
+    (
+      await fetch(`${server.url}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      })
+    ).json();
+  const ids = [];
+  for (let i = 0; i < accounts; i++) {
+    const { connect_webview } = await post('/connect_webviews/create', {});
+    const done = await post('/connect_webviews/simulate/complete', {
+      connect_webview_id: connect_webview.connect_webview_id,
+      email: `bench-${i}@example.com`,
+    });
+    ids.push(done.connect_webview.connected_account_id);
+  }
+  try {
+    return await load(`this service, ${accounts} account${accounts === 1 ? '' : 's'}`, server.url, apiKey, ids);
+  } finally {
+    server.stop();
+    setTimeout(() => rmSync(dataDir, { recursive: true, force: true }), 2000);
+  }
+}
+
+async function fakeSeamConnect() {
+  // The package exports no path to its server: it is the file beside its entry point.
+  const serverScript = join(dirname(require.resolve('@seamapi/fake-seam-connect')), 'server.js');
+  const server = await start([serverScript, '--seed'], {}, /info\S*: (http:\/\/\S+)/);
+  try {
+    // The fake's seed: its first workspace's API key, and that workspace's connected accounts.
+    const listed = await fetch(`${server.url}/connected_accounts/list`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer seam_apikey1_token', 'content-type': 'application/json' },
+      body: '{}',
+    });
+    const ids = (await listed.json()).connected_accounts.map((a) => a.connected_account_id);
+    return await load('@seamapi/fake-seam-connect (in memory)', server.url, 'seam_apikey1_token', ids);
+  } finally {
+    server.stop();
+  }
+}
+
+async function bareFastify() {
+  const server = await start(['bench/servers/bare-fastify.mjs'], {}, /Listening on (http:\/\/\S+)/);
+  try {
+    return await load('bare Fastify answering {ok:true}', server.url, 'none', ['x']);
+  } finally {
+    server.stop();
+  }
+}
+
+console.log(`Node ${process.version}; ${values.connections} connections for ${values.seconds} s each`);
+const fastify = await bareFastify();
+const fake = await fakeSeamConnect();
+const many = await thisService(64);
+const one = await thisService(1);
+const ratio = (a, b) => (a.rps / b.rps).toFixed(2);
+console.log(`RATIO this service (64 accounts) / fake-seam-connect: ${ratio(many, fake)}`);
+console.log(`RATIO this service (64 accounts) / bare Fastify: ${ratio(many, fastify)}`);
+console.log(`RATIO this service (1 account) / this service (64 accounts): ${ratio(one, many)}`);
+process.exit(0);
