@@ -16,7 +16,8 @@ const { values } = parseArgs({
 const target = Number(values.events);
 const load = (path) => import(pathToFileURL(resolve(values.dist, path)).href);
 const { SqliteEventStore } = await load('event-store/sqlite-event-store.js');
-const { handleCommand } = await load('event-store/decider.js');
+// Older builds had handleCommand in decider.js.
+const { handleCommand } = await load('event-store/handle-command.js').catch(() => load('event-store/decider.js'));
 const { deviceDecider } = await load('devices/device.js');
 
 const actor = { type: 'cli' };

@@ -2,7 +2,7 @@ import { connectWebviewDecider } from '../connect-webviews/index.js';
 import { connectedAccountDecider } from '../connected-accounts/index.js';
 import { deviceDecider } from '../devices/index.js';
 import type { ConsumerHandler } from '../event-store/checkpointed-consumer.js';
-import { handleCommand, loadState } from '../event-store/decider.js';
+import { handleCommand, loadState } from '../event-store/handle-command.js';
 import type { EventStore, RecordedEvent } from '../event-store/event-store.js';
 import { streams } from '../event-store/streams.js';
 import type { ReadModelDatabase } from '../read-models/read-model-database.js';

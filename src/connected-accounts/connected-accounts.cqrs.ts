@@ -3,7 +3,8 @@ import { Command, CommandHandler, Query, QueryHandler, type ICommandHandler, typ
 import { NotFound } from '../common/domain-errors.js';
 import { EVENT_STORE } from '../common/tokens.js';
 import type { CustomMetadata } from '../custom-metadata/custom-metadata.js';
-import { handleCommand, type WriteResult } from '../event-store/decider.js';
+import type { WriteResult } from '../event-store/decider.js';
+import { handleCommand } from '../event-store/handle-command.js';
 import type { EventStore } from '../event-store/event-store.js';
 import { streams } from '../event-store/streams.js';
 import { readAsOf } from '../read-models/as-of.js';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Actor } from '../common/actor.js';
-import { handleCommand } from '../event-store/decider.js';
+import { handleCommand } from '../event-store/handle-command.js';
 import type { EventStore } from '../event-store/event-store.js';
 import { streams } from '../event-store/streams.js';
 import { generateApiKey } from './api-key.js';

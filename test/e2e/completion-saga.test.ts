@@ -3,7 +3,7 @@ import { openSqlite } from '../../src/common/sqlite.js';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { SeamHttp } from '@seamapi/http/connect';
 import { connectWebviewDecider } from '../../src/connect-webviews/connect-webview.js';
-import { handleCommand } from '../../src/event-store/decider.js';
+import { handleCommand } from '../../src/event-store/handle-command.js';
 import { SqliteEventStore } from '../../src/event-store/sqlite-event-store.js';
 import { streams } from '../../src/event-store/streams.js';
 import { ServerProcess } from '../support/server-process.js';

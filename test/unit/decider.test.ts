@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { deviceDecider } from '../../src/devices/device.js';
-import { handleCommand } from '../../src/event-store/decider.js';
+import { handleCommand } from '../../src/event-store/handle-command.js';
 import type { EventStore } from '../../src/event-store/event-store.js';
 import { SqliteEventStore } from '../../src/event-store/sqlite-event-store.js';
 
@@ -155,6 +155,53 @@ describe('handleCommand in one process', () => {
     const result = await update(watched, 'c');
     expect(reads).toEqual([undefined, 2, 3]);
     expect(result.state.customMetadata).toEqual({ a: 'v', b: 'v', c: 'v' });
+    await store.close();
+  });
+});
+
+describe('commands queued together on one stream', () => {
+  it('are decided one after the other and appended at once; a refused one fails alone', async () => {
+    const store = new SqliteEventStore(join(mkdtempSync(join(tmpdir(), 'cms-decider-')), 'events.db'));
+    const device = {
+      device_id: 'd4',
+      workspace_id: 'w1',
+      connected_account_id: 'a1',
+      connect_webview_id: 'c1',
+      provider: 'august' as const,
+      device_type: 'august_lock',
+      name: 'Door',
+      model: 'm',
+    };
+    await handleCommand(store, 'device-d4', deviceDecider, { type: 'AddDevice', device, actor, now: 'now' });
+    let appends = 0;
+    const counting = Object.assign(Object.create(store) as EventStore, {
+      readStream: store.readStream.bind(store),
+      append: (...args: Parameters<EventStore['append']>) => {
+        appends += 1;
+        return store.append(...args);
+      },
+    });
+    const update = (fields: { name?: string; customMetadata?: Record<string, string> }) =>
+      handleCommand(counting, 'device-d4', deviceDecider, {
+        type: 'UpdateDevice',
+        deviceId: 'd4',
+        workspaceId: 'w1',
+        ...fields,
+        actor,
+        now: 'now',
+      });
+    const answers = await Promise.allSettled([
+      update({ customMetadata: { a: '1' } }),
+      update({ name: '   ' }),
+      update({ customMetadata: { b: '2' } }),
+    ]);
+    expect(answers.map((a) => a.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(appends).toBe(1);
+    const metadataSets = (await store.readStream('device-d4')).filter((e) => e.type === 'MetadataSet').slice(1);
+    expect(metadataSets.map((e) => (e.data as { previous_custom_metadata: object }).previous_custom_metadata)).toEqual([
+      {},
+      { a: '1' },
+    ]);
     await store.close();
   });
 });
