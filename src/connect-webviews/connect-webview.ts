@@ -19,7 +19,7 @@ import {
 
 /**
  * A Connect Webview, in the stream `connect_webview-<id>`. Its metadata is recorded by MetadataSet.
- * This file is the webview's whole decider (events, commands, state, evolve, decide), about 270 lines, kept
+ * This file is the webview's whole decider (events, commands, state, evolve, decide), about 300 lines, kept
  * in one piece so that its rules read together.
  */
 export interface ConnectWebviewCreatedData {
