@@ -14,22 +14,6 @@ export async function loadState<Command extends CommandMeta, Event extends Domai
 }
 
 /**
- * Load the stream, fold it, decide, append at the revision that was read. Another writer in between makes
- * the append fail with WrongExpectedRevisionError; the command is then decided again on the new state, so
- * concurrent commands never overwrite one another. Commands to one stream queue in this process, and those
- * queued together are decided one after the other and appended at once (`enqueueCommand`, below).
- */
-export function handleCommand<Command extends CommandMeta, Event extends DomainEvent, State>(
-  store: EventStore,
-  stream: string,
-  decider: Decider<Command, Event, State>,
-  command: Command,
-  options: CommandOptions = {},
-): Promise<CommandResult<Event, State>> {
-  return enqueueCommand(store, stream, decider, command, options);
-}
-
-/**
  * Retries after a revision conflict: from 2 ms, doubling up to 100 ms, each with full jitter, for at most
  * 5 s in all. Writers racing on one stream spread out instead of colliding again in lockstep.
  */
@@ -43,22 +27,26 @@ interface Queued<Command, Event, State> {
   reject: (error: unknown) => void;
 }
 
-/** Each stream's commands waiting in this process, and whether its lane is being drained. */
+/** Each stream's commands waiting in this process; a stream has a lane while it is being drained. */
 const lanes = new WeakMap<EventStore, Map<string, Queued<never, never, never>[]>>();
 
 /**
- * Commands to one stream wait in its lane, so that concurrent writers to the same stream queue up instead
- * of colliding on its revision. When the lane is free, every command waiting in it is decided, one after
- * the other on the state the previous one left, and their events are appended at once: one revision check
- * and one commit for them all. A command with its own event ids (a saga's step, whose ids make a repeat a
- * no-op in the store) is appended alone.
+ * Load the stream, fold it, decide, append at the revision that was read. Another writer in between makes
+ * the append fail with WrongExpectedRevisionError; the command is then decided again on the new state, so
+ * concurrent commands never overwrite one another.
+ *
+ * Commands to one stream wait in its lane in this process, so that concurrent writers to the same stream
+ * queue up instead of colliding on its revision. When the lane is free, every command waiting in it is
+ * decided, one after the other on the state the previous one left, and their events are appended at once:
+ * one revision check and one commit for them all. A command with its own event ids (a saga's step, whose
+ * ids make a repeat a no-op in the store) is appended alone.
  */
-function enqueueCommand<Command extends CommandMeta, Event extends DomainEvent, State>(
+export function handleCommand<Command extends CommandMeta, Event extends DomainEvent, State>(
   store: EventStore,
   stream: string,
   decider: Decider<Command, Event, State>,
   command: Command,
-  options: CommandOptions,
+  options: CommandOptions = {},
 ): Promise<CommandResult<Event, State>> {
   let byStream = lanes.get(store);
   if (!byStream) lanes.set(store, (byStream = new Map()));
