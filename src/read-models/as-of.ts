@@ -1,5 +1,5 @@
 import type { SqliteDatabase } from '../common/sqlite.js';
-import type { EventStore } from '../event-store/event-store.js';
+import type { EventStore, RecordedEvent } from '../event-store/event-store.js';
 import { applyEvent, type Projection } from './projection.js';
 import { ReadModelDatabase } from './read-model-database.js';
 
@@ -14,10 +14,12 @@ export async function readAsOf<T>(
   projections: readonly Projection[],
   read: (db: SqliteDatabase) => T,
 ): Promise<T> {
-  const events = (await Promise.all(streamNames.map((s) => store.readStream(s))))
-    .flat()
-    .filter((e) => Date.parse(e.recordedAt) <= asOf.getTime())
-    .sort((a, b) => a.position - b.position);
+  const events = latestMetadataOnly(
+    (await Promise.all(streamNames.map((s) => store.readStream(s))))
+      .flat()
+      .filter((e) => Date.parse(e.recordedAt) <= asOf.getTime())
+      .sort((a, b) => a.position - b.position),
+  );
   const past = new ReadModelDatabase(':memory:', { projections });
   try {
     past.transaction(() => {
@@ -27,4 +29,22 @@ export async function readAsOf<T>(
   } finally {
     past.close();
   }
+}
+
+/**
+ * A MetadataSet carries a resource's whole metadata, so only the last one of each resource decides what the
+ * read models show: the earlier ones are left out, and a long history costs its reading, not its applying.
+ */
+function latestMetadataOnly(events: readonly RecordedEvent[]): RecordedEvent[] {
+  const last = new Map<string, string>();
+  for (const event of events) {
+    if (event.type !== 'MetadataSet') continue;
+    const { resource_type, resource_id } = event.data as { resource_type: string; resource_id: string };
+    last.set(`${resource_type}:${resource_id}`, event.id);
+  }
+  return events.filter((event) => {
+    if (event.type !== 'MetadataSet') return true;
+    const { resource_type, resource_id } = event.data as { resource_type: string; resource_id: string };
+    return last.get(`${resource_type}:${resource_id}`) === event.id;
+  });
 }
