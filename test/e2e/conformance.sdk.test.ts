@@ -326,6 +326,15 @@ describe('conformance with Seam through SDK 2.x and @seamapi/types', () => {
       'Expected null, received number',
     ]);
 
+    const both = await post('/connected_accounts/get', {
+      connected_account_id: '00000000-0000-4000-8000-000000000000',
+      email: 'someone@example.com',
+    });
+    expect([both.status, both.body.error.message]).toEqual([
+      400,
+      'Specify either connected_account_id or email, not both for "email"',
+    ]);
+
     const missing = await post('/connect_webviews/get', {});
     expect(missing.body.error.message).toBe('Required for "connect_webview_id"');
     expect((await post('/webhooks/create', {})).body.error.message).toBe('Required for "url"');
