@@ -52,7 +52,20 @@ export interface ReadStreamOptions {
   direction?: 'forwards' | 'backwards';
   /** Inclusive. Forwards defaults to 0, backwards to the end. */
   fromRevision?: number;
+  /** Counted after `types` and `recordedUpTo` have filtered. */
   maxCount?: number;
+  /** Only events of these types, or all but these. */
+  types?: { only: readonly string[] } | { except: readonly string[] };
+  /** Only events recorded at or before this ISO 8601 time. */
+  recordedUpTo?: string;
+}
+
+/** `types` and `recordedUpTo`, for an adapter whose engine cannot filter a stream read by them. */
+export function matchesStreamFilter(event: RecordedEvent, options: ReadStreamOptions): boolean {
+  if (options.recordedUpTo !== undefined && event.recordedAt > options.recordedUpTo) return false;
+  if (options.types && 'only' in options.types) return options.types.only.includes(event.type);
+  if (options.types && 'except' in options.types) return !options.types.except.includes(event.type);
+  return true;
 }
 
 export interface ReadAllOptions {

@@ -7,15 +7,16 @@ import {
   jsonEvent,
   START,
 } from '@eventstore/db-client';
-import type {
-  AppendResult,
-  EventStore,
-  ExpectedRevision,
-  NewEvent,
-  ReadAllOptions,
-  ReadStreamOptions,
-  RecordedEvent,
-  SubscribeToAllOptions,
+import {
+  matchesStreamFilter,
+  type AppendResult,
+  type EventStore,
+  type ExpectedRevision,
+  type NewEvent,
+  type ReadAllOptions,
+  type ReadStreamOptions,
+  type RecordedEvent,
+  type SubscribeToAllOptions,
 } from './event-store.js';
 import {
   fromClientEvent,
@@ -81,19 +82,23 @@ export class EventStoreDbEventStore implements EventStore {
 
   async readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
     const backwards = options.direction === 'backwards';
+    // EventStoreDB cannot filter a stream read by type or time: those filters read it all, then filter here.
+    const filtered = options.types !== undefined || options.recordedUpTo !== undefined;
     try {
-      return await withDeadline(
+      const events = await withDeadline(
         `a read of ${stream}`,
         this.deadlineMs,
         this.collect(
           this.client.readStream(stream, {
             direction: backwards ? BACKWARDS : FORWARDS,
             fromRevision: options.fromRevision !== undefined ? BigInt(options.fromRevision) : backwards ? END : START,
-            ...(options.maxCount !== undefined ? { maxCount: BigInt(options.maxCount) } : {}),
+            ...(options.maxCount !== undefined && !filtered ? { maxCount: BigInt(options.maxCount) } : {}),
             deadline: this.deadlineMs,
           }),
         ),
       );
+      if (!filtered) return events;
+      return events.filter((event) => matchesStreamFilter(event, options)).slice(0, options.maxCount);
     } catch (error) {
       if ((error as { type?: string })?.type === 'stream-not-found') return [];
       throw toPortError(error, stream);

@@ -6,6 +6,7 @@ import {
   openSqlite,
   type SqliteDatabase,
   type SqliteStatement,
+  type SqliteValue,
 } from '../common/sqlite.js';
 import {
   DuplicateEventIdError,
@@ -204,12 +205,21 @@ export class SqliteEventStore implements EventStore {
   async readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
     const backwards = options.direction === 'backwards';
     const from = options.fromRevision ?? (backwards ? Number.MAX_SAFE_INTEGER : 0);
-    const rows = this.db
-      .prepare(
-        `SELECT * FROM events WHERE stream = ? AND revision ${backwards ? '<=' : '>='} ?
-         ORDER BY revision ${backwards ? 'DESC' : 'ASC'} LIMIT ?`,
-      )
-      .all(stream, from, options.maxCount ?? -1) as unknown as EventRow[];
+    const where = [`stream = ?`, `revision ${backwards ? '<=' : '>='} ?`];
+    const params: SqliteValue[] = [stream, from];
+    if (options.types) {
+      const only = 'only' in options.types;
+      const types = 'only' in options.types ? options.types.only : options.types.except;
+      where.push(`type ${only ? 'IN' : 'NOT IN'} (${types.map(() => '?').join(', ')})`);
+      params.push(...types);
+    }
+    if (options.recordedUpTo !== undefined) {
+      where.push('recorded_at <= ?');
+      params.push(options.recordedUpTo);
+    }
+    const order = backwards ? 'DESC' : 'ASC';
+    const sql = `SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY revision ${order} LIMIT ?`;
+    const rows = this.db.prepare(sql).all(...params, options.maxCount ?? -1) as unknown as EventRow[];
     return rows.map(toRecordedEvent);
   }
 

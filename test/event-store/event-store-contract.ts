@@ -145,6 +145,28 @@ export function eventStoreContract(name: string, fixture: EventStoreFixture): vo
       expect(revisions(await store.readStream(s, { maxCount: 2 }))).toEqual([0, 1]);
     });
 
+    it('reads a stream filtered by type and by recording time, the count taken after the filter', async () => {
+      const s = stream();
+      await store.append(s, [event('A'), event('B'), event('A')], { expectedRevision: 'no_stream' });
+      const [first] = await store.readStream(s, { maxCount: 1 });
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      await store.append(s, [event('B'), event('A')], { expectedRevision: 2 });
+      const revisions = (events: RecordedEvent[]) => events.map((e) => e.revision);
+      expect(revisions(await store.readStream(s, { types: { only: ['A'] } }))).toEqual([0, 2, 4]);
+      expect(revisions(await store.readStream(s, { types: { except: ['A'] } }))).toEqual([1, 3]);
+      expect(revisions(await store.readStream(s, { recordedUpTo: first.recordedAt }))).toEqual([0, 1, 2]);
+      expect(
+        revisions(
+          await store.readStream(s, {
+            direction: 'backwards',
+            types: { only: ['A'] },
+            recordedUpTo: first.recordedAt,
+            maxCount: 1,
+          }),
+        ),
+      ).toEqual([2]);
+    });
+
     it('reads the global log in order after a position', async () => {
       const head = await store.headPosition();
       const [a, b] = [stream(), stream()];
