@@ -79,40 +79,48 @@ describe('handleCommand', () => {
   });
 });
 
+/** A fresh store holding device `id`, and a view of it (another "process") whose calls `spy` sees. */
+async function storeWithDevice(id: string, spy: (store: EventStore) => Partial<EventStore> = () => ({})) {
+  const store = new SqliteEventStore(join(mkdtempSync(join(tmpdir(), 'cms-decider-')), 'events.db'));
+  const view = Object.assign(Object.create(store) as EventStore, {
+    readStream: store.readStream.bind(store),
+    append: store.append.bind(store),
+    ...spy(store),
+  });
+  const device = {
+    device_id: id,
+    workspace_id: 'w1',
+    connected_account_id: 'a1',
+    connect_webview_id: 'c1',
+    provider: 'august' as const,
+    device_type: 'august_lock',
+    name: 'Door',
+    model: 'm',
+  };
+  await handleCommand(view, `device-${id}`, deviceDecider, { type: 'AddDevice', device, actor, now: 'now' });
+  const update = (through: EventStore, fields: { name?: string; customMetadata?: Record<string, string> }) =>
+    handleCommand(through, `device-${id}`, deviceDecider, {
+      type: 'UpdateDevice',
+      deviceId: id,
+      workspaceId: 'w1',
+      ...fields,
+      actor,
+      now: 'now',
+    });
+  return { store, view, update };
+}
+
 describe('handleCommand in one process', () => {
   it('queues commands to one stream, so 20 concurrent updates append without a single conflict', async () => {
-    const store = new SqliteEventStore(join(mkdtempSync(join(tmpdir(), 'cms-decider-')), 'events.db'));
-    const device = {
-      device_id: 'd2',
-      workspace_id: 'w1',
-      connected_account_id: 'a1',
-      connect_webview_id: 'c1',
-      provider: 'august' as const,
-      device_type: 'august_lock',
-      name: 'Door',
-      model: 'm',
-    };
-    await handleCommand(store, 'device-d2', deviceDecider, { type: 'AddDevice', device, actor, now: 'now' });
     let conflicts = 0;
-    const counting = Object.assign(Object.create(store) as EventStore, {
-      readStream: store.readStream.bind(store),
+    const { store, view, update } = await storeWithDevice('d2', (store) => ({
       append: (...args: Parameters<EventStore['append']>) =>
         store.append(...args).catch((error: unknown) => {
           conflicts += 1;
           throw error;
         }),
-    });
-    const updates = Array.from({ length: 20 }, (_, i) =>
-      handleCommand(counting, 'device-d2', deviceDecider, {
-        type: 'UpdateDevice',
-        deviceId: 'd2',
-        workspaceId: 'w1',
-        customMetadata: { [`k${i}`]: 'v' },
-        actor,
-        now: 'now',
-      }),
-    );
-    await Promise.all(updates);
+    }));
+    await Promise.all(Array.from({ length: 20 }, (_, i) => update(view, { customMetadata: { [`k${i}`]: 'v' } })));
     expect(conflicts).toBe(0);
     const [last] = await store.readStream('device-d2', { direction: 'backwards', maxCount: 1 });
     expect(Object.keys((last.data as { custom_metadata: object }).custom_metadata)).toHaveLength(20);
@@ -120,39 +128,17 @@ describe('handleCommand in one process', () => {
   });
 
   it('reads only what was appended since it last folded the stream, by this process or another', async () => {
-    const store = new SqliteEventStore(join(mkdtempSync(join(tmpdir(), 'cms-decider-')), 'events.db'));
     const reads: (number | undefined)[] = [];
-    const watched = Object.assign(Object.create(store) as EventStore, {
+    const { store, view, update } = await storeWithDevice('d3', (store) => ({
       readStream: (stream: string, options?: Parameters<EventStore['readStream']>[1]) => {
         reads.push(options?.fromRevision);
         return store.readStream(stream, options);
       },
-      append: store.append.bind(store),
-    });
-    const device = {
-      device_id: 'd3',
-      workspace_id: 'w1',
-      connected_account_id: 'a1',
-      connect_webview_id: 'c1',
-      provider: 'august' as const,
-      device_type: 'august_lock',
-      name: 'Door',
-      model: 'm',
-    };
-    const update = (store: EventStore, key: string) =>
-      handleCommand(store, 'device-d3', deviceDecider, {
-        type: 'UpdateDevice',
-        deviceId: 'd3',
-        workspaceId: 'w1',
-        customMetadata: { [key]: 'v' },
-        actor,
-        now: 'now',
-      });
-    await handleCommand(watched, 'device-d3', deviceDecider, { type: 'AddDevice', device, actor, now: 'now' });
-    await update(watched, 'a');
+    }));
+    await update(view, { customMetadata: { a: 'v' } });
     // Another process (here: the store itself, not this view) appends; this view then catches up from it.
-    await update(store, 'b');
-    const result = await update(watched, 'c');
+    await update(store, { customMetadata: { b: 'v' } });
+    const result = await update(view, { customMetadata: { c: 'v' } });
     expect(reads).toEqual([undefined, 2, 3]);
     expect(result.state.customMetadata).toEqual({ a: 'v', b: 'v', c: 'v' });
     await store.close();
@@ -161,39 +147,18 @@ describe('handleCommand in one process', () => {
 
 describe('commands queued together on one stream', () => {
   it('are decided one after the other and appended at once; a refused one fails alone', async () => {
-    const store = new SqliteEventStore(join(mkdtempSync(join(tmpdir(), 'cms-decider-')), 'events.db'));
-    const device = {
-      device_id: 'd4',
-      workspace_id: 'w1',
-      connected_account_id: 'a1',
-      connect_webview_id: 'c1',
-      provider: 'august' as const,
-      device_type: 'august_lock',
-      name: 'Door',
-      model: 'm',
-    };
-    await handleCommand(store, 'device-d4', deviceDecider, { type: 'AddDevice', device, actor, now: 'now' });
     let appends = 0;
-    const counting = Object.assign(Object.create(store) as EventStore, {
-      readStream: store.readStream.bind(store),
+    const { store, view, update } = await storeWithDevice('d4', (store) => ({
       append: (...args: Parameters<EventStore['append']>) => {
         appends += 1;
         return store.append(...args);
       },
-    });
-    const update = (fields: { name?: string; customMetadata?: Record<string, string> }) =>
-      handleCommand(counting, 'device-d4', deviceDecider, {
-        type: 'UpdateDevice',
-        deviceId: 'd4',
-        workspaceId: 'w1',
-        ...fields,
-        actor,
-        now: 'now',
-      });
+    }));
+    appends = 0;
     const answers = await Promise.allSettled([
-      update({ customMetadata: { a: '1' } }),
-      update({ name: '   ' }),
-      update({ customMetadata: { b: '2' } }),
+      update(view, { customMetadata: { a: '1' } }),
+      update(view, { name: '   ' }),
+      update(view, { customMetadata: { b: '2' } }),
     ]);
     expect(answers.map((a) => a.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect(appends).toBe(1);

@@ -1,0 +1,77 @@
+// What bench/write-path.mjs and bench/as-of.mjs share: a build of this project (--dist, to measure an older
+// one in the same run), a store holding one device, and updates of the largest metadata allowed.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+
+export const { values: options } = parseArgs({
+  options: {
+    dist: { type: 'string', default: join(import.meta.dirname, '../../dist') },
+    events: { type: 'string', default: '10000' },
+  },
+});
+export const load = (path) => import(pathToFileURL(resolve(options.dist, path)).href);
+
+const { SqliteEventStore } = await load('event-store/sqlite-event-store.js');
+// Older builds had handleCommand in decider.js.
+const { handleCommand } = await load('event-store/handle-command.js').catch(() => load('event-store/decider.js'));
+const { deviceDecider } = await load('devices/device.js');
+const actor = { type: 'cli' };
+
+/** 50 keys of 500 characters, all changed by each `n`. */
+const metadata = (n) => Object.fromEntries(Array.from({ length: 50 }, (_, k) => [`key_${k}`, `${n}`.padEnd(500, 'x')]));
+
+/** A fresh SQLite store holding device d1; `update(n)` appends one update; `events` counts the stream. */
+export async function deviceStream() {
+  const dir = mkdtempSync(join(tmpdir(), 'cms-bench-device-'));
+  const store = new SqliteEventStore(join(dir, 'events.db'));
+  const device = {
+    device_id: 'd1',
+    workspace_id: 'w1',
+    connected_account_id: 'a1',
+    connect_webview_id: 'c1',
+    provider: 'august',
+    device_type: 'august_lock',
+    name: 'Door',
+    model: 'm',
+  };
+  await handleCommand(store, 'device-d1', deviceDecider, { type: 'AddDevice', device, actor, now: 'now' }, { actor });
+  const stream = {
+    store,
+    events: 2,
+    async update() {
+      const command = {
+        type: 'UpdateDevice',
+        deviceId: 'd1',
+        workspaceId: 'w1',
+        customMetadata: metadata(stream.events),
+        actor,
+        now: 'now',
+      };
+      await handleCommand(store, 'device-d1', deviceDecider, command, { actor });
+      stream.events += 1;
+    },
+    /** Appends updates until the stream holds `count` events. */
+    async growTo(count) {
+      while (stream.events < count) await stream.update();
+    },
+    async close() {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return stream;
+}
+
+/** The median of `runs` timings of `run`. */
+export async function median(runs, run) {
+  const times = [];
+  for (let i = 0; i < runs; i++) {
+    const started = performance.now();
+    await run();
+    times.push(performance.now() - started);
+  }
+  return times.sort((a, b) => a - b)[Math.floor(runs / 2)];
+}
