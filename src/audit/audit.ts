@@ -47,12 +47,9 @@ export async function readResourceStream(
   return store.readStream(streamOf(resource));
 }
 
-/** How many events a history page reads at a time: the page, plus whatever else the stream holds among them. */
-const HISTORY_CHUNK = 200;
-
 /**
- * Up to `count` history entries after revision `afterRevision`, read from there in chunks: the cost follows
- * the page asked for, not the length of the stream.
+ * Up to `count` history entries after revision `afterRevision`: one read of the stream's MetadataSet events
+ * from there, so the cost follows the page asked for, not the length of the stream.
  */
 export async function customMetadataHistoryAfter(
   store: EventStore,
@@ -62,14 +59,12 @@ export async function customMetadataHistoryAfter(
   count: number,
 ): Promise<CustomMetadataHistoryEntry[]> {
   await assertVisible(store, resource, workspaceId);
-  const entries: CustomMetadataHistoryEntry[] = [];
-  for (let from = afterRevision + 1; entries.length < count;) {
-    const chunk = await store.readStream(streamOf(resource), { fromRevision: from, maxCount: HISTORY_CHUNK });
-    entries.push(...customMetadataHistory(chunk));
-    if (chunk.length < HISTORY_CHUNK) break;
-    from = chunk[chunk.length - 1].revision + 1;
-  }
-  return entries.slice(0, count);
+  const page = await store.readStream(streamOf(resource), {
+    fromRevision: afterRevision + 1,
+    types: { only: ['MetadataSet'] },
+    maxCount: count,
+  });
+  return customMetadataHistory(page);
 }
 
 async function assertVisible(store: EventStore, resource: AuditedResource, workspaceId: string | null): Promise<void> {

@@ -11,7 +11,7 @@ import { metadataSetEvent } from '../support/domain-fixtures.js';
 const resource = { type: 'device', idField: 'device_id', id: 'd1' } as const;
 
 describe('custom_metadata_history pages', () => {
-  it('reads a page from its revision on, across chunks, whatever else the stream holds', async () => {
+  it('reads a page from its revision on, in one read, whatever else the stream holds', async () => {
     const store = new SqliteEventStore(join(mkdtempSync(join(tmpdir(), 'cms-history-')), 'events.db'));
     const reads: (number | undefined)[] = [];
     const watched = Object.assign(Object.create(store) as EventStore, {

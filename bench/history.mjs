@@ -1,0 +1,24 @@
+// custom_metadata_history's first page (500 entries at most, as the route's default limit) on a device whose
+// stream holds about 10 and then `--events` events of the largest metadata: what the route's handler runs.
+//   npm run build && node bench/history.mjs [--events 10000] [--dist DIR]
+import { resolve } from 'node:path';
+import { deviceStream, load, median, options } from './support/device-stream.mjs';
+
+const { customMetadataHistoryAfter } = await load('audit/audit.js');
+const resource = { type: 'device', idField: 'device_id', id: 'd1' };
+const target = Number(options.events);
+const stream = await deviceStream();
+const firstPage = (limit) =>
+  median(20, async () => {
+    const entries = await customMetadataHistoryAfter(stream.store, resource, 'w1', -1, limit + 1);
+    if (entries.length === 0) throw new Error('no history');
+  });
+await stream.growTo(10);
+const small = await firstPage(10);
+await stream.growTo(target);
+const large = await firstPage(10);
+console.log(`Node ${process.version}, code from ${resolve(options.dist)}`);
+console.log(
+  `RESULT custom_metadata_history, first page of 10, p50 of 20: ${small.toFixed(2)} ms at ~10 events, ${large.toFixed(2)} ms at ~${target} events (${(large / small).toFixed(2)}x)`,
+);
+await stream.close();
