@@ -67,6 +67,8 @@ const SCHEMA = `
     recorded_at TEXT    NOT NULL,
     UNIQUE (stream, revision)
   );
+  -- A stream's events of some types (as_of, history) without stepping over the others.
+  CREATE INDEX IF NOT EXISTS events_by_stream_type ON events (stream, type, revision);
 `;
 
 /**
@@ -205,14 +207,11 @@ export class SqliteEventStore implements EventStore {
   async readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
     const backwards = options.direction === 'backwards';
     const from = options.fromRevision ?? (backwards ? Number.MAX_SAFE_INTEGER : 0);
-    const where = [`stream = ?`, `revision ${backwards ? '<=' : '>='} ?`];
-    const params: SqliteValue[] = [stream, from];
-    if (options.types) {
-      const only = 'only' in options.types;
-      const types = 'only' in options.types ? options.types.only : options.types.except;
-      where.push(`type ${only ? 'IN' : 'NOT IN'} (${types.map(() => '?').join(', ')})`);
-      params.push(...types);
-    }
+    const [streamAndTypes, streamParams] = streamAndTypesCondition(stream, options.types);
+    // Unary + keeps SQLite from choosing the (stream, revision) index over the type ranges' (see below).
+    const revision = options.types && 'except' in options.types ? '+revision' : 'revision';
+    const where = [streamAndTypes, `${revision} ${backwards ? '<=' : '>='} ?`];
+    const params: SqliteValue[] = [...streamParams, from];
     if (options.recordedUpTo !== undefined) {
       where.push('recorded_at <= ?');
       params.push(options.recordedUpTo);
@@ -289,6 +288,28 @@ function revisionMatches(expected: ExpectedRevision, head: number | null): boole
     default:
       return head === expected;
   }
+}
+
+/**
+ * The WHERE term for a stream's events, of the given types if any. Excluded types become the ranges between
+ * them, each with its own `stream = ?`, so that SQLite reads each range from the (stream, type) index: a
+ * `NOT IN` would step over every event of the stream.
+ */
+function streamAndTypesCondition(stream: string, types: ReadStreamOptions['types']): [string, SqliteValue[]] {
+  if (!types) return ['stream = ?', [stream]];
+  if ('only' in types)
+    return [`stream = ? AND type IN (${types.only.map(() => '?').join(', ')})`, [stream, ...types.only]];
+  const excluded = [...new Set(types.except)].sort();
+  if (excluded.length === 0) return ['stream = ?', [stream]];
+  const ranges: string[] = ['(stream = ? AND type < ?)'];
+  const params: SqliteValue[] = [stream, excluded[0] as string];
+  for (let i = 1; i < excluded.length; i++) {
+    ranges.push('(stream = ? AND type > ? AND type < ?)');
+    params.push(stream, excluded[i - 1] as string, excluded[i] as string);
+  }
+  ranges.push('(stream = ? AND type > ?)');
+  params.push(stream, excluded[excluded.length - 1] as string);
+  return [`(${ranges.join(' OR ')})`, params];
 }
 
 function toRecordedEvent(row: EventRow): RecordedEvent {

@@ -4,9 +4,9 @@ import { applyEvent, type Projection } from './projection.js';
 import { ReadModelDatabase } from './read-model-database.js';
 
 /**
- * Read models as they were at `asOf`, built in memory by `projections` from the given streams' events
- * recorded up to that moment; `read` asks them what it would ask the live ones. Of each stream's
- * MetadataSet events, only the last is read.
+ * Read models as they were at `asOf`: the given streams' events recorded up to that moment are applied
+ * by `projections` to an in-memory scratch database inside a transaction that is always rolled back, and
+ * `read` asks it what it would ask the live ones. Of each stream's MetadataSet events, only the last is read.
  */
 export async function readAsOf<T>(
   store: EventStore,
@@ -29,13 +29,29 @@ export async function readAsOf<T>(
     ]),
   );
   const events = perStream.flat().sort((a, b) => a.position - b.position);
-  const past = new ReadModelDatabase(':memory:', { projections });
+  // Apply and read run in one synchronous turn, so requests never see each other's rows in the scratch.
+  const scratch = scratchFor(projections).db;
+  scratch.exec('BEGIN');
   try {
-    past.transaction(() => {
-      for (const event of events) applyEvent(past.db, projections, event);
-    });
-    return read(past.db);
+    for (const event of events) applyEvent(scratch, projections, event);
+    return read(scratch);
   } finally {
-    past.close();
+    scratch.exec('ROLLBACK');
   }
+}
+
+/**
+ * One empty in-memory database per set of projections, made once: creating the tables on every request
+ * cost more than folding a short stream. Keyed by names the code chooses, so it holds a handful at most.
+ */
+const scratches = new Map<string, ReadModelDatabase>();
+
+function scratchFor(projections: readonly Projection[]): ReadModelDatabase {
+  const key = projections.map((p) => `${p.name}@${p.version}`).join(',');
+  let scratch = scratches.get(key);
+  if (!scratch) {
+    scratch = new ReadModelDatabase(':memory:', { projections });
+    scratches.set(key, scratch);
+  }
+  return scratch;
 }
