@@ -3,16 +3,20 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module.js';
 import type { AppConfig } from './common/config.js';
-import { configureFastify, fastifyOptions } from './http/fastify-setup.js';
+import { boundHttpServer, configureFastify, fastifyOptions } from './http/fastify-setup.js';
+import { authenticateBeforeBody } from './http/guards.js';
+import { ReadModelDatabase } from './read-models/read-model-database.js';
 
 /** The whole service as a Nest application, initialised (read models caught up) but not yet listening. */
 export async function createServer(config: AppConfig): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter(fastifyOptions);
+  const adapter = new FastifyAdapter(fastifyOptions(config.http));
   configureFastify(adapter.getInstance());
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     bodyParser: false,
     logger: ['log', 'warn', 'error'],
   });
+  adapter.getInstance().addHook('onRequest', authenticateBeforeBody(app.get(ReadModelDatabase)));
+  boundHttpServer(app.getHttpServer(), config.http);
   app.enableShutdownHooks();
   await app.init();
   return app;

@@ -34,6 +34,7 @@ export async function replayCommand(
   const livePath = liveReadModelsPath(dataDir);
   const rebuiltPath = newReplayPath(dataDir);
   const rebuilt = new ReadModelDatabase(rebuiltPath, setup.schema);
+  rebuilt.bulkLoad();
   const progress = progressReporter(terminal);
   const started = performance.now();
   let status = 0;
@@ -62,6 +63,7 @@ export async function replayCommand(
       }
     }
     events += await replayInto(store, rebuilt, await store.headPosition(), progress);
+    rebuilt.makeDurable();
     progress.done();
     const seconds = (performance.now() - started) / 1000;
     terminal.out(

@@ -15,6 +15,18 @@ export interface AppConfig {
   eventStore: { kind: 'sqlite' } | { kind: 'eventstoredb'; connectionString: string; deadlineMs: number };
   /** How long a write waits for its effect to be readable before answering 503. */
   readYourWritesTimeoutMs: number;
+  /** Bounds on every connection, so that no caller can hold the server's sockets or memory. */
+  http: {
+    /** Whole request (headers and body) must arrive within this; slower ones get 408 and are closed. */
+    requestTimeoutMs: number;
+    /** A connection with no traffic either way for this long is closed (SSE sends a heartbeat every 15 s). */
+    idleTimeoutMs: number;
+    keepAliveTimeoutMs: number;
+    /** Connections beyond this are closed at once, before any byte is read. */
+    maxConnections: number;
+    /** Open event streams (SSE) per API key; the next one gets 429. */
+    maxEventStreamsPerKey: number;
+  };
   webhooks: {
     /** Whether this instance delivers webhooks: exactly one instance of a scaled-out deployment should. */
     deliver: boolean;
@@ -90,6 +102,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const deliver = (env.WEBHOOK_DELIVERY ?? 'true').trim().toLowerCase();
   if (deliver !== 'true' && deliver !== 'false')
     problems.push(`WEBHOOK_DELIVERY must be true or false (got "${env.WEBHOOK_DELIVERY}")`);
+  const http = {
+    requestTimeoutMs: integer('HTTP_REQUEST_TIMEOUT_MS', 10_000, 100, 600_000),
+    idleTimeoutMs: integer('HTTP_IDLE_TIMEOUT_MS', 60_000, 20_000, 3_600_000),
+    keepAliveTimeoutMs: integer('HTTP_KEEP_ALIVE_TIMEOUT_MS', 5_000, 100, 600_000),
+    maxConnections: integer('HTTP_MAX_CONNECTIONS', 4_096, 1, 1_000_000),
+    maxEventStreamsPerKey: integer('EVENT_STREAMS_PER_KEY', 10, 1, 10_000),
+  };
+
   const webhooks = {
     deliver: deliver !== 'false',
     allowPrivateTargets: allowPrivate === 'true',
@@ -107,6 +127,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     sqliteSynchronous: synchronous as 'FULL' | 'NORMAL',
     readYourWritesTimeoutMs,
     eventStore,
+    http,
     webhooks,
   };
 }

@@ -116,7 +116,8 @@ export function parseCustomMetadataFilter(input: unknown, param = 'custom_metada
     }
   }
   if (issues.length > 0) throw invalidInput(issues);
-  return recordFromEntries(Object.entries(input) as [string, CustomMetadataValue][]);
+  // A filter can name no more keys than a resource can hold: more could never match, and each costs a join.
+  return checkKeyCount(recordFromEntries(Object.entries(input) as [string, CustomMetadataValue][]), param);
 }
 
 export function matchesCustomMetadataFilter(metadata: CustomMetadata, filter: CustomMetadata): boolean {

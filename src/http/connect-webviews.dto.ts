@@ -1,7 +1,7 @@
 import { Expose } from 'class-transformer';
-import { IsArray, IsBoolean, IsIn, IsISO8601, IsOptional, IsString, IsUrl, IsUUID } from 'class-validator';
+import { IsBoolean, IsIn, IsISO8601, IsOptional, IsString, IsUrl, IsUUID } from 'class-validator';
 import { PageDto } from './page.dto.js';
-import { RawParam, SearchParam, ToArray, Unsupported } from './seam-input.js';
+import { RawParam, SearchParam, Unsupported, ListParam } from './seam-input.js';
 import {
   PROVIDER_CAPABILITIES,
   PROVIDER_CATEGORIES,
@@ -19,17 +19,11 @@ export class CreateConnectWebviewDto {
   @IsIn(['none', 'single', 'multiple'])
   device_selection_mode?: 'none' | 'single' | 'multiple';
 
-  @Expose()
-  @ToArray()
-  @IsOptional()
-  @IsArray()
+  @ListParam()
   @IsIn(SUPPORTED_PROVIDERS, { each: true })
   accepted_providers?: Provider[];
 
-  @Expose()
-  @ToArray()
-  @IsOptional()
-  @IsArray()
+  @ListParam()
   @IsString({ each: true })
   excluded_providers?: string[];
 
@@ -38,10 +32,7 @@ export class CreateConnectWebviewDto {
   @IsIn(PROVIDER_CATEGORIES)
   provider_category?: ProviderCategory;
 
-  @Expose()
-  @ToArray()
-  @IsOptional()
-  @IsArray()
+  @ListParam()
   @IsIn(PROVIDER_CAPABILITIES, { each: true })
   accepted_capabilities?: ProviderCapability[];
 

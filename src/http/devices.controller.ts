@@ -1,13 +1,13 @@
 import { Controller, Inject } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { Expose } from 'class-transformer';
-import { IsArray, IsISO8601, IsOptional, IsString, IsUUID, MaxLength, ValidateIf } from 'class-validator';
+import { IsISO8601, IsOptional, IsString, IsUUID, MaxLength, ValidateIf } from 'class-validator';
 import type { AppConfig } from '../common/config.js';
 import { parseCustomMetadataFilter, parseCustomMetadataInput } from '../custom-metadata/custom-metadata.js';
 import { commandMeta, CurrentCaller, type Caller } from './caller.js';
 import { listPage } from './list-pages.js';
 import { PageDto } from './page.dto.js';
-import { asOfDate, RawParam, SearchParam, SeamInput, ToArray, Unsupported } from './seam-input.js';
+import { asOfDate, RawParam, SearchParam, SeamInput, Unsupported, ListParam } from './seam-input.js';
 import { SeamRoute } from './seam-route.js';
 import { CONFIG } from '../common/tokens.js';
 import { DeviceCommandMessage, GetDeviceQuery, ListDevicesQuery } from '../devices/index.js';
@@ -57,10 +57,7 @@ export class ListDevicesDto extends PageDto {
   @IsUUID('all')
   connected_account_id?: string;
 
-  @Expose()
-  @ToArray()
-  @IsOptional()
-  @IsArray()
+  @ListParam()
   @IsUUID('all', { each: true })
   connected_account_ids?: string[];
 
@@ -69,10 +66,7 @@ export class ListDevicesDto extends PageDto {
   @IsUUID('all')
   connect_webview_id?: string;
 
-  @Expose()
-  @ToArray()
-  @IsOptional()
-  @IsArray()
+  @ListParam()
   @IsUUID('all', { each: true })
   device_ids?: string[];
 
@@ -81,10 +75,7 @@ export class ListDevicesDto extends PageDto {
   @IsString()
   device_type?: string;
 
-  @Expose()
-  @ToArray()
-  @IsOptional()
-  @IsArray()
+  @ListParam()
   @IsString({ each: true })
   device_types?: string[];
 

@@ -1,6 +1,8 @@
 import { Controller, Inject, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { AppConfig } from '../common/config.js';
 import { SeamError } from '../common/seam-error.js';
+import { CONFIG } from '../common/tokens.js';
 import { findPublicEvent, findPublicEvents, newestPublicEventSequence } from '../events/index.js';
 import { ReadModelDatabase } from '../read-models/read-model-database.js';
 import { CurrentCaller, type Caller } from './caller.js';
@@ -10,16 +12,26 @@ import { SeamRoute } from './seam-route.js';
 
 const HEARTBEAT_MS = 15_000;
 const POLL_MS = 100;
+const EVENTS_PER_READ = 100;
+/** A client that has not taken what was written to it for this long is dropped; it can resume by Last-Event-ID. */
+const STALLED_CLIENT_MS = 30_000;
 
 /** Seam's events as they happen, over Server-Sent Events. */
 @Controller()
 export class EventsStreamController {
-  constructor(@Inject(ReadModelDatabase) private readonly readModels: ReadModelDatabase) {}
+  /** Open streams per API key. */
+  private readonly openStreams = new Map<string, number>();
+
+  constructor(
+    @Inject(ReadModelDatabase) private readonly readModels: ReadModelDatabase,
+    @Inject(CONFIG) private readonly config: AppConfig,
+  ) {}
 
   /**
    * Server-Sent Events, filtered like /events/list. Without `since` it starts with what happens next; a
    * client that reconnects with `Last-Event-ID` resumes right after that event, so it misses none and
-   * receives none twice.
+   * receives none twice. Backpressure: nothing more is read from the read models until the client has
+   * taken what was written, so a client that does not read costs one event's worth of buffer, not a log's.
    */
   @SeamRoute('events/stream', ['GET'])
   stream(
@@ -42,6 +54,16 @@ export class EventsStreamController {
       after = newestPublicEventSequence(this.readModels.db, caller.workspaceId);
     }
 
+    const open = this.openStreams.get(caller.apiKeyId) ?? 0;
+    if (open >= this.config.http.maxEventStreamsPerKey) {
+      throw new SeamError(
+        429,
+        'too_many_event_streams',
+        `This API key already has ${open} open event streams, the most it may have`,
+      );
+    }
+    this.openStreams.set(caller.apiKeyId, open + 1);
+
     reply.hijack();
     const raw = reply.raw;
     raw.writeHead(200, {
@@ -51,31 +73,45 @@ export class EventsStreamController {
       'x-accel-buffering': 'no',
       'seam-request-id': String(request.id),
     });
-    raw.write(': connected\n\n');
-    let open = true;
+    let closed = false;
+    let blockedSince: number | null = null;
     let lastWrite = Date.now();
+    /** Writes one message; false once the socket's buffer is full (then wait for 'drain'). */
+    const send = (message: string): boolean => {
+      lastWrite = Date.now();
+      if (raw.write(message)) return true;
+      blockedSince = Date.now();
+      raw.once('drain', () => {
+        blockedSince = null;
+        pump();
+      });
+      return false;
+    };
     const pump = () => {
-      if (!open) return;
+      if (closed) return;
+      if (blockedSince !== null) {
+        if (Date.now() - blockedSince > STALLED_CLIENT_MS) raw.destroy();
+        return;
+      }
       for (const { sequence, event } of findPublicEvents(
         this.readModels.db,
         caller.workspaceId,
         { ...filter, afterSequence: after },
-        500,
+        EVENTS_PER_READ,
       )) {
-        raw.write(`id: ${event.event_id}\nevent: ${event.event_type}\ndata: ${JSON.stringify(event)}\n\n`);
         after = sequence;
-        lastWrite = Date.now();
+        if (!send(`id: ${event.event_id}\nevent: ${event.event_type}\ndata: ${JSON.stringify(event)}\n\n`)) return;
       }
-      if (Date.now() - lastWrite > HEARTBEAT_MS) {
-        raw.write(': heartbeat\n\n');
-        lastWrite = Date.now();
-      }
+      if (Date.now() - lastWrite > HEARTBEAT_MS) send(': heartbeat\n\n');
     };
     const timer = setInterval(pump, POLL_MS);
-    pump();
     raw.on('close', () => {
-      open = false;
+      closed = true;
       clearInterval(timer);
+      const left = (this.openStreams.get(caller.apiKeyId) ?? 1) - 1;
+      if (left === 0) this.openStreams.delete(caller.apiKeyId);
+      else this.openStreams.set(caller.apiKeyId, left);
     });
+    if (send(': connected\n\n')) pump();
   }
 }

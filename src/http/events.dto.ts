@@ -1,13 +1,12 @@
 import { applyDecorators } from '@nestjs/common';
 import { Expose } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsISO8601, IsOptional, IsUUID, ValidateIf } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsIn, IsISO8601, IsOptional, IsUUID, ValidateIf } from 'class-validator';
 import { NAMEABLE_EVENT_TYPES, type PublicEventFilter } from '../events/index.js';
 import { LimitParam } from './page.dto.js';
-import { ToArray } from './seam-input.js';
+import { ListParam } from './seam-input.js';
 
 /** A list of event types: any of Seam's, and the extension types (opt-in, named). */
-export const EventTypesParam = () =>
-  applyDecorators(Expose(), ToArray(), IsOptional(), IsArray(), IsIn(NAMEABLE_EVENT_TYPES, { each: true }));
+export const EventTypesParam = () => applyDecorators(ListParam(), IsIn(NAMEABLE_EVENT_TYPES, { each: true }));
 
 export class EventFilterDto {
   @Expose()
@@ -15,10 +14,7 @@ export class EventFilterDto {
   @IsUUID('all')
   device_id?: string;
 
-  @Expose()
-  @ToArray()
-  @IsOptional()
-  @IsArray()
+  @ListParam()
   @IsUUID('all', { each: true })
   device_ids?: string[];
 
@@ -47,10 +43,7 @@ export class EventFilterDto {
 }
 
 export class ListEventsDto extends EventFilterDto {
-  @Expose()
-  @ToArray()
-  @IsOptional()
-  @IsArray()
+  @ListParam()
   @ArrayMinSize(2)
   @ArrayMaxSize(2)
   @IsISO8601({ strict: true }, { each: true })

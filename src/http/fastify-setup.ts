@@ -1,15 +1,29 @@
 import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
 import type { FastifyInstance } from 'fastify';
+import type { AppConfig } from '../common/config.js';
 import { SeamError } from '../common/seam-error.js';
 
-export const fastifyOptions = {
-  genReqId: () => randomUUID(),
-  requestIdHeader: false as const,
-  bodyLimit: 1024 * 1024,
-  logger: false,
-  // Event streams (SSE) stay open: a shutdown closes them rather than waiting for them.
-  forceCloseConnections: true,
-};
+/** Fastify's options: its timeouts are off by default, so every bound comes from the configuration. */
+export function fastifyOptions(http: AppConfig['http']) {
+  return {
+    genReqId: () => randomUUID(),
+    requestIdHeader: false as const,
+    bodyLimit: 1024 * 1024,
+    logger: false,
+    requestTimeout: http.requestTimeoutMs,
+    connectionTimeout: http.idleTimeoutMs,
+    keepAliveTimeout: http.keepAliveTimeoutMs,
+    // Event streams (SSE) stay open: a shutdown closes them rather than waiting for them.
+    forceCloseConnections: true,
+  };
+}
+
+/** What Fastify has no option for: Node's own cap on connections and its headers deadline. */
+export function boundHttpServer(server: Server, http: AppConfig['http']): void {
+  server.maxConnections = http.maxConnections;
+  server.headersTimeout = Math.min(http.requestTimeoutMs, 60_000);
+}
 
 /**
  * What happens before Nest sees a request: our own JSON parser (JSON.parse keeps `__proto__` as an

@@ -3,10 +3,11 @@ import { Reflector } from '@nestjs/core';
 import { SeamError } from '../common/seam-error.js';
 import { ReadModelDatabase } from '../read-models/read-model-database.js';
 import { findApiKey, hashApiKey } from '../workspaces/index.js';
-import type { RequestWithCaller } from './caller.js';
+import type { FastifyReply } from 'fastify';
+import type { Caller, RequestWithCaller } from './caller.js';
 import { ALLOWED_METHODS, PUBLIC_ROUTE, type HttpMethod } from './seam-route.js';
 
-/** 405 for a method the route does not take (checked before authentication: it needs no secret). */
+/** 405 for a method the route does not take (with a valid key; without one, 401 comes first). */
 @Injectable()
 export class MethodGuard implements CanActivate {
   constructor(@Inject(Reflector) private readonly reflector: Reflector) {}
@@ -21,7 +22,11 @@ export class MethodGuard implements CanActivate {
   }
 }
 
-/** `Authorization: Bearer seam_…`: the key's hash is looked up in the read model, never the key itself. */
+/**
+ * `Authorization: Bearer seam_…`: the key's hash is looked up in the read model, never the key itself. Runs
+ * in Fastify's onRequest hook (`authenticateBeforeBody`), so an anonymous caller is refused before its body
+ * is read; this guard authenticates whatever that hook did not (and keeps Nest's own tests honest).
+ */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
   constructor(
@@ -32,11 +37,33 @@ export class ApiKeyGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     if (this.reflector.get<boolean | undefined>(PUBLIC_ROUTE, context.getHandler())) return true;
     const request = context.switchToHttp().getRequest<RequestWithCaller>();
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '');
-    if (!match) throw new SeamError(401, 'unauthorized', 'Missing API key: send Authorization: Bearer <api key>');
-    const key = findApiKey(this.readModels.db, hashApiKey(match[1]));
-    if (!key) throw new SeamError(401, 'unauthorized', 'Invalid API key');
-    request.caller = { workspaceId: key.workspace_id, apiKeyId: key.api_key_id, isSandbox: key.is_sandbox === 1 };
+    request.caller ??= authenticate(this.readModels, request.headers.authorization);
     return true;
   }
+}
+
+/** The caller an `Authorization` header names, or Seam's 401. */
+export function authenticate(readModels: ReadModelDatabase, authorization: string | undefined): Caller {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
+  if (!match) throw new SeamError(401, 'unauthorized', 'Missing API key: send Authorization: Bearer <api key>');
+  const key = findApiKey(readModels.db, hashApiKey(match[1]));
+  if (!key) throw new SeamError(401, 'unauthorized', 'Invalid API key');
+  return { workspaceId: key.workspace_id, apiKeyId: key.api_key_id, isSandbox: key.is_sandbox === 1 };
+}
+
+/**
+ * Fastify's onRequest hook (before the body is read): every route but the public ones and unknown paths
+ * needs a key. Refused, the connection closes after the 401, so a caller without a key cannot hold it
+ * open by sending its body slowly.
+ */
+export function authenticateBeforeBody(readModels: ReadModelDatabase) {
+  return async (request: RequestWithCaller, reply: FastifyReply): Promise<void> => {
+    if (request.is404 || (request.routeOptions.config as unknown as Record<string, unknown>)[PUBLIC_ROUTE]) return;
+    try {
+      request.caller = authenticate(readModels, request.headers.authorization);
+    } catch (error) {
+      void reply.header('connection', 'close');
+      throw error;
+    }
+  };
 }

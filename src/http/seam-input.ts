@@ -1,9 +1,19 @@
 import { applyDecorators, createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import { Expose, plainToInstance, Transform, type ClassConstructor } from 'class-transformer';
-import { Equals, IsOptional, IsString, MaxLength, validateSync, type ValidationError } from 'class-validator';
+import {
+  ArrayMaxSize,
+  Equals,
+  IsArray,
+  IsOptional,
+  IsString,
+  MaxLength,
+  validateSync,
+  type ValidationError,
+} from 'class-validator';
 import type { FastifyRequest } from 'fastify';
 import { describeType, isPlainObject } from '../common/own-record.js';
 import { invalidInput, type ValidationIssue } from '../common/seam-error.js';
+import { MAX_KEYS } from '../custom-metadata/custom-metadata.js';
 
 /**
  * The parameters of a Seam request, validated into `dto`. Unknown parameters are ignored, as Seam ignores them.
@@ -99,8 +109,15 @@ export const RawParam = () => (target: object, key: string) => {
 };
 
 /** A query string sends one value of an array parameter as a plain string, and an empty array as `name=`. */
+/** What a list filter may name at most (ids, types): as many as a resource's custom-metadata keys. */
+export const MAX_LIST_FILTER_VALUES = MAX_KEYS;
+
 export const ToArray = () =>
   Transform(({ value }) => (value === '' ? [] : typeof value === 'string' ? [value] : value));
+
+/** An optional list parameter (one value or several on GET), at most `MAX_LIST_FILTER_VALUES` long. */
+export const ListParam = () =>
+  applyDecorators(Expose(), ToArray(), IsOptional(), IsArray(), ArrayMaxSize(MAX_LIST_FILTER_VALUES));
 
 /** GET sends numbers as strings. */
 export const ToInteger = () =>

@@ -1,4 +1,5 @@
 import { All, applyDecorators, SetMetadata } from '@nestjs/common';
+import { RouteConfig } from '@nestjs/platform-fastify';
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 
@@ -13,5 +14,9 @@ export function SeamRoute(path: string, methods: readonly HttpMethod[]) {
   return applyDecorators(All(path), SetMetadata(ALLOWED_METHODS, methods));
 }
 
-/** Needs no API key. */
-export const PublicRoute = () => SetMetadata(PUBLIC_ROUTE, true);
+/**
+ * Needs no API key: said to Nest's guard, and in Fastify's route config to the hook that authenticates
+ * every other route before its body is read (`authenticateBeforeBody`).
+ */
+export const PublicRoute = () =>
+  applyDecorators(SetMetadata(PUBLIC_ROUTE, true), RouteConfig({ [PUBLIC_ROUTE]: true }));
