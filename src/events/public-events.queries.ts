@@ -9,6 +9,8 @@ interface Row {
 
 const toEntry = (row: Row) => ({ sequence: row.sequence, event: JSON.parse(row.body) as PublicEvent });
 
+// Queries whose SQL follows the caller's filters are prepared per call, not cached (see prepared.ts).
+
 /** Oldest first. `afterSequence` continues a stream (SSE, webhook delivery) past the last event handed out. */
 export function findPublicEvents(
   db: SqliteDatabase,
@@ -17,12 +19,60 @@ export function findPublicEvents(
   limit: number,
 ): { sequence: number; event: PublicEvent }[] {
   const { sql, params } = whereOf(workspaceId, filter);
-  const rows = prepared(db, `SELECT sequence, body FROM public_events WHERE ${sql} ORDER BY sequence LIMIT ?`).all(
-    ...params,
-    limit,
-  ) as unknown as Row[];
+  const rows = db
+    .prepare(`SELECT sequence, body FROM public_events WHERE ${sql} ORDER BY sequence LIMIT ?`)
+    .all(...params, limit) as unknown as Row[];
   return rows.map(toEntry);
 }
+
+/**
+ * The same events as `findPublicEvents`, as stored (JSON, UTF-8 bytes): what an event stream passes on
+ * without parsing. Every stream of a workspace sends the same new events, so each body is read once into
+ * a shared cache of recent ones and the same bytes are written to every socket.
+ */
+export function findPublicEventTexts(
+  db: SqliteDatabase,
+  workspaceId: string,
+  filter: PublicEventFilter,
+  limit: number,
+): { sequence: number; event_id: string; event_type: string; body: Uint8Array }[] {
+  const { sql, params } = whereOf(workspaceId, filter);
+  const query = `SELECT sequence, event_id, event_type FROM public_events WHERE ${sql} ORDER BY sequence LIMIT ?`;
+  const rows = db.prepare(query).all(...params, limit) as unknown as {
+    sequence: number;
+    event_id: string;
+    event_type: string;
+  }[];
+  return rows.map((row) => ({ ...row, body: recentBodies.get(db, row.sequence) }));
+}
+
+/** The bodies of recently streamed events, least recently used out beyond `limitBytes`. */
+class RecentBodies {
+  private readonly bodies = new Map<number, Uint8Array>();
+  private bytes = 0;
+
+  constructor(private readonly limitBytes: number) {}
+
+  get(db: SqliteDatabase, sequence: number): Uint8Array {
+    let body = this.bodies.get(sequence);
+    if (body) {
+      this.bodies.delete(sequence);
+    } else {
+      const sql = 'SELECT CAST(body AS BLOB) AS body FROM public_events WHERE sequence = ?';
+      body = (prepared(db, sql).get(sequence) as { body: Uint8Array }).body;
+      this.bytes += body.byteLength;
+      for (const [oldest, old] of this.bodies) {
+        if (this.bytes <= this.limitBytes) break;
+        this.bodies.delete(oldest);
+        this.bytes -= old.byteLength;
+      }
+    }
+    this.bodies.set(sequence, body);
+    return body;
+  }
+}
+
+const recentBodies = new RecentBodies(16 * 1024 * 1024);
 
 /** The newest event that matches: `events/get` by `event_type` or `device_id`. */
 export function findNewestPublicEvent(
@@ -31,9 +81,9 @@ export function findNewestPublicEvent(
   filter: PublicEventFilter,
 ): PublicEvent | undefined {
   const { sql, params } = whereOf(workspaceId, filter);
-  const row = prepared(db, `SELECT sequence, body FROM public_events WHERE ${sql} ORDER BY sequence DESC LIMIT 1`).get(
-    ...params,
-  ) as Row | undefined;
+  const row = db
+    .prepare(`SELECT sequence, body FROM public_events WHERE ${sql} ORDER BY sequence DESC LIMIT 1`)
+    .get(...params) as Row | undefined;
   return row ? toEntry(row).event : undefined;
 }
 
@@ -81,7 +131,7 @@ export function countPublicEvents(
 ): number {
   const types = eventTypeCondition(eventTypes);
   const sql = `SELECT COUNT(*) AS n FROM public_events WHERE workspace_id = ? AND sequence > ? AND ${types.sql}`;
-  return (prepared(db, sql).get(workspaceId, afterSequence, ...types.params) as { n: number }).n;
+  return (db.prepare(sql).get(workspaceId, afterSequence, ...types.params) as { n: number }).n;
 }
 
 /** The types asked for; when none are, every type but the extensions (opt-in). */

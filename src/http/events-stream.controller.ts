@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppConfig } from '../common/config.js';
 import { SeamError } from '../common/seam-error.js';
 import { CONFIG } from '../common/tokens.js';
-import { findPublicEvent, findPublicEvents, newestPublicEventSequence } from '../events/index.js';
+import { findPublicEvent, findPublicEventTexts, newestPublicEventSequence } from '../events/index.js';
 import { ReadModelDatabase } from '../read-models/read-model-database.js';
 import { CurrentCaller, type Caller } from './caller.js';
 import { StreamEventsDto, toFilter } from './events.dto.js';
@@ -12,7 +12,7 @@ import { SeamRoute } from './seam-route.js';
 
 const HEARTBEAT_MS = 15_000;
 const POLL_MS = 100;
-const EVENTS_PER_READ = 100;
+const EVENTS_PER_READ = 10;
 /** A client that has not taken what was written to it for this long is dropped; it can resume by Last-Event-ID. */
 const STALLED_CLIENT_MS = 30_000;
 
@@ -76,10 +76,12 @@ export class EventsStreamController {
     let closed = false;
     let blockedSince: number | null = null;
     let lastWrite = Date.now();
-    /** Writes one message; false once the socket's buffer is full (then wait for 'drain'). */
-    const send = (message: string): boolean => {
+    /** Writes one message; false once the socket's buffer is full (then waits for 'drain'). */
+    const send = (...parts: (string | Uint8Array)[]): boolean => {
       lastWrite = Date.now();
-      if (raw.write(message)) return true;
+      let more = true;
+      for (const part of parts) more = raw.write(part) && more;
+      if (more) return true;
       blockedSince = Date.now();
       raw.once('drain', () => {
         blockedSince = null;
@@ -93,14 +95,19 @@ export class EventsStreamController {
         if (Date.now() - blockedSince > STALLED_CLIENT_MS) raw.destroy();
         return;
       }
-      for (const { sequence, event } of findPublicEvents(
-        this.readModels.db,
-        caller.workspaceId,
-        { ...filter, afterSequence: after },
-        EVENTS_PER_READ,
-      )) {
-        after = sequence;
-        if (!send(`id: ${event.event_id}\nevent: ${event.event_type}\ndata: ${JSON.stringify(event)}\n\n`)) return;
+      // Small reads: a client that blocks after one event leaves the rest unread, not parsed and dropped.
+      for (;;) {
+        const batch = findPublicEventTexts(
+          this.readModels.db,
+          caller.workspaceId,
+          { ...filter, afterSequence: after },
+          EVENTS_PER_READ,
+        );
+        for (const { sequence, event_id, event_type, body } of batch) {
+          after = sequence;
+          if (!send(`id: ${event_id}\nevent: ${event_type}\ndata: `, body, '\n\n')) return;
+        }
+        if (batch.length < EVENTS_PER_READ) break;
       }
       if (Date.now() - lastWrite > HEARTBEAT_MS) send(': heartbeat\n\n');
     };

@@ -14,15 +14,16 @@ export function fastifyOptions(http: AppConfig['http']) {
     requestTimeout: http.requestTimeoutMs,
     connectionTimeout: http.idleTimeoutMs,
     keepAliveTimeout: http.keepAliveTimeoutMs,
+    // Node checks the request and headers deadlines on this interval (30 s by default): every second here.
+    http: { connectionsCheckingInterval: 1000, headersTimeout: Math.min(http.requestTimeoutMs, 60_000) },
     // Event streams (SSE) stay open: a shutdown closes them rather than waiting for them.
     forceCloseConnections: true,
   };
 }
 
-/** What Fastify has no option for: Node's own cap on connections and its headers deadline. */
+/** What Fastify has no option for: Node's own cap on connections. */
 export function boundHttpServer(server: Server, http: AppConfig['http']): void {
   server.maxConnections = http.maxConnections;
-  server.headersTimeout = Math.min(http.requestTimeoutMs, 60_000);
 }
 
 /**

@@ -3,7 +3,6 @@ import type { CustomMetadata } from '../custom-metadata/custom-metadata.js';
 import type { MetadataResourceType } from '../custom-metadata/metadata-set.js';
 import { customMetadataHasCondition } from './custom-metadata-index.js';
 import { page, type PageRequest, type Pagination } from './pagination.js';
-import { prepared } from './prepared.js';
 
 /** A resource table listed by the API: `workspace_id`, `created_position` and the id column it is keyed by. */
 export interface ListedTable {
@@ -38,7 +37,8 @@ export function listNewestFirst<Row extends { created_position: number }>(
   nextPageUrl: (cursor: string) => string,
 ): { items: Row[]; pagination: Pagination } {
   const { sql, params } = listStatement(source, workspaceId, filter, request);
-  const rows = prepared(db, sql).all(...params) as unknown as Row[];
+  // Not cached (see prepared.ts): the statement's shape follows the caller's filters.
+  const rows = db.prepare(sql).all(...params) as unknown as Row[];
   return page(rows, request, (row) => row.created_position, nextPageUrl);
 }
 

@@ -1,9 +1,10 @@
 import type { SqliteDatabase, SqliteStatement } from '../common/sqlite.js';
 
 /**
- * How many statements each connection keeps. The projections' and routes' fixed SQL is a few dozen; list
- * queries vary with their filters (ids, `custom_metadata_has` keys), so the rest is evicted least recently
- * used and no caller can grow memory by varying a query's shape.
+ * How many statements each connection keeps, least recently used out: a guard, since only fixed SQL (the
+ * projections', a few dozen) should come here. SQL whose shape follows a caller's filters is prepared per
+ * call with `db.prepare`: a statement's native memory is invisible to V8, so a cached one that outlived
+ * its use waits for a full garbage collection, while a per-call one dies young and goes at the next scavenge.
  */
 export const PREPARED_STATEMENTS_PER_CONNECTION = 200;
 

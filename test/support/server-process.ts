@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -46,6 +46,17 @@ export class ServerProcess {
       });
     });
     return this;
+  }
+
+  /** The server process's resident memory now, in bytes (Linux: /proc). */
+  rssBytes(): number {
+    const status = readFileSync(`/proc/${this.process?.pid}/status`, 'utf8');
+    return Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1]) * 1024;
+  }
+
+  /** Whether the process is still the one `start` spawned (it has not exited or restarted). */
+  get running(): boolean {
+    return this.process !== undefined && this.process.exitCode === null && this.process.signalCode === null;
   }
 
   /** SIGKILL: no shutdown hook runs, exactly like a crash. */
