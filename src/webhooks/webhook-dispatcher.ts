@@ -10,7 +10,8 @@ import {
 import type { ReadModelDatabase } from '../read-models/read-model-database.js';
 import { MAX_ATTEMPTS, MAX_DELAY_MS, type DeliveryState, type DeliveryStore } from './delivery-store.js';
 import { signatureHeaders } from './webhook-signing.js';
-import { checkWebhookTarget } from './webhook-target.js';
+import { postToWebhook } from './webhook-request.js';
+import { resolveWebhookTarget } from './webhook-target.js';
 import { listWebhooks, type WebhookRecord } from './webhook.projection.js';
 
 /**
@@ -145,22 +146,16 @@ export class WebhookDispatcher {
     stop: AbortSignal,
   ): Promise<{ ok: true } | { ok: false; status: number | null; message: string }> {
     try {
-      await checkWebhookTarget(webhook.url, this.config.allowPrivateTargets);
+      const target = await resolveWebhookTarget(webhook.url, this.config.allowPrivateTargets);
       const body = JSON.stringify(event);
-      const response = await fetch(webhook.url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          ...signatureHeaders(webhook.secret, event.event_id, body, Math.floor(Date.now() / 1000)),
-        },
-        body,
-        // A redirect could point anywhere, internal addresses included: it counts as a failure.
-        redirect: 'manual',
-        signal: AbortSignal.any([AbortSignal.timeout(this.config.timeoutMs), stop]),
-      });
-      await response.body?.cancel();
-      if (response.status >= 200 && response.status < 300) return { ok: true };
-      return { ok: false, status: response.status, message: `answered ${response.status}` };
+      const headers = {
+        'content-type': 'application/json',
+        ...signatureHeaders(webhook.secret, event.event_id, body, Math.floor(Date.now() / 1000)),
+      };
+      // Redirects are not followed (they could point anywhere, internal addresses included): a 3xx fails.
+      const status = await postToWebhook(target, headers, body, this.config.timeoutMs, stop);
+      if (status >= 200 && status < 300) return { ok: true };
+      return { ok: false, status, message: `answered ${status}` };
     } catch (error) {
       return { ok: false, status: null, message: error instanceof Error ? error.message : String(error) };
     }

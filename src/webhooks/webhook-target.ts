@@ -1,50 +1,95 @@
 import { lookup } from 'node:dns/promises';
-import { BlockList, isIP } from 'node:net';
+import { isIP } from 'node:net';
 import { InvalidCommand } from '../common/domain-errors.js';
 
 /**
- * Where a webhook may deliver: http(s) only, and never to loopback, private, link-local or otherwise
- * internal addresses (a webhook must not become a way into the service's own network) unless
- * WEBHOOK_ALLOW_PRIVATE_TARGETS=true. Checked when a webhook is saved and again at every delivery, since a
- * name can resolve elsewhere later.
+ * Where a webhook may deliver: http(s) only, and never to an address of IANA's special-purpose registries
+ * (loopback, private, link-local, documentation, multicast, …) nor to an IPv6 form that carries an IPv4
+ * address (mapped, compatible, NAT64, 6to4, Teredo), unless WEBHOOK_ALLOW_PRIVATE_TARGETS=true: a webhook
+ * must not become a way into the service's own network. Checked when a webhook is saved and at every
+ * delivery, which then connects to the very address it checked (no second DNS answer to rebind to).
  */
-const internal = new BlockList();
-for (const [network, prefix] of [
-  ['0.0.0.0', 8],
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10],
-  ['127.0.0.0', 8],
-  ['169.254.0.0', 16],
-  ['172.16.0.0', 12],
-  ['192.0.0.0', 24],
-  ['192.168.0.0', 16],
-  ['198.18.0.0', 15],
-  ['224.0.0.0', 4],
-  ['240.0.0.0', 4],
-] as const) {
-  internal.addSubnet(network, prefix, 'ipv4');
+const SPECIAL_IPV4: readonly (readonly [string, number])[] = [
+  ['0.0.0.0', 8], // this network
+  ['10.0.0.0', 8], // private
+  ['100.64.0.0', 10], // shared address space (carrier-grade NAT)
+  ['127.0.0.0', 8], // loopback
+  ['169.254.0.0', 16], // link-local
+  ['172.16.0.0', 12], // private
+  ['192.0.0.0', 24], // IETF protocol assignments
+  ['192.0.2.0', 24], // documentation (TEST-NET-1)
+  ['192.31.196.0', 24], // AS112
+  ['192.52.193.0', 24], // AMT
+  ['192.88.99.0', 24], // 6to4 relay anycast (deprecated)
+  ['192.168.0.0', 16], // private
+  ['192.175.48.0', 24], // direct delegation AS112
+  ['198.18.0.0', 15], // benchmarking
+  ['198.51.100.0', 24], // documentation (TEST-NET-2)
+  ['203.0.113.0', 24], // documentation (TEST-NET-3)
+  ['224.0.0.0', 4], // multicast
+  ['240.0.0.0', 4], // reserved, and 255.255.255.255 (broadcast)
+];
+
+const SPECIAL_IPV6: readonly (readonly [string, number])[] = [
+  ['::', 96], // unspecified, loopback and IPv4-compatible (::a.b.c.d)
+  ['::ffff:0:0', 96], // IPv4-mapped
+  ['::ffff:0:0:0', 96], // IPv4-translated (SIIT)
+  ['64:ff9b::', 96], // NAT64
+  ['64:ff9b:1::', 48], // local-use NAT64
+  ['100::', 64], // discard-only
+  ['2001::', 23], // IETF protocol assignments: Teredo (2001::/32), benchmarking, ORCHID, …
+  ['2001:db8::', 32], // documentation
+  ['2002::', 16], // 6to4
+  ['3fff::', 20], // documentation
+  ['5f00::', 16], // segment routing (SRv6) SIDs
+  ['fc00::', 7], // unique local
+  ['fe80::', 10], // link-local
+  ['fec0::', 10], // site-local (deprecated)
+  ['ff00::', 8], // multicast
+];
+
+/** An address as a number of `bits` bits (32 for IPv4, 128 for IPv6). */
+function toBits(address: string, family: 4 | 6): bigint {
+  if (family === 4) return address.split('.').reduce((n, octet) => (n << 8n) | BigInt(Number(octet)), 0n);
+  let text = address.split('%')[0].toLowerCase(); // a zone id (fe80::1%eth0) names an interface, not an address
+  const dotted = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
+  if (dotted) {
+    const v4 = toBits(dotted[1], 4);
+    text = `${text.slice(0, -dotted[1].length)}${(v4 >> 16n).toString(16)}:${(v4 & 0xffffn).toString(16)}`;
+  }
+  const [head, tail] = text.split('::');
+  const groups = (part: string | undefined) => (part ? part.split(':') : []);
+  const missing = 8 - groups(head).length - groups(tail).length;
+  const all =
+    tail === undefined ? groups(head) : [...groups(head), ...Array<string>(missing).fill('0'), ...groups(tail)];
+  return all.reduce((n, group) => (n << 16n) | BigInt(parseInt(group, 16)), 0n);
 }
-for (const [network, prefix] of [
-  ['::', 128],
-  ['::1', 128],
-  ['fc00::', 7],
-  ['fe80::', 10],
-  ['ff00::', 8],
-  ['::ffff:0:0', 96],
-] as const) {
-  internal.addSubnet(network, prefix, 'ipv6');
+
+const ranges = (list: readonly (readonly [string, number])[], family: 4 | 6) => {
+  const width = family === 4 ? 32 : 128;
+  return list.map(([network, prefix]) => ({ shift: BigInt(width - prefix), bits: toBits(network, family) }));
+};
+const SPECIAL = { 4: ranges(SPECIAL_IPV4, 4), 6: ranges(SPECIAL_IPV6, 6) };
+
+/** Whether `address` is anything but a public unicast address (or is not an IP address at all). */
+export function isInternalAddress(address: string): boolean {
+  const family = isIP(address);
+  if (family !== 4 && family !== 6) return true;
+  const bits = toBits(address, family);
+  return SPECIAL[family].some(({ shift, bits: network }) => bits >> shift === network >> shift);
 }
 
 export class WebhookTargetError extends Error {}
 
-export function isInternalAddress(address: string): boolean {
-  const family = isIP(address);
-  if (family === 0) return true;
-  return internal.check(address, family === 4 ? 'ipv4' : 'ipv6');
+/** The address a delivery connects to: checked once, then used for the connection itself. */
+export interface WebhookTarget {
+  url: URL;
+  address: string;
+  family: 4 | 6;
 }
 
-/** Throws WebhookTargetError naming why `url` may not be delivered to. */
-export async function checkWebhookTarget(url: string, allowPrivateTargets: boolean): Promise<void> {
+/** Resolves `url`'s host once and checks it; throws WebhookTargetError naming why it may not be used. */
+export async function resolveWebhookTarget(url: string, allowPrivateTargets: boolean): Promise<WebhookTarget> {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -54,18 +99,27 @@ export async function checkWebhookTarget(url: string, allowPrivateTargets: boole
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
     throw new WebhookTargetError('url must use http or https');
   if (parsed.username || parsed.password) throw new WebhookTargetError('url must not carry credentials');
-  if (allowPrivateTargets) return;
   const host = parsed.hostname.replace(/^\[|\]$/g, '');
-  const addresses = isIP(host) ? [host] : (await lookup(host, { all: true }).catch(() => [])).map((a) => a.address);
+  const family = isIP(host);
+  const addresses =
+    family === 4 || family === 6
+      ? [{ address: host, family }]
+      : await lookup(host, { all: true }).catch(() => [] as { address: string; family: number }[]);
   if (addresses.length === 0) throw new WebhookTargetError(`url's host ${host} does not resolve`);
-  const blocked = addresses.find(isInternalAddress);
-  if (blocked) throw new WebhookTargetError(`url resolves to ${blocked}, a loopback or private address`);
+  if (!allowPrivateTargets) {
+    // Every answer must be public: a name that also resolves inside could be made to pick that one.
+    const blocked = addresses.find(({ address }) => isInternalAddress(address));
+    if (blocked)
+      throw new WebhookTargetError(`url resolves to ${blocked.address}, a loopback, private or reserved address`);
+  }
+  const [first] = addresses;
+  return { url: parsed, address: first.address, family: first.family === 6 ? 6 : 4 };
 }
 
 /** For the API: the same check as a 400 `invalid_input` on `url`. */
 export async function assertWebhookTarget(url: string, allowPrivateTargets: boolean): Promise<void> {
   try {
-    await checkWebhookTarget(url, allowPrivateTargets);
+    await resolveWebhookTarget(url, allowPrivateTargets);
   } catch (error) {
     if (error instanceof WebhookTargetError) throw new InvalidCommand([{ path: ['url'], message: error.message }]);
     throw error;

@@ -133,11 +133,27 @@ describe('HTTP protocol', () => {
       'http://10.1.2.3/hook',
       'http://[::1]/hook',
       'ftp://example.com/hook',
+      // IPv6 forms that carry an IPv4 address, and other special-purpose ranges
+      'http://[64:ff9b::a00:1]/hook', // NAT64 of 10.0.0.1
+      'http://[::127.0.0.1]/hook', // IPv4-compatible
+      'http://[2002:7f00:1::]/hook', // 6to4 of 127.0.0.1
+      'http://[::ffff:127.0.0.1]/hook', // IPv4-mapped
+      'http://[::ffff:0:7f00:1]/hook', // IPv4-translated
+      'http://[fec0::1]/hook', // site-local
+      'http://[100::1]/hook', // discard-only
     ]) {
       const refused = await post('/webhooks/create', { url });
       expect(refused.status).toBe(400);
       expect(refused.body.error.type).toBe('invalid_input');
       expect(Object.keys(refused.body.error.validation_errors)).toContain('url');
+    }
+  });
+
+  it('accepts a webhook to a public IPv4 or IPv6 address', async () => {
+    for (const url of ['http://8.8.8.8/hook', 'https://1.1.1.1/hook', 'http://[2606:4700:4700::1111]/hook']) {
+      const created = await post('/webhooks/create', { url });
+      expect(created).toMatchObject({ status: 200, body: { webhook: { url } } });
+      await post('/webhooks/delete', { webhook_id: created.body.webhook.webhook_id });
     }
   });
 
