@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { chmodSync, existsSync } from 'node:fs';
 import { backup, DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 
 /**
@@ -25,12 +25,24 @@ export interface OpenSqliteOptions {
 
 export function openSqlite(path: string, { readonly = false, synchronous }: OpenSqliteOptions = {}): SqliteDatabase {
   if (readonly && !existsSync(path)) throw new Error(`no SQLite database at ${path}`);
+  // SQLite gives the -wal and -shm files the main file's mode: owner-only, whatever older versions left.
+  if (!readonly && path !== ':memory:' && existsSync(path)) ownerOnly(path);
   const db = new DatabaseSync(path, { readOnly: readonly, timeout: BUSY_TIMEOUT_MS });
+  if (!readonly && path !== ':memory:') ownerOnly(path);
   if (synchronous) {
     db.exec('PRAGMA journal_mode = WAL');
     db.exec(`PRAGMA synchronous = ${synchronous}`);
   }
   return db;
+}
+
+/** Mode 0600; a file owned by another user (a shared volume, say) is left as its owner set it. */
+function ownerOnly(path: string): void {
+  try {
+    chmodSync(path, 0o600);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') throw error;
+  }
 }
 
 /**

@@ -1,4 +1,4 @@
-import { Controller, Get, Header, Inject, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Res } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { Expose } from 'class-transformer';
 import { IsEmail, IsIn, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
@@ -11,7 +11,7 @@ import { SeamInput } from './seam-input.js';
 import { PublicRoute, SeamRoute } from './seam-route.js';
 import { SUPPORTED_PROVIDERS, type Provider } from '../providers/providers.js';
 import { ReadModelDatabase } from '../read-models/read-model-database.js';
-import { hostedPage } from './hosted-page.js';
+import { HOSTED_PAGE_HEADERS, HOSTED_PAGE_PATH, hostedPage } from './hosted-page.js';
 
 export class CompleteConnectWebviewDto {
   @Expose()
@@ -88,9 +88,8 @@ export class CompletionController {
   }
 
   /** The page at a webview's `url`, for the end user: no API key. */
-  @Get('connect_webviews/view')
+  @Get(HOSTED_PAGE_PATH)
   @PublicRoute()
-  @Header('content-type', 'text/html; charset=utf-8')
   view(
     @SeamInput(ViewConnectWebviewDto) input: ViewConnectWebviewDto,
     @Res({ passthrough: true }) reply: FastifyReply,
@@ -98,6 +97,7 @@ export class CompletionController {
     // A wrong or missing token is told apart from an unknown webview by nothing.
     const found = findConnectWebviewAnyWorkspace(this.readModels.db, input.connect_webview_id);
     const webview = found && endUserMayOpen(found, input.auth_token) ? found : undefined;
+    void reply.headers(HOSTED_PAGE_HEADERS);
     if (!webview) void reply.status(404);
     return hostedPage(webview);
   }

@@ -1,8 +1,86 @@
+import { createHash } from 'node:crypto';
 import { PROVIDER_DISPLAY_NAMES } from '../providers/providers.js';
 import type { ConnectWebviewRecord } from '../connect-webviews/index.js';
 
 const escapeHtml = (text: string) =>
   text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+// The page's only script and style, fixed text: the Content-Security-Policy allows exactly these by hash.
+const HOSTED_PAGE_SCRIPT = `
+      const form = document.getElementById('login');
+      const message = document.getElementById('message');
+      const redirect = form.dataset.redirect;
+      form.addEventListener('submit', async (event) => {
+        event.preventDefault();
+        const button = document.getElementById('submit');
+        button.disabled = true;
+        message.className = 'message';
+        message.textContent = 'Connecting…';
+        try {
+          const response = await fetch('/connect_webviews/view/complete', {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify(Object.fromEntries(new FormData(form))),
+          });
+          const body = await response.json();
+          if (body.ok) {
+            if (redirect) { window.location.assign(redirect); return; }
+            form.replaceChildren(Object.assign(document.createElement('p'), {
+              className: 'message success', id: 'message', textContent: 'Connected! You can close this window.',
+            }));
+            return;
+          }
+          message.className = 'message error';
+          message.textContent = body.error.message;
+          document.getElementById('password').value = '';
+        } catch {
+          message.className = 'message error';
+          message.textContent = 'Could not reach the server: try again.';
+        }
+        button.disabled = false;
+      });
+`;
+
+const HOSTED_PAGE_STYLE = `
+  body { font-family: system-ui, sans-serif; max-width: 24rem; margin: 3rem auto; padding: 0 1rem; color: #1d1d1f; }
+  h1 { font-size: 1.4rem; }
+  form { display: grid; gap: 0.9rem; }
+  label { display: grid; gap: 0.3rem; font-size: 0.9rem; }
+  input, select, button { font: inherit; padding: 0.55rem; border: 1px solid #bbb; border-radius: 6px; }
+  button { background: #1d4ed8; color: white; border: none; cursor: pointer; }
+  button:disabled { opacity: 0.6; }
+  .hint { margin: 0; font-size: 0.8rem; color: #666; }
+  .message.error { color: #b91c1c; }
+  .message.success { color: #15803d; }
+`;
+
+const sha256 = (text: string) => `'sha256-${createHash('sha256').update(text).digest('base64')}'`;
+
+/** Where the hosted page is served: its errors are answered as a page too (SeamExceptionFilter). */
+export const HOSTED_PAGE_PATH = 'connect_webviews/view';
+
+/** What every hosted-page answer carries: nothing but its own script and style runs, and no one frames it. */
+export const HOSTED_PAGE_HEADERS: Readonly<Record<string, string>> = {
+  'content-type': 'text/html; charset=utf-8',
+  'content-security-policy': [
+    "default-src 'none'",
+    `script-src ${sha256(HOSTED_PAGE_SCRIPT)}`,
+    `style-src ${sha256(HOSTED_PAGE_STYLE)}`,
+    "connect-src 'self'",
+    "form-action 'self'",
+    "base-uri 'none'",
+    "frame-ancestors 'none'",
+  ].join('; '),
+  'x-frame-options': 'DENY',
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'cache-control': 'no-store',
+};
+
+/** A readable page for an error on a hosted-page route (a bad link, say), where JSON would be no use. */
+export function hostedErrorPage(message: string): string {
+  return layout('Something went wrong', `<p class="message error">${escapeHtml(message)}</p>`);
+}
 
 /**
  * The hosted Connect Webview page: the end user picks a provider, types email and password, submits. The
@@ -39,40 +117,7 @@ export function hostedPage(webview: ConnectWebviewRecord | undefined): string {
       <p class="hint">Sandbox: any email, password <code>1234</code>.</p>
       <p id="message" class="message" role="status" aria-live="polite"></p>
     </form>
-    <script>
-      const form = document.getElementById('login');
-      const message = document.getElementById('message');
-      const redirect = form.dataset.redirect;
-      form.addEventListener('submit', async (event) => {
-        event.preventDefault();
-        const button = document.getElementById('submit');
-        button.disabled = true;
-        message.className = 'message';
-        message.textContent = 'Connecting…';
-        try {
-          const response = await fetch('/connect_webviews/view/complete', {
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body: JSON.stringify(Object.fromEntries(new FormData(form))),
-          });
-          const body = await response.json();
-          if (body.ok) {
-            if (redirect) { window.location.assign(redirect); return; }
-            form.replaceChildren(Object.assign(document.createElement('p'), {
-              className: 'message success', id: 'message', textContent: 'Connected! You can close this window.',
-            }));
-            return;
-          }
-          message.className = 'message error';
-          message.textContent = body.error.message;
-          document.getElementById('password').value = '';
-        } catch {
-          message.className = 'message error';
-          message.textContent = 'Could not reach the server: try again.';
-        }
-        button.disabled = false;
-      });
-    </script>`,
+    <script>${HOSTED_PAGE_SCRIPT}</script>`,
   );
 }
 
@@ -83,18 +128,7 @@ function layout(title: string, body: string): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)}</title>
-<style>
-  body { font-family: system-ui, sans-serif; max-width: 24rem; margin: 3rem auto; padding: 0 1rem; color: #1d1d1f; }
-  h1 { font-size: 1.4rem; }
-  form { display: grid; gap: 0.9rem; }
-  label { display: grid; gap: 0.3rem; font-size: 0.9rem; }
-  input, select, button { font: inherit; padding: 0.55rem; border: 1px solid #bbb; border-radius: 6px; }
-  button { background: #1d4ed8; color: white; border: none; cursor: pointer; }
-  button:disabled { opacity: 0.6; }
-  .hint { margin: 0; font-size: 0.8rem; color: #666; }
-  .message.error { color: #b91c1c; }
-  .message.success { color: #15803d; }
-</style>
+<style>${HOSTED_PAGE_STYLE}</style>
 </head>
 <body>
 <h1>${escapeHtml(title)}</h1>

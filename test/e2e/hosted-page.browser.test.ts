@@ -107,4 +107,37 @@ if (!haveBrowser)
     expect(await page.locator('h1').textContent()).toBe('Connect Webview not found');
     await page.close();
   });
+
+  it('answers a malformed link with a readable page, not JSON', async () => {
+    const page = await browser.newPage();
+    const response = await page.goto(`${server.url}/connect_webviews/view?connect_webview_id=not-a-uuid`);
+    expect(response?.status()).toBe(400);
+    expect(await page.locator('h1').textContent()).toBe('Something went wrong');
+    expect(await page.locator('.message.error').textContent()).toMatch(/connect_webview_id/);
+    await page.close();
+  });
+
+  it('sends the security headers, and a page that frames it gets nothing', async () => {
+    const response = await fetch(
+      `${server.url}/connect_webviews/view?connect_webview_id=00000000-0000-4000-8000-000000000000`,
+    );
+    const csp = response.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).toContain("default-src 'none'");
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(response.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(response.headers.get('cache-control')).toBe('no-store');
+
+    // A page elsewhere that frames it: Chromium refuses to render the frame (frame-ancestors 'none').
+    const page = await browser.newPage();
+    await page.setContent(
+      `<iframe src="${server.url}/connect_webviews/view?connect_webview_id=00000000-0000-4000-8000-000000000000"></iframe>`,
+    );
+    await page.waitForTimeout(500);
+    const framed = page.frames().find((frame) => frame !== page.mainFrame());
+    expect(framed).toBeDefined();
+    // Chromium puts its own error page in the frame's place: never the hosted page's text.
+    expect(await framed!.content()).not.toContain('Connect Webview not found');
+    await page.close();
+  });
 });

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { ServerProcess } from '../support/server-process.js';
 
 // The wire details an app (or curl) meets without the SDK.
@@ -155,6 +157,12 @@ describe('HTTP protocol', () => {
       expect(created).toMatchObject({ status: 200, body: { webhook: { url } } });
       await post('/webhooks/delete', { webhook_id: created.body.webhook.webhook_id });
     }
+  });
+
+  it('keeps every data file readable by its owner only', async () => {
+    const files = readdirSync(server.dataDir).filter((name) => statSync(join(server.dataDir, name)).isFile());
+    expect(files).toEqual(expect.arrayContaining(['events.db', 'events.db-wal']));
+    for (const name of files) expect([name, statSync(join(server.dataDir, name)).mode & 0o777]).toEqual([name, 0o600]);
   });
 
   it('answers 404 in the envelope for an unknown route', async () => {
