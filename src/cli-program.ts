@@ -1,14 +1,24 @@
 import { parseArgs } from 'node:util';
-import { DomainError } from './common/domain-errors.js';
+import { DomainError, NotFound } from './common/domain-errors.js';
 import { SeamError } from './common/seam-error.js';
 import { ConfigError, loadConfig } from './common/config.js';
-import { historyCommand, replayCommand } from './audit/index.js';
+import { historyCommand, liveReadModelsPath, replayCommand } from './audit/index.js';
 import { REPLAY_SETUP } from './read-model-schema.js';
 import { openEventStore, openEventStoreAt, openRawEventStore } from './runtime.js';
 import { copyEvents } from './event-store/copy-events.js';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { createWorkspace, issueApiKey, type IssuedApiKey } from './workspaces/index.js';
+import {
+  ApiKeyUsage,
+  createWorkspace,
+  findApiKeyWorkspace,
+  issueApiKey,
+  listApiKeys,
+  revokeApiKey,
+  type IssuedApiKey,
+} from './workspaces/index.js';
+import { existsSync } from 'node:fs';
+import { openSqlite } from './common/sqlite.js';
 
 const USAGE = `Usage: npm run cli -- <command> [options]
 
@@ -17,6 +27,12 @@ Commands:
       Creates a workspace (a sandbox one unless --production) and its first API key.
   api-key create --workspace-id ID
       Issues another API key for a workspace.
+  api-key list --workspace-id ID
+      A workspace's keys: id, short prefix, created, last used (by a server on this DATA_DIR) and revoked
+      times. Never a secret.
+  api-key revoke --api-key-id ID [--workspace-id ID]
+      Revokes a key: a running server answers 401 to it within a second. Rotation: create a key, move the
+      app to it, revoke the old one.
   replay [--verify] [--swap]
       Rebuilds every read model from the start of the log into a fresh database beside the live one,
       while a server keeps serving. --verify compares it with the live read models and lists any
@@ -35,6 +51,20 @@ server runs on the same DATA_DIR; a running server accepts a new key within a se
 
 class UsageError extends Error {}
 
+/** A key's workspace, from the live read models (without --workspace-id). */
+function workspaceOfKey(dataDir: string, apiKeyId: string): string {
+  const path = liveReadModelsPath(dataDir);
+  if (!existsSync(path)) throw new UsageError('no read models in DATA_DIR yet: pass --workspace-id ID');
+  const db = openSqlite(path, { readonly: true });
+  try {
+    const workspaceId = findApiKeyWorkspace(db, apiKeyId);
+    if (!workspaceId) throw new NotFound('api_key', 'api_key_id', apiKeyId);
+    return workspaceId;
+  } finally {
+    db.close();
+  }
+}
+
 async function run(argv: string[]): Promise<void> {
   const { positionals, values } = parseArgs({
     args: argv,
@@ -42,6 +72,7 @@ async function run(argv: string[]): Promise<void> {
     options: {
       name: { type: 'string' },
       'workspace-id': { type: 'string' },
+      'api-key-id': { type: 'string' },
       production: { type: 'boolean', default: false },
       verify: { type: 'boolean', default: false },
       swap: { type: 'boolean', default: false },
@@ -128,6 +159,36 @@ async function run(argv: string[]): Promise<void> {
         if (!values['workspace-id']) throw new UsageError('api-key create needs --workspace-id ID');
         issued = await issueApiKey(store, { workspaceId: values['workspace-id'], actor: { type: 'cli' } });
         break;
+      case 'api-key list': {
+        if (!values['workspace-id']) throw new UsageError('api-key list needs --workspace-id ID');
+        const usage = new ApiKeyUsage(config.dataDir);
+        try {
+          const keys = await listApiKeys(store, values['workspace-id'], usage);
+          for (const key of keys) {
+            const state = key.revoked_at ? `revoked ${key.revoked_at}` : 'active';
+            process.stdout.write(
+              `${key.api_key_id}  ${key.short_token}…  created ${key.created_at}  ` +
+                `last used ${key.last_used_at ?? 'never'}  ${state}\n`,
+            );
+          }
+          process.stdout.write(`${JSON.stringify({ workspace_id: values['workspace-id'], api_keys: keys })}\n`);
+        } finally {
+          usage.close();
+        }
+        return;
+      }
+      case 'api-key revoke': {
+        const apiKeyId = values['api-key-id'];
+        if (!apiKeyId) throw new UsageError('api-key revoke needs --api-key-id ID');
+        const workspaceId = values['workspace-id'] ?? workspaceOfKey(config.dataDir, apiKeyId);
+        const { position: _revokedAt, ...revoked } = await revokeApiKey(store, {
+          workspaceId,
+          apiKeyId,
+          actor: { type: 'cli' },
+        });
+        process.stdout.write(`${JSON.stringify(revoked)}\n`);
+        return;
+      }
       default:
         throw new UsageError(`Unknown command: ${command}`);
     }

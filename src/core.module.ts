@@ -23,7 +23,14 @@ import {
 } from './audit/index.js';
 import { READ_MODEL_SCHEMA, REPLAY_SETUP } from './read-model-schema.js';
 import { openCompletionSaga, openEventStore, openReadModels } from './runtime.js';
-import { COMPLETION_SAGA_CONSUMER, CONFIG, EVENT_STORE, READ_MODELS_PROJECTOR } from './common/tokens.js';
+import {
+  API_KEY_USAGE,
+  COMPLETION_SAGA_CONSUMER,
+  CONFIG,
+  EVENT_STORE,
+  READ_MODELS_PROJECTOR,
+} from './common/tokens.js';
+import { ApiKeyUsage } from './workspaces/index.js';
 
 /**
  * The event store, the read models and the projector that feeds them. Start-up waits until the read
@@ -42,6 +49,7 @@ export class CoreModule implements OnApplicationBootstrap, OnApplicationShutdown
       new Logger('Projector'),
     );
     const completionSaga = openCompletionSaga(store, readModels, new Logger('CompletionSaga'));
+    const apiKeyUsage = new ApiKeyUsage(config.dataDir);
     return {
       module: CoreModule,
       providers: [
@@ -50,6 +58,7 @@ export class CoreModule implements OnApplicationBootstrap, OnApplicationShutdown
         { provide: ReadModelDatabase, useValue: readModels },
         { provide: READ_MODELS_PROJECTOR, useValue: projector },
         { provide: COMPLETION_SAGA_CONSUMER, useValue: completionSaga },
+        { provide: API_KEY_USAGE, useValue: apiKeyUsage },
         ReadYourWrites,
       ],
       exports: [
@@ -58,6 +67,7 @@ export class CoreModule implements OnApplicationBootstrap, OnApplicationShutdown
         ReadModelDatabase,
         READ_MODELS_PROJECTOR,
         COMPLETION_SAGA_CONSUMER,
+        API_KEY_USAGE,
         ReadYourWrites,
       ],
     };
@@ -73,6 +83,7 @@ export class CoreModule implements OnApplicationBootstrap, OnApplicationShutdown
     @Inject(ReadModelDatabase) private readonly readModels: ReadModelDatabase,
     @Inject(READ_MODELS_PROJECTOR) private readonly projector: CheckpointedConsumer,
     @Inject(COMPLETION_SAGA_CONSUMER) private readonly completionSaga: CheckpointedConsumer,
+    @Inject(API_KEY_USAGE) private readonly apiKeyUsage: ApiKeyUsage,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -133,5 +144,6 @@ export class CoreModule implements OnApplicationBootstrap, OnApplicationShutdown
     await this.projector.stop();
     await this.store.close();
     this.readModels.close();
+    this.apiKeyUsage.close();
   }
 }

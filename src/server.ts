@@ -6,6 +6,7 @@ import type { AppConfig } from './common/config.js';
 import { boundHttpServer, configureFastify, fastifyOptions } from './http/fastify-setup.js';
 import { authenticateBeforeBody } from './http/guards.js';
 import { ReadModelDatabase } from './read-models/read-model-database.js';
+import { API_KEY_USAGE } from './common/tokens.js';
 
 /** The whole service as a Nest application, initialised (read models caught up) but not yet listening. */
 export async function createServer(config: AppConfig): Promise<NestFastifyApplication> {
@@ -15,7 +16,9 @@ export async function createServer(config: AppConfig): Promise<NestFastifyApplic
     bodyParser: false,
     logger: ['log', 'warn', 'error'],
   });
-  adapter.getInstance().addHook('onRequest', authenticateBeforeBody(app.get(ReadModelDatabase)));
+  adapter
+    .getInstance()
+    .addHook('onRequest', authenticateBeforeBody(app.get(ReadModelDatabase), app.get(API_KEY_USAGE)));
   boundHttpServer(app.getHttpServer(), config.http);
   app.enableShutdownHooks();
   await app.init();

@@ -3,3 +3,4 @@ export const CONFIG = Symbol('CONFIG');
 export const EVENT_STORE = Symbol('EVENT_STORE');
 export const READ_MODELS_PROJECTOR = Symbol('READ_MODELS_PROJECTOR');
 export const COMPLETION_SAGA_CONSUMER = Symbol('COMPLETION_SAGA_CONSUMER');
+export const API_KEY_USAGE = Symbol('API_KEY_USAGE');

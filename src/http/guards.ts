@@ -2,7 +2,8 @@ import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@ne
 import { Reflector } from '@nestjs/core';
 import { SeamError } from '../common/seam-error.js';
 import { ReadModelDatabase } from '../read-models/read-model-database.js';
-import { findApiKey, hashApiKey } from '../workspaces/index.js';
+import { API_KEY_USAGE } from '../common/tokens.js';
+import { findApiKey, hashApiKey, type ApiKeyUsage } from '../workspaces/index.js';
 import type { FastifyReply } from 'fastify';
 import type { Caller, RequestWithCaller } from './caller.js';
 import { ALLOWED_METHODS, PUBLIC_ROUTE, type HttpMethod } from './seam-route.js';
@@ -32,22 +33,28 @@ export class ApiKeyGuard implements CanActivate {
   constructor(
     @Inject(Reflector) private readonly reflector: Reflector,
     @Inject(ReadModelDatabase) private readonly readModels: ReadModelDatabase,
+    @Inject(API_KEY_USAGE) private readonly usage: ApiKeyUsage,
   ) {}
 
   canActivate(context: ExecutionContext): boolean {
     if (this.reflector.get<boolean | undefined>(PUBLIC_ROUTE, context.getHandler())) return true;
     const request = context.switchToHttp().getRequest<RequestWithCaller>();
-    request.caller ??= authenticate(this.readModels, request.headers.authorization);
+    request.caller ??= authenticate(this.readModels, this.usage, request.headers.authorization);
     return true;
   }
 }
 
-/** The caller an `Authorization` header names, or Seam's 401. */
-export function authenticate(readModels: ReadModelDatabase, authorization: string | undefined): Caller {
+/** The caller an `Authorization` header names, or Seam's 401 (unknown or revoked key). */
+export function authenticate(
+  readModels: ReadModelDatabase,
+  usage: ApiKeyUsage,
+  authorization: string | undefined,
+): Caller {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
   if (!match) throw new SeamError(401, 'unauthorized', 'Missing API key: send Authorization: Bearer <api key>');
   const key = findApiKey(readModels.db, hashApiKey(match[1]));
   if (!key) throw new SeamError(401, 'unauthorized', 'Invalid API key');
+  usage.touch(key.api_key_id);
   return { workspaceId: key.workspace_id, apiKeyId: key.api_key_id, isSandbox: key.is_sandbox === 1 };
 }
 
@@ -56,11 +63,11 @@ export function authenticate(readModels: ReadModelDatabase, authorization: strin
  * needs a key. Refused, the connection closes after the 401, so a caller without a key cannot hold it
  * open by sending its body slowly.
  */
-export function authenticateBeforeBody(readModels: ReadModelDatabase) {
+export function authenticateBeforeBody(readModels: ReadModelDatabase, usage: ApiKeyUsage) {
   return async (request: RequestWithCaller, reply: FastifyReply): Promise<void> => {
     if (request.is404 || (request.routeOptions.config as unknown as Record<string, unknown>)[PUBLIC_ROUTE]) return;
     try {
-      request.caller = authenticate(readModels, request.headers.authorization);
+      request.caller = authenticate(readModels, usage, request.headers.authorization);
     } catch (error) {
       void reply.header('connection', 'close');
       throw error;

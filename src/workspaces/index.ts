@@ -1,6 +1,14 @@
 // The workspaces feature's port: what other features and the shells may use.
 export { workspaceDecider } from './workspace.js';
 export type { WorkspaceCommand, WorkspaceEvent } from './workspace.js';
-export { findApiKey, isSandboxWorkspace, workspaceReadModel } from './workspace.projection.js';
-export { createWorkspace, issueApiKey, type IssuedApiKey } from './workspace-commands.js';
+export { findApiKey, findApiKeyWorkspace, isSandboxWorkspace, workspaceReadModel } from './workspace.projection.js';
+export {
+  createWorkspace,
+  issueApiKey,
+  listApiKeys,
+  revokeApiKey,
+  type ApiKeySummary,
+  type IssuedApiKey,
+} from './workspace-commands.js';
+export { ApiKeyUsage } from './api-key-usage.js';
 export { hashApiKey } from './api-key.js';

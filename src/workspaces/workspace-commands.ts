@@ -3,8 +3,10 @@ import type { Actor } from '../common/actor.js';
 import { handleCommand } from '../event-store/handle-command.js';
 import type { EventStore } from '../event-store/event-store.js';
 import { streams } from '../event-store/streams.js';
+import { NotFound } from '../common/domain-errors.js';
 import { generateApiKey } from './api-key.js';
-import { workspaceDecider } from './workspace.js';
+import type { ApiKeyUsage } from './api-key-usage.js';
+import { workspaceDecider, type WorkspaceEvent } from './workspace.js';
 
 /** A key as handed to its owner: the only time the secret is ever seen. */
 export interface IssuedApiKey {
@@ -46,4 +48,49 @@ export async function issueApiKey(
     now: new Date().toISOString(),
   });
   return { workspace_id: input.workspaceId, api_key_id: key.apiKeyId, api_key: key.token, position };
+}
+
+/** Revokes a key: from the moment a server's read models reach this event, the key gets 401. */
+export async function revokeApiKey(
+  store: EventStore,
+  input: { workspaceId: string; apiKeyId: string; actor: Actor },
+): Promise<{ workspace_id: string; api_key_id: string; revoked: true; position: number }> {
+  const { position } = await handleCommand(store, streams.workspace(input.workspaceId), workspaceDecider, {
+    type: 'RevokeApiKey',
+    workspaceId: input.workspaceId,
+    apiKeyId: input.apiKeyId,
+    actor: input.actor,
+    now: new Date().toISOString(),
+  });
+  return { workspace_id: input.workspaceId, api_key_id: input.apiKeyId, revoked: true, position };
+}
+
+/** What may be shown of a key after it was issued: never its secret, nor its hash. */
+export interface ApiKeySummary {
+  api_key_id: string;
+  short_token: string;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+/** A workspace's keys, oldest first, read from its stream in the log. */
+export async function listApiKeys(
+  store: EventStore,
+  workspaceId: string,
+  usage: ApiKeyUsage,
+): Promise<ApiKeySummary[]> {
+  const events = await store.readStream(streams.workspace(workspaceId));
+  if (events.length === 0) throw new NotFound('workspace', 'workspace_id', workspaceId);
+  const keys = new Map<string, ApiKeySummary>();
+  for (const event of events as unknown as WorkspaceEvent[]) {
+    if (event.type === 'ApiKeyIssued') {
+      const { api_key_id, short_token, created_at } = event.data;
+      keys.set(api_key_id, { api_key_id, short_token, created_at, last_used_at: null, revoked_at: null });
+    } else if (event.type === 'ApiKeyRevoked') {
+      const key = keys.get(event.data.api_key_id);
+      if (key) key.revoked_at = event.data.revoked_at;
+    }
+  }
+  return [...keys.values()].map((key) => ({ ...key, last_used_at: usage.lastUsedAt(key.api_key_id) }));
 }

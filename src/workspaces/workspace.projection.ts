@@ -11,8 +11,8 @@ export interface ApiKeyRow {
 
 export const workspaceReadModel = sqliteProjection<WorkspaceEvent>({
   name: 'workspaces',
-  version: 1,
-  handles: ['WorkspaceCreated', 'ApiKeyIssued'],
+  version: 2,
+  handles: ['WorkspaceCreated', 'ApiKeyIssued', 'ApiKeyRevoked'],
   init: (db) =>
     db.exec(`
     CREATE TABLE IF NOT EXISTS workspaces (
@@ -26,7 +26,8 @@ export const workspaceReadModel = sqliteProjection<WorkspaceEvent>({
       workspace_id TEXT NOT NULL,
       key_hash     TEXT NOT NULL UNIQUE,
       short_token  TEXT NOT NULL,
-      created_at   TEXT NOT NULL
+      created_at   TEXT NOT NULL,
+      revoked_at   TEXT
     );
   `),
 
@@ -51,16 +52,22 @@ export const workspaceReadModel = sqliteProjection<WorkspaceEvent>({
           event.data.created_at,
         );
         break;
+      case 'ApiKeyRevoked':
+        prepared(db, 'UPDATE api_keys SET revoked_at = ? WHERE api_key_id = ?').run(
+          event.data.revoked_at,
+          event.data.api_key_id,
+        );
+        break;
     }
   },
 });
 
-/** The caller behind an API key hash, or undefined: what the auth guard asks. */
+/** The caller behind an API key hash, or undefined (unknown or revoked): what the auth guard asks. */
 export function findApiKey(db: SqliteDatabase, keyHash: string): ApiKeyRow | undefined {
   return db
     .prepare(
       `SELECT k.api_key_id, k.workspace_id, w.is_sandbox FROM api_keys k
-       JOIN workspaces w ON w.workspace_id = k.workspace_id WHERE k.key_hash = ?`,
+       JOIN workspaces w ON w.workspace_id = k.workspace_id WHERE k.key_hash = ? AND k.revoked_at IS NULL`,
     )
     .get(keyHash) as ApiKeyRow | undefined;
 }
@@ -69,4 +76,11 @@ export function isSandboxWorkspace(db: SqliteDatabase, workspaceId: string): boo
   const row = prepared(db, 'SELECT is_sandbox FROM workspaces WHERE workspace_id = ?').get(workspaceId) as
     { is_sandbox: number } | undefined;
   return row?.is_sandbox === 1;
+}
+
+/** The workspace a key belongs to (revoked or not): how the CLI finds a key's stream from its id alone. */
+export function findApiKeyWorkspace(db: SqliteDatabase, apiKeyId: string): string | undefined {
+  const row = prepared(db, 'SELECT workspace_id FROM api_keys WHERE api_key_id = ?').get(apiKeyId) as
+    { workspace_id: string } | undefined;
+  return row?.workspace_id;
 }

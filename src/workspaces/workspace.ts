@@ -10,12 +10,17 @@ export type WorkspaceEvent =
   | {
       type: 'ApiKeyIssued';
       data: { api_key_id: string; workspace_id: string; key_hash: string; short_token: string; created_at: string };
+    }
+  | {
+      type: 'ApiKeyRevoked';
+      data: { api_key_id: string; workspace_id: string; revoked_at: string };
     };
 
 export type WorkspaceCommand = CommandMeta &
   (
     | { type: 'CreateWorkspace'; workspaceId: string; name: string; isSandbox: boolean; firstKey: ApiKeyToIssue }
     | { type: 'IssueApiKey'; workspaceId: string; key: ApiKeyToIssue }
+    | { type: 'RevokeApiKey'; workspaceId: string; apiKeyId: string }
   );
 
 export interface ApiKeyToIssue {
@@ -26,15 +31,24 @@ export interface ApiKeyToIssue {
 
 export interface WorkspaceState {
   exists: boolean;
+  /** Each key issued, and whether it has been revoked. */
+  keys: Readonly<Record<string, { revoked: boolean }>>;
 }
 
 export const MAX_WORKSPACE_NAME_LENGTH = 100;
 
 export const workspaceDecider: Decider<WorkspaceCommand, WorkspaceEvent, WorkspaceState> = {
-  initialState: () => ({ exists: false }),
+  initialState: () => ({ exists: false, keys: {} }),
 
   evolve(state, event) {
-    return event.type === 'WorkspaceCreated' ? { exists: true } : state;
+    switch (event.type) {
+      case 'WorkspaceCreated':
+        return { ...state, exists: true };
+      case 'ApiKeyIssued':
+        return { ...state, keys: { ...state.keys, [event.data.api_key_id]: { revoked: false } } };
+      case 'ApiKeyRevoked':
+        return { ...state, keys: { ...state.keys, [event.data.api_key_id]: { revoked: true } } };
+    }
   },
 
   decide(command, state) {
@@ -60,6 +74,18 @@ export const workspaceDecider: Decider<WorkspaceCommand, WorkspaceEvent, Workspa
           throw new NotFound('workspace', 'workspace_id', command.workspaceId);
         }
         return [apiKeyIssued(command.workspaceId, command.key, command.now)];
+      case 'RevokeApiKey': {
+        const key = Object.hasOwn(state.keys, command.apiKeyId) ? state.keys[command.apiKeyId] : undefined;
+        if (!key) throw new NotFound('api_key', 'api_key_id', command.apiKeyId);
+        // Revoking twice changes nothing: a retried revocation succeeds without a second event.
+        if (key.revoked) return [];
+        return [
+          {
+            type: 'ApiKeyRevoked',
+            data: { api_key_id: command.apiKeyId, workspace_id: command.workspaceId, revoked_at: command.now },
+          },
+        ];
+      }
     }
   },
 };

@@ -39,6 +39,57 @@ describe('CLI: workspaces and API keys', () => {
     expect(status).toBe(200);
   });
 
+  it('lists keys without secrets, and a revoked key gets 401 from a running server within one second', async () => {
+    server = await new ServerProcess().start();
+    const first = lastJsonLine((await runCli(server.dataDir, ['workspace', 'create', '--name', 'Revoke'])).stdout);
+    const second = lastJsonLine(
+      (await runCli(server.dataDir, ['api-key', 'create', '--workspace-id', first.workspace_id])).stdout,
+    );
+    const until = async (key: string, wanted: number) => {
+      const start = Date.now();
+      let status = 0;
+      while (Date.now() - start < 1000) {
+        status = (await listWebviews(server.url, key)).status;
+        if (status === wanted) break;
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      return status;
+    };
+    expect(await until(first.api_key, 200)).toBe(200);
+
+    const listed = await runCli(server.dataDir, ['api-key', 'list', '--workspace-id', first.workspace_id]);
+    expect(listed.code).toBe(0);
+    for (const secret of [first.api_key, second.api_key]) expect(listed.stdout).not.toContain(secret);
+    const { api_keys } = lastJsonLine(listed.stdout) as unknown as { api_keys: Record<string, string | null>[] };
+    expect(api_keys.map((k) => k.api_key_id)).toEqual([first.api_key_id, second.api_key_id]);
+    expect(api_keys[0]).toEqual({
+      api_key_id: first.api_key_id,
+      short_token: first.api_key.split('_').slice(0, 2).join('_'),
+      created_at: expect.any(String),
+      last_used_at: expect.any(String),
+      revoked_at: null,
+    });
+    expect(api_keys[1].last_used_at).toBeNull();
+
+    const revoked = await runCli(server.dataDir, ['api-key', 'revoke', '--api-key-id', first.api_key_id]);
+    expect(revoked.code).toBe(0);
+    expect(lastJsonLine(revoked.stdout)).toEqual({
+      workspace_id: first.workspace_id,
+      api_key_id: first.api_key_id,
+      revoked: true,
+    });
+    expect(await until(first.api_key, 401)).toBe(401);
+    expect((await listWebviews(server.url, second.api_key)).status).toBe(200);
+    const after = lastJsonLine(
+      (await runCli(server.dataDir, ['api-key', 'list', '--workspace-id', first.workspace_id])).stdout,
+    ) as unknown as { api_keys: Record<string, string | null>[] };
+    expect(after.api_keys[0].revoked_at).toEqual(expect.any(String));
+    // Revoking again succeeds and changes nothing; an unknown key is refused.
+    expect((await runCli(server.dataDir, ['api-key', 'revoke', '--api-key-id', first.api_key_id])).code).toBe(0);
+    const unknown = await runCli(server.dataDir, ['api-key', 'revoke', '--api-key-id', 'no-such-key']);
+    expect(unknown.code).toBe(1);
+  });
+
   it('issues another key for a workspace; both see the same workspace', async () => {
     server = await new ServerProcess().start();
     const first = lastJsonLine((await runCli(server.dataDir, ['workspace', 'create', '--name', 'Two keys'])).stdout);

@@ -62,4 +62,33 @@ describe('workspace decider', () => {
       .when(issue)
       .thenThrows((e) => e instanceof NotFound && e.code === 'workspace_not_found');
   });
+
+  const revoke = (apiKeyId: string) =>
+    ({ type: 'RevokeApiKey', workspaceId: WORKSPACE, apiKeyId, actor: cli, now: LATER }) as const;
+  const revoked: WorkspaceEvent = {
+    type: 'ApiKeyRevoked',
+    data: { api_key_id: 'k1', workspace_id: WORKSPACE, revoked_at: LATER },
+  };
+
+  it('revokes a key of the workspace, once: a second revocation changes nothing', () => {
+    spec
+      .given([created, keyIssued(firstKey, NOW)])
+      .when(revoke('k1'))
+      .then([revoked]);
+    spec
+      .given([created, keyIssued(firstKey, NOW), revoked])
+      .when(revoke('k1'))
+      .then([]);
+  });
+
+  it('refuses to revoke a key the workspace never issued', () => {
+    spec
+      .given([created, keyIssued(firstKey, NOW)])
+      .when(revoke('k2'))
+      .thenThrows((e) => e instanceof NotFound && e.code === 'api_key_not_found');
+    spec
+      .given([created])
+      .when(revoke('constructor'))
+      .thenThrows((e) => e instanceof NotFound);
+  });
 });
