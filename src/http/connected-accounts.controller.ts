@@ -25,8 +25,9 @@ export class GetConnectedAccountDto {
   @IsUUID('all')
   connected_account_id?: string;
 
+  // Given (even as null), it must be an email: only its absence means "by connected_account_id".
   @Expose()
-  @IsOptional()
+  @ValidateIf((o: GetConnectedAccountDto) => o.email !== undefined)
   @IsEmail()
   email?: string;
 

@@ -26,6 +26,27 @@ export function boundHttpServer(server: Server, http: AppConfig['http']): void {
   server.maxConnections = http.maxConnections;
 }
 
+/** No route takes more than a few levels (custom_metadata is flat); deeper input only costs recursion. */
+const MAX_BODY_NESTING = 32;
+
+/** How deep JSON text nests its arrays and objects (brackets inside strings do not count). */
+export function nestingDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) deepest = Math.max(deepest, ++depth);
+    else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return deepest;
+}
+
 /**
  * What happens before Nest sees a request: our own JSON parser (JSON.parse keeps `__proto__` as an
  * ordinary key, where Fastify's default refuses it; an empty body is `{}`), Seam's 400
@@ -37,6 +58,12 @@ export function configureFastify(fastify: FastifyInstance): void {
   fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
     const text = String(body);
     if (text.trim() === '') return done(null, {});
+    if (nestingDepth(text) > MAX_BODY_NESTING) {
+      return done(
+        new SeamError(400, 'invalid_input', `The request body is nested more than ${MAX_BODY_NESTING} levels deep`),
+        undefined,
+      );
+    }
     try {
       done(null, JSON.parse(text));
     } catch {

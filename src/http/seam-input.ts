@@ -41,14 +41,16 @@ function requestParams(request: FastifyRequest): unknown {
 export function parseInput<T extends object>(dto: ClassConstructor<T>, raw: unknown): T {
   if (!isPlainObject(raw))
     throw invalidInput([{ path: [], message: `Expected object, received ${describeType(raw)}` }]);
-  // class-transformer copies nested objects key by key and breaks on keys such as `__proto__`, so raw
-  // parameters (user-chosen keys) go around it and are put back as own properties.
+  // class-transformer copies nested objects key by key and breaks on keys such as `__proto__` or
+  // `constructor`, so raw parameters (user-chosen keys) and any nested object go around it and are put back
+  // as own properties: every typed parameter is a scalar or a list of scalars, so the validators refuse them.
   const rawKeys = rawParams.get(dto) ?? [];
-  const typed = Object.fromEntries(Object.entries(raw).filter(([key]) => !rawKeys.includes(key)));
+  const bypass = (key: string, value: unknown) => rawKeys.includes(key) || !isScalarOrScalarList(value);
+  const typed = Object.fromEntries(Object.entries(raw).filter(([key, value]) => !bypass(key, value)));
   const input = plainToInstance(dto, typed, { excludeExtraneousValues: true, exposeUnsetFields: false });
-  for (const key of rawKeys) {
-    if (Object.hasOwn(raw, key))
-      Object.defineProperty(input, key, { value: raw[key], enumerable: true, writable: true, configurable: true });
+  for (const [key, value] of Object.entries(raw)) {
+    if (bypass(key, value) && (rawKeys.includes(key) || exposedKeys(dto).has(key)))
+      Object.defineProperty(input, key, { value, enumerable: true, writable: true, configurable: true });
   }
   const errors = validateSync(input, { forbidUnknownValues: false });
   if (errors.length > 0) throw invalidInput(errors.flatMap((error) => issuesOf(error, [])));
@@ -56,6 +58,20 @@ export function parseInput<T extends object>(dto: ClassConstructor<T>, raw: unkn
 }
 
 const rawParams = new WeakMap<object, string[]>();
+
+const isScalar = (value: unknown) => value === null || typeof value !== 'object';
+const isScalarOrScalarList = (value: unknown) => isScalar(value) || (Array.isArray(value) && value.every(isScalar));
+
+/** The parameters a DTO declares (`@Expose()`): a bypassed value for any other key is dropped, as before. */
+function exposedKeys(dto: ClassConstructor<object>): Set<string> {
+  let keys = exposedKeyCache.get(dto);
+  if (!keys) {
+    keys = new Set(Object.keys(plainToInstance(dto, {}, { excludeExtraneousValues: true })));
+    exposedKeyCache.set(dto, keys);
+  }
+  return keys;
+}
+const exposedKeyCache = new WeakMap<object, Set<string>>();
 
 /** One issue per parameter, as zod gives: `Required` when it is missing, its first failed rule otherwise. */
 function issuesOf(error: ValidationError, parent: string[]): ValidationIssue[] {

@@ -40,16 +40,17 @@ describe('CLI: workspaces and API keys', () => {
   });
 
   it('lists keys without secrets, and a revoked key gets 401 from a running server within one second', async () => {
-    server = await new ServerProcess().start();
-    const first = lastJsonLine((await runCli(server.dataDir, ['workspace', 'create', '--name', 'Revoke'])).stdout);
+    const live = await new ServerProcess().start();
+    server = live;
+    const first = lastJsonLine((await runCli(live.dataDir, ['workspace', 'create', '--name', 'Revoke'])).stdout);
     const second = lastJsonLine(
-      (await runCli(server.dataDir, ['api-key', 'create', '--workspace-id', first.workspace_id])).stdout,
+      (await runCli(live.dataDir, ['api-key', 'create', '--workspace-id', first.workspace_id])).stdout,
     );
     const until = async (key: string, wanted: number) => {
       const start = Date.now();
       let status = 0;
       while (Date.now() - start < 1000) {
-        status = (await listWebviews(server.url, key)).status;
+        status = (await listWebviews(live.url, key)).status;
         if (status === wanted) break;
         await new Promise((resolve) => setTimeout(resolve, 25));
       }
@@ -57,7 +58,7 @@ describe('CLI: workspaces and API keys', () => {
     };
     expect(await until(first.api_key, 200)).toBe(200);
 
-    const listed = await runCli(server.dataDir, ['api-key', 'list', '--workspace-id', first.workspace_id]);
+    const listed = await runCli(live.dataDir, ['api-key', 'list', '--workspace-id', first.workspace_id]);
     expect(listed.code).toBe(0);
     for (const secret of [first.api_key, second.api_key]) expect(listed.stdout).not.toContain(secret);
     const { api_keys } = lastJsonLine(listed.stdout) as unknown as { api_keys: Record<string, string | null>[] };
@@ -71,7 +72,7 @@ describe('CLI: workspaces and API keys', () => {
     });
     expect(api_keys[1].last_used_at).toBeNull();
 
-    const revoked = await runCli(server.dataDir, ['api-key', 'revoke', '--api-key-id', first.api_key_id]);
+    const revoked = await runCli(live.dataDir, ['api-key', 'revoke', '--api-key-id', first.api_key_id]);
     expect(revoked.code).toBe(0);
     expect(lastJsonLine(revoked.stdout)).toEqual({
       workspace_id: first.workspace_id,
@@ -79,14 +80,14 @@ describe('CLI: workspaces and API keys', () => {
       revoked: true,
     });
     expect(await until(first.api_key, 401)).toBe(401);
-    expect((await listWebviews(server.url, second.api_key)).status).toBe(200);
+    expect((await listWebviews(live.url, second.api_key)).status).toBe(200);
     const after = lastJsonLine(
-      (await runCli(server.dataDir, ['api-key', 'list', '--workspace-id', first.workspace_id])).stdout,
+      (await runCli(live.dataDir, ['api-key', 'list', '--workspace-id', first.workspace_id])).stdout,
     ) as unknown as { api_keys: Record<string, string | null>[] };
     expect(after.api_keys[0].revoked_at).toEqual(expect.any(String));
     // Revoking again succeeds and changes nothing; an unknown key is refused.
-    expect((await runCli(server.dataDir, ['api-key', 'revoke', '--api-key-id', first.api_key_id])).code).toBe(0);
-    const unknown = await runCli(server.dataDir, ['api-key', 'revoke', '--api-key-id', 'no-such-key']);
+    expect((await runCli(live.dataDir, ['api-key', 'revoke', '--api-key-id', first.api_key_id])).code).toBe(0);
+    const unknown = await runCli(live.dataDir, ['api-key', 'revoke', '--api-key-id', 'no-such-key']);
     expect(unknown.code).toBe(1);
   });
 
