@@ -80,7 +80,8 @@ async function thisService(accounts) {
   const dataDir = mkdtempSync(join(tmpdir(), 'cms-bench-http-'));
   const server = await start(
     ['dist/main.js'],
-    { DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', NO_COLOR: '1' },
+    // No per-key rate limit: this measures the write path, and the peers have none either.
+    { DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', NO_COLOR: '1', RATE_LIMIT_PER_KEY: '0' },
     /Listening on (http:\/\/\S+)/,
   );
   const apiKey = /api_key:\s+(seam_\S+)/.exec(server.output)[1];

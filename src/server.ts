@@ -5,6 +5,7 @@ import { AppModule } from './app.module.js';
 import type { AppConfig } from './common/config.js';
 import { boundHttpServer, configureFastify, fastifyOptions } from './http/fastify-setup.js';
 import { authenticateBeforeBody } from './http/guards.js';
+import { RateLimiter } from './http/rate-limit.js';
 import { ReadModelDatabase } from './read-models/read-model-database.js';
 import { API_KEY_USAGE } from './common/tokens.js';
 
@@ -18,7 +19,14 @@ export async function createServer(config: AppConfig): Promise<NestFastifyApplic
   });
   adapter
     .getInstance()
-    .addHook('onRequest', authenticateBeforeBody(app.get(ReadModelDatabase), app.get(API_KEY_USAGE)));
+    .addHook(
+      'onRequest',
+      authenticateBeforeBody(
+        app.get(ReadModelDatabase),
+        app.get(API_KEY_USAGE),
+        new RateLimiter(config.http.requestsPerSecondPerKey, 2 * config.http.requestsPerSecondPerKey),
+      ),
+    );
   boundHttpServer(app.getHttpServer(), config.http);
   app.enableShutdownHooks();
   await app.init();

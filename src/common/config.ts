@@ -26,6 +26,8 @@ export interface AppConfig {
     maxConnections: number;
     /** Open event streams (SSE) per API key; the next one gets 429. */
     maxEventStreamsPerKey: number;
+    /** Requests per second per API key on average (bursts of twice as many); 0 turns the limit off. */
+    requestsPerSecondPerKey: number;
   };
   webhooks: {
     /** Whether this instance delivers webhooks: exactly one instance of a scaled-out deployment should. */
@@ -108,6 +110,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     keepAliveTimeoutMs: integer('HTTP_KEEP_ALIVE_TIMEOUT_MS', 5_000, 100, 600_000),
     maxConnections: integer('HTTP_MAX_CONNECTIONS', 4_096, 1, 1_000_000),
     maxEventStreamsPerKey: integer('EVENT_STREAMS_PER_KEY', 10, 1, 10_000),
+    requestsPerSecondPerKey: integer('RATE_LIMIT_PER_KEY', 1_000, 0, 1_000_000),
   };
 
   const webhooks = {

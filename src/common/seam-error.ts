@@ -4,6 +4,9 @@
  * Domain code throws these; the HTTP error filter turns them into responses.
  */
 export class SeamError extends Error {
+  /** HTTP headers the answer carries besides the envelope (`Retry-After` on a 429). */
+  headers: Readonly<Record<string, string>> = {};
+
   constructor(
     readonly status: number,
     readonly type: string,

@@ -30,11 +30,16 @@ export function toSeamError(error: DomainError): SeamError {
 }
 
 /** Any error, as Seam's envelope. The one place that decides what a failure looks like on the wire. */
-export function toErrorResponse(thrown: unknown): { status: number; body: Record<string, unknown> } {
+export function toErrorResponse(thrown: unknown): {
+  status: number;
+  body: Record<string, unknown>;
+  headers?: Readonly<Record<string, string>>;
+} {
   const error = thrown instanceof DomainError ? toSeamError(thrown) : thrown;
   if (error instanceof SeamError) {
     return {
       status: error.status,
+      headers: error.headers,
       body: {
         error: {
           type: error.type,

@@ -6,6 +6,7 @@ import { API_KEY_USAGE } from '../common/tokens.js';
 import { findApiKey, hashApiKey, type ApiKeyUsage } from '../workspaces/index.js';
 import type { FastifyReply } from 'fastify';
 import type { Caller, RequestWithCaller } from './caller.js';
+import type { RateLimiter } from './rate-limit.js';
 import { ALLOWED_METHODS, PUBLIC_ROUTE, type HttpMethod } from './seam-route.js';
 
 /** 405 for a method the route does not take (with a valid key; without one, 401 comes first). */
@@ -61,9 +62,9 @@ export function authenticate(
 /**
  * Fastify's onRequest hook (before the body is read): every route but the public ones and unknown paths
  * needs a key. Refused, the connection closes after the 401, so a caller without a key cannot hold it
- * open by sending its body slowly.
+ * open by sending its body slowly. A known key then takes a token from its rate limit (429 beyond it).
  */
-export function authenticateBeforeBody(readModels: ReadModelDatabase, usage: ApiKeyUsage) {
+export function authenticateBeforeBody(readModels: ReadModelDatabase, usage: ApiKeyUsage, perKey: RateLimiter) {
   return async (request: RequestWithCaller, reply: FastifyReply): Promise<void> => {
     if (request.is404 || (request.routeOptions.config as unknown as Record<string, unknown>)[PUBLIC_ROUTE]) return;
     try {
@@ -72,5 +73,6 @@ export function authenticateBeforeBody(readModels: ReadModelDatabase, usage: Api
       void reply.header('connection', 'close');
       throw error;
     }
+    perKey.take(request.caller.apiKeyId);
   };
 }

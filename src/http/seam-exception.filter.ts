@@ -7,9 +7,12 @@ import { HOSTED_PAGE_HEADERS, HOSTED_PAGE_PATH, hostedErrorPage } from './hosted
 @Catch()
 export class SeamExceptionFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
-    const { status, body } = toErrorResponse(exception);
+    const { status, body, headers } = toErrorResponse(exception);
     const http = host.switchToHttp();
-    const reply = http.getResponse<FastifyReply>().status(status);
+    const reply = http
+      .getResponse<FastifyReply>()
+      .status(status)
+      .headers(headers ?? {});
     if (http.getRequest<FastifyRequest>().routeOptions.url === `/${HOSTED_PAGE_PATH}`) {
       void reply.headers(HOSTED_PAGE_HEADERS).send(hostedErrorPage((body.error as { message: string }).message));
       return;

@@ -1,0 +1,71 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { ServerProcess } from '../support/server-process.js';
+
+// Limits a caller meets before it can cost the others: requests per key, and failed logins on the public
+// hosted page per webview and client address.
+describe('abuse limits', () => {
+  const server = new ServerProcess(undefined, { RATE_LIMIT_PER_KEY: '20' });
+  let auth: Record<string, string>;
+  const post = async (path: string, body: unknown, headers: Record<string, string> = auth) => {
+    const response = await fetch(`${server.url}${path}`, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    return { status: response.status, headers: response.headers, body: (await response.json()) as Record<string, any> };
+  };
+
+  beforeAll(async () => {
+    await server.start();
+    auth = { authorization: `Bearer ${server.sandboxApiKey}` };
+  });
+  afterAll(() => server.stop());
+
+  it('answers 429 with Retry-After past the key rate, and serves it again after that', async () => {
+    // 20 a second, bursts of 40: 80 at once go over.
+    const answers = await Promise.all(Array.from({ length: 80 }, () => post('/devices/list', {})));
+    const limited = answers.filter((a) => a.status === 429);
+    expect(answers.filter((a) => a.status === 200).length).toBeGreaterThanOrEqual(40);
+    expect(limited.length).toBeGreaterThan(0);
+    expect(limited[0].body).toMatchObject({ ok: false, error: { type: 'rate_limited' } });
+    const retryAfter = Number(limited[0].headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    await new Promise((resolve) => setTimeout(resolve, retryAfter * 1000));
+    expect((await post('/devices/list', {})).status).toBe(200);
+  });
+
+  it('locks the hosted login of a webview out for a client after 5 wrong passwords, logging only those 5', async () => {
+    await new Promise((resolve) => setTimeout(resolve, 2000)); // the key's bucket refills
+    const since = new Date().toISOString();
+    const webview = (await post('/connect_webviews/create', {})).body.connect_webview;
+    const authToken = new URL(webview.url as string).searchParams.get('auth_token');
+    const attempt = (password: string) =>
+      post(
+        '/connect_webviews/view/complete',
+        {
+          connect_webview_id: webview.connect_webview_id,
+          auth_token: authToken,
+          email: 'end-user@example.com',
+          password,
+        },
+        {},
+      );
+    const statuses: number[] = [];
+    let lockedOut: Awaited<ReturnType<typeof attempt>> | undefined;
+    for (let i = 0; i < 20; i++) {
+      const answer = await attempt('wrong');
+      statuses.push(answer.status);
+      if (answer.status === 429) lockedOut ??= answer;
+    }
+    expect(statuses.slice(0, 5)).toEqual([400, 400, 400, 400, 400]);
+    expect(statuses.slice(5)).toEqual(Array(15).fill(429));
+    expect(lockedOut!.body).toMatchObject({ ok: false, error: { type: 'rate_limited' } });
+    expect(Number(lockedOut!.headers.get('retry-after'))).toBeGreaterThan(30);
+    // Even the right password waits for the lockout to end.
+    expect((await attempt('1234')).status).toBe(429);
+
+    const failures = await post('/events/list', { since, event_type: 'connect_webview.login_failed' });
+    expect(failures.status).toBe(200);
+    expect(failures.body.events).toHaveLength(5);
+  });
+});
