@@ -100,6 +100,23 @@ export class WebhooksController {
     return { ok: true };
   }
 
+  /**
+   * An extension: a new signing secret, answered once here. For a grace period (24 h) deliveries carry
+   * signatures by both, so receivers can move to the new secret without missing or refusing one.
+   */
+  @SeamRoute('webhooks/rotate_secret', ['POST'])
+  async rotateSecret(@CurrentCaller() caller: Caller, @SeamInput(WebhookIdDto) input: WebhookIdDto) {
+    await this.change({
+      type: 'RotateWebhookSecret',
+      webhookId: input.webhook_id,
+      workspaceId: caller.workspaceId,
+      secret: generateWebhookSecret(),
+      ...commandMeta(caller),
+    });
+    const webhook = await this.queryBus.execute(new GetWebhookQuery(caller.workspaceId, input.webhook_id));
+    return { webhook, ok: true };
+  }
+
   @SeamRoute('webhooks/delete', ['DELETE', 'POST'])
   async delete(@CurrentCaller() caller: Caller, @SeamInput(WebhookIdDto) input: WebhookIdDto) {
     await this.change({

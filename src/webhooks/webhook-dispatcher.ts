@@ -12,7 +12,7 @@ import { MAX_ATTEMPTS, MAX_DELAY_MS, type DeliveryState, type DeliveryStore } fr
 import { signatureHeaders } from './webhook-signing.js';
 import { postToWebhook } from './webhook-request.js';
 import { resolveWebhookTarget } from './webhook-target.js';
-import { listWebhooks, type WebhookRecord } from './webhook.projection.js';
+import { listWebhooks, signingSecrets, type WebhookRecord } from './webhook.projection.js';
 
 /**
  * At-least-once delivery of public events to webhooks. Each webhook has its own worker and its own
@@ -150,7 +150,7 @@ export class WebhookDispatcher {
       const body = JSON.stringify(event);
       const headers = {
         'content-type': 'application/json',
-        ...signatureHeaders(webhook.secret, event.event_id, body, Math.floor(Date.now() / 1000)),
+        ...signatureHeaders(signingSecrets(webhook), event.event_id, body, Math.floor(Date.now() / 1000)),
       };
       // Redirects are not followed (they could point anywhere, internal addresses included): a 3xx fails.
       const status = await postToWebhook(target, headers, body, this.config.timeoutMs, stop);

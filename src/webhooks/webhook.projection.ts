@@ -10,6 +10,9 @@ export interface WebhookRecord {
   /** null: every event type. */
   event_types: string[] | null;
   secret: string;
+  /** The secret before the last rotation, which still signs until `previous_secret_valid_until`. */
+  previous_secret: string | null;
+  previous_secret_valid_until: string | null;
   created_at: string;
   created_position: number;
 }
@@ -20,8 +23,8 @@ interface Row extends Omit<WebhookRecord, 'event_types'> {
 
 export const webhookReadModel = sqliteProjection<WebhookEvent>({
   name: 'webhooks',
-  version: 1,
-  handles: ['WebhookCreated', 'WebhookUpdated', 'WebhookDeleted'],
+  version: 2,
+  handles: ['WebhookCreated', 'WebhookUpdated', 'WebhookSecretRotated', 'WebhookDeleted'],
   init: (db) =>
     db.exec(`
     CREATE TABLE IF NOT EXISTS webhooks (
@@ -30,6 +33,8 @@ export const webhookReadModel = sqliteProjection<WebhookEvent>({
       url              TEXT NOT NULL,
       event_types      TEXT,
       secret           TEXT NOT NULL,
+      previous_secret  TEXT,
+      previous_secret_valid_until TEXT,
       created_at       TEXT NOT NULL,
       created_position INTEGER NOT NULL
     );
@@ -66,6 +71,13 @@ export const webhookReadModel = sqliteProjection<WebhookEvent>({
           );
         }
         break;
+      case 'WebhookSecretRotated':
+        prepared(
+          db,
+          `UPDATE webhooks SET previous_secret = secret, previous_secret_valid_until = ?, secret = ?
+           WHERE webhook_id = ?`,
+        ).run(event.data.previous_secret_valid_until, event.data.secret, event.data.webhook_id);
+        break;
       case 'WebhookDeleted':
         prepared(db, 'DELETE FROM webhooks WHERE webhook_id = ?').run(event.data.webhook_id);
         break;
@@ -93,4 +105,10 @@ export function listWebhooks(db: SqliteDatabase, workspaceId?: string): WebhookR
         workspaceId,
       )) as unknown as Row[];
   return rows.map(fromRow);
+}
+
+/** The secrets that sign a delivery now: the current one, and the previous one during its grace period. */
+export function signingSecrets(webhook: WebhookRecord, now = new Date().toISOString()): string[] {
+  const previousValid = webhook.previous_secret !== null && (webhook.previous_secret_valid_until ?? '') > now;
+  return previousValid ? [webhook.secret, webhook.previous_secret as string] : [webhook.secret];
 }

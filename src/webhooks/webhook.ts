@@ -18,7 +18,14 @@ export type WebhookEvent =
       type: 'WebhookUpdated';
       data: { webhook_id: string; workspace_id: string; url?: string; event_types?: string[] | null };
     }
+  | {
+      type: 'WebhookSecretRotated';
+      data: { webhook_id: string; workspace_id: string; secret: string; previous_secret_valid_until: string };
+    }
   | { type: 'WebhookDeleted'; data: { webhook_id: string; workspace_id: string } };
+
+/** How long the previous secret still signs after a rotation: a day to move every receiver to the new one. */
+export const WEBHOOK_SECRET_GRACE_MS = 24 * 60 * 60 * 1000;
 
 export type WebhookCommand = CommandMeta &
   (
@@ -32,6 +39,7 @@ export type WebhookCommand = CommandMeta &
       }
     | { type: 'UpdateWebhook'; webhookId: string; workspaceId: string; url?: string; eventTypes?: string[] | null }
     | { type: 'DeleteWebhook'; webhookId: string; workspaceId: string }
+    | { type: 'RotateWebhookSecret'; webhookId: string; workspaceId: string; secret: string }
   );
 
 export interface WebhookState {
@@ -74,6 +82,19 @@ export const webhookDecider: Decider<WebhookCommand, WebhookEvent, WebhookState>
       throw new NotFound('webhook', 'webhook_id', command.webhookId);
     if (command.type === 'DeleteWebhook') {
       return [{ type: 'WebhookDeleted', data: { webhook_id: command.webhookId, workspace_id: command.workspaceId } }];
+    }
+    if (command.type === 'RotateWebhookSecret') {
+      return [
+        {
+          type: 'WebhookSecretRotated',
+          data: {
+            webhook_id: command.webhookId,
+            workspace_id: command.workspaceId,
+            secret: command.secret,
+            previous_secret_valid_until: new Date(Date.parse(command.now) + WEBHOOK_SECRET_GRACE_MS).toISOString(),
+          },
+        },
+      ];
     }
     if (command.url === undefined && command.eventTypes === undefined) return [];
     return [

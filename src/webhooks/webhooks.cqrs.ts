@@ -56,6 +56,10 @@ abstract class WebhookViews {
       url: webhook.url,
       event_types: webhook.event_types ?? [...EMITTED_SEAM_EVENT_TYPES],
       ...(withSecret ? { secret: webhook.secret } : {}),
+      // An extension: until when the secret before the last rotation still signs deliveries.
+      ...(withSecret && webhook.previous_secret_valid_until
+        ? { previous_secret_valid_until: webhook.previous_secret_valid_until }
+        : {}),
       created_at: webhook.created_at,
       delivery: this.delivery.dispatcher.deliveryOf(webhook),
     };

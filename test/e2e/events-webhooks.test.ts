@@ -152,6 +152,34 @@ describe('event subscribers: /events/list, signed webhooks, the live stream', ()
     ).toThrow();
   });
 
+  it('rotates a secret: during the grace period every delivery verifies with the old and the new one', async () => {
+    const hook = await receiver();
+    const webhook = await createWebhook(hook.url, ['connect_webview.login_succeeded']);
+    const rotated = await call('/webhooks/rotate_secret', { webhook_id: webhook.webhook_id });
+    expect(rotated.status).toBe(200);
+    const newSecret = rotated.body.webhook.secret as string;
+    expect(newSecret).toMatch(/^whsec_/);
+    expect(newSecret).not.toBe(webhook.secret);
+    const graceEnds = Date.parse(rotated.body.webhook.previous_secret_valid_until);
+    expect(graceEnds - Date.now()).toBeGreaterThan(23 * 3600 * 1000);
+    expect((await call('/webhooks/get', { webhook_id: webhook.webhook_id })).body.webhook.secret).toBe(newSecret);
+
+    await completeStory('rotated@example.com');
+    await hook.until(() => hook.received.length >= 1);
+    const [delivery] = hook.received;
+    for (const secret of [webhook.secret, newSecret]) {
+      const verified = new SeamWebhook(secret).verify(delivery.body, delivery.headers as Record<string, string>) as {
+        event_type: string;
+      };
+      expect(verified.event_type).toBe('connect_webview.login_succeeded');
+    }
+    const stranger = 'whsec_' + Buffer.alloc(24, 7).toString('base64');
+    expect(() => new SeamWebhook(stranger).verify(delivery.body, delivery.headers as Record<string, string>)).toThrow();
+    expect((await call('/webhooks/rotate_secret', { webhook_id: '00000000-0000-4000-8000-000000000000' })).status).toBe(
+      404,
+    );
+  });
+
   it('delivers later, intact, an event whose receiver failed its first three attempts', async () => {
     const hook = await receiver();
     hook.respond = (attempt) => (attempt <= 3 ? 500 : 200);

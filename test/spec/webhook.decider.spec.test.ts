@@ -1,6 +1,7 @@
-import { describe, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { NotFound } from '../../src/common/domain-errors.js';
 import { webhookDecider, type WebhookEvent } from '../../src/webhooks/webhook.js';
+import { signingSecrets } from '../../src/webhooks/webhook.projection.js';
 import { DeciderSpecification } from '../support/decider-specification.js';
 import { apiKey, NOW, WORKSPACE } from '../support/domain-fixtures.js';
 
@@ -71,5 +72,52 @@ describe('webhook decider', () => {
       .given([created])
       .when(update({ url: 'https://example.com' }, 'w2'))
       .thenThrows(notFound);
+  });
+
+  it('rotates the secret of a live webhook; the previous one signs for 24 hours more', () => {
+    const rotate = {
+      type: 'RotateWebhookSecret',
+      webhookId: 'h1',
+      workspaceId: WORKSPACE,
+      secret: 'whsec_2',
+      ...meta,
+    } as const;
+    spec
+      .given([created])
+      .when(rotate)
+      .then([
+        {
+          type: 'WebhookSecretRotated',
+          data: {
+            webhook_id: 'h1',
+            workspace_id: WORKSPACE,
+            secret: 'whsec_2',
+            previous_secret_valid_until: new Date(Date.parse(NOW) + 24 * 3600 * 1000).toISOString(),
+          },
+        },
+      ]);
+    spec
+      .given([created, deleted])
+      .when(rotate)
+      .thenThrows((e) => e instanceof NotFound);
+  });
+
+  it('signs with both secrets until the grace period ends, then with the new one alone', () => {
+    const webhook = {
+      webhook_id: 'h1',
+      workspace_id: WORKSPACE,
+      url: 'https://example.com/hook',
+      event_types: null,
+      secret: 'whsec_2',
+      previous_secret: 'whsec_1',
+      previous_secret_valid_until: '2026-11-24T10:00:00.000Z',
+      created_at: NOW,
+      created_position: 1,
+    };
+    expect(signingSecrets(webhook, '2026-11-24T09:59:59.999Z')).toEqual(['whsec_2', 'whsec_1']);
+    expect(signingSecrets(webhook, '2026-11-24T10:00:00.000Z')).toEqual(['whsec_2']);
+    expect(signingSecrets({ ...webhook, previous_secret: null, previous_secret_valid_until: null })).toEqual([
+      'whsec_2',
+    ]);
   });
 });
