@@ -20,6 +20,7 @@ import {
 import { listPage } from './list-pages.js';
 import { asOfDate, SeamInput } from './seam-input.js';
 import { SeamRoute } from './seam-route.js';
+import { Idempotent } from './idempotency.js';
 
 @Controller()
 export class ConnectWebviewsController {
@@ -31,6 +32,7 @@ export class ConnectWebviewsController {
   ) {}
 
   @SeamRoute('connect_webviews/create', ['POST'])
+  @Idempotent()
   async create(@CurrentCaller() caller: Caller, @SeamInput(CreateConnectWebviewDto) input: CreateConnectWebviewDto) {
     const { custom_metadata, ...options } = input;
     const connectWebviewId = randomUUID();

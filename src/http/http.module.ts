@@ -9,6 +9,7 @@ import { EventsStreamController } from './events-stream.controller.js';
 import { EventsController } from './events.controller.js';
 import { ApiKeyGuard, MethodGuard } from './guards.js';
 import { HealthController } from './health.controller.js';
+import { IdempotencyStore } from './idempotency.js';
 import { SeamExceptionFilter } from './seam-exception.filter.js';
 import { WebhooksController } from './webhooks.controller.js';
 
@@ -30,6 +31,7 @@ import { WebhooksController } from './webhooks.controller.js';
     { provide: APP_GUARD, useClass: MethodGuard },
     { provide: APP_GUARD, useClass: ApiKeyGuard },
     { provide: APP_FILTER, useClass: SeamExceptionFilter },
+    IdempotencyStore,
   ],
 })
 export class HttpModule {}

@@ -18,6 +18,7 @@ import { commandMeta, CurrentCaller, type Caller } from './caller.js';
 import { EventTypesParam } from './events.dto.js';
 import { SeamInput } from './seam-input.js';
 import { SeamRoute } from './seam-route.js';
+import { Idempotent } from './idempotency.js';
 
 export class CreateWebhookDto {
   @Expose()
@@ -58,6 +59,7 @@ export class WebhooksController {
   ) {}
 
   @SeamRoute('webhooks/create', ['POST'])
+  @Idempotent()
   async create(@CurrentCaller() caller: Caller, @SeamInput(CreateWebhookDto) input: CreateWebhookDto) {
     await assertWebhookTarget(input.url, this.config.webhooks.allowPrivateTargets);
     const webhookId = randomUUID();
