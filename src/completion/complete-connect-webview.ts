@@ -75,7 +75,18 @@ export class CompleteConnectWebviewHandler implements ICommandHandler<CompleteCo
       await this.readYourWrites.waitFor(position);
       throw new LoginFailed('Wrong email or password: check them and try again');
     }
-    await this.readYourWrites.waitForCompletion(position);
+    // No event: a retry of the completion under way, which it waits for like the first request.
+    const completedAt = events.length > 0 ? position : await this.completionPosition(stream);
+    await this.readYourWrites.waitForCompletion(completedAt);
     return { workspaceId };
+  }
+
+  private async completionPosition(stream: string): Promise<number> {
+    const [completed] = await this.store.readStream(stream, {
+      direction: 'backwards',
+      types: { only: ['WebviewCompleted'] },
+      maxCount: 1,
+    });
+    return completed?.position ?? 0;
   }
 }

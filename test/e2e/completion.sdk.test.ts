@@ -179,6 +179,18 @@ describe('completion: connected accounts and devices with inherited or replacing
     });
   });
 
+  it('answers a completion retried while the first is under way like the first, with one account', async () => {
+    const webview = await seam.connectWebviews.create({ custom_metadata: { retried: true } });
+    const answers = await Promise.all(
+      Array.from({ length: 3 }, () => sandbox.completeWebview(webview.connect_webview_id, 'retry@example.com')),
+    );
+    for (const answer of answers) expect(answer.status).toBe(200);
+    const accounts = answers.map((a) => a.body.connect_webview.connected_account_id as string);
+    expect(new Set(accounts).size).toBe(1);
+    const account = await seam.connectedAccounts.get({ connected_account_id: accounts[0] });
+    expect(account.custom_metadata).toEqual({ retried: true });
+  });
+
   it('keeps all 50 keys when 50 concurrent updates each set a different key on one device', async () => {
     const webview = await seam.connectWebviews.create({});
     await sandbox.completeWebview(webview.connect_webview_id, 'concurrent@example.com', { provider: 'schlage' });

@@ -153,9 +153,21 @@ describe('connect webview decider', () => {
       spec.given([created, withMetadata, failed]).when(complete()).then([completed]);
     });
 
-    it('refuses a second completion', () => {
+    it('lets a retry of the completion under way join it, with nothing new recorded', () => {
+      spec.given([created, withMetadata, completed]).when(complete()).thenNothingHappened();
+    });
+
+    it('refuses another login once completed, and any completion once the account is linked', () => {
       spec
         .given([created, withMetadata, completed])
+        .when(complete({ email: 'someone-else@example.com' }))
+        .thenThrows((e) => e instanceof AlreadyDone && e.code === 'connect_webview_already_completed');
+      spec
+        .given([created, withMetadata, completed])
+        .when(complete({ loginSucceeded: false }))
+        .thenThrows((e) => e instanceof AlreadyDone);
+      spec
+        .given([created, withMetadata, completed, authorized])
         .when(complete())
         .thenThrows((e) => e instanceof AlreadyDone && e.code === 'connect_webview_already_completed');
     });
