@@ -1,9 +1,9 @@
 import type { ConsumerHandler } from '../event-store/checkpointed-consumer.js';
 import type { RecordedEvent } from '../event-store/event-store.js';
 import { applyEvent } from './projection.js';
-import type { ReadModelDatabase } from './read-model-database.js';
+import { READ_MODELS_CONSUMER, type ReadModelDatabase } from './read-model-database.js';
 
-export const READ_MODELS_CONSUMER = 'read_models';
+export { READ_MODELS_CONSUMER };
 
 /**
  * Feeds every projection from the log. A batch of events and the checkpoint after it commit in one

@@ -2,6 +2,9 @@ import { immediateTransaction, openSqlite, type SqliteDatabase } from '../common
 import { prepared } from './prepared.js';
 import type { Projection } from './projection.js';
 
+/** The projector's checkpoint: the position these tables reflect. */
+export const READ_MODELS_CONSUMER = 'read_models';
+
 /** The read models a database holds, in the order each event is applied to them. */
 export interface ReadModelSchema {
   projections: readonly Projection[];
@@ -92,8 +95,11 @@ export class ReadModelDatabase {
     const stored = this.db.prepare("SELECT value FROM read_model_meta WHERE key = 'schema_version'").get() as
       { value: string } | undefined;
     immediateTransaction(this.db, () => {
-      if (stored && stored.value !== version) this.dropAllTables();
+      // Other consumers' checkpoints (the saga's) stay: their effects are in the log, not in these tables,
+      // and starting them over would redo them. Only the projector's goes, with the tables it built.
+      const kept = stored && stored.value !== version ? this.dropAllTablesButCheckpoints() : [];
       this.db.exec('CREATE TABLE IF NOT EXISTS checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL)');
+      for (const { name, position } of kept) this.setCheckpoint(name, position);
       for (const projection of schema.projections) projection.init(this.db);
       this.db
         .prepare(
@@ -104,7 +110,23 @@ export class ReadModelDatabase {
     });
   }
 
-  /** A read-model schema change: start over, and the projector rebuilds everything from position 0. */
+  /**
+   * A read-model schema change: start over, and the projector rebuilds everything from position 0. Returns
+   * the checkpoints of the consumers other than the projector, to be written back.
+   */
+  private dropAllTablesButCheckpoints(): { name: string; position: number }[] {
+    const hasCheckpoints = this.db
+      .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'checkpoints'")
+      .get();
+    const kept = hasCheckpoints
+      ? (this.db
+          .prepare('SELECT name, position FROM checkpoints WHERE name != ?')
+          .all(READ_MODELS_CONSUMER) as unknown as { name: string; position: number }[])
+      : [];
+    this.dropAllTables();
+    return kept;
+  }
+
   private dropAllTables(): void {
     const tables = this.db
       .prepare(
