@@ -6,6 +6,7 @@ import { historyCommand, liveReadModelsPath, replayCommand } from './audit/index
 import { REPLAY_SETUP } from './read-model-schema.js';
 import { openEventStore, openEventStoreAt, openRawEventStore } from './runtime.js';
 import { copyEvents } from './event-store/copy-events.js';
+import { ParkedSagaEvents, retryParkedEvent } from './completion/index.js';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import {
@@ -33,6 +34,10 @@ Commands:
   api-key revoke --api-key-id ID [--workspace-id ID]
       Revokes a key: a running server answers 401 to it within a second. Rotation: create a key, move the
       app to it, revoke the old one.
+  saga parked
+      Completions the saga gave up on after 5 attempts (a server keeps going without them), with the error.
+  saga retry --event-id ID
+      Runs a parked completion again from the log; unparked if it passes (exit status 1 if not).
   replay [--verify] [--swap]
       Rebuilds every read model from the start of the log into a fresh database beside the live one,
       while a server keeps serving. --verify compares it with the live read models and lists any
@@ -73,6 +78,7 @@ async function run(argv: string[]): Promise<void> {
       name: { type: 'string' },
       'workspace-id': { type: 'string' },
       'api-key-id': { type: 'string' },
+      'event-id': { type: 'string' },
       production: { type: 'boolean', default: false },
       verify: { type: 'boolean', default: false },
       swap: { type: 'boolean', default: false },
@@ -159,6 +165,27 @@ async function run(argv: string[]): Promise<void> {
         if (!values['workspace-id']) throw new UsageError('api-key create needs --workspace-id ID');
         issued = await issueApiKey(store, { workspaceId: values['workspace-id'], actor: { type: 'cli' } });
         break;
+      case 'saga parked':
+      case 'saga retry': {
+        const parked = new ParkedSagaEvents(config.dataDir);
+        try {
+          if (command === 'saga parked') {
+            const events = parked.list();
+            for (const e of events) {
+              process.stdout.write(`${e.event_id}  position ${e.position}  ${e.attempts} attempts  ${e.error}\n`);
+            }
+            process.stdout.write(`${JSON.stringify({ parked_saga_events: events })}\n`);
+            return;
+          }
+          if (!values['event-id']) throw new UsageError('saga retry needs --event-id ID');
+          const result = await retryParkedEvent(store, parked, values['event-id']);
+          process.stdout.write(`${JSON.stringify(result)}\n`);
+          if (!result.completed) process.exitCode = 1;
+          return;
+        } finally {
+          parked.close();
+        }
+      }
       case 'api-key list': {
         if (!values['workspace-id']) throw new UsageError('api-key list needs --workspace-id ID');
         const usage = new ApiKeyUsage(config.dataDir);

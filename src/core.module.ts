@@ -31,6 +31,7 @@ import {
   READ_MODELS_PROJECTOR,
 } from './common/tokens.js';
 import { ApiKeyUsage } from './workspaces/index.js';
+import { ParkedSagaEvents } from './completion/index.js';
 
 /**
  * The event store, the read models and the projector that feeds them. Start-up waits until the read
@@ -48,7 +49,8 @@ export class CoreModule implements OnApplicationBootstrap, OnApplicationShutdown
       liveReadModelsPath(config.dataDir),
       new Logger('Projector'),
     );
-    const completionSaga = openCompletionSaga(store, readModels, new Logger('CompletionSaga'));
+    const parkedSagaEvents = new ParkedSagaEvents(config.dataDir);
+    const completionSaga = openCompletionSaga(store, readModels, parkedSagaEvents, new Logger('CompletionSaga'));
     const apiKeyUsage = new ApiKeyUsage(config.dataDir);
     return {
       module: CoreModule,
@@ -59,6 +61,7 @@ export class CoreModule implements OnApplicationBootstrap, OnApplicationShutdown
         { provide: READ_MODELS_PROJECTOR, useValue: projector },
         { provide: COMPLETION_SAGA_CONSUMER, useValue: completionSaga },
         { provide: API_KEY_USAGE, useValue: apiKeyUsage },
+        { provide: ParkedSagaEvents, useValue: parkedSagaEvents },
         ReadYourWrites,
       ],
       exports: [
@@ -68,6 +71,7 @@ export class CoreModule implements OnApplicationBootstrap, OnApplicationShutdown
         READ_MODELS_PROJECTOR,
         COMPLETION_SAGA_CONSUMER,
         API_KEY_USAGE,
+        ParkedSagaEvents,
         ReadYourWrites,
       ],
     };
@@ -84,6 +88,7 @@ export class CoreModule implements OnApplicationBootstrap, OnApplicationShutdown
     @Inject(READ_MODELS_PROJECTOR) private readonly projector: CheckpointedConsumer,
     @Inject(COMPLETION_SAGA_CONSUMER) private readonly completionSaga: CheckpointedConsumer,
     @Inject(API_KEY_USAGE) private readonly apiKeyUsage: ApiKeyUsage,
+    @Inject(ParkedSagaEvents) private readonly parkedSagaEvents: ParkedSagaEvents,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -145,5 +150,6 @@ export class CoreModule implements OnApplicationBootstrap, OnApplicationShutdown
     await this.store.close();
     this.readModels.close();
     this.apiKeyUsage.close();
+    this.parkedSagaEvents.close();
   }
 }

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { AppConfig } from './common/config.js';
-import { COMPLETION_SAGA, CompletionSaga } from './completion/index.js';
+import { COMPLETION_SAGA, CompletionSaga, type ParkedSagaEvents } from './completion/index.js';
 import { CheckpointedConsumer, type ConsumerLogger } from './event-store/checkpointed-consumer.js';
 import type { EventStore } from './event-store/event-store.js';
 import { EventStoreDbEventStore } from './event-store/eventstoredb-event-store.js';
@@ -52,9 +52,10 @@ export function openReadModels(store: EventStore, path: string, logger: Consumer
 export function openCompletionSaga(
   store: EventStore,
   checkpoints: ReadModelDatabase,
+  parked: ParkedSagaEvents,
   logger: ConsumerLogger,
 ): CheckpointedConsumer {
-  return new CheckpointedConsumer(COMPLETION_SAGA, store, new CompletionSaga(store, checkpoints), logger);
+  return new CheckpointedConsumer(COMPLETION_SAGA, store, new CompletionSaga(store, checkpoints, parked), logger);
 }
 
 /** Builds read models from position 0 into a fresh file: the proof that the log alone is enough. */

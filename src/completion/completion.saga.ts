@@ -6,19 +6,29 @@ import { handleCommand, loadState } from '../event-store/handle-command.js';
 import type { EventStore, RecordedEvent } from '../event-store/event-store.js';
 import { streams } from '../event-store/streams.js';
 import type { ReadModelDatabase } from '../read-models/read-model-database.js';
+import { NotFound } from '../common/domain-errors.js';
+import type { ParkedSagaEvents } from './parked-saga-events.js';
 import { decideCompletion, type CompletionStep, type WebviewCompleted } from './completion.workflow.js';
 
 export const COMPLETION_SAGA = 'completion_saga';
 
+/** Attempts at one completion before it is parked (the consumer backs off between them: 0.1 s doubling). */
+export const SAGA_ATTEMPTS_BEFORE_PARKING = 5;
+
 /**
  * The completion saga (process manager): a checkpointed consumer of the log that runs the completion
  * workflow's steps for each `WebviewCompleted`. Its checkpoint advances only after an event's steps all
- * succeeded; the steps are idempotent (see `decideCompletion`), so a re-run changes nothing.
+ * succeeded, or after the event was parked: one that fails SAGA_ATTEMPTS_BEFORE_PARKING times in a row
+ * goes to `ParkedSagaEvents` and the saga moves on. The steps are idempotent (see `decideCompletion`), so a
+ * re-run, or an operator's retry of a parked event, changes nothing that was done.
  */
 export class CompletionSaga implements ConsumerHandler {
+  private failures = new Map<string, number>();
+
   constructor(
     private readonly store: EventStore,
     private readonly checkpoints: ReadModelDatabase,
+    private readonly parked: ParkedSagaEvents,
   ) {}
 
   loadCheckpoint(): number {
@@ -27,39 +37,73 @@ export class CompletionSaga implements ConsumerHandler {
 
   async handle(events: RecordedEvent[]): Promise<void> {
     for (const event of events) {
-      if (event.type === 'WebviewCompleted') await this.complete(event);
+      if (event.type === 'WebviewCompleted') await this.completeOrPark(event);
       this.checkpoints.setCheckpoint(COMPLETION_SAGA, event.position);
     }
   }
 
-  private async complete(event: RecordedEvent): Promise<void> {
-    const completed = event.data as WebviewCompleted['data'];
-    const [webview, account] = await Promise.all([
-      loadState(this.store, streams.connectWebview(completed.connect_webview_id), connectWebviewDecider),
-      loadState(this.store, streams.connectedAccount(completed.connected_account_id), connectedAccountDecider),
-    ]);
-    const steps = decideCompletion({
-      eventId: event.id,
-      correlationId: event.metadata.correlation_id,
-      completed,
-      webview,
-      account,
-    });
-    for (const step of steps) await this.run(step);
-  }
-
-  private async run(step: CompletionStep): Promise<void> {
-    const options = { eventId: step.eventId, correlationId: step.correlationId };
-    switch (step.target) {
-      case 'connected_account':
-        await handleCommand(this.store, step.stream, connectedAccountDecider, step.command, options);
-        return;
-      case 'device':
-        await handleCommand(this.store, step.stream, deviceDecider, step.command, options);
-        return;
-      case 'connect_webview':
-        await handleCommand(this.store, step.stream, connectWebviewDecider, step.command, options);
-        return;
+  private async completeOrPark(event: RecordedEvent): Promise<void> {
+    try {
+      await runCompletion(this.store, event);
+      this.failures.delete(event.id);
+    } catch (error) {
+      const attempts = (this.failures.get(event.id) ?? 0) + 1;
+      if (attempts < SAGA_ATTEMPTS_BEFORE_PARKING) {
+        this.failures.set(event.id, attempts);
+        throw error;
+      }
+      this.failures.delete(event.id);
+      this.parked.park(event, attempts, error instanceof Error ? error.message : String(error));
     }
   }
+}
+
+/** Runs the completion workflow's steps for one `WebviewCompleted`: the saga's work, and a parked event's retry. */
+export async function runCompletion(store: EventStore, event: RecordedEvent): Promise<void> {
+  const completed = event.data as WebviewCompleted['data'];
+  const [webview, account] = await Promise.all([
+    loadState(store, streams.connectWebview(completed.connect_webview_id), connectWebviewDecider),
+    loadState(store, streams.connectedAccount(completed.connected_account_id), connectedAccountDecider),
+  ]);
+  const steps = decideCompletion({
+    eventId: event.id,
+    correlationId: event.metadata.correlation_id,
+    completed,
+    webview,
+    account,
+  });
+  for (const step of steps) await runStep(store, step);
+}
+
+async function runStep(store: EventStore, step: CompletionStep): Promise<void> {
+  const options = { eventId: step.eventId, correlationId: step.correlationId };
+  switch (step.target) {
+    case 'connected_account':
+      await handleCommand(store, step.stream, connectedAccountDecider, step.command, options);
+      return;
+    case 'device':
+      await handleCommand(store, step.stream, deviceDecider, step.command, options);
+      return;
+    case 'connect_webview':
+      await handleCommand(store, step.stream, connectWebviewDecider, step.command, options);
+      return;
+  }
+}
+
+/** An operator's retry of a parked event: run again from the log; unparked if it passes, kept if not. */
+export async function retryParkedEvent(
+  store: EventStore,
+  parked: ParkedSagaEvents,
+  eventId: string,
+): Promise<{ event_id: string; completed: boolean; error?: string }> {
+  const entry = parked.find(eventId);
+  if (!entry) throw new NotFound('parked_saga_event', 'event_id', eventId);
+  const [event] = await store.readStream(entry.stream, { fromRevision: entry.revision, maxCount: 1 });
+  try {
+    await runCompletion(store, event);
+  } catch (error) {
+    return { event_id: eventId, completed: false, error: error instanceof Error ? error.message : String(error) };
+  }
+  parked.remove(eventId);
+  return { event_id: eventId, completed: true };
 }

@@ -4,12 +4,14 @@ import type { AppConfig } from '../common/config.js';
 import type { CheckpointedConsumer } from '../event-store/checkpointed-consumer.js';
 import type { EventStore } from '../event-store/event-store.js';
 import { PublicRoute } from './seam-route.js';
+import { ParkedSagaEvents } from '../completion/index.js';
 import { COMPLETION_SAGA_CONSUMER, CONFIG, EVENT_STORE, READ_MODELS_PROJECTOR } from '../common/tokens.js';
 
 /**
  * 200 `{"ok": true}` once the service serves (the HTTP server only listens after the read models caught
  * up). 503 when the event store does not answer (naming it), or while a consumer (projector, completion
- * saga) keeps failing, with its last error, so an operator sees why.
+ * saga) keeps failing, with its last error, so an operator sees why. Completions the saga parked are
+ * counted in `parked_saga_events` (`npm run cli -- saga parked` lists them).
  */
 @Controller()
 export class HealthController {
@@ -18,6 +20,7 @@ export class HealthController {
     @Inject(CONFIG) private readonly config: AppConfig,
     @Inject(READ_MODELS_PROJECTOR) private readonly projector: CheckpointedConsumer,
     @Inject(COMPLETION_SAGA_CONSUMER) private readonly completionSaga: CheckpointedConsumer,
+    @Inject(ParkedSagaEvents) private readonly parkedSagaEvents: ParkedSagaEvents,
   ) {}
 
   @Get('health')
@@ -45,6 +48,8 @@ export class HealthController {
         consumers: failing,
       };
     }
-    return { ok: true };
+    // Parked completions do not stop the service, but each is an end user whose account is not done.
+    const parked = this.parkedSagaEvents.count();
+    return parked > 0 ? { ok: true, parked_saga_events: parked } : { ok: true };
   }
 }
