@@ -32,6 +32,7 @@ import {
 } from './common/tokens.js';
 import { ApiKeyUsage } from './workspaces/index.js';
 import { ParkedSagaEvents } from './completion/index.js';
+import { CatchUp } from './read-models/catch-up.js';
 
 /**
  * The event store, the read models and the projector that feeds them. Start-up waits until the read
@@ -62,6 +63,7 @@ export class CoreModule implements OnApplicationBootstrap, OnApplicationShutdown
         { provide: COMPLETION_SAGA_CONSUMER, useValue: completionSaga },
         { provide: API_KEY_USAGE, useValue: apiKeyUsage },
         { provide: ParkedSagaEvents, useValue: parkedSagaEvents },
+        { provide: CatchUp, useValue: new CatchUp(projector) },
         ReadYourWrites,
       ],
       exports: [
@@ -72,12 +74,14 @@ export class CoreModule implements OnApplicationBootstrap, OnApplicationShutdown
         COMPLETION_SAGA_CONSUMER,
         API_KEY_USAGE,
         ParkedSagaEvents,
+        CatchUp,
         ReadYourWrites,
       ],
     };
   }
 
   private swapPoll: NodeJS.Timeout | undefined;
+
   /** The log's head when the service started; null when the store did not answer. */
   headAtStart: number | null = null;
 
@@ -89,6 +93,7 @@ export class CoreModule implements OnApplicationBootstrap, OnApplicationShutdown
     @Inject(COMPLETION_SAGA_CONSUMER) private readonly completionSaga: CheckpointedConsumer,
     @Inject(API_KEY_USAGE) private readonly apiKeyUsage: ApiKeyUsage,
     @Inject(ParkedSagaEvents) private readonly parkedSagaEvents: ParkedSagaEvents,
+    @Inject(CatchUp) private readonly catchUp: CatchUp,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -100,11 +105,19 @@ export class CoreModule implements OnApplicationBootstrap, OnApplicationShutdown
     });
     const head = this.headAtStart ?? 0;
     this.projector.start();
-    if (head > 0) this.logger.log(`Catching up read models to position ${head}`);
-    await this.projector.waitForPosition(head, 24 * 60 * 60 * 1000);
-    // Completions that a crash interrupted are finished now, from the saga's checkpoint.
-    this.completionSaga.start();
     markServerRunning(this.config.dataDir);
+    // The server listens at once; until the read models reach the head it had at start, every route
+    // answers 503 `catching_up` (see CatchUp).
+    if (head > 0) this.logger.log(`Catching up read models to position ${head}`);
+    this.catchUp.until(head);
+    void this.projector.waitForPosition(head, 24 * 60 * 60 * 1000).then(
+      () => {
+        if (head > 0) this.logger.log(`Read models caught up with position ${head}`);
+        // Completions that a crash interrupted are finished now, from the saga's checkpoint.
+        this.completionSaga.start();
+      },
+      (error: unknown) => this.logger.error(`Read models did not catch up: ${String(error)}`),
+    );
     this.swapPoll = setInterval(() => void this.swapIfRequested(), 250);
   }
 

@@ -6,6 +6,7 @@ import type { AppConfig } from './common/config.js';
 import { boundHttpServer, configureFastify, fastifyOptions } from './http/fastify-setup.js';
 import { authenticateBeforeBody } from './http/guards.js';
 import { RateLimiter } from './http/rate-limit.js';
+import { CatchUp } from './read-models/catch-up.js';
 import { ReadModelDatabase } from './read-models/read-model-database.js';
 import { API_KEY_USAGE } from './common/tokens.js';
 
@@ -25,6 +26,7 @@ export async function createServer(config: AppConfig): Promise<NestFastifyApplic
         app.get(ReadModelDatabase),
         app.get(API_KEY_USAGE),
         new RateLimiter(config.http.requestsPerSecondPerKey, 2 * config.http.requestsPerSecondPerKey),
+        app.get(CatchUp),
       ),
     );
   boundHttpServer(app.getHttpServer(), config.http);

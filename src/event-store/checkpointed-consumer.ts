@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { setImmediate, setTimeout as sleep } from 'node:timers/promises';
 import type { EventStore, RecordedEvent } from './event-store.js';
 
 export interface ConsumerHandler {
@@ -109,6 +109,9 @@ export class CheckpointedConsumer {
           if (this.consecutiveFailures > 0) this.logger.log(`${this.name}: recovered at position ${this.position}`);
           this.consecutiveFailures = 0;
           this.lastError = null;
+          // A catch-up reads batch after batch without waiting on I/O: give the event loop a turn between
+          // them, so requests (and the server's own listen) are not held up behind the whole log.
+          await setImmediate();
         }
       } catch (error) {
         if (signal.aborted) break;

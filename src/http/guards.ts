@@ -7,6 +7,7 @@ import { findApiKey, hashApiKey, type ApiKeyUsage } from '../workspaces/index.js
 import type { FastifyReply } from 'fastify';
 import type { Caller, RequestWithCaller } from './caller.js';
 import type { RateLimiter } from './rate-limit.js';
+import type { CatchUp } from '../read-models/catch-up.js';
 import { ALLOWED_METHODS, PUBLIC_ROUTE, type HttpMethod } from './seam-route.js';
 
 /** 405 for a method the route does not take (with a valid key; without one, 401 comes first). */
@@ -62,11 +63,27 @@ export function authenticate(
 /**
  * Fastify's onRequest hook (before the body is read): every route but the public ones and unknown paths
  * needs a key. Refused, the connection closes after the 401, so a caller without a key cannot hold it
- * open by sending its body slowly. A known key then takes a token from its rate limit (429 beyond it).
+ * open by sending its body slowly. While the service catches up at start-up, every route but /health
+ * answers 503 `catching_up` first (keys issued meanwhile are not known yet). A known key then takes a token from its rate limit (429 beyond it).
  */
-export function authenticateBeforeBody(readModels: ReadModelDatabase, usage: ApiKeyUsage, perKey: RateLimiter) {
+export function authenticateBeforeBody(
+  readModels: ReadModelDatabase,
+  usage: ApiKeyUsage,
+  perKey: RateLimiter,
+  catchUp: CatchUp,
+) {
   return async (request: RequestWithCaller, reply: FastifyReply): Promise<void> => {
-    if (request.is404 || (request.routeOptions.config as unknown as Record<string, unknown>)[PUBLIC_ROUTE]) return;
+    if (request.is404 || request.routeOptions.url === '/health') return;
+    const catchingUp = catchUp.status();
+    if (catchingUp) {
+      void reply.header('retry-after', '1');
+      throw new SeamError(
+        503,
+        'catching_up',
+        `The service is starting: its read models are at position ${catchingUp.position} of ${catchingUp.target}`,
+      );
+    }
+    if ((request.routeOptions.config as unknown as Record<string, unknown>)[PUBLIC_ROUTE]) return;
     try {
       request.caller = authenticate(readModels, usage, request.headers.authorization);
     } catch (error) {

@@ -5,11 +5,12 @@ import type { CheckpointedConsumer } from '../event-store/checkpointed-consumer.
 import type { EventStore } from '../event-store/event-store.js';
 import { PublicRoute } from './seam-route.js';
 import { ParkedSagaEvents } from '../completion/index.js';
+import { CatchUp } from '../read-models/catch-up.js';
 import { COMPLETION_SAGA_CONSUMER, CONFIG, EVENT_STORE, READ_MODELS_PROJECTOR } from '../common/tokens.js';
 
 /**
- * 200 `{"ok": true}` once the service serves (the HTTP server only listens after the read models caught
- * up). 503 when the event store does not answer (naming it), or while a consumer (projector, completion
+ * 200 `{"ok": true}` once the service serves. 503 `catching_up` while the read models are still behind the
+ * head the service started with (it listens at once). 503 when the event store does not answer (naming it), or while a consumer (projector, completion
  * saga) keeps failing, with its last error, so an operator sees why. Completions the saga parked are
  * counted in `parked_saga_events` (`npm run cli -- saga parked` lists them).
  */
@@ -21,6 +22,7 @@ export class HealthController {
     @Inject(READ_MODELS_PROJECTOR) private readonly projector: CheckpointedConsumer,
     @Inject(COMPLETION_SAGA_CONSUMER) private readonly completionSaga: CheckpointedConsumer,
     @Inject(ParkedSagaEvents) private readonly parkedSagaEvents: ParkedSagaEvents,
+    @Inject(CatchUp) private readonly catchUp: CatchUp,
   ) {}
 
   @Get('health')
@@ -36,6 +38,17 @@ export class HealthController {
         error: {
           type: 'event_store_unavailable',
           message: `${store} is unavailable: ${String((error as Error)?.message ?? error)}`,
+        },
+      };
+    }
+    const catchingUp = this.catchUp.status();
+    if (catchingUp) {
+      void reply.status(503).header('retry-after', '1');
+      return {
+        ok: false,
+        error: {
+          type: 'catching_up',
+          message: `Read models at position ${catchingUp.position} of ${catchingUp.target}`,
         },
       };
     }

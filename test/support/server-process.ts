@@ -18,7 +18,8 @@ export class ServerProcess {
     private readonly env: Record<string, string> = {},
   ) {}
 
-  async start(): Promise<this> {
+  /** Resolves once it listens and, unless told otherwise, has caught up with the log (no 503 catching_up). */
+  async start({ untilCaughtUp = true } = {}): Promise<this> {
     this.output = '';
     const child = spawn(process.execPath, [join(root, 'dist/main.js')], {
       cwd: root,
@@ -45,6 +46,11 @@ export class ServerProcess {
         reject(new Error(`server exited with ${code}:\n${this.output}`));
       });
     });
+    for (let i = 0; untilCaughtUp && i < 600; i++) {
+      const health = (await (await fetch(`${this.url}/health`)).json()) as { error?: { type?: string } };
+      if (health.error?.type !== 'catching_up') break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
     return this;
   }
 
