@@ -82,3 +82,15 @@ export function isUniqueViolation(error: unknown, column: string): boolean {
 }
 
 const SQLITE_CONSTRAINT_UNIQUE = 2067;
+
+/** Whether a write failed because the disk (or the file system) is full: nothing was stored. */
+export function isDiskFull(error: unknown): boolean {
+  const { errcode, code } = (error ?? {}) as { errcode?: unknown; code?: unknown };
+  // SQLITE_FULL (13), or SQLITE_IOERR_WRITE (778) / SQLITE_IOERR_FSYNC-style I/O errors when ENOSPC hits a
+  // WAL write; Node's own file writes say ENOSPC.
+  return (
+    errcode === SQLITE_FULL || (typeof errcode === 'number' && (errcode & 0xff) === SQLITE_FULL) || code === 'ENOSPC'
+  );
+}
+
+const SQLITE_FULL = 13;

@@ -1,6 +1,7 @@
 import { HttpException, Logger } from '@nestjs/common';
 import { DomainError, InvalidCommand, NotFound, SandboxOnly } from '../common/domain-errors.js';
 import { invalidInput, SeamError } from '../common/seam-error.js';
+import { isDiskFull } from '../common/sqlite.js';
 import { ConsumerTimeoutError } from '../event-store/checkpointed-consumer.js';
 import { EventStoreUnavailableError } from '../event-store/event-store.js';
 
@@ -58,6 +59,10 @@ export function toErrorResponse(thrown: unknown): {
       'read_model_unavailable',
       'The write was stored but is not yet readable; read it again shortly',
     );
+  }
+  if (isDiskFull(error)) {
+    logger.error(`A write failed, the disk is full: ${(error as Error).message}`);
+    return envelope(507, 'insufficient_storage', "The server's disk is full: nothing was stored; try again later");
   }
   if (error instanceof EventStoreUnavailableError) {
     return envelope(503, 'event_store_unavailable', error.message);

@@ -1,3 +1,4 @@
+import { statfsSync } from 'node:fs';
 import { Controller, Get, Inject, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import type { AppConfig } from '../common/config.js';
@@ -7,6 +8,14 @@ import { PublicRoute } from './seam-route.js';
 import { ParkedSagaEvents } from '../completion/index.js';
 import { CatchUp } from '../read-models/catch-up.js';
 import { COMPLETION_SAGA_CONSUMER, CONFIG, EVENT_STORE, READ_MODELS_PROJECTOR } from '../common/tokens.js';
+
+/** Below this, /health reports the disk as full: SQLite needs room for its WAL and checkpoints. */
+const MIN_FREE_BYTES = 16 * 1024 * 1024;
+
+function freeBytes(dir: string): number {
+  const { bavail, bsize } = statfsSync(dir);
+  return bavail * bsize;
+}
 
 /**
  * 200 `{"ok": true}` once the service serves. 503 `catching_up` while the read models are still behind the
@@ -38,6 +47,17 @@ export class HealthController {
         error: {
           type: 'event_store_unavailable',
           message: `${store} is unavailable: ${String((error as Error)?.message ?? error)}`,
+        },
+      };
+    }
+    const free = freeBytes(this.config.dataDir);
+    if (free < MIN_FREE_BYTES) {
+      void reply.status(503);
+      return {
+        ok: false,
+        error: {
+          type: 'insufficient_storage',
+          message: `${Math.floor(free / 1024 / 1024)} MiB left on the disk of ${this.config.dataDir}: writes will fail`,
         },
       };
     }

@@ -27,7 +27,7 @@ describe('EVENT_STORE=eventstoredb with an EventStoreDB that never answers', () 
       EVENTSTORE_CONNECTION_STRING: `esdb://127.0.0.1:${port}?tls=false`,
     });
     startedAt = Date.now();
-    await server.start();
+    await server.start({ untilCaughtUp: false });
   });
   afterAll(async () => {
     await server?.stop();
