@@ -8,7 +8,8 @@ import { handleCommand, loadState } from '../event-store/handle-command.js';
 import type { EventStore } from '../event-store/event-store.js';
 import { streams } from '../event-store/streams.js';
 import type { Provider } from '../providers/providers.js';
-import { normaliseEmail, sandboxLogin } from '../providers/sandbox-accounts.js';
+import { normaliseEmail, sandboxDevices, sandboxLogin, type SandboxDevice } from '../providers/sandbox-accounts.js';
+import { connectedAccountDecider, connectedAccountIdFor } from '../connected-accounts/index.js';
 import { ReadModelDatabase } from '../read-models/read-model-database.js';
 import { ReadYourWrites } from '../read-models/read-your-writes.js';
 import { isSandboxWorkspace } from '../workspaces/index.js';
@@ -60,13 +61,16 @@ export class CompleteConnectWebviewHandler implements ICommandHandler<CompleteCo
     if (!isSandboxWorkspace(this.readModels.db, workspaceId)) {
       throw new SandboxOnly('Only sandbox workspaces can connect the simulated providers');
     }
+    const provider = command.provider ?? webview.created.accepted_providers[0];
+    const email = normaliseEmail(command.email);
     const { events, position } = await handleCommand(this.store, stream, connectWebviewDecider, {
       type: 'CompleteConnectWebview',
       connectWebviewId: command.connectWebviewId,
       workspaceId: command.workspaceId,
-      provider: command.provider ?? webview.created.accepted_providers[0],
-      email: normaliseEmail(command.email),
+      provider,
+      email,
       loginSucceeded: sandboxLogin(command.password),
+      ...(await this.accountAtLogin(workspaceId, provider, email)),
       authToken: command.authToken,
       actor: command.actor,
       now: command.now,
@@ -79,6 +83,22 @@ export class CompleteConnectWebviewHandler implements ICommandHandler<CompleteCo
     const completedAt = events.length > 0 ? position : await this.completionPosition(stream);
     await this.readYourWrites.waitForCompletion(completedAt);
     return { workspaceId };
+  }
+
+  /**
+   * What this login finds: the devices the provider reports (a sandbox account can gain one on a later
+   * connection) and, for an existing account, its metadata version, which the reconnection's replacement
+   * is bound to.
+   */
+  private async accountAtLogin(
+    workspaceId: string,
+    provider: Provider,
+    email: string,
+  ): Promise<{ devices: SandboxDevice[]; accountMetadataVersion?: number }> {
+    const accountId = connectedAccountIdFor(workspaceId, provider, email);
+    const account = await loadState(this.store, streams.connectedAccount(accountId), connectedAccountDecider);
+    const devices = sandboxDevices(provider, email, account.exists ? account.connections + 1 : 1);
+    return account.exists ? { devices, accountMetadataVersion: account.metadataVersion } : { devices };
   }
 
   private async completionPosition(stream: string): Promise<number> {

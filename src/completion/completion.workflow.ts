@@ -30,7 +30,8 @@ export type CompletionStep = { stream: string; eventId: (index: number) => strin
  * 1. the connected account: created with a copy of the webview's metadata (`webview_inherited`), or, when
  *    (workspace, provider, email) is already connected, reconnected, its metadata replaced by the webview's
  *    when the webview has any (`webview_replaced`);
- * 2. the provider account's devices that do not exist yet (metadata `{}`);
+ * 2. the provider account's devices that do not exist yet (metadata `{}`), as its login reported them
+ *    (recorded in the `WebviewCompleted` event);
  * 3. the webview linked to the account (`ConnectWebviewAuthorized`).
  * The ids of the events each step appends derive from the WebviewCompleted event's id, and every time comes
  * from the completion: a step repeated after a crash, or by a second instance, decides the very same events,
@@ -65,15 +66,19 @@ export function decideCompletion({
       webviewMetadata: webview.customMetadata,
       automaticallyManageNewDevices: webview.created.automatically_manage_new_devices,
       acceptedCapabilities: webview.created.accepted_capabilities,
+      ...(completed.account_metadata_version !== undefined
+        ? { replacesMetadataVersion: completed.account_metadata_version }
+        : {}),
       ...meta,
     },
   };
 
-  const deviceSteps = sandboxDevices(
-    completed.provider,
-    completed.email,
-    connectionsAfter(account, completed.connect_webview_id),
-  ).map((device): CompletionStep => {
+  // The devices the login reported, as recorded. Completions recorded before they were kept ask the sandbox
+  // fixtures, as they did then: the same answer for the same account history.
+  const devices =
+    completed.devices ??
+    sandboxDevices(completed.provider, completed.email, connectionsAfter(account, completed.connect_webview_id));
+  const deviceSteps = devices.map((device): CompletionStep => {
     const deviceId = deterministicId('device', completed.connected_account_id, device.key);
     return {
       target: 'device',

@@ -16,6 +16,7 @@ import {
   type ProviderCapability,
   type ProviderCategory,
 } from '../providers/providers.js';
+import type { SandboxDevice } from '../providers/sandbox-accounts.js';
 
 /**
  * A Connect Webview, in the stream `connect_webview-<id>`. Its metadata is recorded by MetadataSet.
@@ -57,6 +58,13 @@ export type ConnectWebviewEvent =
         email: string;
         connected_account_id: string;
         completed_at: string;
+        /**
+         * The provider account's devices as its login reported them: the saga adds these, so a re-run
+         * decides from the log alone. Absent from completions recorded before it was kept (see the workflow).
+         */
+        devices?: SandboxDevice[];
+        /** The existing account's metadata version at this completion (absent for a new account). */
+        account_metadata_version?: number;
       };
     }
   | {
@@ -109,6 +117,10 @@ export type ConnectWebviewCommand = CommandMeta &
         provider: Provider;
         email: string;
         loginSucceeded: boolean;
+        /** What the provider's login reported: its account's devices. */
+        devices: SandboxDevice[];
+        /** The existing account's metadata version now, if the account exists. */
+        accountMetadataVersion?: number;
         /** The `auth_token` of the webview's url: what the end user (no workspace) proves access with. */
         authToken?: string;
       }
@@ -242,6 +254,10 @@ export const connectWebviewDecider: Decider<ConnectWebviewCommand, ConnectWebvie
               email: command.email,
               connected_account_id: connectedAccountIdFor(state.created.workspace_id, command.provider, command.email),
               completed_at: command.now,
+              devices: command.devices,
+              ...(command.accountMetadataVersion !== undefined
+                ? { account_metadata_version: command.accountMetadataVersion }
+                : {}),
             },
           },
         ];

@@ -58,6 +58,11 @@ export type ConnectedAccountCommand = CommandMeta &
         webviewMetadata: CustomMetadata;
         automaticallyManageNewDevices: boolean;
         acceptedCapabilities: ProviderCapability[];
+        /**
+         * The account's `metadataVersion` when the completion was accepted. A reconnection replaces the
+         * metadata only if it is still that version: an API update answered after the completion wins.
+         */
+        replacesMetadataVersion?: number;
       }
     | {
         type: 'UpdateConnectedAccount';
@@ -79,6 +84,8 @@ export interface ConnectedAccountState {
   connections: number;
   /** Webviews already applied, so a repeated saga step changes nothing. */
   connectWebviewIds: readonly string[];
+  /** How many times its metadata was set: what a completion captures, to know whether it changed since. */
+  metadataVersion: number;
 }
 
 export const connectedAccountDecider: Decider<ConnectedAccountCommand, ConnectedAccountEvent, ConnectedAccountState> = {
@@ -90,6 +97,7 @@ export const connectedAccountDecider: Decider<ConnectedAccountCommand, Connected
     disconnected: false,
     connections: 0,
     connectWebviewIds: [],
+    metadataVersion: 0,
   }),
 
   evolve(state, event) {
@@ -115,7 +123,7 @@ export const connectedAccountDecider: Decider<ConnectedAccountCommand, Connected
       case 'ConnectedAccountSettingsChanged':
         return { ...state, automaticallyManageNewDevices: event.data.automatically_manage_new_devices };
       case 'MetadataSet':
-        return { ...state, customMetadata: event.data.custom_metadata };
+        return { ...state, customMetadata: event.data.custom_metadata, metadataVersion: state.metadataVersion + 1 };
       default:
         return state;
     }
@@ -168,8 +176,12 @@ export const connectedAccountDecider: Decider<ConnectedAccountCommand, Connected
             reconnected_at: command.now,
           },
         };
-        // A webview with metadata replaces the account's entirely; one without leaves it as it is.
+        // A webview with metadata replaces the account's entirely; one without leaves it as it is. So does
+        // one whose completion an API update followed: of the two, the later change wins.
         if (Object.keys(command.webviewMetadata).length === 0) return [reconnected];
+        const changedSinceCompletion =
+          command.replacesMetadataVersion !== undefined && command.replacesMetadataVersion !== state.metadataVersion;
+        if (changedSinceCompletion) return [reconnected];
         return [
           reconnected,
           metadataSet(

@@ -3,9 +3,11 @@ import { openSqlite } from '../../src/common/sqlite.js';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { SeamHttp } from '@seamapi/http/connect';
 import { connectWebviewDecider } from '../../src/connect-webviews/connect-webview.js';
-import { handleCommand } from '../../src/event-store/handle-command.js';
+import { handleCommand, loadState } from '../../src/event-store/handle-command.js';
+import { connectedAccountDecider } from '../../src/connected-accounts/connected-account.js';
 import { SqliteEventStore } from '../../src/event-store/sqlite-event-store.js';
 import { streams } from '../../src/event-store/streams.js';
+import { sandboxDevices } from '../../src/providers/sandbox-accounts.js';
 import { ServerProcess } from '../support/server-process.js';
 
 describe('completion saga durability', () => {
@@ -56,6 +58,7 @@ describe('completion saga durability', () => {
       provider: 'august',
       email: 'crash@example.com',
       loginSucceeded: true,
+      devices: sandboxDevices('august', 'crash@example.com', 1),
       authToken: new URL(webview.url).searchParams.get('auth_token') ?? undefined,
       actor: { type: 'system' },
       now: new Date().toISOString(),
@@ -88,5 +91,52 @@ describe('completion saga durability', () => {
     expect(await readLog()).toEqual(before);
     const seam = new SeamHttp({ apiKey: server.sandboxApiKey!, endpoint: server.url });
     expect(await seam.connectedAccounts.list()).toHaveLength(1);
+  });
+
+  it('lets an API update that follows a reconnection acceptance win over the replacement', async () => {
+    let seam = new SeamHttp({ apiKey: server.sandboxApiKey!, endpoint: server.url });
+    const [account] = await seam.connectedAccounts.list();
+    const webview = await seam.connectWebviews.create({ custom_metadata: { from: 'webview' } });
+    await server.kill9();
+
+    // The completion accepted (its account's metadata version captured), then, before the saga ran its
+    // replacement, an API update of the account answered 200.
+    const store = new SqliteEventStore(join(server.dataDir, 'events.db'));
+    const accountStream = streams.connectedAccount(account.connected_account_id);
+    const version = (await loadState(store, accountStream, connectedAccountDecider)).metadataVersion;
+    await handleCommand(store, streams.connectWebview(webview.connect_webview_id), connectWebviewDecider, {
+      type: 'CompleteConnectWebview',
+      connectWebviewId: webview.connect_webview_id,
+      workspaceId: null,
+      provider: 'august',
+      email: 'crash@example.com',
+      loginSucceeded: true,
+      devices: sandboxDevices('august', 'crash@example.com', 2),
+      accountMetadataVersion: version,
+      authToken: new URL(webview.url).searchParams.get('auth_token') ?? undefined,
+      actor: { type: 'system' },
+      now: new Date().toISOString(),
+    });
+    await handleCommand(store, accountStream, connectedAccountDecider, {
+      type: 'UpdateConnectedAccount',
+      connectedAccountId: account.connected_account_id,
+      workspaceId: webview.workspace_id,
+      customMetadata: { from: 'api' },
+      actor: { type: 'system' },
+      now: new Date().toISOString(),
+    });
+    await store.close();
+
+    await server.start();
+    seam = new SeamHttp({ apiKey: server.sandboxApiKey!, endpoint: server.url });
+    await until(
+      async () =>
+        (await seam.connectWebviews.get({ connect_webview_id: webview.connect_webview_id })).status === 'authorized',
+    );
+    const after = await seam.connectedAccounts.get({ connected_account_id: account.connected_account_id });
+    expect(after.custom_metadata).toEqual({ from: 'api' });
+    expect(
+      (await readLog()).filter((line) => line.includes(account.connected_account_id)).map((l) => l.split(' ')[2]),
+    ).toEqual(expect.arrayContaining(['ConnectedAccountReconnected']));
   });
 });

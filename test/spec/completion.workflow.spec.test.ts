@@ -102,6 +102,17 @@ describe('completion workflow', () => {
     expect(afterAccountStep.filter((s) => s.target === 'device')).toHaveLength(2);
   });
 
+  it('adds the devices the login reported, as recorded in the event, whatever the fixtures say now', () => {
+    const reported = [{ key: 'shed', name: 'Shed', device_type: 'august_lock', model: 'August Wi-Fi Smart Lock' }];
+    const steps = decideCompletion({
+      ...input([accountCreatedBy('cw0')]),
+      completed: { ...completed, devices: reported },
+    });
+    expect(
+      steps.filter((s) => s.target === 'device').map((s) => (s.command as { device: { name: string } }).device.name),
+    ).toEqual(['Shed']);
+  });
+
   it('refuses a completion of a webview it cannot find', () => {
     expect(() => decideCompletion({ ...input([]), webview: connectWebviewDecider.initialState() })).toThrow(
       /unknown webview/,

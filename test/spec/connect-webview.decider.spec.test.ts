@@ -31,6 +31,9 @@ const create = (fields: object = {}) =>
     now: NOW,
     ...fields,
   }) as const;
+const DEVICES = [
+  { key: 'front-door', name: 'Front Door', device_type: 'august_lock', model: 'August Wi-Fi Smart Lock' },
+];
 const complete = (fields: object = {}) =>
   ({
     type: 'CompleteConnectWebview',
@@ -39,6 +42,7 @@ const complete = (fields: object = {}) =>
     provider: 'august',
     email: 'jane@example.com',
     loginSucceeded: true,
+    devices: DEVICES,
     authToken: 'token-1',
     actor: endUser,
     now: LATER,
@@ -53,6 +57,7 @@ const completed: ConnectWebviewEvent = {
     email: 'jane@example.com',
     connected_account_id: ACCOUNT,
     completed_at: LATER,
+    devices: DEVICES,
   },
 };
 const authorize = { type: 'AuthorizeConnectWebview', connectWebviewId: 'cw1', actor: saga, now: LATER } as const;

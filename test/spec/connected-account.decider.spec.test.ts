@@ -83,6 +83,41 @@ describe('connected account decider', () => {
         ]);
     });
 
+    it('lets an API update made after the completion was accepted win over its replacement', () => {
+      const apiUpdate = metadataSetEvent({
+        resource_type: 'connected_account',
+        resource_id: 'a1',
+        previous: { plan: 'basic' },
+        next: { plan: 'gold' },
+        changes: { changed: { plan: { from: 'basic', to: 'gold' } } },
+        cause: { type: 'api_update' },
+        actor: apiKey,
+      });
+      // Accepted at metadata version 1 (after `inherited`); the API update (version 2) came after it.
+      const replacingVersion1 = { ...connect('cw2', { tier: 'pro' }, LATER), replacesMetadataVersion: 1 };
+      spec
+        .given([created, inherited, apiUpdate])
+        .when(replacingVersion1)
+        .then([reconnected('cw2')]);
+      // No update since the completion: the replacement applies.
+      spec
+        .given([created, inherited])
+        .when(replacingVersion1)
+        .then([
+          reconnected('cw2'),
+          metadataSetEvent({
+            resource_type: 'connected_account',
+            resource_id: 'a1',
+            previous: { plan: 'basic' },
+            next: { tier: 'pro' },
+            changes: { added: { tier: 'pro' }, removed: { plan: 'basic' } },
+            cause: { type: 'webview_replaced', connect_webview_id: 'cw2' },
+            actor: saga('cw2'),
+            at: LATER,
+          }),
+        ]);
+    });
+
     it('leaves the metadata as it is when the reconnecting webview has none', () => {
       spec
         .given([created, inherited])
