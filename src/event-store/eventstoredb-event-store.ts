@@ -2,10 +2,10 @@ import {
   BACKWARDS,
   END,
   EventStoreDBClient,
-  excludeSystemEvents,
   FORWARDS,
   jsonEvent,
   START,
+  streamNameFilter,
 } from '@eventstore/db-client';
 import {
   matchesStreamFilter,
@@ -27,6 +27,20 @@ import {
   withDeadline,
   type ClientRecordedEvent,
 } from './eventstoredb-mapping.js';
+import { isServiceStream, SERVICE_STREAM_PREFIXES } from './streams.js';
+
+/** What the adapter uses of the client: the real one, or a scripted one in tests. */
+export type EventStoreDbClientApi = Pick<
+  EventStoreDBClient,
+  'appendToStream' | 'readStream' | 'readAll' | 'subscribeToAll' | 'dispose'
+>;
+
+/** How many `$all` events one page reads while looking past events that are not this service's. */
+const ALL_PAGE = 500;
+
+type ClientPosition = { commit: bigint; prepare: bigint };
+/** One page of `$all`: this service's events in it, how many events it held in all, and where its last is. */
+type AllPage = { events: RecordedEvent[]; read: number; last: ClientPosition | undefined };
 
 /**
  * The scale-out event store: an EventStoreDB (KurrentDB) cluster holds the log; each service instance keeps
@@ -38,15 +52,18 @@ import {
  * in another stream is not refused.
  */
 export class EventStoreDbEventStore implements EventStore {
-  private readonly client: EventStoreDBClient;
+  private readonly client: EventStoreDbClientApi;
   readonly description: string;
 
   constructor(
-    connectionString: string,
+    connection: string | EventStoreDbClientApi,
     private readonly deadlineMs = 5000,
   ) {
-    this.client = EventStoreDBClient.connectionString(connectionString);
-    this.description = `EventStoreDB at ${connectionString.replace(/\/\/[^@/]*@/, '//***@')}`;
+    this.client = typeof connection === 'string' ? EventStoreDBClient.connectionString(connection) : connection;
+    this.description =
+      typeof connection === 'string'
+        ? `EventStoreDB at ${connection.replace(/\/\/[^@/]*@/, '//***@')}`
+        : 'EventStoreDB (a given client)';
   }
 
   async append(
@@ -105,24 +122,36 @@ export class EventStoreDbEventStore implements EventStore {
     }
   }
 
+  /**
+   * This service's events after `afterPosition`, oldest first. `$all` interleaves system events (`$…`) and,
+   * in a shared cluster, other applications' streams: pages made only of those are read past, so an empty
+   * answer always means the end of the log, never a page of someone else's events.
+   */
   async readAll({ afterPosition = 0, maxCount }: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    const wanted = maxCount !== undefined && maxCount >= 0 ? maxCount : Number.POSITIVE_INFINITY;
+    const found: RecordedEvent[] = [];
+    let from: 'start' | ClientPosition = toClientPosition(afterPosition);
+    let cursor = afterPosition;
     try {
-      const events = await withDeadline(
-        'a read of $all',
-        this.deadlineMs,
-        this.collect(
-          this.client.readAll({
+      for (;;) {
+        const page: AllPage = await withDeadline(
+          'a read of $all',
+          this.deadlineMs,
+          this.readPage({
             direction: FORWARDS,
-            fromPosition: toClientPosition(afterPosition),
-            // One more than asked: the read is inclusive of the event at afterPosition.
-            ...(maxCount !== undefined && maxCount >= 0 ? { maxCount: BigInt(maxCount + 1) } : {}),
+            fromPosition: from,
+            maxCount: BigInt(ALL_PAGE),
             deadline: this.deadlineMs,
           }),
-          true,
-        ),
-      );
-      const after = events.filter((e) => e.position > afterPosition);
-      return maxCount !== undefined && maxCount >= 0 ? after.slice(0, maxCount) : after;
+        );
+        // A read from a position includes the event there: take only what comes after the cursor.
+        for (const event of page.events) {
+          if (event.position > cursor && found.length < wanted) found.push(event);
+        }
+        if (found.length >= wanted || page.read < ALL_PAGE || !page.last) return found;
+        from = page.last;
+        cursor = Number(page.last.commit);
+      }
     } catch (error) {
       throw toPortError(error, '$all');
     }
@@ -131,14 +160,15 @@ export class EventStoreDbEventStore implements EventStore {
   async *subscribeToAll({ afterPosition, signal }: SubscribeToAllOptions): AsyncIterable<RecordedEvent[]> {
     const subscription = this.client.subscribeToAll({
       fromPosition: toClientPosition(afterPosition),
-      filter: excludeSystemEvents(),
+      // This service's streams only: no system events, no other application's.
+      filter: streamNameFilter({ prefixes: SERVICE_STREAM_PREFIXES }),
     });
     const stop = () => void subscription.unsubscribe();
     signal?.addEventListener('abort', stop, { once: true });
     try {
       for await (const resolved of subscription) {
         if (signal?.aborted) return;
-        if (!resolved.event || resolved.event.type.startsWith('$')) continue;
+        if (!resolved.event || !isOurs(resolved.event as unknown as ClientRecordedEvent)) continue;
         const event = fromClientEvent(resolved.event as unknown as ClientRecordedEvent);
         if (event.position > afterPosition) yield [event];
       }
@@ -151,18 +181,30 @@ export class EventStoreDbEventStore implements EventStore {
     }
   }
 
+  /**
+   * The position of this service's last event, or 0 when the log holds none. Pages backwards past system
+   * events (a cluster writes `$stats` and the like all the time) and other applications' events until it
+   * finds one of ours or reaches the start.
+   */
   async headPosition(): Promise<number> {
+    let from: 'end' | ClientPosition = END;
     try {
-      const [last] = await withDeadline(
-        'a read of the head of $all',
-        this.deadlineMs,
-        this.collect(
-          // Backwards from the end, past the system events EventStoreDB writes itself.
-          this.client.readAll({ direction: BACKWARDS, fromPosition: END, maxCount: 500n, deadline: this.deadlineMs }),
-          true,
-        ),
-      );
-      return last?.position ?? 0;
+      for (;;) {
+        const page: AllPage = await withDeadline(
+          'a read of the head of $all',
+          this.deadlineMs,
+          this.readPage({
+            direction: BACKWARDS,
+            fromPosition: from,
+            maxCount: BigInt(ALL_PAGE),
+            deadline: this.deadlineMs,
+          }),
+        );
+        const ours = page.events.find((event) => from === END || event.position < Number(from.commit));
+        if (ours) return ours.position;
+        if (page.read < ALL_PAGE || !page.last) return 0;
+        from = page.last;
+      }
     } catch (error) {
       throw toPortError(error, '$all');
     }
@@ -172,14 +214,33 @@ export class EventStoreDbEventStore implements EventStore {
     await this.client.dispose();
   }
 
-  /** Reads a whole (bounded) result; system events (`$…`) are not part of this service's log. */
-  private async collect(read: AsyncIterable<{ event?: unknown }>, skipSystem = false): Promise<RecordedEvent[]> {
+  /** Reads a whole (bounded) stream result. */
+  private async collect(read: AsyncIterable<{ event?: unknown }>): Promise<RecordedEvent[]> {
     const events: RecordedEvent[] = [];
     for await (const resolved of read) {
       const event = resolved.event as ClientRecordedEvent | undefined;
-      if (!event || (skipSystem && (event.type.startsWith('$') || event.streamId.startsWith('$')))) continue;
-      events.push(fromClientEvent(event));
+      if (event) events.push(fromClientEvent(event));
     }
     return events;
   }
+
+  /** One page of `$all`, read past what is not this service's (see AllPage). */
+  private async readPage(options: Parameters<EventStoreDbClientApi['readAll']>[0]): Promise<AllPage> {
+    const events: RecordedEvent[] = [];
+    let read = 0;
+    let last: ClientPosition | undefined;
+    for await (const resolved of this.client.readAll(options)) {
+      const event = resolved.event as ClientRecordedEvent | undefined;
+      if (!event) continue;
+      read += 1;
+      last = event.position ?? last;
+      if (isOurs(event)) events.push(fromClientEvent(event));
+    }
+    return { events, read, last };
+  }
+}
+
+/** An event of this service's log: not a system event, and in one of its streams. */
+function isOurs(event: ClientRecordedEvent): boolean {
+  return !event.type.startsWith('$') && isServiceStream(event.streamId);
 }

@@ -6,3 +6,10 @@ export const streams = {
   device: (deviceId: string) => `device-${deviceId}`,
   webhook: (webhookId: string) => `webhook-${webhookId}`,
 };
+
+/** The prefixes of every stream this service writes: in a shared EventStoreDB, all else is someone else's. */
+export const SERVICE_STREAM_PREFIXES = Object.values(streams).map((name) => name(''));
+
+export function isServiceStream(stream: string): boolean {
+  return SERVICE_STREAM_PREFIXES.some((prefix) => stream.startsWith(prefix));
+}
