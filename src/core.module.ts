@@ -33,6 +33,7 @@ import {
 import { ApiKeyUsage } from './workspaces/index.js';
 import { ParkedSagaEvents } from './completion/index.js';
 import { CatchUp } from './read-models/catch-up.js';
+import { ensureLogIdentity } from './event-store/log-identity.js';
 
 /**
  * The event store, the read models and the projector that feeds them. Start-up waits until the read
@@ -84,6 +85,20 @@ export class CoreModule implements OnApplicationBootstrap, OnApplicationShutdown
 
   /** The log's head when the service started; null when the store did not answer. */
   headAtStart: number | null = null;
+  /** Whether this start found the log empty and marked it first: then it sets up a sandbox workspace. */
+  isNewLog = false;
+
+  /** Marks the log (once, whichever instance comes first) and rebuilds read models built from another. */
+  private async bindToLog(head: number): Promise<void> {
+    const { logId, created } = await ensureLogIdentity(this.store);
+    this.isNewLog = created && head === 0;
+    const previous = this.readModels.bindToLog(logId);
+    if (previous) {
+      this.logger.warn(
+        `The read models were built from another log (${previous}); this is log ${logId}: rebuilding them from its start`,
+      );
+    }
+  }
 
   constructor(
     @Inject(CONFIG) private readonly config: AppConfig,
@@ -104,6 +119,7 @@ export class CoreModule implements OnApplicationBootstrap, OnApplicationShutdown
       return null;
     });
     const head = this.headAtStart ?? 0;
+    if (this.headAtStart !== null) await this.bindToLog(head);
     this.projector.start();
     markServerRunning(this.config.dataDir);
     // The server listens at once; until the read models reach the head it had at start, every route

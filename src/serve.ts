@@ -20,7 +20,7 @@ async function main(): Promise<void> {
 
   const app = await createServer(config);
   const store = app.get<EventStore>(EVENT_STORE);
-  if (app.get(CoreModule).headAtStart === 0) {
+  if (app.get(CoreModule).isNewLog) {
     // A newcomer's first `npm start`: give them a workspace and a key to call the API with at once.
     const sandbox = await createWorkspace(store, { name: 'Sandbox', isSandbox: true, actor: { type: 'system' } });
     await app.get(ReadYourWrites).waitFor(sandbox.position);

@@ -1,11 +1,13 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { EventStore } from './event-store.js';
+import { streams } from './streams.js';
 
 /**
  * Copies a log into another store, losslessly: the same streams, revisions, event ids, data, metadata and
  * recording times, in the same global order. Each event is appended at the revision it has in the source,
  * with its own id, so appending it again is a no-op: after an interruption the copy resumes from its
- * checkpoint file and the events of the last unfinished batch are simply confirmed.
+ * checkpoint file and the events of the last unfinished batch are simply confirmed. The one event not copied
+ * is the source's identity marker (log-identity.ts).
  */
 export interface CopyProgress {
   copied: number;
@@ -29,6 +31,9 @@ export async function copyEvents(
     const batch = await source.readAll({ afterPosition: position, maxCount: BATCH });
     if (batch.length === 0) break;
     for (const event of batch) {
+      // The marker names the store it was written in: the copy gets its own on its first start, so read
+      // models built from the source are rebuilt against the copy's positions.
+      if (event.stream === streams.logIdentity()) continue;
       await target.append(
         event.stream,
         [{ id: event.id, type: event.type, data: event.data, metadata: event.metadata, recordedAt: event.recordedAt }],

@@ -5,6 +5,8 @@ export const streams = {
   connectedAccount: (connectedAccountId: string) => `connected_account-${connectedAccountId}`,
   device: (deviceId: string) => `device-${deviceId}`,
   webhook: (webhookId: string) => `webhook-${webhookId}`,
+  /** The log's own marker (see log-identity.ts). */
+  logIdentity: () => 'service_log-identity',
 };
 
 /** The prefixes of every stream this service writes: in a shared EventStoreDB, all else is someone else's. */

@@ -68,6 +68,31 @@ export class ReadModelDatabase {
     this.db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
   }
 
+  /**
+   * Binds these read models to the log they are built from (its `LogCreated` id). Built from another log,
+   * they are dropped with every checkpoint (that log's positions mean nothing in this one) and rebuilt from
+   * position 0. Returns the log they were built from when they were dropped, or null.
+   */
+  bindToLog(logId: string): string | null {
+    const stored = (
+      this.db.prepare("SELECT value FROM read_model_meta WHERE key = 'log_id'").get() as { value: string } | undefined
+    )?.value;
+    immediateTransaction(this.db, () => {
+      if (stored !== undefined && stored !== logId) {
+        this.dropAllTables();
+        this.db.exec('CREATE TABLE IF NOT EXISTS checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL)');
+        for (const projection of this.projections) projection.init(this.db);
+      }
+      this.db
+        .prepare(
+          `INSERT INTO read_model_meta (key, value) VALUES ('log_id', ?)
+           ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+        )
+        .run(logId);
+    });
+    return stored !== undefined && stored !== logId ? stored : null;
+  }
+
   /** Takes over `other`'s connection and file (a swap), closing its own; every holder of this object follows. */
   adopt(other: ReadModelDatabase): void {
     const previous = this.connection;
