@@ -74,23 +74,16 @@ export class ReadModelDatabase {
    * position 0. Returns the log they were built from when they were dropped, or null.
    */
   bindToLog(logId: string): string | null {
-    const stored = (
-      this.db.prepare("SELECT value FROM read_model_meta WHERE key = 'log_id'").get() as { value: string } | undefined
-    )?.value;
+    const stored = this.meta('log_id');
+    const other = stored !== undefined && stored !== logId ? stored : null;
     immediateTransaction(this.db, () => {
-      if (stored !== undefined && stored !== logId) {
+      if (other) {
         this.dropAllTables();
-        this.db.exec('CREATE TABLE IF NOT EXISTS checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL)');
-        for (const projection of this.projections) projection.init(this.db);
+        this.createTables();
       }
-      this.db
-        .prepare(
-          `INSERT INTO read_model_meta (key, value) VALUES ('log_id', ?)
-           ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
-        )
-        .run(logId);
+      this.setMeta('log_id', logId);
     });
-    return stored !== undefined && stored !== logId ? stored : null;
+    return other;
   }
 
   /** Takes over `other`'s connection and file (a swap), closing its own; every holder of this object follows. */
@@ -117,22 +110,35 @@ export class ReadModelDatabase {
   /** Every projection's name and version: a database that stored other ones is rebuilt. */
   private migrate(schema: ReadModelSchema): void {
     const version = schema.projections.map((p) => `${p.name}@${p.version}`).join(',');
-    const stored = this.db.prepare("SELECT value FROM read_model_meta WHERE key = 'schema_version'").get() as
-      { value: string } | undefined;
+    const stored = this.meta('schema_version');
     immediateTransaction(this.db, () => {
       // Other consumers' checkpoints (the saga's) stay: their effects are in the log, not in these tables,
       // and starting them over would redo them. Only the projector's goes, with the tables it built.
-      const kept = stored && stored.value !== version ? this.dropAllTablesButCheckpoints() : [];
-      this.db.exec('CREATE TABLE IF NOT EXISTS checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL)');
+      const kept = stored !== undefined && stored !== version ? this.dropAllTablesButCheckpoints() : [];
+      this.createTables();
       for (const { name, position } of kept) this.setCheckpoint(name, position);
-      for (const projection of schema.projections) projection.init(this.db);
-      this.db
-        .prepare(
-          `INSERT INTO read_model_meta (key, value) VALUES ('schema_version', ?)
-           ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
-        )
-        .run(version);
+      this.setMeta('schema_version', version);
     });
+  }
+
+  private createTables(): void {
+    this.db.exec('CREATE TABLE IF NOT EXISTS checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL)');
+    for (const projection of this.projections) projection.init(this.db);
+  }
+
+  private meta(key: string): string | undefined {
+    const row = this.db.prepare('SELECT value FROM read_model_meta WHERE key = ?').get(key) as
+      { value: string } | undefined;
+    return row?.value;
+  }
+
+  private setMeta(key: string, value: string): void {
+    this.db
+      .prepare(
+        `INSERT INTO read_model_meta (key, value) VALUES (?, ?)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+      )
+      .run(key, value);
   }
 
   /**

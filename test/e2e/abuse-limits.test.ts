@@ -5,20 +5,9 @@ import { ServerProcess } from '../support/server-process.js';
 // hosted page per webview and client address.
 describe('abuse limits', () => {
   const server = new ServerProcess(undefined, { RATE_LIMIT_PER_KEY: '20' });
-  let auth: Record<string, string>;
-  const post = async (path: string, body: unknown, headers: Record<string, string> = auth) => {
-    const response = await fetch(`${server.url}${path}`, {
-      method: 'POST',
-      headers: { ...headers, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    return { status: response.status, headers: response.headers, body: (await response.json()) as Record<string, any> };
-  };
+  const post = (path: string, body: unknown, headers?: Record<string, string>) => server.post(path, body, headers);
 
-  beforeAll(async () => {
-    await server.start();
-    auth = { authorization: `Bearer ${server.sandboxApiKey}` };
-  });
+  beforeAll(() => server.start());
   afterAll(() => server.stop());
 
   it('answers 429 with Retry-After past the key rate, and serves it again after that', async () => {

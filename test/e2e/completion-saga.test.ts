@@ -38,6 +38,26 @@ describe('completion saga durability', () => {
     }
   };
 
+  /** What the completion's command handler appends, written to the log while the server is down. */
+  const completeInLog = (
+    store: SqliteEventStore,
+    webview: { connect_webview_id: string; url: string },
+    { connection, accountMetadataVersion }: { connection: number; accountMetadataVersion?: number },
+  ) =>
+    handleCommand(store, streams.connectWebview(webview.connect_webview_id), connectWebviewDecider, {
+      type: 'CompleteConnectWebview',
+      connectWebviewId: webview.connect_webview_id,
+      workspaceId: null,
+      provider: 'august',
+      email: 'crash@example.com',
+      loginSucceeded: true,
+      devices: sandboxDevices('august', 'crash@example.com', connection),
+      ...(accountMetadataVersion !== undefined ? { accountMetadataVersion } : {}),
+      authToken: new URL(webview.url).searchParams.get('auth_token') ?? undefined,
+      actor: { type: 'system' },
+      now: new Date().toISOString(),
+    });
+
   const until = async (condition: () => boolean | Promise<boolean>) => {
     for (let i = 0; i < 200 && !(await condition()); i++) await new Promise((resolve) => setTimeout(resolve, 50));
     expect(await condition()).toBe(true);
@@ -51,18 +71,7 @@ describe('completion saga durability', () => {
 
     // What a crash right after the command handler's append leaves: WebviewCompleted, and no account.
     const store = new SqliteEventStore(join(server.dataDir, 'events.db'));
-    await handleCommand(store, streams.connectWebview(webview.connect_webview_id), connectWebviewDecider, {
-      type: 'CompleteConnectWebview',
-      connectWebviewId: webview.connect_webview_id,
-      workspaceId: null,
-      provider: 'august',
-      email: 'crash@example.com',
-      loginSucceeded: true,
-      devices: sandboxDevices('august', 'crash@example.com', 1),
-      authToken: new URL(webview.url).searchParams.get('auth_token') ?? undefined,
-      actor: { type: 'system' },
-      now: new Date().toISOString(),
-    });
+    await completeInLog(store, webview, { connection: 1 });
     await store.close();
     expect((await readLog()).some((line) => line.includes('ConnectedAccountCreated'))).toBe(false);
 
@@ -104,19 +113,7 @@ describe('completion saga durability', () => {
     const store = new SqliteEventStore(join(server.dataDir, 'events.db'));
     const accountStream = streams.connectedAccount(account.connected_account_id);
     const version = (await loadState(store, accountStream, connectedAccountDecider)).metadataVersion;
-    await handleCommand(store, streams.connectWebview(webview.connect_webview_id), connectWebviewDecider, {
-      type: 'CompleteConnectWebview',
-      connectWebviewId: webview.connect_webview_id,
-      workspaceId: null,
-      provider: 'august',
-      email: 'crash@example.com',
-      loginSucceeded: true,
-      devices: sandboxDevices('august', 'crash@example.com', 2),
-      accountMetadataVersion: version,
-      authToken: new URL(webview.url).searchParams.get('auth_token') ?? undefined,
-      actor: { type: 'system' },
-      now: new Date().toISOString(),
-    });
+    await completeInLog(store, webview, { connection: 2, accountMetadataVersion: version });
     await handleCommand(store, accountStream, connectedAccountDecider, {
       type: 'UpdateConnectedAccount',
       connectedAccountId: account.connected_account_id,

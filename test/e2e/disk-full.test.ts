@@ -21,14 +21,7 @@ try {
 (mounted ? describe : describe.skip)('a full disk', () => {
   const dataDir = join(mountPoint, 'data');
   const server = new ServerProcess(dataDir, { READ_YOUR_WRITES_TIMEOUT_MS: '500' });
-  const call = async (path: string, body: unknown) => {
-    const response = await fetch(`${server.url}${path}`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${server.sandboxApiKey}`, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    return { status: response.status, body: (await response.json()) as Record<string, any> };
-  };
+  const call = (path: string, body: unknown) => server.post(path, body);
 
   beforeAll(async () => {
     mkdirSync(dataDir);

@@ -13,14 +13,7 @@ describe('event subscribers: /events/list, signed webhooks, the live stream', ()
   let sandbox: ReturnType<typeof sandboxClient>;
   const receivers: WebhookReceiver[] = [];
 
-  const call = async (path: string, body: unknown) => {
-    const response = await fetch(`${server.url}${path}`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${server.sandboxApiKey}`, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    return { status: response.status, body: (await response.json()) as Record<string, any> };
-  };
+  const call = (path: string, body: unknown) => server.post(path, body);
   const receiver = async () => {
     const r = await new WebhookReceiver().start();
     receivers.push(r);

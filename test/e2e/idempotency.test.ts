@@ -3,18 +3,8 @@ import { ServerProcess } from '../support/server-process.js';
 
 describe('Idempotency-Key on create routes', () => {
   const server = new ServerProcess(undefined, { WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true' });
-  const post = async (path: string, body: unknown, key?: string) => {
-    const response = await fetch(`${server.url}${path}`, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${server.sandboxApiKey}`,
-        'content-type': 'application/json',
-        ...(key ? { 'idempotency-key': key } : {}),
-      },
-      body: JSON.stringify(body),
-    });
-    return { status: response.status, headers: response.headers, body: (await response.json()) as Record<string, any> };
-  };
+  const post = (path: string, body: unknown, key?: string) =>
+    server.post(path, body, { ...server.auth(), ...(key ? { 'idempotency-key': key } : {}) });
   const webviewCount = async () => (await post('/connect_webviews/list', {})).body.connect_webviews.length as number;
 
   beforeAll(() => server.start());

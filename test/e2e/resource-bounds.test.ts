@@ -14,14 +14,7 @@ describe('resource bounds', () => {
     HTTP_REQUEST_TIMEOUT_MS: '2000',
   });
   let auth: Record<string, string>;
-  const post = async (path: string, body: unknown) => {
-    const response = await fetch(`${server.url}${path}`, {
-      method: 'POST',
-      headers: { ...auth, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    return { status: response.status, body: (await response.json()) as Record<string, any> };
-  };
+  const post = (path: string, body: unknown) => server.post(path, body);
 
   beforeAll(async () => {
     await server.start();

@@ -4,19 +4,13 @@ import { join } from 'node:path';
 import { SqliteEventStore } from '../../src/event-store/sqlite-event-store.js';
 import { lastJsonLine, runCli, ServerProcess } from '../support/server-process.js';
 import { sandboxClient } from '../support/sandbox.js';
+import { webviewCreated } from '../support/domain-fixtures.js';
 
 // A completion that keeps failing is parked after 5 attempts, so the ones after it go through; an operator
 // sees it in /health and the CLI, and retries it from the log once its cause is gone.
 describe('completion saga: a poison event', () => {
   const server = new ServerProcess();
-  const call = async (path: string, body: unknown = {}) => {
-    const response = await fetch(`${server.url}${path}`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${server.sandboxApiKey}`, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    return { status: response.status, body: (await response.json()) as Record<string, any> };
-  };
+  const call = (path: string, body: unknown = {}) => server.post(path, body);
   const append = async (stream: string, expectedRevision: number | 'no_stream', type: string, data: unknown) => {
     const store = new SqliteEventStore(join(server.dataDir, 'events.db'));
     try {
@@ -72,21 +66,12 @@ describe('completion saga: a poison event', () => {
     // The cause gone (the webview now exists in the log), the retry completes it.
     const created = (await call('/connect_webviews/get', { connect_webview_id: template.connect_webview_id })).body;
     expect(created.ok).toBe(true);
-    await append(`connect_webview-${poisonWebview}`, 0, 'ConnectWebviewCreated', {
-      connect_webview_id: poisonWebview,
-      workspace_id: workspaceId,
-      created_at: new Date().toISOString(),
-      device_selection_mode: 'none',
-      accepted_providers: ['august'],
-      any_provider_allowed: false,
-      provider_category: null,
-      accepted_capabilities: ['lock'],
-      custom_redirect_url: null,
-      custom_redirect_failure_url: null,
-      automatically_manage_new_devices: true,
-      wait_for_device_creation: false,
-      customer_key: null,
-    });
+    await append(
+      `connect_webview-${poisonWebview}`,
+      0,
+      'ConnectWebviewCreated',
+      webviewCreated({ connect_webview_id: poisonWebview, workspace_id: workspaceId, auth_token: undefined }).data,
+    );
     const retried = await runCli(server.dataDir, ['saga', 'retry', '--event-id', poisonEventId]);
     expect(retried.code).toBe(0);
     expect(lastJsonLine(retried.stdout)).toEqual({ event_id: poisonEventId, completed: true });

@@ -11,14 +11,7 @@ describe('switching to a copied log', () => {
 
   it('rebuilds the read models from the new log and serves what it served before', async () => {
     await server.start();
-    const call = async (path: string, body: unknown = {}) =>
-      (await (
-        await fetch(`${server.url}${path}`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${server.sandboxApiKey}`, 'content-type': 'application/json' },
-          body: JSON.stringify(body),
-        })
-      ).json()) as Record<string, any>;
+    const call = async (path: string, body: unknown = {}) => (await server.post(path, body)).body;
     for (let i = 0; i < 5; i++) await call('/connect_webviews/create', { custom_metadata: { n: String(i) } });
     const before = await call('/connect_webviews/list');
     await server.stop();

@@ -42,6 +42,17 @@ const reconnected = (webview: string): ConnectedAccountEvent => ({
   type: 'ConnectedAccountReconnected',
   data: { connected_account_id: 'a1', workspace_id: WORKSPACE, connect_webview_id: webview, reconnected_at: LATER },
 });
+/** cw2's reconnection replacing `inherited`'s { plan: basic } with its { tier: pro }. */
+const replacedByCw2 = metadataSetEvent({
+  resource_type: 'connected_account',
+  resource_id: 'a1',
+  previous: { plan: 'basic' },
+  next: { tier: 'pro' },
+  changes: { added: { tier: 'pro' }, removed: { plan: 'basic' } },
+  cause: { type: 'webview_replaced', connect_webview_id: 'cw2' },
+  actor: saga('cw2'),
+  at: LATER,
+});
 const update = (fields: {
   customMetadata?: Record<string, string | boolean | null>;
   automaticallyManageNewDevices?: boolean;
@@ -68,19 +79,7 @@ describe('connected account decider', () => {
       spec
         .given([created, inherited])
         .when(connect('cw2', { tier: 'pro' }, LATER))
-        .then([
-          reconnected('cw2'),
-          metadataSetEvent({
-            resource_type: 'connected_account',
-            resource_id: 'a1',
-            previous: { plan: 'basic' },
-            next: { tier: 'pro' },
-            changes: { added: { tier: 'pro' }, removed: { plan: 'basic' } },
-            cause: { type: 'webview_replaced', connect_webview_id: 'cw2' },
-            actor: saga('cw2'),
-            at: LATER,
-          }),
-        ]);
+        .then([reconnected('cw2'), replacedByCw2]);
     });
 
     it('lets an API update made after the completion was accepted win over its replacement', () => {
@@ -103,19 +102,7 @@ describe('connected account decider', () => {
       spec
         .given([created, inherited])
         .when(replacingVersion1)
-        .then([
-          reconnected('cw2'),
-          metadataSetEvent({
-            resource_type: 'connected_account',
-            resource_id: 'a1',
-            previous: { plan: 'basic' },
-            next: { tier: 'pro' },
-            changes: { added: { tier: 'pro' }, removed: { plan: 'basic' } },
-            cause: { type: 'webview_replaced', connect_webview_id: 'cw2' },
-            actor: saga('cw2'),
-            at: LATER,
-          }),
-        ]);
+        .then([reconnected('cw2'), replacedByCw2]);
     });
 
     it('leaves the metadata as it is when the reconnecting webview has none', () => {

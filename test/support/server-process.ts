@@ -54,6 +54,20 @@ export class ServerProcess {
     return this;
   }
 
+  /** A JSON POST to the server, with the sandbox key unless other headers are given: status, headers, body. */
+  async post(path: string, body: unknown = {}, headers: Record<string, string> = this.auth()) {
+    const response = await fetch(`${this.url}${path}`, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    return { status: response.status, headers: response.headers, body: (await response.json()) as Record<string, any> };
+  }
+
+  auth(apiKey = this.sandboxApiKey): Record<string, string> {
+    return { authorization: `Bearer ${apiKey}` };
+  }
+
   /** The server process's resident memory now, in bytes (Linux: /proc). */
   rssBytes(): number {
     const status = readFileSync(`/proc/${this.process?.pid}/status`, 'utf8');
