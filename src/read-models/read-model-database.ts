@@ -86,6 +86,11 @@ export class ReadModelDatabase {
     return other;
   }
 
+  /** The log these read models are built from (see `bindToLog`), once known. */
+  logId(): string | undefined {
+    return this.meta('log_id');
+  }
+
   /** Takes over `other`'s connection and file (a swap), closing its own; every holder of this object follows. */
   adopt(other: ReadModelDatabase): void {
     const previous = this.connection;

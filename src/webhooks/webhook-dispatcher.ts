@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { AppConfig } from '../common/config.js';
 import {
   countPublicEvents,
+  findPublicEvent,
   findPublicEvents,
   lastPublicEventBefore,
   sequenceAt,
@@ -76,9 +77,17 @@ export class WebhookDispatcher {
       try {
         const webhook = listWebhooks(this.readModels.db, workspaceId).find((w) => w.webhook_id === webhookId);
         if (!webhook) return;
-        const state =
+        const logId = this.readModels.logId() ?? null;
+        let state =
           this.deliveries.get(webhookId) ??
-          this.deliveries.initialise(webhookId, eventsBefore(this.readModels, createdPosition));
+          this.deliveries.initialise(webhookId, eventsBefore(this.readModels, createdPosition), logId);
+        if (logId !== null && state.log_id !== logId) {
+          if (!this.rebase(state, workspaceId, createdPosition, logId)) {
+            await pause(500); // the read models are still being rebuilt from the new log
+            continue;
+          }
+          state = this.deliveries.get(webhookId)!;
+        }
         const wait = state.next_attempt_at ? Date.parse(state.next_attempt_at) - Date.now() : 0;
         if (wait > 0) {
           await pause(Math.min(wait, 250));
@@ -102,6 +111,26 @@ export class WebhookDispatcher {
     }
   }
 
+  /**
+   * Progress kept in another log's sequences (a switch of store), or before logs had ids: found again in
+   * this log by the id of the last event done with, so a switch never delivers history again. False while
+   * that event is not in the read models yet (they are being rebuilt).
+   */
+  private rebase(state: DeliveryState, workspaceId: string, createdPosition: number, logId: string): boolean {
+    if (state.log_id === null) {
+      this.deliveries.rebase(state.webhook_id, state.after_sequence, logId); // the same log, from before ids
+      return true;
+    }
+    if (state.after_event_id === null) {
+      this.deliveries.rebase(state.webhook_id, eventsBefore(this.readModels, createdPosition), logId);
+      return true;
+    }
+    const last = findPublicEvent(this.readModels.db, workspaceId, state.after_event_id);
+    if (!last) return false;
+    this.deliveries.rebase(state.webhook_id, last.sequence, logId);
+    return true;
+  }
+
   private async attempt(
     webhook: WebhookRecord,
     state: DeliveryState,
@@ -114,7 +143,7 @@ export class WebhookDispatcher {
     if (stop.aborted) return;
     const at = new Date().toISOString();
     if (outcome.ok) {
-      this.deliveries.delivered(webhook.webhook_id, sequence, at);
+      this.deliveries.delivered(webhook.webhook_id, sequence, event.event_id, at);
       return;
     }
     const attempt = state.attempt + 1;
@@ -127,7 +156,7 @@ export class WebhookDispatcher {
         status: outcome.status,
         message: outcome.message,
         nextAttemptAt: null,
-        giveUpSequence: sequence,
+        giveUp: { sequence, eventId: event.event_id },
       });
       return;
     }
