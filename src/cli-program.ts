@@ -124,11 +124,12 @@ async function run(argv: string[]): Promise<void> {
             config.dataDir,
             `copy-events.${createHash('sha256').update(values.to).digest('hex').slice(0, 12)}.checkpoint`,
           );
-          const { copied, resumedAfter } = await copyEvents(source, target, checkpoint, (p) =>
+          const { copied, resumedAfter, verifiedUpTo } = await copyEvents(source, target, checkpoint, (p) =>
             terminal.err(`copy-events: ${p.copied} events, at position ${p.position} of ${p.head}\n`),
           );
           terminal.out(
-            `copy-events: copied ${copied} events${resumedAfter > 0 ? `, resuming after position ${resumedAfter}` : ''}; the target holds the whole log`,
+            `copy-events: copied ${copied} events${resumedAfter > 0 ? `, resuming after position ${resumedAfter}` : ''}; ` +
+              `checked: the target holds the source's log up to position ${verifiedUpTo}`,
           );
         } finally {
           await target.close();

@@ -48,6 +48,12 @@ export class ConfigError extends Error {
   }
 }
 
+/**
+ * What @eventstore/db-client 6 parses: `esdb://` and `esdb+discover://` with at least one host. (It refuses
+ * `kurrentdb://`; test/unit/config.test.ts holds this to the client's own parser.)
+ */
+export const ESDB_CONNECTION_STRING = /^esdb(\+discover)?:\/\/[^/?#\s]+/;
+
 /** Reads and checks the environment once, at start-up; every problem is named, not just the first. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const problems: string[] = [];
@@ -88,9 +94,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const connectionString = env.EVENTSTORE_CONNECTION_STRING?.trim() ?? '';
   let eventStore: AppConfig['eventStore'] = { kind: 'sqlite' };
   if (kind === 'eventstoredb') {
-    if (!/^(esdb|esdb\+discover|kurrentdb|kurrentdb\+discover|kdb|kdb\+discover):\/\//.test(connectionString)) {
+    if (!ESDB_CONNECTION_STRING.test(connectionString)) {
       problems.push(
-        `EVENTSTORE_CONNECTION_STRING must be an esdb:// connection string with EVENT_STORE=eventstoredb (got "${connectionString}")`,
+        `EVENTSTORE_CONNECTION_STRING must be an esdb:// or esdb+discover:// connection string with EVENT_STORE=eventstoredb (got "${connectionString}")`,
       );
     }
     eventStore = { kind, connectionString, deadlineMs: integer('EVENTSTORE_DEADLINE_MS', 5000, 100, 60000) };

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import type { EventStore } from './event-store.js';
+import type { EventStore, RecordedEvent } from './event-store.js';
 import { streams } from './streams.js';
 
 /**
@@ -22,11 +22,12 @@ export async function copyEvents(
   target: EventStore,
   checkpointFile: string,
   onProgress?: (progress: CopyProgress) => void,
-): Promise<{ copied: number; resumedAfter: number }> {
+): Promise<{ copied: number; resumedAfter: number; verifiedUpTo: number }> {
   const resumedAfter = existsSync(checkpointFile) ? Number(readFileSync(checkpointFile, 'utf8').trim()) || 0 : 0;
   const head = await source.headPosition();
   let position = resumedAfter;
   let copied = 0;
+  let lastAtOrBeforeHead: RecordedEvent | undefined;
   for (;;) {
     const batch = await source.readAll({ afterPosition: position, maxCount: BATCH });
     if (batch.length === 0) break;
@@ -34,6 +35,7 @@ export async function copyEvents(
       // The marker names the store it was written in: the copy gets its own on its first start, so read
       // models built from the source are rebuilt against the copy's positions.
       if (event.stream === streams.logIdentity()) continue;
+      if (event.position <= head) lastAtOrBeforeHead = event;
       await target.append(
         event.stream,
         [{ id: event.id, type: event.type, data: event.data, metadata: event.metadata, recordedAt: event.recordedAt }],
@@ -46,5 +48,20 @@ export async function copyEvents(
     renameSync(`${checkpointFile}.tmp`, checkpointFile);
     onProgress?.({ copied, position, head });
   }
-  return { copied, resumedAfter };
+  if (lastAtOrBeforeHead) await verifyTargetHolds(target, lastAtOrBeforeHead);
+  return { copied, resumedAfter, verifiedUpTo: lastAtOrBeforeHead?.position ?? resumedAfter };
+}
+
+/**
+ * The last source event copied up to the head the copy started at must be in the target: the same event at
+ * the same revision of the same stream. The copy is not reported done until it is.
+ */
+async function verifyTargetHolds(target: EventStore, last: RecordedEvent): Promise<void> {
+  const [copy] = await target.readStream(last.stream, { fromRevision: last.revision, maxCount: 1 });
+  if (copy?.id !== last.id) {
+    throw new Error(
+      `copy-events: the target does not hold the source's event ${last.id} (${last.stream} at revision ` +
+        `${last.revision}): run it again`,
+    );
+  }
 }

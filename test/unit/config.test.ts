@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { EventStoreDBClient } from '@eventstore/db-client';
 import { ConfigError, loadConfig } from '../../src/common/config.js';
 
 describe('configuration', () => {
@@ -30,5 +31,35 @@ describe('configuration', () => {
 
   it('takes PUBLIC_URL without its trailing slash', () => {
     expect(loadConfig({ PUBLIC_URL: 'https://metadata.example.com/' }).publicUrl).toBe('https://metadata.example.com');
+  });
+
+  it('accepts exactly the EventStoreDB connection strings the client parses', () => {
+    for (const connectionString of [
+      'esdb://localhost:2113?tls=false',
+      'esdb+discover://cluster.example.com:2113',
+      'esdb://admin:changeit@a:2113,b:2113,c:2113?tls=true',
+      'kurrentdb://localhost:2113?tls=false',
+      'kdb://localhost:2113',
+      'esdb://',
+      'http://localhost:2113',
+      'localhost:2113',
+    ]) {
+      let clientParses = true;
+      try {
+        EventStoreDBClient.connectionString(connectionString);
+      } catch {
+        clientParses = false;
+      }
+      const env = { EVENT_STORE: 'eventstoredb', EVENTSTORE_CONNECTION_STRING: connectionString };
+      const weAccept = (() => {
+        try {
+          loadConfig(env);
+          return true;
+        } catch {
+          return false;
+        }
+      })();
+      expect([connectionString, weAccept]).toEqual([connectionString, clientParses]);
+    }
   });
 });
