@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers/promises';
 import {
   BACKWARDS,
   END,
@@ -101,23 +102,25 @@ export class EventStoreDbEventStore implements EventStore {
     const backwards = options.direction === 'backwards';
     // EventStoreDB cannot filter a stream read by type or time: those filters read it all, then filter here.
     const filtered = options.types !== undefined || options.recordedUpTo !== undefined;
+    const read = this.client.readStream(stream, {
+      direction: backwards ? BACKWARDS : FORWARDS,
+      fromRevision: options.fromRevision !== undefined ? BigInt(options.fromRevision) : backwards ? END : START,
+      ...(options.maxCount !== undefined && !filtered ? { maxCount: BigInt(options.maxCount) } : {}),
+      deadline: this.deadlineMs,
+    });
     try {
       const events = await withDeadline(
         `a read of ${stream}`,
         this.deadlineMs,
-        this.collect(
-          this.client.readStream(stream, {
-            direction: backwards ? BACKWARDS : FORWARDS,
-            fromRevision: options.fromRevision !== undefined ? BigInt(options.fromRevision) : backwards ? END : START,
-            ...(options.maxCount !== undefined && !filtered ? { maxCount: BigInt(options.maxCount) } : {}),
-            deadline: this.deadlineMs,
-          }),
-        ),
+        this.collect(read),
+        () => void read.cancel(),
       );
       if (!filtered) return events;
       return events.filter((event) => matchesStreamFilter(event, options)).slice(0, options.maxCount);
     } catch (error) {
-      if ((error as { type?: string })?.type === 'stream-not-found') return [];
+      // A stream that does not exist, or that was deleted in EventStoreDB, holds no events.
+      const type = (error as { type?: string })?.type;
+      if (type === 'stream-not-found' || type === 'stream-deleted') return [];
       throw toPortError(error, stream);
     }
   }
@@ -134,16 +137,12 @@ export class EventStoreDbEventStore implements EventStore {
     let cursor = afterPosition;
     try {
       for (;;) {
-        const page: AllPage = await withDeadline(
-          'a read of $all',
-          this.deadlineMs,
-          this.readPage({
-            direction: FORWARDS,
-            fromPosition: from,
-            maxCount: BigInt(ALL_PAGE),
-            deadline: this.deadlineMs,
-          }),
-        );
+        const page: AllPage = await this.readPage('a read of $all', {
+          direction: FORWARDS,
+          fromPosition: from,
+          maxCount: BigInt(ALL_PAGE),
+          deadline: this.deadlineMs,
+        });
         // A read from a position includes the event there: take only what comes after the cursor.
         for (const event of page.events) {
           if (event.position > cursor && found.length < wanted) found.push(event);
@@ -157,7 +156,15 @@ export class EventStoreDbEventStore implements EventStore {
     }
   }
 
-  async *subscribeToAll({ afterPosition, signal }: SubscribeToAllOptions): AsyncIterable<RecordedEvent[]> {
+  /**
+   * Batches of up to `maxBatchSize`: what the subscription has already received goes together (a catch-up
+   * commits many events per transaction), and a batch never waits for events that have not arrived.
+   */
+  async *subscribeToAll({
+    afterPosition,
+    signal,
+    maxBatchSize = 500,
+  }: SubscribeToAllOptions): AsyncIterable<RecordedEvent[]> {
     const subscription = this.client.subscribeToAll({
       fromPosition: toClientPosition(afterPosition),
       // This service's streams only: no system events, no other application's.
@@ -165,12 +172,36 @@ export class EventStoreDbEventStore implements EventStore {
     });
     const stop = () => void subscription.unsubscribe();
     signal?.addEventListener('abort', stop, { once: true });
+    const received = subscription[Symbol.asyncIterator]();
+    type Next = Awaited<ReturnType<typeof received.next>>;
+    const NOT_YET = Symbol('not yet');
+    let waiting: Promise<Next> | undefined;
     try {
-      for await (const resolved of subscription) {
+      for (;;) {
+        const batch: RecordedEvent[] = [];
+        const take = (result: Next): boolean => {
+          if (result.done) return false;
+          const event = result.value.event as unknown as ClientRecordedEvent | undefined;
+          if (event && isOurs(event)) {
+            const recorded = fromClientEvent(event);
+            if (recorded.position > afterPosition) batch.push(recorded);
+          }
+          return true;
+        };
+        let open = take(await (waiting ?? received.next()));
+        waiting = undefined;
+        while (open && batch.length < maxBatchSize) {
+          const next = received.next();
+          const ready = await Promise.race([next, setImmediate(NOT_YET)]);
+          if (ready === NOT_YET) {
+            waiting = next;
+            break;
+          }
+          open = take(ready);
+        }
         if (signal?.aborted) return;
-        if (!resolved.event || !isOurs(resolved.event as unknown as ClientRecordedEvent)) continue;
-        const event = fromClientEvent(resolved.event as unknown as ClientRecordedEvent);
-        if (event.position > afterPosition) yield [event];
+        if (batch.length > 0) yield batch;
+        if (!open) return;
       }
     } catch (error) {
       if (signal?.aborted) return;
@@ -190,16 +221,12 @@ export class EventStoreDbEventStore implements EventStore {
     let from: 'end' | ClientPosition = END;
     try {
       for (;;) {
-        const page: AllPage = await withDeadline(
-          'a read of the head of $all',
-          this.deadlineMs,
-          this.readPage({
-            direction: BACKWARDS,
-            fromPosition: from,
-            maxCount: BigInt(ALL_PAGE),
-            deadline: this.deadlineMs,
-          }),
-        );
+        const page: AllPage = await this.readPage('a read of the head of $all', {
+          direction: BACKWARDS,
+          fromPosition: from,
+          maxCount: BigInt(ALL_PAGE),
+          deadline: this.deadlineMs,
+        });
         const ours = page.events.find((event) => from === END || event.position < Number(from.commit));
         if (ours) return ours.position;
         if (page.read < ALL_PAGE || !page.last) return 0;
@@ -224,19 +251,23 @@ export class EventStoreDbEventStore implements EventStore {
     return events;
   }
 
-  /** One page of `$all`, read past what is not this service's (see AllPage). */
-  private async readPage(options: Parameters<EventStoreDbClientApi['readAll']>[0]): Promise<AllPage> {
-    const events: RecordedEvent[] = [];
-    let read = 0;
-    let last: ClientPosition | undefined;
-    for await (const resolved of this.client.readAll(options)) {
-      const event = resolved.event as ClientRecordedEvent | undefined;
-      if (!event) continue;
-      read += 1;
-      last = event.position ?? last;
-      if (isOurs(event)) events.push(fromClientEvent(event));
-    }
-    return { events, read, last };
+  /** One page of `$all` (see AllPage), under the deadline; a read that times out is cancelled. */
+  private async readPage(what: string, options: Parameters<EventStoreDbClientApi['readAll']>[0]): Promise<AllPage> {
+    const stream = this.client.readAll(options);
+    const collect = async (): Promise<AllPage> => {
+      const events: RecordedEvent[] = [];
+      let read = 0;
+      let last: ClientPosition | undefined;
+      for await (const resolved of stream) {
+        const event = resolved.event as ClientRecordedEvent | undefined;
+        if (!event) continue;
+        read += 1;
+        last = event.position ?? last;
+        if (isOurs(event)) events.push(fromClientEvent(event));
+      }
+      return { events, read, last };
+    };
+    return withDeadline(what, this.deadlineMs, collect(), () => void stream.cancel());
   }
 }
 

@@ -59,14 +59,26 @@ export function fromClientEvent(event: ClientRecordedEvent): RecordedEvent {
   };
 }
 
-/** Error types of the client (`error.type`), compared as strings: `instanceof` breaks across realms. */
+/** Error types of the client (`error.type`, its ErrorType), compared as strings: `instanceof` breaks across realms. */
 const UNAVAILABLE = new Set(['unavailable', 'deadline-exceeded', 'timeout', 'cancelled', 'not-leader']);
 
+/** Refusals that no retry by the caller will change: an operator must act. Each says what to look at. */
+const REFUSED: Record<string, string> = {
+  'access-denied': 'EventStoreDB refused access: check the credentials in EVENTSTORE_CONNECTION_STRING',
+  'stream-deleted': 'the stream was deleted in EventStoreDB (outside this service)',
+  'maximum-append-size-exceeded': "the append is larger than EventStoreDB's maximum append size",
+};
+
+/** gRPC's UNAVAILABLE and DEADLINE_EXCEEDED status codes, and Node's own connection errors. */
+const GRPC_UNAVAILABLE = new Set([14, 4]);
+const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE']);
+
 export function toPortError(error: unknown, stream: string, expected?: ExpectedRevision, eventId?: string): unknown {
-  const { type, actualVersion, message } = (error ?? {}) as {
+  const { type, actualVersion, message, code } = (error ?? {}) as {
     type?: string;
     actualVersion?: bigint | string;
     message?: string;
+    code?: unknown;
   };
   if (type === 'wrong-expected-version' && expected !== undefined) {
     const actual = typeof actualVersion === 'bigint' ? Number(actualVersion) : 'no_stream';
@@ -74,27 +86,29 @@ export function toPortError(error: unknown, stream: string, expected?: ExpectedR
   }
   if (type === 'invalid-argument' && eventId && /duplicate|already/i.test(message ?? ''))
     return new DuplicateEventIdError(eventId);
-  if ((type && UNAVAILABLE.has(type)) || isConnectionFailure(error)) {
+  if (type && REFUSED[type]) {
+    return new EventStoreUnavailableError(`${REFUSED[type]} (${stream})`, { cause: error });
+  }
+  const connectionFailure =
+    (typeof code === 'number' && GRPC_UNAVAILABLE.has(code)) ||
+    (typeof code === 'string' && CONNECTION_ERRORS.has(code));
+  if ((type && UNAVAILABLE.has(type)) || connectionFailure) {
     return new EventStoreUnavailableError(`EventStoreDB is unavailable: ${message ?? String(error)}`, { cause: error });
   }
   return error;
 }
 
-function isConnectionFailure(error: unknown): boolean {
-  const text = String((error as { message?: string })?.message ?? error);
-  return /ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ETIMEDOUT|failed to connect|No connection established|14 UNAVAILABLE/i.test(
-    text,
-  );
-}
-
-/** Every call gets a deadline of our own: the client can wait a minute on a port that accepts but never answers. */
-export async function withDeadline<T>(what: string, ms: number, work: Promise<T>): Promise<T> {
+/**
+ * Every call gets a deadline of our own: the client can wait a minute on a port that accepts but never
+ * answers. `cancel` stops the work left behind (a streaming read), so a timed-out read does not run on.
+ */
+export async function withDeadline<T>(what: string, ms: number, work: Promise<T>, cancel?: () => void): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new EventStoreUnavailableError(`EventStoreDB did not answer ${what} within ${ms} ms`)),
-      ms,
-    );
+    timer = setTimeout(() => {
+      cancel?.();
+      reject(new EventStoreUnavailableError(`EventStoreDB did not answer ${what} within ${ms} ms`));
+    }, ms);
   });
   try {
     return await Promise.race([work, deadline]);

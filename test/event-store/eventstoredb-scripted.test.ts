@@ -42,8 +42,10 @@ class ScriptedAll {
     return this;
   }
 
-  client(): EventStoreDbClientApi {
-    const { events, readAllCalls } = this;
+  readonly cancelled: string[] = [];
+
+  client({ hanging = false } = {}): EventStoreDbClientApi {
+    const { events, readAllCalls, cancelled } = this;
     const recordSubscription = (options: unknown) => (this.subscribeOptions = options);
     const api = {
       // Reads from a position include the event there, both ways: the harder case for the adapter.
@@ -58,16 +60,30 @@ class ScriptedAll {
           const commit = (from as { commit: bigint }).commit;
           return backwards ? event.position.commit <= commit : event.position.commit >= commit;
         });
-        return (async function* () {
-          for (const event of selected.slice(0, max)) yield { event };
-        })();
+        if (hanging) {
+          // A server that accepts and never answers: the read waits forever.
+          const never = (async function* () {
+            yield await new Promise<{ event: ScriptedEvent }>(() => undefined);
+          })();
+          return Object.assign(never, { cancel: async () => void cancelled.push('readAll') });
+        }
+        return Object.assign(
+          (async function* () {
+            for (const event of selected.slice(0, max)) yield { event };
+          })(),
+          { cancel: async () => undefined },
+        );
       },
       readStream() {
-        return (async function* () {})();
+        return Object.assign((async function* () {})(), { cancel: async () => undefined });
       },
       subscribeToAll(options: unknown) {
         recordSubscription(options);
-        return Object.assign((async function* () {})(), { unsubscribe: async () => undefined });
+        // What the server has for the subscription: every scripted event, already received.
+        const received = (async function* () {
+          for (const event of events) yield { event };
+        })();
+        return Object.assign(received, { unsubscribe: async () => undefined });
       },
       appendToStream: async () => ({ success: true, nextExpectedRevision: 0n, position: { commit: 0n, prepare: 0n } }),
       dispose: async () => undefined,
@@ -136,5 +152,20 @@ describe('EventStoreDB adapter, against a scripted $all', () => {
     expect(filter.prefixes.sort()).toEqual(
       ['connect_webview-', 'connected_account-', 'device-', 'service_log-identity', 'webhook-', 'workspace-'].sort(),
     );
+  });
+
+  it('hands a catch-up what the subscription has received in batches of up to maxBatchSize', async () => {
+    const all = new ScriptedAll().add(ours('device-d1'), 'MetadataSet', 1200).add('$stats-1', '$statsCollected', 50);
+    const store = new EventStoreDbEventStore(all.client());
+    const sizes: number[] = [];
+    for await (const batch of store.subscribeToAll({ afterPosition: 0, maxBatchSize: 500 })) sizes.push(batch.length);
+    expect(sizes).toEqual([500, 500, 200]);
+  });
+
+  it('cancels a read that misses its deadline, and answers EventStoreUnavailableError', async () => {
+    const all = new ScriptedAll().add(ours(), 'DeviceAdded');
+    const store = new EventStoreDbEventStore(all.client({ hanging: true }), 100);
+    await expect(store.readAll()).rejects.toThrow(/did not answer a read of \$all within 100 ms/);
+    expect(all.cancelled).toEqual(['readAll']);
   });
 });

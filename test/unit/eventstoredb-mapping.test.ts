@@ -69,9 +69,24 @@ describe('EventStoreDB adapter mapping', () => {
     for (const type of ['unavailable', 'deadline-exceeded', 'timeout', 'not-leader']) {
       expect(toPortError({ type, message: 'x' }, 's')).toBeInstanceOf(EventStoreUnavailableError);
     }
-    expect(toPortError(new Error('connect ECONNREFUSED 127.0.0.1:2113'), 's')).toBeInstanceOf(
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:2113'), { code: 'ECONNREFUSED' });
+    expect(toPortError(refused, 's')).toBeInstanceOf(EventStoreUnavailableError);
+    expect(toPortError({ code: 14, message: '14 UNAVAILABLE: No connection established' }, 's')).toBeInstanceOf(
       EventStoreUnavailableError,
     );
+    // By type and code, not by the message's words.
+    const wordsOnly = new Error('failed to connect, ECONNREFUSED');
+    expect(toPortError(wordsOnly, 's')).toBe(wordsOnly);
+    for (const [type, says] of [
+      ['access-denied', /refused access: check the credentials/],
+      ['stream-deleted', /deleted in EventStoreDB/],
+      ['maximum-append-size-exceeded', /maximum append size/],
+    ] as const) {
+      const mapped = toPortError({ type, message: 'x' }, 'device-d1');
+      expect(mapped).toBeInstanceOf(EventStoreUnavailableError);
+      expect((mapped as Error).message).toMatch(says);
+      expect((mapped as Error).message).toContain('device-d1');
+    }
     const other = new Error('something else');
     expect(toPortError(other, 's')).toBe(other);
   });
