@@ -137,12 +137,7 @@ export class EventStoreDbEventStore implements EventStore {
     let cursor = afterPosition;
     try {
       for (;;) {
-        const page: AllPage = await this.readPage('a read of $all', {
-          direction: FORWARDS,
-          fromPosition: from,
-          maxCount: BigInt(ALL_PAGE),
-          deadline: this.deadlineMs,
-        });
+        const page = await this.readPage('a read of $all', FORWARDS, from);
         // A read from a position includes the event there: take only what comes after the cursor.
         for (const event of page.events) {
           if (event.position > cursor && found.length < wanted) found.push(event);
@@ -221,12 +216,7 @@ export class EventStoreDbEventStore implements EventStore {
     let from: 'end' | ClientPosition = END;
     try {
       for (;;) {
-        const page: AllPage = await this.readPage('a read of the head of $all', {
-          direction: BACKWARDS,
-          fromPosition: from,
-          maxCount: BigInt(ALL_PAGE),
-          deadline: this.deadlineMs,
-        });
+        const page: AllPage = await this.readPage('a read of the head of $all', BACKWARDS, from);
         const ours = page.events.find((event) => from === END || event.position < Number(from.commit));
         if (ours) return ours.position;
         if (page.read < ALL_PAGE || !page.last) return 0;
@@ -252,8 +242,17 @@ export class EventStoreDbEventStore implements EventStore {
   }
 
   /** One page of `$all` (see AllPage), under the deadline; a read that times out is cancelled. */
-  private async readPage(what: string, options: Parameters<EventStoreDbClientApi['readAll']>[0]): Promise<AllPage> {
-    const stream = this.client.readAll(options);
+  private async readPage(
+    what: string,
+    direction: typeof FORWARDS | typeof BACKWARDS,
+    from: 'start' | 'end' | ClientPosition,
+  ): Promise<AllPage> {
+    const stream = this.client.readAll({
+      direction,
+      fromPosition: from,
+      maxCount: BigInt(ALL_PAGE),
+      deadline: this.deadlineMs,
+    });
     const collect = async (): Promise<AllPage> => {
       const events: RecordedEvent[] = [];
       let read = 0;
