@@ -63,7 +63,7 @@ export function authenticate(
 /**
  * Fastify's onRequest hook (before the body is read): every route but the public ones and unknown paths
  * needs a key. Refused, the connection closes after the 401, so a caller without a key cannot hold it
- * open by sending its body slowly. While the service catches up at start-up, every route but /health
+ * open by sending its body slowly. While the service catches up at start-up, every route but the health ones
  * answers 503 `catching_up` first (keys issued meanwhile are not known yet). A known key then takes a token from its rate limit (429 beyond it).
  */
 export function authenticateBeforeBody(
@@ -73,7 +73,7 @@ export function authenticateBeforeBody(
   catchUp: CatchUp,
 ) {
   return async (request: RequestWithCaller, reply: FastifyReply): Promise<void> => {
-    if (request.is404 || request.routeOptions.url === '/health') return;
+    if (request.is404 || request.routeOptions.url?.startsWith('/health')) return;
     const catchingUp = catchUp.status();
     if (catchingUp) {
       void reply.header('retry-after', '1');

@@ -1,4 +1,4 @@
-import { statfsSync } from 'node:fs';
+import { accessSync, constants, statfsSync } from 'node:fs';
 import { Controller, Get, Inject, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import type { AppConfig } from '../common/config.js';
@@ -18,10 +18,12 @@ function freeBytes(dir: string): number {
 }
 
 /**
- * 200 `{"ok": true}` once the service serves. 503 `catching_up` while the read models are still behind the
- * head the service started with (it listens at once). 503 when the event store does not answer (naming it), or while a consumer (projector, completion
- * saga) keeps failing, with its last error, so an operator sees why. Completions the saga parked are
- * counted in `parked_saga_events` (`npm run cli -- saga parked` lists them).
+ * Liveness at `/health/live`; readiness at `/health/ready` and `/health`: 200 `{"ok": true}` once the service
+ * serves, 503 with the reason otherwise: `insufficient_storage` (under 16 MiB free) or `data_dir_unwritable`,
+ * `catching_up` while the read models are behind the head the service started with (it listens at once),
+ * `event_store_unavailable` (naming the store), or `consumer_failing` while the projector or the saga keeps
+ * failing, with its last error. Cheap: one head lookup and a statfs, no read of the log. Completions the saga
+ * parked are counted in `parked_saga_events` (`npm run cli -- saga parked` lists them).
  */
 @Controller()
 export class HealthController {
@@ -33,6 +35,20 @@ export class HealthController {
     @Inject(ParkedSagaEvents) private readonly parkedSagaEvents: ParkedSagaEvents,
     @Inject(CatchUp) private readonly catchUp: CatchUp,
   ) {}
+
+  /** Liveness: the process answers. Nothing else is asked, so a slow store never gets it restarted. */
+  @Get('health/live')
+  @PublicRoute()
+  live() {
+    return { ok: true };
+  }
+
+  /** Readiness (and `/health`, for compatibility): see the class comment. */
+  @Get('health/ready')
+  @PublicRoute()
+  ready(@Res({ passthrough: true }) reply: FastifyReply) {
+    return this.health(reply);
+  }
 
   @Get('health')
   @PublicRoute()
@@ -48,6 +64,15 @@ export class HealthController {
           type: 'event_store_unavailable',
           message: `${store} is unavailable: ${String((error as Error)?.message ?? error)}`,
         },
+      };
+    }
+    try {
+      accessSync(this.config.dataDir, constants.W_OK);
+    } catch (error) {
+      void reply.status(503);
+      return {
+        ok: false,
+        error: { type: 'data_dir_unwritable', message: `${this.config.dataDir} is not writable: ${String(error)}` },
       };
     }
     const free = freeBytes(this.config.dataDir);

@@ -44,6 +44,14 @@ describe('EVENT_STORE=eventstoredb with an EventStoreDB that never answers', () 
     expect(body.ok).toBe(false);
     expect(body.error.type).toBe('event_store_unavailable');
     expect(body.error.message).toContain('EventStoreDB');
+    // Ready says the same; live answers at once: the process is fine, only its store is not.
+    const ready = await fetch(`${server.url}/health/ready`);
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toMatchObject({ ok: false, error: { type: 'event_store_unavailable' } });
+    const liveAsked = Date.now();
+    const live = await fetch(`${server.url}/health/live`);
+    expect(live.status).toBe(200);
+    expect(Date.now() - liveAsked).toBeLessThan(1000);
   });
 
   it('refuses a write with 503 event_store_unavailable within ten seconds', async () => {

@@ -28,6 +28,8 @@ describe('start-up on a long log', () => {
     expect(health.status).toBe(503);
     expect(health.headers.get('retry-after')).toBe('1');
     expect(await health.json()).toMatchObject({ ok: false, error: { type: 'catching_up' } });
+    expect((await fetch(`${server.url}/health/ready`)).status).toBe(503);
+    expect(await (await fetch(`${server.url}/health/live`)).json()).toEqual({ ok: true });
     const route = await fetch(`${server.url}/devices/list`, { method: 'POST' });
     expect(route.status).toBe(503);
     expect(await route.json()).toMatchObject({ ok: false, error: { type: 'catching_up' } });
@@ -38,6 +40,7 @@ describe('start-up on a long log', () => {
       if (status !== 200) await new Promise((resolve) => setTimeout(resolve, 100));
     }
     expect(status).toBe(200);
+    expect((await fetch(`${server.url}/health/ready`)).status).toBe(200);
     // Caught up, routes answer as usual: here 401, since this log holds no workspace.
     expect((await fetch(`${server.url}/devices/list`, { method: 'POST' })).status).toBe(401);
   }, 120_000);
