@@ -7,6 +7,7 @@ import { ReadYourWrites } from './read-models/read-your-writes.js';
 import { createServer } from './server.js';
 import { EVENT_STORE } from './common/tokens.js';
 import { createWorkspace } from './workspaces/index.js';
+import { Draining } from './http/draining.js';
 
 async function main(): Promise<void> {
   let config: AppConfig;
@@ -38,10 +39,53 @@ async function main(): Promise<void> {
     );
   }
 
+  stopGracefullyOnSignals(app, config.http);
   await app.listen({ port: config.port, host: config.host });
   const url = (await app.getUrl()).replace('[::1]', 'localhost');
   if (!config.publicUrlConfigured) config.publicUrl = url;
   new Logger('Server').log(`Listening on ${url} (data in ${config.dataDir}, Node ${process.version})`);
+}
+
+/**
+ * SIGTERM or SIGINT: readiness turns 503 and answers close their connections for `shutdownDrainMs` (load
+ * balancers move away), then the server stops listening, lets in-flight requests finish (the whole stop is
+ * bounded by `shutdownGraceMs`), ends event streams with a `retry:` hint, stops the consumers at their
+ * checkpoints and closes the stores (pending commits flushed), and exits 0. A second signal exits at once.
+ */
+function stopGracefullyOnSignals(app: Awaited<ReturnType<typeof createServer>>, http: AppConfig['http']): void {
+  const logger = new Logger('Server');
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      logger.warn(`${signal} again: exiting now`);
+      process.exit(1);
+    }
+    stopping = true;
+    app.get(Draining).active = true;
+    logger.log(
+      `${signal}: draining for ${http.shutdownDrainMs} ms, then finishing in-flight requests and exiting ` +
+        `(at most ${http.shutdownGraceMs} ms in all)`,
+    );
+    const deadline = setTimeout(() => {
+      logger.error(`Still not stopped after ${http.shutdownGraceMs} ms: exiting anyway`);
+      process.exit(1);
+    }, http.shutdownGraceMs);
+    deadline.unref();
+    setTimeout(() => {
+      app.close().then(
+        () => {
+          logger.log('Stopped');
+          process.exit(0);
+        },
+        (error: unknown) => {
+          logger.error(`Shutdown failed: ${String(error)}`);
+          process.exit(1);
+        },
+      );
+    }, http.shutdownDrainMs);
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
 }
 
 main().catch((error: unknown) => {

@@ -7,6 +7,7 @@ import { boundHttpServer, configureFastify, fastifyOptions } from './http/fastif
 import { authenticateBeforeBody } from './http/guards.js';
 import { RateLimiter } from './http/rate-limit.js';
 import { CatchUp } from './read-models/catch-up.js';
+import { Draining } from './http/draining.js';
 import { ReadModelDatabase } from './read-models/read-model-database.js';
 import { API_KEY_USAGE } from './common/tokens.js';
 
@@ -30,7 +31,10 @@ export async function createServer(config: AppConfig): Promise<NestFastifyApplic
       ),
     );
   boundHttpServer(app.getHttpServer(), config.http);
-  app.enableShutdownHooks();
+  const draining = app.get(Draining);
+  adapter.getInstance().addHook('onSend', async (_request, reply) => {
+    if (draining.active) void reply.header('connection', 'close');
+  });
   await app.init();
   return app;
 }

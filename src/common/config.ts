@@ -28,6 +28,10 @@ export interface AppConfig {
     maxEventStreamsPerKey: number;
     /** Requests per second per API key on average (bursts of twice as many); 0 turns the limit off. */
     requestsPerSecondPerKey: number;
+    /** On SIGTERM/SIGINT, how long in-flight requests may take before the process exits anyway. */
+    shutdownGraceMs: number;
+    /** Before that, how long it keeps serving with readiness at 503, for load balancers to move away. */
+    shutdownDrainMs: number;
   };
   webhooks: {
     /** Whether this instance delivers webhooks: exactly one instance of a scaled-out deployment should. */
@@ -117,6 +121,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     maxConnections: integer('HTTP_MAX_CONNECTIONS', 4_096, 1, 1_000_000),
     maxEventStreamsPerKey: integer('EVENT_STREAMS_PER_KEY', 10, 1, 10_000),
     requestsPerSecondPerKey: integer('RATE_LIMIT_PER_KEY', 1_000, 0, 1_000_000),
+    shutdownGraceMs: integer('SHUTDOWN_GRACE_MS', 10_000, 100, 600_000),
+    shutdownDrainMs: integer('SHUTDOWN_DRAIN_MS', 1_000, 0, 600_000),
   };
 
   const webhooks = {

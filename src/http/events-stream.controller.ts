@@ -1,4 +1,4 @@
-import { Controller, Inject, Req, Res } from '@nestjs/common';
+import { Controller, Inject, Req, Res, type BeforeApplicationShutdown } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppConfig } from '../common/config.js';
 import { SeamError } from '../common/seam-error.js';
@@ -18,9 +18,15 @@ const STALLED_CLIENT_MS = 30_000;
 
 /** Seam's events as they happen, over Server-Sent Events. */
 @Controller()
-export class EventsStreamController {
+export class EventsStreamController implements BeforeApplicationShutdown {
   /** Open streams per API key. */
   private readonly openStreams = new Map<string, number>();
+  /** How to end each open stream: at shutdown, with a hint to reconnect in a second (elsewhere, or later). */
+  private readonly enders = new Set<() => void>();
+
+  beforeApplicationShutdown(): void {
+    for (const end of this.enders) end();
+  }
 
   constructor(
     @Inject(ReadModelDatabase) private readonly readModels: ReadModelDatabase,
@@ -112,8 +118,11 @@ export class EventsStreamController {
       if (Date.now() - lastWrite > HEARTBEAT_MS) send(': heartbeat\n\n');
     };
     const timer = setInterval(pump, POLL_MS);
+    const end = () => raw.end('retry: 1000\n\n');
+    this.enders.add(end);
     raw.on('close', () => {
       closed = true;
+      this.enders.delete(end);
       clearInterval(timer);
       const left = (this.openStreams.get(caller.apiKeyId) ?? 1) - 1;
       if (left === 0) this.openStreams.delete(caller.apiKeyId);

@@ -16,8 +16,11 @@ export function fastifyOptions(http: AppConfig['http']) {
     keepAliveTimeout: http.keepAliveTimeoutMs,
     // Node checks the request and headers deadlines on this interval (30 s by default): every second here.
     http: { connectionsCheckingInterval: 1000, headersTimeout: Math.min(http.requestTimeoutMs, 60_000) },
-    // Event streams (SSE) stay open: a shutdown closes them rather than waiting for them.
-    forceCloseConnections: true,
+    // A shutdown closes idle connections at once and lets in-flight requests finish; event streams are
+    // ended by their controller (with a retry hint) before the server closes.
+    forceCloseConnections: 'idle' as const,
+    // Requests on connections already open when the server closes are served, not refused with a bare 503.
+    return503OnClosing: false,
   };
 }
 

@@ -7,6 +7,7 @@ import type { EventStore } from '../event-store/event-store.js';
 import { PublicRoute } from './seam-route.js';
 import { ParkedSagaEvents } from '../completion/index.js';
 import { CatchUp } from '../read-models/catch-up.js';
+import { Draining } from './draining.js';
 import { COMPLETION_SAGA_CONSUMER, CONFIG, EVENT_STORE, READ_MODELS_PROJECTOR } from '../common/tokens.js';
 
 /** Below this, /health reports the disk as full: SQLite needs room for its WAL and checkpoints. */
@@ -19,7 +20,7 @@ function freeBytes(dir: string): number {
 
 /**
  * Liveness at `/health/live`; readiness at `/health/ready` and `/health`: 200 `{"ok": true}` once the service
- * serves, 503 with the reason otherwise: `insufficient_storage` (under 16 MiB free) or `data_dir_unwritable`,
+ * serves, 503 with the reason otherwise: `shutting_down`, `insufficient_storage` (under 16 MiB free) or `data_dir_unwritable`,
  * `catching_up` while the read models are behind the head the service started with (it listens at once),
  * `event_store_unavailable` (naming the store), or `consumer_failing` while the projector or the saga keeps
  * failing, with its last error. Cheap: one head lookup and a statfs, no read of the log. Completions the saga
@@ -34,6 +35,7 @@ export class HealthController {
     @Inject(COMPLETION_SAGA_CONSUMER) private readonly completionSaga: CheckpointedConsumer,
     @Inject(ParkedSagaEvents) private readonly parkedSagaEvents: ParkedSagaEvents,
     @Inject(CatchUp) private readonly catchUp: CatchUp,
+    @Inject(Draining) private readonly draining: Draining,
   ) {}
 
   /** Liveness: the process answers. Nothing else is asked, so a slow store never gets it restarted. */
@@ -53,6 +55,10 @@ export class HealthController {
   @Get('health')
   @PublicRoute()
   async health(@Res({ passthrough: true }) reply: FastifyReply) {
+    if (this.draining.active) {
+      void reply.status(503);
+      return { ok: false, error: { type: 'shutting_down', message: 'This instance is shutting down' } };
+    }
     try {
       await this.store.headPosition();
     } catch (error) {

@@ -10,6 +10,7 @@ import { EventsController } from './events.controller.js';
 import { ApiKeyGuard, MethodGuard } from './guards.js';
 import { HealthController } from './health.controller.js';
 import { IdempotencyStore } from './idempotency.js';
+import { Draining } from './draining.js';
 import { SeamExceptionFilter } from './seam-exception.filter.js';
 import { WebhooksController } from './webhooks.controller.js';
 
@@ -32,6 +33,8 @@ import { WebhooksController } from './webhooks.controller.js';
     { provide: APP_GUARD, useClass: ApiKeyGuard },
     { provide: APP_FILTER, useClass: SeamExceptionFilter },
     IdempotencyStore,
+    Draining,
   ],
+  exports: [Draining],
 })
 export class HttpModule {}

@@ -88,13 +88,19 @@ export class ServerProcess {
     await this.stopWith('SIGTERM');
   }
 
-  private async stopWith(signal: NodeJS.Signals): Promise<void> {
+  /** SIGTERM, as an orchestrator stops it: resolves with the exit code once the process has exited. */
+  async terminate(): Promise<number | null> {
+    return this.stopWith('SIGTERM');
+  }
+
+  private async stopWith(signal: NodeJS.Signals): Promise<number | null> {
     const child = this.process;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
+    if (!child || child.exitCode !== null || child.signalCode !== null) return child?.exitCode ?? null;
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     child.kill(signal);
-    await exited;
+    const code = await exited;
     this.process = undefined;
+    return code;
   }
 }
 
