@@ -63,8 +63,9 @@ export function authenticate(
 /**
  * Fastify's onRequest hook (before the body is read): every route but the public ones and unknown paths
  * needs a key. Refused, the connection closes after the 401, so a caller without a key cannot hold it
- * open by sending its body slowly. While the service catches up at start-up, every route but the health ones
- * answers 503 `catching_up` first (keys issued meanwhile are not known yet). A known key then takes a token from its rate limit (429 beyond it).
+ * open by sending its body slowly. While the service catches up at start-up, every route but the health
+ * ones answers 503 `catching_up` first (keys issued meanwhile are not known yet). A known key then takes a
+ * token from its rate limit (429 beyond it).
  */
 export function authenticateBeforeBody(
   readModels: ReadModelDatabase,
@@ -76,12 +77,13 @@ export function authenticateBeforeBody(
     if (request.is404 || request.routeOptions.url?.startsWith('/health')) return;
     const catchingUp = catchUp.status();
     if (catchingUp) {
-      void reply.header('retry-after', '1');
-      throw new SeamError(
+      const error = new SeamError(
         503,
         'catching_up',
         `The service is starting: its read models are at position ${catchingUp.position} of ${catchingUp.target}`,
       );
+      error.headers = { 'retry-after': '1' };
+      throw error;
     }
     if ((request.routeOptions.config as unknown as Record<string, unknown>)[PUBLIC_ROUTE]) return;
     try {

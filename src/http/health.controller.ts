@@ -20,8 +20,9 @@ function freeBytes(dir: string): number {
 
 /**
  * Liveness at `/health/live`; readiness at `/health/ready` and `/health`: 200 `{"ok": true}` once the service
- * serves, 503 with the reason otherwise: `shutting_down`, `insufficient_storage` (under 16 MiB free) or `data_dir_unwritable`,
- * `catching_up` while the read models are behind the head the service started with (it listens at once),
+ * serves, 503 with the reason otherwise: `shutting_down`, `data_dir_unwritable`, `insufficient_storage` (under
+ * 16 MiB free), `catching_up` while the read models are behind the head the service started with (it listens
+ * at once),
  * `event_store_unavailable` (naming the store), or `consumer_failing` while the projector or the saga keeps
  * failing, with its last error. Cheap: one head lookup and a statfs, no read of the log. Completions the saga
  * parked are counted in `parked_saga_events` (`npm run cli -- saga parked` lists them).

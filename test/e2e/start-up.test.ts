@@ -32,6 +32,7 @@ describe('start-up on a long log', () => {
     expect(await (await fetch(`${server.url}/health/live`)).json()).toEqual({ ok: true });
     const route = await fetch(`${server.url}/devices/list`, { method: 'POST' });
     expect(route.status).toBe(503);
+    expect(route.headers.get('retry-after')).toBe('1');
     expect(await route.json()).toMatchObject({ ok: false, error: { type: 'catching_up' } });
 
     let status = 0;
