@@ -217,13 +217,14 @@ export const connectWebviewDecider: Decider<ConnectWebviewCommand, ConnectWebvie
           throw new NotFound('connect_webview', 'connect_webview_id', command.connectWebviewId);
         }
         if (state.completed) {
-          // A retry of the completion under way (same login, the saga not finished yet) joins it: it gets
-          // the same answer once the saga is done. Anything else after a completion is refused.
+          // A retry of the same login (the client did not see the first answer, or sent it twice) gets the
+          // same answer, once the saga is done: it joins the completion, under way or finished. Any other
+          // completion of a completed webview is refused.
           const sameLogin =
             command.loginSucceeded &&
             state.completed.provider === command.provider &&
             state.completed.email === command.email;
-          if (sameLogin && !state.authorized) return [];
+          if (sameLogin) return [];
           throw new AlreadyDone('connect_webview_already_completed', 'This Connect Webview was already completed', {
             connect_webview_id: command.connectWebviewId,
           });

@@ -179,7 +179,7 @@ describe('completion: connected accounts and devices with inherited or replacing
     });
   });
 
-  it('answers a completion retried while the first is under way like the first, with one account', async () => {
+  it('answers a completion retried while the first is under way, or after, like the first, with one account', async () => {
     const webview = await seam.connectWebviews.create({ custom_metadata: { retried: true } });
     const answers = await Promise.all(
       Array.from({ length: 3 }, () => sandbox.completeWebview(webview.connect_webview_id, 'retry@example.com')),
@@ -189,6 +189,9 @@ describe('completion: connected accounts and devices with inherited or replacing
     expect(new Set(accounts).size).toBe(1);
     const account = await seam.connectedAccounts.get({ connected_account_id: accounts[0] });
     expect(account.custom_metadata).toEqual({ retried: true });
+    // Retried once more after it finished (the client never saw an answer): the same answer again.
+    const late = await sandbox.completeWebview(webview.connect_webview_id, 'retry@example.com');
+    expect(late).toMatchObject({ status: 200, body: { connect_webview: { connected_account_id: accounts[0] } } });
   });
 
   it('keeps all 50 keys when 50 concurrent updates each set a different key on one device', async () => {

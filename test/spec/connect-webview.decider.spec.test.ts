@@ -158,11 +158,12 @@ describe('connect webview decider', () => {
       spec.given([created, withMetadata, failed]).when(complete()).then([completed]);
     });
 
-    it('lets a retry of the completion under way join it, with nothing new recorded', () => {
+    it('lets a retry of the same login join the completion, under way or finished, with nothing new recorded', () => {
       spec.given([created, withMetadata, completed]).when(complete()).thenNothingHappened();
+      spec.given([created, withMetadata, completed, authorized]).when(complete()).thenNothingHappened();
     });
 
-    it('refuses another login once completed, and any completion once the account is linked', () => {
+    it('refuses another login, or a failed one, once completed', () => {
       spec
         .given([created, withMetadata, completed])
         .when(complete({ email: 'someone-else@example.com' }))
@@ -173,7 +174,7 @@ describe('connect webview decider', () => {
         .thenThrows((e) => e instanceof AlreadyDone);
       spec
         .given([created, withMetadata, completed, authorized])
-        .when(complete())
+        .when(complete({ email: 'someone-else@example.com' }))
         .thenThrows((e) => e instanceof AlreadyDone && e.code === 'connect_webview_already_completed');
     });
 
