@@ -35,3 +35,48 @@ export class GroupCommit<Item, Result> {
     });
   }
 }
+
+/**
+ * Group commit for a store whose commit is a round trip (PostgreSQL): one commit in flight at a time, and
+ * whatever is submitted meanwhile goes together in the next. Under load the groups grow by themselves; alone,
+ * an append waits for no one.
+ */
+export class PipelinedGroupCommit<Item, Result> {
+  private pending: { item: Item; resolve: (result: Result) => void; reject: (error: unknown) => void }[] = [];
+  private inFlight: Promise<void> | undefined;
+
+  constructor(private readonly commit: (items: readonly Item[]) => Promise<(Result | Error)[]>) {}
+
+  submit(item: Item): Promise<Result> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ item, resolve, reject });
+      this.inFlight ??= this.drain();
+    });
+  }
+
+  /** Resolves once everything submitted so far is committed or refused. */
+  async flush(): Promise<void> {
+    while (this.inFlight) await this.inFlight;
+  }
+
+  private async drain(): Promise<void> {
+    await new Promise((resolve) => setImmediate(resolve)); // the submitters of this turn join the first group
+    while (this.pending.length > 0) {
+      const group = this.pending;
+      this.pending = [];
+      let outcomes: (Result | Error)[];
+      try {
+        outcomes = await this.commit(group.map((entry) => entry.item));
+      } catch (error) {
+        for (const entry of group) entry.reject(error);
+        continue;
+      }
+      group.forEach((entry, index) => {
+        const outcome = outcomes[index];
+        if (outcome instanceof Error) entry.reject(outcome);
+        else entry.resolve(outcome);
+      });
+    }
+    this.inFlight = undefined;
+  }
+}

@@ -21,6 +21,7 @@ import {
   type RecordedEvent,
   type SubscribeToAllOptions,
 } from './event-store.js';
+import { decideAppend } from './append-decision.js';
 import { GroupCommit } from './group-commit.js';
 
 export interface SqliteEventStoreOptions {
@@ -100,7 +101,7 @@ export class SqliteEventStore implements EventStore {
        VALUES (@event_id, @stream, @revision, @type, @data, @metadata, @recorded_at)`,
     );
     this.streamHead = this.db.prepare('SELECT MAX(revision) AS revision FROM events WHERE stream = ?');
-    this.eventById = this.db.prepare('SELECT * FROM events WHERE event_id = ?');
+    this.eventById = this.db.prepare('SELECT stream, revision, position FROM events WHERE event_id = ?');
     this.eventsAfter = this.db.prepare('SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?');
     this.lastPosition = this.db.prepare('SELECT MAX(position) AS position FROM events');
   }
@@ -141,17 +142,13 @@ export class SqliteEventStore implements EventStore {
     events: readonly NewEvent[],
     expected: ExpectedRevision,
   ): { appended: boolean; result: AppendResult } {
-    const repeat = this.findIdempotentRepeat(stream, events, expected);
-    if (repeat) return { appended: false, result: repeat };
-
-    const head = (this.streamHead.get(stream) as { revision: number | null }).revision;
-    const actual = head ?? 'no_stream';
-    if (!revisionMatches(expected, head)) throw new WrongExpectedRevisionError(stream, expected, actual);
-    if (events.length === 0) {
-      return { appended: false, result: { nextExpectedRevision: head ?? -1, position: 0 } };
-    }
+    const decision = decideAppend(stream, events, expected, {
+      head: (name) => (this.streamHead.get(name) as { revision: number | null }).revision,
+      byId: (id) => this.eventById.get(id) as EventRow | undefined,
+    });
+    if (decision.kind !== 'append') return { appended: false, result: decision.result };
     const recordedAt = new Date().toISOString();
-    let revision = head ?? -1;
+    let revision = decision.firstRevision - 1;
     let position = 0;
     for (const event of events) {
       revision += 1;
@@ -173,35 +170,6 @@ export class SqliteEventStore implements EventStore {
       }
     }
     return { appended: true, result: { nextExpectedRevision: revision, position } };
-  }
-
-  /**
-   * EventStoreDB's idempotence: the same event ids appended again with an expectation that held for the
-   * first append return the first result and write nothing.
-   */
-  private findIdempotentRepeat(
-    stream: string,
-    events: readonly NewEvent[],
-    expected: ExpectedRevision,
-  ): AppendResult | undefined {
-    if (events.length === 0) return undefined;
-    const first = this.eventById.get(events[0].id) as EventRow | undefined;
-    if (!first) return undefined;
-    const rows = events.map((event) => this.eventById.get(event.id) as EventRow | undefined);
-    const sameAppend = rows.every(
-      (row, i) => row !== undefined && row.stream === stream && row.revision === first.revision + i,
-    );
-    if (!sameAppend) throw new DuplicateEventIdError(events[0].id);
-    const revisionBefore = first.revision === 0 ? null : first.revision - 1;
-    if (!revisionMatches(expected, revisionBefore)) {
-      throw new WrongExpectedRevisionError(stream, expected, this.streamHeadOrNoStream(stream));
-    }
-    const last = rows[rows.length - 1] as EventRow;
-    return { nextExpectedRevision: last.revision, position: last.position };
-  }
-
-  private streamHeadOrNoStream(stream: string): number | 'no_stream' {
-    return (this.streamHead.get(stream) as { revision: number | null }).revision ?? 'no_stream';
   }
 
   async readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
@@ -274,19 +242,6 @@ export class SqliteEventStore implements EventStore {
     this.appended.emit('appended');
     await sleep(0);
     this.db.close();
-  }
-}
-
-function revisionMatches(expected: ExpectedRevision, head: number | null): boolean {
-  switch (expected) {
-    case 'any':
-      return true;
-    case 'no_stream':
-      return head === null;
-    case 'stream_exists':
-      return head !== null;
-    default:
-      return head === expected;
   }
 }
 

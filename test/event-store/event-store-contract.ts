@@ -1,4 +1,7 @@
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   DuplicateEventIdError,
@@ -14,8 +17,8 @@ import {
  */
 export interface EventStoreFixture {
   create(): Promise<EventStore>;
-  /** Appends one event from another OS process, as the CLI or a second service instance would. */
-  appendFromAnotherProcess(stream: string, event: NewEvent): Promise<void>;
+  /** The same log for another OS process (test/support/store-child.mjs), as the CLI or a second instance. */
+  otherProcess: { kind: 'sqlite' | 'postgres' | 'eventstoredb'; location: string };
   /** SQLite refuses an event id used in any stream; EventStoreDB's idempotence is per stream. */
   uniqueEventIdsAcrossStreams: boolean;
 }
@@ -25,6 +28,14 @@ export function event(type = 'Thing', data: unknown = { n: 1 }): NewEvent {
 }
 
 const stream = () => `test-${randomUUID()}`;
+
+const run = promisify(execFile);
+const storeChild = join(import.meta.dirname, '../support/store-child.mjs');
+
+async function inAnotherProcess(fixture: EventStoreFixture, ...args: string[]): Promise<string> {
+  const { kind, location } = fixture.otherProcess;
+  return (await run(process.execPath, [storeChild, kind, location, ...args])).stdout;
+}
 
 async function collect(
   store: EventStore,
@@ -213,11 +224,22 @@ export function eventStoreContract(name: string, fixture: EventStoreFixture): vo
       const head = await store.headPosition();
       const seen = collect(store, head, (events) => events.some((e) => e.stream === s));
       const fromElsewhere = event('FromAnotherProcess', { hello: 'world' });
-      await fixture.appendFromAnotherProcess(s, fromElsewhere);
+      await inAnotherProcess(fixture, 'append', s, JSON.stringify(fromElsewhere));
       const delivered = (await seen).filter((e) => e.stream === s);
       expect(delivered.map((e) => [e.id, e.type, e.data])).toEqual([
         [fromElsewhere.id, 'FromAnotherProcess', { hello: 'world' }],
       ]);
     });
+
+    it('gives each revision to exactly one of 4 processes racing on one stream', async () => {
+      const s = stream();
+      const results = await Promise.all(
+        [1, 2, 3, 4].map(async () => JSON.parse(await inAnotherProcess(fixture, 'race', s, '40'))),
+      );
+      const won = results.reduce((sum, r: { won: number }) => sum + r.won, 0);
+      expect((await store.readStream(s)).map((e) => e.revision)).toEqual(Array.from({ length: won }, (_, i) => i));
+      expect(results.every((r: { won: number; lost: number }) => r.won + r.lost === 40)).toBe(true);
+      expect(won).toBeGreaterThanOrEqual(40);
+    }, 60_000);
   });
 }

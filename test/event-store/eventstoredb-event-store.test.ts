@@ -1,6 +1,3 @@
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, describe, it } from '@jest/globals';
 import { EventStoreDbEventStore } from '../../src/event-store/eventstoredb-event-store.js';
 import { eventStoreContract } from './event-store-contract.js';
@@ -9,9 +6,6 @@ import { eventStoreContract } from './event-store-contract.js';
  * The same contract suite against EventStoreDB: the server at EVENTSTORE_CONNECTION_STRING when set, or
  * one started with testcontainers where a Docker engine exists. Otherwise the suite is skipped, saying why.
  */
-const run = promisify(execFile);
-const child = join(import.meta.dirname, '../support/eventstoredb-child.mjs');
-
 async function eventStoreDb(): Promise<{ connectionString: string; stop: () => Promise<void> } | { skip: string }> {
   if (process.env.EVENTSTORE_CONNECTION_STRING) {
     return { connectionString: process.env.EVENTSTORE_CONNECTION_STRING, stop: async () => undefined };
@@ -59,9 +53,7 @@ if ('skip' in server) {
   afterAll(() => server.stop());
   eventStoreContract('eventstoredb', {
     create: async () => new EventStoreDbEventStore(server.connectionString),
-    appendFromAnotherProcess: async (stream, event) => {
-      await run(process.execPath, [child, server.connectionString, stream, JSON.stringify(event)]);
-    },
+    otherProcess: { kind: 'eventstoredb', location: server.connectionString },
     uniqueEventIdsAcrossStreams: false,
   });
 }
