@@ -31,7 +31,8 @@ export async function postgresForTests(suite: string): Promise<PostgresForTests 
       const reason = String((error as { stderr?: string }).stderr || error)
         .trim()
         .split('\n')[0];
-      if (process.env.CI === 'true') throw new Error(`${suite} needs PostgreSQL under CI=true: ${reason}`);
+      if (process.env.CI === 'true')
+        throw new Error(`${suite} needs PostgreSQL under CI=true: ${reason}`, { cause: error });
       console.warn(`SKIPPED ${suite}: no TEST_DATABASE_URL and no PostgreSQL to start (${reason})`);
       return { skip: reason };
     }
