@@ -45,9 +45,10 @@ Commands:
   history --device-id ID | --connected-account-id ID | --connect-webview-id ID [--json]
       The custom-metadata history of one resource: who changed what, when and why.
   copy-events --to TARGET
-      Copies the configured log (EVENT_STORE, DATA_DIR) into TARGET, an esdb:// connection string or the
-      path of a SQLite events file: same streams, revisions, ids, data and metadata. Interrupted, it
-      resumes where it stopped when run again.
+      Copies the configured log (EVENT_STORE, DATA_DIR) into TARGET, a postgres:// URL, an esdb://
+      connection string or the path of a SQLite events file: same streams, revisions, ids, data and
+      metadata. Into an empty SQLite or PostgreSQL target, positions and the log's id are kept too, so a
+      server switched to it rebuilds nothing. Interrupted, it resumes where it stopped when run again.
 
 Each command prints, as the last line of its standard output, one JSON object with the new key.
 The key is shown only then: the service stores only its hash.
@@ -124,12 +125,18 @@ async function run(argv: string[]): Promise<void> {
             config.dataDir,
             `copy-events.${createHash('sha256').update(values.to).digest('hex').slice(0, 12)}.checkpoint`,
           );
-          const { copied, resumedAfter, verifiedUpTo } = await copyEvents(source, target, checkpoint, (p) =>
-            terminal.err(`copy-events: ${p.copied} events, at position ${p.position} of ${p.head}\n`),
+          const { copied, resumedAfter, verifiedUpTo, samePositions } = await copyEvents(
+            source,
+            target,
+            checkpoint,
+            (p) => terminal.err(`copy-events: ${p.copied} events, at position ${p.position} of ${p.head}\n`),
           );
           terminal.out(
             `copy-events: copied ${copied} events${resumedAfter > 0 ? `, resuming after position ${resumedAfter}` : ''}; ` +
-              `checked: the target holds the source's log up to position ${verifiedUpTo}`,
+              `checked: the target holds the source's log up to position ${verifiedUpTo}; ` +
+              (samePositions
+                ? 'same positions and log id: read models and webhook progress carry over to it'
+                : 'other positions: a server switched to it rebuilds its read models once'),
           );
         } finally {
           await target.close();

@@ -1,10 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { AppConfig } from './common/config.js';
+import { POSTGRES_URL, type AppConfig } from './common/config.js';
 import { COMPLETION_SAGA, CompletionSaga, type ParkedSagaEvents } from './completion/index.js';
 import { CheckpointedConsumer, type ConsumerLogger } from './event-store/checkpointed-consumer.js';
 import type { EventStore } from './event-store/event-store.js';
 import { EventStoreDbEventStore } from './event-store/eventstoredb-event-store.js';
+import { PostgresEventStore } from './event-store/postgres-event-store.js';
 import { SqliteEventStore } from './event-store/sqlite-event-store.js';
 import { UpcastingEventStore } from './event-store/upcasting-event-store.js';
 import { UPCASTERS } from './schema-upcasters.js';
@@ -30,11 +31,19 @@ export function openRawEventStore(config: StoreConfig): EventStore {
   if (config.eventStore.kind === 'eventstoredb') {
     return new EventStoreDbEventStore(config.eventStore.connectionString, config.eventStore.deadlineMs);
   }
+  if (config.eventStore.kind === 'postgres') {
+    const { connectionString, deadlineMs, maxConnections } = config.eventStore;
+    return new PostgresEventStore(connectionString, { deadlineMs, maxConnections });
+  }
   return new SqliteEventStore(join(config.dataDir, EVENTS_FILE), { synchronous: config.sqliteSynchronous });
 }
 
-/** A store named by a copy-events target: an esdb:// connection string, or the path of a SQLite events file. */
+/**
+ * A store named by a copy-events target: a postgres:// URL, an esdb:// connection string, or the path of a
+ * SQLite events file.
+ */
 export function openEventStoreAt(target: string): EventStore {
+  if (POSTGRES_URL.test(target)) return new PostgresEventStore(target);
   if (/^[a-z+]+:\/\//.test(target) && !target.startsWith('file://')) return new EventStoreDbEventStore(target);
   const path = target.replace(/^file:\/\//, '');
   mkdirSync(dirname(path), { recursive: true });

@@ -11,8 +11,11 @@ export interface AppConfig {
   publicUrl: string;
   publicUrlConfigured: boolean;
   sqliteSynchronous: 'FULL' | 'NORMAL';
-  /** Where the log lives: the embedded SQLite file in DATA_DIR, or an EventStoreDB cluster. */
-  eventStore: { kind: 'sqlite' } | { kind: 'eventstoredb'; connectionString: string; deadlineMs: number };
+  /** Where the log lives: the embedded SQLite file in DATA_DIR, a PostgreSQL database, or an EventStoreDB cluster. */
+  eventStore:
+    | { kind: 'sqlite' }
+    | { kind: 'postgres'; connectionString: string; deadlineMs: number; maxConnections: number }
+    | { kind: 'eventstoredb'; connectionString: string; deadlineMs: number };
   /** How long a write waits for its effect to be readable before answering 503. */
   readYourWritesTimeoutMs: number;
   /** Bounds on every connection, so that no caller can hold the server's sockets or memory. */
@@ -57,6 +60,9 @@ export class ConfigError extends Error {
  * `kurrentdb://`; test/unit/config.test.ts holds this to the client's own parser.)
  */
 export const ESDB_CONNECTION_STRING = /^esdb(\+discover)?:\/\/[^/?#\s]+/;
+
+/** A PostgreSQL URL as `pg` takes it: postgres:// or postgresql://, with a host. */
+export const POSTGRES_URL = /^postgres(ql)?:\/\/[^/?#\s]+/;
 
 /** Reads and checks the environment once, at start-up; every problem is named, not just the first. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
@@ -104,8 +110,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       );
     }
     eventStore = { kind, connectionString, deadlineMs: integer('EVENTSTORE_DEADLINE_MS', 5000, 100, 60000) };
+  } else if (kind === 'postgres') {
+    const databaseUrl = env.DATABASE_URL?.trim() ?? '';
+    if (!POSTGRES_URL.test(databaseUrl)) {
+      problems.push(
+        `DATABASE_URL must be a postgres:// or postgresql:// URL with EVENT_STORE=postgres (got "${redactUrl(databaseUrl)}")`,
+      );
+    }
+    eventStore = {
+      kind,
+      connectionString: databaseUrl,
+      deadlineMs: integer('POSTGRES_DEADLINE_MS', 5000, 100, 60000),
+      maxConnections: integer('POSTGRES_MAX_CONNECTIONS', 10, 2, 1000),
+    };
   } else if (kind !== 'sqlite') {
-    problems.push(`EVENT_STORE must be sqlite or eventstoredb (got "${env.EVENT_STORE}")`);
+    problems.push(`EVENT_STORE must be sqlite, postgres or eventstoredb (got "${env.EVENT_STORE}")`);
   }
   const allowPrivate = (env.WEBHOOK_ALLOW_PRIVATE_TARGETS ?? 'false').trim().toLowerCase();
   if (allowPrivate !== 'true' && allowPrivate !== 'false') {
@@ -145,4 +164,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     http,
     webhooks,
   };
+}
+
+/** A URL with its password replaced, for messages and logs. */
+export function redactUrl(url: string): string {
+  return url.replace(/^([a-z+]+:\/\/[^:/@]*):[^@/]*@/i, '$1:***@');
 }

@@ -6,8 +6,13 @@ import { streams } from './streams.js';
  * Copies a log into another store, losslessly: the same streams, revisions, event ids, data, metadata and
  * recording times, in the same global order. Each event is appended at the revision it has in the source,
  * with its own id, so appending it again is a no-op: after an interruption the copy resumes from its
- * checkpoint file and the events of the last unfinished batch are simply confirmed. The one event not copied
- * is the source's identity marker (log-identity.ts).
+ * checkpoint file and the events of the last unfinished batch are simply confirmed.
+ *
+ * The source's identity marker (log-identity.ts) goes along only while the copy reproduces the source's
+ * positions exactly (an empty target, a source with dense positions: SQLite or PostgreSQL). Then the copy
+ * is the same log, position for position, and read models, checkpoints and webhook progress taken from the
+ * source stay valid after a switch: nothing is rebuilt or delivered again. Otherwise the copy gets an
+ * identity of its own on first start, and what was built from the source is rebuilt against it.
  */
 export interface CopyProgress {
   copied: number;
@@ -22,9 +27,13 @@ export async function copyEvents(
   target: EventStore,
   checkpointFile: string,
   onProgress?: (progress: CopyProgress) => void,
-): Promise<{ copied: number; resumedAfter: number; verifiedUpTo: number }> {
+): Promise<{ copied: number; resumedAfter: number; verifiedUpTo: number; samePositions: boolean }> {
   const resumedAfter = existsSync(checkpointFile) ? Number(readFileSync(checkpointFile, 'utf8').trim()) || 0 : 0;
   const head = await source.headPosition();
+  // A resumed copy had the same positions so far if the target holds nothing past the checkpoint's batch;
+  // each event confirmed below is checked anyway.
+  let samePositions = resumedAfter > 0 || (await target.headPosition()) === 0;
+  let identityCopied = false;
   let position = resumedAfter;
   let copied = 0;
   let lastAtOrBeforeHead: RecordedEvent | undefined;
@@ -32,15 +41,24 @@ export async function copyEvents(
     const batch = await source.readAll({ afterPosition: position, maxCount: BATCH });
     if (batch.length === 0) break;
     for (const event of batch) {
-      // The marker names the store it was written in: the copy gets its own on its first start, so read
-      // models built from the source are rebuilt against the copy's positions.
-      if (event.stream === streams.logIdentity()) continue;
+      const isIdentity = event.stream === streams.logIdentity();
+      if (isIdentity && !samePositions) continue;
       if (event.position <= head) lastAtOrBeforeHead = event;
-      await target.append(
+      const { position: copiedAt } = await target.append(
         event.stream,
         [{ id: event.id, type: event.type, data: event.data, metadata: event.metadata, recordedAt: event.recordedAt }],
         { expectedRevision: event.revision === 0 ? 'no_stream' : event.revision - 1 },
       );
+      identityCopied ||= isIdentity;
+      if (copiedAt !== event.position && samePositions) {
+        if (identityCopied) {
+          throw new Error(
+            `copy-events: the target's positions diverged from the source's at ${event.position} (another ` +
+              `writer on the target?), after the source's identity was copied into it: start again from an empty target`,
+          );
+        }
+        samePositions = false;
+      }
     }
     copied += batch.length;
     position = batch[batch.length - 1].position;
@@ -49,7 +67,7 @@ export async function copyEvents(
     onProgress?.({ copied, position, head });
   }
   if (lastAtOrBeforeHead) await verifyTargetHolds(target, lastAtOrBeforeHead);
-  return { copied, resumedAfter, verifiedUpTo: lastAtOrBeforeHead?.position ?? resumedAfter };
+  return { copied, resumedAfter, verifiedUpTo: lastAtOrBeforeHead?.position ?? resumedAfter, samePositions };
 }
 
 /**

@@ -64,7 +64,9 @@ export class HealthController {
       await this.store.headPosition();
     } catch (error) {
       void reply.status(503);
-      const store = this.config.eventStore.kind === 'eventstoredb' ? 'EventStoreDB' : 'the SQLite event store';
+      const store = { eventstoredb: 'EventStoreDB', postgres: 'PostgreSQL', sqlite: 'the SQLite event store' }[
+        this.config.eventStore.kind
+      ];
       return {
         ok: false,
         error: {

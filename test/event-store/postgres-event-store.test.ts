@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { EventStoreUnavailableError, type RecordedEvent } from '../../src/event-store/event-store.js';
+import { copyEvents } from '../../src/event-store/copy-events.js';
+import { ensureLogIdentity } from '../../src/event-store/log-identity.js';
 import { PostgresEventStore } from '../../src/event-store/postgres-event-store.js';
+import { SqliteEventStore } from '../../src/event-store/sqlite-event-store.js';
 import { postgresForTests } from '../support/postgres.js';
 import { event, eventStoreContract } from './event-store-contract.js';
 
@@ -83,6 +89,29 @@ if ('skip' in server) {
       expect(attempts.map((a) => a.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
       expect((await store.readStream(s)).map((e) => e.revision)).toEqual([0, 1]);
     });
+  });
+
+  describe('copy-events between SQLite and PostgreSQL', () => {
+    it('copies SQLite into PostgreSQL and back losslessly: every field, position and the log id', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'cms-copy-pg-'));
+      const source = new SqliteEventStore(join(dir, 'source.db'));
+      const { logId } = await ensureLogIdentity(source);
+      for (let i = 0; i < 1200; i++) {
+        await source.append(`device-${i % 7}`, [event('MetadataSet', { custom_metadata: { n: String(i) } })], {
+          expectedRevision: 'any',
+        });
+      }
+      const viaPostgres = new PostgresEventStore(await server.createDatabase());
+      const back = new SqliteEventStore(join(dir, 'back.db'));
+      expect(await copyEvents(source, viaPostgres, join(dir, 'to-pg'))).toMatchObject({ samePositions: true });
+      expect(await copyEvents(viaPostgres, back, join(dir, 'back'))).toMatchObject({ samePositions: true });
+      const everything = async (store: SqliteEventStore | PostgresEventStore) => await store.readAll();
+      const original = await everything(source);
+      expect(await everything(viaPostgres)).toEqual(original);
+      expect(await everything(back)).toEqual(original);
+      expect((await ensureLogIdentity(back)).logId).toBe(logId);
+      await Promise.all([source, viaPostgres, back].map((store) => store.close()));
+    }, 60_000);
   });
 
   describe('postgres event store: a server that is not there', () => {

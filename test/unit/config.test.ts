@@ -29,6 +29,19 @@ describe('configuration', () => {
     ]);
   });
 
+  it('selects PostgreSQL with DATABASE_URL, and never echoes its password back', () => {
+    expect(loadConfig({ EVENT_STORE: 'postgres', DATABASE_URL: 'postgres://cms:pw@db:5432/cms' }).eventStore).toEqual({
+      kind: 'postgres',
+      connectionString: 'postgres://cms:pw@db:5432/cms',
+      deadlineMs: 5000,
+      maxConnections: 10,
+    });
+    expect(() => loadConfig({ EVENT_STORE: 'postgres', DATABASE_URL: 'mysql://cms:secret@db/cms' })).toThrow(
+      'DATABASE_URL must be a postgres:// or postgresql:// URL with EVENT_STORE=postgres (got "mysql://cms:***@db/cms")',
+    );
+    expect(() => loadConfig({ EVENT_STORE: 'postgres' })).toThrow(/DATABASE_URL must be/);
+  });
+
   it('takes PUBLIC_URL without its trailing slash', () => {
     expect(loadConfig({ PUBLIC_URL: 'https://metadata.example.com/' }).publicUrl).toBe('https://metadata.example.com');
   });
