@@ -45,6 +45,8 @@ export interface AppConfig {
     retryBaseMs: number;
     /** How long one delivery may take before it counts as failed. */
     timeoutMs: number;
+    /** On PostgreSQL: how often a standby tries for the delivery lease, and the holder checks it still has it. */
+    leaseCheckMs: number;
   };
 }
 
@@ -149,6 +151,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     allowPrivateTargets: allowPrivate === 'true',
     retryBaseMs: integer('WEBHOOK_RETRY_BASE_MS', 5000, 1, 3_600_000),
     timeoutMs: integer('WEBHOOK_TIMEOUT_MS', 10000, 1, 600_000),
+    leaseCheckMs: integer('WEBHOOK_LEASE_CHECK_MS', 1000, 50, 60_000),
   };
 
   if (problems.length > 0) throw new ConfigError(problems);

@@ -3,6 +3,7 @@ import { DomainError, InvalidCommand, NotFound, SandboxOnly } from '../common/do
 import { invalidInput, SeamError } from '../common/seam-error.js';
 import { isDiskFull } from '../common/sqlite.js';
 import { ConsumerTimeoutError } from '../event-store/checkpointed-consumer.js';
+import { PositionPastHeadError } from '../read-models/read-your-writes.js';
 import { EventStoreUnavailableError } from '../event-store/event-store.js';
 
 const logger = new Logger('HTTP');
@@ -51,6 +52,13 @@ export function toErrorResponse(thrown: unknown): {
         ok: false,
       },
     };
+  }
+  if (error instanceof PositionPastHeadError) {
+    return envelope(
+      400,
+      'invalid_input',
+      `${error.message}: a seam-log-position from another log, or not one given by it`,
+    );
   }
   if (error instanceof ConsumerTimeoutError) {
     logger.error(error.message);

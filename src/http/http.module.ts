@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { CompletionController } from './completion.controller.js';
 import { ConnectWebviewsController } from './connect-webviews.controller.js';
 import { ConnectedAccountsController } from './connected-accounts.controller.js';
@@ -11,6 +11,7 @@ import { ApiKeyGuard, MethodGuard } from './guards.js';
 import { HealthController } from './health.controller.js';
 import { IdempotencyStore } from './idempotency.js';
 import { Draining } from './draining.js';
+import { LogPositionInterceptor } from './log-position.interceptor.js';
 import { SeamExceptionFilter } from './seam-exception.filter.js';
 import { WebhooksController } from './webhooks.controller.js';
 
@@ -32,6 +33,7 @@ import { WebhooksController } from './webhooks.controller.js';
     { provide: APP_GUARD, useClass: MethodGuard },
     { provide: APP_GUARD, useClass: ApiKeyGuard },
     { provide: APP_FILTER, useClass: SeamExceptionFilter },
+    { provide: APP_INTERCEPTOR, useClass: LogPositionInterceptor },
     IdempotencyStore,
     Draining,
   ],

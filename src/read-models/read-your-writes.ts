@@ -1,8 +1,34 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { Inject, Injectable } from '@nestjs/common';
 import type { AppConfig } from '../common/config.js';
 import type { CheckpointedConsumer } from '../event-store/checkpointed-consumer.js';
 import type { EventStore } from '../event-store/event-store.js';
 import { COMPLETION_SAGA_CONSUMER, CONFIG, EVENT_STORE, READ_MODELS_PROJECTOR } from '../common/tokens.js';
+
+/**
+ * The log positions a request's writes reached, for its `seam-log-position` answer header: a client hands
+ * it to another instance, which waits until its own read models reach it (read-your-writes across instances).
+ */
+export interface WrittenPosition {
+  position: number;
+}
+const writtenPosition = new AsyncLocalStorage<WrittenPosition>();
+
+/** Runs `fn` (a request's handler) noting the position its writes reach in `written`. */
+export function recordingWrittenPosition<T>(written: WrittenPosition, fn: () => T): T {
+  return writtenPosition.run(written, fn);
+}
+
+/** A log position asked for that the log has not reached: a position from another log, or made up. */
+export class PositionPastHeadError extends Error {
+  constructor(
+    readonly position: number,
+    readonly head: number,
+  ) {
+    super(`Log position ${position} is past the head of this log (${head})`);
+    this.name = 'PositionPastHeadError';
+  }
+}
 
 /** A write is acknowledged only once the read models show it. */
 @Injectable()
@@ -15,7 +41,21 @@ export class ReadYourWrites {
   ) {}
 
   async waitFor(position: number): Promise<void> {
-    if (position > 0) await this.projector.waitForPosition(position, this.config.readYourWritesTimeoutMs);
+    if (position <= 0) return;
+    await this.projector.waitForPosition(position, this.config.readYourWritesTimeoutMs);
+    const written = writtenPosition.getStore();
+    if (written) written.position = Math.max(written.position, position);
+  }
+
+  /**
+   * A read that carries a position (from a write answered by any instance): waits until these read models
+   * reach it. A position past the log's head is refused at once rather than waited for.
+   */
+  async waitForLogPosition(position: number): Promise<void> {
+    if (this.projector.status().position >= position) return;
+    const head = await this.store.headPosition();
+    if (position > head) throw new PositionPastHeadError(position, head);
+    await this.projector.waitForPosition(position, this.config.readYourWritesTimeoutMs);
   }
 
   /**

@@ -1,9 +1,7 @@
+import type pg from 'pg';
 import { openSqlite, type SqliteDatabase } from '../common/sqlite.js';
 
-/**
- * Delivery state per webhook: not derived from the log (it records what the receivers said), so it lives in
- * its own file, `deliveries.db`, which a read-model replay leaves alone.
- */
+/** Delivery state per webhook: not derived from the log (it records what the receivers said). */
 export interface DeliveryState {
   webhook_id: string;
   /** The last public event this webhook is done with (delivered, or given up on). */
@@ -24,82 +22,156 @@ export interface DeliveryState {
 export const MAX_ATTEMPTS = 14;
 export const MAX_DELAY_MS = 6 * 60 * 60 * 1000;
 
-export class DeliveryStore {
-  private readonly db: SqliteDatabase;
-
-  constructor(path: string) {
-    this.db = openSqlite(path, { synchronous: 'FULL' });
-    this.db.exec(`CREATE TABLE IF NOT EXISTS delivery_state (
-      webhook_id TEXT PRIMARY KEY, after_sequence INTEGER NOT NULL, attempt INTEGER NOT NULL DEFAULT 0,
-      next_attempt_at TEXT, last_success_at TEXT, last_failure_at TEXT, last_failure_status INTEGER,
-      last_failure_message TEXT, abandoned_count INTEGER NOT NULL DEFAULT 0, after_event_id TEXT, log_id TEXT)`);
-    const columns = (this.db.prepare('PRAGMA table_info(delivery_state)').all() as { name: string }[]).map(
-      (c) => c.name,
-    );
-    for (const column of ['after_event_id', 'log_id']) {
-      if (!columns.includes(column)) this.db.exec(`ALTER TABLE delivery_state ADD COLUMN ${column} TEXT`);
-    }
-  }
-
-  /** Counts the webhook's progress in `logId` from `afterSequence` on (a new log, or state from before ids). */
-  rebase(webhookId: string, afterSequence: number, logId: string): void {
-    this.db
-      .prepare('UPDATE delivery_state SET after_sequence = ?, log_id = ? WHERE webhook_id = ?')
-      .run(afterSequence, logId, webhookId);
-  }
-
-  get(webhookId: string): DeliveryState | undefined {
-    return this.db.prepare('SELECT * FROM delivery_state WHERE webhook_id = ?').get(webhookId) as
-      DeliveryState | undefined;
-  }
-
+/**
+ * Where delivery state is kept: `deliveries.db` in DATA_DIR for one instance; with EVENT_STORE=postgres, a
+ * table beside the log, so that the instance that takes the delivery lease over goes on where the last one
+ * stopped (see delivery-lease.ts).
+ */
+export interface DeliveryStore {
+  get(webhookId: string): Promise<DeliveryState | undefined>;
   /** A new webhook receives what happens after it was created, not the workspace's past. */
-  initialise(webhookId: string, afterSequence: number, logId: string | null): DeliveryState {
-    this.db
-      .prepare('INSERT OR IGNORE INTO delivery_state (webhook_id, after_sequence, log_id) VALUES (?, ?, ?)')
-      .run(webhookId, afterSequence, logId);
-    return this.get(webhookId)!;
-  }
+  initialise(webhookId: string, afterSequence: number, logId: string | null): Promise<DeliveryState>;
+  /** Counts the webhook's progress in `logId` from `afterSequence` on (a new log, or state from before ids). */
+  rebase(webhookId: string, afterSequence: number, logId: string): Promise<void>;
+  delivered(webhookId: string, sequence: number, eventId: string, at: string): Promise<void>;
+  failed(webhookId: string, failure: DeliveryFailure): Promise<void>;
+  all(): Promise<DeliveryState[]>;
+  /** Takes a webhook's state from another store (a switch to PostgreSQL), unless it has its own already. */
+  adopt(state: DeliveryState): Promise<void>;
+  close(): Promise<void>;
+}
 
-  delivered(webhookId: string, sequence: number, eventId: string, at: string): void {
-    this.db
-      .prepare(
-        `UPDATE delivery_state SET after_sequence = ?, after_event_id = ?, attempt = 0, next_attempt_at = NULL,
-         last_success_at = ? WHERE webhook_id = ?`,
-      )
-      .run(sequence, eventId, at, webhookId);
-  }
+export interface DeliveryFailure {
+  at: string;
+  status: number | null;
+  message: string;
+  nextAttemptAt: string | null;
+  giveUp?: { sequence: number; eventId: string };
+}
 
-  failed(
-    webhookId: string,
-    failure: {
-      at: string;
-      status: number | null;
-      message: string;
-      nextAttemptAt: string | null;
-      giveUp?: { sequence: number; eventId: string };
-    },
-  ): void {
-    if (failure.giveUp !== undefined) {
-      this.db
-        .prepare(
-          `UPDATE delivery_state SET after_sequence = ?, after_event_id = ?, attempt = 0, next_attempt_at = NULL,
-           last_failure_at = ?, last_failure_status = ?, last_failure_message = ?,
+/** The statements, the same for both stores (`?` placeholders; PostgreSQL's are numbered from them). */
+const STATEMENTS = {
+  get: 'SELECT * FROM cms_webhook_delivery_state WHERE webhook_id = ?',
+  all: 'SELECT * FROM cms_webhook_delivery_state ORDER BY webhook_id',
+  adopt: `INSERT INTO cms_webhook_delivery_state (webhook_id, after_sequence, after_event_id, log_id, attempt,
+            next_attempt_at, last_success_at, last_failure_at, last_failure_status, last_failure_message,
+            abandoned_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (webhook_id) DO NOTHING`,
+  initialise: `INSERT INTO cms_webhook_delivery_state (webhook_id, after_sequence, log_id) VALUES (?, ?, ?)
+               ON CONFLICT (webhook_id) DO NOTHING`,
+  rebase: 'UPDATE cms_webhook_delivery_state SET after_sequence = ?, log_id = ? WHERE webhook_id = ?',
+  delivered: `UPDATE cms_webhook_delivery_state SET after_sequence = ?, after_event_id = ?, attempt = 0,
+              next_attempt_at = NULL, last_success_at = ? WHERE webhook_id = ?`,
+  gaveUp: `UPDATE cms_webhook_delivery_state SET after_sequence = ?, after_event_id = ?, attempt = 0,
+           next_attempt_at = NULL, last_failure_at = ?, last_failure_status = ?, last_failure_message = ?,
            abandoned_count = abandoned_count + 1 WHERE webhook_id = ?`,
-        )
-        .run(failure.giveUp.sequence, failure.giveUp.eventId, failure.at, failure.status, failure.message, webhookId);
+  failed: `UPDATE cms_webhook_delivery_state SET attempt = attempt + 1, next_attempt_at = ?, last_failure_at = ?,
+           last_failure_status = ?, last_failure_message = ? WHERE webhook_id = ?`,
+};
+
+const COLUMNS = `webhook_id TEXT PRIMARY KEY, after_sequence BIGINT NOT NULL, attempt INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at TEXT, last_success_at TEXT, last_failure_at TEXT, last_failure_status INTEGER,
+  last_failure_message TEXT, abandoned_count INTEGER NOT NULL DEFAULT 0, after_event_id TEXT, log_id TEXT`;
+
+type Run = (sql: string, params: (string | number | null)[]) => Promise<unknown>;
+type All = (sql: string, params: (string | number | null)[]) => Promise<DeliveryState[]>;
+
+/** Delivery state over either database: the statements above, run by `run` and read by `get`. */
+class SqlDeliveryStore implements DeliveryStore {
+  constructor(
+    private readonly run: Run,
+    private readonly rows: All,
+    readonly close: () => Promise<void>,
+  ) {}
+
+  async get(webhookId: string) {
+    return (await this.rows(STATEMENTS.get, [webhookId]))[0];
+  }
+
+  all() {
+    return this.rows(STATEMENTS.all, []);
+  }
+
+  async adopt(state: DeliveryState) {
+    await this.run(STATEMENTS.adopt, [
+      state.webhook_id,
+      state.after_sequence,
+      state.after_event_id,
+      state.log_id,
+      state.attempt,
+      state.next_attempt_at,
+      state.last_success_at,
+      state.last_failure_at,
+      state.last_failure_status,
+      state.last_failure_message,
+      state.abandoned_count,
+    ]);
+  }
+
+  async initialise(webhookId: string, afterSequence: number, logId: string | null) {
+    await this.run(STATEMENTS.initialise, [webhookId, afterSequence, logId]);
+    return (await this.get(webhookId))!;
+  }
+
+  async rebase(webhookId: string, afterSequence: number, logId: string) {
+    await this.run(STATEMENTS.rebase, [afterSequence, logId, webhookId]);
+  }
+
+  async delivered(webhookId: string, sequence: number, eventId: string, at: string) {
+    await this.run(STATEMENTS.delivered, [sequence, eventId, at, webhookId]);
+  }
+
+  async failed(webhookId: string, failure: DeliveryFailure) {
+    const { at, status, message, nextAttemptAt, giveUp } = failure;
+    if (giveUp !== undefined) {
+      await this.run(STATEMENTS.gaveUp, [giveUp.sequence, giveUp.eventId, at, status, message, webhookId]);
       return;
     }
-    this.db
-      .prepare(
-        `UPDATE delivery_state SET attempt = attempt + 1, next_attempt_at = ?, last_failure_at = ?,
-         last_failure_status = ?,
-         last_failure_message = ? WHERE webhook_id = ?`,
-      )
-      .run(failure.nextAttemptAt, failure.at, failure.status, failure.message, webhookId);
+    await this.run(STATEMENTS.failed, [nextAttemptAt, at, status, message, webhookId]);
   }
+}
 
-  close(): void {
-    this.db.close();
+/** `deliveries.db` in DATA_DIR: not derived from the log, so a read-model replay leaves it alone. */
+export function sqliteDeliveryStore(path: string): DeliveryStore {
+  const db: SqliteDatabase = openSqlite(path, { synchronous: 'FULL' });
+  // Files from before the shared statements named the table delivery_state.
+  const old = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'delivery_state'").get();
+  if (old) db.exec('ALTER TABLE delivery_state RENAME TO cms_webhook_delivery_state');
+  db.exec(`CREATE TABLE IF NOT EXISTS cms_webhook_delivery_state (${COLUMNS})`);
+  const columns = (db.prepare('PRAGMA table_info(cms_webhook_delivery_state)').all() as { name: string }[]).map(
+    (c) => c.name,
+  );
+  for (const column of ['after_event_id', 'log_id']) {
+    if (!columns.includes(column)) db.exec(`ALTER TABLE cms_webhook_delivery_state ADD COLUMN ${column} TEXT`);
   }
+  return new SqlDeliveryStore(
+    async (sql, params) => db.prepare(sql).run(...params),
+    async (sql, params) => db.prepare(sql).all(...params) as unknown as DeliveryState[],
+    async () => db.close(),
+  );
+}
+
+/** The table beside the log in PostgreSQL, shared by every instance (one delivers at a time: the lease). */
+export function postgresDeliveryStore(pool: pg.Pool): DeliveryStore {
+  let ready: Promise<unknown> | undefined;
+  const numbered = (sql: string) => {
+    let n = 0;
+    return sql.replace(/\?/g, () => `$${++n}`);
+  };
+  const query = async (sql: string, params: (string | number | null)[]) => {
+    ready ??= pool.query(`CREATE TABLE IF NOT EXISTS cms_webhook_delivery_state (${COLUMNS})`).catch((error) => {
+      ready = undefined;
+      throw error;
+    });
+    await ready;
+    return pool.query(numbered(sql), params);
+  };
+  return new SqlDeliveryStore(
+    query,
+    async (sql, params) =>
+      ((await query(sql, params)).rows as (DeliveryState & { after_sequence: string })[]).map((row) => ({
+        ...row,
+        after_sequence: Number(row.after_sequence),
+      })),
+    async () => undefined, // the pool belongs to the caller
+  );
 }

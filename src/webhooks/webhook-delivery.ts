@@ -1,31 +1,70 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import pg from 'pg';
 import type { AppConfig } from '../common/config.js';
 import { CONFIG } from '../common/tokens.js';
 import { ReadModelDatabase } from '../read-models/read-model-database.js';
-import { DeliveryStore } from './delivery-store.js';
+import { AlwaysHeldLease, PostgresAdvisoryLease, type DeliveryLease } from './delivery-lease.js';
+import { postgresDeliveryStore, sqliteDeliveryStore, type DeliveryStore } from './delivery-store.js';
 import { WebhookDispatcher } from './webhook-dispatcher.js';
 
-/** The dispatcher's life in the server: started after bootstrap where WEBHOOK_DELIVERY is on, stopped at shutdown. */
+/**
+ * The dispatcher's life in the server: where WEBHOOK_DELIVERY is on, it runs while this instance holds the
+ * delivery lease (always, on SQLite; on PostgreSQL, while no other instance does), and stops at shutdown.
+ */
 @Injectable()
 export class WebhookDelivery implements OnApplicationBootstrap, OnApplicationShutdown {
   readonly dispatcher: WebhookDispatcher;
+  readonly lease: DeliveryLease;
   private readonly deliveries: DeliveryStore;
+  private readonly pool: pg.Pool | undefined;
+  private readonly logger = new Logger('Webhooks');
 
   constructor(
     @Inject(ReadModelDatabase) readModels: ReadModelDatabase,
     @Inject(CONFIG) private readonly config: AppConfig,
   ) {
-    this.deliveries = new DeliveryStore(join(config.dataDir, 'deliveries.db'));
-    this.dispatcher = new WebhookDispatcher(readModels, this.deliveries, config.webhooks, new Logger('Webhooks'));
+    if (config.eventStore.kind === 'postgres') {
+      const { connectionString, deadlineMs } = config.eventStore;
+      this.pool = new pg.Pool({ connectionString, max: 2, connectionTimeoutMillis: deadlineMs });
+      this.pool.on('error', () => undefined);
+      this.deliveries = postgresDeliveryStore(this.pool);
+      this.lease = new PostgresAdvisoryLease(connectionString, config.webhooks.leaseCheckMs, this.logger);
+    } else {
+      this.deliveries = sqliteDeliveryStore(join(config.dataDir, 'deliveries.db'));
+      this.lease = new AlwaysHeldLease();
+    }
+    this.dispatcher = new WebhookDispatcher(readModels, this.deliveries, config.webhooks, this.logger);
   }
 
-  onApplicationBootstrap(): void {
-    if (this.config.webhooks.deliver) this.dispatcher.start();
+  async onApplicationBootstrap(): Promise<void> {
+    await this.adoptLocalState();
+    if (!this.config.webhooks.deliver) return;
+    this.lease.start({ acquired: () => this.dispatcher.start(), lost: () => this.dispatcher.stop() });
+  }
+
+  /**
+   * After a switch from SQLite to PostgreSQL (copy-events), this DATA_DIR's `deliveries.db` holds how far
+   * each webhook got: the shared table takes it over, so nothing delivered before is delivered again.
+   */
+  private async adoptLocalState(): Promise<void> {
+    const local = join(this.config.dataDir, 'deliveries.db');
+    if (this.config.eventStore.kind !== 'postgres' || !existsSync(local)) return;
+    const before = sqliteDeliveryStore(local);
+    try {
+      for (const state of await before.all()) await this.deliveries.adopt(state);
+    } catch (error) {
+      this.logger.warn(`Could not carry deliveries.db over to PostgreSQL: ${String(error)}`);
+    } finally {
+      await before.close();
+    }
   }
 
   async onApplicationShutdown(): Promise<void> {
+    await this.lease.stop();
     await this.dispatcher.stop();
-    this.deliveries.close();
+    await this.deliveries.close();
+    await this.pool?.end();
   }
 }

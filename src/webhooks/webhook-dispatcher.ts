@@ -79,14 +79,14 @@ export class WebhookDispatcher {
         if (!webhook) return;
         const logId = this.readModels.logId() ?? null;
         let state =
-          this.deliveries.get(webhookId) ??
-          this.deliveries.initialise(webhookId, eventsBefore(this.readModels, createdPosition), logId);
+          (await this.deliveries.get(webhookId)) ??
+          (await this.deliveries.initialise(webhookId, eventsBefore(this.readModels, createdPosition), logId));
         if (logId !== null && state.log_id !== logId) {
-          if (!this.rebase(state, workspaceId, createdPosition, logId)) {
+          if (!(await this.rebase(state, workspaceId, createdPosition, logId))) {
             await pause(500); // the read models are still being rebuilt from the new log
             continue;
           }
-          state = this.deliveries.get(webhookId)!;
+          state = (await this.deliveries.get(webhookId))!;
         }
         const wait = state.next_attempt_at ? Date.parse(state.next_attempt_at) - Date.now() : 0;
         if (wait > 0) {
@@ -116,18 +116,23 @@ export class WebhookDispatcher {
    * this log by the id of the last event done with, so a switch never delivers history again. False while
    * that event is not in the read models yet (they are being rebuilt).
    */
-  private rebase(state: DeliveryState, workspaceId: string, createdPosition: number, logId: string): boolean {
+  private async rebase(
+    state: DeliveryState,
+    workspaceId: string,
+    createdPosition: number,
+    logId: string,
+  ): Promise<boolean> {
     if (state.log_id === null) {
-      this.deliveries.rebase(state.webhook_id, state.after_sequence, logId); // the same log, from before ids
+      await this.deliveries.rebase(state.webhook_id, state.after_sequence, logId); // the same log, from before ids
       return true;
     }
     if (state.after_event_id === null) {
-      this.deliveries.rebase(state.webhook_id, eventsBefore(this.readModels, createdPosition), logId);
+      await this.deliveries.rebase(state.webhook_id, eventsBefore(this.readModels, createdPosition), logId);
       return true;
     }
     const last = findPublicEvent(this.readModels.db, workspaceId, state.after_event_id);
     if (!last) return false;
-    this.deliveries.rebase(state.webhook_id, last.sequence, logId);
+    await this.deliveries.rebase(state.webhook_id, last.sequence, logId);
     return true;
   }
 
@@ -143,7 +148,7 @@ export class WebhookDispatcher {
     if (stop.aborted) return;
     const at = new Date().toISOString();
     if (outcome.ok) {
-      this.deliveries.delivered(webhook.webhook_id, sequence, event.event_id, at);
+      await this.deliveries.delivered(webhook.webhook_id, sequence, event.event_id, at);
       return;
     }
     const attempt = state.attempt + 1;
@@ -151,7 +156,7 @@ export class WebhookDispatcher {
       this.logger.error(
         `webhook ${webhook.webhook_id}: gave up on event ${event.event_id} after ${attempt} attempts: ${outcome.message}`,
       );
-      this.deliveries.failed(webhook.webhook_id, {
+      await this.deliveries.failed(webhook.webhook_id, {
         at,
         status: outcome.status,
         message: outcome.message,
@@ -161,7 +166,7 @@ export class WebhookDispatcher {
       return;
     }
     const delay = Math.min(this.config.retryBaseMs * 2 ** (attempt - 1), MAX_DELAY_MS);
-    this.deliveries.failed(webhook.webhook_id, {
+    await this.deliveries.failed(webhook.webhook_id, {
       at,
       status: outcome.status,
       message: outcome.message,
@@ -191,8 +196,8 @@ export class WebhookDispatcher {
   }
 
   /** What the webhook object shows of its deliveries. */
-  deliveryOf(webhook: WebhookRecord) {
-    const state = this.deliveries.get(webhook.webhook_id);
+  async deliveryOf(webhook: WebhookRecord) {
+    const state = await this.deliveries.get(webhook.webhook_id);
     const after = state?.after_sequence ?? eventsBefore(this.readModels, webhook.created_position);
     const pending = countPublicEvents(
       this.readModels.db,

@@ -19,7 +19,7 @@ export class WebhookCommandMessage extends Command<WriteResult> {
   }
 }
 
-export type WebhookObject = ReturnType<WebhookViews['toObject']>;
+export type WebhookObject = Awaited<ReturnType<WebhookViews['toObject']>>;
 
 export class GetWebhookQuery extends Query<WebhookObject> {
   constructor(
@@ -50,7 +50,7 @@ export class WebhookCommandHandler implements ICommandHandler<WebhookCommandMess
 abstract class WebhookViews {
   constructor(private readonly delivery: WebhookDelivery) {}
 
-  toObject(webhook: WebhookRecord, withSecret: boolean) {
+  async toObject(webhook: WebhookRecord, withSecret: boolean) {
     return {
       webhook_id: webhook.webhook_id,
       url: webhook.url,
@@ -61,7 +61,7 @@ abstract class WebhookViews {
         ? { previous_secret_valid_until: webhook.previous_secret_valid_until }
         : {}),
       created_at: webhook.created_at,
-      delivery: this.delivery.dispatcher.deliveryOf(webhook),
+      delivery: await this.delivery.dispatcher.deliveryOf(webhook),
     };
   }
 }
@@ -92,6 +92,6 @@ export class ListWebhooksHandler extends WebhookViews implements IQueryHandler<L
   }
 
   async execute({ workspaceId }: ListWebhooksQuery) {
-    return listWebhooks(this.readModels.db, workspaceId).map((webhook) => this.toObject(webhook, false));
+    return Promise.all(listWebhooks(this.readModels.db, workspaceId).map((webhook) => this.toObject(webhook, false)));
   }
 }

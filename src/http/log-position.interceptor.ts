@@ -1,0 +1,57 @@
+import { Inject, Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { from, Observable, switchMap, tap } from 'rxjs';
+import { invalidInput, SeamError } from '../common/seam-error.js';
+import { ConsumerTimeoutError } from '../event-store/checkpointed-consumer.js';
+import { ReadYourWrites, recordingWrittenPosition, type WrittenPosition } from '../read-models/read-your-writes.js';
+
+/** The header that carries a log position both ways. */
+export const LOG_POSITION_HEADER = 'seam-log-position';
+
+/**
+ * Read-your-writes across instances. A write answers the log position it reached in `seam-log-position`;
+ * any request that carries that header back, to any instance, first waits until that instance's read models
+ * reach the position (503 `read_model_unavailable` if they do not within READ_YOUR_WRITES_TIMEOUT_MS).
+ */
+@Injectable()
+export class LogPositionInterceptor implements NestInterceptor {
+  constructor(@Inject(ReadYourWrites) private readonly readYourWrites: ReadYourWrites) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const http = context.switchToHttp();
+    const reply = http.getResponse<FastifyReply>();
+    const asked = askedPosition(http.getRequest<FastifyRequest>().headers[LOG_POSITION_HEADER]);
+    const written: WrittenPosition = { position: 0 };
+    return from(asked === undefined ? Promise.resolve() : this.waitFor(asked)).pipe(
+      switchMap(
+        () =>
+          new Observable((subscriber) => recordingWrittenPosition(written, () => next.handle().subscribe(subscriber))),
+      ),
+      tap(() => {
+        if (written.position > 0 && !reply.sent) void reply.header(LOG_POSITION_HEADER, String(written.position));
+      }),
+    );
+  }
+
+  private async waitFor(position: number): Promise<void> {
+    try {
+      await this.readYourWrites.waitForLogPosition(position);
+    } catch (error) {
+      if (!(error instanceof ConsumerTimeoutError)) throw error;
+      throw new SeamError(
+        503,
+        'read_model_unavailable',
+        `This instance has not reached log position ${position} yet; try again shortly`,
+      );
+    }
+  }
+}
+
+function askedPosition(header: string | string[] | undefined): number | undefined {
+  if (header === undefined) return undefined;
+  const value = Array.isArray(header) ? header[0] : header;
+  if (!/^\d{1,15}$/.test(value.trim())) {
+    throw invalidInput([{ path: [], message: `${LOG_POSITION_HEADER} must be a log position (a whole number)` }]);
+  }
+  return Number(value);
+}

@@ -1,0 +1,153 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { sandboxClient } from '../support/sandbox.js';
+import { ServerProcess } from '../support/server-process.js';
+import { postgresForTests } from '../support/postgres.js';
+import { WebhookReceiver } from '../support/webhook-receiver.js';
+
+// Two service processes, each with its own DATA_DIR (read models), on one PostgreSQL log.
+const postgres = await postgresForTests('the multi-instance tests');
+const LEASE_CHECK_MS = 250;
+
+(('skip' in postgres ? describe.skip : describe) as typeof describe)('two instances on one PostgreSQL log', () => {
+  const hook = new WebhookReceiver();
+  let a: ServerProcess;
+  let b: ServerProcess;
+  const since = new Date(Date.now() - 60_000).toISOString();
+
+  beforeAll(async () => {
+    if ('skip' in postgres) return;
+    const env = {
+      EVENT_STORE: 'postgres',
+      DATABASE_URL: await postgres.createDatabase(),
+      WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
+      WEBHOOK_LEASE_CHECK_MS: String(LEASE_CHECK_MS),
+    };
+    a = new ServerProcess(undefined, env);
+    b = new ServerProcess(undefined, env);
+    await a.start();
+    b.sandboxApiKey = a.sandboxApiKey;
+    await b.start();
+    await hook.start();
+  }, 60_000);
+  afterAll(async () => {
+    await Promise.all([a?.stop(), b?.stop(), hook.stop()]);
+    if (!('skip' in postgres)) await postgres.stop();
+  });
+
+  it('sets the log up once: the second instance finds it and prints no second sandbox key', () => {
+    expect(a.output).toMatch(/api_key:/);
+    expect(b.output).not.toMatch(/api_key:/);
+  });
+
+  it('reads on B a write made on A, given the position header A answered', async () => {
+    const created = await a.post('/connect_webviews/create', { custom_metadata: { internal_account_id: 'user-1' } });
+    const position = created.headers.get('seam-log-position');
+    expect(Number(position)).toBeGreaterThan(0);
+    const webviewId = created.body.connect_webview.connect_webview_id;
+    const read = await b.post(
+      '/connect_webviews/get',
+      { connect_webview_id: webviewId },
+      {
+        ...b.auth(),
+        'seam-log-position': position!,
+      },
+    );
+    expect(read.status).toBe(200);
+    expect(read.body.connect_webview.custom_metadata).toEqual({ internal_account_id: 'user-1' });
+
+    const pastTheHead = await b.post('/connect_webviews/list', {}, { ...b.auth(), 'seam-log-position': '999999999' });
+    expect(pastTheHead.status).toBe(400);
+    expect(pastTheHead.body.error.type).toBe('invalid_input');
+    const notANumber = await b.post('/connect_webviews/list', {}, { ...b.auth(), 'seam-log-position': 'soon' });
+    expect(notANumber.status).toBe(400);
+  });
+
+  it('shows on B the account and devices of a webview completed through A, made once though both run the saga', async () => {
+    const webview = (await a.post('/connect_webviews/create', { custom_metadata: { internal_account_id: 'user-2' } }))
+      .body.connect_webview;
+    const completed = await fetch(`${a.url}/connect_webviews/simulate/complete`, {
+      method: 'POST',
+      headers: { ...a.auth(), 'content-type': 'application/json' },
+      body: JSON.stringify({ connect_webview_id: webview.connect_webview_id, email: 'two@example.com' }),
+    });
+    expect(completed.status).toBe(200);
+    const position = completed.headers.get('seam-log-position')!;
+    expect(Number(position)).toBeGreaterThan(0);
+    const withPosition = { ...b.auth(), 'seam-log-position': position };
+    const accounts = (
+      await b.post('/connected_accounts/list', { custom_metadata_has: { internal_account_id: 'user-2' } }, withPosition)
+    ).body.connected_accounts;
+    expect(accounts).toHaveLength(1);
+    expect(accounts[0].custom_metadata).toEqual({ internal_account_id: 'user-2' });
+    const devices = (
+      await b.post('/devices/list', { connected_account_id: accounts[0].connected_account_id }, withPosition)
+    ).body.devices;
+    expect(devices.length).toBeGreaterThan(0);
+    // A moment later, with both sagas long past it, still one account and the same devices.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    for (const server of [a, b]) {
+      const listed = (
+        await server.post('/connected_accounts/list', { custom_metadata_has: { internal_account_id: 'user-2' } })
+      ).body.connected_accounts;
+      expect(listed).toHaveLength(1);
+      expect(
+        (await server.post('/devices/list', { connected_account_id: accounts[0].connected_account_id })).body.devices,
+      ).toHaveLength(devices.length);
+    }
+  });
+
+  it('moves webhook delivery to the other instance within the lease time when the holder is killed, losing no event', async () => {
+    const holderOf = () => [a, b].filter((s) => s.running && /now delivers webhooks/.test(s.output));
+    expect(holderOf()).toHaveLength(1); // exactly one delivers
+    const [holder] = holderOf();
+    const survivor = holder === a ? b : a;
+    await survivor.post('/webhooks/create', { url: hook.url });
+
+    const completeOne = async (server: ServerProcess, n: number) => {
+      const webview = (await server.post('/connect_webviews/create', { custom_metadata: { n: String(n) } })).body
+        .connect_webview;
+      expect(
+        (await sandboxClient(server).completeWebview(webview.connect_webview_id, `u${n}@example.com`)).status,
+      ).toBe(200);
+    };
+    for (let n = 0; n < 6; n++) await completeOne(n % 2 === 0 ? a : b, n);
+    await hook.until(() => hook.received.length > 0);
+
+    const killedAt = Date.now();
+    await holder.kill9();
+    const takeover = await waitFor(() => /now delivers webhooks/.test(survivor.output), 10_000);
+    const takeoverMs = takeover - killedAt;
+    for (let n = 6; n < 12; n++) await completeOne(survivor, n);
+
+    const expected = (await survivor.post('/events/list', { since, limit: 1000 })).body.events.filter(
+      (e: any) => e.created_at >= hookCreatedAfter(hook, since),
+    );
+    const webhookEvents = new Set<string>();
+    await hook.until(() => {
+      for (const d of hook.received) webhookEvents.add(JSON.parse(d.body).event_id);
+      return expected.every((e: any) => webhookEvents.has(e.event_id));
+    }, 20_000);
+    const duplicates = hook.received.length - webhookEvents.size;
+    console.log(
+      `multi-instance: webhook delivery moved ${takeoverMs} ms after kill -9 (lease check every ${LEASE_CHECK_MS} ms); ` +
+        `${webhookEvents.size} events delivered at least once, ${duplicates} duplicate deliveries`,
+    );
+    expect(takeoverMs).toBeLessThan(LEASE_CHECK_MS * 4 + 1000);
+    expect(duplicates).toBeLessThanOrEqual(1); // at most the one in flight when the holder died
+  }, 90_000);
+});
+
+async function waitFor(condition: () => boolean, timeoutMs: number): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return Date.now();
+}
+
+/** Events from the webhook's creation on: the first delivery's event is among them. */
+function hookCreatedAfter(hook: WebhookReceiver, fallback: string): string {
+  const first = hook.received[0];
+  return first ? (JSON.parse(first.body).created_at as string) : fallback;
+}
