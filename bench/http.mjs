@@ -2,6 +2,7 @@
 // this service (64 accounts, then 1), Seam's own fake (@seamapi/fake-seam-connect, in memory) and bare
 // Fastify, each server in its own process, in one run. autocannon drives them from this process.
 //   npm run bench:http            (= npm run build && node bench/http.mjs [--seconds 10] [--connections 32])
+// --postgres adds this service on the PostgreSQL event store (a throwaway Debian cluster, durable commits).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -11,7 +12,11 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 
 const { values } = parseArgs({
-  options: { seconds: { type: 'string', default: '10' }, connections: { type: 'string', default: '32' } },
+  options: {
+    seconds: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '32' },
+    postgres: { type: 'boolean', default: false },
+  },
 });
 const root = join(import.meta.dirname, '..');
 const require = createRequire(import.meta.url);
@@ -76,12 +81,12 @@ async function load(name, url, apiKey, accountIds) {
   return row;
 }
 
-async function thisService(accounts) {
+async function thisService(accounts, store = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'cms-bench-http-'));
   const server = await start(
     ['dist/main.js'],
     // No per-key rate limit: this measures the write path, and the peers have none either.
-    { DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', NO_COLOR: '1', RATE_LIMIT_PER_KEY: '0' },
+    { DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', NO_COLOR: '1', RATE_LIMIT_PER_KEY: '0', ...store },
     /Listening on (http:\/\/\S+)/,
   );
   const apiKey = /api_key:\s+(seam_\S+)/.exec(server.output)[1];
@@ -103,7 +108,8 @@ async function thisService(accounts) {
     ids.push(done.connect_webview.connected_account_id);
   }
   try {
-    return await load(`this service, ${accounts} account${accounts === 1 ? '' : 's'}`, server.url, apiKey, ids);
+    const on = store.EVENT_STORE ? ` on ${store.EVENT_STORE}` : '';
+    return await load(`this service${on}, ${accounts} account${accounts === 1 ? '' : 's'}`, server.url, apiKey, ids);
   } finally {
     server.stop();
     setTimeout(() => rmSync(dataDir, { recursive: true, force: true }), 2000);
@@ -146,4 +152,17 @@ const ratio = (a, b) => (a.rps / b.rps).toFixed(2);
 console.log(`RATIO this service (64 accounts) / fake-seam-connect: ${ratio(many, fake)}`);
 console.log(`RATIO this service (64 accounts) / bare Fastify: ${ratio(many, fastify)}`);
 console.log(`RATIO this service (1 account) / this service (64 accounts): ${ratio(one, many)}`);
+if (values.postgres) {
+  const { postgresForTests } = await import('../test/support/postgres.ts');
+  const postgres = await postgresForTests('bench/http.mjs --postgres');
+  if ('skip' in postgres) process.exit(1);
+  const onPostgres = async (accounts) =>
+    thisService(accounts, { EVENT_STORE: 'postgres', DATABASE_URL: await postgres.createDatabase() });
+  const pgMany = await onPostgres(64);
+  const pgOne = await onPostgres(1);
+  console.log(`RATIO this service on postgres (64 accounts) / fake-seam-connect: ${ratio(pgMany, fake)}`);
+  console.log(`RATIO this service on postgres (64 accounts) / on SQLite: ${ratio(pgMany, many)}`);
+  console.log(`RATIO this service on postgres (1 account) / on SQLite: ${ratio(pgOne, one)}`);
+  await postgres.stop();
+}
 process.exit(0);

@@ -120,7 +120,7 @@ export class PostgresEventStore implements EventStore {
   }
 
   /**
-   * One transaction for the group, in seven round trips whatever its size: lock the head, read the heads of
+   * One transaction for the group, in eight round trips whatever its size: lock the head, read the heads of
    * its streams and the event ids it names, decide each append in order (as if applied one by one), insert
    * every accepted event at once, move the head, notify. A refused append is left out; nothing else is.
    */
