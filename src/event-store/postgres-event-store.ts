@@ -120,31 +120,42 @@ export class PostgresEventStore implements EventStore {
   }
 
   /**
-   * One transaction for the group, in eight round trips whatever its size: lock the head, read the heads of
-   * its streams and the event ids it names, decide each append in order (as if applied one by one), insert
-   * every accepted event at once, move the head, notify. A refused append is left out; nothing else is.
+   * One transaction for the group, in four round trips whatever its size: begin and lock the head; read the
+   * heads of its streams and the event ids it names; (decide each append in order, as if applied one by
+   * one;) insert every accepted event, move the head and notify; commit. A refused append is left out;
+   * nothing else is.
    */
   private async commitAppends(group: readonly PendingAppend[]): Promise<(AppendResult | Error)[]> {
     return this.withClient(async (client) => {
-      await client.query('BEGIN');
+      // BEGIN and the lock in one round trip (the simple protocol runs both): every lookup after it sees
+      // what the previous writer committed.
+      const [, locked] = (await client.query('BEGIN; SELECT position FROM cms_log_head FOR UPDATE')) as unknown as [
+        unknown,
+        pg.QueryResult<{ position: string }>,
+      ];
       try {
-        const head = Number(
-          (await client.query<{ position: string }>('SELECT position FROM cms_log_head FOR UPDATE')).rows[0].position,
-        );
-        const streams = [...new Set(group.map((append) => append.stream))];
+        const head = Number(locked.rows[0].position);
         const heads = new Map<string, number>();
-        const headRows = await client.query<{ stream: string; revision: number }>(
-          'SELECT stream, MAX(revision) AS revision FROM cms_events WHERE stream = ANY($1) GROUP BY stream',
-          [streams],
-        );
-        for (const row of headRows.rows) heads.set(row.stream, row.revision);
-        const ids = group.flatMap((append) => append.events.map((event) => event.id));
         const byId = new Map<string, StoredEventRef>();
-        const idRows = await client.query<{ event_id: string; stream: string; revision: number; position: string }>(
-          'SELECT event_id, stream, revision, position FROM cms_events WHERE event_id = ANY($1)',
-          [ids],
+        const found = await client.query<{
+          event_id: string | null;
+          stream: string;
+          revision: number;
+          position: string;
+        }>(
+          `SELECT NULL AS event_id, stream, MAX(revision) AS revision, NULL AS position
+             FROM cms_events WHERE stream = ANY($1) GROUP BY stream
+           UNION ALL
+           SELECT event_id, stream, revision, position FROM cms_events WHERE event_id = ANY($2)`,
+          [
+            [...new Set(group.map((append) => append.stream))],
+            group.flatMap((append) => append.events.map((event) => event.id)),
+          ],
         );
-        for (const row of idRows.rows) byId.set(row.event_id, { ...row, position: Number(row.position) });
+        for (const row of found.rows) {
+          if (row.event_id === null) heads.set(row.stream, row.revision);
+          else byId.set(row.event_id, { stream: row.stream, revision: row.revision, position: Number(row.position) });
+        }
 
         const recordedAt = new Date().toISOString();
         const rows: unknown[][] = [[], [], [], [], [], [], [], []];
@@ -181,14 +192,16 @@ export class PostgresEventStore implements EventStore {
           }
         });
         if (position > head) {
+          // The events, the new head and the notification (sent at commit) in one statement.
           await client.query(
-            `INSERT INTO cms_events (position, event_id, stream, revision, type, data, metadata, recorded_at)
-             SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::int[], $5::text[], $6::text[],
-                                  $7::text[], $8::text[])`,
-            rows,
+            `WITH inserted AS (
+               INSERT INTO cms_events (position, event_id, stream, revision, type, data, metadata, recorded_at)
+               SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::int[], $5::text[], $6::text[],
+                                    $7::text[], $8::text[])
+             ), moved AS (UPDATE cms_log_head SET position = $9 RETURNING position)
+             SELECT pg_notify($10, position::text) FROM moved`,
+            [...rows, position, NOTIFY_CHANNEL],
           );
-          await client.query('UPDATE cms_log_head SET position = $1', [position]);
-          await client.query('SELECT pg_notify($1, $2)', [NOTIFY_CHANNEL, String(position)]);
         }
         await client.query('COMMIT');
         if (position > head) this.appended.emit('appended');
