@@ -4,7 +4,7 @@
 //   npm run bench:http            (= npm run build && node bench/http.mjs [--seconds 10] [--connections 32])
 // --postgres adds this service on the PostgreSQL event store (a throwaway Debian cluster, durable commits).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -86,10 +86,10 @@ async function thisService(accounts, store = {}) {
   const server = await start(
     ['dist/main.js'],
     // No per-key rate limit: this measures the write path, and the peers have none either.
-    { DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', NO_COLOR: '1', RATE_LIMIT_PER_KEY: '0', ...store },
+    { DATA_DIR: dataDir, PORT: '0', METRICS_PORT: '0', HOST: '127.0.0.1', RATE_LIMIT_PER_KEY: '0', ...store },
     /Listening on (http:\/\/\S+)/,
   );
-  const apiKey = /api_key:\s+(seam_\S+)/.exec(server.output)[1];
+  const apiKey = readFileSync(join(dataDir, 'sandbox-api-key'), 'utf8').trim();
   const post = async (path, body) =>
     (
       await fetch(`${server.url}${path}`, {

@@ -9,6 +9,7 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import type { AppConfig } from './common/config.js';
+import { collectedMetrics, collectFrom } from './common/metrics.js';
 import type { CheckpointedConsumer } from './event-store/checkpointed-consumer.js';
 import type { EventStore } from './event-store/event-store.js';
 import { ReadModelDatabase } from './read-models/read-model-database.js';
@@ -111,7 +112,25 @@ export class CoreModule implements OnApplicationBootstrap, OnApplicationShutdown
     @Inject(CatchUp) private readonly catchUp: CatchUp,
   ) {}
 
+  /** The consumers' lag and failure state, and the parked saga events, read at each scrape of /metrics. */
+  private exportMetrics(): void {
+    const consumers = [this.projector, this.completionSaga];
+    collectFrom(collectedMetrics.consumerLag, async (gauge) => {
+      const head = await this.store.headPosition().catch(() => null);
+      // Positions are dense on SQLite and PostgreSQL: head minus checkpoint counts events. On EventStoreDB
+      // they are byte offsets, so the figure there is a distance, not a count; 0 still means caught up.
+      for (const consumer of consumers) {
+        if (head !== null) gauge.set({ consumer: consumer.name }, Math.max(0, head - consumer.status().position));
+      }
+    });
+    collectFrom(collectedMetrics.consumerFailing, (gauge) => {
+      for (const consumer of consumers) gauge.set({ consumer: consumer.name }, consumer.status().failing ? 1 : 0);
+    });
+    collectFrom(collectedMetrics.sagaParkedEvents, (gauge) => gauge.set(this.parkedSagaEvents.count()));
+  }
+
   async onApplicationBootstrap(): Promise<void> {
+    this.exportMetrics();
     this.headAtStart = await this.store.headPosition().catch((error: unknown) => {
       // Serve anyway: reads answer from the read models, writes answer 503, /health names the store, and
       // the consumers keep retrying until it is back.

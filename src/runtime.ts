@@ -7,6 +7,7 @@ import type { EventStore } from './event-store/event-store.js';
 import { EventStoreDbEventStore } from './event-store/eventstoredb-event-store.js';
 import { PostgresEventStore } from './event-store/postgres-event-store.js';
 import { SqliteEventStore } from './event-store/sqlite-event-store.js';
+import { MeasuredEventStore } from './event-store/measured-event-store.js';
 import { UpcastingEventStore } from './event-store/upcasting-event-store.js';
 import { UPCASTERS } from './schema-upcasters.js';
 import { READ_MODEL_SCHEMA } from './read-model-schema.js';
@@ -22,7 +23,7 @@ type StoreConfig = Pick<AppConfig, 'dataDir' | 'sqliteSynchronous' | 'eventStore
  * server needs.
  */
 export function openEventStore(config: StoreConfig): EventStore {
-  return new UpcastingEventStore(openRawEventStore(config), UPCASTERS);
+  return new UpcastingEventStore(new MeasuredEventStore(openRawEventStore(config)), UPCASTERS);
 }
 
 /** The log exactly as stored, every event in the shape it was written in (for copying, not for deciding). */

@@ -1,5 +1,10 @@
 import 'reflect-metadata';
+import { writeFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
+import { metricsRegistry } from './common/metrics.js';
 import { ConfigError, loadConfig, type AppConfig } from './common/config.js';
 import type { EventStore } from './event-store/event-store.js';
 import { CoreModule } from './core.module.js';
@@ -25,25 +30,69 @@ async function main(): Promise<void> {
     // A newcomer's first `npm start`: give them a workspace and a key to call the API with at once.
     const sandbox = await createWorkspace(store, { name: 'Sandbox', isSandbox: true, actor: { type: 'system' } });
     await app.get(ReadYourWrites).waitFor(sandbox.position);
-    process.stdout.write(
-      [
-        '',
-        'The store was empty, so a sandbox workspace was created. Its API key is shown this once:',
-        '',
-        `  workspace_id: ${sandbox.workspace_id}`,
-        `  api_key:      ${sandbox.api_key}`,
-        '',
-        'More keys and workspaces: npm run cli -- --help',
-        '',
-      ].join('\n') + '\n',
-    );
+    announceSandboxKey(config.dataDir, sandbox);
   }
 
   stopGracefullyOnSignals(app, config.http);
+  const metricsServer = await serveMetrics(config.metrics);
   await app.listen({ port: config.port, host: config.host });
   const url = (await app.getUrl()).replace('[::1]', 'localhost');
   if (!config.publicUrlConfigured) config.publicUrl = url;
-  new Logger('Server').log(`Listening on ${url} (data in ${config.dataDir}, Node ${process.version})`);
+  const logger = new Logger('Server');
+  if (metricsServer) logger.log(`Metrics on ${metricsServer}`);
+  logger.log(`Listening on ${url} (data in ${config.dataDir}, Node ${process.version})`);
+}
+
+/** In DATA_DIR: the key of the sandbox workspace a first start creates. */
+const SANDBOX_KEY_FILE = 'sandbox-api-key';
+
+/**
+ * The sandbox key goes to a terminal, and otherwise to a file readable by this user only: a key in a log
+ * would travel wherever the logs do (a container's logs, a log pipeline).
+ */
+function announceSandboxKey(dataDir: string, sandbox: { workspace_id: string; api_key: string }): void {
+  const file = join(dataDir, SANDBOX_KEY_FILE);
+  writeFileSync(file, `${sandbox.api_key}\n`, { mode: 0o600 });
+  if (!process.stdout.isTTY) {
+    new Logger('Server').log(
+      `The store was empty, so sandbox workspace ${sandbox.workspace_id} was created; its API key is in ${file}`,
+    );
+    return;
+  }
+  process.stdout.write(
+    [
+      '',
+      'The store was empty, so a sandbox workspace was created. Its API key is shown this once:',
+      '',
+      `  workspace_id: ${sandbox.workspace_id}`,
+      `  api_key:      ${sandbox.api_key}`,
+      '',
+      `(also in ${file}). More keys and workspaces: npm run cli -- --help`,
+      '',
+    ].join('\n') + '\n',
+  );
+}
+
+/** GET /metrics on a port of its own, so that the API's port never exposes it by accident. */
+async function serveMetrics({ port, host }: AppConfig['metrics']): Promise<string | null> {
+  if (port === null) return null;
+  const server = createHttpServer((request, response) => {
+    if (request.method !== 'GET' || request.url?.split('?')[0] !== '/metrics') {
+      response.writeHead(404, { 'content-type': 'text/plain' }).end('Not found: GET /metrics\n');
+      return;
+    }
+    metricsRegistry.metrics().then(
+      (text) => response.writeHead(200, { 'content-type': metricsRegistry.contentType }).end(text),
+      (error: unknown) => response.writeHead(500, { 'content-type': 'text/plain' }).end(`${String(error)}\n`),
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, resolve);
+  });
+  server.unref();
+  const address = server.address() as AddressInfo;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${address.port}/metrics`;
 }
 
 /**

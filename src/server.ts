@@ -3,7 +3,8 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module.js';
 import type { AppConfig } from './common/config.js';
-import { boundHttpServer, configureFastify, fastifyOptions } from './http/fastify-setup.js';
+import { createLogger, PinoNestLogger } from './common/logging.js';
+import { boundHttpServer, configureFastify, fastifyOptions, observeRequests } from './http/fastify-setup.js';
 import { authenticateBeforeBody } from './http/guards.js';
 import { RateLimiter } from './http/rate-limit.js';
 import { CatchUp } from './read-models/catch-up.js';
@@ -13,11 +14,13 @@ import { API_KEY_USAGE } from './common/tokens.js';
 
 /** The whole service as a Nest application, initialised (read models caught up) but not yet listening. */
 export async function createServer(config: AppConfig): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter(fastifyOptions(config.http));
+  const logger = createLogger(config.log);
+  const adapter = new FastifyAdapter({ ...fastifyOptions(config.http), loggerInstance: logger });
   configureFastify(adapter.getInstance());
+  observeRequests(adapter.getInstance());
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     bodyParser: false,
-    logger: ['log', 'warn', 'error'],
+    logger: new PinoNestLogger(logger),
   });
   adapter
     .getInstance()

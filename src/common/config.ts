@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import type { LogConfig } from './logging.js';
 
 export interface AppConfig {
   port: number;
@@ -36,6 +37,9 @@ export interface AppConfig {
     /** Before that, how long it keeps serving with readiness at 503, for load balancers to move away. */
     shutdownDrainMs: number;
   };
+  log: LogConfig;
+  /** Prometheus metrics on a port of their own (null: not served), on loopback unless told otherwise. */
+  metrics: { port: number | null; host: string };
   webhooks: {
     /** Whether this instance delivers webhooks: exactly one instance of a scaled-out deployment should. */
     deliver: boolean;
@@ -154,6 +158,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     leaseCheckMs: integer('WEBHOOK_LEASE_CHECK_MS', 1000, 50, 60_000),
   };
 
+  const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+  const level = (env.LOG_LEVEL?.trim() || 'info').toLowerCase() as LogConfig['level'];
+  if (!levels.includes(level)) problems.push(`LOG_LEVEL must be one of ${levels.join(', ')} (got "${env.LOG_LEVEL}")`);
+  const format = (env.LOG_FORMAT?.trim() || 'json').toLowerCase();
+  if (format !== 'json' && format !== 'pretty')
+    problems.push(`LOG_FORMAT must be json or pretty (got "${env.LOG_FORMAT}")`);
+  const metricsOff = env.METRICS_PORT?.trim().toLowerCase() === 'off';
+  const metrics = {
+    port: metricsOff ? null : integer('METRICS_PORT', 9464, 0, 65535),
+    host: env.METRICS_HOST?.trim() || '127.0.0.1',
+  };
+
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     port,
@@ -165,6 +181,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     readYourWritesTimeoutMs,
     eventStore,
     http,
+    log: { level, format: format as LogConfig['format'] },
+    metrics,
     webhooks,
   };
 }

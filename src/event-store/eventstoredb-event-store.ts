@@ -1,3 +1,4 @@
+import { metrics } from '../common/metrics.js';
 import { setImmediate } from 'node:timers/promises';
 import {
   BACKWARDS,
@@ -89,6 +90,8 @@ export class EventStoreDbEventStore implements EventStore {
           { expectedRevision: toClientExpectedRevision(expectedRevision), deadline: this.deadlineMs },
         ),
       );
+      // No group commit here: each append is its own commit on the server.
+      if (events.length > 0) metrics.eventsPerCommit.observe(events.length);
       return {
         nextExpectedRevision: Number(result.nextExpectedRevision),
         position: Number(result.position?.commit ?? 0),

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import pg from 'pg';
+import { metrics } from '../common/metrics.js';
 import { decideAppend, type StoredEventRef } from './append-decision.js';
 import {
   DuplicateEventIdError,
@@ -204,7 +205,10 @@ export class PostgresEventStore implements EventStore {
           );
         }
         await client.query('COMMIT');
-        if (position > head) this.appended.emit('appended');
+        if (position > head) {
+          metrics.eventsPerCommit.observe(position - head);
+          this.appended.emit('appended');
+        }
         return outcomes;
       } catch (error) {
         await client.query('ROLLBACK').catch(() => undefined);

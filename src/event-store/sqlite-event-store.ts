@@ -21,6 +21,7 @@ import {
   type RecordedEvent,
   type SubscribeToAllOptions,
 } from './event-store.js';
+import { metrics } from '../common/metrics.js';
 import { decideAppend } from './append-decision.js';
 import { GroupCommit } from './group-commit.js';
 
@@ -133,7 +134,15 @@ export class SqliteEventStore implements EventStore {
         }
       }),
     );
-    if (outcomes.some((outcome) => !(outcome instanceof Error) && outcome.appended)) this.appended.emit('appended');
+    const written = group.reduce(
+      (sum, append, i) =>
+        sum + (!(outcomes[i] instanceof Error) && (outcomes[i] as AppendOutcome).appended ? append.events.length : 0),
+      0,
+    );
+    if (written > 0) {
+      metrics.eventsPerCommit.observe(written);
+      this.appended.emit('appended');
+    }
     return outcomes;
   }
 

@@ -1,3 +1,4 @@
+import { metrics } from '../common/metrics.js';
 import { Controller, Inject, Req, Res, type BeforeApplicationShutdown } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppConfig } from '../common/config.js';
@@ -79,6 +80,7 @@ export class EventsStreamController implements BeforeApplicationShutdown {
       'x-accel-buffering': 'no',
       'seam-request-id': String(request.id),
     });
+    metrics.sseConnections.inc();
     let closed = false;
     let blockedSince: number | null = null;
     let lastWrite = Date.now();
@@ -121,6 +123,7 @@ export class EventsStreamController implements BeforeApplicationShutdown {
     const end = () => raw.end('retry: 1000\n\n');
     this.enders.add(end);
     raw.on('close', () => {
+      metrics.sseConnections.dec();
       closed = true;
       this.enders.delete(end);
       clearInterval(timer);

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
-import type { FastifyInstance } from 'fastify';
+import { LogController, type FastifyInstance } from 'fastify';
 import type { AppConfig } from '../common/config.js';
+import { metrics } from '../common/metrics.js';
 import { SeamError } from '../common/seam-error.js';
+import type { RequestWithCaller } from './caller.js';
 
 /** Fastify's options: its timeouts are off by default, so every bound comes from the configuration. */
 export function fastifyOptions(http: AppConfig['http']) {
@@ -10,7 +12,8 @@ export function fastifyOptions(http: AppConfig['http']) {
     genReqId: () => randomUUID(),
     requestIdHeader: false as const,
     bodyLimit: 1024 * 1024,
-    logger: false,
+    // One line per request is written by `observeRequests`, with what an operator needs and no secrets.
+    logController: new LogController({ disableRequestLogging: true }),
     requestTimeout: http.requestTimeoutMs,
     connectionTimeout: http.idleTimeoutMs,
     keepAliveTimeout: http.keepAliveTimeoutMs,
@@ -87,5 +90,32 @@ export function configureFastify(fastify: FastifyInstance): void {
   });
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header('seam-request-id', request.id);
+  });
+}
+
+/**
+ * Each answered request: one log line (request id, workspace, route template, status, duration; never the
+ * URL's query or a header) and the HTTP metrics, labelled by route template so that ids in paths or
+ * queries cannot multiply the series.
+ */
+export function observeRequests(fastify: FastifyInstance): void {
+  fastify.addHook('onResponse', async (request: RequestWithCaller, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    const status = reply.statusCode;
+    const labels = { route, method: request.method, status: String(status) };
+    metrics.httpRequests.inc(labels);
+    metrics.httpRequestDuration.observe(labels, reply.elapsedTime / 1000);
+    if (status === 429) metrics.rateLimited.inc({ route });
+    request.log.info(
+      {
+        request_id: request.id,
+        workspace_id: request.caller?.workspaceId ?? null,
+        method: request.method,
+        route,
+        status,
+        duration_ms: Math.round(reply.elapsedTime * 100) / 100,
+      },
+      'request',
+    );
   });
 }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import pg from 'pg';
 import type { AppConfig } from '../common/config.js';
+import { collectedMetrics, collectFrom } from '../common/metrics.js';
 import { CONFIG } from '../common/tokens.js';
 import { ReadModelDatabase } from '../read-models/read-model-database.js';
 import { AlwaysHeldLease, PostgresAdvisoryLease, type DeliveryLease } from './delivery-lease.js';
@@ -36,6 +37,9 @@ export class WebhookDelivery implements OnApplicationBootstrap, OnApplicationShu
       this.lease = new AlwaysHeldLease();
     }
     this.dispatcher = new WebhookDispatcher(readModels, this.deliveries, config.webhooks, this.logger);
+    collectFrom(collectedMetrics.webhookEventsPending, async (gauge) =>
+      gauge.set(await this.dispatcher.pendingEvents()),
+    );
   }
 
   async onApplicationBootstrap(): Promise<void> {

@@ -1,3 +1,4 @@
+import { metrics } from '../common/metrics.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AppConfig } from '../common/config.js';
 import {
@@ -143,15 +144,19 @@ export class WebhookDispatcher {
     event: PublicEvent,
     stop: AbortSignal,
   ): Promise<void> {
+    const timed = metrics.webhookDeliveryDuration.startTimer();
     const outcome = await this.deliver(webhook, event, stop);
     // Stopped mid-delivery (shutdown, webhook deleted): not the receiver's failure; the next run retries it.
     if (stop.aborted) return;
+    const attempt = state.attempt + 1;
+    const result = outcome.ok ? 'delivered' : attempt >= MAX_ATTEMPTS ? 'abandoned' : 'failed';
+    timed({ outcome: result });
+    metrics.webhookDeliveries.inc({ outcome: result });
     const at = new Date().toISOString();
     if (outcome.ok) {
       await this.deliveries.delivered(webhook.webhook_id, sequence, event.event_id, at);
       return;
     }
-    const attempt = state.attempt + 1;
     if (attempt >= MAX_ATTEMPTS) {
       this.logger.error(
         `webhook ${webhook.webhook_id}: gave up on event ${event.event_id} after ${attempt} attempts: ${outcome.message}`,
@@ -193,6 +198,13 @@ export class WebhookDispatcher {
     } catch (error) {
       return { ok: false, status: null, message: error instanceof Error ? error.message : String(error) };
     }
+  }
+
+  /** Events not yet delivered, summed over every webhook: `webhook_events_pending`. */
+  async pendingEvents(): Promise<number> {
+    let pending = 0;
+    for (const webhook of listWebhooks(this.readModels.db)) pending += (await this.deliveryOf(webhook)).pending_count;
+    return pending;
   }
 
   /** What the webhook object shows of its deliveries. */

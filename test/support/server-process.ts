@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -9,7 +9,13 @@ const root = join(import.meta.dirname, '../..');
 export class ServerProcess {
   private process: ChildProcess | undefined;
   output = '';
+  /** Everything it wrote, across restarts: checked for secrets when it stops. */
+  private allOutput = '';
+  /** Secrets this server handed out or was given (its key, webhook secrets, auth tokens, passwords). */
+  readonly knownSecrets = new Set<string>();
   url = '';
+  /** Where it serves Prometheus metrics (METRICS_PORT=0 here: a free port). */
+  metricsUrl = '';
   /** The sandbox key printed by a first start on an empty store. */
   sandboxApiKey: string | undefined;
 
@@ -23,7 +29,15 @@ export class ServerProcess {
     this.output = '';
     const child = spawn(process.execPath, [join(root, 'dist/main.js')], {
       cwd: root,
-      env: { ...process.env, DATA_DIR: this.dataDir, PORT: '0', HOST: '127.0.0.1', NO_COLOR: '1', ...this.env },
+      env: {
+        ...process.env,
+        DATA_DIR: this.dataDir,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        METRICS_PORT: '0',
+        NO_COLOR: '1',
+        ...this.env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.process = child;
@@ -31,11 +45,15 @@ export class ServerProcess {
       const timer = setTimeout(() => reject(new Error(`server did not start:\n${this.output}`)), 30_000);
       const onData = (chunk: Buffer) => {
         this.output += chunk.toString();
-        const listening = /Listening on (http:\/\/\S+)/.exec(this.output);
+        this.allOutput += chunk.toString();
+        const listening = /Listening on (http:\/\/[^\s"]+)/.exec(this.output);
         if (listening) {
           clearTimeout(timer);
           this.url = listening[1];
-          this.sandboxApiKey = /api_key:\s+(seam_\S+)/.exec(this.output)?.[1] ?? this.sandboxApiKey;
+          this.metricsUrl = /Metrics on (http:\/\/[^\s"]+)/.exec(this.output)?.[1] ?? '';
+          const keyFile = join(this.dataDir, 'sandbox-api-key');
+          if (existsSync(keyFile)) this.sandboxApiKey = readFileSync(keyFile, 'utf8').trim();
+          if (this.sandboxApiKey) this.knownSecrets.add(this.sandboxApiKey);
           resolve();
         }
       };
@@ -61,7 +79,29 @@ export class ServerProcess {
       headers: { ...headers, 'content-type': 'application/json' },
       body: JSON.stringify(body),
     });
-    return { status: response.status, headers: response.headers, body: (await response.json()) as Record<string, any> };
+    const text = await response.text();
+    this.noteSecrets(text);
+    return { status: response.status, headers: response.headers, body: JSON.parse(text) as Record<string, any> };
+  }
+
+  /** Remembers the secrets in an answer (keys, webhook secrets, auth tokens), to look for them in the logs. */
+  noteSecrets(text: string): void {
+    for (const [, secret] of text.matchAll(/"(?:secret|api_key|password)":"([^"]{4,})"/g))
+      this.knownSecrets.add(secret);
+    for (const [, token] of text.matchAll(/auth_token=([A-Za-z0-9_-]{16,})/g)) this.knownSecrets.add(token);
+  }
+
+  /**
+   * Secrets in what the server wrote: the known ones, and anything shaped like an API key or a webhook
+   * secret. The logging redacts them all (src/common/logging.ts); this holds every e2e server to it.
+   */
+  secretsInOutput(): string[] {
+    const found = new Set<string>();
+    for (const secret of this.knownSecrets) if (this.allOutput.includes(secret)) found.add(secret);
+    for (const [shaped] of this.allOutput.matchAll(/seam_[0-9a-f]{8}_[A-Za-z0-9_-]{20,}|whsec_[A-Za-z0-9+/=]{16,}/g)) {
+      found.add(shaped);
+    }
+    return [...found];
   }
 
   auth(apiKey = this.sandboxApiKey): Record<string, string> {
@@ -100,6 +140,12 @@ export class ServerProcess {
     child.kill(signal);
     const code = await exited;
     this.process = undefined;
+    const leaked = this.secretsInOutput();
+    if (leaked.length > 0) {
+      throw new Error(
+        `The server wrote ${leaked.length} secret(s) to its log: ${leaked.map((s) => `${s.slice(0, 8)}…`)}`,
+      );
+    }
     return code;
   }
 }

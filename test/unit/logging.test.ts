@@ -1,0 +1,44 @@
+import { describe, expect, it } from '@jest/globals';
+import { Writable } from 'node:stream';
+import { createLogger, PinoNestLogger } from '../../src/common/logging.js';
+
+/** What the logger wrote, one parsed JSON record per line. */
+function capture() {
+  const lines: string[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(...chunk.toString().split('\n').filter(Boolean));
+      done();
+    },
+  });
+  return { logger: createLogger({ level: 'trace', format: 'json' }, destination), lines };
+}
+
+describe('log redaction', () => {
+  const key = `seam_0123abcd_${'k'.repeat(32)}`;
+  const webhookSecret = `whsec_${'s'.repeat(32)}`;
+
+  it('hides secrets in headers, in any field named for one, in URLs and in messages', () => {
+    const { logger, lines } = capture();
+    logger.info(
+      { req: { method: 'GET', url: `/connect_webviews/view?connect_webview_id=x&auth_token=tok123456` } },
+      'r',
+    );
+    logger.info({ headers: { authorization: `Bearer ${key}` } }, 'headers');
+    logger.info(
+      { webhook: { secret: webhookSecret, url: 'https://example.com' }, login: { password: 'hunter22' } },
+      'f',
+    );
+    logger.info({ body: { api_key: key, auth_token: 'tok123456' } }, 'body');
+    logger.warn(`could not use Bearer ${key} for /devices/list?api_key=${key}, nor ${webhookSecret}`);
+    logger.error({ err: new Error(`refused ${key}`) }, 'failed');
+    new PinoNestLogger(logger).error(`Nest saw ${key}`, `Error: ${key}\n    at somewhere`, 'Context');
+    const all = lines.join('\n');
+    for (const secret of [key, webhookSecret, 'hunter22', 'tok123456']) expect(all).not.toContain(secret);
+    expect(all.match(/\[redacted\]/g)?.length).toBeGreaterThanOrEqual(10);
+    // What is not secret stays readable.
+    expect(all).toContain('connect_webview_id=x');
+    expect(all).toContain('https://example.com');
+    expect(JSON.parse(lines[1]).headers.authorization).toBe('[redacted]');
+  });
+});
