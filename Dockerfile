@@ -15,7 +15,7 @@ WORKDIR /app
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000 DATA_DIR=/data
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
-COPY package.json ./
+COPY package.json openapi.json ./
 # The image's non-root `node` user runs the service and owns its data.
 RUN mkdir -p /data && chown node:node /data
 USER node

@@ -62,7 +62,7 @@ export class CreateConnectWebviewDto {
   customer_key?: string;
 
   /** Checked by the custom-metadata value type, which words errors as Seam does. */
-  @RawParam()
+  @RawParam('custom_metadata')
   custom_metadata?: unknown;
 }
 
@@ -81,7 +81,7 @@ export class GetConnectWebviewDto extends ConnectWebviewIdDto {
 }
 
 export class ListConnectWebviewsDto extends PageDto {
-  @RawParam()
+  @RawParam('custom_metadata_filter')
   custom_metadata_has?: unknown;
 
   @Expose()

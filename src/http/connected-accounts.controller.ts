@@ -46,7 +46,7 @@ export class ConnectedAccountIdDto {
 
 export class UpdateConnectedAccountDto extends ConnectedAccountIdDto {
   /** Replaces the account's metadata entirely; checked by the custom-metadata value type. */
-  @RawParam()
+  @RawParam('custom_metadata')
   custom_metadata?: unknown;
 
   @Expose()
@@ -56,7 +56,7 @@ export class UpdateConnectedAccountDto extends ConnectedAccountIdDto {
 }
 
 export class ListConnectedAccountsDto extends PageDto {
-  @RawParam()
+  @RawParam('custom_metadata_filter')
   custom_metadata_has?: unknown;
 
   @SearchParam()

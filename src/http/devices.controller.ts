@@ -47,7 +47,7 @@ export class UpdateDeviceDto extends DeviceIdDto {
   name?: string;
 
   /** Merged into the device's metadata ("add or change"; `null` removes a key). */
-  @RawParam()
+  @RawParam('custom_metadata')
   custom_metadata?: unknown;
 }
 
@@ -106,7 +106,7 @@ export class ListDevicesDto extends PageDto {
   @Unsupported()
   exclude_if?: unknown;
 
-  @RawParam()
+  @RawParam('custom_metadata_filter')
   custom_metadata_has?: unknown;
 
   @Expose()

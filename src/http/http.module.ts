@@ -12,6 +12,7 @@ import { HealthController } from './health.controller.js';
 import { IdempotencyStore } from './idempotency.js';
 import { Draining } from './draining.js';
 import { LogPositionInterceptor } from './log-position.interceptor.js';
+import { OpenApiController } from './openapi.controller.js';
 import { SeamExceptionFilter } from './seam-exception.filter.js';
 import { WebhooksController } from './webhooks.controller.js';
 
@@ -27,6 +28,7 @@ import { WebhooksController } from './webhooks.controller.js';
     EventsStreamController,
     WebhooksController,
     HealthController,
+    OpenApiController,
   ],
   providers: [
     // Global guards run in this order: a wrong method is refused before the key is looked at.

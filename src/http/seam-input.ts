@@ -119,10 +119,22 @@ export const Unsupported = () =>
 /** A search string: Seam's `search` parameter. */
 export const SearchParam = () => applyDecorators(Expose(), IsOptional(), IsString(), MaxLength(200));
 
+/** What a raw parameter holds: custom metadata to set, or key:value pairs to filter by. */
+export type RawParamKind = 'custom_metadata' | 'custom_metadata_filter';
+
 /** Passed through untouched (no class-transformer copy): validated by the custom-metadata value type. */
-export const RawParam = () => (target: object, key: string) => {
+export const RawParam = (kind: RawParamKind) => (target: object, key: string) => {
   rawParams.set(target.constructor, [...(rawParams.get(target.constructor) ?? []), key]);
+  rawParamKinds.set(target.constructor, { ...rawParamKinds.get(target.constructor), [key]: kind });
 };
+
+/** A DTO's raw parameters and what each holds (for the OpenAPI document). */
+export function rawParamsOf(dto: object): Record<string, RawParamKind> {
+  const own = rawParamKinds.get(dto) ?? {};
+  const parent = Object.getPrototypeOf(dto) as object | null;
+  return parent && parent !== Function.prototype ? { ...rawParamsOf(parent), ...own } : own;
+}
+const rawParamKinds = new WeakMap<object, Record<string, RawParamKind>>();
 
 /** A query string sends one value of an array parameter as a plain string, and an empty array as `name=`. */
 /** What a list filter may name at most (ids, types): as many as a resource's custom-metadata keys. */

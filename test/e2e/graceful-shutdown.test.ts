@@ -89,4 +89,18 @@ describe('graceful shutdown', () => {
       expect((await server.post('/connect_webviews/get', { connect_webview_id: id })).status).toBe(200);
     }
   }, 60_000);
+
+  it('exits at once on a second signal, without waiting for the drain', async () => {
+    const slow = new ServerProcess(undefined, { SHUTDOWN_GRACE_MS: '20000', SHUTDOWN_DRAIN_MS: '10000' });
+    await slow.start();
+    const exited = slow.exited();
+    slow.signal('SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect((await fetch(`${slow.url}/health/ready`)).status).toBe(503); // draining, for 10 s
+    const second = Date.now();
+    slow.signal('SIGINT');
+    expect(await exited).toBe(1);
+    expect(Date.now() - second).toBeLessThan(1000);
+    expect(slow.output).toMatch(/SIGINT again: exiting now/);
+  }, 30_000);
 });

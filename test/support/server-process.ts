@@ -119,6 +119,18 @@ export class ServerProcess {
     return this.process !== undefined && this.process.exitCode === null && this.process.signalCode === null;
   }
 
+  /** Sends a signal and returns at once (see `exited`). */
+  signal(signal: NodeJS.Signals): void {
+    this.process?.kill(signal);
+  }
+
+  /** Resolves with the exit code once the process exits. */
+  exited(): Promise<number | null> {
+    const child = this.process;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child?.exitCode ?? null);
+    return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+  }
+
   /** SIGKILL: no shutdown hook runs, exactly like a crash. */
   async kill9(): Promise<void> {
     await this.stopWith('SIGKILL');
