@@ -13,6 +13,8 @@ export interface PostgresForTests {
   /** A new, empty database on the server, as a connection URL. */
   createDatabase(): Promise<string>;
   stop(): Promise<void>;
+  /** Starts a stopped cluster again, on the same port (only for a cluster of the test's own). */
+  restart(): Promise<void>;
 }
 
 /**
@@ -20,9 +22,16 @@ export interface PostgresForTests {
  * cluster this file starts itself. Without either, the suite is skipped with one line, except under CI=true,
  * where a missing server fails the run (the same rule as the browser test).
  */
-export async function postgresForTests(suite: string): Promise<PostgresForTests | { skip: string }> {
-  let adminUrl = process.env.TEST_DATABASE_URL;
+export async function postgresForTests(
+  suite: string,
+  { own = false }: { own?: boolean } = {},
+): Promise<PostgresForTests | { skip: string }> {
+  // A test that stops the server needs one of its own: TEST_DATABASE_URL's is shared by every suite.
+  let adminUrl = own ? undefined : process.env.TEST_DATABASE_URL;
   let stop = async () => undefined;
+  let restart = async () => {
+    throw new Error('restart: only a cluster of the test own can be restarted');
+  };
   if (!adminUrl) {
     const dir = mkdtempSync(join(tmpdir(), 'cms-pg-'));
     try {
@@ -42,6 +51,7 @@ export async function postgresForTests(suite: string): Promise<PostgresForTests 
       const [command, ...args] = [...owner, `${pgCtl}/pg_ctl`, '-D', join(dir, 'data'), 'stop', '-m', 'immediate'];
       await run(command, args).catch(() => undefined);
     };
+    restart = async () => void (await run(startScript, [dir]));
   }
   const admin = adminUrl;
   return {
@@ -59,5 +69,6 @@ export async function postgresForTests(suite: string): Promise<PostgresForTests 
       return url.toString();
     },
     stop,
+    restart,
   };
 }
