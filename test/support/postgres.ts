@@ -28,9 +28,9 @@ export async function postgresForTests(
 ): Promise<PostgresForTests | { skip: string }> {
   // A test that stops the server needs one of its own: TEST_DATABASE_URL's is shared by every suite.
   let adminUrl = own ? undefined : process.env.TEST_DATABASE_URL;
-  let stop = async () => undefined;
-  let restart = async () => {
-    throw new Error('restart: only a cluster of the test own can be restarted');
+  let stop = async (): Promise<void> => undefined;
+  let restart = async (): Promise<void> => {
+    throw new Error("restart: only a cluster of the test's own can be restarted");
   };
   if (!adminUrl) {
     const dir = mkdtempSync(join(tmpdir(), 'cms-pg-'));
