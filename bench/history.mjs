@@ -2,7 +2,7 @@
 // stream holds about 10 and then `--events` events of the largest metadata: what the route's handler runs.
 //   npm run build && node bench/history.mjs [--events 10000] [--dist DIR]
 import { resolve } from 'node:path';
-import { deviceStream, load, median, options } from './support/device-stream.mjs';
+import { deviceStream, load, longest, median, options } from './support/device-stream.mjs';
 
 const { customMetadataHistoryAfter } = await load('audit/audit.js');
 const resource = { type: 'device', idField: 'device_id', id: 'd1' };
@@ -22,6 +22,6 @@ await stream.growTo(target);
 const large = await firstPage(PAGE);
 console.log(`Node ${process.version}, code from ${resolve(options.dist)}`);
 console.log(
-  `RESULT custom_metadata_history, first page of ${PAGE}, p50 of 100: ${small.toFixed(2)} ms at ~10 events, ${large.toFixed(2)} ms at ~${target} events (${(large / small).toFixed(2)}x)`,
+  `RESULT custom_metadata_history, first page of ${PAGE}, p50 of 100: ${small.toFixed(2)} ms at ~10 events, ${large.toFixed(2)} ms at ~${target} events (${(large / small).toFixed(2)}x); longest call ${longest.ms.toFixed(1)} ms`,
 );
 await stream.close();

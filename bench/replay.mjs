@@ -221,6 +221,23 @@ while (written < target) generate(2000);
 db.close();
 console.log(`generated ${written} events in ${((performance.now() - generating) / 1000).toFixed(1)} s into ${dataDir}`);
 
+// --- the read alone: the ceiling for any replay that reads the log on one thread -----------------------------
+{
+  const store = new SqliteEventStore(join(dataDir, 'events.db'));
+  const reading = performance.now();
+  let position = 0;
+  let read = 0;
+  for (;;) {
+    const batch = await store.readAll({ afterPosition: position, maxCount: 2000 });
+    if (batch.length === 0) break;
+    read += batch.length;
+    position = batch[batch.length - 1].position;
+  }
+  const seconds = (performance.now() - reading) / 1000;
+  await store.close();
+  console.log(`RESULT readAll alone: ${read} events, ${seconds.toFixed(1)} s (${Math.round(read / seconds)} events/s)`);
+}
+
 // --- replay through the real CLI ----------------------------------------------------------------------------
 const run = (args) => {
   const started = performance.now();

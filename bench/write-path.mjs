@@ -2,7 +2,7 @@
 // 50 keys of 500 characters (the largest metadata allowed), against the real SQLite store (synchronous=FULL).
 //   npm run build && node bench/write-path.mjs [--events 10000] [--dist DIR]
 import { resolve } from 'node:path';
-import { deviceStream, median, options } from './support/device-stream.mjs';
+import { deviceStream, longest, median, options } from './support/device-stream.mjs';
 
 const target = Number(options.events);
 const stream = await deviceStream();
@@ -13,5 +13,5 @@ const large = await median(50, () => stream.update());
 await stream.close();
 console.log(`Node ${process.version}, code from ${resolve(options.dist)}`);
 console.log(
-  `RESULT devices/update (50 keys x 500 chars), p50 of 50: ${small.toFixed(2)} ms at ~10 events, ${large.toFixed(2)} ms at ~${target} events (${(large / small).toFixed(2)}x)`,
+  `RESULT devices/update (50 keys x 500 chars), p50 of 50: ${small.toFixed(2)} ms at ~10 events, ${large.toFixed(2)} ms at ~${target} events (${(large / small).toFixed(2)}x); longest call ${longest.ms.toFixed(1)} ms`,
 );

@@ -66,6 +66,12 @@ export async function deviceStream() {
 }
 
 /** The median of `runs` timings of `run`. */
+/**
+ * The longest single call measured so far, in ms: an upper bound on the longest the event loop was blocked
+ * by one request's work (a call that awaits I/O counts its waiting too).
+ */
+export const longest = { ms: 0 };
+
 export async function median(runs, run) {
   const times = [];
   for (let i = 0; i < runs; i++) {
@@ -73,5 +79,6 @@ export async function median(runs, run) {
     await run();
     times.push(performance.now() - started);
   }
+  longest.ms = Math.max(longest.ms, ...times);
   return times.sort((a, b) => a - b)[Math.floor(runs / 2)];
 }

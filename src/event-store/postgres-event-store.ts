@@ -1,4 +1,3 @@
-import { EventEmitter } from 'node:events';
 import pg from 'pg';
 import { metrics } from '../common/metrics.js';
 import { decideAppend, type StoredEventRef } from './append-decision.js';
@@ -7,7 +6,6 @@ import {
   EventStoreUnavailableError,
   WrongExpectedRevisionError,
   type AppendResult,
-  type EventMetadata,
   type EventStore,
   type ExpectedRevision,
   type NewEvent,
@@ -17,6 +15,13 @@ import {
   type SubscribeToAllOptions,
 } from './event-store.js';
 import { PipelinedGroupCommit } from './group-commit.js';
+import {
+  AppendSignal,
+  readAndWait,
+  toRecordedEvent,
+  type PendingAppend,
+  type StoredEventRow,
+} from './stored-events.js';
 
 export interface PostgresEventStoreOptions {
   /** Every call (a connection, a query) fails with EventStoreUnavailableError after this long. */
@@ -25,23 +30,6 @@ export interface PostgresEventStoreOptions {
   maxConnections?: number;
   /** How often a subscriber reads anyway, should a notification be lost (a reconnect of the listener). */
   pollIntervalMs?: number;
-}
-
-interface PendingAppend {
-  stream: string;
-  events: readonly NewEvent[];
-  expectedRevision: ExpectedRevision;
-}
-
-interface EventRow {
-  position: string;
-  event_id: string;
-  stream: string;
-  revision: number;
-  type: string;
-  data: string;
-  metadata: string;
-  recorded_at: string;
 }
 
 const NOTIFY_CHANNEL = 'cms_events_appended';
@@ -88,7 +76,7 @@ export class PostgresEventStore implements EventStore {
   private readonly commits = new PipelinedGroupCommit<PendingAppend, AppendResult>((group) =>
     this.commitAppends(group),
   );
-  private readonly appended = new EventEmitter();
+  private readonly appended = new AppendSignal();
   private readonly deadlineMs: number;
   private readonly pollIntervalMs: number;
   private schemaReady: Promise<void> | undefined;
@@ -101,7 +89,6 @@ export class PostgresEventStore implements EventStore {
   ) {
     this.deadlineMs = options.deadlineMs ?? 5000;
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
-    this.appended.setMaxListeners(0);
     this.pool = new pg.Pool({
       ...this.clientConfig(),
       max: options.maxConnections ?? 10,
@@ -207,7 +194,7 @@ export class PostgresEventStore implements EventStore {
         await client.query('COMMIT');
         if (position > head) {
           metrics.eventsPerCommit.observe(position - head);
-          this.appended.emit('appended');
+          this.appended.notify();
         }
         return outcomes;
       } catch (error) {
@@ -235,38 +222,27 @@ export class PostgresEventStore implements EventStore {
     params.push(options.maxCount ?? null);
     const sql = `SELECT * FROM cms_events WHERE ${where.join(' AND ')}
                  ORDER BY revision ${backwards ? 'DESC' : 'ASC'} LIMIT $${params.length}`;
-    return (await this.query<EventRow>(sql, params)).map(toRecordedEvent);
+    return (await this.query<StoredEventRow>(sql, params)).map(toRecordedEvent);
   }
 
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
-    const rows = await this.query<EventRow>('SELECT * FROM cms_events WHERE position > $1 ORDER BY position LIMIT $2', [
-      options.afterPosition ?? 0,
-      options.maxCount ?? null,
-    ]);
+    const rows = await this.query<StoredEventRow>(
+      'SELECT * FROM cms_events WHERE position > $1 ORDER BY position LIMIT $2',
+      [options.afterPosition ?? 0, options.maxCount ?? null],
+    );
     return rows.map(toRecordedEvent);
   }
 
-  async *subscribeToAll({
-    afterPosition,
-    maxBatchSize = 500,
-    signal,
-  }: SubscribeToAllOptions): AsyncIterable<RecordedEvent[]> {
-    let position = afterPosition;
-    while (!signal?.aborted && !this.closed) {
-      // Listen before reading, so that an append committed between the read and the wait still wakes it.
-      const woken = this.nextAppendOrPoll(signal);
-      const batch = await this.readAll({ afterPosition: position, maxCount: maxBatchSize }).catch((error: unknown) => {
-        woken.cancel();
-        throw error;
-      });
-      if (batch.length > 0) {
-        woken.cancel();
-        position = batch[batch.length - 1].position;
-        yield batch;
-        continue;
-      }
-      await woken.promise;
-    }
+  subscribeToAll(options: SubscribeToAllOptions): AsyncIterable<RecordedEvent[]> {
+    return readAndWait(
+      (afterPosition, maxCount) => {
+        void this.listen().catch(() => undefined); // without a listener the poll interval still wakes it
+        return this.readAll({ afterPosition, maxCount });
+      },
+      this.appended,
+      options,
+      { pollMs: this.pollIntervalMs, closed: () => this.closed },
+    );
   }
 
   async headPosition(): Promise<number> {
@@ -278,28 +254,10 @@ export class PostgresEventStore implements EventStore {
     if (this.closed) return;
     await this.commits.flush();
     this.closed = true;
-    this.appended.emit('appended');
+    this.appended.notify();
     const listener = await this.listener?.catch(() => undefined);
     await listener?.end().catch(() => undefined);
     await this.pool.end();
-  }
-
-  /** Wakes on a NOTIFY from any process (this one's appends included), or after the poll interval. */
-  private nextAppendOrPoll(signal?: AbortSignal): { promise: Promise<void>; cancel(): void } {
-    void this.listen().catch(() => undefined); // without a listener the poll interval still wakes it
-    let wake = () => undefined as void;
-    const promise = new Promise<void>((resolve) => (wake = resolve));
-    const done = () => {
-      clearTimeout(timer);
-      this.appended.off('appended', done);
-      signal?.removeEventListener('abort', done);
-      wake();
-    };
-    const timer = setTimeout(done, this.pollIntervalMs);
-    this.appended.once('appended', done);
-    signal?.addEventListener('abort', done, { once: true });
-    // An append during the read resolves it already: the empty read is then followed by another at once.
-    return { promise, cancel: done };
   }
 
   /** One LISTEN connection per store, reopened on the next wait after it fails. */
@@ -312,7 +270,7 @@ export class PostgresEventStore implements EventStore {
       };
       client.on('error', forget);
       client.on('end', () => (this.listener = undefined));
-      client.on('notification', () => this.appended.emit('appended'));
+      client.on('notification', () => this.appended.notify());
       try {
         await client.connect();
         await client.query(`LISTEN ${NOTIFY_CHANNEL}`);
@@ -396,17 +354,4 @@ function toPortError(error: unknown): unknown {
     return new EventStoreUnavailableError(`PostgreSQL event store: ${(error as Error).message}`, { cause: error });
   }
   return error;
-}
-
-function toRecordedEvent(row: EventRow): RecordedEvent {
-  return {
-    id: row.event_id,
-    type: row.type,
-    stream: row.stream,
-    revision: row.revision,
-    position: Number(row.position),
-    data: JSON.parse(row.data),
-    metadata: JSON.parse(row.metadata) as EventMetadata,
-    recordedAt: row.recorded_at,
-  };
 }

@@ -1,4 +1,3 @@
-import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   immediateTransaction,
@@ -12,7 +11,6 @@ import {
   DuplicateEventIdError,
   WrongExpectedRevisionError,
   type AppendResult,
-  type EventMetadata,
   type EventStore,
   type ExpectedRevision,
   type NewEvent,
@@ -24,6 +22,13 @@ import {
 import { metrics } from '../common/metrics.js';
 import { decideAppend } from './append-decision.js';
 import { GroupCommit } from './group-commit.js';
+import {
+  AppendSignal,
+  readAndWait,
+  toRecordedEvent,
+  type PendingAppend,
+  type StoredEventRow,
+} from './stored-events.js';
 
 export interface SqliteEventStoreOptions {
   /**
@@ -35,26 +40,9 @@ export interface SqliteEventStoreOptions {
   pollIntervalMs?: number;
 }
 
-interface PendingAppend {
-  stream: string;
-  events: readonly NewEvent[];
-  expectedRevision: ExpectedRevision;
-}
-
 interface AppendOutcome {
   appended: boolean;
   result: AppendResult;
-}
-
-interface EventRow {
-  position: number;
-  event_id: string;
-  stream: string;
-  revision: number;
-  type: string;
-  data: string;
-  metadata: string;
-  recorded_at: string;
 }
 
 const SCHEMA = `
@@ -74,14 +62,14 @@ const SCHEMA = `
 `;
 
 /**
- * The embedded event store: one SQLite file in WAL mode (the whole adapter, about 290 lines, in one
- * file: its locking, idempotence and polling belong together). Several processes may share it (the server and
- * the CLI); appends take the write lock up front (BEGIN IMMEDIATE), so a stream's revision is checked and
+ * The embedded event store: one SQLite file in WAL mode (its rules of appending are in append-decision.ts,
+ * the row shape and the subscription loop it shares with PostgreSQL in stored-events.ts). Several processes
+ * may share it (the server and the CLI); appends take the write lock up front (BEGIN IMMEDIATE), so a stream's revision is checked and
  * advanced by one writer at a time, and AUTOINCREMENT positions follow commit order.
  */
 export class SqliteEventStore implements EventStore {
   private readonly db: SqliteDatabase;
-  private readonly appended = new EventEmitter();
+  private readonly appended = new AppendSignal();
   private readonly commits = new GroupCommit<PendingAppend, AppendOutcome>((group) => this.commitAppends(group));
   private readonly pollIntervalMs: number;
   private closed = false;
@@ -96,7 +84,6 @@ export class SqliteEventStore implements EventStore {
     this.db = openSqlite(path, { synchronous: options.synchronous ?? 'FULL' });
     this.db.exec(SCHEMA);
     this.pollIntervalMs = options.pollIntervalMs ?? 100;
-    this.appended.setMaxListeners(0);
     this.insertEvent = this.db.prepare(
       `INSERT INTO events (event_id, stream, revision, type, data, metadata, recorded_at)
        VALUES (@event_id, @stream, @revision, @type, @data, @metadata, @recorded_at)`,
@@ -141,7 +128,7 @@ export class SqliteEventStore implements EventStore {
     );
     if (written > 0) {
       metrics.eventsPerCommit.observe(written);
-      this.appended.emit('appended');
+      this.appended.notify();
     }
     return outcomes;
   }
@@ -153,7 +140,7 @@ export class SqliteEventStore implements EventStore {
   ): { appended: boolean; result: AppendResult } {
     const decision = decideAppend(stream, events, expected, {
       head: (name) => (this.streamHead.get(name) as { revision: number | null }).revision,
-      byId: (id) => this.eventById.get(id) as EventRow | undefined,
+      byId: (id) => this.eventById.get(id) as { stream: string; revision: number; position: number } | undefined,
     });
     if (decision.kind !== 'append') return { appended: false, result: decision.result };
     const recordedAt = new Date().toISOString();
@@ -195,7 +182,7 @@ export class SqliteEventStore implements EventStore {
     }
     const order = backwards ? 'DESC' : 'ASC';
     const sql = `SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY revision ${order} LIMIT ?`;
-    const rows = this.db.prepare(sql).all(...params, options.maxCount ?? -1) as unknown as EventRow[];
+    const rows = this.db.prepare(sql).all(...params, options.maxCount ?? -1) as unknown as StoredEventRow[];
     return rows.map(toRecordedEvent);
   }
 
@@ -204,38 +191,13 @@ export class SqliteEventStore implements EventStore {
   }
 
   private readAllSync(afterPosition: number, maxCount: number): RecordedEvent[] {
-    return (this.eventsAfter.all(afterPosition, maxCount) as unknown as EventRow[]).map(toRecordedEvent);
+    return (this.eventsAfter.all(afterPosition, maxCount) as unknown as StoredEventRow[]).map(toRecordedEvent);
   }
 
-  async *subscribeToAll({
-    afterPosition,
-    maxBatchSize = 500,
-    signal,
-  }: SubscribeToAllOptions): AsyncIterable<RecordedEvent[]> {
-    let position = afterPosition;
-    while (!signal?.aborted && !this.closed) {
-      const batch = this.readAllSync(position, maxBatchSize);
-      if (batch.length > 0) {
-        position = batch[batch.length - 1].position;
-        yield batch;
-        continue;
-      }
-      await this.nextAppendOrPoll(signal);
-    }
-  }
-
-  /** Wakes at once for appends made through this instance, and every poll interval for other processes'. */
-  private nextAppendOrPoll(signal?: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.appended.off('appended', done);
-        signal?.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, this.pollIntervalMs);
-      this.appended.once('appended', done);
-      signal?.addEventListener('abort', done, { once: true });
+  subscribeToAll(options: SubscribeToAllOptions): AsyncIterable<RecordedEvent[]> {
+    return readAndWait(async (after, max) => this.readAllSync(after, max), this.appended, options, {
+      pollMs: this.pollIntervalMs,
+      closed: () => this.closed,
     });
   }
 
@@ -248,7 +210,7 @@ export class SqliteEventStore implements EventStore {
     if (this.closed) return;
     this.commits.flush();
     this.closed = true;
-    this.appended.emit('appended');
+    this.appended.notify();
     await sleep(0);
     this.db.close();
   }
@@ -274,17 +236,4 @@ function streamAndTypesCondition(stream: string, types: ReadStreamOptions['types
   ranges.push('(stream = ? AND type > ?)');
   params.push(stream, excluded[excluded.length - 1] as string);
   return [`(${ranges.join(' OR ')})`, params];
-}
-
-function toRecordedEvent(row: EventRow): RecordedEvent {
-  return {
-    id: row.event_id,
-    type: row.type,
-    stream: row.stream,
-    revision: row.revision,
-    position: row.position,
-    data: JSON.parse(row.data),
-    metadata: JSON.parse(row.metadata) as EventMetadata,
-    recordedAt: row.recorded_at,
-  };
 }
