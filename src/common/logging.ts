@@ -62,7 +62,7 @@ export function createLogger(config: LogConfig, destination?: DestinationStream)
       },
     },
     ...(config.format === 'pretty' && !destination
-      ? { transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l' } } }
+      ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l' } } } // colour on a terminal
       : {}),
   };
   return destination ? pino(options, destination) : pino(options);

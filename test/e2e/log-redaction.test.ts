@@ -63,3 +63,20 @@ describe('structured logs without secrets', () => {
     return /sandbox workspace (\S+) was created/.exec(server.output)![1];
   }
 });
+
+describe('LOG_FORMAT=pretty', () => {
+  const server = new ServerProcess(undefined, { LOG_FORMAT: 'pretty' });
+  afterAll(() => server.stop());
+
+  it('writes readable lines for a terminal instead of JSON, with the same request line', async () => {
+    await server.start();
+    expect((await server.post('/devices/list', {})).status).toBe(200);
+    for (let i = 0; i < 50 && !server.output.includes('route: "/devices/list"'); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50)); // pino-pretty writes from a worker thread
+    }
+    const lines = server.output.split('\n').filter((line) => line.trim() !== '');
+    expect(lines.some((line) => line.trim().startsWith('{'))).toBe(false);
+    expect(server.output).toMatch(/INFO.*request/);
+    expect(server.output).toMatch(/route: "\/devices\/list"/);
+  });
+});
