@@ -103,9 +103,10 @@ export function findConnectWebview(
   workspaceId: string,
   connectWebviewId: string,
 ): ConnectWebviewRecord | undefined {
-  const row = db
-    .prepare('SELECT record FROM connect_webviews WHERE workspace_id = ? AND connect_webview_id = ?')
-    .get(workspaceId, connectWebviewId) as Row | undefined;
+  const row = prepared(db, 'SELECT record FROM connect_webviews WHERE workspace_id = ? AND connect_webview_id = ?').get(
+    workspaceId,
+    connectWebviewId,
+  ) as Row | undefined;
   return row ? (JSON.parse(row.record) as ConnectWebviewRecord) : undefined;
 }
 

@@ -106,12 +106,11 @@ export function findConnectedAccount(
           workspaceId,
           by.connectedAccountId,
         )
-      : db
-          .prepare(
-            `SELECT record FROM connected_accounts WHERE workspace_id = ? AND email = ?
-             ORDER BY created_position LIMIT 1`,
-          )
-          .get(workspaceId, by.email.trim().toLowerCase())
+      : prepared(
+          db,
+          `SELECT record FROM connected_accounts WHERE workspace_id = ? AND email = ?
+           ORDER BY created_position LIMIT 1`,
+        ).get(workspaceId, by.email.trim().toLowerCase())
   ) as Row | undefined;
   return row ? (JSON.parse(row.record) as ConnectedAccountRecord) : undefined;
 }

@@ -128,11 +128,10 @@ function update(
 }
 
 export function findDevice(db: SqliteDatabase, workspaceId: string, deviceId: string): Row | undefined {
-  return db
-    .prepare(
-      'SELECT record, created_position, account_disconnected_at FROM devices WHERE workspace_id = ? AND device_id = ?',
-    )
-    .get(workspaceId, deviceId) as Row | undefined;
+  return prepared(
+    db,
+    'SELECT record, created_position, account_disconnected_at FROM devices WHERE workspace_id = ? AND device_id = ?',
+  ).get(workspaceId, deviceId) as Row | undefined;
 }
 
 /** The workspace's device of that name (the oldest, should several share it). */

@@ -79,6 +79,7 @@ export class SqliteEventStore implements EventStore {
   private readonly eventById: SqliteStatement;
   private readonly eventsAfter: SqliteStatement;
   private readonly lastPosition: SqliteStatement;
+  private readonly streamQueries = new Map<string, SqliteStatement>();
 
   constructor(path: string, options: SqliteEventStoreOptions = {}) {
     this.db = openSqlite(path, { synchronous: options.synchronous ?? 'FULL' });
@@ -182,8 +183,22 @@ export class SqliteEventStore implements EventStore {
     }
     const order = backwards ? 'DESC' : 'ASC';
     const sql = `SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY revision ${order} LIMIT ?`;
-    const rows = this.db.prepare(sql).all(...params, options.maxCount ?? -1) as unknown as StoredEventRow[];
+    const rows = this.streamQuery(sql).all(...params, options.maxCount ?? -1) as unknown as StoredEventRow[];
     return rows.map(toRecordedEvent);
+  }
+
+  /**
+   * A stream read's statement, prepared once: its SQL varies only with the options the code passes (a
+   * direction, a list of types), never with a caller's input, so the shapes are few.
+   */
+  private streamQuery(sql: string): SqliteStatement {
+    let statement = this.streamQueries.get(sql);
+    if (!statement) {
+      if (this.streamQueries.size >= 64) this.streamQueries.clear();
+      statement = this.db.prepare(sql);
+      this.streamQueries.set(sql, statement);
+    }
+    return statement;
   }
 
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { openSqlite, type SqliteDatabase } from '../common/sqlite.js';
+import { prepared } from '../read-models/prepared.js';
 
 /** Delivery state per webhook: not derived from the log (it records what the receivers said). */
 export interface DeliveryState {
@@ -144,8 +145,8 @@ export function sqliteDeliveryStore(path: string): DeliveryStore {
     if (!columns.includes(column)) db.exec(`ALTER TABLE cms_webhook_delivery_state ADD COLUMN ${column} TEXT`);
   }
   return new SqlDeliveryStore(
-    async (sql, params) => db.prepare(sql).run(...params),
-    async (sql, params) => db.prepare(sql).all(...params) as unknown as DeliveryState[],
+    async (sql, params) => prepared(db, sql).run(...params),
+    async (sql, params) => prepared(db, sql).all(...params) as unknown as DeliveryState[],
     async () => db.close(),
   );
 }

@@ -64,12 +64,11 @@ export const workspaceReadModel = sqliteProjection<WorkspaceEvent>({
 
 /** The caller behind an API key hash, or undefined (unknown or revoked): what the auth guard asks. */
 export function findApiKey(db: SqliteDatabase, keyHash: string): ApiKeyRow | undefined {
-  return db
-    .prepare(
-      `SELECT k.api_key_id, k.workspace_id, w.is_sandbox FROM api_keys k
-       JOIN workspaces w ON w.workspace_id = k.workspace_id WHERE k.key_hash = ? AND k.revoked_at IS NULL`,
-    )
-    .get(keyHash) as ApiKeyRow | undefined;
+  return prepared(
+    db,
+    `SELECT k.api_key_id, k.workspace_id, w.is_sandbox FROM api_keys k
+     JOIN workspaces w ON w.workspace_id = k.workspace_id WHERE k.key_hash = ? AND k.revoked_at IS NULL`,
+  ).get(keyHash) as ApiKeyRow | undefined;
 }
 
 export function isSandboxWorkspace(db: SqliteDatabase, workspaceId: string): boolean {
