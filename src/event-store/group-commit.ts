@@ -4,8 +4,23 @@
  * answers each item in order, with its result or the error that refused that item alone; an exception it
  * throws refuses the whole group.
  */
+interface Submitted<Item, Result> {
+  item: Item;
+  resolve: (result: Result) => void;
+  reject: (error: unknown) => void;
+}
+
+/** Answers each submitter of a group with its own outcome. */
+function answer<Item, Result>(group: Submitted<Item, Result>[], outcomes: (Result | Error)[]): void {
+  group.forEach((entry, index) => {
+    const outcome = outcomes[index];
+    if (outcome instanceof Error) entry.reject(outcome);
+    else entry.resolve(outcome);
+  });
+}
+
 export class GroupCommit<Item, Result> {
-  private pending: { item: Item; resolve: (result: Result) => void; reject: (error: unknown) => void }[] = [];
+  private pending: Submitted<Item, Result>[] = [];
 
   constructor(private readonly commit: (items: readonly Item[]) => (Result | Error)[]) {}
 
@@ -28,11 +43,7 @@ export class GroupCommit<Item, Result> {
       for (const entry of group) entry.reject(error);
       return;
     }
-    group.forEach((entry, index) => {
-      const outcome = outcomes[index];
-      if (outcome instanceof Error) entry.reject(outcome);
-      else entry.resolve(outcome);
-    });
+    answer(group, outcomes);
   }
 }
 
@@ -42,7 +53,7 @@ export class GroupCommit<Item, Result> {
  * an append waits for no one.
  */
 export class PipelinedGroupCommit<Item, Result> {
-  private pending: { item: Item; resolve: (result: Result) => void; reject: (error: unknown) => void }[] = [];
+  private pending: Submitted<Item, Result>[] = [];
   private inFlight: Promise<void> | undefined;
 
   constructor(private readonly commit: (items: readonly Item[]) => Promise<(Result | Error)[]>) {}
@@ -71,11 +82,7 @@ export class PipelinedGroupCommit<Item, Result> {
         for (const entry of group) entry.reject(error);
         continue;
       }
-      group.forEach((entry, index) => {
-        const outcome = outcomes[index];
-        if (outcome instanceof Error) entry.reject(outcome);
-        else entry.resolve(outcome);
-      });
+      answer(group, outcomes);
     }
     this.inFlight = undefined;
   }
