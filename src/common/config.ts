@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import type { LogConfig } from './logging.js';
+import { hideUrlPassword, type LogConfig } from './logging.js';
 
 export interface AppConfig {
   port: number;
@@ -120,7 +120,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     const databaseUrl = env.DATABASE_URL?.trim() ?? '';
     if (!POSTGRES_URL.test(databaseUrl)) {
       problems.push(
-        `DATABASE_URL must be a postgres:// or postgresql:// URL with EVENT_STORE=postgres (got "${redactUrl(databaseUrl)}")`,
+        `DATABASE_URL must be a postgres:// or postgresql:// URL with EVENT_STORE=postgres (got "${hideUrlPassword(databaseUrl)}")`,
       );
     }
     eventStore = {
@@ -185,9 +185,4 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     metrics,
     webhooks,
   };
-}
-
-/** A URL with its password replaced, for messages and logs. */
-export function redactUrl(url: string): string {
-  return url.replace(/^([a-z+]+:\/\/[^:/@]*):[^@/]*@/i, '$1:***@');
 }

@@ -29,8 +29,17 @@ const CENSOR = '[redacted]';
 /** Query parameters that carry a secret: the hosted page's `auth_token` link. */
 const SECRET_QUERY_PARAMETERS = /([?&](?:auth_token|token|api_key|password)=)[^&#]*/gi;
 
+/** A URL's password (`postgres://user:password@host`). */
+const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*):[^@/\s]*@/gi;
+
+/** A URL with its password hidden: for configuration messages and store descriptions. */
+export function hideUrlPassword(url: string): string {
+  return url.replace(URL_PASSWORD, '$1:***@');
+}
+
+/** A URL with its password and its secret query parameters hidden. */
 export function redactUrl(url: string): string {
-  return url.replace(SECRET_QUERY_PARAMETERS, `$1${CENSOR}`);
+  return hideUrlPassword(url).replace(SECRET_QUERY_PARAMETERS, `$1${CENSOR}`);
 }
 
 /** Bearer tokens, API keys and webhook secrets in free text (an error message that quotes a header, say). */

@@ -8,7 +8,7 @@ import {
 import { listNewestFirst, type ListedTable } from '../read-models/list-newest-first.js';
 import type { PageRequest, Pagination } from '../read-models/pagination.js';
 import { sqliteProjection } from '../read-models/projection.js';
-import { prepared } from '../read-models/prepared.js';
+import { prepared } from '../common/prepared.js';
 import type { ConnectWebviewCreatedData, ConnectWebviewEvent } from './connect-webview.js';
 
 /** The stored form of a webview: everything of the public object but its `url`, which depends on config. */

@@ -6,7 +6,7 @@ import { CUSTOM_METADATA_INDEX_DDL, indexCustomMetadata } from '../read-models/c
 import { listNewestFirst, type ListedTable } from '../read-models/list-newest-first.js';
 import type { PageRequest, Pagination } from '../read-models/pagination.js';
 import { sqliteProjection } from '../read-models/projection.js';
-import { prepared } from '../read-models/prepared.js';
+import { prepared } from '../common/prepared.js';
 import type { DeviceAddedData, DeviceEvent } from './device.js';
 
 export interface DeviceRecord extends DeviceAddedData {

@@ -1,3 +1,4 @@
+import { hideUrlPassword } from '../common/logging.js';
 import { metrics } from '../common/metrics.js';
 import { setImmediate } from 'node:timers/promises';
 import {
@@ -64,7 +65,7 @@ export class EventStoreDbEventStore implements EventStore {
     this.client = typeof connection === 'string' ? EventStoreDBClient.connectionString(connection) : connection;
     this.description =
       typeof connection === 'string'
-        ? `EventStoreDB at ${connection.replace(/\/\/[^@/]*@/, '//***@')}`
+        ? `EventStoreDB at ${hideUrlPassword(connection)}`
         : 'EventStoreDB (a given client)';
   }
 

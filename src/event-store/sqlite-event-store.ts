@@ -20,6 +20,7 @@ import {
   type SubscribeToAllOptions,
 } from './event-store.js';
 import { metrics } from '../common/metrics.js';
+import { prepared } from '../common/prepared.js';
 import { decideAppend } from './append-decision.js';
 import { GroupCommit } from './group-commit.js';
 import {
@@ -79,7 +80,6 @@ export class SqliteEventStore implements EventStore {
   private readonly eventById: SqliteStatement;
   private readonly eventsAfter: SqliteStatement;
   private readonly lastPosition: SqliteStatement;
-  private readonly streamQueries = new Map<string, SqliteStatement>();
 
   constructor(path: string, options: SqliteEventStoreOptions = {}) {
     this.db = openSqlite(path, { synchronous: options.synchronous ?? 'FULL' });
@@ -183,22 +183,9 @@ export class SqliteEventStore implements EventStore {
     }
     const order = backwards ? 'DESC' : 'ASC';
     const sql = `SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY revision ${order} LIMIT ?`;
-    const rows = this.streamQuery(sql).all(...params, options.maxCount ?? -1) as unknown as StoredEventRow[];
+    // Prepared once: the SQL varies only with the options the code passes, never with a caller's input.
+    const rows = prepared(this.db, sql).all(...params, options.maxCount ?? -1) as unknown as StoredEventRow[];
     return rows.map(toRecordedEvent);
-  }
-
-  /**
-   * A stream read's statement, prepared once: its SQL varies only with the options the code passes (a
-   * direction, a list of types), never with a caller's input, so the shapes are few.
-   */
-  private streamQuery(sql: string): SqliteStatement {
-    let statement = this.streamQueries.get(sql);
-    if (!statement) {
-      if (this.streamQueries.size >= 64) this.streamQueries.clear();
-      statement = this.db.prepare(sql);
-      this.streamQueries.set(sql, statement);
-    }
-    return statement;
   }
 
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {

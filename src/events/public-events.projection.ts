@@ -3,7 +3,7 @@ import type { ConnectWebviewEvent } from '../connect-webviews/index.js';
 import type { ConnectedAccountEvent } from '../connected-accounts/index.js';
 import type { CustomMetadata } from '../custom-metadata/custom-metadata.js';
 import type { DeviceEvent } from '../devices/index.js';
-import { prepared } from '../read-models/prepared.js';
+import { prepared } from '../common/prepared.js';
 import { sqliteProjection, type RecordedEventOf } from '../read-models/projection.js';
 import { sequenceAt } from './public-event.js';
 import { publicEventsOf, type ResourceSnapshots } from './public-events-of.js';

@@ -1,5 +1,5 @@
 import type { SqliteDatabase, SqliteValue } from '../common/sqlite.js';
-import { prepared } from '../read-models/prepared.js';
+import { prepared } from '../common/prepared.js';
 import { EXTENSION_EVENT_TYPES, type PublicEvent, type PublicEventFilter } from './public-event.js';
 
 interface Row {

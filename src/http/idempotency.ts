@@ -16,7 +16,7 @@ import type { AppConfig } from '../common/config.js';
 import { SeamError } from '../common/seam-error.js';
 import { openSqlite, type SqliteDatabase } from '../common/sqlite.js';
 import { CONFIG } from '../common/tokens.js';
-import { prepared } from '../read-models/prepared.js';
+import { prepared } from '../common/prepared.js';
 import type { RequestWithCaller } from './caller.js';
 
 /** How long an answer is kept for its key, as Stripe does. */

@@ -1,5 +1,5 @@
 import type { SqliteDatabase, SqliteValue } from '../common/sqlite.js';
-import { prepared } from './prepared.js';
+import { prepared } from '../common/prepared.js';
 import type { CustomMetadata } from '../custom-metadata/custom-metadata.js';
 import type { MetadataResourceType } from '../custom-metadata/metadata-set.js';
 

@@ -1,5 +1,5 @@
 import { immediateTransaction, openSqlite, type SqliteDatabase } from '../common/sqlite.js';
-import { prepared } from './prepared.js';
+import { prepared } from '../common/prepared.js';
 import type { Projection } from './projection.js';
 
 /** The projector's checkpoint: the position these tables reflect. */

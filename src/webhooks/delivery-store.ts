@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { openSqlite, type SqliteDatabase } from '../common/sqlite.js';
-import { prepared } from '../read-models/prepared.js';
+import { prepared } from '../common/prepared.js';
 
 /** Delivery state per webhook: not derived from the log (it records what the receivers said). */
 export interface DeliveryState {

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { openSqlite, type SqliteDatabase } from '../common/sqlite.js';
-import { prepared } from '../read-models/prepared.js';
+import { prepared } from '../common/prepared.js';
 
 /** How often a key's last use is written at most: the list shows it to the minute. */
 const WRITE_EVERY_MS = 60_000;

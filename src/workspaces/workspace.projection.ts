@@ -1,5 +1,5 @@
 import type { SqliteDatabase } from '../common/sqlite.js';
-import { prepared } from '../read-models/prepared.js';
+import { prepared } from '../common/prepared.js';
 import { sqliteProjection } from '../read-models/projection.js';
 import type { WorkspaceEvent } from './workspace.js';
 

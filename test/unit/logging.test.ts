@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { Writable } from 'node:stream';
-import { createLogger, PinoNestLogger } from '../../src/common/logging.js';
+import { createLogger, hideUrlPassword, PinoNestLogger } from '../../src/common/logging.js';
 
 /** What the logger wrote, one parsed JSON record per line. */
 function capture() {
@@ -40,5 +40,14 @@ describe('log redaction', () => {
     expect(all).toContain('connect_webview_id=x');
     expect(all).toContain('https://example.com');
     expect(JSON.parse(lines[1]).headers.authorization).toBe('[redacted]');
+  });
+
+  it("hides a URL's password in messages and in descriptions of a store", () => {
+    const { logger, lines } = capture();
+    logger.error('could not reach postgres://cms:s3cret-pw@db:5432/cms: refused');
+    expect(lines.join('\n')).not.toContain('s3cret-pw');
+    expect(lines.join('\n')).toContain('postgres://cms:***@db:5432/cms');
+    expect(hideUrlPassword('esdb://admin:changeit@a:2113?tls=false')).toBe('esdb://admin:***@a:2113?tls=false');
+    expect(hideUrlPassword('esdb://a:2113?tls=false')).toBe('esdb://a:2113?tls=false');
   });
 });

@@ -2,7 +2,7 @@ import type { SqliteDatabase, SqliteStatement } from '../common/sqlite.js';
 
 /**
  * How many statements each connection keeps, least recently used out: a guard, since only fixed SQL (the
- * projections', a few dozen) should come here. SQL whose shape follows a caller's filters is prepared per
+ * projections', the event store's stream reads: a few dozen) should come here. SQL whose shape follows a caller's filters is prepared per
  * call with `db.prepare`: a statement's native memory is invisible to V8, so a cached one that outlived
  * its use waits for a full garbage collection, while a per-call one dies young and goes at the next scavenge.
  */
