@@ -2,7 +2,7 @@
 // CLI rebuilds the read models from it (`replay --swap`) and verifies a second rebuild (`replay --verify`).
 //   npm run build && node bench/replay.mjs [--events 1000000] [--keep]
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -222,20 +222,22 @@ db.close();
 console.log(`generated ${written} events in ${((performance.now() - generating) / 1000).toFixed(1)} s into ${dataDir}`);
 
 // --- the read alone: the ceiling for any replay that reads the log on one thread -----------------------------
+const read = { events: 0, seconds: 0 };
 {
   const store = new SqliteEventStore(join(dataDir, 'events.db'));
   const reading = performance.now();
   let position = 0;
-  let read = 0;
   for (;;) {
     const batch = await store.readAll({ afterPosition: position, maxCount: 2000 });
     if (batch.length === 0) break;
-    read += batch.length;
+    read.events += batch.length;
     position = batch[batch.length - 1].position;
   }
-  const seconds = (performance.now() - reading) / 1000;
+  read.seconds = (performance.now() - reading) / 1000;
   await store.close();
-  console.log(`RESULT readAll alone: ${read} events, ${seconds.toFixed(1)} s (${Math.round(read / seconds)} events/s)`);
+  console.log(
+    `RESULT readAll alone: ${read.events} events, ${read.seconds.toFixed(1)} s (${Math.round(read.events / read.seconds)} events/s)`,
+  );
 }
 
 // --- replay through the real CLI ----------------------------------------------------------------------------
@@ -258,4 +260,41 @@ console.log(
 console.log(
   `RESULT replay --verify: ${verify.seconds.toFixed(1)} s wall, ${verify.stdout.includes('equal the live ones') ? 'no difference' : 'DIFFERENCES FOUND'}`,
 );
+
+// --- the public events' rows alone: what writing them costs with no projection logic and no index ------------
+// Replay must write every public event (about 0.85 per event here, with its JSON body). Re-inserting the
+// rows the replay produced into an empty table, through the same driver and a prepared statement, in
+// batches of 2,000 per transaction, with no index but the row id: with reading, a floor for any
+// one-thread replay that keeps these rows.
+{
+  const live = readFileSync(join(dataDir, 'read-models.current'), 'utf8').trim();
+  const source = openSqlite(join(dataDir, live), { readonly: true });
+  const target = openSqlite(join(dataDir, 'public-events-alone.db'), { synchronous: 'OFF' });
+  target.exec(`CREATE TABLE public_events (sequence INTEGER PRIMARY KEY, event_id TEXT NOT NULL,
+    workspace_id TEXT NOT NULL, event_type TEXT NOT NULL, occurred_at TEXT NOT NULL, device_id TEXT,
+    connected_account_id TEXT, connect_webview_id TEXT, body TEXT NOT NULL)`);
+  const page = source.prepare('SELECT * FROM public_events WHERE sequence > ? ORDER BY sequence LIMIT 2000');
+  page.setReturnArrays(true);
+  const insertRow = target.prepare('INSERT INTO public_events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
+  let rows = 0;
+  let seconds = 0;
+  for (let after = -1; ;) {
+    const batch = page.all(after);
+    if (batch.length === 0) break;
+    const started = performance.now();
+    immediateTransaction(target, () => {
+      for (const row of batch) insertRow.run(...row);
+    });
+    seconds += (performance.now() - started) / 1000;
+    rows += batch.length;
+    after = batch[batch.length - 1][0];
+  }
+  source.close();
+  target.close();
+  console.log(`RESULT public_events rows alone: ${rows} rows inserted in ${seconds.toFixed(1)} s`);
+  const floor = read.seconds + seconds;
+  console.log(
+    `RESULT one-thread floor (reading + those rows, nothing else): ${floor.toFixed(1)} s, at most ${Math.round(written / floor)} events/s`,
+  );
+}
 if (!values.keep) rmSync(dataDir, { recursive: true, force: true });

@@ -1,4 +1,4 @@
-import type { ReadModelDatabase } from '../read-models/read-model-database.js';
+import { openSqlite } from '../common/sqlite.js';
 
 export interface ReadModelDifference {
   table: string;
@@ -10,10 +10,12 @@ export interface ReadModelDifference {
 
 /**
  * Rows present on one side only, table by table, compared inside SQLite (every read-model table has a
- * primary key, so rows are sets): memory stays flat however large the read models are.
+ * primary key, so rows are sets): memory stays flat however large the read models are. It compares on a
+ * connection of its own, with SQLite's default page cache: the rebuild's connection is bulk loading with a
+ * larger one, which the comparison's sorts would fill as well (375 against 246 MiB at 1,000,000 events).
  */
-export function compareReadModels(livePath: string, rebuilt: ReadModelDatabase): ReadModelDifference[] {
-  const db = rebuilt.db;
+export function compareReadModels(livePath: string, rebuiltPath: string): ReadModelDifference[] {
+  const db = openSqlite(rebuiltPath, { readonly: true });
   db.prepare('ATTACH DATABASE ? AS live').run(livePath);
   try {
     const tablesOf = (schema: string) =>
@@ -57,6 +59,6 @@ export function compareReadModels(livePath: string, rebuilt: ReadModelDatabase):
     }
     return differences;
   } finally {
-    db.prepare('DETACH DATABASE live').run();
+    db.close();
   }
 }

@@ -2,6 +2,7 @@ import type { SqliteDatabase } from '../common/sqlite.js';
 import type { CustomMetadata } from '../custom-metadata/custom-metadata.js';
 import {
   CUSTOM_METADATA_INDEX_DDL,
+  CUSTOM_METADATA_LOOKUP,
   indexCustomMetadata,
   removeCustomMetadataIndex,
 } from '../read-models/custom-metadata-index.js';
@@ -39,9 +40,12 @@ export const connectWebviewReadModel = sqliteProjection<ConnectWebviewEvent>({
       created_position   INTEGER NOT NULL,
       record             TEXT NOT NULL
     );
-    CREATE INDEX IF NOT EXISTS connect_webviews_by_workspace ON connect_webviews (workspace_id, created_position);
   ` + CUSTOM_METADATA_INDEX_DDL,
     ),
+  readIndexes: [
+    { name: 'connect_webviews_by_workspace', on: 'connect_webviews (workspace_id, created_position)' },
+    CUSTOM_METADATA_LOOKUP,
+  ],
 
   apply(db, event) {
     switch (event.type) {

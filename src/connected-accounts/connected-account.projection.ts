@@ -1,6 +1,10 @@
 import type { SqliteDatabase } from '../common/sqlite.js';
 import type { CustomMetadata } from '../custom-metadata/custom-metadata.js';
-import { CUSTOM_METADATA_INDEX_DDL, indexCustomMetadata } from '../read-models/custom-metadata-index.js';
+import {
+  CUSTOM_METADATA_INDEX_DDL,
+  CUSTOM_METADATA_LOOKUP,
+  indexCustomMetadata,
+} from '../read-models/custom-metadata-index.js';
 import { listNewestFirst, type ListedTable } from '../read-models/list-newest-first.js';
 import type { PageRequest, Pagination } from '../read-models/pagination.js';
 import { sqliteProjection } from '../read-models/projection.js';
@@ -45,10 +49,13 @@ export const connectedAccountReadModel = sqliteProjection<ConnectedAccountEvent>
       created_position     INTEGER NOT NULL,
       record               TEXT NOT NULL
     );
-    CREATE INDEX IF NOT EXISTS connected_accounts_by_workspace ON connected_accounts (workspace_id, created_position);
-    CREATE INDEX IF NOT EXISTS connected_accounts_by_email ON connected_accounts (workspace_id, email);
   ` + CUSTOM_METADATA_INDEX_DDL,
     ),
+  readIndexes: [
+    { name: 'connected_accounts_by_workspace', on: 'connected_accounts (workspace_id, created_position)' },
+    { name: 'connected_accounts_by_email', on: 'connected_accounts (workspace_id, email)' },
+    CUSTOM_METADATA_LOOKUP,
+  ],
 
   apply(db, event) {
     if (event.type === 'ConnectedAccountCreated') {

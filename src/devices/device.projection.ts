@@ -2,7 +2,11 @@ import { PROVIDER_DISPLAY_NAMES } from '../providers/providers.js';
 import type { SqliteDatabase, SqliteValue } from '../common/sqlite.js';
 import { accountDisconnectedError, type ConnectedAccountEvent } from '../connected-accounts/index.js';
 import type { CustomMetadata } from '../custom-metadata/custom-metadata.js';
-import { CUSTOM_METADATA_INDEX_DDL, indexCustomMetadata } from '../read-models/custom-metadata-index.js';
+import {
+  CUSTOM_METADATA_INDEX_DDL,
+  CUSTOM_METADATA_LOOKUP,
+  indexCustomMetadata,
+} from '../read-models/custom-metadata-index.js';
 import { listNewestFirst, type ListedTable } from '../read-models/list-newest-first.js';
 import type { PageRequest, Pagination } from '../read-models/pagination.js';
 import { sqliteProjection } from '../read-models/projection.js';
@@ -55,10 +59,13 @@ export const deviceReadModel = sqliteProjection<DeviceEvent | ConnectedAccountEv
       account_disconnected_at TEXT,
       record                  TEXT NOT NULL
     );
-    CREATE INDEX IF NOT EXISTS devices_by_workspace ON devices (workspace_id, created_position);
     CREATE INDEX IF NOT EXISTS devices_by_account ON devices (connected_account_id);
   ` + CUSTOM_METADATA_INDEX_DDL,
     ),
+  readIndexes: [
+    { name: 'devices_by_workspace', on: 'devices (workspace_id, created_position)' },
+    CUSTOM_METADATA_LOOKUP,
+  ],
 
   apply(db, event) {
     switch (event.type) {

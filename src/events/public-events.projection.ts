@@ -17,7 +17,7 @@ type SourceEvent = RecordedEventOf<ConnectWebviewEvent | ConnectedAccountEvent |
  */
 export const publicEventsReadModel = sqliteProjection<ConnectWebviewEvent | ConnectedAccountEvent | DeviceEvent>({
   name: 'public_events',
-  version: 2,
+  version: 3,
   handles: [
     'ConnectWebviewLoginFailed',
     'ConnectedAccountCreated',
@@ -31,7 +31,7 @@ export const publicEventsReadModel = sqliteProjection<ConnectWebviewEvent | Conn
     db.exec(`
       CREATE TABLE IF NOT EXISTS public_events (
         sequence             INTEGER PRIMARY KEY,
-        event_id             TEXT NOT NULL UNIQUE,
+        event_id             TEXT NOT NULL,
         workspace_id         TEXT NOT NULL,
         event_type           TEXT NOT NULL,
         occurred_at          TEXT NOT NULL,
@@ -40,8 +40,6 @@ export const publicEventsReadModel = sqliteProjection<ConnectWebviewEvent | Conn
         connect_webview_id   TEXT,
         body                 TEXT NOT NULL
       );
-      CREATE INDEX IF NOT EXISTS public_events_by_workspace ON public_events (workspace_id, sequence);
-      CREATE INDEX IF NOT EXISTS public_events_by_time ON public_events (workspace_id, occurred_at);
       CREATE TABLE IF NOT EXISTS public_event_resources (
         resource_type        TEXT NOT NULL,
         resource_id          TEXT NOT NULL,
@@ -58,6 +56,11 @@ export const publicEventsReadModel = sqliteProjection<ConnectWebviewEvent | Conn
         connected_event_due  INTEGER NOT NULL
       );
     `),
+  readIndexes: [
+    { name: 'public_events_by_event_id', on: 'public_events (event_id)', unique: true },
+    { name: 'public_events_by_workspace', on: 'public_events (workspace_id, sequence)' },
+    { name: 'public_events_by_time', on: 'public_events (workspace_id, occurred_at)' },
+  ],
 
   // The snapshots are taken before this event changes them: its public events show the state it found.
   apply(db, event) {

@@ -2,10 +2,12 @@ import type { SqliteDatabase, SqliteValue } from '../common/sqlite.js';
 import { prepared } from '../common/prepared.js';
 import type { CustomMetadata } from '../custom-metadata/custom-metadata.js';
 import type { MetadataResourceType } from '../custom-metadata/metadata-set.js';
+import type { ReadIndex } from './projection.js';
 
 /**
  * One row per (resource, key) with the value JSON-encoded, so `custom_metadata_has` is an indexed lookup
- * and `true` never equals `"true"`. Every resource's projection keeps it with `indexCustomMetadata`.
+ * (`CUSTOM_METADATA_LOOKUP`) and `true` never equals `"true"`. Every resource's projection keeps it with
+ * `indexCustomMetadata`, and lists both among its tables and read indexes.
  */
 export const CUSTOM_METADATA_INDEX_DDL = `
   CREATE TABLE IF NOT EXISTS custom_metadata_entries (
@@ -16,9 +18,12 @@ export const CUSTOM_METADATA_INDEX_DDL = `
     value         TEXT NOT NULL,
     PRIMARY KEY (resource_type, resource_id, key)
   );
-  CREATE INDEX IF NOT EXISTS custom_metadata_lookup
-    ON custom_metadata_entries (resource_type, workspace_id, key, value);
 `;
+
+export const CUSTOM_METADATA_LOOKUP: ReadIndex = {
+  name: 'custom_metadata_lookup',
+  on: 'custom_metadata_entries (resource_type, workspace_id, key, value)',
+};
 
 export function indexCustomMetadata(
   db: SqliteDatabase,

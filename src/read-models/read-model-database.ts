@@ -1,6 +1,12 @@
 import { immediateTransaction, openSqlite, type SqliteDatabase } from '../common/sqlite.js';
 import { prepared } from '../common/prepared.js';
-import type { Projection } from './projection.js';
+import type { Projection, ReadIndex } from './projection.js';
+
+/**
+ * The page cache of a bulk load, in KiB. 64 MiB keeps the replay's peak memory under 300 MiB at 1,000,000
+ * events; SQLite's default (2 MiB) makes the random inserts of the primary keys miss it most of the time.
+ */
+const BULK_LOAD_CACHE_KIB = 65_536;
 
 /** The projector's checkpoint: the position these tables reflect. */
 export const READ_MODELS_CONSUMER = 'read_models';
@@ -17,6 +23,8 @@ export interface ReadModelSchema {
  */
 export class ReadModelDatabase {
   private connection: SqliteDatabase;
+  /** The page cache's size before `bulkLoad`, restored by `makeDurable`. */
+  private cacheSizeBeforeBulkLoad: number | null = null;
   readonly projections: readonly Projection[];
 
   constructor(
@@ -54,16 +62,23 @@ export class ReadModelDatabase {
   }
 
   /**
-   * For a database no one reads yet (a replay's): commits skip fsync (1.55× the replay rate here, see
-   * BENCHMARKS.md). The file is new and becomes live only after `makeDurable`, so a crash meanwhile costs
-   * the rebuild, never a live read model.
+   * For a database no one reads yet (a replay's), until `makeDurable`: commits skip fsync, the page cache
+   * is larger, and the indexes that only readers use are dropped, to be built once at the end by sorting
+   * rather than row by row (each a measured gain, see BENCHMARKS.md). The file is new and becomes live only
+   * after `makeDurable`, so a crash meanwhile costs the rebuild, never a live read model.
    */
   bulkLoad(): void {
     this.db.exec('PRAGMA synchronous = OFF');
+    this.cacheSizeBeforeBulkLoad = (this.db.prepare('PRAGMA cache_size').get() as { cache_size: number }).cache_size;
+    this.db.exec(`PRAGMA cache_size = -${BULK_LOAD_CACHE_KIB}`);
+    for (const index of this.readIndexes()) this.db.exec(`DROP INDEX IF EXISTS "${index.name}"`);
   }
 
-  /** Ends `bulkLoad`: everything written so far reaches the disk before the file is made live. */
+  /** Ends `bulkLoad`: the read indexes are built, and everything reaches the disk before the file is made live. */
   makeDurable(): void {
+    // The default cache again first: building an index sorts in memory up to the cache's size.
+    if (this.cacheSizeBeforeBulkLoad !== null) this.db.exec(`PRAGMA cache_size = ${this.cacheSizeBeforeBulkLoad}`);
+    this.createReadIndexes();
     this.db.exec('PRAGMA synchronous = NORMAL');
     this.db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
   }
@@ -129,6 +144,22 @@ export class ReadModelDatabase {
   private createTables(): void {
     this.db.exec('CREATE TABLE IF NOT EXISTS checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL)');
     for (const projection of this.projections) projection.init(this.db);
+    this.createReadIndexes();
+  }
+
+  private createReadIndexes(): void {
+    for (const { name, on, unique } of this.readIndexes()) {
+      this.db.exec(`CREATE ${unique ? 'UNIQUE ' : ''}INDEX IF NOT EXISTS "${name}" ON ${on}`);
+    }
+  }
+
+  /** Every projection's, once each (several share the custom-metadata lookup). */
+  private readIndexes(): ReadIndex[] {
+    const byName = new Map<string, ReadIndex>();
+    for (const projection of this.projections) {
+      for (const index of projection.readIndexes ?? []) byName.set(index.name, index);
+    }
+    return [...byName.values()];
   }
 
   private meta(key: string): string | undefined {
