@@ -65,7 +65,6 @@ export async function deviceStream() {
   return stream;
 }
 
-/** The median of `runs` timings of `run`. */
 /**
  * The longest single call measured so far, in ms: an upper bound on the longest the event loop was blocked
  * by one request's work (a call that awaits I/O counts its waiting too).
@@ -81,4 +80,28 @@ export async function median(runs, run) {
   }
   longest.ms = Math.max(longest.ms, ...times);
   return times.sort((a, b) => a - b)[Math.floor(runs / 2)];
+}
+
+/**
+ * The medians of `runs` timings of each of `a` and `b`, taken in turns (a, b, a, b, ...), so that whatever
+ * drifts over a process's life (the JIT's tiers, the heap's size, the garbage collector's phase, the
+ * machine's other work) weighs on both alike. One warm-up call of each is not timed.
+ */
+export async function interleavedMedians(runs, a, b) {
+  await a();
+  await b();
+  const times = { a: [], b: [] };
+  for (let i = 0; i < runs; i++) {
+    for (const [name, run] of [
+      ['a', a],
+      ['b', b],
+    ]) {
+      const started = performance.now();
+      await run();
+      times[name].push(performance.now() - started);
+    }
+  }
+  longest.ms = Math.max(longest.ms, ...times.a, ...times.b);
+  const medianOf = (list) => list.sort((x, y) => x - y)[Math.floor(runs / 2)];
+  return [medianOf(times.a), medianOf(times.b)];
 }
