@@ -17,7 +17,7 @@ type SourceEvent = RecordedEventOf<ConnectWebviewEvent | ConnectedAccountEvent |
  */
 export const publicEventsReadModel = sqliteProjection<ConnectWebviewEvent | ConnectedAccountEvent | DeviceEvent>({
   name: 'public_events',
-  version: 3,
+  version: 2,
   handles: [
     'ConnectWebviewLoginFailed',
     'ConnectedAccountCreated',
@@ -31,7 +31,7 @@ export const publicEventsReadModel = sqliteProjection<ConnectWebviewEvent | Conn
     db.exec(`
       CREATE TABLE IF NOT EXISTS public_events (
         sequence             INTEGER PRIMARY KEY,
-        event_id             TEXT NOT NULL,
+        event_id             TEXT NOT NULL UNIQUE,
         workspace_id         TEXT NOT NULL,
         event_type           TEXT NOT NULL,
         occurred_at          TEXT NOT NULL,
@@ -57,7 +57,6 @@ export const publicEventsReadModel = sqliteProjection<ConnectWebviewEvent | Conn
       );
     `),
   readIndexes: [
-    { name: 'public_events_by_event_id', on: 'public_events (event_id)', unique: true },
     { name: 'public_events_by_workspace', on: 'public_events (workspace_id, sequence)' },
     { name: 'public_events_by_time', on: 'public_events (workspace_id, occurred_at)' },
   ],
