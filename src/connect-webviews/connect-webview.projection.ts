@@ -1,10 +1,14 @@
 import type { SqliteDatabase } from '../common/sqlite.js';
 import type { CustomMetadata } from '../custom-metadata/custom-metadata.js';
 import {
+  CUSTOM_METADATA_COLUMN_DDL,
   CUSTOM_METADATA_INDEX_DDL,
   CUSTOM_METADATA_LOOKUP,
-  indexCustomMetadata,
+  recordJson,
+  recordOf,
   removeCustomMetadataIndex,
+  setCustomMetadata,
+  type RecordColumns,
 } from '../read-models/custom-metadata-index.js';
 import { listNewestFirst, type ListedTable } from '../read-models/list-newest-first.js';
 import type { PageRequest, Pagination } from '../read-models/pagination.js';
@@ -22,14 +26,13 @@ export interface ConnectWebviewRecord extends ConnectWebviewCreatedData {
   selected_provider: string | null;
 }
 
-interface Row {
-  record: string;
+interface Row extends RecordColumns {
   created_position: number;
 }
 
 export const connectWebviewReadModel = sqliteProjection<ConnectWebviewEvent>({
   name: 'connect_webviews',
-  version: 1,
+  version: 2,
   handles: ['ConnectWebviewCreated', 'MetadataSet', 'ConnectWebviewAuthorized', 'ConnectWebviewDeleted'],
   init: (db) =>
     db.exec(
@@ -38,7 +41,8 @@ export const connectWebviewReadModel = sqliteProjection<ConnectWebviewEvent>({
       connect_webview_id TEXT PRIMARY KEY,
       workspace_id       TEXT NOT NULL,
       created_position   INTEGER NOT NULL,
-      record             TEXT NOT NULL
+      record             TEXT NOT NULL,
+      ${CUSTOM_METADATA_COLUMN_DDL}
     );
   ` + CUSTOM_METADATA_INDEX_DDL,
     ),
@@ -63,17 +67,14 @@ export const connectWebviewReadModel = sqliteProjection<ConnectWebviewEvent>({
           db,
           `INSERT OR REPLACE INTO connect_webviews (connect_webview_id, workspace_id, created_position, record)
            VALUES (?, ?, ?, ?)`,
-        ).run(event.data.connect_webview_id, event.data.workspace_id, event.position, JSON.stringify(record));
+        ).run(event.data.connect_webview_id, event.data.workspace_id, event.position, recordJson(record));
         break;
       }
-      case 'MetadataSet': {
-        if (event.data.resource_type !== 'connect_webview') break;
-        const record = findConnectWebview(db, event.data.workspace_id, event.data.resource_id);
-        if (!record) break;
-        save(db, { ...record, custom_metadata: event.data.custom_metadata });
-        indexCustomMetadata(db, event.data, event.data.custom_metadata);
+      case 'MetadataSet':
+        if (event.data.resource_type === 'connect_webview') {
+          setCustomMetadata(db, CONNECT_WEBVIEWS_LISTING, event.data, event.data.custom_metadata);
+        }
         break;
-      }
       case 'ConnectWebviewAuthorized': {
         const record = findConnectWebview(db, event.data.workspace_id, event.data.connect_webview_id);
         if (!record) break;
@@ -97,7 +98,7 @@ export const connectWebviewReadModel = sqliteProjection<ConnectWebviewEvent>({
 
 function save(db: SqliteDatabase, record: ConnectWebviewRecord): void {
   prepared(db, 'UPDATE connect_webviews SET record = ? WHERE connect_webview_id = ?').run(
-    JSON.stringify(record),
+    recordJson(record),
     record.connect_webview_id,
   );
 }
@@ -107,11 +108,11 @@ export function findConnectWebview(
   workspaceId: string,
   connectWebviewId: string,
 ): ConnectWebviewRecord | undefined {
-  const row = prepared(db, 'SELECT record FROM connect_webviews WHERE workspace_id = ? AND connect_webview_id = ?').get(
-    workspaceId,
-    connectWebviewId,
-  ) as Row | undefined;
-  return row ? (JSON.parse(row.record) as ConnectWebviewRecord) : undefined;
+  const row = prepared(
+    db,
+    'SELECT record, custom_metadata FROM connect_webviews WHERE workspace_id = ? AND connect_webview_id = ?',
+  ).get(workspaceId, connectWebviewId) as Row | undefined;
+  return row ? recordOf<ConnectWebviewRecord>(row) : undefined;
 }
 
 /** For the hosted page, whose visitor has the webview's id and nothing else. */
@@ -119,9 +120,9 @@ export function findConnectWebviewAnyWorkspace(
   db: SqliteDatabase,
   connectWebviewId: string,
 ): ConnectWebviewRecord | undefined {
-  const row = prepared(db, 'SELECT record FROM connect_webviews WHERE connect_webview_id = ?').get(connectWebviewId) as
-    Row | undefined;
-  return row ? (JSON.parse(row.record) as ConnectWebviewRecord) : undefined;
+  const sql = 'SELECT record, custom_metadata FROM connect_webviews WHERE connect_webview_id = ?';
+  const row = prepared(db, sql).get(connectWebviewId) as Row | undefined;
+  return row ? recordOf<ConnectWebviewRecord>(row) : undefined;
 }
 
 export interface ConnectWebviewFilter {
@@ -135,7 +136,7 @@ export const CONNECT_WEBVIEWS_LISTING: ListedTable = {
   table: 'connect_webviews',
   idColumn: 'connect_webview_id',
   resourceType: 'connect_webview',
-  columns: 'r.record',
+  columns: 'r.record, r.custom_metadata',
   searchable: ['r.connect_webview_id', "json_extract(r.record, '$.customer_key')"],
 };
 
@@ -158,7 +159,7 @@ export function listConnectWebviews(
     nextPageUrl,
   );
   return {
-    items: result.items.map((row) => JSON.parse(row.record) as ConnectWebviewRecord),
+    items: result.items.map((row) => recordOf<ConnectWebviewRecord>(row)),
     pagination: result.pagination,
   };
 }

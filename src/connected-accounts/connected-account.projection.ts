@@ -1,9 +1,13 @@
 import type { SqliteDatabase } from '../common/sqlite.js';
 import type { CustomMetadata } from '../custom-metadata/custom-metadata.js';
 import {
+  CUSTOM_METADATA_COLUMN_DDL,
   CUSTOM_METADATA_INDEX_DDL,
   CUSTOM_METADATA_LOOKUP,
-  indexCustomMetadata,
+  recordJson,
+  recordOf,
+  setCustomMetadata,
+  type RecordColumns,
 } from '../read-models/custom-metadata-index.js';
 import { listNewestFirst, type ListedTable } from '../read-models/list-newest-first.js';
 import type { PageRequest, Pagination } from '../read-models/pagination.js';
@@ -24,14 +28,13 @@ export interface ConnectedAccountRecord {
   disconnected_at: string | null;
 }
 
-interface Row {
-  record: string;
+interface Row extends RecordColumns {
   created_position: number;
 }
 
 export const connectedAccountReadModel = sqliteProjection<ConnectedAccountEvent>({
   name: 'connected_accounts',
-  version: 1,
+  version: 2,
   handles: [
     'ConnectedAccountCreated',
     'MetadataSet',
@@ -47,7 +50,8 @@ export const connectedAccountReadModel = sqliteProjection<ConnectedAccountEvent>
       workspace_id         TEXT NOT NULL,
       email                TEXT NOT NULL,
       created_position     INTEGER NOT NULL,
-      record               TEXT NOT NULL
+      record               TEXT NOT NULL,
+      ${CUSTOM_METADATA_COLUMN_DDL}
     );
   ` + CUSTOM_METADATA_INDEX_DDL,
     ),
@@ -70,18 +74,20 @@ export const connectedAccountReadModel = sqliteProjection<ConnectedAccountEvent>
         db,
         `INSERT OR REPLACE INTO connected_accounts (connected_account_id, workspace_id, email, created_position, record)
          VALUES (?, ?, ?, ?, ?)`,
-      ).run(data.connected_account_id, data.workspace_id, record.email, event.position, JSON.stringify(record));
+      ).run(data.connected_account_id, data.workspace_id, record.email, event.position, recordJson(record));
       return;
     }
-    if (event.type === 'MetadataSet' && event.data.resource_type !== 'connected_account') return;
-    const id = event.type === 'MetadataSet' ? event.data.resource_id : event.data.connected_account_id;
-    const record = findConnectedAccount(db, event.data.workspace_id, { connectedAccountId: id });
+    if (event.type === 'MetadataSet') {
+      if (event.data.resource_type === 'connected_account') {
+        setCustomMetadata(db, CONNECTED_ACCOUNTS_LISTING, event.data, event.data.custom_metadata);
+      }
+      return;
+    }
+    const record = findConnectedAccount(db, event.data.workspace_id, {
+      connectedAccountId: event.data.connected_account_id,
+    });
     if (!record) return;
     switch (event.type) {
-      case 'MetadataSet':
-        save(db, { ...record, custom_metadata: event.data.custom_metadata });
-        indexCustomMetadata(db, event.data, event.data.custom_metadata);
-        break;
       case 'ConnectedAccountReconnected':
         save(db, { ...record, disconnected_at: null });
         break;
@@ -97,7 +103,7 @@ export const connectedAccountReadModel = sqliteProjection<ConnectedAccountEvent>
 
 function save(db: SqliteDatabase, record: ConnectedAccountRecord): void {
   prepared(db, 'UPDATE connected_accounts SET record = ? WHERE connected_account_id = ?').run(
-    JSON.stringify(record),
+    recordJson(record),
     record.connected_account_id,
   );
 }
@@ -109,17 +115,17 @@ export function findConnectedAccount(
 ): ConnectedAccountRecord | undefined {
   const row = (
     'connectedAccountId' in by
-      ? prepared(db, 'SELECT record FROM connected_accounts WHERE workspace_id = ? AND connected_account_id = ?').get(
-          workspaceId,
-          by.connectedAccountId,
-        )
+      ? prepared(
+          db,
+          'SELECT record, custom_metadata FROM connected_accounts WHERE workspace_id = ? AND connected_account_id = ?',
+        ).get(workspaceId, by.connectedAccountId)
       : prepared(
           db,
-          `SELECT record FROM connected_accounts WHERE workspace_id = ? AND email = ?
+          `SELECT record, custom_metadata FROM connected_accounts WHERE workspace_id = ? AND email = ?
            ORDER BY created_position LIMIT 1`,
         ).get(workspaceId, by.email.trim().toLowerCase())
   ) as Row | undefined;
-  return row ? (JSON.parse(row.record) as ConnectedAccountRecord) : undefined;
+  return row ? recordOf<ConnectedAccountRecord>(row) : undefined;
 }
 
 /** How the list route reads the table (its `search` fields among it). */
@@ -127,7 +133,7 @@ export const CONNECTED_ACCOUNTS_LISTING: ListedTable = {
   table: 'connected_accounts',
   idColumn: 'connected_account_id',
   resourceType: 'connected_account',
-  columns: 'r.record',
+  columns: 'r.record, r.custom_metadata',
   searchable: ['r.connected_account_id', 'r.email', "json_extract(r.record, '$.provider')"],
 };
 
@@ -140,7 +146,7 @@ export function listConnectedAccounts(
 ): { items: ConnectedAccountRecord[]; pagination: Pagination } {
   const result = listNewestFirst<Row>(db, CONNECTED_ACCOUNTS_LISTING, workspaceId, filter, request, nextPageUrl);
   return {
-    items: result.items.map((row) => JSON.parse(row.record) as ConnectedAccountRecord),
+    items: result.items.map((row) => recordOf<ConnectedAccountRecord>(row)),
     pagination: result.pagination,
   };
 }

@@ -3,9 +3,13 @@ import type { SqliteDatabase, SqliteValue } from '../common/sqlite.js';
 import { accountDisconnectedError, type ConnectedAccountEvent } from '../connected-accounts/index.js';
 import type { CustomMetadata } from '../custom-metadata/custom-metadata.js';
 import {
+  CUSTOM_METADATA_COLUMN_DDL,
   CUSTOM_METADATA_INDEX_DDL,
   CUSTOM_METADATA_LOOKUP,
-  indexCustomMetadata,
+  recordJson,
+  recordOf,
+  setCustomMetadata,
+  type RecordColumns,
 } from '../read-models/custom-metadata-index.js';
 import { listNewestFirst, type ListedTable } from '../read-models/list-newest-first.js';
 import type { PageRequest, Pagination } from '../read-models/pagination.js';
@@ -17,8 +21,7 @@ export interface DeviceRecord extends DeviceAddedData {
   custom_metadata: CustomMetadata;
 }
 
-interface Row {
-  record: string;
+interface Row extends RecordColumns {
   created_position: number;
   account_disconnected_at: string | null;
 }
@@ -37,7 +40,7 @@ export interface DeviceFilter {
 
 export const deviceReadModel = sqliteProjection<DeviceEvent | ConnectedAccountEvent>({
   name: 'devices',
-  version: 1,
+  version: 2,
   handles: [
     'DeviceAdded',
     'DeviceRenamed',
@@ -57,7 +60,8 @@ export const deviceReadModel = sqliteProjection<DeviceEvent | ConnectedAccountEv
       created_at              TEXT NOT NULL,
       created_position        INTEGER NOT NULL,
       account_disconnected_at TEXT,
-      record                  TEXT NOT NULL
+      record                  TEXT NOT NULL,
+      ${CUSTOM_METADATA_COLUMN_DDL}
     );
     CREATE INDEX IF NOT EXISTS devices_by_account ON devices (connected_account_id);
   ` + CUSTOM_METADATA_INDEX_DDL,
@@ -86,7 +90,7 @@ export const deviceReadModel = sqliteProjection<DeviceEvent | ConnectedAccountEv
           d.device_type,
           d.created_at,
           event.position,
-          JSON.stringify(record),
+          recordJson(record),
         );
         break;
       }
@@ -95,11 +99,7 @@ export const deviceReadModel = sqliteProjection<DeviceEvent | ConnectedAccountEv
         break;
       case 'MetadataSet':
         if (event.data.resource_type !== 'device') break;
-        update(db, event.data.workspace_id, event.data.resource_id, (record) => ({
-          ...record,
-          custom_metadata: event.data.custom_metadata,
-        }));
-        indexCustomMetadata(db, event.data, event.data.custom_metadata);
+        setCustomMetadata(db, DEVICES_LISTING, event.data, event.data.custom_metadata);
         break;
       // A disconnected account's devices carry a matching error until a webview reconnects it.
       case 'ConnectedAccountDisconnected':
@@ -117,19 +117,20 @@ export const deviceReadModel = sqliteProjection<DeviceEvent | ConnectedAccountEv
   },
 });
 
+/** A change to the record's JSON (its metadata has a column of its own). */
 function update(
   db: SqliteDatabase,
   workspaceId: string,
   deviceId: string,
-  change: (record: DeviceRecord) => DeviceRecord,
+  change: (record: DeviceAddedData) => DeviceAddedData,
 ): void {
   const row = prepared(db, 'SELECT record FROM devices WHERE workspace_id = ? AND device_id = ?').get(
     workspaceId,
     deviceId,
-  ) as Row | undefined;
+  ) as { record: string } | undefined;
   if (!row) return;
   prepared(db, 'UPDATE devices SET record = ? WHERE device_id = ?').run(
-    JSON.stringify(change(JSON.parse(row.record) as DeviceRecord)),
+    JSON.stringify(change(JSON.parse(row.record) as DeviceAddedData)),
     deviceId,
   );
 }
@@ -137,7 +138,8 @@ function update(
 export function findDevice(db: SqliteDatabase, workspaceId: string, deviceId: string): Row | undefined {
   return prepared(
     db,
-    'SELECT record, created_position, account_disconnected_at FROM devices WHERE workspace_id = ? AND device_id = ?',
+    `SELECT record, custom_metadata, created_position, account_disconnected_at FROM devices
+     WHERE workspace_id = ? AND device_id = ?`,
   ).get(workspaceId, deviceId) as Row | undefined;
 }
 
@@ -153,7 +155,7 @@ export const DEVICES_LISTING: ListedTable = {
   table: 'devices',
   idColumn: 'device_id',
   resourceType: 'device',
-  columns: 'r.record, r.account_disconnected_at',
+  columns: 'r.record, r.custom_metadata, r.account_disconnected_at',
   searchable: ['r.device_id', "json_extract(r.record, '$.name')"],
 };
 
@@ -191,7 +193,7 @@ export function listDevices(
 
 /** The public `device` object, as `@seamapi/types` defines it. */
 export function toDeviceObject(row: Row) {
-  const record = JSON.parse(row.record) as DeviceRecord;
+  const record = recordOf<DeviceRecord>(row);
   const online = row.account_disconnected_at === null;
   return {
     device_id: record.device_id,

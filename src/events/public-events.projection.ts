@@ -17,7 +17,7 @@ type SourceEvent = RecordedEventOf<ConnectWebviewEvent | ConnectedAccountEvent |
  */
 export const publicEventsReadModel = sqliteProjection<ConnectWebviewEvent | ConnectedAccountEvent | DeviceEvent>({
   name: 'public_events',
-  version: 2,
+  version: 3,
   handles: [
     'ConnectWebviewLoginFailed',
     'ConnectedAccountCreated',
@@ -31,7 +31,7 @@ export const publicEventsReadModel = sqliteProjection<ConnectWebviewEvent | Conn
     db.exec(`
       CREATE TABLE IF NOT EXISTS public_events (
         sequence             INTEGER PRIMARY KEY,
-        event_id             TEXT NOT NULL UNIQUE,
+        event_id             TEXT NOT NULL,
         workspace_id         TEXT NOT NULL,
         event_type           TEXT NOT NULL,
         occurred_at          TEXT NOT NULL,
@@ -57,6 +57,9 @@ export const publicEventsReadModel = sqliteProjection<ConnectWebviewEvent | Conn
       );
     `),
   readIndexes: [
+    // Unique by construction: a public event's id, like its sequence, derives from its domain event and its
+    // place among that event's public events.
+    { name: 'public_events_by_event_id', on: 'public_events (event_id)', unique: true },
     { name: 'public_events_by_workspace', on: 'public_events (workspace_id, sequence)' },
     { name: 'public_events_by_time', on: 'public_events (workspace_id, occurred_at)' },
   ],

@@ -25,6 +25,47 @@ export const CUSTOM_METADATA_LOOKUP: ReadIndex = {
   on: 'custom_metadata_entries (resource_type, workspace_id, key, value)',
 };
 
+/**
+ * A resource's row keeps its metadata in a column of its own (`custom_metadata`, JSON) beside the JSON of
+ * the rest of its record (`record`): a metadata change, most of the log, writes that column and the index
+ * (`setCustomMetadata`) and never re-serialises the whole record. `recordOf` puts the two together again.
+ */
+export const CUSTOM_METADATA_COLUMN_DDL = `custom_metadata TEXT NOT NULL DEFAULT '{}'`;
+
+/** The columns a resource's record is read from: select both. */
+export interface RecordColumns {
+  record: string;
+  custom_metadata: string;
+}
+
+/** The record as the rest of the code knows it: the row's JSON with its metadata. */
+export function recordOf<Record extends { custom_metadata: CustomMetadata }>(row: RecordColumns): Record {
+  const record = JSON.parse(row.record) as Record;
+  record.custom_metadata = JSON.parse(row.custom_metadata) as CustomMetadata;
+  return record;
+}
+
+/** What the `record` column holds: everything but the metadata, which has a column of its own. */
+export function recordJson(record: { custom_metadata: CustomMetadata }): string {
+  const { custom_metadata: _metadata, ...rest } = record;
+  return JSON.stringify(rest);
+}
+
+/**
+ * A `MetadataSet`: the resource's metadata column and its index entries, when the workspace has the resource.
+ * `table` is the resource's table, keyed by `idColumn`.
+ */
+export function setCustomMetadata(
+  db: SqliteDatabase,
+  table: { table: string; idColumn: string },
+  resource: { resource_type: MetadataResourceType; resource_id: string; workspace_id: string },
+  metadata: CustomMetadata,
+): void {
+  const sql = `UPDATE ${table.table} SET custom_metadata = ? WHERE workspace_id = ? AND ${table.idColumn} = ?`;
+  const { changes } = prepared(db, sql).run(JSON.stringify(metadata), resource.workspace_id, resource.resource_id);
+  if (Number(changes) > 0) indexCustomMetadata(db, resource, metadata);
+}
+
 export function indexCustomMetadata(
   db: SqliteDatabase,
   resource: { resource_type: MetadataResourceType; resource_id: string; workspace_id: string },

@@ -10,12 +10,16 @@ export type RecordedEventOf<Event extends DomainEvent> = Event extends DomainEve
 /**
  * An index that only the read routes use, never the projection's own `apply`: a replay into a fresh
  * database builds it once, after the load (a sort), rather than row by row (see ReadModelDatabase.bulkLoad).
- * Never a unique one: a constraint belongs to the table, checked at each write.
  */
 export interface ReadIndex {
   readonly name: string;
   /** `table (column, ...)`. */
   readonly on: string;
+  /**
+   * Only for a key that `apply` keeps unique by construction: during a load nothing checks it, and building
+   * the index at the end fails the replay if it was broken.
+   */
+  readonly unique?: boolean;
 }
 
 /**

@@ -148,8 +148,8 @@ export class ReadModelDatabase {
   }
 
   private createReadIndexes(): void {
-    for (const { name, on } of this.readIndexes()) {
-      this.db.exec(`CREATE INDEX IF NOT EXISTS "${name}" ON ${on}`);
+    for (const { name, on, unique } of this.readIndexes()) {
+      this.db.exec(`CREATE ${unique ? 'UNIQUE ' : ''}INDEX IF NOT EXISTS "${name}" ON ${on}`);
     }
   }
 

@@ -215,3 +215,24 @@ describe('device read model', () => {
     });
   });
 });
+
+describe('a metadata change in every resource read model', () => {
+  const cases = [
+    { projection: connectWebviewReadModel, created: webviewCreated, type: 'connect_webview', id: 'cw1' },
+    { projection: connectedAccountReadModel, created: accountCreated, type: 'connected_account', id: 'a1' },
+    { projection: deviceReadModel, created: deviceAdded, type: 'device', id: 'd1' },
+  ] as const;
+  for (const { projection, created, type, id } of cases) {
+    it(`${type}: writes the metadata column and leaves the rest of the record as it was`, () => {
+      const table = projection.name;
+      const before = givenEvents([projection], [created]).rows(`SELECT record, custom_metadata FROM ${table}`);
+      const after = givenEvents(
+        [projection],
+        [created, metadata(type, id, { tenant: 't1' }), metadata(type, id, { tenant: 't2', vip: true })],
+      ).rows(`SELECT record, custom_metadata FROM ${table}`);
+      expect(before).toEqual([{ record: expect.any(String), custom_metadata: '{}' }]);
+      expect(after).toEqual([{ record: before[0].record, custom_metadata: '{"tenant":"t2","vip":true}' }]);
+      expect(JSON.parse(before[0].record as string)).not.toHaveProperty('custom_metadata');
+    });
+  }
+});

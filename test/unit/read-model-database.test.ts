@@ -44,7 +44,7 @@ describe('read-model database', () => {
         .map((row) => ({ ...row }) as { name: string; tbl_name: string; sql: string | null });
     const readIndexNames = READ_MODEL_SCHEMA.projections.flatMap((p) => (p.readIndexes ?? []).map((i) => i.name));
     expect(readIndexNames).toEqual(
-      expect.arrayContaining(['custom_metadata_lookup', 'public_events_by_time', 'devices_by_workspace']),
+      expect.arrayContaining(['custom_metadata_lookup', 'public_events_by_event_id', 'devices_by_workspace']),
     );
 
     const normal = new ReadModelDatabase(join(dir, 'normal.db'), READ_MODEL_SCHEMA);
