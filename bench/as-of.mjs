@@ -2,7 +2,7 @@
 // of 500 characters: readAsOf (what devices/get with as_of runs) against the real SQLite store.
 //   npm run build && node bench/as-of.mjs [--events 10000] [--dist DIR]
 import { resolve } from 'node:path';
-import { deviceStream, interleavedMedians, load, longest, options } from './support/device-stream.mjs';
+import { atBothLengths, load, longest, options } from './support/device-stream.mjs';
 
 const { deviceReadModel, findDevice } = await load('devices/device.projection.js');
 const { readAsOf } = await load('read-models/as-of.js');
@@ -14,13 +14,7 @@ const asOf = (stream) => async () => {
   );
   if (!found) throw new Error('no device');
 };
-const short = await deviceStream();
-await short.growTo(10);
-const long = await deviceStream();
-await long.growTo(target);
-const [small, large] = await interleavedMedians(100, asOf(short), asOf(long));
-await short.close();
-await long.close();
+const [small, large] = await atBothLengths(100, asOf);
 console.log(`Node ${process.version}, code from ${resolve(options.dist)}`);
 console.log(
   `RESULT as_of (50 keys x 500 chars), p50 of 100 each, taken in turns: ${small.toFixed(2)} ms at ~10 events, ${large.toFixed(2)} ms at ~${target} events (${(large / small).toFixed(2)}x); longest call ${longest.ms.toFixed(1)} ms`,

@@ -105,3 +105,20 @@ export async function interleavedMedians(runs, a, b) {
   const medianOf = (list) => list.sort((x, y) => x - y)[Math.floor(runs / 2)];
   return [medianOf(times.a), medianOf(times.b)];
 }
+
+/**
+ * A stream of about 10 events and one of `--events`, each in its own store; `measure(stream)` gives the call
+ * to time on each, and both are timed in turns (`interleavedMedians`). Returns the two medians.
+ */
+export async function atBothLengths(runs, measure) {
+  const short = await deviceStream();
+  const long = await deviceStream();
+  try {
+    await short.growTo(10);
+    await long.growTo(Number(options.events));
+    return await interleavedMedians(runs, measure(short), measure(long));
+  } finally {
+    await short.close();
+    await long.close();
+  }
+}
