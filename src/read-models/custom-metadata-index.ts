@@ -66,19 +66,63 @@ export function setCustomMetadata(
   if (Number(changes) > 0) indexCustomMetadata(db, resource, metadata);
 }
 
-export function indexCustomMetadata(
-  db: SqliteDatabase,
-  resource: { resource_type: MetadataResourceType; resource_id: string; workspace_id: string },
-  metadata: CustomMetadata,
-): void {
-  removeCustomMetadataIndex(db, resource.resource_type, resource.resource_id);
+/** The resource's index entries: its pairs replace whatever it had (none, for `null`). */
+function writeIndexEntries(db: SqliteDatabase, entries: IndexEntries): void {
+  prepared(db, 'DELETE FROM custom_metadata_entries WHERE resource_type = ? AND resource_id = ?').run(
+    entries.resource_type,
+    entries.resource_id,
+  );
+  if (entries.metadata === null) return;
   const insert = prepared(
     db,
     `INSERT INTO custom_metadata_entries (resource_type, resource_id, workspace_id, key, value) VALUES (?, ?, ?, ?, ?)`,
   );
-  for (const [key, value] of Object.entries(metadata)) {
-    insert.run(resource.resource_type, resource.resource_id, resource.workspace_id, key, JSON.stringify(value));
+  for (const [key, value] of Object.entries(entries.metadata)) {
+    insert.run(entries.resource_type, entries.resource_id, entries.workspace_id, key, JSON.stringify(value));
   }
+}
+
+interface IndexEntries {
+  resource_type: MetadataResourceType;
+  resource_id: string;
+  workspace_id: string;
+  metadata: CustomMetadata | null;
+}
+
+/**
+ * While a replay loads a fresh database (see ReadModelDatabase.bulkLoad), index writes wait here, the
+ * latest per resource, and `writeDeferredCustomMetadataIndex` writes each resource's entries once at the
+ * end of the batch, in its transaction: a device changed ten times in a batch is indexed once, not ten
+ * times. Nothing reads the index of a database that is loading.
+ */
+const deferredByConnection = new WeakMap<SqliteDatabase, Map<string, IndexEntries>>();
+
+export function deferCustomMetadataIndex(db: SqliteDatabase): void {
+  if (!deferredByConnection.has(db)) deferredByConnection.set(db, new Map());
+}
+
+/** Writes what waits; with `stopDeferring`, later changes are written at once again. */
+export function writeDeferredCustomMetadataIndex(db: SqliteDatabase, { stopDeferring = false } = {}): void {
+  const deferred = deferredByConnection.get(db);
+  if (!deferred) return;
+  for (const entries of deferred.values()) writeIndexEntries(db, entries);
+  deferred.clear();
+  if (stopDeferring) deferredByConnection.delete(db);
+}
+
+function indexOrDefer(db: SqliteDatabase, entries: IndexEntries): void {
+  const deferred = deferredByConnection.get(db);
+  if (deferred) deferred.set(`${entries.resource_type}\u0000${entries.resource_id}`, entries);
+  else writeIndexEntries(db, entries);
+}
+
+function indexCustomMetadata(
+  db: SqliteDatabase,
+  resource: { resource_type: MetadataResourceType; resource_id: string; workspace_id: string },
+  metadata: CustomMetadata,
+): void {
+  const { resource_type, resource_id, workspace_id } = resource;
+  indexOrDefer(db, { resource_type, resource_id, workspace_id, metadata });
 }
 
 export function removeCustomMetadataIndex(
@@ -86,10 +130,7 @@ export function removeCustomMetadataIndex(
   resourceType: MetadataResourceType,
   resourceId: string,
 ): void {
-  prepared(db, 'DELETE FROM custom_metadata_entries WHERE resource_type = ? AND resource_id = ?').run(
-    resourceType,
-    resourceId,
-  );
+  indexOrDefer(db, { resource_type: resourceType, resource_id: resourceId, workspace_id: '', metadata: null });
 }
 
 /**

@@ -25,6 +25,7 @@ export class ReadModelProjector implements ConsumerHandler {
         applyEvent(this.readModels.db, this.readModels.projections, event);
         checkpoint = event.position;
       }
+      this.readModels.endOfBatch();
       this.readModels.setCheckpoint(READ_MODELS_CONSUMER, checkpoint);
     });
   }

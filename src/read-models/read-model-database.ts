@@ -1,5 +1,6 @@
 import { immediateTransaction, openSqlite, type SqliteDatabase } from '../common/sqlite.js';
 import { prepared } from '../common/prepared.js';
+import { deferCustomMetadataIndex, writeDeferredCustomMetadataIndex } from './custom-metadata-index.js';
 import type { Projection, ReadIndex } from './projection.js';
 
 /**
@@ -63,8 +64,9 @@ export class ReadModelDatabase {
 
   /**
    * For a database no one reads yet (a replay's), until `makeDurable`: commits skip fsync, the page cache
-   * is larger, and the indexes that only readers use are dropped, to be built once at the end by sorting
-   * rather than row by row (each a measured gain, see BENCHMARKS.md). The file is new and becomes live only
+   * is larger, the indexes that only readers use are dropped, to be built once at the end by sorting
+   * rather than row by row, and each resource's custom-metadata index entries are written once per batch
+   * (each a measured gain, see BENCHMARKS.md). The file is new and becomes live only
    * after `makeDurable`, so a crash meanwhile costs the rebuild, never a live read model.
    */
   bulkLoad(): void {
@@ -72,10 +74,17 @@ export class ReadModelDatabase {
     this.cacheSizeBeforeBulkLoad = (this.db.prepare('PRAGMA cache_size').get() as { cache_size: number }).cache_size;
     this.db.exec(`PRAGMA cache_size = -${BULK_LOAD_CACHE_KIB}`);
     for (const index of this.readIndexes()) this.db.exec(`DROP INDEX IF EXISTS "${index.name}"`);
+    deferCustomMetadataIndex(this.db);
+  }
+
+  /** The end of a batch of events, inside its transaction: what a bulk load deferred is written. */
+  endOfBatch(): void {
+    writeDeferredCustomMetadataIndex(this.db);
   }
 
   /** Ends `bulkLoad`: the read indexes are built, and everything reaches the disk before the file is made live. */
   makeDurable(): void {
+    this.transaction(() => writeDeferredCustomMetadataIndex(this.db, { stopDeferring: true }));
     // The default cache again first: building an index sorts in memory up to the cache's size.
     if (this.cacheSizeBeforeBulkLoad !== null) this.db.exec(`PRAGMA cache_size = ${this.cacheSizeBeforeBulkLoad}`);
     this.createReadIndexes();

@@ -2,9 +2,13 @@ import { describe, expect, it } from '@jest/globals';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { DomainEvent } from '../../src/event-store/decider.js';
+import type { RecordedEvent } from '../../src/event-store/event-store.js';
 import { READ_MODEL_SCHEMA } from '../../src/read-model-schema.js';
+import { ReadModelProjector } from '../../src/read-models/projector.js';
 import { sqliteProjection } from '../../src/read-models/projection.js';
 import { READ_MODELS_CONSUMER, ReadModelDatabase } from '../../src/read-models/read-model-database.js';
+import { accountCreated, metadataSetEvent, webviewCreated, WORKSPACE } from '../support/domain-fixtures.js';
 
 const notes = (version: number) =>
   sqliteProjection({
@@ -62,6 +66,80 @@ describe('read-model database', () => {
       bulk.db.exec(`INSERT INTO public_events (sequence, event_id, workspace_id, event_type, occurred_at, body)
                     VALUES (1, 'e', 'w', 't', 'o', '{}'), (2, 'e', 'w', 't', 'o', '{}')`),
     ).toThrow(/UNIQUE constraint failed: public_events.event_id/);
+    normal.close();
+    bulk.close();
+  });
+
+  it('loads in bulk, each resource indexed once per batch, to exactly the rows a row-by-row projector writes', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cms-rm-'));
+    const metadata = (
+      resource_type: 'connect_webview' | 'connected_account',
+      resource_id: string,
+      next: Record<string, string | boolean>,
+    ) => metadataSetEvent({ resource_type, resource_id, previous: {}, next, cause: { type: 'api_update' } });
+    const domainEvents: DomainEvent[] = [
+      webviewCreated(),
+      metadata('connect_webview', 'cw1', { tenant: 't1' }),
+      metadata('connect_webview', 'cw1', { tenant: 't2', vip: true }),
+      webviewCreated({ connect_webview_id: 'cw2' }),
+      metadata('connect_webview', 'cw2', { gone: 'soon' }),
+      { type: 'ConnectWebviewDeleted', data: { connect_webview_id: 'cw2', workspace_id: WORKSPACE, deleted_at: 'x' } },
+      accountCreated('a1'),
+      metadata('connected_account', 'a1', { internal_account_id: 'user-1' }),
+      metadata('connected_account', 'a1', {}),
+      metadata('connected_account', 'a1', { internal_account_id: 'user-2', plan: 'pro' }),
+    ];
+    const events: RecordedEvent[] = domainEvents.map((event, index) => ({
+      ...event,
+      id: `e${index + 1}`,
+      stream: 'spec',
+      revision: index,
+      position: index + 1,
+      metadata: {},
+      recordedAt: '2026-11-23T10:00:00.000Z',
+    }));
+    const normal = new ReadModelDatabase(join(dir, 'normal.db'), READ_MODEL_SCHEMA);
+    const bulk = new ReadModelDatabase(join(dir, 'bulk.db'), READ_MODEL_SCHEMA);
+    bulk.bulkLoad();
+    for (const [from, to] of [
+      [0, 3],
+      [3, 8],
+      [8, events.length],
+    ]) {
+      new ReadModelProjector(normal).handle(events.slice(from, to));
+      new ReadModelProjector(bulk).handle(events.slice(from, to));
+      // At each batch's end, what the bulk load deferred is written: the two agree batch by batch.
+      expect(bulk.dump()).toEqual(normal.dump());
+    }
+    bulk.makeDurable();
+    expect(bulk.dump()).toEqual(normal.dump());
+    expect(bulk.dump().custom_metadata_entries).toEqual([
+      { resource_type: 'connect_webview', resource_id: 'cw1', workspace_id: WORKSPACE, key: 'tenant', value: '"t2"' },
+      { resource_type: 'connect_webview', resource_id: 'cw1', workspace_id: WORKSPACE, key: 'vip', value: 'true' },
+      {
+        resource_type: 'connected_account',
+        resource_id: 'a1',
+        workspace_id: WORKSPACE,
+        key: 'internal_account_id',
+        value: '"user-2"',
+      },
+      { resource_type: 'connected_account', resource_id: 'a1', workspace_id: WORKSPACE, key: 'plan', value: '"pro"' },
+    ]);
+    // Made durable, it writes at once again, like any live database.
+    new ReadModelProjector(bulk).handle([
+      {
+        ...events[1],
+        id: 'e11',
+        position: 11,
+        data: { ...(events[1].data as object), custom_metadata: { tenant: 't3' } },
+      },
+    ]);
+    expect(
+      bulk.db
+        .prepare("SELECT value FROM custom_metadata_entries WHERE resource_id = 'cw1'")
+        .all()
+        .map((r) => r.value),
+    ).toEqual(['"t3"']);
     normal.close();
     bulk.close();
   });
