@@ -7,7 +7,8 @@ import type { ReadIndex } from './projection.js';
 /**
  * One row per (resource, key) with the value JSON-encoded, so `custom_metadata_has` is an indexed lookup
  * (`CUSTOM_METADATA_LOOKUP`) and `true` never equals `"true"`. Every resource's projection keeps it with
- * `indexCustomMetadata`, and lists both among its tables and read indexes.
+ * `setCustomMetadata` (and `removeCustomMetadataIndex` for a deleted resource), and lists the table and
+ * the lookup among its tables and read indexes.
  */
 export const CUSTOM_METADATA_INDEX_DDL = `
   CREATE TABLE IF NOT EXISTS custom_metadata_entries (
