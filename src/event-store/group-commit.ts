@@ -1,8 +1,7 @@
 /**
- * Group commit: what is submitted in the same turn of the event loop is committed together, in one
- * transaction and so one fsync, and each submitter is answered only once that commit is done. `commit`
- * answers each item in order, with its result or the error that refused that item alone; an exception it
- * throws refuses the whole group.
+ * Group commit: appends that arrive together are committed together, in one transaction and so one fsync,
+ * and each submitter is answered only once that commit is done. `commit` answers each item in order, with
+ * its result or the error that refused that item alone; an exception it throws refuses the whole group.
  */
 interface Submitted<Item, Result> {
   item: Item;
@@ -19,40 +18,12 @@ function answer<Item, Result>(group: Submitted<Item, Result>[], outcomes: (Resul
   });
 }
 
-export class GroupCommit<Item, Result> {
-  private pending: Submitted<Item, Result>[] = [];
-
-  constructor(private readonly commit: (items: readonly Item[]) => (Result | Error)[]) {}
-
-  submit(item: Item): Promise<Result> {
-    return new Promise((resolve, reject) => {
-      this.pending.push({ item, resolve, reject });
-      if (this.pending.length === 1) setImmediate(() => this.flush());
-    });
-  }
-
-  /** Commits what is pending now (the next turn would have). */
-  flush(): void {
-    const group = this.pending;
-    if (group.length === 0) return;
-    this.pending = [];
-    let outcomes: (Result | Error)[];
-    try {
-      outcomes = this.commit(group.map((entry) => entry.item));
-    } catch (error) {
-      for (const entry of group) entry.reject(error);
-      return;
-    }
-    answer(group, outcomes);
-  }
-}
-
 /**
- * Group commit for a store whose commit is a round trip (PostgreSQL): one commit in flight at a time, and
- * whatever is submitted meanwhile goes together in the next. Under load the groups grow by themselves; alone,
- * an append waits for no one.
+ * One commit in flight at a time (a round trip to PostgreSQL, or SQLite's commit thread), and whatever is
+ * submitted meanwhile goes together in the next. Under load the groups grow by themselves; alone, an append
+ * waits for no one.
  */
-export class PipelinedGroupCommit<Item, Result> {
+export class GroupCommit<Item, Result> {
   private pending: Submitted<Item, Result>[] = [];
   private inFlight: Promise<void> | undefined;
 

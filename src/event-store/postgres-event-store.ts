@@ -14,7 +14,7 @@ import {
   type RecordedEvent,
   type SubscribeToAllOptions,
 } from './event-store.js';
-import { PipelinedGroupCommit } from './group-commit.js';
+import { GroupCommit } from './group-commit.js';
 import {
   AppendSignal,
   readAndWait,
@@ -69,13 +69,11 @@ const SCHEMA = `
  * seen everything before it. (A sequence or identity column would not do that: it hands out numbers at
  * insert, and transactions commit in another order, so a reader can see 12 before 11 and skip 11 for good.)
  * The turn-taking costs little because each turn carries a whole group of appends: every append that
- * arrives while one commit is in flight goes into the next (PipelinedGroupCommit), in one transaction.
+ * arrives while one commit is in flight goes into the next (GroupCommit), in one transaction.
  */
 export class PostgresEventStore implements EventStore {
   private readonly pool: pg.Pool;
-  private readonly commits = new PipelinedGroupCommit<PendingAppend, AppendResult>((group) =>
-    this.commitAppends(group),
-  );
+  private readonly commits = new GroupCommit<PendingAppend, AppendResult>((group) => this.commitAppends(group));
   private readonly appended = new AppendSignal();
   private readonly deadlineMs: number;
   private readonly pollIntervalMs: number;

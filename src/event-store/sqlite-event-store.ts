@@ -1,15 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { openSqlite, type SqliteDatabase, type SqliteStatement, type SqliteValue } from '../common/sqlite.js';
 import {
-  immediateTransaction,
-  isUniqueViolation,
-  openSqlite,
-  type SqliteDatabase,
-  type SqliteStatement,
-  type SqliteValue,
-} from '../common/sqlite.js';
-import {
-  DuplicateEventIdError,
-  WrongExpectedRevisionError,
   type AppendResult,
   type EventStore,
   type ExpectedRevision,
@@ -21,8 +12,9 @@ import {
 } from './event-store.js';
 import { metrics } from '../common/metrics.js';
 import { prepared } from '../common/prepared.js';
-import { decideAppend } from './append-decision.js';
 import { GroupCommit } from './group-commit.js';
+import type { AppendOutcome } from './sqlite-appends.js';
+import { SqliteCommitThread } from './sqlite-commit-thread.js';
 import {
   AppendSignal,
   readAndWait,
@@ -39,11 +31,6 @@ export interface SqliteEventStoreOptions {
   synchronous?: 'FULL' | 'NORMAL';
   /** How often a subscriber looks for events appended by other processes sharing the file. */
   pollIntervalMs?: number;
-}
-
-interface AppendOutcome {
-  appended: boolean;
-  result: AppendResult;
 }
 
 const SCHEMA = `
@@ -65,32 +52,27 @@ const SCHEMA = `
 /**
  * The embedded event store: one SQLite file in WAL mode (its rules of appending are in append-decision.ts,
  * the row shape and the subscription loop it shares with PostgreSQL in stored-events.ts). Several processes
- * may share it (the server and the CLI); appends take the write lock up front (BEGIN IMMEDIATE), so a stream's revision is checked and
- * advanced by one writer at a time, and AUTOINCREMENT positions follow commit order.
+ * may share it (the server and the CLI); appends take the write lock up front (BEGIN IMMEDIATE), so a stream's
+ * revision is checked and advanced by one writer at a time, and AUTOINCREMENT positions follow commit order.
+ * Appends are committed on a thread of their own (sqlite-commit-thread.ts); reads stay on this connection.
  */
 export class SqliteEventStore implements EventStore {
   private readonly db: SqliteDatabase;
   private readonly appended = new AppendSignal();
+  private readonly commitThread: SqliteCommitThread;
   private readonly commits = new GroupCommit<PendingAppend, AppendOutcome>((group) => this.commitAppends(group));
   private readonly pollIntervalMs: number;
   private closed = false;
 
-  private readonly insertEvent: SqliteStatement;
-  private readonly streamHead: SqliteStatement;
-  private readonly eventById: SqliteStatement;
   private readonly eventsAfter: SqliteStatement;
   private readonly lastPosition: SqliteStatement;
 
   constructor(path: string, options: SqliteEventStoreOptions = {}) {
-    this.db = openSqlite(path, { synchronous: options.synchronous ?? 'FULL' });
+    const synchronous = options.synchronous ?? 'FULL';
+    this.db = openSqlite(path, { synchronous });
     this.db.exec(SCHEMA);
+    this.commitThread = new SqliteCommitThread({ path, synchronous });
     this.pollIntervalMs = options.pollIntervalMs ?? 100;
-    this.insertEvent = this.db.prepare(
-      `INSERT INTO events (event_id, stream, revision, type, data, metadata, recorded_at)
-       VALUES (@event_id, @stream, @revision, @type, @data, @metadata, @recorded_at)`,
-    );
-    this.streamHead = this.db.prepare('SELECT MAX(revision) AS revision FROM events WHERE stream = ?');
-    this.eventById = this.db.prepare('SELECT stream, revision, position FROM events WHERE event_id = ?');
     this.eventsAfter = this.db.prepare('SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?');
     this.lastPosition = this.db.prepare('SELECT MAX(position) AS position FROM events');
   }
@@ -103,25 +85,9 @@ export class SqliteEventStore implements EventStore {
     return (await this.commits.submit({ stream, events, expectedRevision })).result;
   }
 
-  /**
-   * Appends that arrive together share one transaction (one fsync); each runs in a savepoint of its own, so a
-   * conflict refuses that append alone. Any other failure refuses the whole group, and nothing of it is kept.
-   */
-  private commitAppends(group: readonly PendingAppend[]): (AppendOutcome | Error)[] {
-    const outcomes = immediateTransaction(this.db, () =>
-      group.map(({ stream, events, expectedRevision }) => {
-        this.db.exec('SAVEPOINT one_append');
-        try {
-          const outcome = this.appendUnderWriteLock(stream, events, expectedRevision);
-          this.db.exec('RELEASE one_append');
-          return outcome;
-        } catch (error) {
-          if (!(error instanceof WrongExpectedRevisionError || error instanceof DuplicateEventIdError)) throw error;
-          this.db.exec('ROLLBACK TO one_append; RELEASE one_append');
-          return error;
-        }
-      }),
-    );
+  /** Appends that arrive while a commit is in flight go together in the next one, on the commit thread. */
+  private async commitAppends(group: readonly PendingAppend[]): Promise<(AppendOutcome | Error)[]> {
+    const outcomes = await this.commitThread.commit(group);
     const written = group.reduce(
       (sum, append, i) =>
         sum + (!(outcomes[i] instanceof Error) && (outcomes[i] as AppendOutcome).appended ? append.events.length : 0),
@@ -132,41 +98,6 @@ export class SqliteEventStore implements EventStore {
       this.appended.notify();
     }
     return outcomes;
-  }
-
-  private appendUnderWriteLock(
-    stream: string,
-    events: readonly NewEvent[],
-    expected: ExpectedRevision,
-  ): { appended: boolean; result: AppendResult } {
-    const decision = decideAppend(stream, events, expected, {
-      head: (name) => (this.streamHead.get(name) as { revision: number | null }).revision,
-      byId: (id) => this.eventById.get(id) as { stream: string; revision: number; position: number } | undefined,
-    });
-    if (decision.kind !== 'append') return { appended: false, result: decision.result };
-    const recordedAt = new Date().toISOString();
-    let revision = decision.firstRevision - 1;
-    let position = 0;
-    for (const event of events) {
-      revision += 1;
-      try {
-        position = Number(
-          this.insertEvent.run({
-            event_id: event.id,
-            stream,
-            revision,
-            type: event.type,
-            data: JSON.stringify(event.data),
-            metadata: JSON.stringify(event.metadata),
-            recorded_at: event.recordedAt ?? recordedAt,
-          }).lastInsertRowid,
-        );
-      } catch (error) {
-        if (isUniqueViolation(error, 'events.event_id')) throw new DuplicateEventIdError(event.id);
-        throw error;
-      }
-    }
-    return { appended: true, result: { nextExpectedRevision: revision, position } };
   }
 
   async readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
@@ -210,9 +141,10 @@ export class SqliteEventStore implements EventStore {
 
   async close(): Promise<void> {
     if (this.closed) return;
-    this.commits.flush();
+    await this.commits.flush();
     this.closed = true;
     this.appended.notify();
+    await this.commitThread.close();
     await sleep(0);
     this.db.close();
   }

@@ -9,7 +9,7 @@ import { SqliteEventStore } from '../../src/event-store/sqlite-event-store.js';
 describe('group commit', () => {
   it('commits what arrives in one turn together, and refuses only the item that failed', async () => {
     const groups: number[][] = [];
-    const commits = new GroupCommit<number, string>((items) => {
+    const commits = new GroupCommit<number, string>(async (items) => {
       groups.push([...items]);
       return items.map((n) => (n === 2 ? new Error('two is refused') : `ok ${n}`));
     });
@@ -25,7 +25,7 @@ describe('group commit', () => {
   });
 
   it('refuses the whole group when the commit itself fails', async () => {
-    const commits = new GroupCommit<number, string>(() => {
+    const commits = new GroupCommit<number, string>(async () => {
       throw new Error('disk full');
     });
     const answers = await Promise.allSettled([1, 2].map((n) => commits.submit(n)));
