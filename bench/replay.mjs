@@ -1,8 +1,10 @@
 // Replay benchmark: a log of N events (default 1,000,000) in the shapes the service writes, then the real
-// CLI rebuilds the read models from it (`replay --swap`) and verifies a second rebuild (`replay --verify`).
+// CLI rebuilds the read models from it (`replay --swap`) and verifies a second rebuild (`replay --verify`),
+// and last a server started on that log with no read models rebuilds them until /health answers 200.
 //   npm run build && node bench/replay.mjs [--events 1000000] [--keep]
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -295,6 +297,28 @@ console.log(
   const floor = read.seconds + seconds;
   console.log(
     `RESULT one-thread floor (reading + those rows, nothing else): ${floor.toFixed(1)} s, at most ${Math.round(written / floor)} events/s`,
+  );
+}
+// --- a server started on empty read models (new, or dropped by a schema change): until /health says 200 --------
+{
+  for (const name of readdirSync(dataDir)) if (name.startsWith('read-models')) rmSync(join(dataDir, name));
+  const started = performance.now();
+  const server = spawn(process.execPath, [join(import.meta.dirname, '../dist/main.js')], {
+    env: { ...process.env, DATA_DIR: dataDir, PORT: '0', METRICS_PORT: '0', HOST: '127.0.0.1' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let output = '';
+  server.stdout.on('data', (chunk) => (output += chunk));
+  let url;
+  while (!(url = /Listening on (http:\/\/\S+?)["\s]/.exec(output)?.[1])) await sleep(50);
+  while ((await fetch(`${url}/health`)).status !== 200) await sleep(100);
+  // The kernel's high-water mark of the server's resident memory, read before it exits.
+  const peakKiB = Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${server.pid}/status`, 'utf8'))[1]);
+  const seconds = (performance.now() - started) / 1000;
+  server.kill('SIGTERM');
+  await new Promise((resolve) => server.once('exit', resolve));
+  console.log(
+    `RESULT server start on empty read models: /health 200 after ${seconds.toFixed(1)} s (${Math.round(written / seconds)} events/s), peak memory ${Math.round(peakKiB / 1024)} MiB`,
   );
 }
 if (!values.keep) rmSync(dataDir, { recursive: true, force: true });

@@ -12,13 +12,14 @@ import type { AppConfig } from './common/config.js';
 import { collectedMetrics, collectFrom } from './common/metrics.js';
 import type { CheckpointedConsumer } from './event-store/checkpointed-consumer.js';
 import type { EventStore } from './event-store/event-store.js';
-import { ReadModelDatabase } from './read-models/read-model-database.js';
+import { ReadModelDatabase, READ_MODELS_CONSUMER } from './read-models/read-model-database.js';
 import { ReadYourWrites } from './read-models/read-your-writes.js';
 import {
   liveReadModelsPath,
   markServerRunning,
   markServerStopped,
   promoteReadModels,
+  replaceWithRebuiltReadModels,
   reportSwap,
   takeSwapRequest,
 } from './audit/index.js';
@@ -139,21 +140,60 @@ export class CoreModule implements OnApplicationBootstrap, OnApplicationShutdown
     });
     const head = this.headAtStart ?? 0;
     if (this.headAtStart !== null) await this.bindToLog(head);
-    this.projector.start();
     markServerRunning(this.config.dataDir);
     // The server listens at once; until the read models reach the head it had at start, every route
     // answers 503 `catching_up` (see CatchUp).
-    if (head > 0) this.logger.log(`Catching up read models to position ${head}`);
     this.catchUp.until(head);
-    void this.projector.waitForPosition(head, 24 * 60 * 60 * 1000).then(
+    const empty = head > 0 && this.readModels.checkpoint(READ_MODELS_CONSUMER) === 0;
+    if (empty) this.rebuilding = this.rebuildAtStart();
+    void this.rebuilding.then(() => this.catchUpAtStart(head));
+    this.swapPoll = setInterval(() => void this.swapIfRequested(), 250);
+  }
+
+  /** A rebuild at start, which a shutdown aborts (between two batches) and waits for. */
+  private rebuilding: Promise<void> = Promise.resolve();
+  private readonly startUpAborted = new AbortController();
+
+  /**
+   * Empty read models (a new data directory, a schema change, read models from another log) are rebuilt
+   * into a fresh file the way `replay --swap` does, several times faster than the projector's catch-up of
+   * the live file (BENCHMARKS.md). Should that fail, the projector catches up instead.
+   */
+  private async rebuildAtStart(): Promise<void> {
+    this.swapping = true; // a swap requested meanwhile waits for the rebuild
+    this.logger.log('Rebuilding the read models from the log into a fresh file');
+    try {
+      const events = await replaceWithRebuiltReadModels(
+        this.store,
+        this.config.dataDir,
+        this.readModels,
+        REPLAY_SETUP,
+        {
+          onProgress: ({ position }) => this.catchUp.rebuiltUpTo(position),
+          signal: this.startUpAborted.signal,
+        },
+      );
+      this.logger.log(`Read models rebuilt from ${events} events: now serving from ${this.readModels.path}`);
+    } catch (error) {
+      if (this.startUpAborted.signal.aborted) return;
+      this.logger.error(`Rebuilding the read models failed, catching up instead: ${String(error)}`);
+    } finally {
+      this.swapping = false;
+    }
+  }
+
+  private async catchUpAtStart(head: number): Promise<void> {
+    if (this.startUpAborted.signal.aborted) return;
+    this.projector.start();
+    if (head > 0) this.logger.log(`Catching up read models to position ${head}`);
+    return this.projector.waitForPosition(head, 24 * 60 * 60 * 1000).then(
       () => {
         if (head > 0) this.logger.log(`Read models caught up with position ${head}`);
         // Completions that a crash interrupted are finished now, from the saga's checkpoint.
-        this.completionSaga.start();
+        if (!this.startUpAborted.signal.aborted) this.completionSaga.start();
       },
       (error: unknown) => this.logger.error(`Read models did not catch up: ${String(error)}`),
     );
-    this.swapPoll = setInterval(() => void this.swapIfRequested(), 250);
   }
 
   /**
@@ -192,6 +232,8 @@ export class CoreModule implements OnApplicationBootstrap, OnApplicationShutdown
 
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.swapPoll);
+    this.startUpAborted.abort();
+    await this.rebuilding;
     markServerStopped(this.config.dataDir);
     await this.completionSaga.stop();
     await this.projector.stop();

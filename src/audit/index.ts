@@ -4,5 +4,5 @@ export * from './audit.cqrs.js';
 export { AuditModule } from './audit.module.js';
 export { historyCommand, replayCommand, type Terminal } from './cli-commands.js';
 export { liveReadModelsPath } from './read-model-files.js';
-export { promoteReadModels, type ReplaySetup } from './replay.js';
+export { promoteReadModels, replaceWithRebuiltReadModels, type ReplaySetup } from './replay.js';
 export { markServerRunning, markServerStopped, reportSwap, takeSwapRequest } from './swap-requests.js';

@@ -1,7 +1,7 @@
 import type { EventStore } from '../event-store/event-store.js';
 import { ReadModelProjector, READ_MODELS_CONSUMER } from '../read-models/projector.js';
-import type { ReadModelDatabase, ReadModelSchema } from '../read-models/read-model-database.js';
-import { removeDatabaseFiles, setLiveReadModels } from './read-model-files.js';
+import { ReadModelDatabase, type ReadModelSchema } from '../read-models/read-model-database.js';
+import { newReplayPath, removeDatabaseFiles, setLiveReadModels } from './read-model-files.js';
 
 /**
  * Replay: read models rebuilt from the log alone, into a fresh database beside the live one, while the
@@ -26,12 +26,17 @@ export interface ReplayProgress {
 
 const BATCH = 2000;
 
-/** Applies every event after the database's checkpoint up to `target` (inclusive), reporting as it goes. */
+/**
+ * Applies every event after the database's checkpoint up to `target` (inclusive), reporting as it goes. It
+ * yields to the event loop after each batch, so a server rebuilding at start keeps answering meanwhile;
+ * `signal` stops it between two batches.
+ */
 export async function replayInto(
   store: EventStore,
   readModels: ReadModelDatabase,
   target: number,
   onProgress?: (progress: ReplayProgress) => void,
+  signal?: AbortSignal,
 ): Promise<number> {
   const projector = new ReadModelProjector(readModels);
   const start = readModels.checkpoint(READ_MODELS_CONSUMER);
@@ -39,6 +44,7 @@ export async function replayInto(
   let position = start;
   let events = 0;
   while (position < target) {
+    signal?.throwIfAborted();
     const batch = (await store.readAll({ afterPosition: position, maxCount: BATCH })).filter(
       (e) => e.position <= target,
     );
@@ -59,6 +65,41 @@ export async function replayInto(
         secondsLeft: share > 0 ? (seconds / share) * (1 - share) : null,
       });
     }
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  return events;
+}
+
+/**
+ * Rebuilds the read models from the log into a fresh file, loaded the fast way (`bulkLoad`), and makes it
+ * live in place of `live` (see promoteReadModels). What a server does at start when its read models are
+ * empty (new, or dropped by a schema change), and what `replay --swap` does with no server running. A
+ * failure or an abort leaves `live` as it was and removes the partial file.
+ */
+export async function replaceWithRebuiltReadModels(
+  store: EventStore,
+  dataDir: string,
+  live: ReadModelDatabase,
+  setup: ReplaySetup,
+  { onProgress, signal }: { onProgress?: (progress: ReplayProgress) => void; signal?: AbortSignal } = {},
+): Promise<number> {
+  const rebuilt = new ReadModelDatabase(newReplayPath(dataDir), setup.schema);
+  const path = rebuilt.path;
+  let events: number;
+  try {
+    rebuilt.bulkLoad();
+    events = await replayInto(store, rebuilt, await store.headPosition(), onProgress, signal);
+    rebuilt.makeDurable();
+  } catch (error) {
+    rebuilt.close();
+    removeDatabaseFiles(path);
+    throw error;
+  }
+  try {
+    await promoteReadModels(store, dataDir, live, rebuilt, setup.carriedCheckpoints);
+  } catch (error) {
+    removeDatabaseFiles(path); // promoteReadModels closed it
+    throw error;
   }
   return events;
 }
@@ -79,6 +120,8 @@ export async function promoteReadModels(
   try {
     await replayInto(store, rebuilt, await store.headPosition());
     for (const consumer of carriedCheckpoints) rebuilt.setCheckpoint(consumer, live.checkpoint(consumer));
+    const logId = live.logId();
+    if (logId !== undefined) rebuilt.bindToLog(logId);
   } catch (error) {
     rebuilt.close();
     throw error;

@@ -7,6 +7,8 @@ import type { CheckpointedConsumer } from '../event-store/checkpointed-consumer.
  */
 export class CatchUp {
   private target: number | null = null;
+  /** How far a rebuild into a fresh file has come: the projector starts only once it is live. */
+  private rebuilt = 0;
 
   constructor(private readonly projector: CheckpointedConsumer) {}
 
@@ -15,10 +17,15 @@ export class CatchUp {
     this.target = position;
   }
 
+  /** A rebuild at start has reached `position` in its fresh file. */
+  rebuiltUpTo(position: number): void {
+    this.rebuilt = position;
+  }
+
   /** Where the read models are and where they are going, or null once they are there. */
   status(): { position: number; target: number } | null {
     if (this.target === null) return null;
-    const position = this.projector.status().position;
+    const position = Math.max(this.projector.status().position, this.rebuilt);
     if (position >= this.target) {
       this.target = null;
       return null;

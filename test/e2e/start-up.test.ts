@@ -1,8 +1,27 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { SeamHttp } from '@seamapi/http/connect';
 import { immediateTransaction, openSqlite } from '../../src/common/sqlite.js';
 import { SqliteEventStore } from '../../src/event-store/sqlite-event-store.js';
+import { sandboxClient } from '../support/sandbox.js';
 import { newDataDir, ServerProcess } from '../support/server-process.js';
+
+/** 400,000 events of a type no projection reads: the rebuild still has to step over every one. */
+function writeLongLog(dataDir: string): void {
+  void new SqliteEventStore(join(dataDir, 'events.db')).close();
+  const db = openSqlite(join(dataDir, 'events.db'), { synchronous: 'OFF' });
+  const insert = db.prepare(
+    `INSERT INTO events (event_id, stream, revision, type, data, metadata, recorded_at)
+     VALUES (?, ?, 0, 'SomethingElse', '{}', '{"schema_version":1}', '2026-11-23T00:00:00.000Z')`,
+  );
+  immediateTransaction(db, () => {
+    for (let i = 0; i < 400_000; i++) insert.run(`e${i}`, `other-${i}`);
+  });
+  db.close();
+}
+
+const liveReadModels = (dataDir: string) => readFileSync(join(dataDir, 'read-models.current'), 'utf8').trim();
 
 // A server on a long log listens at once and says it is catching up, rather than staying silent until done.
 describe('start-up on a long log', () => {
@@ -11,18 +30,7 @@ describe('start-up on a long log', () => {
   afterAll(() => server.stop());
 
   it('listens at once, answers 503 catching_up until its read models reach the head, then serves', async () => {
-    new SqliteEventStore(join(dataDir, 'events.db')).close();
-    const db = openSqlite(join(dataDir, 'events.db'), { synchronous: 'OFF' });
-    const insert = db.prepare(
-      `INSERT INTO events (event_id, stream, revision, type, data, metadata, recorded_at)
-       VALUES (?, ?, 0, 'SomethingElse', '{}', '{"schema_version":1}', '2026-11-23T00:00:00.000Z')`,
-    );
-    // Events of a type no projection reads: the projector still has to step over every one.
-    immediateTransaction(db, () => {
-      for (let i = 0; i < 400_000; i++) insert.run(`e${i}`, `other-${i}`);
-    });
-    db.close();
-
+    writeLongLog(dataDir);
     await server.start({ untilCaughtUp: false });
     const health = await fetch(`${server.url}/health`);
     expect(health.status).toBe(503);
@@ -44,5 +52,81 @@ describe('start-up on a long log', () => {
     expect((await fetch(`${server.url}/health/ready`)).status).toBe(200);
     // Caught up, routes answer as usual: here 401, since this log holds no workspace.
     expect((await fetch(`${server.url}/devices/list`, { method: 'POST' })).status).toBe(401);
+    // Its read models were empty: they were rebuilt into a fresh file, made live once complete.
+    // 400,000 events and the log's identity marker, appended at the first start.
+    expect(server.output).toContain('Read models rebuilt from 400001 events');
+    expect(liveReadModels(dataDir)).toMatch(/^read-models\..+\.db$/);
   }, 120_000);
+
+  it('stops at once when told to during the rebuild, leaving no partial file, and rebuilds at the next start', async () => {
+    const stopped = newDataDir();
+    writeLongLog(stopped);
+    const restarted = new ServerProcess(stopped);
+    await restarted.start({ untilCaughtUp: false });
+    try {
+      let message = '';
+      for (let i = 0; i < 200 && !/at position [1-9]/.test(message); i++) {
+        message =
+          ((await (await fetch(`${restarted.url}/health`)).json()) as { error?: { message: string } }).error?.message ??
+          '';
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      expect(message).toMatch(/^Read models at position [1-9]\d* of 400000$/); // /health follows the rebuild
+      const asked = performance.now();
+      expect(await restarted.terminate()).toBe(0);
+      expect(performance.now() - asked).toBeLessThan(2_000);
+      expect(readdirSync(stopped).filter((name) => name.startsWith('read-models'))).toEqual(['read-models.db']);
+
+      await restarted.start();
+      expect(restarted.output).toContain('Read models rebuilt from 400001 events');
+    } finally {
+      await restarted.stop();
+    }
+  }, 120_000);
+});
+
+describe('start-up with empty read models on a log with data', () => {
+  const server = new ServerProcess();
+  afterAll(() => server.stop());
+
+  it('rebuilds them into a fresh file, serves what the log holds, and goes on projecting', async () => {
+    await server.start();
+    const apiKey = server.sandboxApiKey!;
+    let seam = new SeamHttp({ apiKey, endpoint: server.url });
+    for (let i = 0; i < 3; i++) {
+      const webview = await seam.connectWebviews.create({ custom_metadata: { internal_account_id: `user-${i}` } });
+      await sandboxClient(server).completeWebview(webview.connect_webview_id, `start-${i}@example.com`);
+    }
+    const [account] = await seam.connectedAccounts.list({ custom_metadata_has: { internal_account_id: 'user-1' } });
+    await seam.connectedAccounts.update({
+      connected_account_id: account.connected_account_id,
+      custom_metadata: { internal_account_id: 'user-1', plan: 'pro', trial: false },
+    });
+    // A webview's url names the server's address, which changes with the restart.
+    const withoutUrl = (webviews: { url: string }[]) => webviews.map((webview) => ({ ...webview, url: undefined }));
+    const before = {
+      webviews: withoutUrl(await seam.connectWebviews.list()),
+      accounts: await seam.connectedAccounts.list(),
+      devices: await seam.devices.list(),
+    };
+    await server.stop();
+    // The operator deletes the read models (a schema change drops them just the same).
+    for (const suffix of ['', '-wal', '-shm']) rmSync(join(server.dataDir, `read-models.db${suffix}`), { force: true });
+
+    await server.start();
+    expect(server.output).toContain('Rebuilding the read models from the log into a fresh file');
+    expect(server.output).toMatch(/Read models rebuilt from \d+ events/);
+    expect(liveReadModels(server.dataDir)).toMatch(/^read-models\..+\.db$/);
+    seam = new SeamHttp({ apiKey, endpoint: server.url });
+    expect(withoutUrl(await seam.connectWebviews.list())).toEqual(before.webviews);
+    expect(await seam.connectedAccounts.list()).toEqual(before.accounts);
+    expect(await seam.devices.list()).toEqual(before.devices);
+    // The read indexes a bulk load builds at its end are there: the filters find what they should.
+    const pro = await seam.connectedAccounts.list({ custom_metadata_has: { plan: 'pro', trial: false } });
+    expect(pro.map((a) => a.connected_account_id)).toEqual([account.connected_account_id]);
+    // The projector goes on from the rebuilt file's checkpoint.
+    const later = await seam.connectWebviews.create({ custom_metadata: { after: 'rebuild' } });
+    const found = await seam.connectWebviews.list({ custom_metadata_has: { after: 'rebuild' } });
+    expect(found.map((w) => w.connect_webview_id)).toEqual([later.connect_webview_id]);
+  }, 60_000);
 });
