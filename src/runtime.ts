@@ -1,4 +1,6 @@
 import { mkdirSync } from 'node:fs';
+import { startWorker } from './common/worker-thread.js';
+import { removeDatabaseFiles } from './audit/index.js';
 import { dirname, join } from 'node:path';
 import { POSTGRES_URL, type AppConfig } from './common/config.js';
 import { COMPLETION_SAGA, CompletionSaga, type ParkedSagaEvents } from './completion/index.js';
@@ -80,4 +82,51 @@ export async function rebuildReadModels(
   await projector.waitForPosition(head, 600_000);
   await projector.stop();
   return readModels;
+}
+
+export interface RebuildRequest {
+  config: StoreConfig;
+  /** The new file to build the read models in. */
+  path: string;
+}
+
+/**
+ * A small young generation for the rebuild's thread: it churns through short-lived objects by the million,
+ * which V8's default lets fill the heap far beyond what is live (the CLI's replay runs with the same, see
+ * cli.ts). The event loop meanwhile stays free to answer.
+ */
+const REBUILD_YOUNG_GENERATION_MB = 6;
+
+/**
+ * Builds read models from the log into a new file at `path` on a worker thread (rebuild-worker.ts), and
+ * resolves with the number of events once the file is complete and durable. An abort stops the thread and
+ * removes the partial file.
+ */
+export function rebuildReadModelsInWorker(
+  config: StoreConfig,
+  path: string,
+  { onProgress, signal }: { onProgress: (position: number) => void; signal: AbortSignal },
+): Promise<number> {
+  // What the thread needs to open the store, and nothing else of the configuration.
+  const { dataDir, sqliteSynchronous, eventStore } = config;
+  const request: RebuildRequest = { config: { dataDir, sqliteSynchronous, eventStore }, path };
+  const worker = startWorker(new URL('./rebuild-worker.js', import.meta.url), request, {
+    resourceLimits: { maxYoungGenerationSizeMb: REBUILD_YOUNG_GENERATION_MB },
+  });
+  return new Promise<number>((resolve, reject) => {
+    let events: number | undefined;
+    const stop = () => void worker.terminate();
+    signal.addEventListener('abort', stop, { once: true });
+    worker.on('message', (message: { position: number } | { events: number }) => {
+      if ('events' in message) events = message.events;
+      else onProgress(message.position);
+    });
+    worker.on('error', reject);
+    worker.on('exit', (code) => {
+      signal.removeEventListener('abort', stop);
+      if (events !== undefined && code === 0) return resolve(events);
+      removeDatabaseFiles(path);
+      reject(signal.aborted ? signal.reason : new Error(`the rebuild's thread exited (${code})`));
+    });
+  });
 }

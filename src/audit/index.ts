@@ -3,6 +3,6 @@ export type { AuditedResource, CustomMetadataHistoryEntry } from './audit.js';
 export * from './audit.cqrs.js';
 export { AuditModule } from './audit.module.js';
 export { historyCommand, replayCommand, type Terminal } from './cli-commands.js';
-export { liveReadModelsPath } from './read-model-files.js';
-export { promoteReadModels, replaceWithRebuiltReadModels, type ReplaySetup } from './replay.js';
+export { liveReadModelsPath, newReplayPath, removeDatabaseFiles } from './read-model-files.js';
+export { buildReadModels, promoteReadModels, type ReplayProgress, type ReplaySetup } from './replay.js';
 export { markServerRunning, markServerStopped, reportSwap, takeSwapRequest } from './swap-requests.js';

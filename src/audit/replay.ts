@@ -1,7 +1,7 @@
 import type { EventStore } from '../event-store/event-store.js';
 import { ReadModelProjector, READ_MODELS_CONSUMER } from '../read-models/projector.js';
 import { ReadModelDatabase, type ReadModelSchema } from '../read-models/read-model-database.js';
-import { newReplayPath, removeDatabaseFiles, setLiveReadModels } from './read-model-files.js';
+import { removeDatabaseFiles, setLiveReadModels } from './read-model-files.js';
 
 /**
  * Replay: read models rebuilt from the log alone, into a fresh database beside the live one, while the
@@ -28,15 +28,13 @@ const BATCH = 2000;
 
 /**
  * Applies every event after the database's checkpoint up to `target` (inclusive), reporting as it goes. It
- * yields to the event loop after each batch, so a server rebuilding at start keeps answering meanwhile;
- * `signal` stops it between two batches.
+ * yields to the event loop after each batch, so a server catching a swapped-in database up keeps answering.
  */
 export async function replayInto(
   store: EventStore,
   readModels: ReadModelDatabase,
   target: number,
   onProgress?: (progress: ReplayProgress) => void,
-  signal?: AbortSignal,
 ): Promise<number> {
   const projector = new ReadModelProjector(readModels);
   const start = readModels.checkpoint(READ_MODELS_CONSUMER);
@@ -44,7 +42,6 @@ export async function replayInto(
   let position = start;
   let events = 0;
   while (position < target) {
-    signal?.throwIfAborted();
     const batch = (await store.readAll({ afterPosition: position, maxCount: BATCH })).filter(
       (e) => e.position <= target,
     );
@@ -71,37 +68,27 @@ export async function replayInto(
 }
 
 /**
- * Rebuilds the read models from the log into a fresh file, loaded the fast way (`bulkLoad`), and makes it
- * live in place of `live` (see promoteReadModels). What a server does at start when its read models are
- * empty (new, or dropped by a schema change), and what `replay --swap` does with no server running. A
- * failure or an abort leaves `live` as it was and removes the partial file.
+ * Builds read models from the log into a new file at `path`, loaded the fast way (`bulkLoad`) and made
+ * durable, then closed: ready for promoteReadModels. On failure the partial file is removed.
  */
-export async function replaceWithRebuiltReadModels(
+export async function buildReadModels(
   store: EventStore,
-  dataDir: string,
-  live: ReadModelDatabase,
-  setup: ReplaySetup,
-  { onProgress, signal }: { onProgress?: (progress: ReplayProgress) => void; signal?: AbortSignal } = {},
+  path: string,
+  schema: ReadModelSchema,
+  onProgress?: (progress: ReplayProgress) => void,
 ): Promise<number> {
-  const rebuilt = new ReadModelDatabase(newReplayPath(dataDir), setup.schema);
-  const path = rebuilt.path;
-  let events: number;
+  const built = new ReadModelDatabase(path, schema);
   try {
-    rebuilt.bulkLoad();
-    events = await replayInto(store, rebuilt, await store.headPosition(), onProgress, signal);
-    rebuilt.makeDurable();
+    built.bulkLoad();
+    const events = await replayInto(store, built, await store.headPosition(), onProgress);
+    built.makeDurable();
+    return events;
   } catch (error) {
-    rebuilt.close();
     removeDatabaseFiles(path);
     throw error;
+  } finally {
+    built.close();
   }
-  try {
-    await promoteReadModels(store, dataDir, live, rebuilt, setup.carriedCheckpoints);
-  } catch (error) {
-    removeDatabaseFiles(path); // promoteReadModels closed it
-    throw error;
-  }
-  return events;
 }
 
 /**

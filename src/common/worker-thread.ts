@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads';
+import { Worker, type WorkerOptions } from 'node:worker_threads';
 
 /**
  * Starts a worker thread on a module of the service, named as its compiled `.js` file beside the caller
@@ -6,10 +6,11 @@ import { Worker } from 'node:worker_threads';
  * source and so is the module: the worker then loads it through Node's own TypeScript transform, with the
  * `.js` specifiers of its imports resolved to their `.ts` sources, as the compiler does.
  */
-export function startWorker(module: URL, workerData: unknown): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(module, { workerData });
+export function startWorker(module: URL, workerData: unknown, options: Omit<WorkerOptions, 'workerData'> = {}): Worker {
+  if (!import.meta.url.endsWith('.ts')) return new Worker(module, { ...options, workerData });
   const entry = module.href.replace(/\.js$/, '.ts');
   return new Worker(FROM_TYPESCRIPT_SOURCES, {
+    ...options,
     eval: true,
     workerData: { workerData, entry },
     execArgv: ['--disable-warning=ExperimentalWarning'],

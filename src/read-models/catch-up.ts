@@ -7,8 +7,8 @@ import type { CheckpointedConsumer } from '../event-store/checkpointed-consumer.
  */
 export class CatchUp {
   private target: number | null = null;
-  /** How far a rebuild into a fresh file has come: the projector starts only once it is live. */
-  private rebuilt = 0;
+  /** How far a rebuild into a fresh file has come, while there is one: it serves nothing until it is live. */
+  private rebuild: { position: number } | null = null;
 
   constructor(private readonly projector: CheckpointedConsumer) {}
 
@@ -17,15 +17,16 @@ export class CatchUp {
     this.target = position;
   }
 
-  /** A rebuild at start has reached `position` in its fresh file. */
-  rebuiltUpTo(position: number): void {
-    this.rebuilt = position;
+  /** A rebuild at start has reached `position` in its fresh file; null once that file is live, or given up. */
+  rebuilding(position: number | null): void {
+    this.rebuild = position === null ? null : { position };
   }
 
   /** Where the read models are and where they are going, or null once they are there. */
   status(): { position: number; target: number } | null {
     if (this.target === null) return null;
-    const position = Math.max(this.projector.status().position, this.rebuilt);
+    if (this.rebuild) return { position: this.rebuild.position, target: this.target };
+    const position = this.projector.status().position;
     if (position >= this.target) {
       this.target = null;
       return null;
