@@ -171,14 +171,7 @@ export class CoreModule implements OnApplicationBootstrap, OnApplicationShutdown
         onProgress: (position) => this.catchUp.rebuilding(position),
         signal: this.startUpAborted.signal,
       });
-      const rebuilt = new ReadModelDatabase(path, READ_MODEL_SCHEMA);
-      await promoteReadModels(
-        this.store,
-        this.config.dataDir,
-        this.readModels,
-        rebuilt,
-        REPLAY_SETUP.carriedCheckpoints,
-      ).catch((error: unknown) => {
+      await this.makeLive(path).catch((error: unknown) => {
         removeDatabaseFiles(path);
         throw error;
       });
@@ -220,14 +213,7 @@ export class CoreModule implements OnApplicationBootstrap, OnApplicationShutdown
     await this.completionSaga.stop();
     await this.projector.stop();
     try {
-      const rebuilt = new ReadModelDatabase(join(this.config.dataDir, file), READ_MODEL_SCHEMA);
-      await promoteReadModels(
-        this.store,
-        this.config.dataDir,
-        this.readModels,
-        rebuilt,
-        REPLAY_SETUP.carriedCheckpoints,
-      );
+      await this.makeLive(join(this.config.dataDir, file));
       this.logger.log(`Read models swapped: now serving from ${file}`);
       reportSwap(this.config.dataDir, { file, ok: true });
     } catch (error) {
@@ -238,6 +224,18 @@ export class CoreModule implements OnApplicationBootstrap, OnApplicationShutdown
       this.completionSaga.start();
       this.swapping = false;
     }
+  }
+
+  /** Read models rebuilt in the file at `path` replace the live ones (see promoteReadModels). */
+  private makeLive(path: string): Promise<void> {
+    const rebuilt = new ReadModelDatabase(path, READ_MODEL_SCHEMA);
+    return promoteReadModels(
+      this.store,
+      this.config.dataDir,
+      this.readModels,
+      rebuilt,
+      REPLAY_SETUP.carriedCheckpoints,
+    );
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -4,7 +4,8 @@ import { Worker, type WorkerOptions } from 'node:worker_threads';
  * Starts a worker thread on a module of the service, named as its compiled `.js` file beside the caller
  * (`new URL('./x.js', import.meta.url)`). Built, that file exists. Under the tests the caller is a `.ts`
  * source and so is the module: the worker then loads it through Node's own TypeScript transform, with the
- * `.js` specifiers of its imports resolved to their `.ts` sources, as the compiler does.
+ * `.js` specifiers of its imports resolved to their `.ts` sources, as the compiler does. That transform
+ * knows no decorators, so a worker that imports Nest modules runs only from the build (the e2e tests).
  */
 export function startWorker(module: URL, workerData: unknown, options: Omit<WorkerOptions, 'workerData'> = {}): Worker {
   if (!import.meta.url.endsWith('.ts')) return new Worker(module, { ...options, workerData });
