@@ -30,10 +30,12 @@ export class SqliteCommitThread {
   private worker: Worker | undefined;
   private nextId = 1;
   private readonly waiting = new Map<number, Waiting>();
+  private closed = false;
 
   constructor(private readonly data: CommitThreadData) {}
 
   commit(group: readonly PendingAppend[]): Promise<(AppendOutcome | Error)[]> {
+    if (this.closed) return Promise.reject(new EventStoreUnavailableError('the event store is closed'));
     const worker = (this.worker ??= this.start());
     const id = this.nextId++;
     worker.ref();
@@ -44,6 +46,7 @@ export class SqliteCommitThread {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     const worker = this.worker;
     this.worker = undefined;
     await worker?.terminate();

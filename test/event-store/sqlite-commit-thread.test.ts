@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from '@jest/globals';
+import { EventStoreUnavailableError } from '../../src/event-store/event-store.js';
 import { SqliteEventStore } from '../../src/event-store/sqlite-event-store.js';
 
 describe('SQLite commits on their own thread', () => {
@@ -28,5 +29,25 @@ describe('SQLite commits on their own thread', () => {
     expect(await append).toEqual({ nextExpectedRevision: 0, position: 1 });
     expect((await store.readAll()).map((event) => event.id)).toEqual(['e1']);
     await store.close();
+  });
+
+  it('answers a commit lost with its thread as unavailable, starts a new thread for the next, and refuses after close', async () => {
+    const store = new SqliteEventStore(join(mkdtempSync(join(tmpdir(), 'cms-commit-thread-')), 'events.db'));
+    const event = (id: string) => [{ id, type: 'Tested', data: {}, metadata: {} }];
+    await store.append('s-1', event('e1'), { expectedRevision: 'no_stream' });
+    // The thread dies (an out-of-memory kill, say) while a commit is in flight.
+    const thread = (store as unknown as { commitThread: { worker: { terminate(): Promise<number> } } }).commitThread;
+    const lost = store.append('s-1', event('e2'), { expectedRevision: 0 });
+    await thread.worker.terminate();
+    await expect(lost).rejects.toBeInstanceOf(EventStoreUnavailableError);
+    // Whether it landed or not, retrying with the same event id is safe, on a new thread.
+    const retried = await store.append('s-1', event('e2'), { expectedRevision: 0 });
+    const ids = (await store.readAll()).map((e) => e.id);
+    expect(ids).toEqual(['e1', 'e2']);
+    expect(retried).toMatchObject({ nextExpectedRevision: 1 });
+    await store.close();
+    await expect(store.append('s-2', event('e3'), { expectedRevision: 'no_stream' })).rejects.toBeInstanceOf(
+      EventStoreUnavailableError,
+    );
   });
 });
