@@ -1,6 +1,7 @@
 // POST /connected_accounts/update under load, each request a real change (another metadata value), against
 // this service (64 accounts, then 1), Seam's own fake (@seamapi/fake-seam-connect, in memory) and bare
-// Fastify, each server in its own process, in one run. autocannon drives them from this process.
+// Fastify, each server in its own process, in one run. autocannon drives them from this process. Each
+// result also says how much CPU the server used per request (all its threads).
 //   npm run bench:http            (= npm run build && node bench/http.mjs [--seconds 10] [--connections 32])
 // --postgres adds this service on the PostgreSQL event store (a throwaway Debian cluster, durable commits).
 import { spawn } from 'node:child_process';
@@ -36,7 +37,12 @@ function start(args, env, pattern) {
       const match = pattern.exec(output);
       if (match) {
         clearTimeout(timer);
-        resolve({ url: match[1].replace('localhost', '127.0.0.1'), output, stop: () => child.kill('SIGTERM') });
+        resolve({
+          url: match[1].replace('localhost', '127.0.0.1'),
+          output,
+          cpuSeconds: () => cpuSecondsOf(child.pid),
+          stop: () => child.kill('SIGTERM'),
+        });
       }
     };
     child.stdout.on('data', onData);
@@ -44,7 +50,16 @@ function start(args, env, pattern) {
   });
 }
 
-async function load(name, url, apiKey, accountIds) {
+/** CPU time a process has used so far, all its threads (user + system; /proc/<pid>/stat, in clock ticks). */
+function cpuSecondsOf(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+}
+const CLOCK_TICKS_PER_SECOND = 100;
+
+async function load(name, server, apiKey, accountIds) {
+  const { url } = server;
+  const cpuBefore = server.cpuSeconds();
   let n = 0;
   const result = await autocannon({
     url,
@@ -66,6 +81,7 @@ async function load(name, url, apiKey, accountIds) {
       },
     ],
   });
+  const cpuPerRequestMs = ((server.cpuSeconds() - cpuBefore) * 1000) / result.requests.total;
   const failed = result.non2xx + result.errors;
   const row = {
     name,
@@ -76,7 +92,7 @@ async function load(name, url, apiKey, accountIds) {
     total: result.requests.total,
   };
   console.log(
-    `RESULT ${name}: ${Math.round(row.rps)} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, ${row.total} requests, ${failed} not 2xx or failed`,
+    `RESULT ${name}: ${Math.round(row.rps)} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, ${row.total} requests, ${failed} not 2xx or failed, server CPU ${cpuPerRequestMs.toFixed(3)} ms per request`,
   );
   return row;
 }
@@ -109,7 +125,7 @@ async function thisService(accounts, store = {}) {
   }
   try {
     const on = store.EVENT_STORE ? ` on ${store.EVENT_STORE}` : '';
-    return await load(`this service${on}, ${accounts} account${accounts === 1 ? '' : 's'}`, server.url, apiKey, ids);
+    return await load(`this service${on}, ${accounts} account${accounts === 1 ? '' : 's'}`, server, apiKey, ids);
   } finally {
     server.stop();
     setTimeout(() => rmSync(dataDir, { recursive: true, force: true }), 2000);
@@ -128,7 +144,7 @@ async function fakeSeamConnect() {
       body: '{}',
     });
     const ids = (await listed.json()).connected_accounts.map((a) => a.connected_account_id);
-    return await load('@seamapi/fake-seam-connect (in memory)', server.url, 'seam_apikey1_token', ids);
+    return await load('@seamapi/fake-seam-connect (in memory)', server, 'seam_apikey1_token', ids);
   } finally {
     server.stop();
   }
@@ -137,7 +153,7 @@ async function fakeSeamConnect() {
 async function bareFastify() {
   const server = await start(['bench/servers/bare-fastify.mjs'], {}, /Listening on (http:\/\/\S+)/);
   try {
-    return await load('bare Fastify answering {ok:true}', server.url, 'none', ['x']);
+    return await load('bare Fastify answering {ok:true}', server, 'none', ['x']);
   } finally {
     server.stop();
   }
