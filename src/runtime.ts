@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs';
-import { startWorker } from './common/worker-thread.js';
-import { removeDatabaseFiles } from './audit/index.js';
 import { dirname, join } from 'node:path';
+import { removeDatabaseFiles } from './audit/index.js';
 import { POSTGRES_URL, type AppConfig } from './common/config.js';
+import { startWorker } from './common/worker-thread.js';
 import { COMPLETION_SAGA, CompletionSaga, type ParkedSagaEvents } from './completion/index.js';
 import { CheckpointedConsumer, type ConsumerLogger } from './event-store/checkpointed-consumer.js';
 import type { EventStore } from './event-store/event-store.js';

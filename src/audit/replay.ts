@@ -82,12 +82,12 @@ export async function buildReadModels(
     built.bulkLoad();
     const events = await replayInto(store, built, await store.headPosition(), onProgress);
     built.makeDurable();
+    built.close();
     return events;
   } catch (error) {
+    built.close();
     removeDatabaseFiles(path);
     throw error;
-  } finally {
-    built.close();
   }
 }
 
