@@ -68,6 +68,8 @@ export class SqliteEventStore implements EventStore {
   private readonly lastPosition: SqliteStatement;
 
   constructor(path: string, options: SqliteEventStoreOptions = {}) {
+    // The commit thread opens the file on a connection of its own: an in-memory database would be another one.
+    if (path === ':memory:') throw new Error('The SQLite event store needs a file, not :memory:');
     const synchronous = options.synchronous ?? 'FULL';
     this.db = openSqlite(path, { synchronous });
     this.db.exec(SCHEMA);
