@@ -5,7 +5,7 @@
 //   npm run bench:http            (= npm run build && node bench/http.mjs [--seconds 10] [--connections 32])
 // --postgres adds this service on the PostgreSQL event store (a throwaway Debian cluster, durable commits).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -22,32 +22,37 @@ const { values } = parseArgs({
 const root = join(import.meta.dirname, '..');
 const require = createRequire(import.meta.url);
 
-/** Starts a server process and waits for the line that names its URL. */
-function start(args, env, pattern) {
+/**
+ * Starts a server process and waits for the line that names its URL. Its output goes to a file, not to a
+ * pipe this process reads: this process is also the load generator, and a server that logs each request
+ * (this service does; the peers do not) would otherwise stall on a full pipe whenever autocannon keeps this
+ * process busy, which measures the load generator rather than the server.
+ */
+async function start(args, env, pattern) {
+  const logFile = join(mkdtempSync(join(tmpdir(), 'cms-bench-http-log-')), 'server.log');
+  const log = openSync(logFile, 'w');
   const child = spawn(process.execPath, args, {
     cwd: root,
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', log, log],
   });
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no start:\n${output}`)), 30_000);
-    const onData = (chunk) => {
-      output += chunk;
-      const match = pattern.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve({
-          url: match[1].replace('localhost', '127.0.0.1'),
-          output,
-          cpuSeconds: () => cpuSecondsOf(child.pid),
-          stop: () => child.kill('SIGTERM'),
-        });
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-  });
+  closeSync(log);
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const output = readFileSync(logFile, 'utf8');
+    const match = pattern.exec(output);
+    if (match)
+      return {
+        url: match[1].replace('localhost', '127.0.0.1'),
+        cpuSeconds: () => cpuSecondsOf(child.pid),
+        stop: () => {
+          child.kill('SIGTERM');
+          setTimeout(() => rmSync(dirname(logFile), { recursive: true, force: true }), 2000);
+        },
+      };
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`no start:\n${output}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 /** CPU time a process has used so far, all its threads (user + system; /proc/<pid>/stat, in clock ticks). */
