@@ -42,8 +42,12 @@ export function redactUrl(url: string): string {
   return hideUrlPassword(url).replace(SECRET_QUERY_PARAMETERS, `$1${CENSOR}`);
 }
 
-/** Bearer tokens, API keys and webhook secrets in free text (an error message that quotes a header, say). */
-const SECRET_WORDS = /\b(Bearer\s+)\S+|\bseam_[A-Za-z0-9_]+|\bwhsec_[A-Za-z0-9+/=]+/g;
+/**
+ * Bearer tokens, API keys and webhook secrets in free text (an error message that quotes a header, say). A
+ * key's secret is base64url (`-` and `_` included) and a webhook secret base64, so each runs to the end of
+ * those alphabets together: a `-` anywhere in a key must not end the match and leave its suffix in clear.
+ */
+const SECRET_WORDS = /\b(Bearer\s+)\S+|\bseam_[A-Za-z0-9_-]+|\bwhsec_[A-Za-z0-9+/=_-]+/g;
 
 export function redactText(text: string): string {
   return redactUrl(text).replace(SECRET_WORDS, (_, bearer: string | undefined) => (bearer ?? '') + CENSOR);

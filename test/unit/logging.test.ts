@@ -42,6 +42,21 @@ describe('log redaction', () => {
     expect(JSON.parse(lines[1]).headers.authorization).toBe('[redacted]');
   });
 
+  it('hides a whole key or secret whatever its - and _ are, at every position', () => {
+    const { logger, lines } = capture();
+    const secrets: string[] = [];
+    for (let at = 0; at < 32; at++) {
+      for (const mark of ['-', '_']) {
+        const tail = 'A'.repeat(at) + mark + 'z'.repeat(31 - at);
+        secrets.push(`seam_0123abcd_${tail}`, `whsec_${tail}`, `seam_0123abcd_${tail.replaceAll('A', mark)}`);
+      }
+    }
+    for (const secret of secrets) logger.warn(`refused ${secret}, then stopped`);
+    const all = lines.join('\n');
+    for (const secret of secrets) expect(all).not.toContain(secret.slice(-8));
+    expect(all.match(/refused \[redacted\], then stopped/g)?.length).toBe(secrets.length);
+  });
+
   it("hides a URL's password in messages and in descriptions of a store", () => {
     const { logger, lines } = capture();
     logger.error('could not reach postgres://cms:s3cret-pw@db:5432/cms: refused');
