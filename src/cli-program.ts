@@ -44,9 +44,10 @@ Commands:
       difference (exit status 1 if there is one); --swap makes it live (a running server switches to it).
   history --device-id ID | --connected-account-id ID | --connect-webview-id ID [--json]
       The custom-metadata history of one resource: who changed what, when and why.
-  copy-events --to TARGET
-      Copies the configured log (EVENT_STORE, DATA_DIR) into TARGET, a postgres:// URL, an esdb://
-      connection string or the path of a SQLite events file: same streams, revisions, ids, data and
+  copy-events [--to PATH]
+      Copies the configured log (EVENT_STORE, DATA_DIR) into the target: a postgres:// URL or an esdb://
+      connection string in COPY_TO_URL (never on the command line, where it would reach the process list
+      and the shell's history), or --to the path of a SQLite events file: same streams, revisions, ids, data and
       metadata. Into an empty SQLite or PostgreSQL target, positions and the log's id are kept too, so a
       server switched to it rebuilds nothing. Interrupted, it resumes where it stopped when run again.
 
@@ -69,6 +70,21 @@ function workspaceOfKey(dataDir: string, apiKeyId: string): string {
   } finally {
     db.close();
   }
+}
+
+/**
+ * Where copy-events copies to: a database URL carries a password, so it comes from COPY_TO_URL only; on the
+ * command line it would be in `ps` and the shell's history. `--to` takes a SQLite file's path.
+ */
+function copyTarget(to: string | undefined): string {
+  const fromEnvironment = process.env.COPY_TO_URL;
+  if (to !== undefined && /^[a-z][a-z0-9+.-]*:\/\//i.test(to)) {
+    throw new UsageError('copy-events takes a database URL from COPY_TO_URL, never from the command line');
+  }
+  if (to !== undefined && fromEnvironment) throw new UsageError('copy-events takes COPY_TO_URL or --to, not both');
+  const target = to ?? fromEnvironment;
+  if (!target) throw new UsageError('copy-events needs COPY_TO_URL (a database URL) or --to PATH (a SQLite file)');
+  return target;
 }
 
 async function run(argv: string[]): Promise<void> {
@@ -117,13 +133,13 @@ async function run(argv: string[]): Promise<void> {
         );
         return;
       case 'copy-events': {
-        if (!values.to) throw new UsageError('copy-events needs --to TARGET');
-        const target = openEventStoreAt(values.to);
+        const to = copyTarget(values.to);
+        const target = openEventStoreAt(to);
         const source = openRawEventStore(config);
         try {
           const checkpoint = join(
             config.dataDir,
-            `copy-events.${createHash('sha256').update(values.to).digest('hex').slice(0, 12)}.checkpoint`,
+            `copy-events.${createHash('sha256').update(to).digest('hex').slice(0, 12)}.checkpoint`,
           );
           const { copied, resumedAfter, verifiedUpTo, samePositions } = await copyEvents(
             source,

@@ -13,6 +13,7 @@ import { createServer } from './server.js';
 import { EVENT_STORE } from './common/tokens.js';
 import { createWorkspace } from './workspaces/index.js';
 import { Draining } from './http/draining.js';
+import { HealthController } from './http/health.controller.js';
 
 async function main(): Promise<void> {
   let config: AppConfig;
@@ -34,7 +35,7 @@ async function main(): Promise<void> {
   }
 
   stopGracefullyOnSignals(app, config.http);
-  const metricsServer = await serveMetrics(config.metrics);
+  const metricsServer = await serveMetrics(config.metrics, () => app.get(HealthController).detailed());
   await app.listen({ port: config.port, host: config.host });
   const url = (await app.getUrl()).replace('[::1]', 'localhost');
   if (!config.publicUrlConfigured) config.publicUrl = url;
@@ -73,12 +74,28 @@ function announceSandboxKey(dataDir: string, sandbox: { workspace_id: string; ap
   );
 }
 
-/** GET /metrics on a port of its own, so that the API's port never exposes it by accident. */
-async function serveMetrics({ port, host }: AppConfig['metrics']): Promise<string | null> {
+/**
+ * GET /metrics on a port of its own, so that the API's port never exposes it by accident; GET /health there
+ * is readiness with its detail (the store's error, the data path, consumers' last errors, parked completions),
+ * which the API's port tells no one.
+ */
+async function serveMetrics(
+  { port, host }: AppConfig['metrics'],
+  health: () => Promise<{ status: number; body: Record<string, unknown> }>,
+): Promise<string | null> {
   if (port === null) return null;
   const server = createHttpServer((request, response) => {
-    if (request.method !== 'GET' || request.url?.split('?')[0] !== '/metrics') {
-      response.writeHead(404, { 'content-type': 'text/plain' }).end('Not found: GET /metrics\n');
+    const path = request.url?.split('?')[0];
+    if (request.method === 'GET' && path === '/health') {
+      health().then(
+        ({ status, body }) =>
+          response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body)),
+        (error: unknown) => response.writeHead(500, { 'content-type': 'text/plain' }).end(`${String(error)}\n`),
+      );
+      return;
+    }
+    if (request.method !== 'GET' || path !== '/metrics') {
+      response.writeHead(404, { 'content-type': 'text/plain' }).end('Not found: GET /metrics or GET /health\n');
       return;
     }
     metricsRegistry.metrics().then(

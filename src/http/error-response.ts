@@ -54,10 +54,11 @@ export function toErrorResponse(thrown: unknown): {
     };
   }
   if (error instanceof PositionPastHeadError) {
+    // Never the head itself: it counts every tenant's events.
     return envelope(
       400,
       'invalid_input',
-      `${error.message}: a seam-log-position from another log, or not one given by it`,
+      'The seam-log-position is past the head of this log: a position from another log, or not one given by it',
     );
   }
   if (error instanceof ConsumerTimeoutError) {

@@ -77,11 +77,8 @@ export function authenticateBeforeBody(
     if (request.is404 || request.routeOptions.url?.startsWith('/health')) return;
     const catchingUp = catchUp.status();
     if (catchingUp) {
-      const error = new SeamError(
-        503,
-        'catching_up',
-        `The service is starting: its read models are at position ${catchingUp.position} of ${catchingUp.target}`,
-      );
+      // No positions: they count every tenant's events (the metrics port's /health has them).
+      const error = new SeamError(503, 'catching_up', 'The service is starting: its read models are catching up');
       error.headers = { 'retry-after': '1' };
       throw error;
     }

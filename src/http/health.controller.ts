@@ -18,14 +18,41 @@ function freeBytes(dir: string): number {
   return bavail * bsize;
 }
 
+/** A readiness problem: its reason code, and the detail that only the metrics port shows. */
+export interface HealthProblem {
+  type:
+    | 'shutting_down'
+    | 'event_store_unavailable'
+    | 'data_dir_unwritable'
+    | 'insufficient_storage'
+    | 'catching_up'
+    | 'consumer_failing';
+  detail: string;
+  retryAfter?: string;
+  consumers?: unknown[];
+}
+
+/**
+ * What an unauthenticated caller of the API's port is told of each reason: no path, no raw store error, no
+ * log position (which would count every tenant's events). The detail is on the metrics port's `/health`.
+ */
+const PUBLIC_MESSAGES: Record<HealthProblem['type'], string> = {
+  shutting_down: 'This instance is shutting down',
+  event_store_unavailable: 'The event store is unavailable',
+  data_dir_unwritable: 'The data directory is not writable',
+  insufficient_storage: 'The data directory has no room left: writes would fail',
+  catching_up: 'The read models are catching up with the log',
+  consumer_failing: 'A consumer of the log keeps failing',
+};
+
 /**
  * Liveness at `/health/live`; readiness at `/health/ready` and `/health`: 200 `{"ok": true}` once the service
- * serves, 503 with the reason otherwise: `shutting_down`, `data_dir_unwritable`, `insufficient_storage` (under
- * 16 MiB free), `catching_up` while the read models are behind the head the service started with (it listens
- * at once),
- * `event_store_unavailable` (naming the store), or `consumer_failing` while the projector or the saga keeps
- * failing, with its last error. Cheap: one head lookup and a statfs, no read of the log. Completions the saga
- * parked are counted in `parked_saga_events` (`npm run cli -- saga parked` lists them).
+ * serves, 503 with the reason code otherwise: `shutting_down`, `data_dir_unwritable`, `insufficient_storage`
+ * (under 16 MiB free), `catching_up` while the read models are behind the head the service started with (it
+ * listens at once), `event_store_unavailable`, or `consumer_failing` while the projector or the saga keeps
+ * failing. Cheap: one head lookup and a statfs, no read of the log. The API's port says only the reason;
+ * `detailed()` (the metrics port's `/health`) adds the store, the path, the last error and the count of
+ * completions the saga parked.
  */
 @Controller()
 export class HealthController {
@@ -56,67 +83,71 @@ export class HealthController {
   @Get('health')
   @PublicRoute()
   async health(@Res({ passthrough: true }) reply: FastifyReply) {
-    if (this.draining.active) {
-      void reply.status(503);
-      return { ok: false, error: { type: 'shutting_down', message: 'This instance is shutting down' } };
-    }
+    const problem = await this.problem();
+    if (!problem) return { ok: true };
+    void reply.status(503);
+    if (problem.retryAfter) void reply.header('retry-after', problem.retryAfter);
+    return { ok: false, error: { type: problem.type, message: PUBLIC_MESSAGES[problem.type] } };
+  }
+
+  /** Readiness with its detail, for the operator (the metrics port): status code and body. */
+  async detailed(): Promise<{ status: number; body: Record<string, unknown> }> {
+    const problem = await this.problem();
+    const parked = this.parkedSagaEvents.count();
+    if (!problem) return { status: 200, body: { ok: true, parked_saga_events: parked } };
+    const { type, detail, consumers } = problem;
+    return {
+      status: 503,
+      body: {
+        ok: false,
+        error: { type, message: detail },
+        parked_saga_events: parked,
+        ...(consumers ? { consumers } : {}),
+      },
+    };
+  }
+
+  private async problem(): Promise<HealthProblem | undefined> {
+    if (this.draining.active) return { type: 'shutting_down', detail: PUBLIC_MESSAGES.shutting_down };
     try {
       await this.store.headPosition();
     } catch (error) {
-      void reply.status(503);
       const store = { eventstoredb: 'EventStoreDB', postgres: 'PostgreSQL', sqlite: 'the SQLite event store' }[
         this.config.eventStore.kind
       ];
       return {
-        ok: false,
-        error: {
-          type: 'event_store_unavailable',
-          message: `${store} is unavailable: ${String((error as Error)?.message ?? error)}`,
-        },
+        type: 'event_store_unavailable',
+        detail: `${store} is unavailable: ${String((error as Error)?.message ?? error)}`,
       };
     }
     try {
       accessSync(this.config.dataDir, constants.W_OK);
     } catch (error) {
-      void reply.status(503);
-      return {
-        ok: false,
-        error: { type: 'data_dir_unwritable', message: `${this.config.dataDir} is not writable: ${String(error)}` },
-      };
+      return { type: 'data_dir_unwritable', detail: `${this.config.dataDir} is not writable: ${String(error)}` };
     }
     const free = freeBytes(this.config.dataDir);
     if (free < MIN_FREE_BYTES) {
-      void reply.status(503);
       return {
-        ok: false,
-        error: {
-          type: 'insufficient_storage',
-          message: `${Math.floor(free / 1024 / 1024)} MiB left on the disk of ${this.config.dataDir}: writes will fail`,
-        },
+        type: 'insufficient_storage',
+        detail: `${Math.floor(free / 1024 / 1024)} MiB left on the disk of ${this.config.dataDir}: writes will fail`,
       };
     }
     const catchingUp = this.catchUp.status();
     if (catchingUp) {
-      void reply.status(503).header('retry-after', '1');
       return {
-        ok: false,
-        error: {
-          type: 'catching_up',
-          message: `Read models at position ${catchingUp.position} of ${catchingUp.target}`,
-        },
+        type: 'catching_up',
+        detail: `Read models at position ${catchingUp.position} of ${catchingUp.target}`,
+        retryAfter: '1',
       };
     }
     const failing = [this.projector.status(), this.completionSaga.status()].filter((status) => status.failing);
     if (failing.length > 0) {
-      void reply.status(503);
       return {
-        ok: false,
-        error: { type: 'consumer_failing', message: failing.map((s) => `${s.name}: ${s.lastError}`).join('; ') },
+        type: 'consumer_failing',
+        detail: failing.map((s) => `${s.name}: ${s.lastError}`).join('; '),
         consumers: failing,
       };
     }
-    // Parked completions do not stop the service, but each is an end user whose account is not done.
-    const parked = this.parkedSagaEvents.count();
-    return parked > 0 ? { ok: true, parked_saga_events: parked } : { ok: true };
+    return undefined;
   }
 }

@@ -51,7 +51,10 @@ try {
 
     const health = await fetch(`${server.url}/health`);
     expect(health.status).toBe(503);
-    expect(await health.json()).toMatchObject({ ok: false, error: { type: 'insufficient_storage' } });
+    const body = await health.text();
+    expect(JSON.parse(body)).toMatchObject({ ok: false, error: { type: 'insufficient_storage' } });
+    expect(body).not.toContain(server.dataDir); // the path is for the operator's port only
+    expect(await (await fetch(server.detailedHealthUrl)).text()).toContain(server.dataDir);
     // Every acknowledged write is still there, whole.
     for (const id of [acknowledged[0], acknowledged[acknowledged.length - 1]]) {
       const webview = await call('/connect_webviews/get', { connect_webview_id: id });

@@ -43,7 +43,10 @@ describe('EVENT_STORE=eventstoredb with an EventStoreDB that never answers', () 
     const body = (await response.json()) as { ok: boolean; error: { type: string; message: string } };
     expect(body.ok).toBe(false);
     expect(body.error.type).toBe('event_store_unavailable');
-    expect(body.error.message).toContain('EventStoreDB');
+    // An anonymous caller gets the reason, never the store's raw error; the operator's port names the store.
+    expect(body.error.message).toBe('The event store is unavailable');
+    const detail = (await (await fetch(server.detailedHealthUrl)).json()) as { error: { message: string } };
+    expect(detail.error.message).toContain('EventStoreDB');
     // Ready says the same; live answers at once: the process is fine, only its store is not.
     const ready = await fetch(`${server.url}/health/ready`);
     expect(ready.status).toBe(503);

@@ -67,11 +67,16 @@ describe('start-up on a long log', () => {
       let message = '';
       for (let i = 0; i < 200 && !/at position [1-9]/.test(message); i++) {
         message =
-          ((await (await fetch(`${restarted.url}/health`)).json()) as { error?: { message: string } }).error?.message ??
-          '';
+          ((await (await fetch(restarted.detailedHealthUrl)).json()) as { error?: { message: string } }).error
+            ?.message ?? '';
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
-      expect(message).toMatch(/^Read models at position [1-9]\d* of 400000$/); // /health follows the rebuild
+      expect(message).toMatch(/^Read models at position [1-9]\d* of 400000$/); // the detail follows the rebuild
+      // The API's port tells an anonymous caller the reason only: no log position.
+      expect(await (await fetch(`${restarted.url}/health`)).json()).toEqual({
+        ok: false,
+        error: { type: 'catching_up', message: 'The read models are catching up with the log' },
+      });
       const asked = performance.now();
       expect(await restarted.terminate()).toBe(0);
       expect(performance.now() - asked).toBeLessThan(2_000);

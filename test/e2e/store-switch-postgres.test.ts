@@ -40,7 +40,11 @@ const postgres = await postgresForTests('the SQLite-to-PostgreSQL switch test');
     await onSqlite.stop();
 
     const databaseUrl = await postgres.createDatabase();
-    const copied = await runCli(onSqlite.dataDir, ['copy-events', '--to', databaseUrl]);
+    // The URL (and its password) on the command line is refused; COPY_TO_URL carries it.
+    const inArgv = await runCli(onSqlite.dataDir, ['copy-events', '--to', databaseUrl]);
+    expect(inArgv.code).toBe(2);
+    expect(inArgv.stderr).toContain('COPY_TO_URL');
+    const copied = await runCli(onSqlite.dataDir, ['copy-events'], { COPY_TO_URL: databaseUrl });
     expect(copied.code).toBe(0);
     expect(copied.stdout).toMatch(/same positions and log id/);
 

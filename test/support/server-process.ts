@@ -16,6 +16,11 @@ export class ServerProcess {
   url = '';
   /** Where it serves Prometheus metrics (METRICS_PORT=0 here: a free port). */
   metricsUrl = '';
+
+  /** Readiness with its detail, as the metrics port serves it to the operator. */
+  get detailedHealthUrl(): string {
+    return this.metricsUrl.replace(/\/metrics$/, '/health');
+  }
   /** The sandbox key printed by a first start on an empty store. */
   sandboxApiKey: string | undefined;
 
