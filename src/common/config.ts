@@ -36,6 +36,8 @@ export interface AppConfig {
     shutdownGraceMs: number;
     /** Before that, how long it keeps serving with readiness at 503, for load balancers to move away. */
     shutdownDrainMs: number;
+    /** Requests per second per client address on the public routes (hosted page, /openapi.json); 0: off. */
+    publicRequestsPerSecondPerAddress: number;
   };
   log: LogConfig;
   /** Prometheus metrics on a port of their own (null: not served), on loopback unless told otherwise. */
@@ -51,7 +53,33 @@ export interface AppConfig {
     timeoutMs: number;
     /** On PostgreSQL: how often a standby tries for the delivery lease, and the holder checks it still has it. */
     leaseCheckMs: number;
+    /** The ports a webhook URL may name (`any`: every one); others are refused, so a webhook is no port scanner. */
+    allowedPorts: number[] | 'any';
+    /** How long resolving a webhook's host may take. */
+    dnsTimeoutMs: number;
+    /** Webhooks one workspace may have. */
+    maxPerWorkspace: number;
+    /** Deliveries in flight at once, over every workspace (shared fairly between them). */
+    deliveryConcurrency: number;
   };
+  /** What one workspace may cost the others. */
+  limits: {
+    /** Bytes of event data one workspace may append to the log per minute; 429 beyond. 0 turns it off. */
+    logBytesPerMinutePerWorkspace: number;
+    /** What the state cache may hold, in bytes (an estimate of each folded state's size). */
+    stateCacheBytes: number;
+  };
+  /** The hosted page's login. */
+  hostedLogin: {
+    /** Failed logins a webview records before it locks, whatever the address. */
+    maxFailures: number;
+    /** How long it stays locked; the failures are then forgotten. */
+    lockoutMs: number;
+    /** How long a webview's link (its auth_token) opens the hosted page after the webview was created. */
+    tokenTtlMs: number;
+  };
+  /** Whether a first start on an empty log creates a sandbox workspace and its key file. */
+  createSandboxWorkspace: boolean;
 }
 
 export class ConfigError extends Error {
@@ -148,6 +176,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     requestsPerSecondPerKey: integer('RATE_LIMIT_PER_KEY', 1_000, 0, 1_000_000),
     shutdownGraceMs: integer('SHUTDOWN_GRACE_MS', 10_000, 100, 600_000),
     shutdownDrainMs: integer('SHUTDOWN_DRAIN_MS', 1_000, 0, 600_000),
+    publicRequestsPerSecondPerAddress: integer('RATE_LIMIT_PER_ADDRESS', 20, 0, 1_000_000),
   };
 
   const webhooks = {
@@ -156,7 +185,26 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     retryBaseMs: integer('WEBHOOK_RETRY_BASE_MS', 5000, 1, 3_600_000),
     timeoutMs: integer('WEBHOOK_TIMEOUT_MS', 10000, 1, 600_000),
     leaseCheckMs: integer('WEBHOOK_LEASE_CHECK_MS', 1000, 50, 60_000),
+    allowedPorts: portList(env.WEBHOOK_ALLOWED_PORTS, problems),
+    dnsTimeoutMs: integer('WEBHOOK_DNS_TIMEOUT_MS', 2000, 10, 60_000),
+    maxPerWorkspace: integer('WEBHOOKS_PER_WORKSPACE', 50, 1, 10_000),
+    deliveryConcurrency: integer('WEBHOOK_DELIVERY_CONCURRENCY', 16, 1, 1000),
   };
+  const limits = {
+    logBytesPerMinutePerWorkspace: integer('LOG_BYTES_PER_MINUTE_PER_WORKSPACE', 64 * 1024 * 1024, 0, 2 ** 40),
+    stateCacheBytes: integer('STATE_CACHE_BYTES', 64 * 1024 * 1024, 1024 * 1024, 2 ** 40),
+  };
+  const hostedLogin = {
+    maxFailures: integer('LOGIN_FAILURES_PER_WEBVIEW', 10, 1, 10_000),
+    lockoutMs: integer('LOGIN_LOCKOUT_MS', 15 * 60_000, 1000, 7 * 24 * 3_600_000),
+    tokenTtlMs: integer('CONNECT_WEBVIEW_TOKEN_TTL_MS', 24 * 3_600_000, 1000, 365 * 24 * 3_600_000),
+  };
+  const sandbox = (env.CREATE_SANDBOX_WORKSPACE ?? '').trim().toLowerCase();
+  if (sandbox !== '' && sandbox !== 'true' && sandbox !== 'false')
+    problems.push(`CREATE_SANDBOX_WORKSPACE must be true or false (got "${env.CREATE_SANDBOX_WORKSPACE}")`);
+  // Unset: a newcomer's first start gets a sandbox; a production deployment gets none unless it asks.
+  const createSandboxWorkspace =
+    sandbox === '' ? !(env.NODE_ENV === 'production' && !process.stdout.isTTY) : sandbox === 'true';
 
   const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
   const level = (env.LOG_LEVEL?.trim() || 'info').toLowerCase() as LogConfig['level'];
@@ -184,5 +232,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     log: { level, format: format as LogConfig['format'] },
     metrics,
     webhooks,
+    limits,
+    hostedLogin,
+    createSandboxWorkspace,
   };
+}
+
+/** WEBHOOK_ALLOWED_PORTS: a comma-separated list of ports, or `any`. */
+function portList(raw: string | undefined, problems: string[]): number[] | 'any' {
+  const text = (raw ?? '80,443,8080,8443').trim().toLowerCase();
+  if (text === 'any') return 'any';
+  const ports = text.split(',').map((part) => part.trim());
+  if (ports.some((port) => !/^\d+$/.test(port) || Number(port) < 1 || Number(port) > 65535)) {
+    problems.push(`WEBHOOK_ALLOWED_PORTS must be a comma-separated list of ports, or any (got "${raw}")`);
+    return [80, 443, 8080, 8443];
+  }
+  return ports.map(Number);
 }

@@ -146,3 +146,67 @@ export function lastPublicEventBefore(db: SqliteDatabase, sequence: number): num
   const sql = 'SELECT MAX(sequence) AS sequence FROM public_events WHERE sequence < ?';
   return (prepared(db, sql).get(sequence) as { sequence: number | null }).sequence ?? -1;
 }
+
+/** The newest public event of any workspace, or -1: the head the webhook dispatcher fans out up to. */
+export function newestPublicEventSequenceOfAll(db: SqliteDatabase): number {
+  const sql = 'SELECT MAX(sequence) AS sequence FROM public_events';
+  return (prepared(db, sql).get() as { sequence: number | null }).sequence ?? -1;
+}
+
+/** Every workspace's public events after `afterSequence`, oldest first, unparsed: what the dispatcher fans out. */
+export function publicEventsAfter(
+  db: SqliteDatabase,
+  afterSequence: number,
+  limit: number,
+): { sequence: number; workspace_id: string; event_type: string; body: string }[] {
+  const sql = `SELECT sequence, workspace_id, event_type, body FROM public_events
+               WHERE sequence > ? ORDER BY sequence LIMIT ?`;
+  return prepared(db, sql).all(afterSequence, limit) as unknown as {
+    sequence: number;
+    workspace_id: string;
+    event_type: string;
+    body: string;
+  }[];
+}
+
+/**
+ * How many events each subscription has not been given yet, in one grouped query: for each, the events of its
+ * workspace after its `after_sequence`, of its types (every type but the extensions when it names none).
+ */
+export function countPendingPublicEvents(
+  db: SqliteDatabase,
+  subscriptions: readonly {
+    id: string;
+    workspaceId: string;
+    afterSequence: number;
+    eventTypes: readonly string[] | null;
+  }[],
+): Map<string, number> {
+  const counts = new Map<string, number>(subscriptions.map((s) => [s.id, 0]));
+  if (subscriptions.length === 0) return counts;
+  const sql = `
+    WITH s AS (
+      SELECT value ->> 'id' AS id, value ->> 'workspace_id' AS workspace_id, value ->> 'after' AS after,
+             value ->> 'types' AS types
+      FROM json_each(?)
+    )
+    SELECT s.id AS id, COUNT(p.sequence) AS n
+    FROM s JOIN public_events p ON p.workspace_id = s.workspace_id AND p.sequence > s.after
+    WHERE CASE WHEN s.types IS NULL
+               THEN p.event_type NOT IN (SELECT value FROM json_each(?))
+               ELSE p.event_type IN (SELECT value FROM json_each(s.types)) END
+    GROUP BY s.id`;
+  const rows = prepared(db, sql).all(
+    JSON.stringify(
+      subscriptions.map((s) => ({
+        id: s.id,
+        workspace_id: s.workspaceId,
+        after: s.afterSequence,
+        types: s.eventTypes,
+      })),
+    ),
+    JSON.stringify(EXTENSION_EVENT_TYPES),
+  ) as { id: string; n: number }[];
+  for (const row of rows) counts.set(row.id, row.n);
+  return counts;
+}

@@ -8,6 +8,7 @@ import { CONFIG } from '../common/tokens.js';
 import { ReadYourWrites } from '../read-models/read-your-writes.js';
 import {
   assertWebhookTarget,
+  countWebhooks,
   generateWebhookSecret,
   GetWebhookQuery,
   ListWebhooksQuery,
@@ -19,6 +20,9 @@ import { EventTypesParam } from './events.dto.js';
 import { SeamInput } from './seam-input.js';
 import { SeamRoute } from './seam-route.js';
 import { Idempotent } from './idempotency.js';
+import { KeyedLock } from '../common/keyed-lock.js';
+import { InvalidCommand } from '../common/domain-errors.js';
+import { ReadModelDatabase } from '../read-models/read-model-database.js';
 
 export class CreateWebhookDto {
   @Expose()
@@ -56,21 +60,36 @@ export class WebhooksController {
     @Inject(QueryBus) private readonly queryBus: QueryBus,
     @Inject(ReadYourWrites) private readonly readYourWrites: ReadYourWrites,
     @Inject(CONFIG) private readonly config: AppConfig,
+    @Inject(ReadModelDatabase) private readonly readModels: ReadModelDatabase,
   ) {}
+
+  private readonly creating = new KeyedLock();
 
   @SeamRoute('webhooks/create', ['POST'])
   @Idempotent()
   async create(@CurrentCaller() caller: Caller, @SeamInput(CreateWebhookDto) input: CreateWebhookDto) {
-    await assertWebhookTarget(input.url, this.config.webhooks.allowPrivateTargets);
+    await assertWebhookTarget(input.url, this.config.webhooks);
     const webhookId = randomUUID();
-    await this.change({
-      type: 'CreateWebhook',
-      webhookId,
-      workspaceId: caller.workspaceId,
-      url: input.url,
-      eventTypes: input.event_types ?? null,
-      secret: generateWebhookSecret(),
-      ...commandMeta(caller),
+    // Counted and created one at a time per workspace, so that concurrent creates cannot pass the cap together.
+    await this.creating.run(caller.workspaceId, async () => {
+      const max = this.config.webhooks.maxPerWorkspace;
+      if (countWebhooks(this.readModels.db, caller.workspaceId) >= max) {
+        throw new InvalidCommand([
+          {
+            path: ['url'],
+            message: `This workspace already has ${max} webhooks, the most it may have (WEBHOOKS_PER_WORKSPACE): delete one first`,
+          },
+        ]);
+      }
+      await this.change({
+        type: 'CreateWebhook',
+        webhookId,
+        workspaceId: caller.workspaceId,
+        url: input.url,
+        eventTypes: input.event_types ?? null,
+        secret: generateWebhookSecret(),
+        ...commandMeta(caller),
+      });
     });
     return { webhook: await this.queryBus.execute(new GetWebhookQuery(caller.workspaceId, webhookId)), ok: true };
   }
@@ -90,7 +109,7 @@ export class WebhooksController {
 
   @SeamRoute('webhooks/update', ['PATCH', 'PUT', 'POST'])
   async update(@CurrentCaller() caller: Caller, @SeamInput(UpdateWebhookDto) input: UpdateWebhookDto) {
-    if (input.url !== undefined) await assertWebhookTarget(input.url, this.config.webhooks.allowPrivateTargets);
+    if (input.url !== undefined) await assertWebhookTarget(input.url, this.config.webhooks);
     await this.change({
       type: 'UpdateWebhook',
       webhookId: input.webhook_id,

@@ -1,31 +1,74 @@
 import { metrics } from '../common/metrics.js';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { AppConfig } from '../common/config.js';
 import {
-  countPublicEvents,
+  countPendingPublicEvents,
+  EXTENSION_EVENT_TYPES,
   findPublicEvent,
   findPublicEvents,
   lastPublicEventBefore,
+  newestPublicEventSequenceOfAll,
+  publicEventsAfter,
   sequenceAt,
   type PublicEvent,
 } from '../events/index.js';
 import type { ReadModelDatabase } from '../read-models/read-model-database.js';
 import { MAX_ATTEMPTS, MAX_DELAY_MS, type DeliveryState, type DeliveryStore } from './delivery-store.js';
 import { signatureHeaders } from './webhook-signing.js';
-import { postToWebhook } from './webhook-request.js';
-import { resolveWebhookTarget } from './webhook-target.js';
-import { listWebhooks, signingSecrets, type WebhookRecord } from './webhook.projection.js';
+import { DeliveryTimeout, postToWebhook } from './webhook-request.js';
+import { resolveWebhookTarget, WebhookTargetError } from './webhook-target.js';
+import { listWebhooks, signingSecrets, webhookSetVersion, type WebhookRecord } from './webhook.projection.js';
+
+/** How often the dispatcher looks for new events, changed webhooks and retries that are due: two cheap reads. */
+const TICK_MS = 100;
+/** Events a webhook may have waiting in memory; beyond it, it reads them from the read models as it goes. */
+const QUEUE_LIMIT = 100;
+/** Events read from the read models per fan-out step. */
+const FAN_OUT_BATCH = 500;
+
+type Entry = { sequence: number; event: PublicEvent };
+
+/** One webhook as the dispatcher keeps it. */
+interface Subscriber {
+  record: WebhookRecord;
+  /** The event types it wants: a set, or null for every type but the extensions (opt-in). */
+  types: ReadonlySet<string> | null;
+  /** Events fanned out to it, oldest first; `behind` while it must read them from the read models. */
+  queue: Entry[] | 'behind';
+  state: DeliveryState | undefined;
+  /** Set while a delivery runs; aborted when the webhook is deleted or the dispatcher stops. */
+  inFlight: AbortController | undefined;
+  /** Waiting for a retry until then (ms since the epoch). */
+  dueAt: number;
+}
 
 /**
- * At-least-once delivery of public events to webhooks. Each webhook has its own worker and its own
- * checkpoint (`after_sequence`), so a slow or dead receiver never delays another. A webhook's events go in
- * order; a failed one is retried with exponential backoff (WEBHOOK_RETRY_BASE_MS doubling, at most 6 h
- * apart) and, after MAX_ATTEMPTS, given up on and counted so the next can go. State is written after every
- * attempt: a restart resumes exactly where the last one stopped.
+ * At-least-once delivery of public events to webhooks. One dispatcher reads each new public event once, and
+ * fans it out through a map of workspace to webhooks to those that want its type. Deliveries run from one
+ * bounded pool (WEBHOOK_DELIVERY_CONCURRENCY), taken in turn by the workspaces that have something to deliver
+ * and at most a quarter of it by any one, so one workspace's slow receivers never hold up another's. Each
+ * webhook keeps its own checkpoint (`after_sequence`), so a slow or dead receiver never delays another: its
+ * events go in order; a failed one is retried with exponential backoff (WEBHOOK_RETRY_BASE_MS doubling, at
+ * most 6 h apart) and, after MAX_ATTEMPTS, given up on and counted so the next can go. State is written after
+ * every attempt: a restart resumes exactly where the last one stopped.
+ *
+ * Idle, it costs two reads of one row every TICK_MS (the newest public event, the webhooks' change counter),
+ * however many webhooks there are.
  */
 export class WebhookDispatcher {
-  private readonly workers = new Map<string, { stop: AbortController; done: Promise<void> }>();
-  private sync: NodeJS.Timeout | undefined;
+  private readonly subscribers = new Map<string, Subscriber>();
+  private readonly byWorkspace = new Map<string, Set<Subscriber>>();
+  /** Workspaces in the order they next get a delivery slot. */
+  private turn: string[] = [];
+  private readonly inFlightPerWorkspace = new Map<string, number>();
+  private inFlight = 0;
+  private readonly ready = new Set<Subscriber>();
+  /** Those waiting for a retry (`dueAt` set). */
+  private readonly waiting = new Set<Subscriber>();
+  private readonly running = new Set<Promise<void>>();
+  private fannedOutTo = -1;
+  private setVersion = -1;
+  private timer: NodeJS.Timeout | undefined;
+  private started = false;
 
   constructor(
     private readonly readModels: ReadModelDatabase,
@@ -35,81 +78,224 @@ export class WebhookDispatcher {
   ) {}
 
   start(): void {
-    this.syncWorkers();
-    this.sync = setInterval(() => this.syncWorkers(), 250);
+    if (this.started) return;
+    this.started = true;
+    this.fannedOutTo = newestPublicEventSequenceOfAll(this.readModels.db);
+    this.tick();
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.sync);
-    const workers = [...this.workers.values()];
-    workers.forEach((w) => w.stop.abort());
-    await Promise.all(workers.map((w) => w.done));
-    this.workers.clear();
+    this.started = false;
+    clearTimeout(this.timer);
+    for (const subscriber of this.subscribers.values()) subscriber.inFlight?.abort();
+    await Promise.all(this.running);
+    this.subscribers.clear();
+    this.byWorkspace.clear();
+    this.ready.clear();
+    this.waiting.clear();
+    this.turn = [];
+    this.setVersion = -1;
   }
 
-  /** A worker for every webhook in the read models; none for deleted ones. */
-  private syncWorkers(): void {
-    const webhooks = listWebhooks(this.readModels.db);
-    const live = new Set(webhooks.map((w) => w.webhook_id));
-    for (const [id, worker] of this.workers) {
-      if (!live.has(id)) {
-        worker.stop.abort();
-        this.workers.delete(id);
+  private tick(): void {
+    if (!this.started) return;
+    try {
+      this.syncSubscribers();
+      this.fanOut();
+      this.wakeDue();
+      this.schedule();
+    } catch (error) {
+      this.logger.error(`webhook dispatcher: ${String(error)}`);
+    }
+    this.timer = setTimeout(() => this.tick(), TICK_MS);
+  }
+
+  /** Re-reads the webhooks only when one was created, changed or deleted. */
+  private syncSubscribers(): void {
+    const version = webhookSetVersion(this.readModels.db);
+    if (version === this.setVersion) return;
+    this.setVersion = version;
+    const live = new Map(listWebhooks(this.readModels.db).map((w) => [w.webhook_id, w]));
+    for (const [id, subscriber] of this.subscribers) {
+      if (live.has(id)) continue;
+      subscriber.inFlight?.abort();
+      this.subscribers.delete(id);
+      this.byWorkspace.get(subscriber.record.workspace_id)?.delete(subscriber);
+      this.ready.delete(subscriber);
+      this.waiting.delete(subscriber);
+    }
+    for (const record of live.values()) {
+      const known = this.subscribers.get(record.webhook_id);
+      if (known) {
+        // Its types may have changed: what was queued for it may be wrong, so it reads on from its checkpoint.
+        if (JSON.stringify(known.record.event_types) !== JSON.stringify(record.event_types)) {
+          known.queue = 'behind';
+          known.types = typesOf(record);
+          this.ready.add(known);
+        }
+        known.record = record;
+        continue;
       }
+      const subscriber: Subscriber = {
+        record,
+        types: typesOf(record),
+        queue: 'behind',
+        state: undefined,
+        inFlight: undefined,
+        dueAt: 0,
+      };
+      this.subscribers.set(record.webhook_id, subscriber);
+      let group = this.byWorkspace.get(record.workspace_id);
+      if (!group) {
+        group = new Set();
+        this.byWorkspace.set(record.workspace_id, group);
+        this.turn.push(record.workspace_id);
+      }
+      group.add(subscriber);
+      this.ready.add(subscriber);
     }
-    for (const webhook of webhooks) {
-      if (this.workers.has(webhook.webhook_id)) continue;
-      const stop = new AbortController();
-      this.workers.set(webhook.webhook_id, {
-        stop,
-        done: this.work(webhook.webhook_id, webhook.workspace_id, webhook.created_position, stop.signal),
-      });
-    }
+    this.turn = this.turn.filter((workspaceId) => (this.byWorkspace.get(workspaceId)?.size ?? 0) > 0);
+    for (const [workspaceId, group] of this.byWorkspace) if (group.size === 0) this.byWorkspace.delete(workspaceId);
   }
 
-  private async work(
-    webhookId: string,
-    workspaceId: string,
-    createdPosition: number,
-    signal: AbortSignal,
-  ): Promise<void> {
-    const pause = (ms: number) => sleep(ms, undefined, { signal }).catch(() => undefined);
-    while (!signal.aborted) {
-      try {
-        const webhook = listWebhooks(this.readModels.db, workspaceId).find((w) => w.webhook_id === webhookId);
-        if (!webhook) return;
-        const logId = this.readModels.logId() ?? null;
-        let state =
-          (await this.deliveries.get(webhookId)) ??
-          (await this.deliveries.initialise(webhookId, eventsBefore(this.readModels, createdPosition), logId));
-        if (logId !== null && state.log_id !== logId) {
-          if (!(await this.rebase(state, workspaceId, createdPosition, logId))) {
-            await pause(500); // the read models are still being rebuilt from the new log
-            continue;
+  /** Reads each new public event once and hands it to the webhooks of its workspace that want it. */
+  private fanOut(): void {
+    if (newestPublicEventSequenceOfAll(this.readModels.db) <= this.fannedOutTo) return;
+    for (;;) {
+      const rows = publicEventsAfter(this.readModels.db, this.fannedOutTo, FAN_OUT_BATCH);
+      for (const row of rows) {
+        this.fannedOutTo = row.sequence;
+        const group = this.byWorkspace.get(row.workspace_id);
+        if (!group) continue;
+        let event: PublicEvent | undefined;
+        for (const subscriber of group) {
+          if (!wants(subscriber, row.event_type) || subscriber.queue === 'behind') continue;
+          if (subscriber.queue.length >= QUEUE_LIMIT) {
+            subscriber.queue = 'behind';
+          } else {
+            event ??= JSON.parse(row.body) as PublicEvent;
+            subscriber.queue.push({ sequence: row.sequence, event });
           }
-          state = (await this.deliveries.get(webhookId))!;
+          this.ready.add(subscriber);
         }
-        const wait = state.next_attempt_at ? Date.parse(state.next_attempt_at) - Date.now() : 0;
-        if (wait > 0) {
-          await pause(Math.min(wait, 250));
-          continue;
-        }
-        const [next] = findPublicEvents(
-          this.readModels.db,
-          workspaceId,
-          { afterSequence: state.after_sequence, eventTypes: webhook.event_types ?? undefined },
-          1,
-        );
-        if (!next) {
-          await pause(100);
-          continue;
-        }
-        await this.attempt(webhook, state, next.sequence, next.event, signal);
-      } catch (error) {
-        this.logger.error(`webhook ${webhookId}: ${String(error)}`);
-        await pause(1000);
+      }
+      if (rows.length < FAN_OUT_BATCH) return;
+    }
+  }
+
+  /** Webhooks whose retry is due are ready again. */
+  private wakeDue(): void {
+    const now = Date.now();
+    for (const subscriber of this.waiting) {
+      if (subscriber.dueAt <= now) {
+        subscriber.dueAt = 0;
+        this.waiting.delete(subscriber);
+        this.ready.add(subscriber);
       }
     }
+  }
+
+  /** Fills the pool from the ready webhooks, one workspace after another. */
+  private schedule(): void {
+    const perWorkspace = Math.max(1, Math.floor(this.config.deliveryConcurrency / 4));
+    let idleRounds = 0;
+    while (this.inFlight < this.config.deliveryConcurrency && this.ready.size > 0 && idleRounds < this.turn.length) {
+      const workspaceId = this.turn.shift()!;
+      this.turn.push(workspaceId);
+      const group = this.byWorkspace.get(workspaceId);
+      const next =
+        (this.inFlightPerWorkspace.get(workspaceId) ?? 0) < perWorkspace
+          ? [...(group ?? [])].find((s) => this.ready.has(s) && !s.inFlight)
+          : undefined;
+      if (!next) {
+        idleRounds++;
+        continue;
+      }
+      idleRounds = 0;
+      this.ready.delete(next);
+      this.run(next);
+    }
+  }
+
+  private run(subscriber: Subscriber): void {
+    const workspaceId = subscriber.record.workspace_id;
+    const stop = new AbortController();
+    subscriber.inFlight = stop;
+    this.inFlight++;
+    this.inFlightPerWorkspace.set(workspaceId, (this.inFlightPerWorkspace.get(workspaceId) ?? 0) + 1);
+    const done = this.step(subscriber, stop.signal)
+      .catch((error: unknown) => {
+        this.logger.error(`webhook ${subscriber.record.webhook_id}: ${String(error)}`);
+        subscriber.dueAt = Date.now() + 1000;
+        return false;
+      })
+      .then((more) => {
+        subscriber.inFlight = undefined;
+        this.inFlight--;
+        this.inFlightPerWorkspace.set(workspaceId, (this.inFlightPerWorkspace.get(workspaceId) ?? 1) - 1);
+        this.running.delete(done);
+        if (!this.started || !this.subscribers.has(subscriber.record.webhook_id)) return;
+        if (subscriber.dueAt !== 0) this.waiting.add(subscriber);
+        else if (more) this.ready.add(subscriber);
+        this.schedule();
+      });
+    this.running.add(done);
+  }
+
+  /** One delivery attempt of the webhook's next event; true when it may have another at once. */
+  private async step(subscriber: Subscriber, signal: AbortSignal): Promise<boolean> {
+    const state = await this.currentState(subscriber);
+    if (!state) return false; // its progress is counted in another log, whose events are not in yet
+    const due = state.next_attempt_at ? Date.parse(state.next_attempt_at) : 0;
+    if (due > Date.now()) {
+      subscriber.dueAt = due;
+      return false;
+    }
+    const next = this.nextEvent(subscriber, state);
+    if (!next) return false;
+    await this.attempt(subscriber, next.sequence, next.event, signal);
+    return !signal.aborted && subscriber.dueAt === 0;
+  }
+
+  /** The webhook's delivery state, created with it and re-counted in this log after a switch of log. */
+  private async currentState(subscriber: Subscriber): Promise<DeliveryState | undefined> {
+    const { webhook_id: webhookId, workspace_id: workspaceId, created_position } = subscriber.record;
+    const logId = this.readModels.logId() ?? null;
+    let state =
+      subscriber.state ??
+      (await this.deliveries.get(webhookId)) ??
+      (await this.deliveries.initialise(webhookId, eventsBefore(this.readModels, created_position), logId));
+    if (logId !== null && state.log_id !== logId) {
+      if (!(await this.rebase(state, workspaceId, created_position, logId))) {
+        subscriber.dueAt = Date.now() + 500; // the read models are still being rebuilt from the new log
+        subscriber.state = undefined;
+        return undefined;
+      }
+      state = (await this.deliveries.get(webhookId))!;
+      subscriber.queue = 'behind';
+    }
+    subscriber.state = state;
+    return state;
+  }
+
+  /**
+   * Its next event: from what was fanned out to it, or, while behind, from the read models. Behind and finding
+   * nothing up to what has been fanned out, it is caught up: the fan-out hands it what comes next.
+   */
+  private nextEvent(subscriber: Subscriber, state: DeliveryState): Entry | undefined {
+    if (subscriber.queue !== 'behind') {
+      while (subscriber.queue.length > 0 && subscriber.queue[0].sequence <= state.after_sequence)
+        subscriber.queue.shift();
+      return subscriber.queue[0];
+    }
+    const [next] = findPublicEvents(
+      this.readModels.db,
+      subscriber.record.workspace_id,
+      { afterSequence: state.after_sequence, eventTypes: subscriber.record.event_types ?? undefined },
+      1,
+    );
+    if (!next) subscriber.queue = [];
+    return next;
   }
 
   /**
@@ -137,13 +323,9 @@ export class WebhookDispatcher {
     return true;
   }
 
-  private async attempt(
-    webhook: WebhookRecord,
-    state: DeliveryState,
-    sequence: number,
-    event: PublicEvent,
-    stop: AbortSignal,
-  ): Promise<void> {
+  private async attempt(subscriber: Subscriber, sequence: number, event: PublicEvent, stop: AbortSignal) {
+    const webhook = subscriber.record;
+    const state = subscriber.state!;
     const timed = metrics.webhookDeliveryDuration.startTimer();
     const outcome = await this.deliver(webhook, event, stop);
     // Stopped mid-delivery (shutdown, webhook deleted): not the receiver's failure; the next run retries it.
@@ -153,29 +335,31 @@ export class WebhookDispatcher {
     timed({ outcome: result });
     metrics.webhookDeliveries.inc({ outcome: result });
     const at = new Date().toISOString();
+    subscriber.state = undefined; // re-read after this write
     if (outcome.ok) {
       await this.deliveries.delivered(webhook.webhook_id, sequence, event.event_id, at);
       return;
     }
     if (attempt >= MAX_ATTEMPTS) {
       this.logger.error(
-        `webhook ${webhook.webhook_id}: gave up on event ${event.event_id} after ${attempt} attempts: ${outcome.message}`,
+        `webhook ${webhook.webhook_id}: gave up on event ${event.event_id} after ${attempt} attempts: ${outcome.reason}`,
       );
       await this.deliveries.failed(webhook.webhook_id, {
         at,
         status: outcome.status,
-        message: outcome.message,
+        message: outcome.reason,
         nextAttemptAt: null,
         giveUp: { sequence, eventId: event.event_id },
       });
       return;
     }
     const delay = Math.min(this.config.retryBaseMs * 2 ** (attempt - 1), MAX_DELAY_MS);
+    subscriber.dueAt = Date.now() + delay;
     await this.deliveries.failed(webhook.webhook_id, {
       at,
       status: outcome.status,
-      message: outcome.message,
-      nextAttemptAt: new Date(Date.now() + delay).toISOString(),
+      message: outcome.reason,
+      nextAttemptAt: new Date(subscriber.dueAt).toISOString(),
     });
   }
 
@@ -183,9 +367,9 @@ export class WebhookDispatcher {
     webhook: WebhookRecord,
     event: PublicEvent,
     stop: AbortSignal,
-  ): Promise<{ ok: true } | { ok: false; status: number | null; message: string }> {
+  ): Promise<{ ok: true } | { ok: false; status: number | null; reason: DeliveryFailureReason }> {
     try {
-      const target = await resolveWebhookTarget(webhook.url, this.config.allowPrivateTargets);
+      const target = await resolveWebhookTarget(webhook.url, this.config);
       const body = JSON.stringify(event);
       const headers = {
         'content-type': 'application/json',
@@ -194,41 +378,103 @@ export class WebhookDispatcher {
       // Redirects are not followed (they could point anywhere, internal addresses included): a 3xx fails.
       const status = await postToWebhook(target, headers, body, this.config.timeoutMs, stop);
       if (status >= 200 && status < 300) return { ok: true };
-      return { ok: false, status, message: `answered ${status}` };
+      return { ok: false, status, reason: status >= 300 && status < 400 ? 'redirect' : 'http_status' };
     } catch (error) {
-      return { ok: false, status: null, message: error instanceof Error ? error.message : String(error) };
+      return { ok: false, status: null, reason: failureReason(error) };
     }
   }
 
   /** Events not yet delivered, summed over every webhook: `webhook_events_pending`. */
   async pendingEvents(): Promise<number> {
-    let pending = 0;
-    for (const webhook of listWebhooks(this.readModels.db)) pending += (await this.deliveryOf(webhook)).pending_count;
-    return pending;
+    const webhooks = listWebhooks(this.readModels.db);
+    const pending = await this.pendingCounts(webhooks);
+    return [...pending.values()].reduce((sum, n) => sum + n, 0);
   }
 
-  /** What the webhook object shows of its deliveries. */
-  async deliveryOf(webhook: WebhookRecord) {
-    const state = await this.deliveries.get(webhook.webhook_id);
-    const after = state?.after_sequence ?? eventsBefore(this.readModels, webhook.created_position);
-    const pending = countPublicEvents(
-      this.readModels.db,
-      webhook.workspace_id,
-      after,
-      webhook.event_types ?? undefined,
+  /** What each webhook object shows of its deliveries, the pending counts from one grouped query. */
+  async deliveryOf(webhooks: readonly WebhookRecord[]) {
+    const states = new Map(
+      await Promise.all(webhooks.map(async (w) => [w.webhook_id, await this.deliveries.get(w.webhook_id)] as const)),
     );
-    return {
-      pending_count: pending,
-      last_success_at: state?.last_success_at ?? null,
-      last_failure:
-        state?.last_failure_at != null
-          ? { at: state.last_failure_at, status: state.last_failure_status, message: state.last_failure_message }
-          : null,
-      next_attempt_at: state?.next_attempt_at ?? null,
-      abandoned_count: state?.abandoned_count ?? 0,
-    };
+    const pending = await this.pendingCounts(webhooks, states);
+    return new Map(
+      webhooks.map((webhook) => {
+        const state = states.get(webhook.webhook_id);
+        return [
+          webhook.webhook_id,
+          {
+            pending_count: pending.get(webhook.webhook_id) ?? 0,
+            last_success_at: state?.last_success_at ?? null,
+            last_failure:
+              state?.last_failure_at != null
+                ? { at: state.last_failure_at, status: state.last_failure_status, message: state.last_failure_message }
+                : null,
+            next_attempt_at: state?.next_attempt_at ?? null,
+            abandoned_count: state?.abandoned_count ?? 0,
+          },
+        ];
+      }),
+    );
+  }
+
+  private async pendingCounts(
+    webhooks: readonly WebhookRecord[],
+    states?: ReadonlyMap<string, DeliveryState | undefined>,
+  ): Promise<Map<string, number>> {
+    const known = states ?? new Map((await this.deliveries.all()).map((s) => [s.webhook_id, s]));
+    return countPendingPublicEvents(
+      this.readModels.db,
+      webhooks.map((webhook) => ({
+        id: webhook.webhook_id,
+        workspaceId: webhook.workspace_id,
+        afterSequence:
+          known.get(webhook.webhook_id)?.after_sequence ?? eventsBefore(this.readModels, webhook.created_position),
+        eventTypes: webhook.event_types,
+      })),
+    );
   }
 }
+
+/**
+ * Why a delivery failed, as a class: the receiver's own words and the connection's raw error stay out of the
+ * webhook object, which would otherwise tell whoever owns a webhook what listens where.
+ */
+export type DeliveryFailureReason =
+  | 'http_status'
+  | 'redirect'
+  | 'timeout'
+  | 'connection_refused'
+  | 'connection_reset'
+  | 'host_unreachable'
+  | 'tls_error'
+  | 'dns_failure'
+  | 'dns_timeout'
+  | 'port_not_allowed'
+  | 'address_not_allowed'
+  | 'invalid_url'
+  | 'network_error';
+
+export function failureReason(error: unknown): DeliveryFailureReason {
+  if (error instanceof WebhookTargetError) return error.reason;
+  if (error instanceof DeliveryTimeout) return 'timeout';
+  const code = String((error as { code?: unknown })?.code ?? '');
+  if (code === 'ECONNREFUSED') return 'connection_refused';
+  if (code === 'ECONNRESET' || code === 'EPIPE') return 'connection_reset';
+  if (code === 'ETIMEDOUT') return 'timeout';
+  if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return 'host_unreachable';
+  if (/^(ERR_TLS|ERR_SSL|CERT_|UNABLE_TO|DEPTH_ZERO|SELF_SIGNED|ERR_OSSL)/.test(code)) return 'tls_error';
+  return 'network_error';
+}
+
+function typesOf(record: WebhookRecord): ReadonlySet<string> | null {
+  return record.event_types ? new Set(record.event_types) : null;
+}
+
+function wants(subscriber: Subscriber, eventType: string): boolean {
+  return subscriber.types ? subscriber.types.has(eventType) : !EXTENSION_TYPES.has(eventType);
+}
+
+const EXTENSION_TYPES: ReadonlySet<string> = new Set(EXTENSION_EVENT_TYPES);
 
 /** The last public event sequence before the log position at which the webhook was created. */
 function eventsBefore(readModels: ReadModelDatabase, createdPosition: number): number {

@@ -9,6 +9,9 @@ import type { WebhookTarget } from './webhook-target.js';
  * collection can lose (an `AbortSignal.timeout` combined by `AbortSignal.any` could be, and a receiver that
  * never answered then held its webhook's queue).
  */
+/** The receiver did not answer within the deadline. */
+export class DeliveryTimeout extends Error {}
+
 export function postToWebhook(
   target: WebhookTarget,
   headers: Record<string, string>,
@@ -33,7 +36,7 @@ export function postToWebhook(
       req.destroy(error);
       reject(error);
     };
-    const timer = setTimeout(() => fail(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+    const timer = setTimeout(() => fail(new DeliveryTimeout(`no answer within ${timeoutMs} ms`)), timeoutMs);
     const onStop = () => fail(new Error('delivery stopped: the service is shutting down'));
     stop.addEventListener('abort', onStop, { once: true });
     req.on('response', (response) => {

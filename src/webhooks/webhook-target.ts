@@ -79,7 +79,15 @@ export function isInternalAddress(address: string): boolean {
   return SPECIAL[family].some(({ shift, bits: network }) => bits >> shift === network >> shift);
 }
 
-export class WebhookTargetError extends Error {}
+/** Why a target may not be used, as a class (what a webhook's `last_failure.message` shows) and a sentence. */
+export class WebhookTargetError extends Error {
+  constructor(
+    readonly reason: 'invalid_url' | 'port_not_allowed' | 'address_not_allowed' | 'dns_failure' | 'dns_timeout',
+    message: string,
+  ) {
+    super(message);
+  }
+}
 
 /** The address a delivery connects to: checked once, then used for the connection itself. */
 export interface WebhookTarget {
@@ -88,38 +96,76 @@ export interface WebhookTarget {
   family: 4 | 6;
 }
 
+/** What a target must satisfy (from the configuration: WEBHOOK_ALLOW_PRIVATE_TARGETS, …). */
+export interface WebhookTargetPolicy {
+  allowPrivateTargets: boolean;
+  allowedPorts: readonly number[] | 'any';
+  dnsTimeoutMs: number;
+}
+
 /** Resolves `url`'s host once and checks it; throws WebhookTargetError naming why it may not be used. */
-export async function resolveWebhookTarget(url: string, allowPrivateTargets: boolean): Promise<WebhookTarget> {
+export async function resolveWebhookTarget(url: string, policy: WebhookTargetPolicy): Promise<WebhookTarget> {
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    throw new WebhookTargetError('url must be an absolute URL');
+    throw new WebhookTargetError('invalid_url', 'url must be an absolute URL');
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
-    throw new WebhookTargetError('url must use http or https');
-  if (parsed.username || parsed.password) throw new WebhookTargetError('url must not carry credentials');
+    throw new WebhookTargetError('invalid_url', 'url must use http or https');
+  if (parsed.username || parsed.password) throw new WebhookTargetError('invalid_url', 'url must not carry credentials');
+  const port = Number(parsed.port || (parsed.protocol === 'https:' ? 443 : 80));
+  if (policy.allowedPorts !== 'any' && !policy.allowedPorts.includes(port)) {
+    throw new WebhookTargetError(
+      'port_not_allowed',
+      `url's port ${port} is not one webhooks may use (${policy.allowedPorts.join(', ')})`,
+    );
+  }
   const host = parsed.hostname.replace(/^\[|\]$/g, '');
   const family = isIP(host);
   const addresses =
-    family === 4 || family === 6
-      ? [{ address: host, family }]
-      : await lookup(host, { all: true }).catch(() => [] as { address: string; family: number }[]);
-  if (addresses.length === 0) throw new WebhookTargetError(`url's host ${host} does not resolve`);
-  if (!allowPrivateTargets) {
+    family === 4 || family === 6 ? [{ address: host, family }] : await lookupWithin(host, policy.dnsTimeoutMs);
+  if (addresses.length === 0) throw new WebhookTargetError('dns_failure', `url's host ${host} does not resolve`);
+  if (!policy.allowPrivateTargets) {
     // Every answer must be public: a name that also resolves inside could be made to pick that one.
     const blocked = addresses.find(({ address }) => isInternalAddress(address));
     if (blocked)
-      throw new WebhookTargetError(`url resolves to ${blocked.address}, a loopback, private or reserved address`);
+      throw new WebhookTargetError(
+        'address_not_allowed',
+        `url resolves to ${blocked.address}, a loopback, private or reserved address`,
+      );
   }
   const [first] = addresses;
   return { url: parsed, address: first.address, family: first.family === 6 ? 6 : 4 };
 }
 
-/** For the API: the same check as a 400 `invalid_input` on `url`. */
-export async function assertWebhookTarget(url: string, allowPrivateTargets: boolean): Promise<void> {
+/**
+ * The host's addresses, or none, within `timeoutMs`. getaddrinfo cannot be cancelled: past the deadline its
+ * answer is ignored, and the delivery fails as `dns_timeout` instead of waiting on a slow resolver.
+ */
+export async function lookupWithin(
+  host: string,
+  timeoutMs: number,
+  resolve: (host: string, options: { all: true }) => Promise<{ address: string; family: number }[]> = lookup,
+): Promise<{ address: string; family: number }[]> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new WebhookTargetError('dns_timeout', `url's host ${host} did not resolve within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+  });
   try {
-    await resolveWebhookTarget(url, allowPrivateTargets);
+    return await Promise.race([resolve(host, { all: true }).catch(() => []), deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** For the API: the same check as a 400 `invalid_input` on `url`. */
+export async function assertWebhookTarget(url: string, policy: WebhookTargetPolicy): Promise<void> {
+  try {
+    await resolveWebhookTarget(url, policy);
   } catch (error) {
     if (error instanceof WebhookTargetError) throw new InvalidCommand([{ path: ['url'], message: error.message }]);
     throw error;

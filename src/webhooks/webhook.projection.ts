@@ -39,9 +39,16 @@ export const webhookReadModel = sqliteProjection<WebhookEvent>({
       created_position INTEGER NOT NULL
     );
     CREATE INDEX IF NOT EXISTS webhooks_by_workspace ON webhooks (workspace_id, created_position);
+    CREATE TABLE IF NOT EXISTS webhook_set_version (
+      id      INTEGER PRIMARY KEY CHECK (id = 1),
+      version INTEGER NOT NULL
+    );
+    INSERT OR IGNORE INTO webhook_set_version (id, version) VALUES (1, 0);
   `),
 
   apply(db, event) {
+    // Any change to the set of webhooks: the dispatcher re-reads them only when this moves.
+    prepared(db, 'UPDATE webhook_set_version SET version = version + 1 WHERE id = 1').run();
     switch (event.type) {
       case 'WebhookCreated': {
         const d = event.data;
@@ -105,6 +112,16 @@ export function listWebhooks(db: SqliteDatabase, workspaceId?: string): WebhookR
         workspaceId,
       )) as unknown as Row[];
   return rows.map(fromRow);
+}
+
+/** Moves on every change to any webhook: one cheap read tells the dispatcher whether to re-read them. */
+export function webhookSetVersion(db: SqliteDatabase): number {
+  return (prepared(db, 'SELECT version FROM webhook_set_version WHERE id = 1').get() as { version: number }).version;
+}
+
+export function countWebhooks(db: SqliteDatabase, workspaceId: string): number {
+  return (prepared(db, 'SELECT COUNT(*) AS n FROM webhooks WHERE workspace_id = ?').get(workspaceId) as { n: number })
+    .n;
 }
 
 /** The secrets that sign a delivery now: the current one, and the previous one during its grace period. */

@@ -50,7 +50,12 @@ export class WebhookCommandHandler implements ICommandHandler<WebhookCommandMess
 abstract class WebhookViews {
   constructor(private readonly delivery: WebhookDelivery) {}
 
-  async toObject(webhook: WebhookRecord, withSecret: boolean) {
+  async toObjects(webhooks: readonly WebhookRecord[], withSecret: boolean) {
+    const deliveries = await this.delivery.dispatcher.deliveryOf(webhooks);
+    return webhooks.map((webhook) => this.toObject(webhook, withSecret, deliveries.get(webhook.webhook_id)!));
+  }
+
+  private toObject(webhook: WebhookRecord, withSecret: boolean, delivery: unknown) {
     return {
       webhook_id: webhook.webhook_id,
       url: webhook.url,
@@ -61,7 +66,7 @@ abstract class WebhookViews {
         ? { previous_secret_valid_until: webhook.previous_secret_valid_until }
         : {}),
       created_at: webhook.created_at,
-      delivery: await this.delivery.dispatcher.deliveryOf(webhook),
+      delivery,
     };
   }
 }
@@ -78,7 +83,7 @@ export class GetWebhookHandler extends WebhookViews implements IQueryHandler<Get
   async execute({ workspaceId, webhookId }: GetWebhookQuery) {
     const webhook = findWebhook(this.readModels.db, workspaceId, webhookId);
     if (!webhook) throw new NotFound('webhook', 'webhook_id', webhookId);
-    return this.toObject(webhook, true);
+    return (await this.toObjects([webhook], true))[0];
   }
 }
 
@@ -92,6 +97,6 @@ export class ListWebhooksHandler extends WebhookViews implements IQueryHandler<L
   }
 
   async execute({ workspaceId }: ListWebhooksQuery) {
-    return Promise.all(listWebhooks(this.readModels.db, workspaceId).map((webhook) => this.toObject(webhook, false)));
+    return this.toObjects(listWebhooks(this.readModels.db, workspaceId), false);
   }
 }

@@ -41,6 +41,8 @@ export class ServerProcess {
         HOST: '127.0.0.1',
         METRICS_PORT: '0',
         NO_COLOR: '1',
+        // Test receivers listen on free ports; the port list itself is tested in webhooks-bounded.test.ts.
+        WEBHOOK_ALLOWED_PORTS: 'any',
         ...this.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,7 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { isInternalAddress, resolveWebhookTarget } from '../../src/webhooks/webhook-target.js';
+import { isInternalAddress, lookupWithin, resolveWebhookTarget } from '../../src/webhooks/webhook-target.js';
+
+const policy = { allowPrivateTargets: false, allowedPorts: [80, 443, 8080, 8443], dnsTimeoutMs: 2000 };
+const privateAllowed = { ...policy, allowPrivateTargets: true };
 
 describe('webhook target addresses', () => {
   it.each(['8.8.8.8', '1.1.1.1', '93.184.215.14', '2606:4700:4700::1111', '2a00:1450:4001:80b::200e'])(
@@ -50,12 +53,32 @@ describe('webhook target addresses', () => {
   });
 
   it('resolves a literal once, without DNS, to the address it connects to', async () => {
-    await expect(resolveWebhookTarget('http://8.8.8.8/hook', false)).resolves.toMatchObject({
+    await expect(resolveWebhookTarget('http://8.8.8.8/hook', policy)).resolves.toMatchObject({
       address: '8.8.8.8',
       family: 4,
     });
-    await expect(resolveWebhookTarget('http://[::ffff:10.0.0.1]/hook', false)).rejects.toThrow(/reserved address/);
-    await expect(resolveWebhookTarget('http://127.0.0.1/hook', true)).resolves.toMatchObject({ address: '127.0.0.1' });
+    await expect(resolveWebhookTarget('http://[::ffff:10.0.0.1]/hook', policy)).rejects.toThrow(/reserved address/);
+    await expect(resolveWebhookTarget('http://127.0.0.1/hook', privateAllowed)).resolves.toMatchObject({
+      address: '127.0.0.1',
+    });
+  });
+
+  it('takes only the allowed ports, the scheme default included', async () => {
+    for (const url of ['http://8.8.8.8/h', 'https://8.8.8.8/h', 'http://8.8.8.8:8080/h', 'https://8.8.8.8:8443/h'])
+      await expect(resolveWebhookTarget(url, policy)).resolves.toMatchObject({ address: '8.8.8.8' });
+    for (const url of ['http://8.8.8.8:25/h', 'https://8.8.8.8:22/h', 'http://8.8.8.8:443/h'.replace('443', '6379')])
+      await expect(resolveWebhookTarget(url, policy)).rejects.toMatchObject({ reason: 'port_not_allowed' });
+    await expect(resolveWebhookTarget('http://8.8.8.8:25/h', { ...policy, allowedPorts: 'any' })).resolves.toBeTruthy();
+  });
+
+  it('gives up on a host that does not resolve in time, as dns_timeout', async () => {
+    const never = () => new Promise<never>(() => undefined);
+    const asked = performance.now();
+    await expect(lookupWithin('slow.example', 50, never)).rejects.toMatchObject({ reason: 'dns_timeout' });
+    expect(performance.now() - asked).toBeLessThan(1000);
+    await expect(lookupWithin('x.example', 50, async () => [{ address: '8.8.8.8', family: 4 }])).resolves.toEqual([
+      { address: '8.8.8.8', family: 4 },
+    ]);
   });
 
   it('times out a receiver that never answers, on schedule, even with garbage collections meanwhile', () => {
