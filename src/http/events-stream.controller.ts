@@ -6,6 +6,7 @@ import { SeamError } from '../common/seam-error.js';
 import { CONFIG } from '../common/tokens.js';
 import { findPublicEvent, findPublicEventTexts, newestPublicEventSequence } from '../events/index.js';
 import { ReadModelDatabase } from '../read-models/read-model-database.js';
+import { isApiKeyActive } from '../workspaces/index.js';
 import { CurrentCaller, type Caller } from './caller.js';
 import { StreamEventsDto, toFilter } from './events.dto.js';
 import { SeamInput } from './seam-input.js';
@@ -16,6 +17,8 @@ const POLL_MS = 100;
 const EVENTS_PER_READ = 10;
 /** A client that has not taken what was written to it for this long is dropped; it can resume by Last-Event-ID. */
 const STALLED_CLIENT_MS = 30_000;
+/** How often an open stream checks that its key is still valid: a revoked key's streams end within a second. */
+const KEY_CHECK_MS = 250;
 
 /** Seam's events as they happen, over Server-Sent Events. */
 @Controller()
@@ -97,8 +100,14 @@ export class EventsStreamController implements BeforeApplicationShutdown {
       });
       return false;
     };
+    let keyCheckedAt = Date.now();
     const pump = () => {
       if (closed) return;
+      if (Date.now() - keyCheckedAt >= KEY_CHECK_MS) {
+        keyCheckedAt = Date.now();
+        // Revoked: the stream ends as a shutdown ends it, and its reconnection will get 401.
+        if (!isApiKeyActive(this.readModels.db, caller.apiKeyId)) return end();
+      }
       if (blockedSince !== null) {
         if (Date.now() - blockedSince > STALLED_CLIENT_MS) raw.destroy();
         return;
@@ -120,7 +129,9 @@ export class EventsStreamController implements BeforeApplicationShutdown {
       if (Date.now() - lastWrite > HEARTBEAT_MS) send(': heartbeat\n\n');
     };
     const timer = setInterval(pump, POLL_MS);
-    const end = () => raw.end('retry: 1000\n\n');
+    function end() {
+      raw.end('retry: 1000\n\n');
+    }
     this.enders.add(end);
     raw.on('close', () => {
       metrics.sseConnections.dec();

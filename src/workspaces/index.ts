@@ -1,7 +1,13 @@
 // The workspaces feature's port: what other features and the shells may use.
 export { workspaceDecider } from './workspace.js';
 export type { WorkspaceCommand, WorkspaceEvent } from './workspace.js';
-export { findApiKey, findApiKeyWorkspace, isSandboxWorkspace, workspaceReadModel } from './workspace.projection.js';
+export {
+  findApiKey,
+  findApiKeyWorkspace,
+  isApiKeyActive,
+  isSandboxWorkspace,
+  workspaceReadModel,
+} from './workspace.projection.js';
 export {
   createWorkspace,
   issueApiKey,

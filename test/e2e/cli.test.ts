@@ -145,3 +145,47 @@ describe('CLI: workspaces and API keys', () => {
     expect((await runCli(dataDir, ['--help'])).stdout).toContain('workspace create');
   });
 });
+
+describe('revocation reaches open event streams', () => {
+  const server = new ServerProcess();
+  afterEach(() => server.stop());
+
+  it("ends a revoked key's open /events/stream within one second, with a retry: hint; another key's stays open", async () => {
+    await server.start();
+    const workspaceId = /sandbox workspace (\S+) was created/.exec(server.output)![1];
+    const doomed = lastJsonLine(
+      (await runCli(server.dataDir, ['api-key', 'create', '--workspace-id', workspaceId])).stdout,
+    );
+    const open = async (apiKey: string) => {
+      const response = await fetch(`${server.url}/events/stream`, { headers: { authorization: `Bearer ${apiKey}` } });
+      expect(response.status).toBe(200);
+      const reader = response.body!.getReader();
+      let text = '';
+      const ended = (async () => {
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) return { at: performance.now(), text };
+          text += new TextDecoder().decode(value);
+        }
+      })();
+      return { ended, cancel: () => reader.cancel() };
+    };
+    for (let i = 0; i < 40 && (await listWebviews(server.url, doomed.api_key)).status !== 200; i++)
+      await new Promise((resolve) => setTimeout(resolve, 50)); // the server takes the CLI's key within a second
+    const revokedStream = await open(doomed.api_key);
+    const otherStream = await open(server.sandboxApiKey!);
+    const revoked = await runCli(server.dataDir, ['api-key', 'revoke', '--api-key-id', doomed.api_key_id]);
+    expect(revoked.code).toBe(0);
+    const revokedAt = performance.now();
+    const { at, text } = await revokedStream.ended;
+    expect(at - revokedAt).toBeLessThan(1000);
+    expect(text).toMatch(/retry: \d+\n\n$/);
+    const still = await Promise.race([
+      otherStream.ended,
+      new Promise((resolve) => setTimeout(() => resolve('open'), 500)),
+    ]);
+    expect(still).toBe('open');
+    await otherStream.cancel();
+    expect((await listWebviews(server.url, doomed.api_key)).status).toBe(401);
+  });
+});
