@@ -57,3 +57,12 @@ export class SandboxOnly extends DomainError {
 export class LoginFailed extends DomainError {
   readonly code = 'login_failed';
 }
+
+/** Too many failed logins on this webview: it refuses every login until `until`, without trying it. */
+export class LoginLocked extends DomainError {
+  readonly code = 'rate_limited';
+
+  constructor(readonly until: string) {
+    super('Too many failed logins on this Connect Webview: try again later', { locked_until: until });
+  }
+}

@@ -1,7 +1,8 @@
 import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { LoginFailed, NotFound, SandboxOnly } from '../common/domain-errors.js';
-import { EVENT_STORE } from '../common/tokens.js';
+import { CONFIG, EVENT_STORE } from '../common/tokens.js';
+import type { AppConfig } from '../common/config.js';
 import { connectWebviewDecider, endUserMayOpen } from '../connect-webviews/index.js';
 import type { CommandMeta } from '../event-store/decider.js';
 import { handleCommand, loadState } from '../event-store/handle-command.js';
@@ -44,6 +45,7 @@ export class CompleteConnectWebviewHandler implements ICommandHandler<CompleteCo
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(ReadModelDatabase) private readonly readModels: ReadModelDatabase,
     @Inject(ReadYourWrites) private readonly readYourWrites: ReadYourWrites,
+    @Inject(CONFIG) private readonly config: AppConfig,
   ) {}
 
   async execute({ command }: CompleteConnectWebviewMessage) {
@@ -72,6 +74,7 @@ export class CompleteConnectWebviewHandler implements ICommandHandler<CompleteCo
       loginSucceeded: sandboxLogin(command.password),
       ...(await this.accountAtLogin(workspaceId, provider, email)),
       authToken: command.authToken,
+      loginLimit: this.config.hostedLogin,
       actor: command.actor,
       now: command.now,
     });

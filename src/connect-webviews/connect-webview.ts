@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import { AlreadyDone, InvalidCommand, NotFound } from '../common/domain-errors.js';
+import { AlreadyDone, InvalidCommand, LoginLocked, NotFound } from '../common/domain-errors.js';
 import {
   EMPTY_CUSTOM_METADATA,
   replaceCustomMetadata,
@@ -69,7 +69,16 @@ export type ConnectWebviewEvent =
     }
   | {
       type: 'ConnectWebviewLoginFailed';
-      data: { connect_webview_id: string; workspace_id: string; provider: Provider; email: string; failed_at: string };
+      data: {
+        connect_webview_id: string;
+        workspace_id: string;
+        provider: Provider;
+        /** Kept by failures recorded before 2026-12-02 only: a wrong login's email is not kept. */
+        email?: string;
+        failed_at: string;
+        /** On the failure that used up the webview's budget: it refuses every login until then. */
+        locked_until?: string;
+      };
     }
   | {
       /** Appended by the completion saga once the account and its devices exist. */
@@ -123,9 +132,16 @@ export type ConnectWebviewCommand = CommandMeta &
         accountMetadataVersion?: number;
         /** The `auth_token` of the webview's url: what the end user (no workspace) proves access with. */
         authToken?: string;
+        /** Failed logins the webview records before it locks, and for how long it then stays locked. */
+        loginLimit: LoginLimit;
       }
     | { type: 'AuthorizeConnectWebview'; connectWebviewId: string }
   );
+
+export interface LoginLimit {
+  maxFailures: number;
+  lockoutMs: number;
+}
 
 export interface ConnectWebviewState {
   status: 'absent' | 'active' | 'deleted';
@@ -134,6 +150,9 @@ export interface ConnectWebviewState {
   created: ConnectWebviewCreatedData | null;
   completed: { provider: Provider; email: string; connectedAccountId: string } | null;
   authorized: boolean;
+  /** Failed logins since the webview last locked (or was created), and until when it is locked. */
+  loginFailures: number;
+  lockedUntil: string | null;
 }
 
 export const connectWebviewDecider: Decider<ConnectWebviewCommand, ConnectWebviewEvent, ConnectWebviewState> = {
@@ -144,6 +163,8 @@ export const connectWebviewDecider: Decider<ConnectWebviewCommand, ConnectWebvie
     created: null,
     completed: null,
     authorized: false,
+    loginFailures: 0,
+    lockedUntil: null,
   }),
 
   evolve(state, event) {
@@ -165,6 +186,10 @@ export const connectWebviewDecider: Decider<ConnectWebviewCommand, ConnectWebvie
         };
       case 'ConnectWebviewAuthorized':
         return { ...state, authorized: true };
+      case 'ConnectWebviewLoginFailed':
+        return event.data.locked_until
+          ? { ...state, loginFailures: 0, lockedUntil: event.data.locked_until }
+          : { ...state, loginFailures: state.loginFailures + 1 };
       default:
         return state;
     }
@@ -237,12 +262,23 @@ export const connectWebviewDecider: Decider<ConnectWebviewCommand, ConnectWebvie
             },
           ]);
         }
+        // Locked, a login is refused before it is tried, whatever the address it comes from: a guess cannot
+        // succeed, and nothing is recorded or announced. The count is in the webview's stream, so it holds
+        // across instances and restarts.
+        if (state.lockedUntil !== null && command.now < state.lockedUntil) throw new LoginLocked(state.lockedUntil);
         const common = { connect_webview_id: command.connectWebviewId, workspace_id: state.created.workspace_id };
         if (!command.loginSucceeded) {
+          const lock = state.loginFailures + 1 >= command.loginLimit.maxFailures;
+          const lockedUntil = new Date(Date.parse(command.now) + command.loginLimit.lockoutMs).toISOString();
           return [
             {
               type: 'ConnectWebviewLoginFailed',
-              data: { ...common, provider: command.provider, email: command.email, failed_at: command.now },
+              data: {
+                ...common,
+                provider: command.provider,
+                failed_at: command.now,
+                ...(lock ? { locked_until: lockedUntil } : {}),
+              },
             },
           ];
         }

@@ -1,9 +1,9 @@
-import { Controller, Get, Inject, Req, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Res } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { Expose } from 'class-transformer';
 import { IsEmail, IsIn, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import { LoginFailed, SandboxOnly } from '../common/domain-errors.js';
+import type { FastifyReply } from 'fastify';
+import { SandboxOnly } from '../common/domain-errors.js';
 import { CompleteConnectWebviewMessage } from '../completion/index.js';
 import { endUserMayOpen, findConnectWebviewAnyWorkspace, GetConnectWebviewQuery } from '../connect-webviews/index.js';
 import { commandMeta, CurrentCaller, type Caller } from './caller.js';
@@ -12,7 +12,6 @@ import { PublicRoute, SeamRoute } from './seam-route.js';
 import { SUPPORTED_PROVIDERS, type Provider } from '../providers/providers.js';
 import { ReadModelDatabase } from '../read-models/read-model-database.js';
 import { HOSTED_PAGE_HEADERS, HOSTED_PAGE_PATH, hostedPage } from './hosted-page.js';
-import { LoginThrottle } from './rate-limit.js';
 
 export class CompleteConnectWebviewDto {
   @Expose()
@@ -59,9 +58,6 @@ export class EndUserCompletionDto extends CompleteConnectWebviewDto {
 
 @Controller()
 export class CompletionController {
-  /** Failed logins per webview and client address: the hosted page's password form is public. */
-  private readonly logins = new LoginThrottle();
-
   constructor(
     @Inject(CommandBus) private readonly commandBus: CommandBus,
     @Inject(QueryBus) private readonly queryBus: QueryBus,
@@ -108,16 +104,9 @@ export class CompletionController {
 
   @SeamRoute('connect_webviews/view/complete', ['POST'])
   @PublicRoute()
-  async viewComplete(@SeamInput(EndUserCompletionDto) input: EndUserCompletionDto, @Req() request: FastifyRequest) {
-    const pair = `${input.connect_webview_id} ${request.ip}`;
-    this.logins.check(pair);
-    try {
-      await this.completeAsEndUser(input);
-    } catch (error) {
-      if (error instanceof LoginFailed) this.logins.failed(pair);
-      throw error;
-    }
-    this.logins.succeeded(pair);
+  async viewComplete(@SeamInput(EndUserCompletionDto) input: EndUserCompletionDto) {
+    // Failed logins are bounded per webview, in its own stream (LOGIN_FAILURES_PER_WEBVIEW): see its decider.
+    await this.completeAsEndUser(input);
     return { ok: true };
   }
 

@@ -1,5 +1,5 @@
 import { HttpException, Logger } from '@nestjs/common';
-import { DomainError, InvalidCommand, NotFound, SandboxOnly } from '../common/domain-errors.js';
+import { DomainError, InvalidCommand, LoginLocked, NotFound, SandboxOnly } from '../common/domain-errors.js';
 import { invalidInput, SeamError } from '../common/seam-error.js';
 import { isDiskFull } from '../common/sqlite.js';
 import { ConsumerTimeoutError } from '../event-store/checkpointed-consumer.js';
@@ -22,6 +22,12 @@ const TYPE_BY_STATUS: Record<number, string> = {
 /** A domain refusal as the Seam error it is on the wire: the one place that gives each its status. */
 export function toSeamError(error: DomainError): SeamError {
   if (error instanceof InvalidCommand) return invalidInput(error.issues);
+  if (error instanceof LoginLocked) {
+    const locked = new SeamError(429, error.code, error.message, error.details);
+    const seconds = Math.max(1, Math.ceil((Date.parse(error.until) - Date.now()) / 1000));
+    locked.headers = { 'retry-after': String(seconds) };
+    return locked;
+  }
   const status = error instanceof NotFound ? 404 : error instanceof SandboxOnly ? 403 : 400;
   return new SeamError(
     status,

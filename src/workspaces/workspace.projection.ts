@@ -73,9 +73,7 @@ export function findApiKey(db: SqliteDatabase, keyHash: string): ApiKeyRow | und
 
 /** Whether a key is known and not revoked: what an open event stream re-checks as it goes. */
 export function isApiKeyActive(db: SqliteDatabase, apiKeyId: string): boolean {
-  return (
-    prepared(db, 'SELECT 1 FROM api_keys WHERE api_key_id = ? AND revoked_at IS NULL').get(apiKeyId) !== undefined
-  );
+  return prepared(db, 'SELECT 1 FROM api_keys WHERE api_key_id = ? AND revoked_at IS NULL').get(apiKeyId) !== undefined;
 }
 
 export function isSandboxWorkspace(db: SqliteDatabase, workspaceId: string): boolean {

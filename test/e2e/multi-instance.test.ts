@@ -3,6 +3,7 @@ import { sandboxClient } from '../support/sandbox.js';
 import { ServerProcess } from '../support/server-process.js';
 import { postgresForTests } from '../support/postgres.js';
 import { WebhookReceiver } from '../support/webhook-receiver.js';
+import { postFrom } from '../support/post-from.js';
 
 // Two service processes, each with its own DATA_DIR (read models), on one PostgreSQL log.
 const postgres = await postgresForTests('the multi-instance tests');
@@ -95,6 +96,33 @@ const LEASE_CHECK_MS = 250;
         (await server.post('/devices/list', { connected_account_id: accounts[0].connected_account_id })).body.devices,
       ).toHaveLength(devices.length);
     }
+  });
+
+  it('bounds failed logins per webview across both instances and six addresses: 10 recorded, the other 50 get 429', async () => {
+    const webview = (await a.post('/connect_webviews/create', {})).body.connect_webview;
+    const authToken = new URL(webview.url as string).searchParams.get('auth_token');
+    const since = new Date(Date.now() - 1000).toISOString();
+    const statuses: number[] = [];
+    // Six at a time, one from each address, alternating between the two instances.
+    for (let round = 0; round < 10; round++) {
+      const answers = await Promise.all(
+        Array.from({ length: 6 }, (_, i) =>
+          postFrom(`127.0.0.${i + 1}`, `${(i % 2 === 0 ? a : b).url}/connect_webviews/view/complete`, {
+            connect_webview_id: webview.connect_webview_id,
+            auth_token: authToken,
+            email: 'guess@example.com',
+            password: `guess-${round}-${i}`,
+          }),
+        ),
+      );
+      statuses.push(...answers.map((answer) => answer.status));
+    }
+    expect(statuses.filter((s) => s === 400)).toHaveLength(10);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(50);
+    const failures = await a.post('/events/list', { since, event_type: 'connect_webview.login_failed' });
+    expect(failures.body.events.filter((e: any) => e.connect_webview_id === webview.connect_webview_id)).toHaveLength(
+      10,
+    );
   });
 
   it('moves webhook delivery to the other instance within the lease time when the holder is killed, losing no event', async () => {

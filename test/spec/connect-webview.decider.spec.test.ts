@@ -1,5 +1,5 @@
 import { describe, it } from '@jest/globals';
-import { AlreadyDone, InvalidCommand, NotFound } from '../../src/common/domain-errors.js';
+import { LoginLocked, AlreadyDone, InvalidCommand, NotFound } from '../../src/common/domain-errors.js';
 import { connectWebviewDecider, type ConnectWebviewEvent } from '../../src/connect-webviews/connect-webview.js';
 import { DeciderSpecification } from '../support/decider-specification.js';
 import { apiKey, LATER, metadataSetEvent, NOW, webviewCreated, WORKSPACE } from '../support/domain-fixtures.js';
@@ -44,6 +44,7 @@ const complete = (fields: object = {}) =>
     loginSucceeded: true,
     devices: DEVICES,
     authToken: 'token-1',
+    loginLimit: { maxFailures: 3, lockoutMs: 60_000 },
     actor: endUser,
     now: LATER,
     ...fields,
@@ -147,7 +148,6 @@ describe('connect webview decider', () => {
           connect_webview_id: 'cw1',
           workspace_id: WORKSPACE,
           provider: 'august',
-          email: 'jane@example.com',
           failed_at: LATER,
         },
       };
@@ -156,6 +156,41 @@ describe('connect webview decider', () => {
         .when(complete({ loginSucceeded: false }))
         .then([failed]);
       spec.given([created, withMetadata, failed]).when(complete()).then([completed]);
+    });
+
+    it('locks after its budget of failures, whatever the address: refuses every login, the right one too, until then', () => {
+      const failedAt = (failed_at: string, locked_until?: string): ConnectWebviewEvent => ({
+        type: 'ConnectWebviewLoginFailed',
+        data: {
+          connect_webview_id: 'cw1',
+          workspace_id: WORKSPACE,
+          provider: 'august',
+          failed_at,
+          ...(locked_until ? { locked_until } : {}),
+        },
+      });
+      const lockedUntil = new Date(Date.parse(LATER) + 60_000).toISOString();
+      // The third failure (the budget) records the lock.
+      spec
+        .given([created, withMetadata, failedAt(LATER), failedAt(LATER)])
+        .when(complete({ loginSucceeded: false }))
+        .then([failedAt(LATER, lockedUntil)]);
+      const locked = [created, withMetadata, failedAt(LATER), failedAt(LATER), failedAt(LATER, lockedUntil)];
+      for (const loginSucceeded of [false, true]) {
+        spec
+          .given(locked)
+          .when(complete({ loginSucceeded, now: new Date(Date.parse(LATER) + 59_999).toISOString() }))
+          .thenThrows((e) => e instanceof LoginLocked && e.until === lockedUntil);
+      }
+      // Once it ends, logins are tried again, with a fresh budget.
+      spec
+        .given(locked)
+        .when(complete({ now: lockedUntil }))
+        .then([{ ...completed, data: { ...completed.data, completed_at: lockedUntil } } as ConnectWebviewEvent]);
+      spec
+        .given(locked)
+        .when(complete({ loginSucceeded: false, now: lockedUntil }))
+        .then([failedAt(lockedUntil)]);
     });
 
     it('lets a retry of the same login join the completion, under way or finished, with nothing new recorded', () => {
