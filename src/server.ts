@@ -29,7 +29,13 @@ export async function createServer(config: AppConfig): Promise<NestFastifyApplic
       authenticateBeforeBody(
         app.get(ReadModelDatabase),
         app.get(API_KEY_USAGE),
-        new RateLimiter(config.http.requestsPerSecondPerKey, 2 * config.http.requestsPerSecondPerKey),
+        {
+          perKey: new RateLimiter(config.http.requestsPerSecondPerKey, 2 * config.http.requestsPerSecondPerKey),
+          perAddress: new RateLimiter(
+            config.http.publicRequestsPerSecondPerAddress,
+            2 * config.http.publicRequestsPerSecondPerAddress,
+          ),
+        },
         app.get(CatchUp),
       ),
     );

@@ -1,9 +1,13 @@
-import { Controller, Get, Inject, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Post, Req, Res } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { Expose } from 'class-transformer';
 import { IsEmail, IsIn, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
-import type { FastifyReply } from 'fastify';
-import { SandboxOnly } from '../common/domain-errors.js';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { LoginFailed, LoginLocked, SandboxOnly } from '../common/domain-errors.js';
+import type { AppConfig } from '../common/config.js';
+import { CONFIG } from '../common/tokens.js';
+import { toSeamError } from './error-response.js';
+import { assertSameOrigin } from './same-origin.js';
 import { CompleteConnectWebviewMessage } from '../completion/index.js';
 import { endUserMayOpen, findConnectWebviewAnyWorkspace, GetConnectWebviewQuery } from '../connect-webviews/index.js';
 import { commandMeta, CurrentCaller, type Caller } from './caller.js';
@@ -11,7 +15,7 @@ import { SeamInput } from './seam-input.js';
 import { PublicRoute, SeamRoute } from './seam-route.js';
 import { SUPPORTED_PROVIDERS, type Provider } from '../providers/providers.js';
 import { ReadModelDatabase } from '../read-models/read-model-database.js';
-import { HOSTED_PAGE_HEADERS, HOSTED_PAGE_PATH, hostedPage } from './hosted-page.js';
+import { HOSTED_PAGE_HEADERS, HOSTED_PAGE_PATH, hostedPage, hostedSuccessPage } from './hosted-page.js';
 
 export class CompleteConnectWebviewDto {
   @Expose()
@@ -62,6 +66,7 @@ export class CompletionController {
     @Inject(CommandBus) private readonly commandBus: CommandBus,
     @Inject(QueryBus) private readonly queryBus: QueryBus,
     @Inject(ReadModelDatabase) private readonly readModels: ReadModelDatabase,
+    @Inject(CONFIG) private readonly config: AppConfig,
   ) {}
 
   /** Sandbox only: completes a webview as if the end user had logged in (password defaults to 1234). */
@@ -102,9 +107,41 @@ export class CompletionController {
     return hostedPage(webview);
   }
 
+  /** The page's form, posted without JavaScript: answers with the outcome as a page. */
+  @Post(HOSTED_PAGE_PATH)
+  @PublicRoute()
+  async submit(
+    @SeamInput(EndUserCompletionDto) input: EndUserCompletionDto,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    assertSameOrigin(request, this.config.publicUrl);
+    void reply.headers(HOSTED_PAGE_HEADERS);
+    const found = findConnectWebviewAnyWorkspace(this.readModels.db, input.connect_webview_id);
+    const webview = found && endUserMayOpen(found, input.auth_token) ? found : undefined;
+    if (!webview) {
+      void reply.status(404);
+      return hostedPage(undefined);
+    }
+    try {
+      await this.completeAsEndUser(input);
+    } catch (error) {
+      if (!(error instanceof LoginFailed) && !(error instanceof LoginLocked)) throw error;
+      const refusal = toSeamError(error);
+      void reply.status(refusal.status).headers(refusal.headers ?? {});
+      return hostedPage(webview, error.message);
+    }
+    if (webview.custom_redirect_url) {
+      void reply.status(303).header('location', webview.custom_redirect_url);
+      return '';
+    }
+    return hostedSuccessPage();
+  }
+
   @SeamRoute('connect_webviews/view/complete', ['POST'])
   @PublicRoute()
-  async viewComplete(@SeamInput(EndUserCompletionDto) input: EndUserCompletionDto) {
+  async viewComplete(@SeamInput(EndUserCompletionDto) input: EndUserCompletionDto, @Req() request: FastifyRequest) {
+    assertSameOrigin(request, this.config.publicUrl);
     // Failed logins are bounded per webview, in its own stream (LOGIN_FAILURES_PER_WEBVIEW): see its decider.
     await this.completeAsEndUser(input);
     return { ok: true };

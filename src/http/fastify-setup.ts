@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import { LogController, type FastifyInstance } from 'fastify';
 import type { AppConfig } from '../common/config.js';
 import { metrics } from '../common/metrics.js';
+import { HOSTED_PAGE_PATH } from './hosted-page.js';
 import { SeamError } from '../common/seam-error.js';
 import type { RequestWithCaller } from './caller.js';
 
@@ -76,6 +77,20 @@ export function configureFastify(fastify: FastifyInstance): void {
       done(new SeamError(400, 'invalid_input', 'The request body is not valid JSON'), undefined);
     }
   });
+  // The hosted page's form, posted by a browser without JavaScript; on every other route a form is refused.
+  fastify.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'string', bodyLimit: 16 * 1024 },
+    (request, body, done) => {
+      if (request.routeOptions.url === `/${HOSTED_PAGE_PATH}`)
+        return done(null, Object.fromEntries(new URLSearchParams(String(body))));
+      if (String(body).trim() === '') return done(null, {});
+      done(
+        new SeamError(400, 'invalid_content_type', 'Content-Type must be application/json (got a form)'),
+        undefined,
+      );
+    },
+  );
   fastify.addContentTypeParser('*', { parseAs: 'string' }, (request, body, done) => {
     // The SDK sends a parameterless call as an empty POST with a form content type: no data, no error.
     if (String(body).trim() === '') return done(null, {});

@@ -1,4 +1,5 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { isIP } from 'node:net';
 import { Reflector } from '@nestjs/core';
 import { SeamError } from '../common/seam-error.js';
 import { ReadModelDatabase } from '../read-models/read-model-database.js';
@@ -70,7 +71,7 @@ export function authenticate(
 export function authenticateBeforeBody(
   readModels: ReadModelDatabase,
   usage: ApiKeyUsage,
-  perKey: RateLimiter,
+  limits: { perKey: RateLimiter; perAddress: RateLimiter },
   catchUp: CatchUp,
 ) {
   return async (request: RequestWithCaller, reply: FastifyReply): Promise<void> => {
@@ -82,13 +83,31 @@ export function authenticateBeforeBody(
       error.headers = { 'retry-after': '1' };
       throw error;
     }
-    if ((request.routeOptions.config as unknown as Record<string, unknown>)[PUBLIC_ROUTE]) return;
+    if ((request.routeOptions.config as unknown as Record<string, unknown>)[PUBLIC_ROUTE]) {
+      limits.perAddress.take(clientNetwork(request.ip));
+      return;
+    }
     try {
       request.caller = authenticate(readModels, usage, request.headers.authorization);
     } catch (error) {
       void reply.header('connection', 'close');
       throw error;
     }
-    perKey.take(request.caller.apiKeyId);
+    limits.perKey.take(request.caller.apiKeyId);
   };
+}
+
+/**
+ * What the per-address limit counts: an IPv4 address, or an IPv6 address's /64, since one host is handed a
+ * whole /64 and could otherwise pick a new address for every request.
+ */
+export function clientNetwork(address: string): string {
+  if (isIP(address) !== 6) return address;
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (mapped) return mapped[1];
+  const [head, tail = ''] = address.split('%')[0].toLowerCase().split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups = address.includes('::') ? [...left, ...Array(8 - left.length - right.length).fill('0'), ...right] : left;
+  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
 }

@@ -82,12 +82,19 @@ export function hostedErrorPage(message: string): string {
   return layout('Something went wrong', `<p class="message error">${escapeHtml(message)}</p>`);
 }
 
+/** What the no-JavaScript form shows once its login succeeded (without a `custom_redirect_url`). */
+export function hostedSuccessPage(): string {
+  return layout('Connected', '<p class="message success">Connected! You can close this window.</p>');
+}
+
 /**
- * The hosted Connect Webview page: the end user picks a provider, types email and password, submits. The
- * page posts JSON to `/connect_webviews/view/complete` and shows the outcome, or redirects to the
- * webview's `custom_redirect_url`. Sandbox accounts log in with the password 1234.
+ * The hosted Connect Webview page: the end user picks a provider, types email and password, submits. With
+ * JavaScript the page posts JSON to `/connect_webviews/view/complete` and shows the outcome, or redirects to
+ * the webview's `custom_redirect_url`; without it the form itself posts (never a GET, which would put the
+ * password in the URL) to this page's path, which answers with the outcome. Sandbox accounts log in with the
+ * password 1234. `error`: the last attempt's refusal, shown above the form.
  */
-export function hostedPage(webview: ConnectWebviewRecord | undefined): string {
+export function hostedPage(webview: ConnectWebviewRecord | undefined, error?: string): string {
   if (!webview)
     return layout(
       'Connect Webview not found',
@@ -106,7 +113,7 @@ export function hostedPage(webview: ConnectWebviewRecord | undefined): string {
   const redirect = webview.custom_redirect_url ? ` data-redirect="${escapeHtml(webview.custom_redirect_url)}"` : '';
   return layout(
     'Connect your account',
-    `<form id="login"${redirect}>
+    `<form id="login" method="post" action="/${HOSTED_PAGE_PATH}"${redirect}>
       <input type="hidden" name="connect_webview_id" value="${escapeHtml(webview.connect_webview_id)}">
       ${webview.auth_token === undefined ? '' : `<input type="hidden" name="auth_token" value="${escapeHtml(webview.auth_token)}">`}
       <label>Provider <select name="provider" id="provider">${options}</select></label>
@@ -115,7 +122,7 @@ export function hostedPage(webview: ConnectWebviewRecord | undefined): string {
         <input type="password" name="password" id="password" required autocomplete="current-password"></label>
       <button type="submit" id="submit">Connect</button>
       <p class="hint">Sandbox: any email, password <code>1234</code>.</p>
-      <p id="message" class="message" role="status" aria-live="polite"></p>
+      <p id="message" class="message${error ? ' error' : ''}" role="status" aria-live="polite">${error ? escapeHtml(error) : ''}</p>
     </form>
     <script>${HOSTED_PAGE_SCRIPT}</script>`,
   );

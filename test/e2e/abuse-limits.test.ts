@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ServerProcess } from '../support/server-process.js';
 import { postFrom } from '../support/post-from.js';
+import { get } from 'node:http';
 
 // Limits a caller meets before it can cost the others: requests per key, and failed logins on the public
 // hosted page per webview, whatever the address.
@@ -54,5 +55,51 @@ describe('abuse limits', () => {
     const failures = await post('/events/list', { since, event_type: 'connect_webview.login_failed' });
     expect(failures.status).toBe(200);
     expect(failures.body.events).toHaveLength(10);
+  });
+
+  it("takes the hosted form's post from its own page only, and refuses a form anywhere else", async () => {
+    const webview = (await post('/connect_webviews/create', {})).body.connect_webview;
+    const form = (origin?: string) =>
+      fetch(`${server.url}/connect_webviews/view`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', ...(origin ? { origin } : {}) },
+        body: new URLSearchParams({
+          connect_webview_id: webview.connect_webview_id,
+          auth_token: new URL(webview.url as string).searchParams.get('auth_token')!,
+          email: 'form@example.com',
+          password: 'wrong',
+        }),
+      });
+    const foreign = await form('https://evil.example');
+    expect(foreign.status).toBe(403);
+    expect(await foreign.text()).toContain('own page only');
+    const own = await form(new URL(server.url).origin);
+    expect(own.status).toBe(400);
+    expect(own.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await own.text()).toContain('Wrong email or password');
+    // Elsewhere a form body is not JSON: refused.
+    const elsewhere = await fetch(`${server.url}/devices/list`, {
+      method: 'POST',
+      headers: { ...server.auth(), 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'a=1',
+    });
+    expect(elsewhere.status).toBe(400);
+  });
+
+  it('limits the public routes per client address: one address past its rate gets 429, another is served', async () => {
+    const page = (from: string) =>
+      new Promise<number>((resolve, reject) => {
+        const url = new URL(
+          `${server.url}/connect_webviews/view?connect_webview_id=${'0'.repeat(8)}-0000-0000-0000-${'0'.repeat(12)}`,
+        );
+        get(url, { localAddress: from }, (response) => {
+          response.resume();
+          resolve(response.statusCode ?? 0);
+        }).on('error', reject);
+      });
+    const statuses = await Promise.all(Array.from({ length: 120 }, () => page('127.0.0.7')));
+    expect(statuses.filter((s) => s === 404).length).toBeGreaterThanOrEqual(40); // a burst of twice the rate
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThan(0);
+    expect(await page('127.0.0.8')).toBe(404);
   });
 });

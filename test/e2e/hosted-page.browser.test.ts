@@ -86,6 +86,32 @@ if (!haveBrowser)
     await page.close();
   });
 
+  it('works without JavaScript: the form posts, its password never in a URL, and a wrong one shows the form again', async () => {
+    const webview = await seam.connectWebviews.create({ custom_metadata: { id: 'no-js' } });
+    const context = await browser.newContext({ javaScriptEnabled: false });
+    const page = await context.newPage();
+    const requests: { method: string; url: string }[] = [];
+    page.on('request', (request) => requests.push({ method: request.method(), url: request.url() }));
+    await page.goto(webview.url);
+    await page.fill('#email', 'nojs@example.com');
+    await page.fill('#password', 'wrong-secret-pw');
+    await Promise.all([page.waitForLoadState('load'), page.click('#submit')]);
+    expect(await page.locator('#message.error').textContent()).toContain('Wrong email or password');
+    await page.fill('#email', 'nojs@example.com');
+    await page.fill('#password', '1234');
+    await Promise.all([page.waitForLoadState('load'), page.click('#submit')]);
+    expect(await page.locator('h1').textContent()).toBe('Connected');
+    const posts = requests.filter((r) => r.method === 'POST');
+    expect(posts).toHaveLength(2);
+    for (const { url } of requests) {
+      expect(url).not.toContain('wrong-secret-pw');
+      expect(url).not.toContain('password');
+    }
+    const completed = await seam.connectWebviews.get({ connect_webview_id: webview.connect_webview_id });
+    expect(completed.status).toBe('authorized');
+    await context.close();
+  });
+
   it('redirects to custom_redirect_url on success', async () => {
     const redirect = `${server.url}/health`;
     const webview = await seam.connectWebviews.create({ custom_redirect_url: redirect });
