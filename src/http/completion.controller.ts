@@ -1,4 +1,4 @@
-import { Controller, Get, Inject, Post, Req, Res } from '@nestjs/common';
+import { Controller, Get, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { Expose } from 'class-transformer';
 import { IsEmail, IsIn, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
@@ -109,6 +109,7 @@ export class CompletionController {
 
   /** The page's form, posted without JavaScript: answers with the outcome as a page. */
   @Post(HOSTED_PAGE_PATH)
+  @HttpCode(200)
   @PublicRoute()
   async submit(
     @SeamInput(EndUserCompletionDto) input: EndUserCompletionDto,

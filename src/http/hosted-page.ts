@@ -73,7 +73,9 @@ export const HOSTED_PAGE_HEADERS: Readonly<Record<string, string>> = {
   ].join('; '),
   'x-frame-options': 'DENY',
   'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
+  // The page's URL carries its token: no other site is ever sent it. Same-origin, so that the form's post
+  // carries its real Origin (under no-referrer a browser sends `Origin: null`), which the server checks.
+  'referrer-policy': 'same-origin',
   'cache-control': 'no-store',
 };
 

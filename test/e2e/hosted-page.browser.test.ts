@@ -95,11 +95,16 @@ if (!haveBrowser)
     await page.goto(webview.url);
     await page.fill('#email', 'nojs@example.com');
     await page.fill('#password', 'wrong-secret-pw');
-    await Promise.all([page.waitForLoadState('load'), page.click('#submit')]);
+    const posted = (response: { request(): { method(): string } }) => response.request().method() === 'POST';
+    const [refused] = await Promise.all([page.waitForResponse(posted), page.click('#submit')]);
+    expect(refused.status()).toBe(400);
+    await page.waitForLoadState('load');
     expect(await page.locator('#message.error').textContent()).toContain('Wrong email or password');
     await page.fill('#email', 'nojs@example.com');
     await page.fill('#password', '1234');
-    await Promise.all([page.waitForLoadState('load'), page.click('#submit')]);
+    const [accepted] = await Promise.all([page.waitForResponse(posted), page.click('#submit')]);
+    expect(accepted.status()).toBe(200);
+    await page.waitForLoadState('load');
     expect(await page.locator('h1').textContent()).toBe('Connected');
     const posts = requests.filter((r) => r.method === 'POST');
     expect(posts).toHaveLength(2);
@@ -151,7 +156,7 @@ if (!haveBrowser)
     expect(csp).toContain("frame-ancestors 'none'");
     expect(csp).toContain("default-src 'none'");
     expect(response.headers.get('x-content-type-options')).toBe('nosniff');
-    expect(response.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(response.headers.get('referrer-policy')).toBe('same-origin');
     expect(response.headers.get('cache-control')).toBe('no-store');
 
     // A page elsewhere that frames it: Chromium refuses to render the frame (frame-ancestors 'none').
