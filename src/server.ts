@@ -22,23 +22,21 @@ export async function createServer(config: AppConfig): Promise<NestFastifyApplic
     bodyParser: false,
     logger: new PinoNestLogger(logger),
   });
-  adapter
-    .getInstance()
-    .addHook(
-      'onRequest',
-      authenticateBeforeBody(
-        app.get(ReadModelDatabase),
-        app.get(API_KEY_USAGE),
-        {
-          perKey: new RateLimiter(config.http.requestsPerSecondPerKey, 2 * config.http.requestsPerSecondPerKey),
-          perAddress: new RateLimiter(
-            config.http.publicRequestsPerSecondPerAddress,
-            2 * config.http.publicRequestsPerSecondPerAddress,
-          ),
-        },
-        app.get(CatchUp),
-      ),
-    );
+  adapter.getInstance().addHook(
+    'onRequest',
+    authenticateBeforeBody(
+      app.get(ReadModelDatabase),
+      app.get(API_KEY_USAGE),
+      {
+        perKey: new RateLimiter(config.http.requestsPerSecondPerKey, 2 * config.http.requestsPerSecondPerKey),
+        perAddress: new RateLimiter(
+          config.http.publicRequestsPerSecondPerAddress,
+          2 * config.http.publicRequestsPerSecondPerAddress,
+        ),
+      },
+      app.get(CatchUp),
+    ),
+  );
   boundHttpServer(app.getHttpServer(), config.http);
   const draining = app.get(Draining);
   adapter.getInstance().addHook('onSend', async (_request, reply) => {

@@ -56,7 +56,8 @@ export class CompleteConnectWebviewHandler implements ICommandHandler<CompleteCo
       !webview.created ||
       workspaceId === null ||
       (command.workspaceId !== null && command.workspaceId !== workspaceId) ||
-      (command.workspaceId === null && !endUserMayOpen(webview.created, command.authToken))
+      (command.workspaceId === null &&
+        !endUserMayOpen(webview.created, command.authToken, { now: command.now, ...this.config.hostedLogin }))
     ) {
       throw new NotFound('connect_webview', 'connect_webview_id', command.connectWebviewId);
     }
@@ -74,7 +75,7 @@ export class CompleteConnectWebviewHandler implements ICommandHandler<CompleteCo
       loginSucceeded: sandboxLogin(command.password),
       ...(await this.accountAtLogin(workspaceId, provider, email)),
       authToken: command.authToken,
-      loginLimit: this.config.hostedLogin,
+      endUserAccess: this.config.hostedLogin,
       actor: command.actor,
       now: command.now,
     });

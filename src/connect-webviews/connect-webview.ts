@@ -132,15 +132,17 @@ export type ConnectWebviewCommand = CommandMeta &
         accountMetadataVersion?: number;
         /** The `auth_token` of the webview's url: what the end user (no workspace) proves access with. */
         authToken?: string;
-        /** Failed logins the webview records before it locks, and for how long it then stays locked. */
-        loginLimit: LoginLimit;
+        /** Failed logins the webview records before it locks, how long it then stays locked, and the link's life. */
+        endUserAccess: EndUserAccess;
       }
     | { type: 'AuthorizeConnectWebview'; connectWebviewId: string }
   );
 
-export interface LoginLimit {
+/** What bounds the end user's access: failures before a lock, its length, and the link's lifetime. */
+export interface EndUserAccess {
   maxFailures: number;
   lockoutMs: number;
+  tokenTtlMs: number;
 }
 
 export interface ConnectWebviewState {
@@ -237,7 +239,11 @@ export const connectWebviewDecider: Decider<ConnectWebviewCommand, ConnectWebvie
           state.status !== 'active' ||
           !state.created ||
           (command.workspaceId !== null && state.workspaceId !== command.workspaceId) ||
-          (command.workspaceId === null && !endUserMayOpen(state.created, command.authToken))
+          (command.workspaceId === null &&
+            !endUserMayOpen(state.created, command.authToken, {
+              now: command.now,
+              tokenTtlMs: command.endUserAccess.tokenTtlMs,
+            }))
         ) {
           throw new NotFound('connect_webview', 'connect_webview_id', command.connectWebviewId);
         }
@@ -268,8 +274,8 @@ export const connectWebviewDecider: Decider<ConnectWebviewCommand, ConnectWebvie
         if (state.lockedUntil !== null && command.now < state.lockedUntil) throw new LoginLocked(state.lockedUntil);
         const common = { connect_webview_id: command.connectWebviewId, workspace_id: state.created.workspace_id };
         if (!command.loginSucceeded) {
-          const lock = state.loginFailures + 1 >= command.loginLimit.maxFailures;
-          const lockedUntil = new Date(Date.parse(command.now) + command.loginLimit.lockoutMs).toISOString();
+          const lock = state.loginFailures + 1 >= command.endUserAccess.maxFailures;
+          const lockedUntil = new Date(Date.parse(command.now) + command.endUserAccess.lockoutMs).toISOString();
           return [
             {
               type: 'ConnectWebviewLoginFailed',
@@ -350,7 +356,13 @@ function connectWebviewCreated(
 }
 
 /** Whether the end user's `auth_token` opens this webview (compared in constant time). */
-export function endUserMayOpen(created: ConnectWebviewCreatedData, authToken: string | undefined): boolean {
+export function endUserMayOpen(
+  created: Pick<ConnectWebviewCreatedData, 'auth_token' | 'created_at'>,
+  authToken: string | undefined,
+  access: { now: string; tokenTtlMs: number },
+): boolean {
+  // Its link lasts CONNECT_WEBVIEW_TOKEN_TTL_MS; a webview from before tokens, which opens without one, too.
+  if (Date.parse(access.now) >= Date.parse(created.created_at) + access.tokenTtlMs) return false;
   if (created.auth_token === undefined) return true;
   const expected = Buffer.from(created.auth_token);
   const given = Buffer.from(authToken ?? '');

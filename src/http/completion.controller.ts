@@ -101,7 +101,7 @@ export class CompletionController {
   ) {
     // A wrong or missing token is told apart from an unknown webview by nothing.
     const found = findConnectWebviewAnyWorkspace(this.readModels.db, input.connect_webview_id);
-    const webview = found && endUserMayOpen(found, input.auth_token) ? found : undefined;
+    const webview = found && this.mayOpen(found, input.auth_token) ? found : undefined;
     void reply.headers(HOSTED_PAGE_HEADERS);
     if (!webview) void reply.status(404);
     return hostedPage(webview);
@@ -119,7 +119,7 @@ export class CompletionController {
     assertSameOrigin(request, this.config.publicUrl);
     void reply.headers(HOSTED_PAGE_HEADERS);
     const found = findConnectWebviewAnyWorkspace(this.readModels.db, input.connect_webview_id);
-    const webview = found && endUserMayOpen(found, input.auth_token) ? found : undefined;
+    const webview = found && this.mayOpen(found, input.auth_token) ? found : undefined;
     if (!webview) {
       void reply.status(404);
       return hostedPage(undefined);
@@ -146,6 +146,10 @@ export class CompletionController {
     // Failed logins are bounded per webview, in its own stream (LOGIN_FAILURES_PER_WEBVIEW): see its decider.
     await this.completeAsEndUser(input);
     return { ok: true };
+  }
+
+  private mayOpen(webview: Parameters<typeof endUserMayOpen>[0], authToken: string | undefined): boolean {
+    return endUserMayOpen(webview, authToken, { now: new Date().toISOString(), ...this.config.hostedLogin });
   }
 
   private async completeAsEndUser(input: EndUserCompletionDto): Promise<void> {

@@ -85,10 +85,7 @@ export function configureFastify(fastify: FastifyInstance): void {
       if (request.routeOptions.url === `/${HOSTED_PAGE_PATH}`)
         return done(null, Object.fromEntries(new URLSearchParams(String(body))));
       if (String(body).trim() === '') return done(null, {});
-      done(
-        new SeamError(400, 'invalid_content_type', 'Content-Type must be application/json (got a form)'),
-        undefined,
-      );
+      done(new SeamError(400, 'invalid_content_type', 'Content-Type must be application/json (got a form)'), undefined);
     },
   );
   fastify.addContentTypeParser('*', { parseAs: 'string' }, (request, body, done) => {

@@ -100,7 +100,7 @@ export function hostedPage(webview: ConnectWebviewRecord | undefined, error?: st
   if (!webview)
     return layout(
       'Connect Webview not found',
-      '<p class="message error">This Connect Webview does not exist, or was deleted.</p>',
+      '<p class="message error">This Connect Webview does not exist, was deleted, or its link has expired.</p>',
     );
   if (webview.status === 'authorized') {
     return layout(

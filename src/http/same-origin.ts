@@ -10,5 +10,6 @@ export function assertSameOrigin(request: FastifyRequest, publicUrl: string): vo
   const origin = request.headers.origin;
   if (origin === undefined) return;
   const own = [new URL(publicUrl).origin, `${request.protocol}://${request.headers.host ?? ''}`];
-  if (!own.includes(origin)) throw new SeamError(403, 'invalid_origin', 'This form may be posted from its own page only');
+  if (!own.includes(origin))
+    throw new SeamError(403, 'invalid_origin', 'This form may be posted from its own page only');
 }

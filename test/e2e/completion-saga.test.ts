@@ -54,7 +54,7 @@ describe('completion saga durability', () => {
       devices: sandboxDevices('august', 'crash@example.com', connection),
       ...(accountMetadataVersion !== undefined ? { accountMetadataVersion } : {}),
       authToken: new URL(webview.url).searchParams.get('auth_token') ?? undefined,
-      loginLimit: { maxFailures: 10, lockoutMs: 60_000 },
+      endUserAccess: { maxFailures: 10, lockoutMs: 60_000, tokenTtlMs: 86_400_000 },
       actor: { type: 'system' },
       now: new Date().toISOString(),
     });

@@ -44,7 +44,7 @@ const complete = (fields: object = {}) =>
     loginSucceeded: true,
     devices: DEVICES,
     authToken: 'token-1',
-    loginLimit: { maxFailures: 3, lockoutMs: 60_000 },
+    endUserAccess: { maxFailures: 3, lockoutMs: 60_000, tokenTtlMs: 86_400_000 },
     actor: endUser,
     now: LATER,
     ...fields,
@@ -246,6 +246,30 @@ describe('connect webview decider', () => {
         .given([created, withMetadata])
         .when(complete({ workspaceId: WORKSPACE, authToken: undefined }))
         .then([completed]);
+    });
+
+    it('lets the end user in only while the link lasts (CONNECT_WEBVIEW_TOKEN_TTL_MS), a webview from before tokens too', () => {
+      const expiry = new Date(Date.parse(NOW) + 86_400_000).toISOString();
+      const justBefore = new Date(Date.parse(expiry) - 1).toISOString();
+      const notFound = (e: unknown) => e instanceof NotFound;
+      spec
+        .given([created, withMetadata])
+        .when(complete({ now: justBefore }))
+        .then([{ ...completed, data: { ...completed.data, completed_at: justBefore } } as ConnectWebviewEvent]);
+      spec
+        .given([created, withMetadata])
+        .when(complete({ now: expiry }))
+        .thenThrows(notFound);
+      const beforeTokens = webviewCreated({ auth_token: undefined });
+      spec
+        .given([beforeTokens, withMetadata])
+        .when(complete({ authToken: undefined, now: expiry }))
+        .thenThrows(notFound);
+      // The app itself, with its key, still completes it (the simulate route): the link's lifetime is the end user's.
+      spec
+        .given([created, withMetadata])
+        .when(complete({ workspaceId: WORKSPACE, now: expiry }))
+        .then([{ ...completed, data: { ...completed.data, completed_at: expiry } } as ConnectWebviewEvent]);
     });
 
     it('excludes providers from those accepted', () => {

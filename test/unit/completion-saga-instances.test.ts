@@ -38,7 +38,7 @@ async function logWithACompletion() {
     loginSucceeded: true,
     devices: sandboxDevices('august', 'twice@example.com', 1),
     authToken: 'token-1',
-    loginLimit: { maxFailures: 10, lockoutMs: 60_000 },
+    endUserAccess: { maxFailures: 10, lockoutMs: 60_000, tokenTtlMs: 86_400_000 },
     actor: { type: 'system' },
     now: new Date().toISOString(),
   });
