@@ -27,11 +27,15 @@ async function main(): Promise<void> {
 
   const app = await createServer(config);
   const store = app.get<EventStore>(EVENT_STORE);
-  if (app.get(CoreModule).isNewLog) {
+  if (app.get(CoreModule).isNewLog && config.createSandboxWorkspace) {
     // A newcomer's first `npm start`: give them a workspace and a key to call the API with at once.
     const sandbox = await createWorkspace(store, { name: 'Sandbox', isSandbox: true, actor: { type: 'system' } });
     await app.get(ReadYourWrites).waitFor(sandbox.position);
     announceSandboxKey(config.dataDir, sandbox);
+  } else if (app.get(CoreModule).isNewLog) {
+    new Logger('Server').log(
+      'A new log, and no sandbox workspace (NODE_ENV=production): create a workspace with `npm run cli -- workspace create`',
+    );
   }
 
   stopGracefullyOnSignals(app, config.http);

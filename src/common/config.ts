@@ -99,7 +99,10 @@ export const ESDB_CONNECTION_STRING = /^esdb(\+discover)?:\/\/[^/?#\s]+/;
 export const POSTGRES_URL = /^postgres(ql)?:\/\/[^/?#\s]+/;
 
 /** Reads and checks the environment once, at start-up; every problem is named, not just the first. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  { stdoutIsTTY = Boolean(process.stdout.isTTY) } = {},
+): AppConfig {
   const problems: string[] = [];
 
   const integer = (name: string, fallback: number, min: number, max: number): number => {
@@ -203,8 +206,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (sandbox !== '' && sandbox !== 'true' && sandbox !== 'false')
     problems.push(`CREATE_SANDBOX_WORKSPACE must be true or false (got "${env.CREATE_SANDBOX_WORKSPACE}")`);
   // Unset: a newcomer's first start gets a sandbox; a production deployment gets none unless it asks.
-  const createSandboxWorkspace =
-    sandbox === '' ? !(env.NODE_ENV === 'production' && !process.stdout.isTTY) : sandbox === 'true';
+  const createSandboxWorkspace = sandbox === '' ? !(env.NODE_ENV === 'production' && !stdoutIsTTY) : sandbox === 'true';
 
   const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
   const level = (env.LOG_LEVEL?.trim() || 'info').toLowerCase() as LogConfig['level'];

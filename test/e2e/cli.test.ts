@@ -189,3 +189,16 @@ describe('revocation reaches open event streams', () => {
     expect((await listWebviews(server.url, doomed.api_key)).status).toBe(401);
   });
 });
+
+describe('production defaults', () => {
+  const server = new ServerProcess(undefined, { NODE_ENV: 'production' });
+  afterEach(() => server.stop());
+
+  it('creates no sandbox workspace nor key file on a new log with NODE_ENV=production outside a terminal', async () => {
+    await server.start();
+    expect(existsSync(join(server.dataDir, 'sandbox-api-key'))).toBe(false);
+    expect(server.output).toContain('no sandbox workspace (NODE_ENV=production)');
+    const created = await runCli(server.dataDir, ['workspace', 'create', '--name', 'Acme', '--production']);
+    expect(created.code).toBe(0);
+  });
+});

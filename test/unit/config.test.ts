@@ -14,6 +14,27 @@ describe('configuration', () => {
     expect(config.dataDir).toMatch(/\/data$/);
   });
 
+  it('creates no sandbox workspace in production outside a terminal, unless CREATE_SANDBOX_WORKSPACE=true', () => {
+    const piped = { stdoutIsTTY: false };
+    expect(loadConfig({}, piped).createSandboxWorkspace).toBe(true);
+    expect(loadConfig({ NODE_ENV: 'production' }, { stdoutIsTTY: true }).createSandboxWorkspace).toBe(true);
+    expect(loadConfig({ NODE_ENV: 'production' }, piped).createSandboxWorkspace).toBe(false);
+    expect(loadConfig({ NODE_ENV: 'production', CREATE_SANDBOX_WORKSPACE: 'true' }, piped).createSandboxWorkspace).toBe(
+      true,
+    );
+    expect(loadConfig({ CREATE_SANDBOX_WORKSPACE: 'false' }, piped).createSandboxWorkspace).toBe(false);
+    expect(() => loadConfig({ CREATE_SANDBOX_WORKSPACE: 'yes' })).toThrow(
+      /CREATE_SANDBOX_WORKSPACE must be true or false/,
+    );
+  });
+
+  it('limits webhooks to the usual web ports unless told otherwise', () => {
+    expect(loadConfig({}).webhooks.allowedPorts).toEqual([80, 443, 8080, 8443]);
+    expect(loadConfig({ WEBHOOK_ALLOWED_PORTS: '443, 9443' }).webhooks.allowedPorts).toEqual([443, 9443]);
+    expect(loadConfig({ WEBHOOK_ALLOWED_PORTS: 'any' }).webhooks.allowedPorts).toBe('any');
+    expect(() => loadConfig({ WEBHOOK_ALLOWED_PORTS: '80,http' })).toThrow(/WEBHOOK_ALLOWED_PORTS must be/);
+  });
+
   it('names every problem at once', () => {
     let error: unknown;
     try {
