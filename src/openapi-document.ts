@@ -10,6 +10,7 @@ import { MAX_KEY_LENGTH, MAX_KEYS, MAX_VALUE_LENGTH } from './custom-metadata/cu
 import { HttpModule } from './http/http.module.js';
 import { rawParamsOf, type RawParamKind } from './http/seam-input.js';
 import { ALLOWED_METHODS, PUBLIC_ROUTE } from './http/seam-route.js';
+import { HOSTED_PAGE_PATH } from './http/hosted-page.js';
 
 /**
  * The OpenAPI 3.1 document of every route, generated from the controllers (paths, methods, which need a key)
@@ -156,7 +157,12 @@ export function openApiDocument(): Schema {
         else {
           operation.requestBody = {
             required: false,
-            content: { 'application/json': { schema: { $ref: `#/components/schemas/${route.dto.name}` } } },
+            content: {
+              // The hosted page's form posts as a browser does without JavaScript; every other route takes JSON.
+              [route.path === `/${HOSTED_PAGE_PATH}` ? 'application/x-www-form-urlencoded' : 'application/json']: {
+                schema: { $ref: `#/components/schemas/${route.dto.name}` },
+              },
+            },
           };
           if (extraParams.length > 0) operation['x-extension-parameters'] = extraParams;
         }
@@ -171,7 +177,7 @@ export function openApiDocument(): Schema {
       operation.security = route.isPublic ? [] : [{ api_key: [] }];
       operations[method] = operation;
     }
-    paths[route.path] = operations;
+    paths[route.path] = { ...paths[route.path], ...operations }; // the hosted page: GET and POST, two handlers
   }
 
   for (const name of seamComponents(seamRefs)) {

@@ -1,7 +1,8 @@
 import { Controller, Get, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { Expose } from 'class-transformer';
-import { IsEmail, IsIn, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
+import { IsEmail, IsIn, IsOptional, IsString, IsUUID } from 'class-validator';
+import { BoundedLength } from './string-limits.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { LoginFailed, LoginLocked, SandboxOnly } from '../common/domain-errors.js';
 import type { AppConfig } from '../common/config.js';
@@ -29,13 +30,13 @@ export class CompleteConnectWebviewDto {
 
   @Expose()
   @IsEmail()
-  @MaxLength(254)
+  @BoundedLength('email')
   email!: string;
 
   @Expose()
   @IsOptional()
   @IsString()
-  @MaxLength(200)
+  @BoundedLength('password')
   password?: string;
 }
 
@@ -48,7 +49,7 @@ export class ViewConnectWebviewDto {
   @Expose()
   @IsOptional()
   @IsString()
-  @MaxLength(200)
+  @BoundedLength('auth_token')
   auth_token?: string;
 }
 
@@ -56,7 +57,7 @@ export class EndUserCompletionDto extends CompleteConnectWebviewDto {
   @Expose()
   @IsOptional()
   @IsString()
-  @MaxLength(200)
+  @BoundedLength('auth_token')
   auth_token?: string;
 }
 

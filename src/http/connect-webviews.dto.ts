@@ -1,5 +1,6 @@
 import { Expose } from 'class-transformer';
-import { IsBoolean, IsIn, IsISO8601, IsOptional, IsString, IsUrl, IsUUID } from 'class-validator';
+import { IsBoolean, IsIn, IsOptional, IsString, IsUrl, IsUUID } from 'class-validator';
+import { BoundedLength, TimeParam } from './string-limits.js';
 import { PageDto } from './page.dto.js';
 import { RawParam, SearchParam, Unsupported, ListParam } from './seam-input.js';
 import {
@@ -25,6 +26,7 @@ export class CreateConnectWebviewDto {
 
   @ListParam()
   @IsString({ each: true })
+  @BoundedLength('identifier', true)
   excluded_providers?: string[];
 
   @Expose()
@@ -39,11 +41,13 @@ export class CreateConnectWebviewDto {
   @Expose()
   @IsOptional()
   @IsUrl(URL_OPTIONS)
+  @BoundedLength('url')
   custom_redirect_url?: string;
 
   @Expose()
   @IsOptional()
   @IsUrl(URL_OPTIONS)
+  @BoundedLength('url')
   custom_redirect_failure_url?: string;
 
   @Expose()
@@ -59,6 +63,7 @@ export class CreateConnectWebviewDto {
   @Expose()
   @IsOptional()
   @IsString()
+  @BoundedLength('customer_key')
   customer_key?: string;
 
   /** Checked by the custom-metadata value type, which words errors as Seam does. */
@@ -76,7 +81,7 @@ export class GetConnectWebviewDto extends ConnectWebviewIdDto {
   /** ISO 8601: the webview as it was at that moment (404 before it existed). */
   @Expose()
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @TimeParam()
   as_of?: string;
 }
 
@@ -87,6 +92,7 @@ export class ListConnectWebviewsDto extends PageDto {
   @Expose()
   @IsOptional()
   @IsString()
+  @BoundedLength('customer_key')
   customer_key?: string;
 
   @SearchParam()

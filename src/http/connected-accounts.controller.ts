@@ -1,7 +1,8 @@
 import { Controller, Inject } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { Expose } from 'class-transformer';
-import { IsBoolean, IsEmail, IsISO8601, IsOptional, IsUUID, ValidateIf } from 'class-validator';
+import { IsBoolean, IsEmail, IsOptional, IsUUID, ValidateIf } from 'class-validator';
+import { BoundedLength, TimeParam } from './string-limits.js';
 import { SandboxOnly } from '../common/domain-errors.js';
 import { invalidInput } from '../common/seam-error.js';
 import type { AppConfig } from '../common/config.js';
@@ -29,12 +30,13 @@ export class GetConnectedAccountDto {
   @Expose()
   @ValidateIf((o: GetConnectedAccountDto) => o.email !== undefined)
   @IsEmail()
+  @BoundedLength('email')
   email?: string;
 
   /** ISO 8601: the account as it was at that moment (404 before it existed). */
   @Expose()
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @TimeParam()
   as_of?: string;
 }
 

@@ -1,7 +1,8 @@
 import { Controller, Inject } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { Expose } from 'class-transformer';
-import { IsISO8601, IsOptional, IsString, IsUUID, MaxLength, ValidateIf } from 'class-validator';
+import { IsOptional, IsString, IsUUID, ValidateIf } from 'class-validator';
+import { BoundedLength, TimeParam } from './string-limits.js';
 import type { AppConfig } from '../common/config.js';
 import { parseCustomMetadataFilter, parseCustomMetadataInput } from '../custom-metadata/custom-metadata.js';
 import { commandMeta, CurrentCaller, type Caller } from './caller.js';
@@ -29,13 +30,13 @@ export class GetDeviceDto {
   @Expose()
   @IsOptional()
   @IsString()
-  @MaxLength(200)
+  @BoundedLength('name')
   name?: string;
 
   /** ISO 8601: the device as it was at that moment (404 before it existed). */
   @Expose()
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @TimeParam()
   as_of?: string;
 }
 
@@ -43,7 +44,7 @@ export class UpdateDeviceDto extends DeviceIdDto {
   @Expose()
   @IsOptional()
   @IsString()
-  @MaxLength(200)
+  @BoundedLength('name')
   name?: string;
 
   /** Merged into the device's metadata ("add or change"; `null` removes a key). */
@@ -73,15 +74,18 @@ export class ListDevicesDto extends PageDto {
   @Expose()
   @IsOptional()
   @IsString()
+  @BoundedLength('identifier')
   device_type?: string;
 
   @ListParam()
   @IsString({ each: true })
+  @BoundedLength('identifier', true)
   device_types?: string[];
 
   @Expose()
   @IsOptional()
   @IsString()
+  @BoundedLength('identifier')
   manufacturer?: string;
 
   @SearchParam()
@@ -111,7 +115,7 @@ export class ListDevicesDto extends PageDto {
 
   @Expose()
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @TimeParam()
   created_before?: string;
 }
 

@@ -1,6 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { Expose } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsIn, IsISO8601, IsOptional, IsUUID, ValidateIf } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsIn, IsOptional, IsUUID, ValidateIf } from 'class-validator';
+import { TimeParam } from './string-limits.js';
 import { NAMEABLE_EVENT_TYPES, type PublicEventFilter } from '../events/index.js';
 import { LimitParam } from './page.dto.js';
 import { ListParam } from './seam-input.js';
@@ -38,7 +39,7 @@ export class EventFilterDto {
 
   @Expose()
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @TimeParam()
   since?: string;
 }
 
@@ -46,7 +47,7 @@ export class ListEventsDto extends EventFilterDto {
   @ListParam()
   @ArrayMinSize(2)
   @ArrayMaxSize(2)
-  @IsISO8601({ strict: true }, { each: true })
+  @TimeParam(true)
   between?: string[];
 
   @LimitParam()

@@ -3,6 +3,7 @@ import { Expose } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 import { MAX_LIMIT } from '../read-models/pagination.js';
 import { ToInteger } from './seam-input.js';
+import { BoundedLength } from './string-limits.js';
 
 /** What every paginated route takes: how many items (1 to 1000), and where the previous page ended. */
 /** How many items a page holds: 1 to 1000. */
@@ -15,5 +16,6 @@ export class PageDto {
   @Expose()
   @IsOptional()
   @IsString()
+  @BoundedLength('page_cursor')
   page_cursor?: string | null;
 }

@@ -6,7 +6,6 @@ import {
   IsArray,
   IsOptional,
   IsString,
-  MaxLength,
   validateSync,
   type ValidationError,
 } from 'class-validator';
@@ -14,6 +13,7 @@ import type { FastifyRequest } from 'fastify';
 import { describeType, isPlainObject } from '../common/own-record.js';
 import { invalidInput, type ValidationIssue } from '../common/seam-error.js';
 import { MAX_KEYS } from '../custom-metadata/custom-metadata.js';
+import { BoundedLength } from './string-limits.js';
 
 /**
  * The parameters of a Seam request, validated into `dto`. Unknown parameters are ignored, as Seam ignores them.
@@ -117,7 +117,7 @@ export const Unsupported = () =>
   applyDecorators(Expose(), Equals(undefined, { message: 'Not supported by this service' }));
 
 /** A search string: Seam's `search` parameter. */
-export const SearchParam = () => applyDecorators(Expose(), IsOptional(), IsString(), MaxLength(200));
+export const SearchParam = () => applyDecorators(Expose(), IsOptional(), IsString(), BoundedLength('search'));
 
 /** What a raw parameter holds: custom metadata to set, or key:value pairs to filter by. */
 export type RawParamKind = 'custom_metadata' | 'custom_metadata_filter';

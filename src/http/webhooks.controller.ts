@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Controller, Inject } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { Expose } from 'class-transformer';
-import { IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
+import { IsOptional, IsString, IsUUID } from 'class-validator';
+import { BoundedLength } from './string-limits.js';
 import type { AppConfig } from '../common/config.js';
 import { CONFIG } from '../common/tokens.js';
 import { ReadYourWrites } from '../read-models/read-your-writes.js';
@@ -27,7 +28,7 @@ import { ReadModelDatabase } from '../read-models/read-model-database.js';
 export class CreateWebhookDto {
   @Expose()
   @IsString()
-  @MaxLength(2000)
+  @BoundedLength('url')
   url!: string;
 
   /** Left out: every event type. */
@@ -45,7 +46,7 @@ export class UpdateWebhookDto extends WebhookIdDto {
   @Expose()
   @IsOptional()
   @IsString()
-  @MaxLength(2000)
+  @BoundedLength('url')
   url?: string;
 
   @EventTypesParam()
