@@ -10,6 +10,7 @@ import { EventStoreDbEventStore } from './event-store/eventstoredb-event-store.j
 import { PostgresEventStore } from './event-store/postgres-event-store.js';
 import { SqliteEventStore } from './event-store/sqlite-event-store.js';
 import { MeasuredEventStore } from './event-store/measured-event-store.js';
+import { limitStateCache } from './event-store/state-cache.js';
 import { UpcastingEventStore } from './event-store/upcasting-event-store.js';
 import { UPCASTERS } from './schema-upcasters.js';
 import { READ_MODEL_SCHEMA } from './read-model-schema.js';
@@ -18,14 +19,16 @@ import { ReadModelDatabase } from './read-models/read-model-database.js';
 
 export const EVENTS_FILE = 'events.db';
 
-type StoreConfig = Pick<AppConfig, 'dataDir' | 'sqliteSynchronous' | 'eventStore'>;
+type StoreConfig = Pick<AppConfig, 'dataDir' | 'sqliteSynchronous' | 'eventStore'> & Partial<Pick<AppConfig, 'limits'>>;
 
 /**
  * The configured event log, read in current shapes: what the CLI needs, and the first half of what the
  * server needs.
  */
 export function openEventStore(config: StoreConfig): EventStore {
-  return new UpcastingEventStore(new MeasuredEventStore(openRawEventStore(config)), UPCASTERS);
+  const store = new UpcastingEventStore(new MeasuredEventStore(openRawEventStore(config)), UPCASTERS);
+  if (config.limits) limitStateCache(store, config.limits.stateCacheBytes);
+  return store;
 }
 
 /** The log exactly as stored, every event in the shape it was written in (for copying, not for deciding). */

@@ -22,35 +22,106 @@ export async function currentState<Command extends CommandMeta, Event extends Do
 }
 
 /**
- * Folded states by store and decider: a least-recently-used map of at most MAX_CACHED_STREAMS streams per
- * decider. A device's state with 50 keys of 500 characters is about 25 KB, so this bounds the cache near
- * 25 MB a decider whatever the tenants write; a stream that fell out is folded from the log again.
+ * Folded states, per store: one least-recently-used map over every decider's streams, bounded by the bytes
+ * its states hold (an estimate: see `estimateBytes`), not by how many there are. A tenant that fills its
+ * resources with 50 keys of 500 characters gets fewer streams cached, not more memory; a stream that fell
+ * out is folded from the log again. STATE_CACHE_BYTES sets the bound (64 MiB by default).
  */
-const MAX_CACHED_STREAMS = 1_000;
-const stateCaches = new WeakMap<EventStore, WeakMap<object, Map<string, { state: unknown; revision: number }>>>();
+export const DEFAULT_STATE_CACHE_BYTES = 64 * 1024 * 1024;
+
+interface CachedState {
+  decider: object;
+  state: unknown;
+  revision: number;
+  bytes: number;
+}
+
+class StateCache {
+  readonly entries = new Map<string, CachedState>();
+  bytes = 0;
+
+  constructor(public limitBytes: number) {}
+
+  get(stream: string, decider: object): CachedState | undefined {
+    const entry = this.entries.get(stream);
+    if (!entry || entry.decider !== decider) return undefined;
+    this.entries.delete(stream);
+    this.entries.set(stream, entry);
+    return entry;
+  }
+
+  set(stream: string, entry: Omit<CachedState, 'bytes'>): void {
+    this.remove(stream);
+    const bytes = stream.length * 2 + estimateBytes(entry.state);
+    if (bytes > this.limitBytes) return; // larger than the whole cache: folded again when asked for
+    this.entries.set(stream, { ...entry, bytes });
+    this.bytes += bytes;
+    for (const [oldest] of this.entries) {
+      if (this.bytes <= this.limitBytes) break;
+      this.remove(oldest);
+    }
+  }
+
+  private remove(stream: string): void {
+    const entry = this.entries.get(stream);
+    if (!entry) return;
+    this.entries.delete(stream);
+    this.bytes -= entry.bytes;
+  }
+}
+
+const stateCaches = new WeakMap<EventStore, StateCache>();
+
+function cacheOf(store: EventStore): StateCache {
+  let cache = stateCaches.get(store);
+  if (!cache) stateCaches.set(store, (cache = new StateCache(DEFAULT_STATE_CACHE_BYTES)));
+  return cache;
+}
+
+/** Sets how many bytes of folded state `store`'s cache may hold (STATE_CACHE_BYTES). */
+export function limitStateCache(store: EventStore, limitBytes: number): void {
+  const cache = cacheOf(store);
+  cache.limitBytes = limitBytes;
+  for (const [stream, entry] of cache.entries) cache.set(stream, entry); // re-applies the bound
+}
+
+/** What the cache holds now: for tests and metrics. */
+export function stateCacheUsage(store: EventStore): { streams: number; bytes: number; limitBytes: number } {
+  const cache = cacheOf(store);
+  return { streams: cache.entries.size, bytes: cache.bytes, limitBytes: cache.limitBytes };
+}
+
+/**
+ * About how many bytes `value` takes in V8: two a character of a string, and a fixed overhead a value and a
+ * property. A walk, not a serialisation: it allocates nothing, and a state of 50 keys takes microseconds.
+ */
+export function estimateBytes(value: unknown, depth = 0): number {
+  if (typeof value === 'string') return 16 + value.length * 2;
+  if (value === null || typeof value !== 'object' || depth > 32) return 16;
+  let bytes = 32;
+  if (Array.isArray(value)) {
+    for (const item of value) bytes += 8 + estimateBytes(item, depth + 1);
+    return bytes;
+  }
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    bytes += 16 + key.length * 2 + estimateBytes((value as Record<string, unknown>)[key], depth + 1);
+  }
+  return bytes;
+}
 
 export function statesOf<Command extends CommandMeta, Event extends DomainEvent, State>(
   store: EventStore,
   decider: Decider<Command, Event, State>,
 ) {
-  let byDecider = stateCaches.get(store);
-  if (!byDecider) stateCaches.set(store, (byDecider = new WeakMap()));
-  let states = byDecider.get(decider);
-  if (!states) byDecider.set(decider, (states = new Map()));
-  const map = states;
+  const cache = cacheOf(store);
   return {
     get(stream: string): { state: State; revision: number } | undefined {
-      const entry = map.get(stream) as { state: State; revision: number } | undefined;
-      if (entry) {
-        map.delete(stream);
-        map.set(stream, entry);
-      }
-      return entry;
+      const entry = cache.get(stream, decider);
+      return entry ? { state: entry.state as State, revision: entry.revision } : undefined;
     },
     set(stream: string, entry: { state: State; revision: number }): void {
-      map.delete(stream);
-      map.set(stream, entry);
-      if (map.size > MAX_CACHED_STREAMS) map.delete(map.keys().next().value as string);
+      cache.set(stream, { decider, state: entry.state, revision: entry.revision });
     },
   };
 }
