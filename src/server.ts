@@ -5,7 +5,7 @@ import { AppModule } from './app.module.js';
 import type { AppConfig } from './common/config.js';
 import { createLogger, PinoNestLogger } from './common/logging.js';
 import { boundHttpServer, configureFastify, fastifyOptions, observeRequests } from './http/fastify-setup.js';
-import { authenticateBeforeBody } from './http/guards.js';
+import { authenticateBeforeBody, chargeLogBytes } from './http/guards.js';
 import { RateLimiter } from './http/rate-limit.js';
 import { CatchUp } from './read-models/catch-up.js';
 import { Draining } from './http/draining.js';
@@ -37,6 +37,8 @@ export async function createServer(config: AppConfig): Promise<NestFastifyApplic
       app.get(CatchUp),
     ),
   );
+  const logBytes = config.limits.logBytesPerMinutePerWorkspace;
+  adapter.getInstance().addHook('preHandler', chargeLogBytes(new RateLimiter(logBytes / 60, logBytes)));
   boundHttpServer(app.getHttpServer(), config.http);
   const draining = app.get(Draining);
   adapter.getInstance().addHook('onSend', async (_request, reply) => {

@@ -13,7 +13,7 @@ import { CompleteConnectWebviewMessage } from '../completion/index.js';
 import { endUserMayOpen, findConnectWebviewAnyWorkspace, GetConnectWebviewQuery } from '../connect-webviews/index.js';
 import { commandMeta, CurrentCaller, type Caller } from './caller.js';
 import { SeamInput } from './seam-input.js';
-import { PublicRoute, SeamRoute } from './seam-route.js';
+import { PublicRoute, SeamRoute, SeamWriteRoute } from './seam-route.js';
 import { SUPPORTED_PROVIDERS, type Provider } from '../providers/providers.js';
 import { ReadModelDatabase } from '../read-models/read-model-database.js';
 import { HOSTED_PAGE_HEADERS, HOSTED_PAGE_PATH, hostedPage, hostedSuccessPage } from './hosted-page.js';
@@ -71,7 +71,7 @@ export class CompletionController {
   ) {}
 
   /** Sandbox only: completes a webview as if the end user had logged in (password defaults to 1234). */
-  @SeamRoute('connect_webviews/simulate/complete', ['POST'])
+  @SeamWriteRoute('connect_webviews/simulate/complete', ['POST'])
   async simulateComplete(
     @CurrentCaller() caller: Caller,
     @SeamInput(CompleteConnectWebviewDto) input: CompleteConnectWebviewDto,

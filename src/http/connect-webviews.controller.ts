@@ -19,7 +19,7 @@ import {
 } from './connect-webviews.dto.js';
 import { listPage } from './list-pages.js';
 import { asOfDate, SeamInput } from './seam-input.js';
-import { SeamRoute } from './seam-route.js';
+import { SeamRoute, SeamWriteRoute } from './seam-route.js';
 import { Idempotent } from './idempotency.js';
 
 @Controller()
@@ -31,7 +31,7 @@ export class ConnectWebviewsController {
     @Inject(CONFIG) private readonly config: AppConfig,
   ) {}
 
-  @SeamRoute('connect_webviews/create', ['POST'])
+  @SeamWriteRoute('connect_webviews/create', ['POST'])
   @Idempotent()
   async create(@CurrentCaller() caller: Caller, @SeamInput(CreateConnectWebviewDto) input: CreateConnectWebviewDto) {
     const { custom_metadata, ...options } = input;
@@ -82,7 +82,7 @@ export class ConnectWebviewsController {
     return { connect_webviews: items, pagination, ok: true };
   }
 
-  @SeamRoute('connect_webviews/delete', ['DELETE', 'POST'])
+  @SeamWriteRoute('connect_webviews/delete', ['DELETE', 'POST'])
   async delete(@CurrentCaller() caller: Caller, @SeamInput(ConnectWebviewIdDto) input: ConnectWebviewIdDto) {
     const { position } = await this.commandBus.execute(
       new ConnectWebviewCommandMessage({

@@ -11,7 +11,7 @@ import { commandMeta, CurrentCaller, type Caller } from './caller.js';
 import { listPage } from './list-pages.js';
 import { PageDto } from './page.dto.js';
 import { asOfDate, RawParam, SearchParam, SeamInput, Unsupported } from './seam-input.js';
-import { SeamRoute } from './seam-route.js';
+import { SeamRoute, SeamWriteRoute } from './seam-route.js';
 import { CONFIG } from '../common/tokens.js';
 import { ReadYourWrites } from '../read-models/read-your-writes.js';
 import {
@@ -118,7 +118,7 @@ export class ConnectedAccountsController {
     return { connected_accounts: items, pagination, ok: true };
   }
 
-  @SeamRoute('connected_accounts/update', ['PATCH', 'POST'])
+  @SeamWriteRoute('connected_accounts/update', ['PATCH', 'POST'])
   async update(
     @CurrentCaller() caller: Caller,
     @SeamInput(UpdateConnectedAccountDto) input: UpdateConnectedAccountDto,
@@ -143,7 +143,7 @@ export class ConnectedAccountsController {
   }
 
   /** Sandbox only: the account (and its devices) get `account_disconnected` until a webview reconnects it. */
-  @SeamRoute('connected_accounts/simulate/disconnect', ['POST'])
+  @SeamWriteRoute('connected_accounts/simulate/disconnect', ['POST'])
   async simulateDisconnect(
     @CurrentCaller() caller: Caller,
     @SeamInput(ConnectedAccountIdDto) input: ConnectedAccountIdDto,

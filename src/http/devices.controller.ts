@@ -9,7 +9,7 @@ import { commandMeta, CurrentCaller, type Caller } from './caller.js';
 import { listPage } from './list-pages.js';
 import { PageDto } from './page.dto.js';
 import { asOfDate, RawParam, SearchParam, SeamInput, Unsupported, ListParam } from './seam-input.js';
-import { SeamRoute } from './seam-route.js';
+import { SeamRoute, SeamWriteRoute } from './seam-route.js';
 import { CONFIG } from '../common/tokens.js';
 import { DeviceCommandMessage, GetDeviceQuery, ListDevicesQuery } from '../devices/index.js';
 import { ReadYourWrites } from '../read-models/read-your-writes.js';
@@ -169,7 +169,7 @@ export class DevicesController {
     return { devices: items, pagination, ok: true };
   }
 
-  @SeamRoute('devices/update', ['PATCH', 'POST'])
+  @SeamWriteRoute('devices/update', ['PATCH', 'POST'])
   async update(@CurrentCaller() caller: Caller, @SeamInput(UpdateDeviceDto) input: UpdateDeviceDto) {
     const customMetadata =
       input.custom_metadata === undefined ? undefined : parseCustomMetadataInput(input.custom_metadata);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
-import { LogController, type FastifyInstance } from 'fastify';
+import { LogController, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { AppConfig } from '../common/config.js';
 import { metrics } from '../common/metrics.js';
 import { HOSTED_PAGE_PATH } from './hosted-page.js';
@@ -54,6 +54,9 @@ export function nestingDepth(text: string): number {
   return deepest;
 }
 
+/** A request with the size of the body it sent, for what it may write to the log (`chargeLogBytes`). */
+export type RequestWithBodyBytes = FastifyRequest & { bodyBytes?: number };
+
 /**
  * What happens before Nest sees a request: our own JSON parser (JSON.parse keeps `__proto__` as an
  * ordinary key, where Fastify's default refuses it; an empty body is `{}`), Seam's 400
@@ -62,8 +65,9 @@ export function nestingDepth(text: string): number {
  */
 export function configureFastify(fastify: FastifyInstance): void {
   fastify.removeAllContentTypeParsers();
-  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const text = String(body);
+    (request as RequestWithBodyBytes).bodyBytes = Buffer.byteLength(text);
     if (text.trim() === '') return done(null, {});
     if (nestingDepth(text) > MAX_BODY_NESTING) {
       return done(

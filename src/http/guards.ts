@@ -9,7 +9,8 @@ import type { FastifyReply } from 'fastify';
 import type { Caller, RequestWithCaller } from './caller.js';
 import type { RateLimiter } from './rate-limit.js';
 import type { CatchUp } from '../read-models/catch-up.js';
-import { ALLOWED_METHODS, PUBLIC_ROUTE, type HttpMethod } from './seam-route.js';
+import { ALLOWED_METHODS, PUBLIC_ROUTE, WRITES_TO_LOG, type HttpMethod } from './seam-route.js';
+import type { RequestWithBodyBytes } from './fastify-setup.js';
 
 /** 405 for a method the route does not take (with a valid key; without one, 401 comes first). */
 @Injectable()
@@ -94,6 +95,20 @@ export function authenticateBeforeBody(
       throw error;
     }
     limits.perKey.take(request.caller.apiKeyId);
+  };
+}
+
+/**
+ * Fastify's preHandler hook (the body is read): a write route's body counts against its workspace's
+ * LOG_BYTES_PER_MINUTE_PER_WORKSPACE, a token bucket of that many bytes refilled over a minute. Past it, 429
+ * `rate_limited` with Retry-After, before anything is appended. What a write appends is its body's content
+ * plus a bounded envelope of ids and times, so the body is the measure of what a tenant adds to the disk.
+ */
+export function chargeLogBytes(perWorkspace: RateLimiter) {
+  return async (request: RequestWithCaller & RequestWithBodyBytes): Promise<void> => {
+    if (!request.caller) return;
+    if (!(request.routeOptions.config as unknown as Record<string, unknown>)[WRITES_TO_LOG]) return;
+    perWorkspace.take(request.caller.workspaceId, Date.now(), Math.max(1, request.bodyBytes ?? 0));
   };
 }
 

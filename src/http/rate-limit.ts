@@ -13,8 +13,8 @@ export class RateLimiter {
     private readonly maxCallers = 100_000,
   ) {}
 
-  /** Takes one request's token, or throws 429 `rate_limited` saying when to retry. */
-  take(caller: string, now = Date.now()): void {
+  /** Takes `cost` tokens (one request's, or its bytes), or throws 429 `rate_limited` saying when to retry. */
+  take(caller: string, now = Date.now(), cost = 1): void {
     if (this.perSecond <= 0) return;
     const bucket = this.buckets.get(caller) ?? { tokens: this.burst, at: now };
     this.buckets.delete(caller);
@@ -22,8 +22,8 @@ export class RateLimiter {
     bucket.at = now;
     this.buckets.set(caller, bucket);
     if (this.buckets.size > this.maxCallers) this.buckets.delete(this.buckets.keys().next().value as string);
-    if (bucket.tokens < 1) throw tooManyRequests((1 - bucket.tokens) / this.perSecond);
-    bucket.tokens -= 1;
+    if (bucket.tokens < cost) throw tooManyRequests((cost - bucket.tokens) / this.perSecond);
+    bucket.tokens -= cost;
   }
 }
 

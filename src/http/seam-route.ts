@@ -5,6 +5,7 @@ export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 
 export const ALLOWED_METHODS = 'seam:allowed-methods';
 export const PUBLIC_ROUTE = 'seam:public-route';
+export const WRITES_TO_LOG = 'seam:writes-to-log';
 
 /**
  * A Seam route: every method reaches the handler, so that a method the route does not take answers
@@ -12,6 +13,14 @@ export const PUBLIC_ROUTE = 'seam:public-route';
  */
 export function SeamRoute(path: string, methods: readonly HttpMethod[]) {
   return applyDecorators(All(path), SetMetadata(ALLOWED_METHODS, methods));
+}
+
+/**
+ * A Seam route that appends to the log: what its caller sends counts against its workspace's
+ * LOG_BYTES_PER_MINUTE_PER_WORKSPACE (`chargeLogBytes`), so no tenant can fill the disk for the others.
+ */
+export function SeamWriteRoute(path: string, methods: readonly HttpMethod[]) {
+  return applyDecorators(SeamRoute(path, methods), RouteConfig({ [WRITES_TO_LOG]: true }));
 }
 
 /**

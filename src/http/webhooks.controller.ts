@@ -19,7 +19,7 @@ import {
 import { commandMeta, CurrentCaller, type Caller } from './caller.js';
 import { EventTypesParam } from './events.dto.js';
 import { SeamInput } from './seam-input.js';
-import { SeamRoute } from './seam-route.js';
+import { SeamRoute, SeamWriteRoute } from './seam-route.js';
 import { Idempotent } from './idempotency.js';
 import { KeyedLock } from '../common/keyed-lock.js';
 import { InvalidCommand } from '../common/domain-errors.js';
@@ -66,7 +66,7 @@ export class WebhooksController {
 
   private readonly creating = new KeyedLock();
 
-  @SeamRoute('webhooks/create', ['POST'])
+  @SeamWriteRoute('webhooks/create', ['POST'])
   @Idempotent()
   async create(@CurrentCaller() caller: Caller, @SeamInput(CreateWebhookDto) input: CreateWebhookDto) {
     await assertWebhookTarget(input.url, this.config.webhooks);
@@ -108,7 +108,7 @@ export class WebhooksController {
     return { webhooks: await this.queryBus.execute(new ListWebhooksQuery(caller.workspaceId)), ok: true };
   }
 
-  @SeamRoute('webhooks/update', ['PATCH', 'PUT', 'POST'])
+  @SeamWriteRoute('webhooks/update', ['PATCH', 'PUT', 'POST'])
   async update(@CurrentCaller() caller: Caller, @SeamInput(UpdateWebhookDto) input: UpdateWebhookDto) {
     if (input.url !== undefined) await assertWebhookTarget(input.url, this.config.webhooks);
     await this.change({
@@ -126,7 +126,7 @@ export class WebhooksController {
    * An extension: a new signing secret, answered once here. For a grace period (24 h) deliveries carry
    * signatures by both, so receivers can move to the new secret without missing or refusing one.
    */
-  @SeamRoute('webhooks/rotate_secret', ['POST'])
+  @SeamWriteRoute('webhooks/rotate_secret', ['POST'])
   async rotateSecret(@CurrentCaller() caller: Caller, @SeamInput(WebhookIdDto) input: WebhookIdDto) {
     await this.change({
       type: 'RotateWebhookSecret',
@@ -139,7 +139,7 @@ export class WebhooksController {
     return { webhook, ok: true };
   }
 
-  @SeamRoute('webhooks/delete', ['DELETE', 'POST'])
+  @SeamWriteRoute('webhooks/delete', ['DELETE', 'POST'])
   async delete(@CurrentCaller() caller: Caller, @SeamInput(WebhookIdDto) input: WebhookIdDto) {
     await this.change({
       type: 'DeleteWebhook',

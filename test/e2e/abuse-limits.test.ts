@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { ServerProcess } from '../support/server-process.js';
+import { lastJsonLine, runCli, ServerProcess } from '../support/server-process.js';
 import { postFrom } from '../support/post-from.js';
 import { get } from 'node:http';
 
@@ -101,5 +101,37 @@ describe('abuse limits', () => {
     expect(statuses.filter((s) => s === 404).length).toBeGreaterThanOrEqual(40); // a burst of twice the rate
     expect(statuses.filter((s) => s === 429).length).toBeGreaterThan(0);
     expect(await page('127.0.0.8')).toBe(404);
+  });
+});
+
+describe("a workspace's writes into the log", () => {
+  const server = new ServerProcess(undefined, { LOG_BYTES_PER_MINUTE_PER_WORKSPACE: '200000' });
+  beforeAll(() => server.start());
+  afterAll(() => server.stop());
+
+  it('are bounded per minute: past the budget 429 with Retry-After and nothing appended; others write on', async () => {
+    const big = Object.fromEntries(Array.from({ length: 50 }, (_, k) => [`k${k}`, 'v'.repeat(500)])); // ~27 KB
+    const statuses: number[] = [];
+    let refused: Awaited<ReturnType<typeof server.post>> | undefined;
+    for (let i = 0; i < 12; i++) {
+      const answer = await server.post('/connect_webviews/create', { custom_metadata: big });
+      statuses.push(answer.status);
+      if (answer.status === 429) refused ??= answer;
+    }
+    expect(statuses.filter((s) => s === 200).length).toBeGreaterThanOrEqual(6);
+    expect(statuses.filter((s) => s === 200).length).toBeLessThanOrEqual(8);
+    expect(refused?.body.error.type).toBe('rate_limited');
+    expect(Number(refused?.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    const listed = (await server.post('/connect_webviews/list', {})).body.connect_webviews;
+    expect(listed).toHaveLength(statuses.filter((s) => s === 200).length); // reads go on; nothing refused was stored
+    // Another workspace is not held up by this one.
+    const other = lastJsonLine(
+      (await runCli(server.dataDir, ['workspace', 'create', '--name', 'Other'])).stdout,
+    ).api_key;
+    for (let i = 0; i < 40 && (await server.post('/connect_webviews/list', {}, server.auth(other))).status !== 200; i++)
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    expect((await server.post('/connect_webviews/create', { custom_metadata: big }, server.auth(other))).status).toBe(
+      200,
+    );
   });
 });
