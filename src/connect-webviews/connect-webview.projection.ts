@@ -11,6 +11,7 @@ import {
   type RecordColumns,
 } from '../read-models/custom-metadata-index.js';
 import { listNewestFirst, type ListedTable } from '../read-models/list-newest-first.js';
+import { initSearchIndex } from '../read-models/search-index.js';
 import type { PageRequest, Pagination } from '../read-models/pagination.js';
 import { sqliteProjection } from '../read-models/projection.js';
 import { prepared } from '../common/prepared.js';
@@ -34,7 +35,7 @@ export const connectWebviewReadModel = sqliteProjection<ConnectWebviewEvent>({
   name: 'connect_webviews',
   version: 2,
   handles: ['ConnectWebviewCreated', 'MetadataSet', 'ConnectWebviewAuthorized', 'ConnectWebviewDeleted'],
-  init: (db) =>
+  init: (db) => {
     db.exec(
       `
     CREATE TABLE IF NOT EXISTS connect_webviews (
@@ -45,7 +46,9 @@ export const connectWebviewReadModel = sqliteProjection<ConnectWebviewEvent>({
       ${CUSTOM_METADATA_COLUMN_DDL}
     );
   ` + CUSTOM_METADATA_INDEX_DDL,
-    ),
+    );
+    initSearchIndex(db, CONNECT_WEBVIEWS_LISTING);
+  },
   readIndexes: [
     { name: 'connect_webviews_by_workspace', on: 'connect_webviews (workspace_id, created_position)' },
     CUSTOM_METADATA_LOOKUP,
@@ -137,7 +140,7 @@ export const CONNECT_WEBVIEWS_LISTING: ListedTable = {
   idColumn: 'connect_webview_id',
   resourceType: 'connect_webview',
   columns: 'r.record, r.custom_metadata',
-  searchable: ['r.connect_webview_id', "json_extract(r.record, '$.customer_key')"],
+  searchable: (row) => [`${row}.connect_webview_id`, `json_extract(${row}.record, '$.customer_key')`],
 };
 
 export function listConnectWebviews(

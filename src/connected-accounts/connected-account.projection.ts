@@ -10,6 +10,7 @@ import {
   type RecordColumns,
 } from '../read-models/custom-metadata-index.js';
 import { listNewestFirst, type ListedTable } from '../read-models/list-newest-first.js';
+import { initSearchIndex } from '../read-models/search-index.js';
 import type { PageRequest, Pagination } from '../read-models/pagination.js';
 import { sqliteProjection } from '../read-models/projection.js';
 import { prepared } from '../common/prepared.js';
@@ -42,7 +43,7 @@ export const connectedAccountReadModel = sqliteProjection<ConnectedAccountEvent>
     'ConnectedAccountDisconnected',
     'ConnectedAccountSettingsChanged',
   ],
-  init: (db) =>
+  init: (db) => {
     db.exec(
       `
     CREATE TABLE IF NOT EXISTS connected_accounts (
@@ -54,7 +55,9 @@ export const connectedAccountReadModel = sqliteProjection<ConnectedAccountEvent>
       ${CUSTOM_METADATA_COLUMN_DDL}
     );
   ` + CUSTOM_METADATA_INDEX_DDL,
-    ),
+    );
+    initSearchIndex(db, CONNECTED_ACCOUNTS_LISTING);
+  },
   readIndexes: [
     { name: 'connected_accounts_by_workspace', on: 'connected_accounts (workspace_id, created_position)' },
     { name: 'connected_accounts_by_email', on: 'connected_accounts (workspace_id, email)' },
@@ -134,7 +137,7 @@ export const CONNECTED_ACCOUNTS_LISTING: ListedTable = {
   idColumn: 'connected_account_id',
   resourceType: 'connected_account',
   columns: 'r.record, r.custom_metadata',
-  searchable: ['r.connected_account_id', 'r.email', "json_extract(r.record, '$.provider')"],
+  searchable: (row) => [`${row}.connected_account_id`, `${row}.email`, `json_extract(${row}.record, '$.provider')`],
 };
 
 export function listConnectedAccounts(

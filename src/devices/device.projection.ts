@@ -12,6 +12,7 @@ import {
   type RecordColumns,
 } from '../read-models/custom-metadata-index.js';
 import { listNewestFirst, type ListedTable } from '../read-models/list-newest-first.js';
+import { initSearchIndex } from '../read-models/search-index.js';
 import type { PageRequest, Pagination } from '../read-models/pagination.js';
 import { sqliteProjection } from '../read-models/projection.js';
 import { prepared } from '../common/prepared.js';
@@ -48,7 +49,7 @@ export const deviceReadModel = sqliteProjection<DeviceEvent | ConnectedAccountEv
     'ConnectedAccountDisconnected',
     'ConnectedAccountReconnected',
   ],
-  init: (db) =>
+  init: (db) => {
     db.exec(
       `
     CREATE TABLE IF NOT EXISTS devices (
@@ -65,7 +66,9 @@ export const deviceReadModel = sqliteProjection<DeviceEvent | ConnectedAccountEv
     );
     CREATE INDEX IF NOT EXISTS devices_by_account ON devices (connected_account_id);
   ` + CUSTOM_METADATA_INDEX_DDL,
-    ),
+    );
+    initSearchIndex(db, DEVICES_LISTING);
+  },
   readIndexes: [
     { name: 'devices_by_workspace', on: 'devices (workspace_id, created_position)' },
     CUSTOM_METADATA_LOOKUP,
@@ -156,7 +159,7 @@ export const DEVICES_LISTING: ListedTable = {
   idColumn: 'device_id',
   resourceType: 'device',
   columns: 'r.record, r.custom_metadata, r.account_disconnected_at',
-  searchable: ['r.device_id', "json_extract(r.record, '$.name')"],
+  searchable: (row) => [`${row}.device_id`, `json_extract(${row}.record, '$.name')`],
 };
 
 export function listDevices(

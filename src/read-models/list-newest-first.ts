@@ -2,7 +2,8 @@ import type { SqliteDatabase, SqliteValue } from '../common/sqlite.js';
 import type { CustomMetadata } from '../custom-metadata/custom-metadata.js';
 import type { MetadataResourceType } from '../custom-metadata/metadata-set.js';
 import { customMetadataHasCondition } from './custom-metadata-index.js';
-import { page, type PageRequest, type Pagination } from './pagination.js';
+import { continuingBelow, page, type PageRequest, type Pagination } from './pagination.js';
+import { SEARCH_INDEX, SEARCH_TEXT, shortSearchWindowEnd, usesTrigrams } from './search-index.js';
 
 /** A resource table listed by the API: `workspace_id`, `created_position` and the id column it is keyed by. */
 export interface ListedTable {
@@ -11,8 +12,11 @@ export interface ListedTable {
   resourceType: MetadataResourceType;
   /** Columns to return besides `created_position`, read through the alias `r`. */
   columns: string;
-  /** What `search` matches part of (SQL on the alias `r`), besides the resource's custom-metadata values. */
-  searchable: readonly string[];
+  /**
+   * What `search` matches part of, besides the resource's custom-metadata values: SQL on the row alias given.
+   * The search index (search-index.ts) keeps their text.
+   */
+  searchable: (row: string) => readonly string[];
 }
 
 /** What every list route filters by; `where` and `params` are the resource's own conditions, on the alias `r`. */
@@ -36,10 +40,16 @@ export function listNewestFirst<Row extends { created_position: number }>(
   request: PageRequest,
   nextPageUrl: (cursor: string) => string,
 ): { items: Row[]; pagination: Pagination } {
-  const { sql, params } = listStatement(source, workspaceId, filter, request);
+  const short = filter.search !== undefined && !usesTrigrams(filter.search);
+  const windowEnd = short ? shortSearchWindowEnd(db, workspaceId, source.resourceType, request.continueAfter) : null;
+  const { sql, params } = listStatement(source, workspaceId, filter, request, windowEnd);
   // Not cached (see prepared.ts): the statement's shape follows the caller's filters.
   const rows = db.prepare(sql).all(...params) as unknown as Row[];
-  return page(rows, request, (row) => row.created_position, nextPageUrl);
+  const result = page(rows, request, (row) => row.created_position, nextPageUrl);
+  // A short search that filled no page within its window goes on below it, on the next page.
+  if (!result.pagination.has_next_page && windowEnd !== null)
+    return { items: result.items, pagination: continuingBelow(windowEnd, request, nextPageUrl) };
+  return result;
 }
 
 /** The list query itself, for `listNewestFirst` and for the test that checks its query plan. */
@@ -48,6 +58,8 @@ export function listStatement(
   workspaceId: string,
   filter: ListFilter,
   request: PageRequest,
+  /** Where a short search's page stops reading (`shortSearchWindowEnd`); null: at the end. */
+  windowEnd?: number | null,
 ): { sql: string; params: SqliteValue[] } {
   const has = customMetadataHasCondition(
     source.resourceType,
@@ -60,15 +72,8 @@ export function listStatement(
   const followMatches = has.sql.length > 0 ? '+' : '';
   const where = [`${followMatches}r.workspace_id = ?`, ...(filter.where ?? []), ...has.sql];
   const params: SqliteValue[] = [workspaceId, ...(filter.params ?? []), ...has.params];
-  if (filter.search !== undefined) {
-    const pattern = `%${filter.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    const matches = source.searchable.map((column) => `${column} LIKE ? ESCAPE '\\'`);
-    where.push(
-      `(${matches.join(' OR ')} OR EXISTS (SELECT 1 FROM custom_metadata_entries m WHERE m.resource_type = ?
-        AND m.resource_id = r.${source.idColumn} AND m.value LIKE ? ESCAPE '\\'))`,
-    );
-    params.push(...source.searchable.map(() => pattern), source.resourceType, pattern);
-  }
+  if (filter.search !== undefined)
+    return searchStatement(source, workspaceId, filter.search, where, params, request, windowEnd ?? null);
   if (request.continueAfter !== null) {
     where.push(`${followMatches}r.created_position < ?`);
     params.push(request.continueAfter);
@@ -76,4 +81,47 @@ export function listStatement(
   const sql = `SELECT ${source.columns}, r.created_position FROM ${source.table} r WHERE ${where.join(' AND ')}
      ORDER BY r.created_position DESC LIMIT ?`;
   return { sql, params: [...params, request.limit + 1] };
+}
+
+/**
+ * With `search`, the page is read from the search index, newest first (keyed by creation position), each
+ * match looked up in the resource table and kept if the other filters hold: a page of a broad search stops
+ * at its `limit`, never reading every match. Three characters or more find the matches through the trigram
+ * index; FTS5 takes LIKE to it only without ESCAPE, so the pattern finds a superset (its `_` and `%` match
+ * anything) and a LIKE with ESCAPE on `search_text` keeps the exact matches among them. Fewer characters read the
+ * workspace's own rows of `search_text` down to `windowEnd` (SHORT_SEARCH_WINDOW of them), and the page ends
+ * there.
+ */
+function searchStatement(
+  source: ListedTable,
+  workspaceId: string,
+  search: string,
+  where: string[],
+  params: SqliteValue[],
+  request: PageRequest,
+  windowEnd: number | null,
+): { sql: string; params: SqliteValue[] } {
+  const below = request.continueAfter ?? Number.MAX_SAFE_INTEGER;
+  // The exact match, as Seam's: case-insensitive (ASCII), the search's own `%`, `_` and `\\` taken literally.
+  const exact = `s.text LIKE ? ESCAPE '\\'`;
+  const pattern = `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  // CROSS JOIN: SQLite keeps the index as the outer loop, in its order.
+  const join = `CROSS JOIN ${source.table} r ON r.workspace_id = s.workspace_id AND r.created_position = s.position`;
+  // Ordered by the outer table's own key, so that no sort is needed: the index's rowid, or search_text's position.
+  const tail = (key: string) => `${where.length > 0 ? ` AND ${where.join(' AND ')}` : ''} ORDER BY ${key} DESC LIMIT ?`;
+  if (usesTrigrams(search)) {
+    const sql = `SELECT ${source.columns}, r.created_position FROM ${SEARCH_INDEX} f
+       CROSS JOIN ${SEARCH_TEXT} s ON s.position = f.rowid ${join}
+       WHERE f.text LIKE ? AND f.rowid < ? AND s.workspace_id = ? AND s.resource_type = ? AND ${exact}${tail('f.rowid')}`;
+    return {
+      sql,
+      params: [`%${search}%`, below, workspaceId, source.resourceType, pattern, ...params, request.limit + 1],
+    };
+  }
+  const sql = `SELECT ${source.columns}, r.created_position FROM ${SEARCH_TEXT} s ${join}
+     WHERE s.workspace_id = ? AND s.resource_type = ? AND s.position < ? AND s.position >= ? AND ${exact}${tail('s.position')}`;
+  return {
+    sql,
+    params: [workspaceId, source.resourceType, below, windowEnd ?? 0, pattern, ...params, request.limit + 1],
+  };
 }

@@ -62,6 +62,16 @@ export function page<T>(
   };
 }
 
+/** A page cut short by a bounded scan: the next one starts below `key`, whatever this one held. */
+export function continuingBelow(
+  key: number,
+  request: PageRequest,
+  nextPageUrl: (cursor: string) => string,
+): Pagination {
+  const cursor = encodeCursor(key, request.paramsHash);
+  return { next_page_cursor: cursor, has_next_page: true, next_page_url: nextPageUrl(cursor) };
+}
+
 /** Standard base64 with padding, as Seam's `next_page_cursor` is (`z.string().base64()`). */
 function encodeCursor(after: number, params: string): string {
   return Buffer.from(JSON.stringify({ after, params })).toString('base64');

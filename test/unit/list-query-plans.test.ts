@@ -57,4 +57,42 @@ describe('list query plans', () => {
       });
     }
   }
+
+  // `search`: from the trigram index (three characters or more) or the workspace's own search rows (fewer),
+  // newest first in the index's own order: no scan of the resource table, no walk of the workspace, no sort.
+  const searchPlan = (source: ListedTable, search: string, continueAfter: number | null, withHas: boolean) => {
+    const { sql, params } = listStatement(
+      source,
+      'w1',
+      { search, ...(withHas ? { customMetadataHas: { tenant: 't1' } } : {}) },
+      { limit: 100, continueAfter, paramsHash: '' },
+      continueAfter === null ? null : 10,
+    );
+    return (readModels.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]).map(
+      (row) => row.detail,
+    );
+  };
+  for (const [table, source] of TABLES) {
+    for (const withHas of [false, true]) {
+      it(`${table}, search${withHas ? ' and custom_metadata_has' : ''}: the trigram index, or a bounded read`, () => {
+        for (const continueAfter of [null, 1000]) {
+          const long = searchPlan(source, 'user-1', continueAfter, withHas);
+          expect(long[0]).toMatch(/^SCAN f VIRTUAL TABLE INDEX \d+:L/); // LIKE answered by the trigram index
+          expect(long).toContainEqual('SEARCH s USING INTEGER PRIMARY KEY (rowid=?)');
+          const short = searchPlan(source, 'u1', continueAfter, withHas);
+          expect(short[0]).toMatch(
+            /^SEARCH s USING INDEX search_text_by_workspace \(workspace_id=\? AND resource_type=\? AND position>\? AND position<\?\)/,
+          );
+          for (const steps of [long, short]) {
+            expect(steps).toContainEqual(
+              expect.stringMatching(
+                /^SEARCH r USING INDEX \w+_by_workspace \(workspace_id=\? AND created_position=\?\)/,
+              ),
+            );
+            expect(steps.filter((step) => /^SCAN r\b|TEMP B-TREE/.test(step))).toEqual([]);
+          }
+        }
+      });
+    }
+  }
 });

@@ -1,0 +1,102 @@
+import type { SqliteDatabase } from '../common/sqlite.js';
+import type { MetadataResourceType } from '../custom-metadata/metadata-set.js';
+
+/**
+ * Seam's `search` (a case-insensitive partial match) served from indexes, never from a scan of the workspace:
+ * - `search_text` holds one row per resource, keyed by its creation position (the lists' newest-first key),
+ *   with the fields its route searches and its custom-metadata values, separated by a character no search
+ *   contains;
+ * - `resource_search`, SQLite's FTS5 with the trigram tokenizer over that table (external content), answers
+ *   `LIKE '%…%'` from its index for any search of three characters or more.
+ * A search of one or two characters cannot use trigrams: it reads at most SHORT_SEARCH_WINDOW of the
+ * workspace's rows a page, newest first, and the page then says where to go on (see `listNewestFirst`).
+ * Either way no request holds the event loop for long.
+ *
+ * Triggers on each resource table keep both (one place, declared with the table), so no projection's
+ * `apply` has to remember them.
+ */
+export const SEARCH_TEXT = 'search_text';
+export const SEARCH_INDEX = 'resource_search';
+
+/** How many of the workspace's rows a page of a one- or two-character search reads. */
+export const SHORT_SEARCH_WINDOW = 2_000;
+
+/** Whether `search` is answered from the trigram index (three characters or more) or by a bounded read. */
+export const usesTrigrams = (search: string) => [...search].length >= 3;
+
+export interface SearchableTable {
+  table: string;
+  resourceType: MetadataResourceType;
+  /** SQL for the fields `search` matches, on the row alias given (`NEW` in a trigger, `r` in a backfill). */
+  searchable: (row: string) => readonly string[];
+}
+
+/** The text a row is found by: its searchable fields and its metadata values (booleans as `true`/`false`). */
+function searchText(source: SearchableTable, row: string): string {
+  const values = `(SELECT group_concat(CASE type WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' ELSE value END,
+    char(31)) FROM json_each(${row}.custom_metadata))`;
+  return [...source.searchable(row), values].map((field) => `coalesce(${field}, '')`).join(' || char(31) || ');
+}
+
+/** FTS5 with external content forgets a row by being told its old text. */
+const forget = (position: string) => `
+  INSERT INTO ${SEARCH_INDEX} (${SEARCH_INDEX}, rowid, text)
+    SELECT 'delete', position, text FROM ${SEARCH_TEXT} WHERE position = ${position};
+  DELETE FROM ${SEARCH_TEXT} WHERE position = ${position};`;
+
+/** The tables, the resource table's triggers, and (once per resource type) the rows written before them. */
+export function initSearchIndex(db: SqliteDatabase, source: SearchableTable): void {
+  const { table, resourceType } = source;
+  const upsert = `${forget('NEW.created_position')}
+      INSERT INTO ${SEARCH_TEXT} (position, workspace_id, resource_type, text)
+        VALUES (NEW.created_position, NEW.workspace_id, '${resourceType}', ${searchText(source, 'NEW')});
+      INSERT INTO ${SEARCH_INDEX} (rowid, text)
+        SELECT position, text FROM ${SEARCH_TEXT} WHERE position = NEW.created_position;`;
+  db.exec(`
+    CREATE TABLE IF NOT EXISTS ${SEARCH_TEXT} (
+      position      INTEGER PRIMARY KEY,
+      workspace_id  TEXT NOT NULL,
+      resource_type TEXT NOT NULL,
+      text          TEXT NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS search_text_by_workspace ON ${SEARCH_TEXT} (workspace_id, resource_type, position);
+    CREATE VIRTUAL TABLE IF NOT EXISTS ${SEARCH_INDEX}
+      USING fts5(text, content = '${SEARCH_TEXT}', content_rowid = 'position', tokenize = 'trigram');
+    CREATE TABLE IF NOT EXISTS search_index_built (resource_type TEXT PRIMARY KEY);
+    CREATE TRIGGER IF NOT EXISTS ${table}_search_insert AFTER INSERT ON ${table} BEGIN ${upsert} END;
+    CREATE TRIGGER IF NOT EXISTS ${table}_search_update AFTER UPDATE OF record, custom_metadata ON ${table}
+      BEGIN ${upsert} END;
+    CREATE TRIGGER IF NOT EXISTS ${table}_search_delete AFTER DELETE ON ${table}
+      BEGIN ${forget('OLD.created_position')} END;
+  `);
+  // Read models built before the index: their rows are indexed once, here.
+  if (db.prepare('SELECT 1 FROM search_index_built WHERE resource_type = ?').get(resourceType)) return;
+  db.exec(`
+    INSERT INTO ${SEARCH_TEXT} (position, workspace_id, resource_type, text)
+      SELECT r.created_position, r.workspace_id, '${resourceType}', ${searchText(source, 'r')} FROM ${table} r;
+    INSERT INTO ${SEARCH_INDEX} (rowid, text)
+      SELECT position, text FROM ${SEARCH_TEXT} WHERE resource_type = '${resourceType}';
+    INSERT INTO search_index_built (resource_type) VALUES ('${resourceType}');
+  `);
+}
+
+/**
+ * Where a short search's page stops reading: the lowest of the next SHORT_SEARCH_WINDOW positions of the
+ * workspace's rows below `below`, or null when fewer are left (the page reads to the end). Index only.
+ */
+export function shortSearchWindowEnd(
+  db: SqliteDatabase,
+  workspaceId: string,
+  resourceType: MetadataResourceType,
+  below: number | null,
+): number | null {
+  const sql = `SELECT count(*) AS n, min(position) AS lowest FROM (SELECT position FROM ${SEARCH_TEXT}
+      WHERE workspace_id = ? AND resource_type = ? AND position < ? ORDER BY position DESC LIMIT ?)`;
+  const { n, lowest } = db
+    .prepare(sql)
+    .get(workspaceId, resourceType, below ?? Number.MAX_SAFE_INTEGER, SHORT_SEARCH_WINDOW) as {
+    n: number;
+    lowest: number | null;
+  };
+  return n >= SHORT_SEARCH_WINDOW ? lowest : null;
+}
