@@ -98,11 +98,13 @@ export class CompleteConnectWebviewHandler implements ICommandHandler<CompleteCo
     workspaceId: string,
     provider: Provider,
     email: string,
-  ): Promise<{ devices: SandboxDevice[]; accountMetadataVersion?: number }> {
-    const accountId = connectedAccountIdFor(workspaceId, provider, email);
-    const account = await loadState(this.store, streams.connectedAccount(accountId), connectedAccountDecider);
+  ): Promise<{ devices: SandboxDevice[]; connectedAccountId: string; accountMetadataVersion?: number }> {
+    const connectedAccountId = await connectedAccountIdFor(this.store, workspaceId, provider, email);
+    const account = await loadState(this.store, streams.connectedAccount(connectedAccountId), connectedAccountDecider);
     const devices = sandboxDevices(provider, email, account.exists ? account.connections + 1 : 1);
-    return account.exists ? { devices, accountMetadataVersion: account.metadataVersion } : { devices };
+    return account.exists
+      ? { devices, connectedAccountId, accountMetadataVersion: account.metadataVersion }
+      : { devices, connectedAccountId };
   }
 
   private async completionPosition(stream: string): Promise<number> {

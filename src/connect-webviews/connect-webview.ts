@@ -8,7 +8,6 @@ import {
 } from '../custom-metadata/custom-metadata.js';
 import { metadataSet, type MetadataSet } from '../custom-metadata/metadata-set.js';
 import type { CommandMeta, Decider } from '../event-store/decider.js';
-import { connectedAccountIdFor } from '../connected-accounts/index.js';
 import {
   providersInCategory,
   SUPPORTED_PROVIDERS,
@@ -128,6 +127,8 @@ export type ConnectWebviewCommand = CommandMeta &
         loginSucceeded: boolean;
         /** What the provider's login reported: its account's devices. */
         devices: SandboxDevice[];
+        /** The account this login reaches (`connectedAccountIdFor`): derived from it, with the log's key. */
+        connectedAccountId: string;
         /** The existing account's metadata version now, if the account exists. */
         accountMetadataVersion?: number;
         /** The `auth_token` of the webview's url: what the end user (no workspace) proves access with. */
@@ -295,7 +296,7 @@ export const connectWebviewDecider: Decider<ConnectWebviewCommand, ConnectWebvie
               ...common,
               provider: command.provider,
               email: command.email,
-              connected_account_id: connectedAccountIdFor(state.created.workspace_id, command.provider, command.email),
+              connected_account_id: command.connectedAccountId,
               completed_at: command.now,
               devices: command.devices,
               ...(command.accountMetadataVersion !== undefined

@@ -1,5 +1,3 @@
-import { deterministicId } from '../common/deterministic-id.js';
-import { normaliseEmail } from '../providers/sandbox-accounts.js';
 import { NotFound } from '../common/domain-errors.js';
 import {
   EMPTY_CUSTOM_METADATA,
@@ -10,11 +8,6 @@ import {
 import { metadataSet, metadataUpdated, type MetadataSet } from '../custom-metadata/metadata-set.js';
 import type { CommandMeta, Decider } from '../event-store/decider.js';
 import type { Provider, ProviderCapability } from '../providers/providers.js';
-
-/** A provider account connected once per workspace: the same login always reaches the same account. */
-export function connectedAccountIdFor(workspaceId: string, provider: Provider, email: string): string {
-  return deterministicId('connected_account', workspaceId, provider, normaliseEmail(email));
-}
 
 /** A connected account, in `connected_account-<id>`; its id is derived from (workspace, provider, email). */
 export type ConnectedAccountEvent =

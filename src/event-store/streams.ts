@@ -7,6 +7,8 @@ export const streams = {
   webhook: (webhookId: string) => `webhook-${webhookId}`,
   /** The log's own marker (see log-identity.ts). */
   logIdentity: () => 'service_log-identity',
+  /** The secret connected-account ids are keyed with (see connected-account-id.ts). */
+  accountIdKey: () => 'service_account-id-key',
 };
 
 /** The prefixes of every stream this service writes: in a shared EventStoreDB, all else is someone else's. */

@@ -5,6 +5,7 @@ import { SeamHttp } from '@seamapi/http/connect';
 import { connectWebviewDecider } from '../../src/connect-webviews/connect-webview.js';
 import { handleCommand, loadState } from '../../src/event-store/handle-command.js';
 import { connectedAccountDecider } from '../../src/connected-accounts/connected-account.js';
+import { connectedAccountIdFor } from '../../src/connected-accounts/connected-account-id.js';
 import { SqliteEventStore } from '../../src/event-store/sqlite-event-store.js';
 import { streams } from '../../src/event-store/streams.js';
 import { sandboxDevices } from '../../src/providers/sandbox-accounts.js';
@@ -39,9 +40,9 @@ describe('completion saga durability', () => {
   };
 
   /** What the completion's command handler appends, written to the log while the server is down. */
-  const completeInLog = (
+  const completeInLog = async (
     store: SqliteEventStore,
-    webview: { connect_webview_id: string; url: string },
+    webview: { connect_webview_id: string; url: string; workspace_id: string },
     { connection, accountMetadataVersion }: { connection: number; accountMetadataVersion?: number },
   ) =>
     handleCommand(store, streams.connectWebview(webview.connect_webview_id), connectWebviewDecider, {
@@ -52,6 +53,7 @@ describe('completion saga durability', () => {
       email: 'crash@example.com',
       loginSucceeded: true,
       devices: sandboxDevices('august', 'crash@example.com', connection),
+      connectedAccountId: await connectedAccountIdFor(store, webview.workspace_id, 'august', 'crash@example.com'),
       ...(accountMetadataVersion !== undefined ? { accountMetadataVersion } : {}),
       authToken: new URL(webview.url).searchParams.get('auth_token') ?? undefined,
       endUserAccess: { maxFailures: 10, lockoutMs: 60_000, tokenTtlMs: 86_400_000 },

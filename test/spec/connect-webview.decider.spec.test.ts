@@ -5,7 +5,7 @@ import { DeciderSpecification } from '../support/decider-specification.js';
 import { apiKey, LATER, metadataSetEvent, NOW, webviewCreated, WORKSPACE } from '../support/domain-fixtures.js';
 
 const spec = DeciderSpecification.for(connectWebviewDecider);
-/** The account of (w1, august, jane@example.com), pinned: the same login must always reach the same account. */
+/** The account the login reaches, as the shell derives it (connected-account-id.test.ts pins the derivation). */
 const ACCOUNT = 'f9743036-8c2b-836c-92ba-d084652b3e99';
 const endUser = { type: 'end_user', connect_webview_id: 'cw1' } as const;
 const saga = { type: 'completion_saga', connect_webview_id: 'cw1' } as const;
@@ -43,6 +43,7 @@ const complete = (fields: object = {}) =>
     email: 'jane@example.com',
     loginSucceeded: true,
     devices: DEVICES,
+    connectedAccountId: ACCOUNT,
     authToken: 'token-1',
     endUserAccess: { maxFailures: 3, lockoutMs: 60_000, tokenTtlMs: 86_400_000 },
     actor: endUser,
@@ -137,7 +138,7 @@ describe('connect webview decider', () => {
   });
 
   describe('CompleteConnectWebview', () => {
-    it('completes with the account derived from (workspace, provider, email)', () => {
+    it('completes with the account the login reaches', () => {
       spec.given([created, withMetadata]).when(complete()).then([completed]);
     });
 

@@ -37,8 +37,9 @@ async function logWithACompletion() {
     email: 'twice@example.com',
     loginSucceeded: true,
     devices: sandboxDevices('august', 'twice@example.com', 1),
+    connectedAccountId: randomUUID(),
     authToken: 'token-1',
-    endUserAccess: { maxFailures: 10, lockoutMs: 60_000, tokenTtlMs: 86_400_000 },
+    endUserAccess: { maxFailures: 10, lockoutMs: 60_000, tokenTtlMs: 365 * 86_400_000 }, // the fixture's webview is old
     actor: { type: 'system' },
     now: new Date().toISOString(),
   });

@@ -34,6 +34,7 @@ function webviews(readModels: ReadModelDatabase, count: number, noteOf: (n: numb
           resource_id: id,
           previous: {},
           next: { note: noteOf(n) },
+          cause: { type: 'created' },
         }),
       );
     }
