@@ -131,7 +131,7 @@ function stopGracefullyOnSignals(app: Awaited<ReturnType<typeof createServer>>, 
       process.exit(1);
     }
     stopping = true;
-    app.get(Draining).active = true;
+    app.get(Draining).start(http.shutdownDrainMs);
     logger.log(
       `${signal}: draining for ${http.shutdownDrainMs} ms, then finishing in-flight requests and exiting ` +
         `(at most ${http.shutdownGraceMs} ms in all)`,

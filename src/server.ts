@@ -22,6 +22,11 @@ export async function createServer(config: AppConfig): Promise<NestFastifyApplic
     bodyParser: false,
     logger: new PinoNestLogger(logger),
   });
+  const draining = app.get(Draining);
+  // First of all: a request that arrives while the instance stops is answered, and told to come back later.
+  adapter.getInstance().addHook('onRequest', async (request) => {
+    if (draining.active && !request.routeOptions.url?.startsWith('/health')) throw draining.refusal();
+  });
   adapter.getInstance().addHook(
     'onRequest',
     authenticateBeforeBody(
@@ -40,7 +45,6 @@ export async function createServer(config: AppConfig): Promise<NestFastifyApplic
   const logBytes = config.limits.logBytesPerMinutePerWorkspace;
   adapter.getInstance().addHook('preHandler', chargeLogBytes(new RateLimiter(logBytes / 60, logBytes)));
   boundHttpServer(app.getHttpServer(), config.http);
-  const draining = app.get(Draining);
   adapter.getInstance().addHook('onSend', async (_request, reply) => {
     if (draining.active) void reply.header('connection', 'close');
   });
