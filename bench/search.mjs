@@ -2,8 +2,7 @@
 // real projections from synthetic events, the real list function timed in this process (p50, p99, per
 // query shape), then the whole server under 8 parallel search loops with /health timed meanwhile.
 //   npm run bench:search   (= npm run build && node bench/search.mjs [--webviews 15000] [--seconds 10])
-import { spawn } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -12,6 +11,7 @@ import { ReadModelDatabase } from '../dist/read-models/read-model-database.js';
 import { READ_MODEL_SCHEMA } from '../dist/read-model-schema.js';
 import { listConnectWebviews } from '../dist/connect-webviews/connect-webview.projection.js';
 import { deterministicId } from '../dist/common/deterministic-id.js';
+import { healthLatencies, quantile, startService } from './support/service-process.mjs';
 
 const { values } = parseArgs({
   options: { webviews: { type: 'string', default: '15000' }, seconds: { type: 'string', default: '10' } },
@@ -21,7 +21,9 @@ const WORKSPACE = deterministicId('bench-workspace');
 const RUNS = 300;
 
 function metadataOf(n) {
-  return Object.fromEntries(Array.from({ length: 20 }, (_, k) => [`key_${k}`, `value-${k}-${n}-${(n * 7919) % 10007}`]));
+  return Object.fromEntries(
+    Array.from({ length: 20 }, (_, k) => [`key_${k}`, `value-${k}-${n}-${(n * 7919) % 10007}`]),
+  );
 }
 
 /** The read models of `count` webviews with 20 keys each, in `path`. */
@@ -31,7 +33,13 @@ function build(path, count) {
   const apply = (type, data) => {
     position += 1;
     applyEvent(readModels.db, readModels.projections, {
-      id: String(position), type, data, stream: 's', revision: 0, position, metadata: {},
+      id: String(position),
+      type,
+      data,
+      stream: 's',
+      revision: 0,
+      position,
+      metadata: {},
       recordedAt: '2026-01-01T00:00:00.000Z',
     });
   };
@@ -39,16 +47,29 @@ function build(path, count) {
     for (let n = 0; n < count; n++) {
       const webview = deterministicId('webview', String(n));
       apply('ConnectWebviewCreated', {
-        connect_webview_id: webview, workspace_id: WORKSPACE, created_at: '2026-01-01T00:00:00.000Z',
-        device_selection_mode: 'none', accepted_providers: ['august'], any_provider_allowed: false,
-        provider_category: null, accepted_capabilities: ['lock'], custom_redirect_url: null,
-        custom_redirect_failure_url: null, automatically_manage_new_devices: true, wait_for_device_creation: false,
+        connect_webview_id: webview,
+        workspace_id: WORKSPACE,
+        created_at: '2026-01-01T00:00:00.000Z',
+        device_selection_mode: 'none',
+        accepted_providers: ['august'],
+        any_provider_allowed: false,
+        provider_category: null,
+        accepted_capabilities: ['lock'],
+        custom_redirect_url: null,
+        custom_redirect_failure_url: null,
+        automatically_manage_new_devices: true,
+        wait_for_device_creation: false,
         customer_key: `customer-${n}`,
       });
       apply('MetadataSet', {
-        resource_type: 'connect_webview', resource_id: webview, workspace_id: WORKSPACE,
-        custom_metadata: metadataOf(n), previous_custom_metadata: {},
-        changes: { added: {}, removed: {}, changed: {} }, cause: { type: 'created' }, actor: { type: 'system' },
+        resource_type: 'connect_webview',
+        resource_id: webview,
+        workspace_id: WORKSPACE,
+        custom_metadata: metadataOf(n),
+        previous_custom_metadata: {},
+        changes: { added: {}, removed: {}, changed: {} },
+        cause: { type: 'created' },
+        actor: { type: 'system' },
         occurred_at: '',
       });
     }
@@ -68,7 +89,13 @@ function time(readModels, search) {
   const ms = [];
   for (let i = 0; i < RUNS; i++) {
     const started = performance.now();
-    listConnectWebviews(readModels.db, WORKSPACE, { search }, { limit: 100, continueAfter: null, paramsHash: '' }, () => '');
+    listConnectWebviews(
+      readModels.db,
+      WORKSPACE,
+      { search },
+      { limit: 100, continueAfter: null, paramsHash: '' },
+      () => '',
+    );
     ms.push(performance.now() - started);
   }
   ms.sort((a, b) => a - b);
@@ -87,22 +114,9 @@ readModels.close();
 
 // The server: the same webviews created through the API, then 8 loops of searches for --seconds, with
 // /health asked every 50 ms meanwhile.
-const dataDir = mkdtempSync(join(tmpdir(), 'cms-bench-search-server-'));
-const logFile = join(dataDir, 'server.log');
-const log = openSync(logFile, 'w');
-const root = join(import.meta.dirname, '..');
-const server = spawn(process.execPath, [join(root, 'dist/main.js')], {
-  cwd: root,
-  env: { ...process.env, DATA_DIR: dataDir, PORT: '0', METRICS_PORT: 'off', RATE_LIMIT_PER_KEY: '0' },
-  stdio: ['ignore', log, log],
-});
-closeSync(log);
-let url;
-for (let i = 0; i < 600 && !url; i++) {
-  url = /Listening on (http:\/\/[^\s"]+)/.exec(readFileSync(logFile, 'utf8'))?.[1];
-  if (!url) await new Promise((resolve) => setTimeout(resolve, 50));
-}
-const key = readFileSync(join(dataDir, 'sandbox-api-key'), 'utf8').trim();
+const server = await startService(join(import.meta.dirname, '..'), { RATE_LIMIT_PER_KEY: '0' });
+const { url } = server;
+const key = server.sandboxApiKey();
 const post = (path, body) =>
   fetch(`${url}${path}`, {
     method: 'POST',
@@ -118,18 +132,8 @@ async function underLoad(label, searches) {
       answered++;
     }
   });
-  const health = [];
-  const probe = (async () => {
-    while (performance.now() < until) {
-      const asked = performance.now();
-      await fetch(`${url}/health`).then((r) => r.text());
-      health.push(performance.now() - asked);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  })();
-  await Promise.all([...loops, probe]);
-  health.sort((a, b) => a - b);
-  const at = (q) => health[Math.min(health.length - 1, Math.floor(q * health.length))].toFixed(2);
+  const [health] = await Promise.all([healthLatencies(url, until), ...loops]);
+  const at = (q) => quantile(health, q).toFixed(2);
   console.log(
     `server, 8 loops of ${label}: ${answered} lists in ${values.seconds} s; /health meanwhile p50 ${at(0.5)} ms, ` +
       `p99 ${at(0.99)} ms (${health.length} calls)`,
@@ -147,12 +151,14 @@ try {
       }
     }),
   );
-  console.log(`server: created ${WEBVIEWS} webviews through the API in ${((performance.now() - createdAt) / 1000).toFixed(1)} s`);
+  console.log(
+    `server: created ${WEBVIEWS} webviews through the API in ${((performance.now() - createdAt) / 1000).toFixed(1)} s`,
+  );
   // Selective searches (a value, a key, nothing, two characters) as an app finds one resource, then the
   // broad one (every webview matches) whose pages of 100 are mostly the answer's serialisation.
   const { 'every webview matches (first page of 100)': broad, ...selective } = SHAPES;
   await underLoad('selective searches', Object.values(selective));
   await underLoad('a search every webview matches, pages of 100', [broad]);
 } finally {
-  server.kill('SIGTERM');
+  server.stop();
 }

@@ -33,7 +33,9 @@ const postgres = await postgresForTests('the PostgreSQL outage test', { own: tru
       const ready = await fetch(`${server.url}/health/ready`);
       expect(Date.now() - asked).toBeLessThan(3000);
       expect(ready.status).toBe(503);
-      expect(await ready.json()).toMatchObject({
+      expect(await ready.json()).toMatchObject({ ok: false, error: { type: 'event_store_unavailable' } });
+      // The operator's port names the store and its error; the API's port tells anyone the reason only.
+      expect(await (await fetch(server.detailedHealthUrl)).json()).toMatchObject({
         ok: false,
         error: { type: 'event_store_unavailable', message: expect.stringContaining('PostgreSQL') },
       });

@@ -150,7 +150,15 @@ describe('EventStoreDB adapter, against a scripted $all', () => {
     const filter = (all.subscribeOptions as { filter: { filterOn: string; prefixes: string[] } }).filter;
     expect(filter.filterOn).toBe('streamName');
     expect(filter.prefixes.sort()).toEqual(
-      ['connect_webview-', 'connected_account-', 'device-', 'service_log-identity', 'webhook-', 'workspace-'].sort(),
+      [
+        'connect_webview-',
+        'connected_account-',
+        'device-',
+        'service_account-id-key',
+        'service_log-identity',
+        'webhook-',
+        'workspace-',
+      ].sort(),
     );
   });
 

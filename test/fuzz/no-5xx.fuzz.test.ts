@@ -20,12 +20,12 @@ function routes(): { path: string; methods: string[] }[] {
   const found: { path: string; methods: string[] }[] = [];
   for (const file of readdirSync(dir).filter((name) => name.endsWith('.ts'))) {
     const text = readFileSync(join(dir, file), 'utf8');
-    for (const [, path, methods] of text.matchAll(/SeamRoute\('([^']+)', \[([^\]]*)\]/g)) {
+    for (const [, path, methods] of text.matchAll(/Seam(?:Write)?Route\('([^']+)', \[([^\]]*)\]/g)) {
       found.push({ path, methods: methods.match(/[A-Z]+/g) ?? [] });
     }
     for (const [, path] of text.matchAll(/@Get\('([^']+)'\)/g)) found.push({ path, methods: ['GET'] });
   }
-  found.push({ path: 'connect_webviews/view', methods: ['GET'] }); // @Get(HOSTED_PAGE_PATH)
+  found.push({ path: 'connect_webviews/view', methods: ['GET', 'POST'] }); // @Get and @Post(HOSTED_PAGE_PATH)
   return found;
 }
 

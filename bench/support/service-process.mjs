@@ -1,0 +1,49 @@
+// What bench/idle-webhooks.mjs and bench/search.mjs share: a server of this project (or of another build,
+// `root`) started on a data directory of its own, its output to a file (a pipe this process read would
+// couple it to the load generator), its CPU time and RSS read from /proc, and /health timed meanwhile.
+import { spawn } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export async function startService(root, env) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'cms-bench-service-'));
+  const logFile = join(dataDir, 'server.log');
+  const log = openSync(logFile, 'w');
+  const child = spawn(process.execPath, [join(root, 'dist/main.js')], {
+    cwd: root,
+    env: { ...process.env, DATA_DIR: dataDir, PORT: '0', METRICS_PORT: 'off', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', log, log],
+  });
+  closeSync(log);
+  let url;
+  for (let i = 0; i < 600 && !url; i++) {
+    url = /Listening on (http:\/\/[^\s"]+)/.exec(readFileSync(logFile, 'utf8'))?.[1];
+    if (!url) await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  if (!url) throw new Error(`no start:\n${readFileSync(logFile, 'utf8')}`);
+  const stat = () => readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return {
+    url,
+    dataDir,
+    sandboxApiKey: () => readFileSync(join(dataDir, 'sandbox-api-key'), 'utf8').trim(),
+    /** CPU time used so far, all threads (user + system, in clock ticks of 10 ms). */
+    cpuSeconds: () => (Number(stat()[11]) + Number(stat()[12])) / 100,
+    rssMiB: () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))[1]) / 1024,
+    stop: () => child.kill('SIGTERM'),
+  };
+}
+
+/** GET /health every 50 ms until `until` (ms, performance.now()): the latencies, sorted. */
+export async function healthLatencies(url, until) {
+  const latencies = [];
+  while (performance.now() < until) {
+    const asked = performance.now();
+    await fetch(`${url}/health`).then((response) => response.text());
+    latencies.push(performance.now() - asked);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return latencies.sort((a, b) => a - b);
+}
+
+export const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
