@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createServer } from 'node:net';
 import { sandboxClient } from '../support/sandbox.js';
-import { ServerProcess } from '../support/server-process.js';
+import { lastJsonLine, runCli, ServerProcess } from '../support/server-process.js';
+import { WebhookReceiver } from '../support/webhook-receiver.js';
 
 // Webhooks are bounded: a cap per workspace, targets on the allowed ports only, and failures told as classes.
 describe('webhooks bounded', () => {
@@ -80,5 +81,46 @@ describe('webhook failures as classes', () => {
     }
     expect(failure).toMatchObject({ status: null, message: 'connection_refused' });
     expect(server.output).not.toContain('ECONNREFUSED');
+  });
+});
+
+describe('webhook delivery shared fairly between workspaces', () => {
+  const server = new ServerProcess(undefined, {
+    WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
+    WEBHOOK_DELIVERY_CONCURRENCY: '4',
+    WEBHOOK_TIMEOUT_MS: '60000',
+  });
+  const stuck = new WebhookReceiver();
+  const healthy = new WebhookReceiver();
+  beforeAll(async () => {
+    await Promise.all([server.start(), stuck.start(), healthy.start()]);
+    stuck.respond = () => 'hang'; // holds every delivery it gets until the test ends
+  });
+  afterAll(async () => {
+    await Promise.all([stuck.stop(), healthy.stop()]);
+    await server.stop();
+  });
+
+  it("delivers one workspace's events while another's receivers hold every delivery they get", async () => {
+    // Workspace A: ten webhooks to a receiver that never answers. With a pool of 4, a workspace may hold 1.
+    for (let i = 0; i < 10; i++) expect((await server.post('/webhooks/create', { url: stuck.url })).status).toBe(200);
+    const webviewA = (await server.post('/connect_webviews/create', {})).body.connect_webview;
+    expect((await sandboxClient(server).completeWebview(webviewA.connect_webview_id, 'a@example.com')).status).toBe(
+      200,
+    );
+    await stuck.until(() => stuck.attempts.length >= 1);
+
+    // Workspace B, made with the CLI: one webhook to a receiver that answers.
+    const b = lastJsonLine((await runCli(server.dataDir, ['workspace', 'create', '--name', 'B'])).stdout).api_key;
+    for (let i = 0; i < 40 && (await server.post('/webhooks/list', {}, server.auth(b))).status !== 200; i++)
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    expect((await server.post('/webhooks/create', { url: healthy.url }, server.auth(b))).status).toBe(200);
+    const webviewB = (await server.post('/connect_webviews/create', {}, server.auth(b))).body.connect_webview;
+    expect((await sandboxClient(server, b).completeWebview(webviewB.connect_webview_id, 'b@example.com')).status).toBe(
+      200,
+    );
+    await healthy.until(() => healthy.received.length > 0);
+    // Workspace A never had more than its share of the pool.
+    expect(stuck.attempts.length).toBe(1);
   });
 });
