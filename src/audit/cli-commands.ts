@@ -47,6 +47,7 @@ export async function replayCommand(
         const checkpoint = await copyLiveReadModels(livePath, copyPath);
         events += await replayInto(store, rebuilt, checkpoint, progress);
         progress.done();
+        rebuilt.writeSearchRowsNow();
         const differences = compareReadModels(copyPath, rebuiltPath);
         if (differences.length === 0) {
           terminal.out(`verify: the rebuilt read models equal the live ones at position ${checkpoint}`);

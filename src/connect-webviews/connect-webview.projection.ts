@@ -11,7 +11,6 @@ import {
   type RecordColumns,
 } from '../read-models/custom-metadata-index.js';
 import { listNewestFirst, type ListedTable } from '../read-models/list-newest-first.js';
-import { initSearchIndex } from '../read-models/search-index.js';
 import type { PageRequest, Pagination } from '../read-models/pagination.js';
 import { sqliteProjection } from '../read-models/projection.js';
 import { prepared } from '../common/prepared.js';
@@ -31,6 +30,15 @@ interface Row extends RecordColumns {
   created_position: number;
 }
 
+/** How the list route reads the table (its `search` fields among it). */
+export const CONNECT_WEBVIEWS_LISTING: ListedTable = {
+  table: 'connect_webviews',
+  idColumn: 'connect_webview_id',
+  resourceType: 'connect_webview',
+  columns: 'r.record, r.custom_metadata',
+  searchable: (row) => [`${row}.connect_webview_id`, `json_extract(${row}.record, '$.customer_key')`],
+};
+
 export const connectWebviewReadModel = sqliteProjection<ConnectWebviewEvent>({
   name: 'connect_webviews',
   version: 2,
@@ -47,12 +55,12 @@ export const connectWebviewReadModel = sqliteProjection<ConnectWebviewEvent>({
     );
   ` + CUSTOM_METADATA_INDEX_DDL,
     );
-    initSearchIndex(db, CONNECT_WEBVIEWS_LISTING);
   },
   readIndexes: [
     { name: 'connect_webviews_by_workspace', on: 'connect_webviews (workspace_id, created_position)' },
     CUSTOM_METADATA_LOOKUP,
   ],
+  search: CONNECT_WEBVIEWS_LISTING,
 
   apply(db, event) {
     switch (event.type) {
@@ -133,15 +141,6 @@ export interface ConnectWebviewFilter {
   search?: string;
   customerKey?: string;
 }
-
-/** How the list route reads the table (its `search` fields among it). */
-export const CONNECT_WEBVIEWS_LISTING: ListedTable = {
-  table: 'connect_webviews',
-  idColumn: 'connect_webview_id',
-  resourceType: 'connect_webview',
-  columns: 'r.record, r.custom_metadata',
-  searchable: (row) => [`${row}.connect_webview_id`, `json_extract(${row}.record, '$.customer_key')`],
-};
 
 export function listConnectWebviews(
   db: SqliteDatabase,

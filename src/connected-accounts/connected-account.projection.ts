@@ -10,7 +10,6 @@ import {
   type RecordColumns,
 } from '../read-models/custom-metadata-index.js';
 import { listNewestFirst, type ListedTable } from '../read-models/list-newest-first.js';
-import { initSearchIndex } from '../read-models/search-index.js';
 import type { PageRequest, Pagination } from '../read-models/pagination.js';
 import { sqliteProjection } from '../read-models/projection.js';
 import { prepared } from '../common/prepared.js';
@@ -32,6 +31,15 @@ export interface ConnectedAccountRecord {
 interface Row extends RecordColumns {
   created_position: number;
 }
+
+/** How the list route reads the table (its `search` fields among it). */
+export const CONNECTED_ACCOUNTS_LISTING: ListedTable = {
+  table: 'connected_accounts',
+  idColumn: 'connected_account_id',
+  resourceType: 'connected_account',
+  columns: 'r.record, r.custom_metadata',
+  searchable: (row) => [`${row}.connected_account_id`, `${row}.email`, `json_extract(${row}.record, '$.provider')`],
+};
 
 export const connectedAccountReadModel = sqliteProjection<ConnectedAccountEvent>({
   name: 'connected_accounts',
@@ -56,13 +64,13 @@ export const connectedAccountReadModel = sqliteProjection<ConnectedAccountEvent>
     );
   ` + CUSTOM_METADATA_INDEX_DDL,
     );
-    initSearchIndex(db, CONNECTED_ACCOUNTS_LISTING);
   },
   readIndexes: [
     { name: 'connected_accounts_by_workspace', on: 'connected_accounts (workspace_id, created_position)' },
     { name: 'connected_accounts_by_email', on: 'connected_accounts (workspace_id, email)' },
     CUSTOM_METADATA_LOOKUP,
   ],
+  search: CONNECTED_ACCOUNTS_LISTING,
 
   apply(db, event) {
     if (event.type === 'ConnectedAccountCreated') {
@@ -130,15 +138,6 @@ export function findConnectedAccount(
   ) as Row | undefined;
   return row ? recordOf<ConnectedAccountRecord>(row) : undefined;
 }
-
-/** How the list route reads the table (its `search` fields among it). */
-export const CONNECTED_ACCOUNTS_LISTING: ListedTable = {
-  table: 'connected_accounts',
-  idColumn: 'connected_account_id',
-  resourceType: 'connected_account',
-  columns: 'r.record, r.custom_metadata',
-  searchable: (row) => [`${row}.connected_account_id`, `${row}.email`, `json_extract(${row}.record, '$.provider')`],
-};
 
 export function listConnectedAccounts(
   db: SqliteDatabase,

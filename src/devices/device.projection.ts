@@ -12,7 +12,6 @@ import {
   type RecordColumns,
 } from '../read-models/custom-metadata-index.js';
 import { listNewestFirst, type ListedTable } from '../read-models/list-newest-first.js';
-import { initSearchIndex } from '../read-models/search-index.js';
 import type { PageRequest, Pagination } from '../read-models/pagination.js';
 import { sqliteProjection } from '../read-models/projection.js';
 import { prepared } from '../common/prepared.js';
@@ -38,6 +37,15 @@ export interface DeviceFilter {
   search?: string;
   createdBefore?: string;
 }
+
+/** How the list route reads the table (its `search` fields among it). */
+export const DEVICES_LISTING: ListedTable = {
+  table: 'devices',
+  idColumn: 'device_id',
+  resourceType: 'device',
+  columns: 'r.record, r.custom_metadata, r.account_disconnected_at',
+  searchable: (row) => [`${row}.device_id`, `json_extract(${row}.record, '$.name')`],
+};
 
 export const deviceReadModel = sqliteProjection<DeviceEvent | ConnectedAccountEvent>({
   name: 'devices',
@@ -67,12 +75,12 @@ export const deviceReadModel = sqliteProjection<DeviceEvent | ConnectedAccountEv
     CREATE INDEX IF NOT EXISTS devices_by_account ON devices (connected_account_id);
   ` + CUSTOM_METADATA_INDEX_DDL,
     );
-    initSearchIndex(db, DEVICES_LISTING);
   },
   readIndexes: [
     { name: 'devices_by_workspace', on: 'devices (workspace_id, created_position)' },
     CUSTOM_METADATA_LOOKUP,
   ],
+  search: DEVICES_LISTING,
 
   apply(db, event) {
     switch (event.type) {
@@ -152,15 +160,6 @@ export function findDeviceIdByName(db: SqliteDatabase, workspaceId: string, name
                ORDER BY created_position LIMIT 1`;
   return (prepared(db, sql).get(workspaceId, name) as { device_id: string } | undefined)?.device_id;
 }
-
-/** How the list route reads the table (its `search` fields among it). */
-export const DEVICES_LISTING: ListedTable = {
-  table: 'devices',
-  idColumn: 'device_id',
-  resourceType: 'device',
-  columns: 'r.record, r.custom_metadata, r.account_disconnected_at',
-  searchable: (row) => [`${row}.device_id`, `json_extract(${row}.record, '$.name')`],
-};
 
 export function listDevices(
   db: SqliteDatabase,

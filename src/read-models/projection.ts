@@ -1,6 +1,7 @@
 import type { SqliteDatabase } from '../common/sqlite.js';
 import type { DomainEvent } from '../event-store/decider.js';
 import type { RecordedEvent } from '../event-store/event-store.js';
+import type { SearchableTable } from './search-index.js';
 
 /** A recorded event narrowed to one of a stream's event types: `type` and `data` typed together. */
 export type RecordedEventOf<Event extends DomainEvent> = Event extends DomainEvent
@@ -24,7 +25,8 @@ export interface ReadIndex {
 
 /**
  * A read model, as data: its tables and the indexes its `apply` needs (`init`), the indexes only its
- * readers need (`readIndexes`), the event types it reads (`handles`), and what each does to its rows
+ * readers need (`readIndexes`), what `search` matches in its table (`search`), the event types it reads
+ * (`handles`), and what each does to its rows
  * (`apply`, inside the projector's transaction). Its `version` changes with its tables' shape: a database
  * built by another version of any projection is rebuilt from the log.
  */
@@ -34,6 +36,8 @@ export interface Projection<Event extends DomainEvent = DomainEvent> {
   readonly handles: readonly Event['type'][];
   init(db: SqliteDatabase): void;
   readonly readIndexes?: readonly ReadIndex[];
+  /** The resource table `search` finds rows of, and the fields it matches (see search-index.ts). */
+  readonly search?: SearchableTable;
   apply(db: SqliteDatabase, event: RecordedEventOf<Event>): void;
 }
 

@@ -2,6 +2,13 @@ import { immediateTransaction, openSqlite, type SqliteDatabase } from '../common
 import { prepared } from '../common/prepared.js';
 import { deferCustomMetadataIndex, writeDeferredCustomMetadataIndex } from './custom-metadata-index.js';
 import type { Projection, ReadIndex } from './projection.js';
+import {
+  initSearchIndex,
+  rebuildSearchIndex,
+  suspendSearchIndex,
+  writeSearchRows,
+  type SearchableTable,
+} from './search-index.js';
 
 /**
  * The page cache of a bulk load, in KiB. 64 MiB keeps the replay's peak memory under 300 MiB at 1,000,000
@@ -74,6 +81,7 @@ export class ReadModelDatabase {
     this.cacheSizeBeforeBulkLoad = (this.db.prepare('PRAGMA cache_size').get() as { cache_size: number }).cache_size;
     this.db.exec(`PRAGMA cache_size = -${BULK_LOAD_CACHE_KIB}`);
     for (const index of this.readIndexes()) this.db.exec(`DROP INDEX IF EXISTS "${index.name}"`);
+    suspendSearchIndex(this.db, this.searchables());
     deferCustomMetadataIndex(this.db);
   }
 
@@ -82,12 +90,21 @@ export class ReadModelDatabase {
     writeDeferredCustomMetadataIndex(this.db);
   }
 
+  /**
+   * During `bulkLoad`, the search rows as they would be now (a load writes them only at its end): for a
+   * comparison with live read models mid-load (`replay --verify`). `makeDurable` writes them again anyway.
+   */
+  writeSearchRowsNow(): void {
+    this.transaction(() => this.searchables().forEach((source) => writeSearchRows(this.db, source)));
+  }
+
   /** Ends `bulkLoad`: the read indexes are built, and everything reaches the disk before the file is made live. */
   makeDurable(): void {
     this.transaction(() => writeDeferredCustomMetadataIndex(this.db, { stopDeferring: true }));
     // The default cache again first: building an index sorts in memory up to the cache's size.
     if (this.cacheSizeBeforeBulkLoad !== null) this.db.exec(`PRAGMA cache_size = ${this.cacheSizeBeforeBulkLoad}`);
     this.createReadIndexes();
+    this.transaction(() => rebuildSearchIndex(this.db, this.searchables()));
     this.db.exec('PRAGMA synchronous = NORMAL');
     this.db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
   }
@@ -153,7 +170,13 @@ export class ReadModelDatabase {
   private createTables(): void {
     this.db.exec('CREATE TABLE IF NOT EXISTS checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL)');
     for (const projection of this.projections) projection.init(this.db);
+    for (const source of this.searchables()) initSearchIndex(this.db, source);
     this.createReadIndexes();
+  }
+
+  /** Every projection's searchable table. */
+  private searchables(): SearchableTable[] {
+    return this.projections.flatMap((projection) => (projection.search ? [projection.search] : []));
   }
 
   private createReadIndexes(): void {

@@ -12,8 +12,8 @@ import type { MetadataResourceType } from '../custom-metadata/metadata-set.js';
  * workspace's rows a page, newest first, and the page then says where to go on (see `listNewestFirst`).
  * Either way no request holds the event loop for long.
  *
- * Triggers on each resource table keep both (one place, declared with the table), so no projection's
- * `apply` has to remember them.
+ * A projection declares its table's searchable fields (`search`, as data); triggers on that table keep both
+ * tables, so no projection's `apply` has to remember them. A bulk load builds them once at the end instead.
  */
 export const SEARCH_TEXT = 'search_text';
 export const SEARCH_INDEX = 'resource_search';
@@ -44,14 +44,38 @@ const forget = (position: string) => `
     SELECT 'delete', position, text FROM ${SEARCH_TEXT} WHERE position = ${position};
   DELETE FROM ${SEARCH_TEXT} WHERE position = ${position};`;
 
-/** The tables, the resource table's triggers, and (once per resource type) the rows written before them. */
-export function initSearchIndex(db: SqliteDatabase, source: SearchableTable): void {
+/** What keeps a resource's search rows as its table changes: three triggers, declared with the table. */
+function searchTriggers(source: SearchableTable): string {
   const { table, resourceType } = source;
   const upsert = `${forget('NEW.created_position')}
       INSERT INTO ${SEARCH_TEXT} (position, workspace_id, resource_type, text)
         VALUES (NEW.created_position, NEW.workspace_id, '${resourceType}', ${searchText(source, 'NEW')});
       INSERT INTO ${SEARCH_INDEX} (rowid, text)
         SELECT position, text FROM ${SEARCH_TEXT} WHERE position = NEW.created_position;`;
+  return `
+    CREATE TRIGGER IF NOT EXISTS ${table}_search_insert AFTER INSERT ON ${table} BEGIN ${upsert} END;
+    CREATE TRIGGER IF NOT EXISTS ${table}_search_update AFTER UPDATE OF record, custom_metadata ON ${table}
+      BEGIN ${upsert} END;
+    CREATE TRIGGER IF NOT EXISTS ${table}_search_delete AFTER DELETE ON ${table}
+      BEGIN ${forget('OLD.created_position')} END;`;
+}
+
+/** The resource type's search rows, all written again from its table (and marked as built). */
+export function writeSearchRows(db: SqliteDatabase, source: SearchableTable): void {
+  const { table, resourceType } = source;
+  db.exec(`
+    DELETE FROM ${SEARCH_TEXT} WHERE resource_type = '${resourceType}';
+    INSERT INTO ${SEARCH_TEXT} (position, workspace_id, resource_type, text)
+      SELECT r.created_position, r.workspace_id, '${resourceType}', ${searchText(source, 'r')} FROM ${table} r;
+    INSERT OR IGNORE INTO search_index_built (resource_type) VALUES ('${resourceType}');
+  `);
+}
+
+/**
+ * The tables, the resource table's triggers, and (once per resource type) the rows of read models built
+ * before the index. Called for every projection that declares `search`, when the read models are opened.
+ */
+export function initSearchIndex(db: SqliteDatabase, source: SearchableTable): void {
   db.exec(`
     CREATE TABLE IF NOT EXISTS ${SEARCH_TEXT} (
       position      INTEGER PRIMARY KEY,
@@ -63,21 +87,28 @@ export function initSearchIndex(db: SqliteDatabase, source: SearchableTable): vo
     CREATE VIRTUAL TABLE IF NOT EXISTS ${SEARCH_INDEX}
       USING fts5(text, content = '${SEARCH_TEXT}', content_rowid = 'position', tokenize = 'trigram');
     CREATE TABLE IF NOT EXISTS search_index_built (resource_type TEXT PRIMARY KEY);
-    CREATE TRIGGER IF NOT EXISTS ${table}_search_insert AFTER INSERT ON ${table} BEGIN ${upsert} END;
-    CREATE TRIGGER IF NOT EXISTS ${table}_search_update AFTER UPDATE OF record, custom_metadata ON ${table}
-      BEGIN ${upsert} END;
-    CREATE TRIGGER IF NOT EXISTS ${table}_search_delete AFTER DELETE ON ${table}
-      BEGIN ${forget('OLD.created_position')} END;
+    ${searchTriggers(source)}
   `);
-  // Read models built before the index: their rows are indexed once, here.
-  if (db.prepare('SELECT 1 FROM search_index_built WHERE resource_type = ?').get(resourceType)) return;
-  db.exec(`
-    INSERT INTO ${SEARCH_TEXT} (position, workspace_id, resource_type, text)
-      SELECT r.created_position, r.workspace_id, '${resourceType}', ${searchText(source, 'r')} FROM ${table} r;
-    INSERT INTO ${SEARCH_INDEX} (rowid, text)
-      SELECT position, text FROM ${SEARCH_TEXT} WHERE resource_type = '${resourceType}';
-    INSERT INTO search_index_built (resource_type) VALUES ('${resourceType}');
-  `);
+  if (db.prepare('SELECT 1 FROM search_index_built WHERE resource_type = ?').get(source.resourceType)) return;
+  writeSearchRows(db, source);
+  db.exec(`INSERT INTO ${SEARCH_INDEX} (${SEARCH_INDEX}) VALUES ('rebuild')`);
+}
+
+/**
+ * For a bulk load (a replay into a fresh file): the triggers go, so that loading writes no search row; the
+ * rows and the index are built once at the end (`rebuildSearchIndex`), as the read indexes are.
+ */
+export function suspendSearchIndex(db: SqliteDatabase, sources: readonly SearchableTable[]): void {
+  for (const { table } of sources) {
+    for (const suffix of ['insert', 'update', 'delete']) db.exec(`DROP TRIGGER IF EXISTS ${table}_search_${suffix}`);
+  }
+}
+
+/** Ends `suspendSearchIndex`: every search row written from the tables, the index built, the triggers back. */
+export function rebuildSearchIndex(db: SqliteDatabase, sources: readonly SearchableTable[]): void {
+  for (const source of sources) writeSearchRows(db, source);
+  db.exec(`INSERT INTO ${SEARCH_INDEX} (${SEARCH_INDEX}) VALUES ('rebuild')`);
+  for (const source of sources) db.exec(searchTriggers(source));
 }
 
 /**
