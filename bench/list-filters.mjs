@@ -1,13 +1,11 @@
 // custom_metadata_has latency on each list route's query, at 1,000 and at 50,000 accounts (100,000 devices):
 // read models built by the real projections from synthetic events, then the real list functions timed.
 //   npm run build && node bench/list-filters.mjs
-import { applyEvent } from '../dist/read-models/projection.js';
-import { ReadModelDatabase } from '../dist/read-models/read-model-database.js';
-import { READ_MODEL_SCHEMA } from '../dist/read-model-schema.js';
 import { listConnectWebviews } from '../dist/connect-webviews/connect-webview.projection.js';
 import { listConnectedAccounts } from '../dist/connected-accounts/connected-account.projection.js';
 import { listDevices } from '../dist/devices/device.projection.js';
 import { deterministicId } from '../dist/common/deterministic-id.js';
+import { syntheticReadModels, WORKSPACE } from './support/synthetic-read-models.mjs';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
@@ -16,57 +14,16 @@ import { runInNewContext } from 'node:vm';
 setFlagsFromString('--expose-gc');
 const collectGarbage = runInNewContext('gc');
 
-const WORKSPACE = deterministicId('bench-workspace');
 const RUNS = 500;
 
 function build(accounts) {
-  const readModels = new ReadModelDatabase(':memory:', READ_MODEL_SCHEMA);
-  let position = 0;
-  const apply = (type, data) => {
-    position += 1;
-    applyEvent(readModels.db, readModels.projections, {
-      id: String(position),
-      type,
-      data,
-      stream: 's',
-      revision: 0,
-      position,
-      metadata: {},
-      recordedAt: '2026-01-01T00:00:00.000Z',
-    });
-  };
-  const set = (resource_type, resource_id, custom_metadata) =>
-    apply('MetadataSet', {
-      resource_type,
-      resource_id,
-      workspace_id: WORKSPACE,
-      custom_metadata,
-      previous_custom_metadata: {},
-      changes: { added: {}, removed: {}, changed: {} },
-      cause: { type: 'created' },
-      actor: { type: 'system' },
-      occurred_at: '',
-    });
+  const { readModels, apply, setMetadata: set, createWebview } = syntheticReadModels();
   readModels.transaction(() => {
     for (let n = 0; n < accounts; n++) {
       const metadata = { internal_account_id: `user-${n}`, tenant: `t${n % 100}`, vip: n % 2 === 0 };
       const webview = deterministicId('webview', String(n));
       const account = deterministicId('account', String(n));
-      apply('ConnectWebviewCreated', {
-        connect_webview_id: webview,
-        workspace_id: WORKSPACE,
-        created_at: '2026-01-01T00:00:00.000Z',
-        device_selection_mode: 'none',
-        accepted_providers: ['august'],
-        any_provider_allowed: false,
-        provider_category: null,
-        accepted_capabilities: ['lock'],
-        custom_redirect_url: null,
-        custom_redirect_failure_url: null,
-        automatically_manage_new_devices: true,
-        wait_for_device_creation: false,
-        customer_key: null,
-      });
+      createWebview(webview);
       set('connect_webview', webview, metadata);
       apply('ConnectedAccountCreated', {
         connected_account_id: account,

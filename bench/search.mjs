@@ -6,18 +6,15 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { applyEvent } from '../dist/read-models/projection.js';
-import { ReadModelDatabase } from '../dist/read-models/read-model-database.js';
-import { READ_MODEL_SCHEMA } from '../dist/read-model-schema.js';
 import { listConnectWebviews } from '../dist/connect-webviews/connect-webview.projection.js';
 import { deterministicId } from '../dist/common/deterministic-id.js';
+import { syntheticReadModels, WORKSPACE } from './support/synthetic-read-models.mjs';
 import { healthLatencies, quantile, startService } from './support/service-process.mjs';
 
 const { values } = parseArgs({
   options: { webviews: { type: 'string', default: '15000' }, seconds: { type: 'string', default: '10' } },
 });
 const WEBVIEWS = Number(values.webviews);
-const WORKSPACE = deterministicId('bench-workspace');
 const RUNS = 300;
 
 function metadataOf(n) {
@@ -28,50 +25,12 @@ function metadataOf(n) {
 
 /** The read models of `count` webviews with 20 keys each, in `path`. */
 function build(path, count) {
-  const readModels = new ReadModelDatabase(path, READ_MODEL_SCHEMA);
-  let position = 0;
-  const apply = (type, data) => {
-    position += 1;
-    applyEvent(readModels.db, readModels.projections, {
-      id: String(position),
-      type,
-      data,
-      stream: 's',
-      revision: 0,
-      position,
-      metadata: {},
-      recordedAt: '2026-01-01T00:00:00.000Z',
-    });
-  };
+  const { readModels, setMetadata, createWebview } = syntheticReadModels(path);
   readModels.transaction(() => {
     for (let n = 0; n < count; n++) {
       const webview = deterministicId('webview', String(n));
-      apply('ConnectWebviewCreated', {
-        connect_webview_id: webview,
-        workspace_id: WORKSPACE,
-        created_at: '2026-01-01T00:00:00.000Z',
-        device_selection_mode: 'none',
-        accepted_providers: ['august'],
-        any_provider_allowed: false,
-        provider_category: null,
-        accepted_capabilities: ['lock'],
-        custom_redirect_url: null,
-        custom_redirect_failure_url: null,
-        automatically_manage_new_devices: true,
-        wait_for_device_creation: false,
-        customer_key: `customer-${n}`,
-      });
-      apply('MetadataSet', {
-        resource_type: 'connect_webview',
-        resource_id: webview,
-        workspace_id: WORKSPACE,
-        custom_metadata: metadataOf(n),
-        previous_custom_metadata: {},
-        changes: { added: {}, removed: {}, changed: {} },
-        cause: { type: 'created' },
-        actor: { type: 'system' },
-        occurred_at: '',
-      });
+      createWebview(webview, `customer-${n}`);
+      setMetadata('connect_webview', webview, metadataOf(n));
     }
   });
   return readModels;
