@@ -1,5 +1,6 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { isIP } from 'node:net';
+import { toBits } from '../common/ip-address.js';
 import { Reflector } from '@nestjs/core';
 import { SeamError } from '../common/seam-error.js';
 import { ReadModelDatabase } from '../read-models/read-model-database.js';
@@ -120,14 +121,7 @@ export function clientNetwork(address: string): string {
   if (isIP(address) !== 6) return address;
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
   if (mapped) return mapped[1];
-  const [head, tail = ''] = address.split('%')[0].toLowerCase().split('::');
-  const left = head ? head.split(':') : [];
-  const right = tail ? tail.split(':') : [];
-  const groups = address.includes('::')
-    ? [...left, ...Array(8 - left.length - right.length).fill('0'), ...right]
-    : left;
-  return `${groups
-    .slice(0, 4)
-    .map((g) => g.replace(/^0+(?=.)/, ''))
-    .join(':')}::/64`;
+  const prefix = toBits(address, 6) >> 64n;
+  const groups = [48n, 32n, 16n, 0n].map((shift) => ((prefix >> shift) & 0xffffn).toString(16));
+  return `${groups.join(':')}::/64`;
 }

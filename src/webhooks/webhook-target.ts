@@ -1,6 +1,7 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { InvalidCommand } from '../common/domain-errors.js';
+import { toBits } from '../common/ip-address.js';
 
 /**
  * Where a webhook may deliver: http(s) only, and never to an address of IANA's special-purpose registries
@@ -47,23 +48,6 @@ const SPECIAL_IPV6: readonly (readonly [string, number])[] = [
   ['fec0::', 10], // site-local (deprecated)
   ['ff00::', 8], // multicast
 ];
-
-/** An address as a number of `bits` bits (32 for IPv4, 128 for IPv6). */
-function toBits(address: string, family: 4 | 6): bigint {
-  if (family === 4) return address.split('.').reduce((n, octet) => (n << 8n) | BigInt(Number(octet)), 0n);
-  let text = address.split('%')[0].toLowerCase(); // a zone id (fe80::1%eth0) names an interface, not an address
-  const dotted = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
-  if (dotted) {
-    const v4 = toBits(dotted[1], 4);
-    text = `${text.slice(0, -dotted[1].length)}${(v4 >> 16n).toString(16)}:${(v4 & 0xffffn).toString(16)}`;
-  }
-  const [head, tail] = text.split('::');
-  const groups = (part: string | undefined) => (part ? part.split(':') : []);
-  const missing = 8 - groups(head).length - groups(tail).length;
-  const all =
-    tail === undefined ? groups(head) : [...groups(head), ...Array<string>(missing).fill('0'), ...groups(tail)];
-  return all.reduce((n, group) => (n << 16n) | BigInt(parseInt(group, 16)), 0n);
-}
 
 const ranges = (list: readonly (readonly [string, number])[], family: 4 | 6) => {
   const width = family === 4 ? 32 : 128;
