@@ -2,9 +2,9 @@
 //   base (common, custom-metadata, event-store, providers) ← read-models ← features ← http ← app (src/*.ts)
 // A folder imports only folders below it. A feature imports another feature only through that feature's
 // port, its index.ts, and never in a cycle.
-const BASE = '^src/(common|custom-metadata|event-store|providers)/';
+const BASE = '^src/(common|custom-metadata|encryption|event-store|providers)/';
 const READ_MODELS = '^src/read-models/';
-const FEATURES = '^src/(workspaces|connect-webviews|connected-accounts|devices|completion|audit|events|webhooks)/';
+const FEATURES = '^src/(workspaces|connect-webviews|connected-accounts|devices|completion|audit|events|webhooks|erasure)/';
 const HTTP = '^src/http/';
 const APP = '^src/[^/]+\\.ts$';
 

@@ -25,16 +25,25 @@ import {
   takeSwapRequest,
 } from './audit/index.js';
 import { READ_MODEL_SCHEMA, REPLAY_SETUP } from './read-model-schema.js';
-import { openCompletionSaga, openEventStore, openReadModels, rebuildReadModelsInWorker } from './runtime.js';
+import {
+  dataKeysOf,
+  openCompletionSaga,
+  openEventStore,
+  openReadModels,
+  rebuildReadModelsInWorker,
+} from './runtime.js';
+import { bindLogToKeyStore } from './encryption/key-store-binding.js';
 import {
   API_KEY_USAGE,
   COMPLETION_SAGA_CONSUMER,
   CONFIG,
+  DATA_KEYS,
   EVENT_STORE,
   READ_MODELS_PROJECTOR,
 } from './common/tokens.js';
 import { ApiKeyUsage } from './workspaces/index.js';
 import { ParkedSagaEvents } from './completion/index.js';
+import { WebviewTokens } from './connect-webviews/index.js';
 import { CatchUp } from './read-models/catch-up.js';
 import { ensureLogIdentity } from './event-store/log-identity.js';
 
@@ -62,6 +71,8 @@ export class CoreModule implements OnApplicationBootstrap, OnApplicationShutdown
       providers: [
         { provide: CONFIG, useValue: config },
         { provide: EVENT_STORE, useValue: store },
+        { provide: DATA_KEYS, useValue: dataKeysOf(store) },
+        { provide: WebviewTokens, useValue: new WebviewTokens(dataKeysOf(store)) },
         { provide: ReadModelDatabase, useValue: readModels },
         { provide: READ_MODELS_PROJECTOR, useValue: projector },
         { provide: COMPLETION_SAGA_CONSUMER, useValue: completionSaga },
@@ -73,6 +84,8 @@ export class CoreModule implements OnApplicationBootstrap, OnApplicationShutdown
       exports: [
         CONFIG,
         EVENT_STORE,
+        DATA_KEYS,
+        WebviewTokens,
         ReadModelDatabase,
         READ_MODELS_PROJECTOR,
         COMPLETION_SAGA_CONSUMER,
@@ -94,6 +107,8 @@ export class CoreModule implements OnApplicationBootstrap, OnApplicationShutdown
   /** Marks the log (once, whichever instance comes first) and rebuilds read models built from another. */
   private async bindToLog(head: number): Promise<void> {
     const { logId, created } = await ensureLogIdentity(this.store);
+    const keys = dataKeysOf(this.store);
+    if (keys) await bindLogToKeyStore(this.store, keys);
     this.isNewLog = created && head === 0;
     const previous = this.readModels.bindToLog(logId);
     if (previous) {
@@ -112,6 +127,7 @@ export class CoreModule implements OnApplicationBootstrap, OnApplicationShutdown
     @Inject(API_KEY_USAGE) private readonly apiKeyUsage: ApiKeyUsage,
     @Inject(ParkedSagaEvents) private readonly parkedSagaEvents: ParkedSagaEvents,
     @Inject(CatchUp) private readonly catchUp: CatchUp,
+    @Inject(WebviewTokens) private readonly webviewTokens: WebviewTokens,
   ) {}
 
   /** The consumers' lag and failure state, and the parked saga events, read at each scrape of /metrics. */
@@ -132,6 +148,9 @@ export class CoreModule implements OnApplicationBootstrap, OnApplicationShutdown
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    // Never start on a master key that cannot open the key store (a MasterKeyError stops the start).
+    await dataKeysOf(this.store)?.check();
+    await this.webviewTokens.load();
     this.exportMetrics();
     this.headAtStart = await this.store.headPosition().catch((error: unknown) => {
       // Serve anyway: reads answer from the read models, writes answer 503, /health names the store, and

@@ -13,22 +13,45 @@ import { MeasuredEventStore } from './event-store/measured-event-store.js';
 import { limitStateCache } from './event-store/state-cache.js';
 import { UpcastingEventStore } from './event-store/upcasting-event-store.js';
 import { UPCASTERS } from './schema-upcasters.js';
+import { DataKeys } from './encryption/data-keys.js';
+import { PostgresKeyStore, SqliteKeyStore } from './encryption/key-store.js';
+import { SealedEventStore } from './encryption/sealed-event-store.js';
 import { READ_MODEL_SCHEMA } from './read-model-schema.js';
 import { READ_MODELS_CONSUMER, ReadModelProjector } from './read-models/projector.js';
 import { ReadModelDatabase } from './read-models/read-model-database.js';
 
 export const EVENTS_FILE = 'events.db';
 
-type StoreConfig = Pick<AppConfig, 'dataDir' | 'sqliteSynchronous' | 'eventStore'> & Partial<Pick<AppConfig, 'limits'>>;
+type StoreConfig = Pick<AppConfig, 'dataDir' | 'sqliteSynchronous' | 'eventStore' | 'encryption'> &
+  Partial<Pick<AppConfig, 'limits'>>;
+
+const dataKeysOfStore = new WeakMap<EventStore, DataKeys>();
 
 /**
- * The configured event log, read in current shapes: what the CLI needs, and the first half of what the
- * server needs.
+ * The configured event log, opened (sealed, see src/encryption/) and read in current shapes: what the CLI
+ * needs, and the first half of what the server needs.
  */
 export function openEventStore(config: StoreConfig): EventStore {
-  const store = new UpcastingEventStore(new MeasuredEventStore(openRawEventStore(config)), UPCASTERS);
+  const measured = new MeasuredEventStore(openRawEventStore(config));
+  const keys = config.encryption.enabled ? openDataKeys(config) : undefined;
+  const store = new UpcastingEventStore(keys ? new SealedEventStore(measured, keys) : measured, UPCASTERS);
+  if (keys) dataKeysOfStore.set(store, keys);
   if (config.limits) limitStateCache(store, config.limits.stateCacheBytes);
   return store;
+}
+
+/** The data keys a store opened by `openEventStore` seals with; undefined when encryption is off. */
+export function dataKeysOf(store: EventStore): DataKeys | undefined {
+  return dataKeysOfStore.get(store);
+}
+
+/** The configured key store, opened with the configured master key (checked at its first use). */
+export function openDataKeys(config: Pick<AppConfig, 'dataDir' | 'encryption'>): DataKeys {
+  const { keyStore, masterKey } = config.encryption;
+  mkdirSync(config.dataDir, { recursive: true });
+  const store =
+    keyStore.kind === 'postgres' ? new PostgresKeyStore(keyStore.connectionString) : new SqliteKeyStore(keyStore.path);
+  return new DataKeys(store, masterKey);
 }
 
 /** The log exactly as stored, every event in the shape it was written in (for copying, not for deciding). */
@@ -111,8 +134,8 @@ export function rebuildReadModelsInWorker(
   { onProgress, signal }: { onProgress: (position: number) => void; signal: AbortSignal },
 ): Promise<number> {
   // What the thread needs to open the store, and nothing else of the configuration.
-  const { dataDir, sqliteSynchronous, eventStore } = config;
-  const request: RebuildRequest = { config: { dataDir, sqliteSynchronous, eventStore }, path };
+  const { dataDir, sqliteSynchronous, eventStore, encryption } = config;
+  const request: RebuildRequest = { config: { dataDir, sqliteSynchronous, eventStore, encryption }, path };
   const worker = startWorker(new URL('./rebuild-worker.js', import.meta.url), request, {
     resourceLimits: { maxYoungGenerationSizeMb: REBUILD_YOUNG_GENERATION_MB },
   });

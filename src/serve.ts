@@ -10,6 +10,7 @@ import type { EventStore } from './event-store/event-store.js';
 import { CoreModule } from './core.module.js';
 import { ReadYourWrites } from './read-models/read-your-writes.js';
 import { createServer } from './server.js';
+import { MasterKeyError } from './encryption/master-key.js';
 import { EVENT_STORE } from './common/tokens.js';
 import { createWorkspace } from './workspaces/index.js';
 import { Draining } from './http/draining.js';
@@ -25,7 +26,11 @@ async function main(): Promise<void> {
     process.exit(1);
   }
 
-  const app = await createServer(config);
+  const app = await createServer(config).catch((error: unknown) => {
+    if (!(error instanceof MasterKeyError)) throw error;
+    process.stderr.write(`Not starting: ${error.message}\n`);
+    process.exit(1);
+  });
   const store = app.get<EventStore>(EVENT_STORE);
   if (app.get(CoreModule).isNewLog && config.createSandboxWorkspace) {
     // A newcomer's first `npm start`: give them a workspace and a key to call the API with at once.

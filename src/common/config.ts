@@ -80,6 +80,17 @@ export interface AppConfig {
   };
   /** Whether a first start on an empty log creates a sandbox workspace and its key file. */
   createSandboxWorkspace: boolean;
+  /** Envelope encryption of event data (src/encryption/). */
+  encryption: EncryptionConfig;
+}
+
+export interface EncryptionConfig {
+  /** Off only to measure what it costs (EVENT_ENCRYPTION=off): events are then appended in clear. */
+  enabled: boolean;
+  /** Where the master key is read from: MASTER_KEY_FILE, else MASTER_KEY, else DATA_DIR/master.key. */
+  masterKey: { file: string } | { value: string } | { generatedIn: string };
+  /** Where the wrapped data keys live: a SQLite file in DATA_DIR, or a PostgreSQL table every instance shares. */
+  keyStore: { kind: 'sqlite'; path: string } | { kind: 'postgres'; connectionString: string };
 }
 
 export class ConfigError extends Error {
@@ -220,6 +231,8 @@ export function loadConfig(
     host: env.METRICS_HOST?.trim() || '127.0.0.1',
   };
 
+  const encryption = encryptionConfig(env, dataDir, eventStore, problems);
+
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     port,
@@ -237,7 +250,36 @@ export function loadConfig(
     limits,
     hostedLogin,
     createSandboxWorkspace,
+    encryption,
   };
+}
+
+/** The master key's and the key store's settings; the key itself is read when the store opens (encryption/). */
+function encryptionConfig(
+  env: NodeJS.ProcessEnv,
+  dataDir: string,
+  eventStore: AppConfig['eventStore'],
+  problems: string[],
+): EncryptionConfig {
+  const enabled = (env.EVENT_ENCRYPTION ?? 'on').trim().toLowerCase();
+  if (enabled !== 'on' && enabled !== 'off')
+    problems.push(`EVENT_ENCRYPTION must be on or off (got "${env.EVENT_ENCRYPTION}")`);
+  const file = env.MASTER_KEY_FILE?.trim();
+  const value = env.MASTER_KEY?.trim();
+  if (file && value) problems.push('Set MASTER_KEY_FILE or MASTER_KEY, not both');
+  const masterKey = file
+    ? { file: resolve(file) }
+    : value
+      ? { value }
+      : { generatedIn: resolve(dataDir, 'master.key') };
+  const keyStoreUrl = env.KEY_STORE_URL?.trim();
+  if (keyStoreUrl && !POSTGRES_URL.test(keyStoreUrl))
+    problems.push(`KEY_STORE_URL must be a postgres:// or postgresql:// URL (got "${hideUrlPassword(keyStoreUrl)}")`);
+  const sharedUrl = keyStoreUrl || (eventStore.kind === 'postgres' ? eventStore.connectionString : undefined);
+  const keyStore: EncryptionConfig['keyStore'] = sharedUrl
+    ? { kind: 'postgres', connectionString: sharedUrl }
+    : { kind: 'sqlite', path: resolve(dataDir, 'keys.db') };
+  return { enabled: enabled !== 'off', masterKey, keyStore };
 }
 
 /** WEBHOOK_ALLOWED_PORTS: a comma-separated list of ports, or `any`. */

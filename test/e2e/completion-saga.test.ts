@@ -6,17 +6,18 @@ import { connectWebviewDecider } from '../../src/connect-webviews/connect-webvie
 import { handleCommand, loadState } from '../../src/event-store/handle-command.js';
 import { connectedAccountDecider } from '../../src/connected-accounts/connected-account.js';
 import { connectedAccountIdFor } from '../../src/connected-accounts/connected-account-id.js';
-import { SqliteEventStore } from '../../src/event-store/sqlite-event-store.js';
 import { streams } from '../../src/event-store/streams.js';
 import { sandboxDevices } from '../../src/providers/sandbox-accounts.js';
 import { ServerProcess } from '../support/server-process.js';
+import type { EventStore } from '../../src/event-store/event-store.js';
+import { openServerLog } from '../support/server-log.js';
 
 describe('completion saga durability', () => {
   const server = new ServerProcess();
   afterAll(() => server.stop());
 
   const readLog = async () => {
-    const store = new SqliteEventStore(join(server.dataDir, 'events.db'));
+    const store = openServerLog(server.dataDir);
     try {
       return (await store.readAll()).map((e) => `${e.position} ${e.stream} ${e.type} ${e.id}`);
     } finally {
@@ -41,7 +42,7 @@ describe('completion saga durability', () => {
 
   /** What the completion's command handler appends, written to the log while the server is down. */
   const completeInLog = async (
-    store: SqliteEventStore,
+    store: EventStore,
     webview: { connect_webview_id: string; url: string; workspace_id: string },
     { connection, accountMetadataVersion }: { connection: number; accountMetadataVersion?: number },
   ) =>
@@ -73,7 +74,7 @@ describe('completion saga durability', () => {
     await server.kill9();
 
     // What a crash right after the command handler's append leaves: WebviewCompleted, and no account.
-    const store = new SqliteEventStore(join(server.dataDir, 'events.db'));
+    const store = openServerLog(server.dataDir);
     await completeInLog(store, webview, { connection: 1 });
     await store.close();
     expect((await readLog()).some((line) => line.includes('ConnectedAccountCreated'))).toBe(false);
@@ -113,7 +114,7 @@ describe('completion saga durability', () => {
 
     // The completion accepted (its account's metadata version captured), then, before the saga ran its
     // replacement, an API update of the account answered 200.
-    const store = new SqliteEventStore(join(server.dataDir, 'events.db'));
+    const store = openServerLog(server.dataDir);
     const accountStream = streams.connectedAccount(account.connected_account_id);
     const version = (await loadState(store, accountStream, connectedAccountDecider)).metadataVersion;
     await completeInLog(store, webview, { connection: 2, accountMetadataVersion: version });

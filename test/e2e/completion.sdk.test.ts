@@ -1,9 +1,8 @@
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { SeamHttp, SeamHttpApiError, SeamHttpInvalidInputError } from '@seamapi/http/connect';
-import { SqliteEventStore } from '../../src/event-store/sqlite-event-store.js';
 import { sandboxClient } from '../support/sandbox.js';
 import { lastJsonLine, runCli, ServerProcess } from '../support/server-process.js';
+import { openServerLog } from '../support/server-log.js';
 
 // The seed pages' story, through the official SDK against the running server.
 describe('completion: connected accounts and devices with inherited or replacing metadata', () => {
@@ -115,7 +114,7 @@ describe('completion: connected accounts and devices with inherited or replacing
       custom_metadata: { id: 'audit', tier: 'gold' },
     });
 
-    const store = new SqliteEventStore(join(server.dataDir, 'events.db'));
+    const store = openServerLog(server.dataDir);
     const metadataSets = (await store.readStream(`connected_account-${accountId}`)).filter(
       (e) => e.type === 'MetadataSet',
     );

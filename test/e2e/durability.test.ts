@@ -1,11 +1,11 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { SeamHttp } from '@seamapi/http/connect';
-import { SqliteEventStore } from '../../src/event-store/sqlite-event-store.js';
 import { READ_MODEL_SCHEMA } from '../../src/read-model-schema.js';
 import { ReadModelDatabase } from '../../src/read-models/read-model-database.js';
 import { rebuildReadModels } from '../../src/runtime.js';
 import { newDataDir, ServerProcess } from '../support/server-process.js';
+import { openServerLog } from '../support/server-log.js';
 
 const quiet = { log: () => undefined, error: (message: string) => console.error(message) };
 
@@ -34,7 +34,7 @@ describe('durability', () => {
     await seam.connectWebviews.delete({ connect_webview_id: doomed.connect_webview_id });
     await server.stop();
 
-    const store = new SqliteEventStore(join(server.dataDir, 'events.db'));
+    const store = openServerLog(server.dataDir);
     const rebuilt = await rebuildReadModels(store, join(newDataDir(), 'read-models.db'), quiet);
     const live = new ReadModelDatabase(join(server.dataDir, 'read-models.db'), READ_MODEL_SCHEMA);
     try {

@@ -1,0 +1,197 @@
+import type {
+  AppendResult,
+  EventMetadata,
+  EventStore,
+  ExpectedRevision,
+  NewEvent,
+  ReadAllOptions,
+  ReadStreamOptions,
+  RecordedEvent,
+  SubscribeToAllOptions,
+} from '../event-store/event-store.js';
+import { open, seal } from './aes-gcm.js';
+import { dataKeyOf, erasureOf, personalFieldsOf, type DataKeyChoice } from './data-key-policy.js';
+import type { DataKeys } from './data-keys.js';
+
+/** What an event whose key was destroyed reads as: its place in the log, and nothing of its data. */
+export const ERASED_EVENT_TYPE = 'EventErased';
+
+export interface ErasedEventData {
+  erased_type: string;
+  key_id: string;
+  erased_at: string | null;
+}
+
+/** A ciphertext that fails authentication: changed, or moved from another event. Its data is never used. */
+export class TamperedEventError extends Error {
+  constructor(event: { id: string; stream: string; position: number }, what: string) {
+    super(
+      `Event ${event.id} (stream ${event.stream}, position ${event.position}) fails authentication: ${what} was changed or moved`,
+    );
+    this.name = 'TamperedEventError';
+  }
+}
+
+interface SealedData {
+  sealed: string;
+}
+interface SealedField {
+  $sealed: string;
+  key_id: string;
+}
+
+const eventAad = (stream: string, id: string, type: string, keyId: string) =>
+  `event\u0000${stream}\u0000${id}\u0000${type}\u0000${keyId}`;
+const fieldAad = (stream: string, id: string, field: string, keyId: string) =>
+  `field\u0000${stream}\u0000${id}\u0000${field}\u0000${keyId}`;
+
+/**
+ * Envelope encryption above the event-store port, so that every adapter stores ciphertext: each event's
+ * data is sealed (AES-256-GCM, a fresh IV) under its data key (data-key-policy.ts), and the authenticated
+ * data binds it to its stream, id, type and key. Only the stream, type, ids, positions, times, schema
+ * version and the key id (`metadata.key_id`) stay in clear.
+ *
+ * Reads open what they can. An event whose key was destroyed reads as `EventErased`, in its place, so
+ * positions and revisions keep their meaning; an erased personal field reads as null. An event without a
+ * key id was written before encryption, in clear, and reads as it is.
+ */
+export class SealedEventStore implements EventStore {
+  constructor(
+    private readonly inner: EventStore,
+    readonly keys: DataKeys,
+  ) {}
+
+  async append(
+    stream: string,
+    events: readonly NewEvent[],
+    options: { expectedRevision: ExpectedRevision },
+  ): Promise<AppendResult> {
+    const sealed = await Promise.all(events.map((event) => this.sealEvent(stream, event)));
+    return this.inner.append(stream, sealed, options);
+  }
+
+  async readStream(stream: string, options?: ReadStreamOptions): Promise<RecordedEvent[]> {
+    return this.openAll(await this.inner.readStream(stream, options));
+  }
+
+  async readAll(options?: ReadAllOptions): Promise<RecordedEvent[]> {
+    return this.openAll(await this.inner.readAll(options));
+  }
+
+  async *subscribeToAll(options: SubscribeToAllOptions): AsyncIterable<RecordedEvent[]> {
+    for await (const batch of this.inner.subscribeToAll(options)) yield await this.openAll(batch);
+  }
+
+  headPosition(): Promise<number> {
+    return this.inner.headPosition();
+  }
+
+  async close(): Promise<void> {
+    await this.inner.close();
+    await this.keys.close();
+  }
+
+  private async sealEvent(stream: string, event: NewEvent): Promise<NewEvent> {
+    const choice = dataKeyOf(stream, event);
+    if (!choice) return event;
+    let data = event.data;
+    const personal = personalFieldsOf(event);
+    if (personal) data = await this.sealFields(stream, event.id, data as Record<string, unknown>, personal);
+    const key = await this.keys.keyFor(choice.keyId, await this.ownerOf(stream, choice));
+    const sealed: SealedData = {
+      sealed: seal(key, Buffer.from(JSON.stringify(data)), eventAad(stream, event.id, event.type, choice.keyId)),
+    };
+    return { ...event, data: sealed, metadata: { ...event.metadata, key_id: choice.keyId } };
+  }
+
+  private async sealFields(
+    stream: string,
+    id: string,
+    data: Record<string, unknown>,
+    { fields, key: choice }: { fields: readonly string[]; key: DataKeyChoice },
+  ): Promise<Record<string, unknown>> {
+    const key = await this.keys.keyFor(choice.keyId, choice);
+    const out = { ...data };
+    for (const field of fields) {
+      if (out[field] === undefined) continue;
+      const value: SealedField = {
+        $sealed: seal(key, Buffer.from(JSON.stringify(out[field])), fieldAad(stream, id, field, choice.keyId)),
+        key_id: choice.keyId,
+      };
+      out[field] = value;
+    }
+    return out;
+  }
+
+  /**
+   * A device's key is owned by its account's, named by the device's first event. The key exists once that
+   * event is sealed; only a device added before encryption needs its first event read to find the owner.
+   */
+  private async ownerOf(stream: string, choice: DataKeyChoice): Promise<DataKeyChoice> {
+    if (!stream.startsWith('device-') || choice.ownerId) return choice;
+    const [first] = await this.readStream(stream, { maxCount: 1 });
+    const account = (first?.data as { connected_account_id?: unknown } | undefined)?.connected_account_id;
+    return typeof account === 'string' ? { ...choice, ownerId: `connected_account:${account}` } : choice;
+  }
+
+  private openAll(events: RecordedEvent[]): Promise<RecordedEvent[]> | RecordedEvent[] {
+    // Events in clear (a log from before encryption) cost nothing to read.
+    if (!events.some((event) => typeof event.metadata.key_id === 'string')) return events.map((e) => this.noted(e));
+    return Promise.all(events.map((event) => this.openEvent(event)));
+  }
+
+  private async openEvent(event: RecordedEvent): Promise<RecordedEvent> {
+    const keyId = event.metadata.key_id;
+    if (typeof keyId !== 'string') return this.noted(event);
+    const key = await this.keys.openKey(keyId);
+    if (!Buffer.isBuffer(key)) return erased(event, keyId, key.erasedAt);
+    const sealed = (event.data as Partial<SealedData> | null)?.sealed;
+    let data: unknown;
+    try {
+      if (typeof sealed !== 'string') throw new Error('no ciphertext');
+      data = JSON.parse(open(key, sealed, eventAad(event.stream, event.id, event.type, keyId)).toString());
+    } catch {
+      throw new TamperedEventError(event, 'its data');
+    }
+    const opened = await this.openFields(event, data);
+    return this.noted({ ...event, data: opened.data, metadata: withErasedFields(event.metadata, opened.erased) });
+  }
+
+  private async openFields(event: RecordedEvent, data: unknown): Promise<{ data: unknown; erased: string[] }> {
+    if (data === null || typeof data !== 'object' || !personalFieldsOf({ ...event, data })) return { data, erased: [] };
+    const out = { ...(data as Record<string, unknown>) };
+    const erasedFields: string[] = [];
+    for (const [field, value] of Object.entries(out)) {
+      if (value === null || typeof value !== 'object' || !('$sealed' in value)) continue;
+      const { $sealed, key_id } = value as SealedField;
+      const key = await this.keys.openKey(key_id);
+      if (!Buffer.isBuffer(key)) {
+        out[field] = null;
+        erasedFields.push(field);
+        continue;
+      }
+      try {
+        out[field] = JSON.parse(open(key, $sealed, fieldAad(event.stream, event.id, field, key_id)).toString());
+      } catch {
+        throw new TamperedEventError(event, `its field ${field}`);
+      }
+    }
+    return { data: out, erased: erasedFields };
+  }
+
+  /** An erasure's record, read by any process: its subject's keys stop opening here too, at once. */
+  private noted(event: RecordedEvent): RecordedEvent {
+    const erasure = erasureOf(event.type, event.data);
+    if (erasure) this.keys.noteErased(erasure.selector, erasure.at);
+    return event;
+  }
+}
+
+function erased(event: RecordedEvent, keyId: string, erasedAt: string | null): RecordedEvent {
+  const data: ErasedEventData = { erased_type: event.type, key_id: keyId, erased_at: erasedAt };
+  return { ...event, type: ERASED_EVENT_TYPE, data };
+}
+
+function withErasedFields(metadata: EventMetadata, fields: string[]): EventMetadata {
+  return fields.length === 0 ? metadata : { ...metadata, erased_fields: fields };
+}
