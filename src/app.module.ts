@@ -7,6 +7,7 @@ import { ConnectWebviewsModule } from './connect-webviews/index.js';
 import { ConnectedAccountsModule } from './connected-accounts/index.js';
 import { CoreModule } from './core.module.js';
 import { DevicesModule } from './devices/index.js';
+import { ErasureModule } from './erasure/index.js';
 import { EventsModule } from './events/index.js';
 import { HttpModule } from './http/http.module.js';
 import { WebhooksModule } from './webhooks/index.js';
@@ -27,6 +28,7 @@ export class AppModule {
         AuditModule,
         EventsModule,
         WebhooksModule,
+        ErasureModule,
         HttpModule,
       ],
     };

@@ -4,7 +4,9 @@ import { SeamError } from './common/seam-error.js';
 import { ConfigError, loadConfig } from './common/config.js';
 import { historyCommand, liveReadModelsPath, replayCommand } from './audit/index.js';
 import { REPLAY_SETUP } from './read-model-schema.js';
-import { openEventStore, openEventStoreAt, openRawEventStore } from './runtime.js';
+import { dataKeysOf, openEventStore, openEventStoreAt, openRawEventStore } from './runtime.js';
+import { eraseWorkspace } from './erasure/index.js';
+import { MasterKeyError } from './encryption/master-key.js';
 import { copyEvents } from './event-store/copy-events.js';
 import { ParkedSagaEvents, retryParkedEvent } from './completion/index.js';
 import { createHash } from 'node:crypto';
@@ -44,6 +46,14 @@ Commands:
       difference (exit status 1 if there is one); --swap makes it live (a running server switches to it).
   history --device-id ID | --connected-account-id ID | --connect-webview-id ID [--json]
       The custom-metadata history of one resource: who changed what, when and why.
+  workspace erase --workspace-id ID
+      The operator's offboarding: destroys the workspace's keys, so every event it ever wrote is unreadable
+      in every store and copy of the log; its rows leave the read models and its API keys stop working.
+      Run again, it finishes an interrupted erasure.
+  keys rotate-master
+      Re-wraps every data key under a new master key, written to MASTER_KEY_FILE (or DATA_DIR/master.key)
+      once the key store is re-wrapped; a running server takes it on its next key-store read. The old master
+      key then opens nothing: keep no copy of it.
   copy-events [--to PATH]
       Copies the configured log (EVENT_STORE, DATA_DIR) into the target: a postgres:// URL or an esdb://
       connection string in COPY_TO_URL (never on the command line, where it would reach the process list
@@ -185,6 +195,33 @@ async function run(argv: string[]): Promise<void> {
           actor: { type: 'cli' },
         });
         break;
+      case 'workspace erase': {
+        if (!values['workspace-id']) throw new UsageError('workspace erase needs --workspace-id ID');
+        const erased = await eraseWorkspace(store, dataKeysOf(store), {
+          workspaceId: values['workspace-id'],
+          actor: { type: 'cli' },
+          now: new Date().toISOString(),
+        });
+        process.stdout.write(
+          `${JSON.stringify({ workspace_id: values['workspace-id'], erased_at: erased.erasedAt, keys_destroyed: erased.keysDestroyed })}\n`,
+        );
+        return;
+      }
+      case 'keys rotate-master': {
+        const keys = dataKeysOf(store);
+        const source = config.encryption.masterKey;
+        if (!keys) throw new UsageError('keys rotate-master needs encryption on (EVENT_ENCRYPTION=on)');
+        if ('value' in source) {
+          throw new UsageError(
+            'keys rotate-master writes the new master key to a file: set MASTER_KEY_FILE rather than MASTER_KEY',
+          );
+        }
+        const rotated = await keys.rotateMaster('file' in source ? source.file : source.generatedIn);
+        process.stdout.write(
+          `${JSON.stringify({ data_keys_rewrapped: rotated.keys, master_key_id: rotated.masterKeyId })}\n`,
+        );
+        return;
+      }
       case 'api-key create':
         if (!values['workspace-id']) throw new UsageError('api-key create needs --workspace-id ID');
         issued = await issueApiKey(store, { workspaceId: values['workspace-id'], actor: { type: 'cli' } });
@@ -255,7 +292,12 @@ run(process.argv.slice(2)).catch((error: unknown) => {
     process.stderr.write(`${error.message}\n\n${USAGE}\n`);
     process.exit(2);
   }
-  if (error instanceof ConfigError || error instanceof SeamError || error instanceof DomainError) {
+  if (
+    error instanceof ConfigError ||
+    error instanceof SeamError ||
+    error instanceof DomainError ||
+    error instanceof MasterKeyError
+  ) {
     process.stderr.write(`${error.message}\n`);
     process.exit(1);
   }

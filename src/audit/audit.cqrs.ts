@@ -3,11 +3,18 @@ import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
 import { EVENT_STORE } from '../common/tokens.js';
 import type { EventStore } from '../event-store/event-store.js';
 import { page, type PageRequest, type Pagination } from '../read-models/pagination.js';
-import { customMetadataHistoryAfter, type AuditedResource, type CustomMetadataHistoryEntry } from './audit.js';
+import {
+  customMetadataHistoryAfter,
+  erasedAt,
+  type AuditedResource,
+  type CustomMetadataHistoryEntry,
+} from './audit.js';
 
 export class CustomMetadataHistoryQuery extends Query<{
   entries: CustomMetadataHistoryEntry[];
   pagination: Pagination;
+  /** When the resource was deleted and its data erased; null if it was not. */
+  erasedAt: string | null;
 }> {
   constructor(
     readonly workspaceId: string,
@@ -28,6 +35,6 @@ export class CustomMetadataHistoryHandler implements IQueryHandler<CustomMetadat
     const after = request.continueAfter ?? -1;
     const rows = await customMetadataHistoryAfter(this.store, resource, workspaceId, after, request.limit + 1);
     const { items, pagination } = page(rows, request, (entry) => entry.revision, nextPageUrl);
-    return { entries: items, pagination };
+    return { entries: items, pagination, erasedAt: await erasedAt(this.store, resource) };
   }
 }

@@ -3,6 +3,7 @@ import { READ_MODELS_CONSUMER } from '../read-models/projector.js';
 import type { CustomMetadataChanges } from '../custom-metadata/custom-metadata.js';
 import {
   customMetadataHistory,
+  erasedAt,
   readResourceStream,
   type AuditedResource,
   type CustomMetadataHistoryEntry,
@@ -137,11 +138,13 @@ export async function historyCommand(
   terminal: Terminal,
 ): Promise<void> {
   const entries = customMetadataHistory(await readResourceStream(store, resource, null));
+  const erased = await erasedAt(store, resource);
   if (json) {
-    terminal.out(JSON.stringify(entries, null, 2));
+    terminal.out(JSON.stringify(erased ? { erased_at: erased, entries } : entries, null, 2));
     return;
   }
   terminal.out(`Custom metadata of ${resource.type.replace('_', ' ')} ${resource.id}: ${entries.length} change(s)`);
+  if (erased) terminal.out(`Deleted at ${erased}: its data was erased with it`);
   for (const entry of entries) {
     terminal.out('');
     terminal.out(

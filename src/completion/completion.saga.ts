@@ -65,6 +65,8 @@ export async function runCompletion(store: EventStore, event: RecordedEvent): Pr
     loadState(store, streams.connectWebview(completed.connect_webview_id), connectWebviewDecider),
     loadState(store, streams.connectedAccount(completed.connected_account_id), connectedAccountDecider),
   ]);
+  // The account was deleted since: its login's email and devices are erased, and nothing is left to do.
+  if (account.deleted || event.metadata.erased_fields !== undefined) return;
   const steps = decideCompletion({
     eventId: event.id,
     correlationId: event.metadata.correlation_id,

@@ -6,6 +6,7 @@ import {
   CUSTOM_METADATA_LOOKUP,
   recordJson,
   recordOf,
+  removeCustomMetadataIndex,
   setCustomMetadata,
   type RecordColumns,
 } from '../read-models/custom-metadata-index.js';
@@ -50,6 +51,7 @@ export const connectedAccountReadModel = sqliteProjection<ConnectedAccountEvent>
     'ConnectedAccountReconnected',
     'ConnectedAccountDisconnected',
     'ConnectedAccountSettingsChanged',
+    'ConnectedAccountDeleted',
   ],
   init: (db) => {
     db.exec(
@@ -92,6 +94,13 @@ export const connectedAccountReadModel = sqliteProjection<ConnectedAccountEvent>
       if (event.data.resource_type === 'connected_account') {
         setCustomMetadata(db, CONNECTED_ACCOUNTS_LISTING, event.data, event.data.custom_metadata);
       }
+      return;
+    }
+    if (event.type === 'ConnectedAccountDeleted') {
+      prepared(db, 'DELETE FROM connected_accounts WHERE connected_account_id = ?').run(
+        event.data.connected_account_id,
+      );
+      removeCustomMetadataIndex(db, 'connected_account', event.data.connected_account_id);
       return;
     }
     const record = findConnectedAccount(db, event.data.workspace_id, {

@@ -37,6 +37,14 @@ export type ConnectedAccountEvent =
       type: 'ConnectedAccountSettingsChanged';
       data: { connected_account_id: string; workspace_id: string; automatically_manage_new_devices: boolean };
     }
+  | {
+      /**
+       * `connected_accounts/delete`: the account's key is destroyed next, so everything before this in its
+       * stream (and in its devices') reads as erased. Sealed under the workspace's key: it stays readable.
+       */
+      type: 'ConnectedAccountDeleted';
+      data: { connected_account_id: string; workspace_id: string; device_ids: string[]; deleted_at: string };
+    }
   | MetadataSet;
 
 export type ConnectedAccountCommand = CommandMeta &
@@ -65,6 +73,7 @@ export type ConnectedAccountCommand = CommandMeta &
         automaticallyManageNewDevices?: boolean;
       }
     | { type: 'DisconnectConnectedAccount'; connectedAccountId: string; workspaceId: string }
+    | { type: 'DeleteConnectedAccount'; connectedAccountId: string; workspaceId: string; deviceIds: string[] }
   );
 
 export interface ConnectedAccountState {
@@ -79,6 +88,8 @@ export interface ConnectedAccountState {
   connectWebviewIds: readonly string[];
   /** How many times its metadata was set: what a completion captures, to know whether it changed since. */
   metadataVersion: number;
+  /** Deleted (`exists` is then false), with the devices deleted with it. */
+  deleted: { at: string; deviceIds: readonly string[] } | null;
 }
 
 export const connectedAccountDecider: Decider<ConnectedAccountCommand, ConnectedAccountEvent, ConnectedAccountState> = {
@@ -91,6 +102,7 @@ export const connectedAccountDecider: Decider<ConnectedAccountCommand, Connected
     connections: 0,
     connectWebviewIds: [],
     metadataVersion: 0,
+    deleted: null,
   }),
 
   evolve(state, event) {
@@ -117,6 +129,13 @@ export const connectedAccountDecider: Decider<ConnectedAccountCommand, Connected
         return { ...state, automaticallyManageNewDevices: event.data.automatically_manage_new_devices };
       case 'MetadataSet':
         return { ...state, customMetadata: event.data.custom_metadata, metadataVersion: state.metadataVersion + 1 };
+      case 'ConnectedAccountDeleted':
+        // What it was is erased: only that it was, and when.
+        return {
+          ...connectedAccountDecider.initialState(),
+          workspaceId: event.data.workspace_id,
+          deleted: { at: event.data.deleted_at, deviceIds: event.data.device_ids },
+        };
       default:
         return state;
     }
@@ -126,6 +145,7 @@ export const connectedAccountDecider: Decider<ConnectedAccountCommand, Connected
     switch (command.type) {
       case 'ConnectFromWebview': {
         if (state.connectWebviewIds.includes(command.connectWebviewId)) return [];
+        if (state.deleted) throw new NotFound('connected_account', 'connected_account_id', command.connectedAccountId);
         const resource = {
           resource_type: 'connected_account' as const,
           resource_id: command.connectedAccountId,
@@ -232,6 +252,20 @@ export const connectedAccountDecider: Decider<ConnectedAccountCommand, Connected
               connected_account_id: command.connectedAccountId,
               workspace_id: command.workspaceId,
               disconnected_at: command.now,
+            },
+          },
+        ];
+
+      case 'DeleteConnectedAccount':
+        requireAccount(state, command);
+        return [
+          {
+            type: 'ConnectedAccountDeleted',
+            data: {
+              connected_account_id: command.connectedAccountId,
+              workspace_id: command.workspaceId,
+              device_ids: command.deviceIds,
+              deleted_at: command.now,
             },
           },
         ];

@@ -8,6 +8,7 @@ import {
   CUSTOM_METADATA_LOOKUP,
   recordJson,
   recordOf,
+  removeCustomMetadataIndex,
   setCustomMetadata,
   type RecordColumns,
 } from '../read-models/custom-metadata-index.js';
@@ -56,6 +57,8 @@ export const deviceReadModel = sqliteProjection<DeviceEvent | ConnectedAccountEv
     'MetadataSet',
     'ConnectedAccountDisconnected',
     'ConnectedAccountReconnected',
+    'ConnectedAccountDeleted',
+    'DeviceDeleted',
   ],
   init: (db) => {
     db.exec(
@@ -124,9 +127,26 @@ export const deviceReadModel = sqliteProjection<DeviceEvent | ConnectedAccountEv
           event.data.connected_account_id,
         );
         break;
+      // Its devices go with a deleted account: those it named, and any the read models have besides.
+      case 'ConnectedAccountDeleted':
+        for (const deviceId of [
+          ...event.data.device_ids,
+          ...deviceIdsOfAccount(db, event.data.workspace_id, event.data.connected_account_id),
+        ]) {
+          deleteDevice(db, deviceId);
+        }
+        break;
+      case 'DeviceDeleted':
+        deleteDevice(db, event.data.device_id);
+        break;
     }
   },
 });
+
+function deleteDevice(db: SqliteDatabase, deviceId: string): void {
+  prepared(db, 'DELETE FROM devices WHERE device_id = ?').run(deviceId);
+  removeCustomMetadataIndex(db, 'device', deviceId);
+}
 
 /** A change to the record's JSON (its metadata has a column of its own). */
 function update(
@@ -225,4 +245,10 @@ export function toDeviceObject(row: Row) {
     custom_metadata: record.custom_metadata,
     space_ids: [] as string[],
   };
+}
+
+/** The account's devices in the read models. */
+export function deviceIdsOfAccount(db: SqliteDatabase, workspaceId: string, connectedAccountId: string): string[] {
+  const sql = 'SELECT device_id FROM devices WHERE workspace_id = ? AND connected_account_id = ? ORDER BY device_id';
+  return (prepared(db, sql).all(workspaceId, connectedAccountId) as { device_id: string }[]).map((r) => r.device_id);
 }

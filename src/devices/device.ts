@@ -26,6 +26,11 @@ export interface DeviceAddedData {
 export type DeviceEvent =
   | { type: 'DeviceAdded'; data: DeviceAddedData }
   | { type: 'DeviceRenamed'; data: { device_id: string; workspace_id: string; name: string } }
+  | {
+      /** Deleted with its connected account, whose key (and so the device's) is destroyed next. */
+      type: 'DeviceDeleted';
+      data: { device_id: string; workspace_id: string; connected_account_id: string; deleted_at: string };
+    }
   | MetadataSet;
 
 export type DeviceCommand = CommandMeta &
@@ -38,6 +43,7 @@ export type DeviceCommand = CommandMeta &
         name?: string;
         customMetadata?: CustomMetadataPatch;
       }
+    | { type: 'DeleteDevice'; deviceId: string; workspaceId: string; connectedAccountId: string }
   );
 
 export interface DeviceState {
@@ -45,12 +51,19 @@ export interface DeviceState {
   workspaceId: string | null;
   name: string;
   customMetadata: CustomMetadata;
+  deletedAt: string | null;
 }
 
 export const MAX_DEVICE_NAME_LENGTH = 200;
 
 export const deviceDecider: Decider<DeviceCommand, DeviceEvent, DeviceState> = {
-  initialState: () => ({ exists: false, workspaceId: null, name: '', customMetadata: EMPTY_CUSTOM_METADATA }),
+  initialState: () => ({
+    exists: false,
+    workspaceId: null,
+    name: '',
+    customMetadata: EMPTY_CUSTOM_METADATA,
+    deletedAt: null,
+  }),
 
   evolve(state, event) {
     switch (event.type) {
@@ -60,6 +73,12 @@ export const deviceDecider: Decider<DeviceCommand, DeviceEvent, DeviceState> = {
         return { ...state, name: event.data.name };
       case 'MetadataSet':
         return { ...state, customMetadata: event.data.custom_metadata };
+      case 'DeviceDeleted':
+        return {
+          ...deviceDecider.initialState(),
+          workspaceId: event.data.workspace_id,
+          deletedAt: event.data.deleted_at,
+        };
       default:
         return state;
     }
@@ -68,8 +87,8 @@ export const deviceDecider: Decider<DeviceCommand, DeviceEvent, DeviceState> = {
   decide(command, state) {
     switch (command.type) {
       case 'AddDevice': {
-        // Existing devices keep everything, their metadata included.
-        if (state.exists) return [];
+        // Existing devices keep everything, their metadata included; a deleted one is not added again.
+        if (state.exists || state.deletedAt) return [];
         const { device } = command;
         return [
           { type: 'DeviceAdded', data: { ...device, created_at: command.now } },
@@ -115,6 +134,19 @@ export const deviceDecider: Decider<DeviceCommand, DeviceEvent, DeviceState> = {
         }
         return events;
       }
+      case 'DeleteDevice':
+        if (!state.exists) return [];
+        return [
+          {
+            type: 'DeviceDeleted',
+            data: {
+              device_id: command.deviceId,
+              workspace_id: command.workspaceId,
+              connected_account_id: command.connectedAccountId,
+              deleted_at: command.now,
+            },
+          },
+        ];
     }
   },
 };

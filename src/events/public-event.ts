@@ -18,9 +18,11 @@ export const EMITTED_SEAM_EVENT_TYPES = [
   'connected_account.created',
   'connected_account.connected',
   'connected_account.disconnected',
+  'connected_account.deleted',
   'device.added',
   'device.connected',
   'device.disconnected',
+  'device.deleted',
 ] as const;
 
 /** What a filter or a webhook may name: any Seam event type, even one never emitted here, and the extensions. */

@@ -116,6 +116,17 @@ export function publicEventsOf(event: SourceEvent, snapshots: ResourceSnapshots)
       ];
     }
 
+    // What is left of a deleted account and its devices: their ids. Their metadata was erased with them.
+    case 'ConnectedAccountDeleted': {
+      const { workspace_id, connected_account_id, device_ids } = event.data;
+      return [
+        make('connected_account.deleted', workspace_id, { connected_account_id }),
+        ...device_ids.map((device_id) =>
+          make('device.deleted', workspace_id, { device_id, connected_account_id }, device_id),
+        ),
+      ];
+    }
+
     case 'DeviceAdded': {
       const { workspace_id, device_id, connected_account_id } = event.data;
       return [

@@ -17,8 +17,9 @@ type SourceEvent = RecordedEventOf<ConnectWebviewEvent | ConnectedAccountEvent |
  */
 export const publicEventsReadModel = sqliteProjection<ConnectWebviewEvent | ConnectedAccountEvent | DeviceEvent>({
   name: 'public_events',
-  version: 3,
+  version: 4,
   handles: [
+    'ConnectedAccountDeleted',
     'ConnectWebviewLoginFailed',
     'ConnectedAccountCreated',
     'ConnectWebviewAuthorized',
@@ -43,6 +44,7 @@ export const publicEventsReadModel = sqliteProjection<ConnectWebviewEvent | Conn
       CREATE TABLE IF NOT EXISTS public_event_resources (
         resource_type        TEXT NOT NULL,
         resource_id          TEXT NOT NULL,
+        workspace_id         TEXT NOT NULL,
         connected_account_id TEXT,
         first_position       INTEGER NOT NULL,
         custom_metadata      TEXT NOT NULL,
@@ -52,6 +54,7 @@ export const publicEventsReadModel = sqliteProjection<ConnectWebviewEvent | Conn
         ON public_event_resources (connected_account_id, first_position);
       CREATE TABLE IF NOT EXISTS public_event_accounts (
         connected_account_id TEXT PRIMARY KEY,
+        workspace_id         TEXT NOT NULL,
         disconnected         INTEGER NOT NULL,
         connected_event_due  INTEGER NOT NULL
       );
@@ -99,11 +102,11 @@ function remember(db: SqliteDatabase, event: SourceEvent): void {
   const account = (sql: string, accountId: string) => prepared(db, sql).run(accountId);
   switch (event.type) {
     case 'ConnectedAccountCreated':
-      account(
-        `INSERT OR IGNORE INTO public_event_accounts (connected_account_id, disconnected, connected_event_due)
-         VALUES (?, 0, 1)`,
-        event.data.connected_account_id,
-      );
+      prepared(
+        db,
+        `INSERT OR IGNORE INTO public_event_accounts (connected_account_id, workspace_id, disconnected, connected_event_due)
+         VALUES (?, ?, 0, 1)`,
+      ).run(event.data.connected_account_id, event.data.workspace_id);
       break;
     case 'ConnectedAccountDisconnected':
       account(
@@ -129,17 +132,48 @@ function remember(db: SqliteDatabase, event: SourceEvent): void {
     prepared(
       db,
       `INSERT OR IGNORE INTO public_event_resources
-         (resource_type, resource_id, connected_account_id, first_position, custom_metadata)
-       VALUES ('device', ?, ?, ?, '{}')`,
-    ).run(event.data.device_id, event.data.connected_account_id, event.position);
+         (resource_type, resource_id, workspace_id, connected_account_id, first_position, custom_metadata)
+       VALUES ('device', ?, ?, ?, ?, '{}')`,
+    ).run(event.data.device_id, event.data.workspace_id, event.data.connected_account_id, event.position);
   }
   if (event.type === 'MetadataSet') {
     prepared(
       db,
-      `INSERT INTO public_event_resources (resource_type, resource_id, first_position, custom_metadata)
-       VALUES (?, ?, ?, ?)
+      `INSERT INTO public_event_resources (resource_type, resource_id, workspace_id, first_position, custom_metadata)
+       VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (resource_type, resource_id) DO UPDATE SET custom_metadata = excluded.custom_metadata`,
-    ).run(event.data.resource_type, event.data.resource_id, event.position, JSON.stringify(event.data.custom_metadata));
+    ).run(
+      event.data.resource_type,
+      event.data.resource_id,
+      event.data.workspace_id,
+      event.position,
+      JSON.stringify(event.data.custom_metadata),
+    );
+  }
+  if (event.type === 'ConnectedAccountDeleted') forgetAccount(db, event.data);
+}
+
+/**
+ * A deleted account's events and its devices' leave `/events/list` (and so every webhook and stream), as
+ * Seam's delete promises; their deletion's own events are written after this.
+ */
+function forgetAccount(
+  db: SqliteDatabase,
+  data: { connected_account_id: string; workspace_id: string; device_ids: string[] },
+): void {
+  const accountId = data.connected_account_id;
+  const deviceIds = [...new Set([...data.device_ids, ...devicesOfAccount(db, accountId).map((d) => d.device_id)])];
+  prepared(db, 'DELETE FROM public_events WHERE workspace_id = ? AND connected_account_id = ?').run(
+    data.workspace_id,
+    accountId,
+  );
+  prepared(db, "DELETE FROM public_event_resources WHERE resource_type = 'connected_account' AND resource_id = ?").run(
+    accountId,
+  );
+  prepared(db, 'DELETE FROM public_event_accounts WHERE connected_account_id = ?').run(accountId);
+  for (const deviceId of deviceIds) {
+    prepared(db, 'DELETE FROM public_events WHERE workspace_id = ? AND device_id = ?').run(data.workspace_id, deviceId);
+    prepared(db, "DELETE FROM public_event_resources WHERE resource_type = 'device' AND resource_id = ?").run(deviceId);
   }
 }
 

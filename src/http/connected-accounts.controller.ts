@@ -19,6 +19,7 @@ import {
   GetConnectedAccountQuery,
   ListConnectedAccountsQuery,
 } from '../connected-accounts/index.js';
+import { DeleteConnectedAccountCommand } from '../erasure/index.js';
 
 export class GetConnectedAccountDto {
   @Expose()
@@ -140,6 +141,23 @@ export class ConnectedAccountsController {
       new GetConnectedAccountQuery(caller.workspaceId, { connectedAccountId: input.connected_account_id }),
     );
     return { connected_account, ok: true };
+  }
+
+  /**
+   * Seam's delete: the account, its devices and all their data. Their keys are destroyed, so what the log
+   * holds of them is unreadable from now on (see src/erasure/).
+   */
+  @SeamWriteRoute('connected_accounts/delete', ['DELETE', 'POST'])
+  async delete(@CurrentCaller() caller: Caller, @SeamInput(ConnectedAccountIdDto) input: ConnectedAccountIdDto) {
+    const { position } = await this.commandBus.execute(
+      new DeleteConnectedAccountCommand({
+        connectedAccountId: input.connected_account_id,
+        workspaceId: caller.workspaceId,
+        ...commandMeta(caller),
+      }),
+    );
+    await this.readYourWrites.waitFor(position);
+    return { ok: true };
   }
 
   /** Sandbox only: the account (and its devices) get `account_disconnected` until a webview reconnects it. */

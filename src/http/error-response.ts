@@ -1,4 +1,5 @@
 import { HttpException, Logger } from '@nestjs/common';
+import { DataErasedError } from '../encryption/data-keys.js';
 import { DomainError, InvalidCommand, LoginLocked, NotFound, SandboxOnly } from '../common/domain-errors.js';
 import { invalidInput, SeamError } from '../common/seam-error.js';
 import { isDiskFull } from '../common/sqlite.js';
@@ -81,6 +82,10 @@ export function toErrorResponse(thrown: unknown): {
   }
   if (error instanceof EventStoreUnavailableError) {
     return envelope(503, 'event_store_unavailable', error.message);
+  }
+  if (error instanceof DataErasedError) {
+    // Written to a resource whose data was erased (its key destroyed): to the caller, it is gone.
+    return envelope(404, 'resource_erased', 'This resource was deleted, and its data erased');
   }
   if (error instanceof HttpException) {
     const status = error.getStatus();

@@ -18,6 +18,7 @@ export class ReadModelProjector implements ConsumerHandler {
   }
 
   handle(events: RecordedEvent[]): void {
+    const erases = events.some((event) => this.readModels.scrubAfter.has(event.type));
     this.readModels.transaction(() => {
       let checkpoint = this.readModels.checkpoint(READ_MODELS_CONSUMER);
       for (const event of events) {
@@ -28,5 +29,6 @@ export class ReadModelProjector implements ConsumerHandler {
       this.readModels.endOfBatch();
       this.readModels.setCheckpoint(READ_MODELS_CONSUMER, checkpoint);
     });
+    if (erases) this.readModels.scrub();
   }
 }

@@ -5,6 +5,7 @@ import type { Projection, ReadIndex } from './projection.js';
 import {
   initSearchIndex,
   rebuildSearchIndex,
+  scrubSearchIndex,
   suspendSearchIndex,
   writeSearchRows,
   type SearchableTable,
@@ -22,6 +23,11 @@ export const READ_MODELS_CONSUMER = 'read_models';
 /** The read models a database holds, in the order each event is applied to them. */
 export interface ReadModelSchema {
   projections: readonly Projection[];
+  /**
+   * Event types that erase data: after a batch with one, the file is scrubbed (see `scrub`), so the erased
+   * rows are gone from its pages and its WAL, not only from its tables.
+   */
+  scrubAfter?: readonly string[];
 }
 
 /**
@@ -34,15 +40,20 @@ export class ReadModelDatabase {
   /** The page cache's size before `bulkLoad`, restored by `makeDurable`. */
   private cacheSizeBeforeBulkLoad: number | null = null;
   readonly projections: readonly Projection[];
+  readonly scrubAfter: ReadonlySet<string>;
 
   constructor(
     public path: string,
     schema: ReadModelSchema,
   ) {
     this.projections = schema.projections;
+    this.scrubAfter = new Set(schema.scrubAfter ?? []);
     // Read models are rebuildable from the log, so NORMAL (safe against corruption, may lose the last
     // commits on power loss) is enough: a lost commit is re-projected from the checkpoint before it.
     this.connection = openSqlite(path, { synchronous: 'NORMAL' });
+    // A deleted row's bytes are overwritten, in its page and in free pages, rather than left for a reader of
+    // the file to find: erasure must hold on disk (see `scrub`).
+    this.connection.exec('PRAGMA secure_delete = ON');
     this.db.exec('CREATE TABLE IF NOT EXISTS read_model_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
     this.migrate(schema);
   }
@@ -130,6 +141,16 @@ export class ReadModelDatabase {
   /** The log these read models are built from (see `bindToLog`), once known. */
   logId(): string | undefined {
     return this.meta('log_id');
+  }
+
+  /**
+   * After an erasure: the full-text index merged into one segment (its older segments still hold the
+   * erased text's tokens), and the WAL, which holds the pages as they were before the deletes, checkpointed
+   * into the file and truncated.
+   */
+  scrub(): void {
+    if (this.searchables().length > 0) scrubSearchIndex(this.db);
+    this.db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
   }
 
   /** Takes over `other`'s connection and file (a swap), closing its own; every holder of this object follows. */

@@ -131,3 +131,11 @@ export function shortSearchWindowEnd(
   };
   return n >= SHORT_SEARCH_WINDOW ? lowest : null;
 }
+
+/**
+ * After an erasure: the index merged into one segment. FTS5 records a deletion as a marker in a new
+ * segment, and the older segments keep the deleted text's tokens until they are merged away.
+ */
+export function scrubSearchIndex(db: SqliteDatabase): void {
+  db.exec(`INSERT INTO ${SEARCH_INDEX} (${SEARCH_INDEX}) VALUES ('optimize')`);
+}

@@ -14,6 +14,14 @@ export type WorkspaceEvent =
   | {
       type: 'ApiKeyRevoked';
       data: { api_key_id: string; workspace_id: string; revoked_at: string };
+    }
+  | {
+      /**
+       * The operator's offboarding (`workspace erase`): every key of the workspace is destroyed next, so all
+       * its events read as erased. Kept in clear (an id and a time) so that it is read after that.
+       */
+      type: 'WorkspaceErased';
+      data: { workspace_id: string; erased_at: string };
     };
 
 export type WorkspaceCommand = CommandMeta &
@@ -21,6 +29,7 @@ export type WorkspaceCommand = CommandMeta &
     | { type: 'CreateWorkspace'; workspaceId: string; name: string; isSandbox: boolean; firstKey: ApiKeyToIssue }
     | { type: 'IssueApiKey'; workspaceId: string; key: ApiKeyToIssue }
     | { type: 'RevokeApiKey'; workspaceId: string; apiKeyId: string }
+    | { type: 'EraseWorkspace'; workspaceId: string }
   );
 
 export interface ApiKeyToIssue {
@@ -33,12 +42,13 @@ export interface WorkspaceState {
   exists: boolean;
   /** Each key issued, and whether it has been revoked. */
   keys: Readonly<Record<string, { revoked: boolean }>>;
+  erasedAt: string | null;
 }
 
 export const MAX_WORKSPACE_NAME_LENGTH = 100;
 
 export const workspaceDecider: Decider<WorkspaceCommand, WorkspaceEvent, WorkspaceState> = {
-  initialState: () => ({ exists: false, keys: {} }),
+  initialState: () => ({ exists: false, keys: {}, erasedAt: null }),
 
   evolve(state, event) {
     switch (event.type) {
@@ -48,13 +58,19 @@ export const workspaceDecider: Decider<WorkspaceCommand, WorkspaceEvent, Workspa
         return { ...state, keys: { ...state.keys, [event.data.api_key_id]: { revoked: false } } };
       case 'ApiKeyRevoked':
         return { ...state, keys: { ...state.keys, [event.data.api_key_id]: { revoked: true } } };
+      case 'WorkspaceErased':
+        return { ...workspaceDecider.initialState(), erasedAt: event.data.erased_at };
+      default:
+        // An event whose key was destroyed (EventErased) tells nothing.
+        return state;
     }
   },
 
   decide(command, state) {
     switch (command.type) {
       case 'CreateWorkspace': {
-        if (state.exists) throw new AlreadyDone('workspace_already_exists', 'Workspace already exists');
+        if (state.exists || state.erasedAt)
+          throw new AlreadyDone('workspace_already_exists', 'Workspace already exists');
         const name = command.name.trim();
         if (name.length === 0 || name.length > MAX_WORKSPACE_NAME_LENGTH) {
           throw new InvalidCommand([
@@ -86,6 +102,11 @@ export const workspaceDecider: Decider<WorkspaceCommand, WorkspaceEvent, Workspa
           },
         ];
       }
+      case 'EraseWorkspace':
+        // Erasing again finishes what an interrupted erasure began, and records nothing more.
+        if (state.erasedAt) return [];
+        if (!state.exists) throw new NotFound('workspace', 'workspace_id', command.workspaceId);
+        return [{ type: 'WorkspaceErased', data: { workspace_id: command.workspaceId, erased_at: command.now } }];
     }
   },
 };

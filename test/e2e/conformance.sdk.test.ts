@@ -12,7 +12,6 @@ import { ServerProcess } from '../support/server-process.js';
  */
 const PREFIXES = /^\/(connect_webviews|connected_accounts|devices|events|webhooks)\//;
 const NOT_SERVED = [
-  '/connected_accounts/delete',
   '/connected_accounts/sync',
   '/devices/delete',
   '/devices/list_device_providers',
@@ -91,6 +90,7 @@ describe('conformance with Seam through SDK 2.x and @seamapi/types', () => {
         '/connect_webviews/delete',
         '/connect_webviews/get',
         '/connect_webviews/list',
+        '/connected_accounts/delete',
         '/connected_accounts/get',
         '/connected_accounts/list',
         '/connected_accounts/simulate/disconnect',

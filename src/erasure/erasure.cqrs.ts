@@ -1,0 +1,35 @@
+import { Inject } from '@nestjs/common';
+import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { DATA_KEYS, EVENT_STORE } from '../common/tokens.js';
+import { deviceIdsOfAccount } from '../devices/index.js';
+import type { DataKeys } from '../encryption/data-keys.js';
+import type { WriteResult } from '../event-store/decider.js';
+import type { EventStore } from '../event-store/event-store.js';
+import { ReadModelDatabase } from '../read-models/read-model-database.js';
+import { ReadYourWrites } from '../read-models/read-your-writes.js';
+import { eraseConnectedAccount, type EraseConnectedAccount } from './erase-connected-account.js';
+
+export class DeleteConnectedAccountCommand extends Command<WriteResult> {
+  constructor(readonly command: EraseConnectedAccount) {
+    super();
+  }
+}
+
+@CommandHandler(DeleteConnectedAccountCommand)
+export class DeleteConnectedAccountHandler implements ICommandHandler<DeleteConnectedAccountCommand> {
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(DATA_KEYS) private readonly keys: DataKeys | undefined,
+    @Inject(ReadModelDatabase) private readonly readModels: ReadModelDatabase,
+    @Inject(ReadYourWrites) private readonly readYourWrites: ReadYourWrites,
+  ) {}
+
+  execute({ command }: DeleteConnectedAccountCommand): Promise<WriteResult> {
+    // Every device the saga has added so far: the read models are read once they reach the log's head.
+    const devicesNow = async () => {
+      await this.readYourWrites.waitForCompletion(await this.store.headPosition());
+      return deviceIdsOfAccount(this.readModels.db, command.workspaceId, command.connectedAccountId);
+    };
+    return eraseConnectedAccount(this.store, this.keys, devicesNow, command);
+  }
+}
