@@ -3,7 +3,7 @@ import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { LoginFailed, NotFound, SandboxOnly } from '../common/domain-errors.js';
 import { CONFIG, EVENT_STORE } from '../common/tokens.js';
 import type { AppConfig } from '../common/config.js';
-import { connectWebviewDecider, endUserMayOpen } from '../connect-webviews/index.js';
+import { connectWebviewDecider, endUserMayOpen, WebviewTokens } from '../connect-webviews/index.js';
 import type { CommandMeta } from '../event-store/decider.js';
 import { handleCommand, loadState } from '../event-store/handle-command.js';
 import type { EventStore } from '../event-store/event-store.js';
@@ -46,6 +46,7 @@ export class CompleteConnectWebviewHandler implements ICommandHandler<CompleteCo
     @Inject(ReadModelDatabase) private readonly readModels: ReadModelDatabase,
     @Inject(ReadYourWrites) private readonly readYourWrites: ReadYourWrites,
     @Inject(CONFIG) private readonly config: AppConfig,
+    @Inject(WebviewTokens) private readonly tokens: WebviewTokens,
   ) {}
 
   async execute({ command }: CompleteConnectWebviewMessage) {
@@ -57,7 +58,11 @@ export class CompleteConnectWebviewHandler implements ICommandHandler<CompleteCo
       workspaceId === null ||
       (command.workspaceId !== null && command.workspaceId !== workspaceId) ||
       (command.workspaceId === null &&
-        !endUserMayOpen(webview.created, command.authToken, { now: command.now, ...this.config.hostedLogin }))
+        !endUserMayOpen(webview.created, command.authToken, {
+          now: command.now,
+          ...this.config.hostedLogin,
+          derivedToken: this.tokens.tokenFor(command.connectWebviewId),
+        }))
     ) {
       throw new NotFound('connect_webview', 'connect_webview_id', command.connectWebviewId);
     }
@@ -75,6 +80,7 @@ export class CompleteConnectWebviewHandler implements ICommandHandler<CompleteCo
       loginSucceeded: sandboxLogin(command.password),
       ...(await this.accountAtLogin(workspaceId, provider, email)),
       authToken: command.authToken,
+      derivedAuthToken: this.tokens.tokenFor(command.connectWebviewId),
       endUserAccess: this.config.hostedLogin,
       actor: command.actor,
       now: command.now,

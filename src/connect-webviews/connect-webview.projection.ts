@@ -1,3 +1,4 @@
+import type { WebviewTokens } from './webview-tokens.js';
 import type { SqliteDatabase } from '../common/sqlite.js';
 import type { CustomMetadata } from '../custom-metadata/custom-metadata.js';
 import {
@@ -168,19 +169,20 @@ export function listConnectWebviews(
 
 /** The public `connect_webview` object, as `@seamapi/types` defines it. */
 /** The end user's page: the webview's id and, for webviews that have one, its `auth_token`. */
-function hostedPageUrl(record: ConnectWebviewRecord, publicUrl: string): string {
+function hostedPageUrl(record: ConnectWebviewRecord, publicUrl: string, tokens: WebviewTokens): string {
   const query = new URLSearchParams({ connect_webview_id: record.connect_webview_id });
-  if (record.auth_token !== undefined) query.set('auth_token', record.auth_token);
+  const token = record.auth_token_derived ? tokens.tokenFor(record.connect_webview_id) : record.auth_token;
+  if (token !== undefined) query.set('auth_token', token);
   return `${publicUrl}/connect_webviews/view?${query.toString()}`;
 }
 
-export function toConnectWebviewObject(record: ConnectWebviewRecord, publicUrl: string) {
+export function toConnectWebviewObject(record: ConnectWebviewRecord, publicUrl: string, tokens: WebviewTokens) {
   return {
     connect_webview_id: record.connect_webview_id,
     workspace_id: record.workspace_id,
     created_at: record.created_at,
     connected_account_id: record.connected_account_id,
-    url: hostedPageUrl(record, publicUrl),
+    url: hostedPageUrl(record, publicUrl, tokens),
     device_selection_mode: record.device_selection_mode,
     accepted_providers: record.accepted_providers,
     accepted_capabilities: record.accepted_capabilities,

@@ -37,10 +37,13 @@ export interface ConnectWebviewCreatedData {
   wait_for_device_creation: boolean;
   customer_key: string | null;
   /**
-   * The secret in the webview's `url` that lets the end user open and complete it. Absent on webviews created
-   * before tokens existed, which stay open to whoever knows their id.
+   * The secret in the webview's `url` that lets the end user open and complete it, as webviews stored it
+   * before tokens were derived (and with encryption off). Absent on webviews created before tokens existed,
+   * which stay open to whoever knows their id.
    */
   auth_token?: string;
+  /** The token is derived from the webview's id (see webview-tokens.ts): none is stored. */
+  auth_token_derived?: true;
 }
 
 export type ConnectWebviewEvent =
@@ -114,7 +117,8 @@ export type ConnectWebviewCommand = CommandMeta &
         workspaceId: string;
         options: ConnectWebviewOptions;
         customMetadata: CustomMetadataPatch | undefined;
-        authToken: string;
+        /** A stored token, or `derived` (WebviewTokens): then the log holds none. */
+        authToken: string | 'derived';
       }
     | { type: 'DeleteConnectWebview'; connectWebviewId: string; workspaceId: string }
     | {
@@ -133,6 +137,8 @@ export type ConnectWebviewCommand = CommandMeta &
         accountMetadataVersion?: number;
         /** The `auth_token` of the webview's url: what the end user (no workspace) proves access with. */
         authToken?: string;
+        /** What a derived token of this webview is (WebviewTokens), for the decider to compare with. */
+        derivedAuthToken?: string;
         /** Failed logins the webview records before it locks, how long it then stays locked, and the link's life. */
         endUserAccess: EndUserAccess;
       }
@@ -244,6 +250,7 @@ export const connectWebviewDecider: Decider<ConnectWebviewCommand, ConnectWebvie
             !endUserMayOpen(state.created, command.authToken, {
               now: command.now,
               tokenTtlMs: command.endUserAccess.tokenTtlMs,
+              derivedToken: command.derivedAuthToken,
             }))
         ) {
           throw new NotFound('connect_webview', 'connect_webview_id', command.connectWebviewId);
@@ -352,20 +359,22 @@ function connectWebviewCreated(
     automatically_manage_new_devices: options.automatically_manage_new_devices ?? true,
     wait_for_device_creation: options.wait_for_device_creation ?? false,
     customer_key: options.customer_key ?? null,
-    auth_token: command.authToken,
+    ...(command.authToken === 'derived' ? { auth_token_derived: true as const } : { auth_token: command.authToken }),
   };
 }
 
 /** Whether the end user's `auth_token` opens this webview (compared in constant time). */
 export function endUserMayOpen(
-  created: Pick<ConnectWebviewCreatedData, 'auth_token' | 'created_at'>,
+  created: Pick<ConnectWebviewCreatedData, 'auth_token' | 'auth_token_derived' | 'created_at'>,
   authToken: string | undefined,
-  access: { now: string; tokenTtlMs: number },
+  access: { now: string; tokenTtlMs: number; derivedToken?: string },
 ): boolean {
   // Its link lasts CONNECT_WEBVIEW_TOKEN_TTL_MS; a webview from before tokens, which opens without one, too.
   if (Date.parse(access.now) >= Date.parse(created.created_at) + access.tokenTtlMs) return false;
-  if (created.auth_token === undefined) return true;
-  const expected = Buffer.from(created.auth_token);
+  const token = created.auth_token_derived ? access.derivedToken : created.auth_token;
+  if (created.auth_token_derived && token === undefined) return false;
+  if (token === undefined) return true;
+  const expected = Buffer.from(token);
   const given = Buffer.from(authToken ?? '');
   return given.length === expected.length && timingSafeEqual(given, expected);
 }

@@ -10,6 +10,7 @@ import type { EventStore } from '../event-store/event-store.js';
 import { streams } from '../event-store/streams.js';
 import { readAsOf } from '../read-models/as-of.js';
 import type { PageRequest, Pagination } from '../read-models/pagination.js';
+import { WebviewTokens } from './webview-tokens.js';
 import { ReadModelDatabase } from '../read-models/read-model-database.js';
 import { connectWebviewDecider, type ConnectWebviewCommand } from './connect-webview.js';
 import {
@@ -68,6 +69,7 @@ export class GetConnectWebviewHandler implements IQueryHandler<GetConnectWebview
     @Inject(ReadModelDatabase) private readonly readModels: ReadModelDatabase,
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(CONFIG) private readonly config: AppConfig,
+    @Inject(WebviewTokens) private readonly tokens: WebviewTokens,
   ) {}
 
   async execute({ workspaceId, connectWebviewId, asOf }: GetConnectWebviewQuery) {
@@ -76,7 +78,7 @@ export class GetConnectWebviewHandler implements IQueryHandler<GetConnectWebview
       ? await readAsOf(this.store, [streams.connectWebview(connectWebviewId)], asOf, [connectWebviewReadModel], find)
       : find(this.readModels.db);
     if (!record) throw new NotFound('connect_webview', 'connect_webview_id', connectWebviewId);
-    return toConnectWebviewObject(record, this.config.publicUrl);
+    return toConnectWebviewObject(record, this.config.publicUrl, this.tokens);
   }
 }
 
@@ -85,10 +87,14 @@ export class ListConnectWebviewsHandler implements IQueryHandler<ListConnectWebv
   constructor(
     @Inject(ReadModelDatabase) private readonly readModels: ReadModelDatabase,
     @Inject(CONFIG) private readonly config: AppConfig,
+    @Inject(WebviewTokens) private readonly tokens: WebviewTokens,
   ) {}
 
   async execute({ workspaceId, filter, page, nextPageUrl }: ListConnectWebviewsQuery) {
     const { items, pagination } = listConnectWebviews(this.readModels.db, workspaceId, filter, page, nextPageUrl);
-    return { items: items.map((record) => toConnectWebviewObject(record, this.config.publicUrl)), pagination };
+    return {
+      items: items.map((record) => toConnectWebviewObject(record, this.config.publicUrl, this.tokens)),
+      pagination,
+    };
   }
 }

@@ -13,3 +13,4 @@ export {
 } from './connect-webview.projection.js';
 export * from './connect-webviews.cqrs.js';
 export { ConnectWebviewsModule } from './connect-webviews.module.js';
+export { WebviewTokens } from './webview-tokens.js';

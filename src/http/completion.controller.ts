@@ -10,7 +10,13 @@ import { CONFIG } from '../common/tokens.js';
 import { toSeamError } from './error-response.js';
 import { assertSameOrigin } from './same-origin.js';
 import { CompleteConnectWebviewMessage } from '../completion/index.js';
-import { endUserMayOpen, findConnectWebviewAnyWorkspace, GetConnectWebviewQuery } from '../connect-webviews/index.js';
+import {
+  endUserMayOpen,
+  findConnectWebviewAnyWorkspace,
+  GetConnectWebviewQuery,
+  WebviewTokens,
+  type ConnectWebviewRecord,
+} from '../connect-webviews/index.js';
 import { commandMeta, CurrentCaller, type Caller } from './caller.js';
 import { SeamInput } from './seam-input.js';
 import { PublicRoute, SeamRoute, SeamWriteRoute } from './seam-route.js';
@@ -68,6 +74,7 @@ export class CompletionController {
     @Inject(QueryBus) private readonly queryBus: QueryBus,
     @Inject(ReadModelDatabase) private readonly readModels: ReadModelDatabase,
     @Inject(CONFIG) private readonly config: AppConfig,
+    @Inject(WebviewTokens) private readonly tokens: WebviewTokens,
   ) {}
 
   /** Sandbox only: completes a webview as if the end user had logged in (password defaults to 1234). */
@@ -149,8 +156,12 @@ export class CompletionController {
     return { ok: true };
   }
 
-  private mayOpen(webview: Parameters<typeof endUserMayOpen>[0], authToken: string | undefined): boolean {
-    return endUserMayOpen(webview, authToken, { now: new Date().toISOString(), ...this.config.hostedLogin });
+  private mayOpen(webview: ConnectWebviewRecord, authToken: string | undefined): boolean {
+    return endUserMayOpen(webview, authToken, {
+      now: new Date().toISOString(),
+      ...this.config.hostedLogin,
+      derivedToken: this.tokens.tokenFor(webview.connect_webview_id),
+    });
   }
 
   private async completeAsEndUser(input: EndUserCompletionDto): Promise<void> {

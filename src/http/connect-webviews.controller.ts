@@ -7,6 +7,7 @@ import {
   ConnectWebviewCommandMessage,
   GetConnectWebviewQuery,
   ListConnectWebviewsQuery,
+  WebviewTokens,
 } from '../connect-webviews/index.js';
 import { parseCustomMetadataFilter, parseCustomMetadataInput } from '../custom-metadata/custom-metadata.js';
 import { ReadYourWrites } from '../read-models/read-your-writes.js';
@@ -29,6 +30,7 @@ export class ConnectWebviewsController {
     @Inject(QueryBus) private readonly queryBus: QueryBus,
     @Inject(ReadYourWrites) private readonly readYourWrites: ReadYourWrites,
     @Inject(CONFIG) private readonly config: AppConfig,
+    @Inject(WebviewTokens) private readonly tokens: WebviewTokens,
   ) {}
 
   @SeamWriteRoute('connect_webviews/create', ['POST'])
@@ -43,8 +45,9 @@ export class ConnectWebviewsController {
         workspaceId: caller.workspaceId,
         options,
         customMetadata: custom_metadata === undefined ? undefined : parseCustomMetadataInput(custom_metadata),
-        // Unguessable: with the webview's id, it is what opens its page to the end user.
-        authToken: randomBytes(24).toString('base64url'),
+        // Unguessable: with the webview's id, it is what opens its page to the end user. Derived from the id
+        // under the service's key (and so never stored) when the log is encrypted.
+        authToken: this.tokens.derived ? 'derived' : randomBytes(24).toString('base64url'),
         ...commandMeta(caller),
       }),
     );

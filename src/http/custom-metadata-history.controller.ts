@@ -72,9 +72,10 @@ export class CustomMetadataHistoryController {
 
   private async history(caller: Caller, route: string, input: PageDto, resource: AuditedResource) {
     const { page: request, nextPageUrl } = listPage(this.config, route, { ...input });
-    const { entries, pagination } = await this.queryBus.execute(
+    const { entries, pagination, erasedAt } = await this.queryBus.execute(
       new CustomMetadataHistoryQuery(caller.workspaceId, resource, request, nextPageUrl),
     );
-    return { custom_metadata_history: entries, pagination, ok: true };
+    // A deleted resource's history says so, and when: what it recorded before was erased with it.
+    return { custom_metadata_history: entries, ...(erasedAt ? { erased_at: erasedAt } : {}), pagination, ok: true };
   }
 }

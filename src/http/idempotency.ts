@@ -15,9 +15,14 @@ import type { FastifyReply } from 'fastify';
 import type { AppConfig } from '../common/config.js';
 import { SeamError } from '../common/seam-error.js';
 import { openSqlite, type SqliteDatabase } from '../common/sqlite.js';
-import { CONFIG } from '../common/tokens.js';
+import { CONFIG, DATA_KEYS } from '../common/tokens.js';
+import { open, seal } from '../encryption/aes-gcm.js';
+import { workspaceKeyId } from '../encryption/data-key-policy.js';
+import { DataErasedError, type DataKeys } from '../encryption/data-keys.js';
 import { prepared } from '../common/prepared.js';
 import type { RequestWithCaller } from './caller.js';
+
+const answerAad = (workspaceId: string, key: string) => `idempotent-answer\u0000${workspaceId}\u0000${key}`;
 
 /** How long an answer is kept for its key, as Stripe does. */
 const KEPT_MS = 24 * 60 * 60 * 1000;
@@ -36,7 +41,10 @@ export class IdempotencyStore implements OnApplicationShutdown {
   private readonly running = new Map<string, Promise<unknown>>();
   private readonly runningHashes = new Map<string, string>();
 
-  constructor(@Inject(CONFIG) config: AppConfig) {
+  constructor(
+    @Inject(CONFIG) config: AppConfig,
+    @Inject(DATA_KEYS) private readonly keys: DataKeys | undefined,
+  ) {
     this.db = openSqlite(join(config.dataDir, 'idempotency.db'), { synchronous: 'FULL' });
     this.db.exec(`CREATE TABLE IF NOT EXISTS idempotent_answers (
       workspace_id TEXT NOT NULL,
@@ -61,7 +69,7 @@ export class IdempotencyStore implements OnApplicationShutdown {
           'This Idempotency-Key was used with another request: use a new key for a new request',
         );
       }
-      return kept ? (JSON.parse(kept.answer) as unknown) : await underWay;
+      return kept ? await this.open(workspaceId, key, kept.answer) : await underWay;
     }
     const first = run();
     this.running.set(id, first);
@@ -74,12 +82,32 @@ export class IdempotencyStore implements OnApplicationShutdown {
         this.db,
         `INSERT OR REPLACE INTO idempotent_answers (workspace_id, key, request_hash, answer, created_at)
          VALUES (?, ?, ?, ?, ?)`,
-      ).run(workspaceId, key, requestHash, JSON.stringify(answer), now);
+      ).run(workspaceId, key, requestHash, await this.seal(workspaceId, key, answer), now);
       return answer;
     } finally {
       this.running.delete(id);
       this.runningHashes.delete(id);
     }
+  }
+
+  /**
+   * An answer may hold a secret (a webhook's, say): it is kept sealed under its workspace's data key, so
+   * this file holds none in clear, and a workspace's erasure makes its answers unreadable with the rest.
+   */
+  private async seal(workspaceId: string, key: string, answer: unknown): Promise<string> {
+    const json = JSON.stringify(answer);
+    if (!this.keys) return json;
+    const dataKey = await this.keys.keyFor(workspaceKeyId(workspaceId), { workspaceId, ownerId: null });
+    return JSON.stringify({ sealed: seal(dataKey, Buffer.from(json), answerAad(workspaceId, key)) });
+  }
+
+  private async open(workspaceId: string, key: string, stored: string): Promise<unknown> {
+    const parsed = JSON.parse(stored) as unknown;
+    const sealed = (parsed as { sealed?: unknown } | null)?.sealed;
+    if (!this.keys || typeof sealed !== 'string') return parsed;
+    const dataKey = await this.keys.openKey(workspaceKeyId(workspaceId));
+    if (!Buffer.isBuffer(dataKey)) throw new DataErasedError(workspaceKeyId(workspaceId), dataKey.erasedAt);
+    return JSON.parse(open(dataKey, sealed, answerAad(workspaceId, key)).toString()) as unknown;
   }
 
   private kept(workspaceId: string, key: string) {
