@@ -193,7 +193,8 @@ const POSTGRES_SCHEMA = `
   CREATE INDEX IF NOT EXISTS cms_data_keys_by_owner ON cms_data_keys (owner_id);
   CREATE TABLE IF NOT EXISTS cms_destroyed_keys (key_id TEXT PRIMARY KEY, destroyed_at TEXT NOT NULL);
 `;
-const SCHEMA_LOCK = 7_424_002;
+/** Apart from the log's schema lock (7_424_001) and the webhook delivery lease (7_424_002). */
+const SCHEMA_LOCK = 7_424_003;
 
 type KeyRow = { key_id: string; workspace_id: string | null; owner_id: string | null; wrapped: string };
 const fromKeyRow = (row: KeyRow): StoredDataKey => ({
@@ -231,10 +232,13 @@ export class PostgresKeyStore implements KeyStore {
   private async createSchema(): Promise<void> {
     const client = await this.pool.connect();
     try {
-      await client.query('SELECT pg_advisory_lock($1)', [SCHEMA_LOCK]);
+      // A transaction's lock: released with it, whatever happens, never left on a pooled connection.
+      await client.query('BEGIN');
+      await client.query('SELECT pg_advisory_xact_lock($1)', [SCHEMA_LOCK]);
       await client.query(POSTGRES_SCHEMA);
-      await client.query('SELECT pg_advisory_unlock($1)', [SCHEMA_LOCK]);
+      await client.query('COMMIT');
     } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
       this.ready = undefined;
       throw error;
     } finally {

@@ -154,7 +154,9 @@ export class SealedEventStore implements EventStore {
       throw new TamperedEventError(event, 'its data');
     }
     const opened = await this.openFields(event, data);
-    return this.noted({ ...event, data: opened.data, metadata: withErasedFields(event.metadata, opened.erased) });
+    // Read back as it was appended: the key id is the store's business, not the reader's.
+    const { key_id: _keyId, ...metadata } = event.metadata;
+    return this.noted({ ...event, data: opened.data, metadata: withErasedFields(metadata, opened.erased) });
   }
 
   private async openFields(event: RecordedEvent, data: unknown): Promise<{ data: unknown; erased: string[] }> {

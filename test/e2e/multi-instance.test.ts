@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { sandboxClient } from '../support/sandbox.js';
 import { ServerProcess } from '../support/server-process.js';
@@ -22,6 +23,8 @@ const LEASE_CHECK_MS = 250;
       DATABASE_URL: await postgres.createDatabase(),
       WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
       WEBHOOK_LEASE_CHECK_MS: String(LEASE_CHECK_MS),
+      // Instances that share a key store share its master key.
+      MASTER_KEY: randomBytes(32).toString('base64'),
     };
     a = new ServerProcess(undefined, env);
     b = new ServerProcess(undefined, env);

@@ -18,7 +18,12 @@ import {
 export interface EventStoreFixture {
   create(): Promise<EventStore>;
   /** The same log for another OS process (test/support/store-child.mjs), as the CLI or a second instance. */
-  otherProcess: { kind: 'sqlite' | 'postgres' | 'eventstoredb'; location: string };
+  otherProcess: {
+    kind: 'sqlite' | 'postgres' | 'eventstoredb';
+    location: string;
+    /** With encryption on: where the key store is (store-child.mjs seals with the same keys). */
+    sealed?: { keysDir: string; keyStoreUrl?: string };
+  };
   /** SQLite refuses an event id used in any stream; EventStoreDB's idempotence is per stream. */
   uniqueEventIdsAcrossStreams: boolean;
 }
@@ -33,8 +38,11 @@ const run = promisify(execFile);
 const storeChild = join(import.meta.dirname, '../support/store-child.mjs');
 
 async function inAnotherProcess(fixture: EventStoreFixture, ...args: string[]): Promise<string> {
-  const { kind, location } = fixture.otherProcess;
-  return (await run(process.execPath, [storeChild, kind, location, ...args])).stdout;
+  const { kind, location, sealed } = fixture.otherProcess;
+  const env = sealed
+    ? { ...process.env, SEALED_KEYS_DIR: sealed.keysDir, SEALED_KEY_STORE_URL: sealed.keyStoreUrl ?? '' }
+    : process.env;
+  return (await run(process.execPath, [storeChild, kind, location, ...args], { env })).stdout;
 }
 
 async function collect(

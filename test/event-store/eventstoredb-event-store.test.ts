@@ -1,6 +1,7 @@
 import { afterAll, describe, it } from '@jest/globals';
 import { EventStoreDbEventStore } from '../../src/event-store/eventstoredb-event-store.js';
 import { eventStoreContract } from './event-store-contract.js';
+import { newKeysDir, sealed } from '../support/sealed-store.js';
 
 /**
  * The same contract suite against EventStoreDB: the server at EVENTSTORE_CONNECTION_STRING when set, or
@@ -54,6 +55,13 @@ if ('skip' in server) {
   eventStoreContract('eventstoredb', {
     create: async () => new EventStoreDbEventStore(server.connectionString),
     otherProcess: { kind: 'eventstoredb', location: server.connectionString },
+    uniqueEventIdsAcrossStreams: false,
+  });
+
+  const keysDir = newKeysDir();
+  eventStoreContract('eventstoredb, encryption on', {
+    create: async () => sealed(new EventStoreDbEventStore(server.connectionString), { keysDir }),
+    otherProcess: { kind: 'eventstoredb', location: server.connectionString, sealed: { keysDir } },
     uniqueEventIdsAcrossStreams: false,
   });
 }

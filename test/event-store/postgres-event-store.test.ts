@@ -10,6 +10,7 @@ import { PostgresEventStore } from '../../src/event-store/postgres-event-store.j
 import { SqliteEventStore } from '../../src/event-store/sqlite-event-store.js';
 import { postgresForTests } from '../support/postgres.js';
 import { event, eventStoreContract } from './event-store-contract.js';
+import { newKeysDir, sealed } from '../support/sealed-store.js';
 
 /** The contract suite on a real PostgreSQL server (.ci/run starts one; see test/support/postgres.ts). */
 const server = await postgresForTests('the PostgreSQL event store suites');
@@ -25,6 +26,14 @@ if ('skip' in server) {
   eventStoreContract('postgres', {
     create: async () => new PostgresEventStore(url),
     otherProcess: { kind: 'postgres', location: url },
+    uniqueEventIdsAcrossStreams: true,
+  });
+
+  // Encryption on, with the key store every instance shares: a table beside the log's.
+  const keysDir = newKeysDir();
+  eventStoreContract('postgres, encryption on', {
+    create: async () => sealed(new PostgresEventStore(url), { keyStoreUrl: url, keysDir }),
+    otherProcess: { kind: 'postgres', location: url, sealed: { keysDir, keyStoreUrl: url } },
     uniqueEventIdsAcrossStreams: true,
   });
 

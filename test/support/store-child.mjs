@@ -13,7 +13,19 @@ const open = {
   eventstoredb: async () =>
     new (await import('../../dist/event-store/eventstoredb-event-store.js')).EventStoreDbEventStore(location),
 }[kind];
-const store = await open();
+let store = await open();
+// Encryption on: sealed with the parent's key store, as a second instance would be.
+if (process.env.SEALED_KEYS_DIR) {
+  const { join } = await import('node:path');
+  const { DataKeys } = await import('../../dist/encryption/data-keys.js');
+  const { PostgresKeyStore, SqliteKeyStore } = await import('../../dist/encryption/key-store.js');
+  const { SealedEventStore } = await import('../../dist/encryption/sealed-event-store.js');
+  const dir = process.env.SEALED_KEYS_DIR;
+  const keyStore = process.env.SEALED_KEY_STORE_URL
+    ? new PostgresKeyStore(process.env.SEALED_KEY_STORE_URL)
+    : new SqliteKeyStore(join(dir, 'keys.db'));
+  store = new SealedEventStore(store, new DataKeys(keyStore, { generatedIn: join(dir, 'master.key') }));
+}
 if (command === 'append') {
   await store.append(stream, [JSON.parse(arg)], { expectedRevision: 'any' });
 } else if (command === 'race') {
