@@ -109,7 +109,9 @@ export class CompletionController {
   ) {
     // A wrong or missing token is told apart from an unknown webview by nothing.
     const found = findConnectWebviewAnyWorkspace(this.readModels.db, input.connect_webview_id);
-    const webview = found && this.mayOpen(found, input.auth_token) ? found : undefined;
+    // The token it was opened with goes into the form (a derived one is in no record).
+    const webview =
+      found && this.mayOpen(found, input.auth_token) ? { ...found, auth_token: input.auth_token } : undefined;
     void reply.headers(HOSTED_PAGE_HEADERS);
     if (!webview) void reply.status(404);
     return hostedPage(webview);
@@ -127,7 +129,9 @@ export class CompletionController {
     assertSameOrigin(request, this.config.publicUrl);
     void reply.headers(HOSTED_PAGE_HEADERS);
     const found = findConnectWebviewAnyWorkspace(this.readModels.db, input.connect_webview_id);
-    const webview = found && this.mayOpen(found, input.auth_token) ? found : undefined;
+    // The token it was opened with goes into the form (a derived one is in no record).
+    const webview =
+      found && this.mayOpen(found, input.auth_token) ? { ...found, auth_token: input.auth_token } : undefined;
     if (!webview) {
       void reply.status(404);
       return hostedPage(undefined);

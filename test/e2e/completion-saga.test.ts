@@ -57,6 +57,8 @@ describe('completion saga durability', () => {
       connectedAccountId: await connectedAccountIdFor(store, webview.workspace_id, 'august', 'crash@example.com'),
       ...(accountMetadataVersion !== undefined ? { accountMetadataVersion } : {}),
       authToken: new URL(webview.url).searchParams.get('auth_token') ?? undefined,
+      // What the server derives for this webview: the token in its url.
+      derivedAuthToken: new URL(webview.url).searchParams.get('auth_token') ?? undefined,
       endUserAccess: { maxFailures: 10, lockoutMs: 60_000, tokenTtlMs: 86_400_000 },
       actor: { type: 'system' },
       now: new Date().toISOString(),
