@@ -1,7 +1,9 @@
 // Replay benchmark: a log of N events (default 1,000,000) in the shapes the service writes, then the real
 // CLI rebuilds the read models from it (`replay --swap`) and verifies a second rebuild (`replay --verify`),
 // and last a server started on that log with no read models rebuilds them until /health answers 200.
-//   npm run build && node bench/replay.mjs [--events 1000000] [--keep]
+//   npm run build && node bench/replay.mjs [--events 1000000] [--keep] [--encrypted]
+// --encrypted seals every event as the service stores it (src/encryption/, keys in the bench's DATA_DIR);
+// without it the log is in clear, as one written before encryption, which reads without decrypting.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -12,9 +14,16 @@ import { deterministicId } from '../dist/common/deterministic-id.js';
 import { immediateTransaction, openSqlite } from '../dist/common/sqlite.js';
 import { metadataSet } from '../dist/custom-metadata/metadata-set.js';
 import { SqliteEventStore } from '../dist/event-store/sqlite-event-store.js';
+import { loadConfig } from '../dist/common/config.js';
+import { SealedEventStore } from '../dist/encryption/sealed-event-store.js';
+import { openDataKeys } from '../dist/runtime.js';
 
 const { values } = parseArgs({
-  options: { events: { type: 'string', default: '1000000' }, keep: { type: 'boolean', default: false } },
+  options: {
+    events: { type: 'string', default: '1000000' },
+    keep: { type: 'boolean', default: false },
+    encrypted: { type: 'boolean', default: false },
+  },
 });
 const target = Number(values.events);
 const dataDir = mkdtempSync(join(tmpdir(), 'cms-bench-replay-'));
@@ -29,26 +38,49 @@ const insert = db.prepare(
 const revisions = new Map();
 let written = 0;
 const at = new Date('2026-01-01T00:00:00.000Z').getTime();
+/** The keys the CLI and the server will open: DATA_DIR's key store and master key. */
+const config = loadConfig({ DATA_DIR: dataDir }, { stdoutIsTTY: false });
+const sealer = values.encrypted
+  ? new SealedEventStore(new SqliteEventStore(join(dataDir, 'events.db')), openDataKeys(config))
+  : null;
+/** A batch's events, sealed (with --encrypted) and then inserted in one transaction. */
+let pending = [];
 const append = (stream, type, data, actor) => {
   const revision = (revisions.get(stream) ?? -1) + 1;
   revisions.set(stream, revision);
   const time = new Date(at + written).toISOString();
-  insert.run(
-    deterministicId('bench', String(written)),
-    stream,
-    revision,
+  const event = {
+    id: deterministicId('bench', String(written)),
     type,
-    JSON.stringify(data),
-    JSON.stringify({ schema_version: type === 'ConnectedAccountCreated' ? 2 : 1, actor }),
-    time,
-  );
+    data,
+    metadata: { schema_version: type === 'ConnectedAccountCreated' ? 2 : 1, actor },
+  };
+  pending.push({ stream, revision, time, event });
   written++;
+};
+const flush = async () => {
+  const rows = pending;
+  pending = [];
+  if (sealer) for (const row of rows) row.event = await sealer.seal(row.stream, row.event);
+  immediateTransaction(db, () => {
+    for (const { stream, revision, time, event } of rows) {
+      insert.run(
+        event.id,
+        stream,
+        revision,
+        event.type,
+        JSON.stringify(event.data),
+        JSON.stringify(event.metadata),
+        time,
+      );
+    }
+  });
 };
 
 const workspaceId = deterministicId('bench-workspace');
 const system = { type: 'system' };
-const generate = (count) =>
-  immediateTransaction(db, () => {
+const generate = async (count) => {
+  {
     if (written === 0) {
       append(
         `workspace-${workspaceId}`,
@@ -217,16 +249,21 @@ const generate = (count) =>
         deviceMetadata = next;
       }
     }
-  });
+  }
+  await flush();
+};
 const generating = performance.now();
-while (written < target) generate(2000);
+while (written < target) await generate(2000);
 db.close();
+await sealer?.close();
 console.log(`generated ${written} events in ${((performance.now() - generating) / 1000).toFixed(1)} s into ${dataDir}`);
 
 // --- the read alone: the ceiling for any replay that reads the log on one thread -----------------------------
 const read = { events: 0, seconds: 0 };
 {
-  const store = new SqliteEventStore(join(dataDir, 'events.db'));
+  const raw = new SqliteEventStore(join(dataDir, 'events.db'));
+  // Read as the service reads it: opened (decrypted) when sealed.
+  const store = values.encrypted ? new SealedEventStore(raw, openDataKeys(config)) : raw;
   const reading = performance.now();
   let position = 0;
   for (;;) {
@@ -238,7 +275,7 @@ const read = { events: 0, seconds: 0 };
   read.seconds = (performance.now() - reading) / 1000;
   await store.close();
   console.log(
-    `RESULT readAll alone: ${read.events} events, ${read.seconds.toFixed(1)} s (${Math.round(read.events / read.seconds)} events/s)`,
+    `RESULT readAll alone${values.encrypted ? ' (opening each event)' : ''}: ${read.events} events, ${read.seconds.toFixed(1)} s (${Math.round(read.events / read.seconds)} events/s)`,
   );
 }
 

@@ -2,6 +2,7 @@ import { NotFound } from '../common/domain-errors.js';
 import type { MetadataResourceType, MetadataSetData } from '../custom-metadata/metadata-set.js';
 import type { EventStore, RecordedEvent } from '../event-store/event-store.js';
 import { streams } from '../event-store/streams.js';
+import { ERASURE_RECORD_TYPES } from '../encryption/data-key-policy.js';
 import { ERASED_EVENT_TYPE } from '../encryption/sealed-event-store.js';
 
 /**
@@ -68,15 +69,12 @@ export async function customMetadataHistoryAfter(
   return customMetadataHistory(page);
 }
 
-/** The records of an account's deletion: what its stream and its devices' still say once their key is gone. */
-const ERASURE_RECORDS = ['ConnectedAccountDeleted', 'DeviceDeleted'];
-
 /**
  * When the resource was deleted and its data erased (null if it was not). Its history then shows no change:
  * each was sealed under the destroyed key.
  */
 export async function erasedAt(store: EventStore, resource: AuditedResource): Promise<string | null> {
-  const [erasure] = await store.readStream(streamOf(resource), { types: { only: ERASURE_RECORDS }, maxCount: 1 });
+  const [erasure] = await store.readStream(streamOf(resource), { types: { only: ERASURE_RECORD_TYPES }, maxCount: 1 });
   return (erasure?.data as { deleted_at?: string } | undefined)?.deleted_at ?? null;
 }
 
@@ -84,7 +82,7 @@ async function assertVisible(store: EventStore, resource: AuditedResource, works
   let [first] = await store.readStream(streamOf(resource), { maxCount: 1 });
   // Erased: the workspace is named by the record of its erasure, which stays readable.
   if (first?.type === ERASED_EVENT_TYPE) {
-    [first] = await store.readStream(streamOf(resource), { types: { only: ERASURE_RECORDS }, maxCount: 1 });
+    [first] = await store.readStream(streamOf(resource), { types: { only: ERASURE_RECORD_TYPES }, maxCount: 1 });
   }
   const owner = (first?.data as { workspace_id?: string } | undefined)?.workspace_id;
   if (!first || (workspaceId !== null && owner !== workspaceId)) {

@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, type KeyObject } from 'node:crypto';
 import type { DataKeys } from '../encryption/data-keys.js';
 
 /**
@@ -8,7 +8,7 @@ import type { DataKeys } from '../encryption/data-keys.js';
  * they were before), so `tokenFor` answers undefined.
  */
 export class WebviewTokens {
-  private key: Buffer | undefined;
+  private key: KeyObject | undefined;
 
   constructor(private readonly keys: DataKeys | undefined) {}
 

@@ -18,8 +18,11 @@ export interface DataKeyChoice extends KeyOwner {
 
 /** Events kept in clear: they hold ids and times only, and must stay readable whatever is erased. */
 const CLEAR_TYPES = new Set(['LogCreated', 'KeyStoreBound', 'WorkspaceErased']);
-/** Records of an account's erasure: sealed under the workspace's key, not the erased subject's. */
-const ERASURE_RECORDS = new Set(['ConnectedAccountDeleted', 'DeviceDeleted']);
+/**
+ * Records of an account's (and its devices') erasure: sealed under the workspace's key, not the erased
+ * subject's, so that the erased resource's stream still says when it was erased.
+ */
+export const ERASURE_RECORD_TYPES: readonly string[] = ['ConnectedAccountDeleted', 'DeviceDeleted'];
 
 export const accountKeyId = (connectedAccountId: string) => `connected_account:${connectedAccountId}`;
 export const workspaceKeyId = (workspaceId: string) => `workspace:${workspaceId}`;
@@ -41,7 +44,7 @@ export function dataKeyOf(stream: string, event: NewEvent): DataKeyChoice | null
     workspaceId
       ? { keyId: workspaceKeyId(workspaceId), workspaceId, ownerId: null }
       : { keyId: 'service:log', workspaceId: null, ownerId: null };
-  if (ERASURE_RECORDS.has(event.type)) return workspaceKey();
+  if (ERASURE_RECORD_TYPES.includes(event.type)) return workspaceKey();
   const [prefix, id] = splitStream(stream);
   switch (prefix) {
     case 'connected_account':
@@ -64,9 +67,12 @@ function splitStream(stream: string): [string, string] {
   return dash < 0 ? [stream, ''] : [stream.slice(0, dash), stream.slice(dash + 1)];
 }
 
+/** Whether events of this type hold another subject's personal data (see `personalFieldsOf`). */
+export const carriesPersonalFields = (type: string): boolean => type === 'WebviewCompleted';
+
 /** Fields of an event that are another subject's personal data, and that subject's key. */
 export function personalFieldsOf(event: NewEvent): { fields: readonly string[]; key: DataKeyChoice } | null {
-  if (event.type !== 'WebviewCompleted') return null;
+  if (!carriesPersonalFields(event.type)) return null;
   const data = dataOf(event);
   const account = text(data.connected_account_id);
   if (!account) return null;

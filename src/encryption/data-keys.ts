@@ -1,4 +1,4 @@
-import { createHmac, randomUUID } from 'node:crypto';
+import { createSecretKey, randomUUID, type KeyObject } from 'node:crypto';
 import type { EncryptionConfig } from '../common/config.js';
 import { open, seal } from './aes-gcm.js';
 import type { ErasureSelector, FoundKey, KeyStore, KeyStoreMeta } from './key-store.js';
@@ -31,6 +31,11 @@ export class MissingDataKeyError extends Error {
   }
 }
 
+/** A key `openKey` answered, rather than the time its subject was erased. */
+export function isKey(key: KeyObject | { erasedAt: string | null }): key is KeyObject {
+  return !('erasedAt' in key);
+}
+
 /** Where a data key belongs: the workspace and the subject whose erasure destroys it. */
 export interface KeyOwner {
   workspaceId: string | null;
@@ -44,7 +49,7 @@ const wrapAad = (keyId: string) => `data-key\u0000${keyId}`;
 const CACHED_KEYS = 10_000;
 
 interface CachedKey extends KeyOwner {
-  key: Buffer;
+  key: KeyObject;
 }
 
 /**
@@ -100,8 +105,11 @@ export class DataKeys {
     return { master, meta };
   }
 
-  /** The key to seal under, created on first use. Throws DataErasedError for an erased subject. */
-  async keyFor(keyId: string, owner: KeyOwner): Promise<Buffer> {
+  /**
+   * The key to seal under, created on first use. Throws DataErasedError for an erased subject. `owner` is
+   * asked only when the key is created (finding it may cost a read).
+   */
+  async keyFor(keyId: string, owner: KeyOwner | (() => Promise<KeyOwner>)): Promise<KeyObject> {
     const cached = this.cachedKey(keyId);
     if (cached) return cached;
     for (let attempt = 0; ; attempt++) {
@@ -109,7 +117,11 @@ export class DataKeys {
       const found =
         (await this.store.find(keyId)) ??
         (await this.store.insert(
-          { keyId, ...owner, wrapped: seal(master, newKey(), wrapAad(keyId)) },
+          {
+            keyId,
+            ...(typeof owner === 'function' ? await owner() : owner),
+            wrapped: seal(master, newKey(), wrapAad(keyId)),
+          },
           meta.masterKeyId,
         ));
       if (found) return this.remember(keyId, found, master);
@@ -120,7 +132,7 @@ export class DataKeys {
   }
 
   /** The key to open data sealed under `keyId` with; `erased` when it was destroyed. */
-  async openKey(keyId: string): Promise<Buffer | { erasedAt: string | null }> {
+  async openKey(keyId: string): Promise<KeyObject | { erasedAt: string | null }> {
     const cached = this.cachedKey(keyId);
     if (cached) return cached;
     const known = this.erasedAt(keyId, null);
@@ -138,14 +150,14 @@ export class DataKeys {
     }
   }
 
-  private remember(keyId: string, found: NonNullable<FoundKey>, master: Buffer): Buffer {
+  private remember(keyId: string, found: NonNullable<FoundKey>, master: Buffer): KeyObject {
     if ('destroyedAt' in found) {
       this.erased.set(keyId, found.destroyedAt);
       throw new DataErasedError(keyId, found.destroyedAt);
     }
-    let key: Buffer;
+    let key: KeyObject;
     try {
-      key = open(master, found.wrapped, wrapAad(keyId));
+      key = createSecretKey(open(master, found.wrapped, wrapAad(keyId)));
     } catch {
       // Wrapped by a newer master key than the one held: a rotation ran; the next call takes the new key.
       this.unlocked = undefined;
@@ -156,7 +168,13 @@ export class DataKeys {
     return key;
   }
 
-  private cachedKey(keyId: string): Buffer | undefined {
+  /** The key if this process holds it and its subject is not erased; undefined otherwise (ask `openKey`). */
+  cachedKeyOf(keyId: string): KeyObject | undefined {
+    const cached = this.cache.get(keyId);
+    return cached && this.erasedAt(keyId, cached) === undefined ? cached.key : undefined;
+  }
+
+  private cachedKey(keyId: string): KeyObject | undefined {
     const cached = this.cache.get(keyId);
     if (!cached) return undefined;
     const erasedAt = this.erasedAt(keyId, cached);
@@ -208,12 +226,6 @@ export class DataKeys {
     promotePendingKey(file);
     this.unlocked = Promise.resolve({ master: next, meta: nextMeta });
     return { keys, masterKeyId: nextMeta.masterKeyId };
-  }
-
-  /** A secret derived from the service's own key (HMAC): what is derived needs not be stored. */
-  async derive(purpose: string, input: string): Promise<Buffer> {
-    const key = await this.keyFor(`service:${purpose}`, { workspaceId: null, ownerId: null });
-    return createHmac('sha256', key).update(input).digest();
   }
 
   close(): Promise<void> {

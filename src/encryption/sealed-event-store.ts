@@ -9,9 +9,15 @@ import type {
   RecordedEvent,
   SubscribeToAllOptions,
 } from '../event-store/event-store.js';
-import { open, seal } from './aes-gcm.js';
-import { dataKeyOf, erasureOf, personalFieldsOf, type DataKeyChoice } from './data-key-policy.js';
-import type { DataKeys } from './data-keys.js';
+import { open, seal, type CipherKey } from './aes-gcm.js';
+import {
+  carriesPersonalFields,
+  dataKeyOf,
+  erasureOf,
+  personalFieldsOf,
+  type DataKeyChoice,
+} from './data-key-policy.js';
+import { isKey, type DataKeys } from './data-keys.js';
 
 /** What an event whose key was destroyed reads as: its place in the log, and nothing of its data. */
 export const ERASED_EVENT_TYPE = 'EventErased';
@@ -66,7 +72,7 @@ export class SealedEventStore implements EventStore {
     events: readonly NewEvent[],
     options: { expectedRevision: ExpectedRevision },
   ): Promise<AppendResult> {
-    const sealed = await Promise.all(events.map((event) => this.sealEvent(stream, event)));
+    const sealed = await Promise.all(events.map((event) => this.seal(stream, event)));
     return this.inner.append(stream, sealed, options);
   }
 
@@ -91,13 +97,14 @@ export class SealedEventStore implements EventStore {
     await this.keys.close();
   }
 
-  private async sealEvent(stream: string, event: NewEvent): Promise<NewEvent> {
+  /** The event as it is stored: its data sealed, its key named in its metadata (or as it is, if kept in clear). */
+  async seal(stream: string, event: NewEvent): Promise<NewEvent> {
     const choice = dataKeyOf(stream, event);
     if (!choice) return event;
     let data = event.data;
     const personal = personalFieldsOf(event);
     if (personal) data = await this.sealFields(stream, event.id, data as Record<string, unknown>, personal);
-    const key = await this.keys.keyFor(choice.keyId, await this.ownerOf(stream, choice));
+    const key = await this.keys.keyFor(choice.keyId, () => this.ownerOf(stream, choice));
     const sealed: SealedData = {
       sealed: seal(key, Buffer.from(JSON.stringify(data)), eventAad(stream, event.id, event.type, choice.keyId)),
     };
@@ -124,8 +131,9 @@ export class SealedEventStore implements EventStore {
   }
 
   /**
-   * A device's key is owned by its account's, named by the device's first event. The key exists once that
-   * event is sealed; only a device added before encryption needs its first event read to find the owner.
+   * A device's key is owned by its account's, named by the device's first event (DeviceAdded), which
+   * creates the key. Only a device added before encryption has no key yet at a later event: its first event
+   * is read, once, to find its owner.
    */
   private async ownerOf(stream: string, choice: DataKeyChoice): Promise<DataKeyChoice> {
     if (!stream.startsWith('device-') || choice.ownerId) return choice;
@@ -137,26 +145,44 @@ export class SealedEventStore implements EventStore {
   private openAll(events: RecordedEvent[]): Promise<RecordedEvent[]> | RecordedEvent[] {
     // Events in clear (a log from before encryption) cost nothing to read.
     if (!events.some((event) => typeof event.metadata.key_id === 'string')) return events.map((e) => this.noted(e));
-    return Promise.all(events.map((event) => this.openEvent(event)));
+    // Nearly every read finds its keys in the cache: those events open at once, without a promise each.
+    const opened = events.map((event) => this.openCached(event));
+    if (opened.every((event) => event !== undefined)) return opened as RecordedEvent[];
+    return Promise.all(events.map((event, index) => opened[index] ?? this.openEvent(event)));
+  }
+
+  /** The event opened now, or undefined when that needs the key store (a key not cached, personal fields). */
+  private openCached(event: RecordedEvent): RecordedEvent | undefined {
+    const keyId = event.metadata.key_id;
+    if (typeof keyId !== 'string') return this.noted(event);
+    if (carriesPersonalFields(event.type)) return undefined;
+    const key = this.keys.cachedKeyOf(keyId);
+    return key && this.opened(event, this.decrypt(event, keyId, key), []);
   }
 
   private async openEvent(event: RecordedEvent): Promise<RecordedEvent> {
     const keyId = event.metadata.key_id;
     if (typeof keyId !== 'string') return this.noted(event);
     const key = await this.keys.openKey(keyId);
-    if (!Buffer.isBuffer(key)) return erased(event, keyId, key.erasedAt);
+    if (!isKey(key)) return erased(event, keyId, key.erasedAt);
+    const { data, erased: erasedFields } = await this.openFields(event, this.decrypt(event, keyId, key));
+    return this.opened(event, data, erasedFields);
+  }
+
+  private decrypt(event: RecordedEvent, keyId: string, key: CipherKey): unknown {
     const sealed = (event.data as Partial<SealedData> | null)?.sealed;
-    let data: unknown;
     try {
       if (typeof sealed !== 'string') throw new Error('no ciphertext');
-      data = JSON.parse(open(key, sealed, eventAad(event.stream, event.id, event.type, keyId)).toString());
+      return JSON.parse(open(key, sealed, eventAad(event.stream, event.id, event.type, keyId)).toString());
     } catch {
       throw new TamperedEventError(event, 'its data');
     }
-    const opened = await this.openFields(event, data);
-    // Read back as it was appended: the key id is the store's business, not the reader's.
+  }
+
+  /** Read back as it was appended: the key id is the store's business, not the reader's. */
+  private opened(event: RecordedEvent, data: unknown, erasedFields: string[]): RecordedEvent {
     const { key_id: _keyId, ...metadata } = event.metadata;
-    return this.noted({ ...event, data: opened.data, metadata: withErasedFields(metadata, opened.erased) });
+    return this.noted({ ...event, data, metadata: withErasedFields(metadata, erasedFields) });
   }
 
   private async openFields(event: RecordedEvent, data: unknown): Promise<{ data: unknown; erased: string[] }> {
@@ -167,7 +193,7 @@ export class SealedEventStore implements EventStore {
       if (value === null || typeof value !== 'object' || !('$sealed' in value)) continue;
       const { $sealed, key_id } = value as SealedField;
       const key = await this.keys.openKey(key_id);
-      if (!Buffer.isBuffer(key)) {
+      if (!isKey(key)) {
         out[field] = null;
         erasedFields.push(field);
         continue;

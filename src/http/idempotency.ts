@@ -18,7 +18,7 @@ import { openSqlite, type SqliteDatabase } from '../common/sqlite.js';
 import { CONFIG, DATA_KEYS } from '../common/tokens.js';
 import { open, seal } from '../encryption/aes-gcm.js';
 import { workspaceKeyId } from '../encryption/data-key-policy.js';
-import { DataErasedError, type DataKeys } from '../encryption/data-keys.js';
+import { DataErasedError, isKey, type DataKeys } from '../encryption/data-keys.js';
 import { prepared } from '../common/prepared.js';
 import type { RequestWithCaller } from './caller.js';
 
@@ -106,7 +106,7 @@ export class IdempotencyStore implements OnApplicationShutdown {
     const sealed = (parsed as { sealed?: unknown } | null)?.sealed;
     if (!this.keys || typeof sealed !== 'string') return parsed;
     const dataKey = await this.keys.openKey(workspaceKeyId(workspaceId));
-    if (!Buffer.isBuffer(dataKey)) throw new DataErasedError(workspaceKeyId(workspaceId), dataKey.erasedAt);
+    if (!isKey(dataKey)) throw new DataErasedError(workspaceKeyId(workspaceId), dataKey.erasedAt);
     return JSON.parse(open(dataKey, sealed, answerAad(workspaceId, key)).toString()) as unknown;
   }
 
