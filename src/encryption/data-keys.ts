@@ -60,9 +60,10 @@ interface CachedKey extends KeyOwner {
  */
 export class DataKeys {
   private readonly cache = new Map<string, CachedKey>();
+  private readonly opening = new Map<string, Promise<KeyObject | { erasedAt: string | null }>>();
   /** Subjects (key ids, `workspace:<id>`) known erased, with when. */
   private readonly erased = new Map<string, string | null>();
-  private unlocked: Promise<{ master: Buffer; meta: KeyStoreMeta }> | undefined;
+  private unlocked: Promise<{ master: KeyObject; meta: KeyStoreMeta }> | undefined;
 
   constructor(
     readonly store: KeyStore,
@@ -74,7 +75,7 @@ export class DataKeys {
     return (await this.unlock()).meta;
   }
 
-  private unlock(): Promise<{ master: Buffer; meta: KeyStoreMeta }> {
+  private unlock(): Promise<{ master: KeyObject; meta: KeyStoreMeta }> {
     this.unlocked ??= this.findMaster().catch((error: unknown) => {
       this.unlocked = undefined;
       throw error;
@@ -82,7 +83,7 @@ export class DataKeys {
     return this.unlocked;
   }
 
-  private async findMaster(): Promise<{ master: Buffer; meta: KeyStoreMeta }> {
+  private async findMaster(): Promise<{ master: KeyObject; meta: KeyStoreMeta }> {
     let meta = await this.store.meta();
     if (!meta) {
       const master = readMasterKey(this.masterSource, { mayGenerate: true });
@@ -102,7 +103,7 @@ export class DataKeys {
           `given ${candidates.map(masterKeyId).join(', ')}): start with the key that wrapped them`,
       );
     }
-    return { master, meta };
+    return { master: createSecretKey(master), meta };
   }
 
   /**
@@ -132,11 +133,21 @@ export class DataKeys {
   }
 
   /** The key to open data sealed under `keyId` with; `erased` when it was destroyed. */
-  async openKey(keyId: string): Promise<KeyObject | { erasedAt: string | null }> {
-    const cached = this.cachedKey(keyId);
-    if (cached) return cached;
-    const known = this.erasedAt(keyId, null);
-    if (known !== undefined) return { erasedAt: known };
+  openKey(keyId: string): Promise<KeyObject | { erasedAt: string | null }> {
+    const cached = this.cachedKeyOf(keyId);
+    if (cached) return Promise.resolve(cached);
+    const known = this.erasedAt(keyId, this.cache.get(keyId) ?? null);
+    if (known !== undefined) return Promise.resolve({ erasedAt: known });
+    // The events of one read share their keys: each is fetched once, however many ask at the same time.
+    let opening = this.opening.get(keyId);
+    if (!opening) {
+      opening = this.fetchKey(keyId).finally(() => this.opening.delete(keyId));
+      this.opening.set(keyId, opening);
+    }
+    return opening;
+  }
+
+  private async fetchKey(keyId: string): Promise<KeyObject | { erasedAt: string | null }> {
     for (let attempt = 0; ; attempt++) {
       const found = await this.store.find(keyId);
       if (!found) throw new MissingDataKeyError(keyId);
@@ -150,7 +161,7 @@ export class DataKeys {
     }
   }
 
-  private remember(keyId: string, found: NonNullable<FoundKey>, master: Buffer): KeyObject {
+  private remember(keyId: string, found: NonNullable<FoundKey>, master: KeyObject): KeyObject {
     if ('destroyedAt' in found) {
       this.erased.set(keyId, found.destroyedAt);
       throw new DataErasedError(keyId, found.destroyedAt);
@@ -163,6 +174,9 @@ export class DataKeys {
       this.unlocked = undefined;
       throw new MasterKeyError(`Data key ${keyId} does not open with the master key held: retry after a rotation`);
     }
+    // Its owner or workspace may be known erased here before the key store has destroyed it.
+    const erasedAt = this.erasedAt(keyId, found);
+    if (erasedAt !== undefined) throw new DataErasedError(keyId, erasedAt);
     if (this.cache.size >= CACHED_KEYS) this.cache.delete(this.cache.keys().next().value as string);
     this.cache.set(keyId, { key, workspaceId: found.workspaceId, ownerId: found.ownerId });
     return key;
@@ -224,7 +238,7 @@ export class DataKeys {
       nextMeta,
     );
     promotePendingKey(file);
-    this.unlocked = Promise.resolve({ master: next, meta: nextMeta });
+    this.unlocked = Promise.resolve({ master: createSecretKey(next), meta: nextMeta });
     return { keys, masterKeyId: nextMeta.masterKeyId };
   }
 
