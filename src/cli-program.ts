@@ -1,10 +1,18 @@
 import { parseArgs } from 'node:util';
 import { DomainError, NotFound } from './common/domain-errors.js';
 import { SeamError } from './common/seam-error.js';
-import { ConfigError, loadConfig } from './common/config.js';
+import { ConfigError, loadConfig, type AppConfig } from './common/config.js';
 import { historyCommand, liveReadModelsPath, replayCommand } from './audit/index.js';
 import { REPLAY_SETUP } from './read-model-schema.js';
-import { dataKeysOf, openEventStore, openEventStoreAt, openRawEventStore } from './runtime.js';
+import {
+  dataKeysOf,
+  keyStoreAt,
+  openDataKeys,
+  openEventStore,
+  openEventStoreAt,
+  openRawEventStore,
+} from './runtime.js';
+import { copyKeyStore, SqliteKeyStore } from './encryption/key-store.js';
 import { eraseWorkspace } from './erasure/index.js';
 import { MasterKeyError } from './encryption/master-key.js';
 import { copyEvents } from './event-store/copy-events.js';
@@ -67,6 +75,27 @@ The CLI writes to the event log in DATA_DIR (default ./data) directly, so it wor
 server runs on the same DATA_DIR; a running server accepts a new key within a second.`;
 
 class UsageError extends Error {}
+
+/**
+ * The copied events are sealed under the source's keys: they go along into the key store a server on the
+ * target opens (unless it is the source's own), still wrapped by the same master key.
+ */
+async function copyKeysWith(config: AppConfig, target: string): Promise<string | undefined> {
+  const source = config.encryption.enabled ? openDataKeys(config).store : undefined;
+  const destination = source && keyStoreAt(target);
+  try {
+    const same =
+      destination instanceof SqliteKeyStore &&
+      config.encryption.keyStore.kind === 'sqlite' &&
+      destination.path === config.encryption.keyStore.path;
+    if (!source || !destination || same) return undefined;
+    const { keys } = await copyKeyStore(source, destination);
+    return `copied the key store's ${keys} data keys (wrapped by the same master key) beside the target`;
+  } finally {
+    await destination?.close();
+    await source?.close();
+  }
+}
 
 /** A key's workspace, from the live read models (without --workspace-id). */
 function workspaceOfKey(dataDir: string, apiKeyId: string): string {
@@ -157,6 +186,8 @@ async function run(argv: string[]): Promise<void> {
             checkpoint,
             (p) => terminal.err(`copy-events: ${p.copied} events, at position ${p.position} of ${p.head}\n`),
           );
+          const keys = await copyKeysWith(config, to);
+          if (keys) terminal.err(`copy-events: ${keys}\n`);
           terminal.out(
             `copy-events: copied ${copied} events${resumedAfter > 0 ? `, resuming after position ${resumedAfter}` : ''}; ` +
               `checked: the target holds the source's log up to position ${verifiedUpTo}; ` +

@@ -14,7 +14,7 @@ import { limitStateCache } from './event-store/state-cache.js';
 import { UpcastingEventStore } from './event-store/upcasting-event-store.js';
 import { UPCASTERS } from './schema-upcasters.js';
 import { DataKeys } from './encryption/data-keys.js';
-import { PostgresKeyStore, SqliteKeyStore } from './encryption/key-store.js';
+import { PostgresKeyStore, SqliteKeyStore, type KeyStore } from './encryption/key-store.js';
 import { SealedEventStore } from './encryption/sealed-event-store.js';
 import { READ_MODEL_SCHEMA } from './read-model-schema.js';
 import { READ_MODELS_CONSUMER, ReadModelProjector } from './read-models/projector.js';
@@ -77,6 +77,17 @@ export function openEventStoreAt(target: string): EventStore {
   const path = target.replace(/^file:\/\//, '');
   mkdirSync(dirname(path), { recursive: true });
   return new SqliteEventStore(path);
+}
+
+/**
+ * The key store a server on a copy-events target would open by default: the target database's table, or
+ * `keys.db` beside a SQLite target. None for EventStoreDB: its servers keep theirs in DATA_DIR (or at
+ * KEY_STORE_URL), where the source's already is.
+ */
+export function keyStoreAt(target: string): KeyStore | undefined {
+  if (POSTGRES_URL.test(target)) return new PostgresKeyStore(target);
+  if (/^[a-z+]+:\/\//.test(target) && !target.startsWith('file://')) return undefined;
+  return new SqliteKeyStore(join(dirname(target.replace(/^file:\/\//, '')), 'keys.db'));
 }
 
 /** Read models at `path`, fed from `store` by a checkpointed consumer (not yet started). */

@@ -45,11 +45,46 @@ export interface KeyStore {
   destroy(selector: ErasureSelector, at: string): Promise<string[]>;
   /** Re-wraps every key in one transaction, and the meta with them. */
   rewrap(rewrapKey: (key: StoredDataKey) => string, meta: KeyStoreMeta): Promise<number>;
+  /** Everything it holds, as stored (wrapped): what `copyKeyStore` moves. */
+  exportAll(): Promise<KeyStoreContents>;
+  /** Adds what another store held (its meta only if this one has none); keeps what it has. */
+  importAll(contents: KeyStoreContents): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface KeyStoreContents {
+  meta: KeyStoreMeta | undefined;
+  keys: StoredDataKey[];
+  destroyed: { keyId: string; destroyedAt: string }[];
+}
+
+/**
+ * Copies a key store into another, for `copy-events`: the copied log is sealed under these keys, so a
+ * server on the target (whose key store may live elsewhere: PostgreSQL's table) must find them. The keys
+ * stay wrapped by the same master key. A target already bound to another key store is refused.
+ */
+export async function copyKeyStore(from: KeyStore, to: KeyStore): Promise<{ keys: number }> {
+  const contents = await from.exportAll();
+  const existing = await to.meta();
+  if (existing && contents.meta && existing.storeId !== contents.meta.storeId) {
+    throw new Error(
+      `The target's key store is another one (${existing.storeId}, not ${contents.meta.storeId}): copy into an empty store`,
+    );
+  }
+  await to.importAll(contents);
+  return { keys: contents.keys.length };
 }
 
 const tombstoneIds = (key: StoredDataKey) =>
   [key.keyId, key.workspaceId && `workspace:${key.workspaceId}`, key.ownerId].filter((id): id is string => !!id);
+
+type KeyRow = { key_id: string; workspace_id: string | null; owner_id: string | null; wrapped: string };
+const fromKeyRow = (row: KeyRow): StoredDataKey => ({
+  keyId: row.key_id,
+  workspaceId: row.workspace_id,
+  ownerId: row.owner_id,
+  wrapped: row.wrapped,
+});
 
 /**
  * The key store beside an embedded log: a SQLite file of its own (DATA_DIR/keys.db). `secure_delete`
@@ -59,7 +94,7 @@ const tombstoneIds = (key: StoredDataKey) =>
 export class SqliteKeyStore implements KeyStore {
   private readonly db: SqliteDatabase;
 
-  constructor(path: string) {
+  constructor(readonly path: string) {
     this.db = openSqlite(path, { synchronous: 'FULL' });
     this.db.exec(`
       PRAGMA secure_delete = ON;
@@ -176,6 +211,42 @@ export class SqliteKeyStore implements KeyStore {
     return count;
   }
 
+  async exportAll(): Promise<KeyStoreContents> {
+    const keys = (
+      prepared(this.db, 'SELECT key_id, workspace_id, owner_id, wrapped FROM data_keys').all() as KeyRow[]
+    ).map(fromKeyRow);
+    const destroyed = (
+      prepared(this.db, 'SELECT key_id, destroyed_at FROM destroyed_keys').all() as {
+        key_id: string;
+        destroyed_at: string;
+      }[]
+    ).map((row) => ({ keyId: row.key_id, destroyedAt: row.destroyed_at }));
+    return { meta: await this.meta(), keys, destroyed };
+  }
+
+  async importAll({ meta, keys, destroyed }: KeyStoreContents): Promise<void> {
+    immediateTransaction(this.db, () => {
+      if (meta) {
+        prepared(
+          this.db,
+          'INSERT OR IGNORE INTO key_store_meta (only_row, store_id, master_key_id, master_check) VALUES (1, ?, ?, ?)',
+        ).run(meta.storeId, meta.masterKeyId, meta.masterCheck);
+      }
+      for (const key of keys) {
+        prepared(
+          this.db,
+          'INSERT OR IGNORE INTO data_keys (key_id, workspace_id, owner_id, wrapped) VALUES (?, ?, ?, ?)',
+        ).run(key.keyId, key.workspaceId, key.ownerId, key.wrapped);
+      }
+      for (const { keyId, destroyedAt } of destroyed) {
+        prepared(this.db, 'INSERT OR IGNORE INTO destroyed_keys (key_id, destroyed_at) VALUES (?, ?)').run(
+          keyId,
+          destroyedAt,
+        );
+      }
+    });
+  }
+
   async close(): Promise<void> {
     this.db.close();
   }
@@ -195,14 +266,6 @@ const POSTGRES_SCHEMA = `
 `;
 /** Apart from the log's schema lock (7_424_001) and the webhook delivery lease (7_424_002). */
 const SCHEMA_LOCK = 7_424_003;
-
-type KeyRow = { key_id: string; workspace_id: string | null; owner_id: string | null; wrapped: string };
-const fromKeyRow = (row: KeyRow): StoredDataKey => ({
-  keyId: row.key_id,
-  workspaceId: row.workspace_id,
-  ownerId: row.owner_id,
-  wrapped: row.wrapped,
-});
 
 /**
  * The key store that every instance on one PostgreSQL database shares (a table beside the log's). A
@@ -358,6 +421,41 @@ export class PostgresKeyStore implements KeyStore {
     });
     await this.query('VACUUM cms_data_keys');
     return count;
+  }
+
+  async exportAll(): Promise<KeyStoreContents> {
+    const keys = (await this.query<KeyRow>('SELECT key_id, workspace_id, owner_id, wrapped FROM cms_data_keys')).map(
+      fromKeyRow,
+    );
+    const destroyed = (
+      await this.query<{ key_id: string; destroyed_at: string }>('SELECT key_id, destroyed_at FROM cms_destroyed_keys')
+    ).map((row) => ({ keyId: row.key_id, destroyedAt: row.destroyed_at }));
+    return { meta: await this.meta(), keys, destroyed };
+  }
+
+  async importAll({ meta, keys, destroyed }: KeyStoreContents): Promise<void> {
+    await this.inTransaction(async (client) => {
+      if (meta) {
+        await client.query(
+          `INSERT INTO cms_key_store_meta (only_row, store_id, master_key_id, master_check) VALUES (TRUE, $1, $2, $3)
+           ON CONFLICT DO NOTHING`,
+          [meta.storeId, meta.masterKeyId, meta.masterCheck],
+        );
+      }
+      for (const key of keys) {
+        await client.query(
+          `INSERT INTO cms_data_keys (key_id, workspace_id, owner_id, wrapped) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (key_id) DO NOTHING`,
+          [key.keyId, key.workspaceId, key.ownerId, key.wrapped],
+        );
+      }
+      for (const { keyId, destroyedAt } of destroyed) {
+        await client.query(
+          'INSERT INTO cms_destroyed_keys (key_id, destroyed_at) VALUES ($1, $2) ON CONFLICT DO NOTHING',
+          [keyId, destroyedAt],
+        );
+      }
+    });
   }
 
   async close(): Promise<void> {

@@ -35,7 +35,8 @@ describe('switching to a copied log', () => {
     // A copy with other positions: the copy's log starts with events the source never had.
     const copy = join(newDataDir(), 'events.db');
     const other = newDataDir();
-    await runCli(other, ['workspace', 'create', '--name', 'Other']);
+    // (Written in clear, as before encryption: sealed, its events would need that directory's key store.)
+    await runCli(other, ['workspace', 'create', '--name', 'Other'], { EVENT_ENCRYPTION: 'off' });
     renameSync(join(other, 'events.db'), copy);
     rmSync(join(other, 'events.db-wal'), { force: true });
     const copied = await runCli(server.dataDir, ['copy-events', '--to', copy]);
