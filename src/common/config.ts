@@ -48,7 +48,8 @@ export interface AppConfig {
     /** Deliver to loopback and private addresses (tests, local development); refused by default. */
     allowPrivateTargets: boolean;
     /** The first retry's delay; each next one doubles (14 attempts over about 11 hours at 5 s). */
-    retryBaseMs: number;
+    /** The delay before each retry of a failed delivery (Seam's schedule by default). */
+    retryDelaysMs: readonly number[];
     /** How long one delivery may take before it counts as failed. */
     timeoutMs: number;
     /** On PostgreSQL: how often a standby tries for the delivery lease, and the holder checks it still has it. */
@@ -196,7 +197,7 @@ export function loadConfig(
   const webhooks = {
     deliver: deliver !== 'false',
     allowPrivateTargets: allowPrivate === 'true',
-    retryBaseMs: integer('WEBHOOK_RETRY_BASE_MS', 5000, 1, 3_600_000),
+    retryDelaysMs: delayList(env.WEBHOOK_RETRY_SCHEDULE_MS, problems),
     timeoutMs: integer('WEBHOOK_TIMEOUT_MS', 10000, 1, 600_000),
     leaseCheckMs: integer('WEBHOOK_LEASE_CHECK_MS', 1000, 50, 60_000),
     allowedPorts: portList(env.WEBHOOK_ALLOWED_PORTS, problems),
@@ -292,4 +293,32 @@ function portList(raw: string | undefined, problems: string[]): number[] | 'any'
     return [80, 443, 8080, 8443];
   }
   return ports.map(Number);
+}
+
+/**
+ * Seam's webhook retry schedule: after a failed delivery, the next attempt comes at once, then after 5 s,
+ * 5 min, 30 min, 2 h, 5 h, 10 h and 10 h. Nine attempts in all, the last about 27.6 h after the first; then
+ * the event is given up and the next goes. WEBHOOK_RETRY_SCHEDULE_MS replaces the delays (tests shorten them).
+ */
+export const SEAM_RETRY_DELAYS_MS: readonly number[] = [
+  0,
+  5_000,
+  5 * 60_000,
+  30 * 60_000,
+  2 * 3_600_000,
+  5 * 3_600_000,
+  10 * 3_600_000,
+  10 * 3_600_000,
+];
+
+/** WEBHOOK_RETRY_SCHEDULE_MS: the delays before each retry, comma-separated milliseconds (1 to 50 of them). */
+function delayList(raw: string | undefined, problems: string[]): readonly number[] {
+  if (raw === undefined || raw.trim() === '') return SEAM_RETRY_DELAYS_MS;
+  const delays = raw.split(',').map((part) => part.trim());
+  const valid = (delay: string) => /^\d+$/.test(delay) && Number(delay) <= 7 * 24 * 3_600_000;
+  if (delays.length > 50 || !delays.every(valid)) {
+    problems.push(`WEBHOOK_RETRY_SCHEDULE_MS must be 1 to 50 comma-separated delays in ms, each at most 7 days (got "${raw}")`);
+    return SEAM_RETRY_DELAYS_MS;
+  }
+  return delays.map(Number);
 }

@@ -20,9 +20,6 @@ export interface DeliveryState {
   abandoned_count: number;
 }
 
-export const MAX_ATTEMPTS = 14;
-export const MAX_DELAY_MS = 6 * 60 * 60 * 1000;
-
 /**
  * Where delivery state is kept: `deliveries.db` in DATA_DIR for one instance; with EVENT_STORE=postgres, a
  * table beside the log, so that the instance that takes the delivery lease over goes on where the last one

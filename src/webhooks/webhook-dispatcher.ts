@@ -12,7 +12,8 @@ import {
   type PublicEvent,
 } from '../events/index.js';
 import type { ReadModelDatabase } from '../read-models/read-model-database.js';
-import { MAX_ATTEMPTS, MAX_DELAY_MS, type DeliveryState, type DeliveryStore } from './delivery-store.js';
+import type { DeliveryState, DeliveryStore } from './delivery-store.js';
+import { nextAttemptAt } from './retry-schedule.js';
 import { signatureHeaders } from './webhook-signing.js';
 import { DeliveryTimeout, postToWebhook } from './webhook-request.js';
 import { resolveWebhookTarget, WebhookTargetError } from './webhook-target.js';
@@ -47,8 +48,8 @@ interface Subscriber {
  * bounded pool (WEBHOOK_DELIVERY_CONCURRENCY), taken in turn by the workspaces that have something to deliver
  * and at most a quarter of it by any one, so one workspace's slow receivers never hold up another's. Each
  * webhook keeps its own checkpoint (`after_sequence`), so a slow or dead receiver never delays another: its
- * events go in order; a failed one is retried with exponential backoff (WEBHOOK_RETRY_BASE_MS doubling, at
- * most 6 h apart) and, after MAX_ATTEMPTS, given up on and counted so the next can go. State is written after
+ * events go in order; a failed one is retried on Seam's schedule (WEBHOOK_RETRY_SCHEDULE_MS) and, after its
+ * last retry, given up on and counted so the next can go. State is written after
  * every attempt: a restart resumes exactly where the last one stopped.
  *
  * Idle, it costs two reads of one row every TICK_MS (the newest public event, the webhooks' change counter),
@@ -331,16 +332,18 @@ export class WebhookDispatcher {
     // Stopped mid-delivery (shutdown, webhook deleted): not the receiver's failure; the next run retries it.
     if (stop.aborted) return;
     const attempt = state.attempt + 1;
-    const result = outcome.ok ? 'delivered' : attempt >= MAX_ATTEMPTS ? 'abandoned' : 'failed';
+    const failedAt = Date.now();
+    const retryAt = outcome.ok ? null : nextAttemptAt(this.config.retryDelaysMs, attempt, failedAt);
+    const result = outcome.ok ? 'delivered' : retryAt === null ? 'abandoned' : 'failed';
     timed({ outcome: result });
     metrics.webhookDeliveries.inc({ outcome: result });
-    const at = new Date().toISOString();
+    const at = new Date(failedAt).toISOString();
     subscriber.state = undefined; // re-read after this write
     if (outcome.ok) {
       await this.deliveries.delivered(webhook.webhook_id, sequence, event.event_id, at);
       return;
     }
-    if (attempt >= MAX_ATTEMPTS) {
+    if (retryAt === null) {
       this.logger.error(
         `webhook ${webhook.webhook_id}: gave up on event ${event.event_id} after ${attempt} attempts: ${outcome.reason}`,
       );
@@ -353,13 +356,13 @@ export class WebhookDispatcher {
       });
       return;
     }
-    const delay = Math.min(this.config.retryBaseMs * 2 ** (attempt - 1), MAX_DELAY_MS);
-    subscriber.dueAt = Date.now() + delay;
+    // Even an immediate retry waits for the next tick, after this failure's state is written.
+    subscriber.dueAt = retryAt;
     await this.deliveries.failed(webhook.webhook_id, {
       at,
       status: outcome.status,
       message: outcome.reason,
-      nextAttemptAt: new Date(subscriber.dueAt).toISOString(),
+      nextAttemptAt: new Date(retryAt).toISOString(),
     });
   }
 

@@ -57,7 +57,7 @@ describe('webhooks bounded', () => {
 describe('webhook failures as classes', () => {
   const server = new ServerProcess(undefined, {
     WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
-    WEBHOOK_RETRY_BASE_MS: '60000',
+    WEBHOOK_RETRY_SCHEDULE_MS: '60000',
   });
   beforeAll(() => server.start());
   afterAll(() => server.stop());
