@@ -317,7 +317,9 @@ function delayList(raw: string | undefined, problems: string[]): readonly number
   const delays = raw.split(',').map((part) => part.trim());
   const valid = (delay: string) => /^\d+$/.test(delay) && Number(delay) <= 7 * 24 * 3_600_000;
   if (delays.length > 50 || !delays.every(valid)) {
-    problems.push(`WEBHOOK_RETRY_SCHEDULE_MS must be 1 to 50 comma-separated delays in ms, each at most 7 days (got "${raw}")`);
+    problems.push(
+      `WEBHOOK_RETRY_SCHEDULE_MS must be 1 to 50 comma-separated delays in ms, each at most 7 days (got "${raw}")`,
+    );
     return SEAM_RETRY_DELAYS_MS;
   }
   return delays.map(Number);

@@ -20,8 +20,12 @@ function failEveryAttempt(delays: readonly number[]): Promise<number[]> {
 }
 
 describe("webhook retries on Seam's schedule", () => {
-  beforeEach(() => jest.useFakeTimers({ now: Date.parse('2026-12-02T00:00:00Z') }));
-  afterEach(() => jest.useRealTimers());
+  beforeEach(() => {
+    jest.useFakeTimers({ now: Date.parse('2026-12-02T00:00:00Z') });
+  });
+  afterEach(() => {
+    jest.useRealTimers();
+  });
 
   it('retries at once, then after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h: the last about 27.6 h after the first', async () => {
     const { retryDelaysMs } = loadConfig({}).webhooks;
