@@ -4,6 +4,7 @@ import type { ConnectWebviewCommand, ConnectWebviewEvent, ConnectWebviewState } 
 import type { ConnectedAccountCommand, ConnectedAccountState } from '../connected-accounts/index.js';
 import type { DeviceCommand } from '../devices/index.js';
 import { streams } from '../event-store/streams.js';
+import { deviceKindOf } from '../providers/providers.js';
 import { sandboxDevices } from '../providers/sandbox-accounts.js';
 
 export type WebviewCompleted = Extract<ConnectWebviewEvent, { type: 'WebviewCompleted' }>;
@@ -66,6 +67,7 @@ export function decideCompletion({
       webviewMetadata: webview.customMetadata,
       automaticallyManageNewDevices: webview.created.automatically_manage_new_devices,
       acceptedCapabilities: webview.created.accepted_capabilities,
+      customerKey: webview.created.customer_key,
       ...(completed.account_metadata_version !== undefined
         ? { replacesMetadataVersion: completed.account_metadata_version }
         : {}),
@@ -78,7 +80,23 @@ export function decideCompletion({
   const devices =
     completed.devices ??
     sandboxDevices(completed.provider, completed.email, connectionsAfter(account, completed.connect_webview_id));
-  const deviceSteps = devices.map((device): CompletionStep => {
+  // The account's settings decide, once it has some: which kinds of device it takes, whether they are managed.
+  const settings = account.exists
+    ? {
+        capabilities: account.acceptedCapabilities,
+        managed: account.automaticallyManageNewDevices,
+        customerKey: account.customerKey,
+      }
+    : {
+        capabilities: webview.created.accepted_capabilities,
+        managed: webview.created.automatically_manage_new_devices,
+        customerKey: webview.created.customer_key,
+      };
+  const accepted = devices.filter((device) => {
+    const kind = deviceKindOf(device.device_type);
+    return kind === undefined || settings.capabilities.includes(kind);
+  });
+  const deviceSteps = accepted.map((device): CompletionStep => {
     const deviceId = deterministicId('device', completed.connected_account_id, device.key);
     return {
       target: 'device',
@@ -95,6 +113,9 @@ export function decideCompletion({
           device_type: device.device_type,
           name: device.name,
           model: device.model,
+          // Written only when it differs from what devices recorded before these settings were kept.
+          ...(settings.managed ? {} : { is_managed: false }),
+          ...(settings.customerKey ? { customer_key: settings.customerKey } : {}),
         },
         ...meta,
       },

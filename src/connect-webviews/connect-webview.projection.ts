@@ -141,6 +141,7 @@ export interface ConnectWebviewFilter {
   customMetadataHas?: CustomMetadata;
   search?: string;
   customerKey?: string;
+  matchesNothing?: boolean;
 }
 
 export function listConnectWebviews(

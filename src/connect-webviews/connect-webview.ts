@@ -9,6 +9,7 @@ import {
 import { metadataSet, type MetadataSet } from '../custom-metadata/metadata-set.js';
 import type { CommandMeta, Decider } from '../event-store/decider.js';
 import {
+  PROVIDER_CAPABILITY,
   providersInCategory,
   SUPPORTED_PROVIDERS,
   type Provider,
@@ -336,24 +337,34 @@ function connectWebviewCreated(
   command: Extract<ConnectWebviewCommand, { type: 'CreateConnectWebview' }>,
 ): ConnectWebviewCreatedData {
   const { options } = command;
+  const capabilities = options.accepted_capabilities ? [...new Set(options.accepted_capabilities)] : undefined;
   const asked =
     options.accepted_providers ??
-    (options.provider_category ? providersInCategory(options.provider_category) : undefined);
+    (options.provider_category ? providersInCategory(options.provider_category) : undefined) ??
+    // Capabilities alone narrow the offer to the providers of those kinds of device.
+    (capabilities ? SUPPORTED_PROVIDERS.filter((p) => capabilities.includes(PROVIDER_CAPABILITY[p])) : undefined);
   const excluded = options.excluded_providers ?? [];
   const chosen =
     excluded.length > 0 ? (asked ?? SUPPORTED_PROVIDERS).filter((provider) => !excluded.includes(provider)) : asked;
   if (chosen?.length === 0) {
-    throw new InvalidCommand([{ path: ['excluded_providers'], message: 'Every provider is excluded' }]);
+    throw new InvalidCommand([
+      {
+        path: [excluded.length > 0 ? 'excluded_providers' : 'accepted_capabilities'],
+        message: excluded.length > 0 ? 'Every provider is excluded' : 'No supported provider has these capabilities',
+      },
+    ]);
   }
+  const providers = chosen ? [...new Set(chosen)] : [...SUPPORTED_PROVIDERS];
   return {
     connect_webview_id: command.connectWebviewId,
     workspace_id: command.workspaceId,
     created_at: command.now,
     device_selection_mode: options.device_selection_mode ?? 'none',
-    accepted_providers: chosen ? [...new Set(chosen)] : [...SUPPORTED_PROVIDERS],
+    accepted_providers: providers,
     any_provider_allowed: chosen === undefined,
     provider_category: options.provider_category ?? null,
-    accepted_capabilities: options.accepted_capabilities ? [...new Set(options.accepted_capabilities)] : ['lock'],
+    // Unless narrowed, the kinds of device its providers have: what the account it creates accepts.
+    accepted_capabilities: capabilities ?? [...new Set(providers.map((p) => PROVIDER_CAPABILITY[p]))],
     custom_redirect_url: options.custom_redirect_url ?? null,
     custom_redirect_failure_url: options.custom_redirect_failure_url ?? null,
     automatically_manage_new_devices: options.automatically_manage_new_devices ?? true,

@@ -26,6 +26,8 @@ export interface ConnectedAccountRecord {
   custom_metadata: CustomMetadata;
   automatically_manage_new_devices: boolean;
   accepted_capabilities: ProviderCapability[];
+  customer_key?: string | null;
+  display_name?: string;
   disconnected_at: string | null;
 }
 
@@ -114,9 +116,11 @@ export const connectedAccountReadModel = sqliteProjection<ConnectedAccountEvent>
       case 'ConnectedAccountDisconnected':
         save(db, { ...record, disconnected_at: event.data.disconnected_at });
         break;
-      case 'ConnectedAccountSettingsChanged':
-        save(db, { ...record, automatically_manage_new_devices: event.data.automatically_manage_new_devices });
+      case 'ConnectedAccountSettingsChanged': {
+        const { connected_account_id: _id, workspace_id: _workspace, ...settings } = event.data;
+        save(db, { ...record, ...settings });
         break;
+      }
     }
   },
 });
@@ -148,14 +152,35 @@ export function findConnectedAccount(
   return row ? recordOf<ConnectedAccountRecord>(row) : undefined;
 }
 
+export interface ConnectedAccountFilter {
+  customMetadataHas?: CustomMetadata;
+  search?: string;
+  customerKey?: string;
+  matchesNothing?: boolean;
+}
+
 export function listConnectedAccounts(
   db: SqliteDatabase,
   workspaceId: string,
-  filter: { customMetadataHas?: CustomMetadata; search?: string },
+  filter: ConnectedAccountFilter,
   request: PageRequest,
   nextPageUrl: (cursor: string) => string,
 ): { items: ConnectedAccountRecord[]; pagination: Pagination } {
-  const result = listNewestFirst<Row>(db, CONNECTED_ACCOUNTS_LISTING, workspaceId, filter, request, nextPageUrl);
+  const where = filter.customerKey === undefined ? [] : ["json_extract(r.record, '$.customer_key') = ?"];
+  const result = listNewestFirst<Row>(
+    db,
+    CONNECTED_ACCOUNTS_LISTING,
+    workspaceId,
+    {
+      customMetadataHas: filter.customMetadataHas,
+      search: filter.search,
+      matchesNothing: filter.matchesNothing,
+      where,
+      params: filter.customerKey === undefined ? [] : [filter.customerKey],
+    },
+    request,
+    nextPageUrl,
+  );
   return {
     items: result.items.map((row) => recordOf<ConnectedAccountRecord>(row)),
     pagination: result.pagination,
@@ -179,11 +204,12 @@ export function toConnectedAccountObject(record: ConnectedAccountRecord) {
     user_identifier: { email: record.email },
     account_type: record.provider,
     account_type_display_name: PROVIDER_DISPLAY_NAMES[record.provider],
-    display_name: record.email,
+    display_name: record.display_name ?? record.email,
     errors: record.disconnected_at ? [accountDisconnectedError(record.disconnected_at)] : [],
     warnings: [] as unknown[],
     custom_metadata: record.custom_metadata,
     automatically_manage_new_devices: record.automatically_manage_new_devices,
     accepted_capabilities: record.accepted_capabilities,
+    ...(record.customer_key ? { customer_key: record.customer_key } : {}),
   };
 }

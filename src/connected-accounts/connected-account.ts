@@ -1,4 +1,4 @@
-import { NotFound } from '../common/domain-errors.js';
+import { InvalidCommand, NotFound } from '../common/domain-errors.js';
 import {
   EMPTY_CUSTOM_METADATA,
   replaceCustomMetadata,
@@ -22,6 +22,8 @@ export type ConnectedAccountEvent =
         connect_webview_id: string;
         automatically_manage_new_devices: boolean;
         accepted_capabilities: ProviderCapability[];
+        /** Copied from the webview that created it; absent before it was kept. */
+        customer_key?: string | null;
         created_at: string;
       };
     }
@@ -34,8 +36,9 @@ export type ConnectedAccountEvent =
       data: { connected_account_id: string; workspace_id: string; disconnected_at: string };
     }
   | {
+      /** `connected_accounts/update`: only the settings it changed. */
       type: 'ConnectedAccountSettingsChanged';
-      data: { connected_account_id: string; workspace_id: string; automatically_manage_new_devices: boolean };
+      data: { connected_account_id: string; workspace_id: string } & Partial<ConnectedAccountSettings>;
     }
   | {
       /**
@@ -46,6 +49,17 @@ export type ConnectedAccountEvent =
       data: { connected_account_id: string; workspace_id: string; device_ids: string[]; deleted_at: string };
     }
   | MetadataSet;
+
+/** What `connected_accounts/update` sets besides the metadata. */
+export interface ConnectedAccountSettings {
+  automatically_manage_new_devices: boolean;
+  /** Shown instead of the login's email. */
+  display_name: string;
+  /** Set once: an account already associated with a customer keeps it. */
+  customer_key: string;
+  /** The kinds of device it takes: its provider's devices of other kinds are not added. */
+  accepted_capabilities: ProviderCapability[];
+}
 
 export type ConnectedAccountCommand = CommandMeta &
   (
@@ -59,6 +73,8 @@ export type ConnectedAccountCommand = CommandMeta &
         webviewMetadata: CustomMetadata;
         automaticallyManageNewDevices: boolean;
         acceptedCapabilities: ProviderCapability[];
+        /** The webview's: the account it creates is associated with that customer. */
+        customerKey?: string | null;
         /**
          * The account's `metadataVersion` when the completion was accepted. A reconnection replaces the
          * metadata only if it is still that version: an API update answered after the completion wins.
@@ -70,7 +86,7 @@ export type ConnectedAccountCommand = CommandMeta &
         connectedAccountId: string;
         workspaceId: string;
         customMetadata?: CustomMetadataPatch;
-        automaticallyManageNewDevices?: boolean;
+        settings?: Partial<ConnectedAccountSettings>;
       }
     | { type: 'DisconnectConnectedAccount'; connectedAccountId: string; workspaceId: string }
     | { type: 'DeleteConnectedAccount'; connectedAccountId: string; workspaceId: string; deviceIds: string[] }
@@ -81,6 +97,9 @@ export interface ConnectedAccountState {
   workspaceId: string | null;
   customMetadata: CustomMetadata;
   automaticallyManageNewDevices: boolean;
+  acceptedCapabilities: readonly ProviderCapability[];
+  customerKey: string | null;
+  displayName: string | null;
   disconnected: boolean;
   /** How many times a webview connected it: the first connection is 1. */
   connections: number;
@@ -98,6 +117,9 @@ export const connectedAccountDecider: Decider<ConnectedAccountCommand, Connected
     workspaceId: null,
     customMetadata: EMPTY_CUSTOM_METADATA,
     automaticallyManageNewDevices: true,
+    acceptedCapabilities: [],
+    customerKey: null,
+    displayName: null,
     disconnected: false,
     connections: 0,
     connectWebviewIds: [],
@@ -113,6 +135,8 @@ export const connectedAccountDecider: Decider<ConnectedAccountCommand, Connected
           exists: true,
           workspaceId: event.data.workspace_id,
           automaticallyManageNewDevices: event.data.automatically_manage_new_devices,
+          acceptedCapabilities: event.data.accepted_capabilities,
+          customerKey: event.data.customer_key ?? null,
           connections: 1,
           connectWebviewIds: [event.data.connect_webview_id],
         };
@@ -125,8 +149,17 @@ export const connectedAccountDecider: Decider<ConnectedAccountCommand, Connected
         };
       case 'ConnectedAccountDisconnected':
         return { ...state, disconnected: true };
-      case 'ConnectedAccountSettingsChanged':
-        return { ...state, automaticallyManageNewDevices: event.data.automatically_manage_new_devices };
+      case 'ConnectedAccountSettingsChanged': {
+        const changed = event.data;
+        return {
+          ...state,
+          automaticallyManageNewDevices:
+            changed.automatically_manage_new_devices ?? state.automaticallyManageNewDevices,
+          acceptedCapabilities: changed.accepted_capabilities ?? state.acceptedCapabilities,
+          customerKey: changed.customer_key ?? state.customerKey,
+          displayName: changed.display_name ?? state.displayName,
+        };
+      }
       case 'MetadataSet':
         return { ...state, customMetadata: event.data.custom_metadata, metadataVersion: state.metadataVersion + 1 };
       case 'ConnectedAccountDeleted':
@@ -167,6 +200,7 @@ export const connectedAccountDecider: Decider<ConnectedAccountCommand, Connected
                 connect_webview_id: command.connectWebviewId,
                 automatically_manage_new_devices: command.automaticallyManageNewDevices,
                 accepted_capabilities: command.acceptedCapabilities,
+                ...(command.customerKey ? { customer_key: command.customerKey } : {}),
                 created_at: command.now,
               },
             },
@@ -211,17 +245,11 @@ export const connectedAccountDecider: Decider<ConnectedAccountCommand, Connected
       case 'UpdateConnectedAccount': {
         requireAccount(state, command);
         const events: ConnectedAccountEvent[] = [];
-        if (
-          command.automaticallyManageNewDevices !== undefined &&
-          command.automaticallyManageNewDevices !== state.automaticallyManageNewDevices
-        ) {
+        const changed = changedSettings(state, command.settings ?? {});
+        if (Object.keys(changed).length > 0) {
           events.push({
             type: 'ConnectedAccountSettingsChanged',
-            data: {
-              connected_account_id: command.connectedAccountId,
-              workspace_id: command.workspaceId,
-              automatically_manage_new_devices: command.automaticallyManageNewDevices,
-            },
+            data: { connected_account_id: command.connectedAccountId, workspace_id: command.workspaceId, ...changed },
           });
         }
         if (command.customMetadata !== undefined) {
@@ -272,6 +300,35 @@ export const connectedAccountDecider: Decider<ConnectedAccountCommand, Connected
     }
   },
 };
+
+/** The settings that differ from the account's; a second, different customer key is refused. */
+function changedSettings(
+  state: ConnectedAccountState,
+  settings: Partial<ConnectedAccountSettings>,
+): Partial<ConnectedAccountSettings> {
+  const changed: Partial<ConnectedAccountSettings> = {};
+  const { automatically_manage_new_devices: manage, display_name, customer_key, accepted_capabilities } = settings;
+  if (manage !== undefined && manage !== state.automaticallyManageNewDevices) {
+    changed.automatically_manage_new_devices = manage;
+  }
+  if (display_name !== undefined && display_name !== state.displayName) changed.display_name = display_name;
+  if (customer_key !== undefined && customer_key !== state.customerKey) {
+    if (state.customerKey !== null) {
+      throw new InvalidCommand([
+        { path: ['customer_key'], message: 'The connected account is already associated with a customer' },
+      ]);
+    }
+    changed.customer_key = customer_key;
+  }
+  if (accepted_capabilities !== undefined) {
+    const capabilities = [...new Set(accepted_capabilities)];
+    const same =
+      capabilities.length === state.acceptedCapabilities.length &&
+      capabilities.every((c) => state.acceptedCapabilities.includes(c));
+    if (!same) changed.accepted_capabilities = capabilities;
+  }
+  return changed;
+}
 
 function requireAccount(
   state: ConnectedAccountState,

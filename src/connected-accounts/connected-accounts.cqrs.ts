@@ -16,6 +16,7 @@ import {
   findConnectedAccount,
   listConnectedAccounts,
   toConnectedAccountObject,
+  type ConnectedAccountFilter,
 } from './connected-account.projection.js';
 
 export type ConnectedAccountObject = ReturnType<typeof toConnectedAccountObject>;
@@ -41,7 +42,7 @@ export class GetConnectedAccountQuery extends Query<ConnectedAccountObject> {
 export class ListConnectedAccountsQuery extends Query<{ items: ConnectedAccountObject[]; pagination: Pagination }> {
   constructor(
     readonly workspaceId: string,
-    readonly filter: { customMetadataHas?: CustomMetadata; search?: string },
+    readonly filter: ConnectedAccountFilter,
     readonly page: PageRequest,
     readonly nextPageUrl: (cursor: string) => string,
   ) {

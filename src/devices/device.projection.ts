@@ -1,4 +1,13 @@
-import { PROVIDER_DISPLAY_NAMES } from '../providers/providers.js';
+import {
+  CAPABILITY_FLAGS,
+  CAPABILITY_FLAGS_OF,
+  DEVICE_TYPES,
+  deviceKindOf,
+  deviceTypesWithFlag,
+  PROVIDER_DISPLAY_NAMES,
+  type CapabilityFlag,
+  type DeviceKind,
+} from '../providers/providers.js';
 import type { SqliteDatabase, SqliteValue } from '../common/sqlite.js';
 import { accountDisconnectedError, type ConnectedAccountEvent } from '../connected-accounts/index.js';
 import type { CustomMetadata } from '../custom-metadata/custom-metadata.js';
@@ -25,9 +34,18 @@ export interface DeviceRecord extends DeviceAddedData {
 interface Row extends RecordColumns {
   created_position: number;
   account_disconnected_at: string | null;
+  is_managed: number;
 }
 
 export interface DeviceFilter {
+  /** `devices/list` lists managed devices, `devices/unmanaged/list` the others. */
+  managed: boolean;
+  /** `locks/list`, `thermostats/list`, `noise_sensors/list`. */
+  kind?: DeviceKind;
+  matchesNothing?: boolean;
+  customerKey?: string;
+  includeIf?: CapabilityFlag[];
+  excludeIf?: CapabilityFlag[];
   connectedAccountIds?: string[];
   connectWebviewId?: string;
   deviceIds?: string[];
@@ -44,16 +62,19 @@ export const DEVICES_LISTING: ListedTable = {
   table: 'devices',
   idColumn: 'device_id',
   resourceType: 'device',
-  columns: 'r.record, r.custom_metadata, r.account_disconnected_at',
+  columns: 'r.record, r.custom_metadata, r.account_disconnected_at, r.is_managed',
   searchable: (row) => [`${row}.device_id`, `json_extract(${row}.record, '$.name')`],
 };
 
 export const deviceReadModel = sqliteProjection<DeviceEvent | ConnectedAccountEvent>({
   name: 'devices',
-  version: 2,
+  version: 3,
   handles: [
     'DeviceAdded',
     'DeviceRenamed',
+    'DeviceConvertedToUnmanaged',
+    'DeviceConvertedToManaged',
+    'ConnectedAccountSettingsChanged',
     'MetadataSet',
     'ConnectedAccountDisconnected',
     'ConnectedAccountReconnected',
@@ -72,6 +93,7 @@ export const deviceReadModel = sqliteProjection<DeviceEvent | ConnectedAccountEv
       created_at              TEXT NOT NULL,
       created_position        INTEGER NOT NULL,
       account_disconnected_at TEXT,
+      is_managed              INTEGER NOT NULL,
       record                  TEXT NOT NULL,
       ${CUSTOM_METADATA_COLUMN_DDL}
     );
@@ -94,8 +116,8 @@ export const deviceReadModel = sqliteProjection<DeviceEvent | ConnectedAccountEv
           db,
           `INSERT OR REPLACE INTO devices
              (device_id, workspace_id, connected_account_id, connect_webview_id, device_type,
-             created_at, created_position, account_disconnected_at, record)
-           VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?)`,
+             created_at, created_position, account_disconnected_at, is_managed, record)
+           VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)`,
         ).run(
           d.device_id,
           d.workspace_id,
@@ -104,10 +126,25 @@ export const deviceReadModel = sqliteProjection<DeviceEvent | ConnectedAccountEv
           d.device_type,
           d.created_at,
           event.position,
+          d.is_managed === false ? 0 : 1,
           recordJson(record),
         );
         break;
       }
+      case 'DeviceConvertedToUnmanaged':
+      case 'DeviceConvertedToManaged':
+        prepared(db, 'UPDATE devices SET is_managed = ? WHERE device_id = ?').run(
+          event.type === 'DeviceConvertedToManaged' ? 1 : 0,
+          event.data.device_id,
+        );
+        break;
+      case 'ConnectedAccountSettingsChanged':
+        if (event.data.customer_key === undefined) break;
+        prepared(
+          db,
+          "UPDATE devices SET record = json_set(record, '$.customer_key', ?) WHERE connected_account_id = ?",
+        ).run(event.data.customer_key, event.data.connected_account_id);
+        break;
       case 'DeviceRenamed':
         update(db, event.data.workspace_id, event.data.device_id, (record) => ({ ...record, name: event.data.name }));
         break;
@@ -169,16 +206,25 @@ function update(
 export function findDevice(db: SqliteDatabase, workspaceId: string, deviceId: string): Row | undefined {
   return prepared(
     db,
-    `SELECT record, custom_metadata, created_position, account_disconnected_at FROM devices
+    `SELECT record, custom_metadata, created_position, account_disconnected_at, is_managed FROM devices
      WHERE workspace_id = ? AND device_id = ?`,
   ).get(workspaceId, deviceId) as Row | undefined;
 }
 
-/** The workspace's device of that name (the oldest, should several share it). */
-export function findDeviceIdByName(db: SqliteDatabase, workspaceId: string, name: string): string | undefined {
+/** The workspace's device of that name (the oldest, should several share it), managed or not as asked. */
+export function findDeviceIdByName(
+  db: SqliteDatabase,
+  workspaceId: string,
+  name: string,
+  scope: { managed: boolean; kind?: DeviceKind },
+): string | undefined {
+  const types = scope.kind ? [...DEVICE_TYPES[scope.kind]] : [];
   const sql = `SELECT device_id FROM devices WHERE workspace_id = ? AND json_extract(record, '$.name') = ?
+               AND is_managed = ? ${types.length ? `AND device_type IN (${types.map(() => '?').join(', ')})` : ''}
                ORDER BY created_position LIMIT 1`;
-  return (prepared(db, sql).get(workspaceId, name) as { device_id: string } | undefined)?.device_id;
+  const row = prepared(db, sql).get(workspaceId, name, scope.managed ? 1 : 0, ...types) as
+    { device_id: string } | undefined;
+  return row?.device_id;
 }
 
 export function listDevices(
@@ -194,11 +240,21 @@ export function listDevices(
     where.push(`${column} IN (${values.map(() => '?').join(', ')})`);
     params.push(...values);
   };
+  where.push('r.is_managed = ?');
+  params.push(filter.managed ? 1 : 0);
+  if (filter.kind) oneOf('r.device_type', [...DEVICE_TYPES[filter.kind]]);
+  for (const flag of filter.includeIf ?? []) oneOf('r.device_type', deviceTypesWithFlag(flag));
+  for (const flag of filter.excludeIf ?? []) {
+    const types = deviceTypesWithFlag(flag);
+    where.push(`r.device_type NOT IN (${types.map(() => '?').join(', ')})`);
+    params.push(...types);
+  }
   if (filter.connectedAccountIds) oneOf('r.connected_account_id', filter.connectedAccountIds);
   if (filter.deviceIds) oneOf('r.device_id', filter.deviceIds);
   if (filter.connectWebviewId) oneOf('r.connect_webview_id', [filter.connectWebviewId]);
   if (filter.deviceTypes) oneOf('r.device_type', filter.deviceTypes);
   if (filter.manufacturer) oneOf("json_extract(r.record, '$.provider')", [filter.manufacturer]);
+  if (filter.customerKey) oneOf("json_extract(r.record, '$.customer_key')", [filter.customerKey]);
   if (filter.createdBefore) {
     where.push('r.created_at < ?');
     params.push(filter.createdBefore);
@@ -207,30 +263,71 @@ export function listDevices(
     db,
     DEVICES_LISTING,
     workspaceId,
-    { customMetadataHas: filter.customMetadataHas, search: filter.search, where, params },
+    {
+      customMetadataHas: filter.customMetadataHas,
+      search: filter.search,
+      matchesNothing: filter.matchesNothing,
+      where,
+      params,
+    },
     request,
     nextPageUrl,
   );
+}
+
+/** Seam's capability flags for a device of that type: those of its kind true, every other false. */
+function capabilityFlags(deviceType: string): Record<CapabilityFlag, boolean> {
+  const kind = deviceKindOf(deviceType);
+  const own: readonly CapabilityFlag[] = kind ? CAPABILITY_FLAGS_OF[kind] : [];
+  return Object.fromEntries(CAPABILITY_FLAGS.map((flag) => [flag, own.includes(flag)])) as Record<
+    CapabilityFlag,
+    boolean
+  >;
+}
+
+/** What each kind of device reports in `properties` and `capabilities_supported`, as the sandbox simulates it. */
+function kindProperties(kind: DeviceKind | undefined) {
+  switch (kind) {
+    case 'thermostat':
+      return {
+        capabilities_supported: ['thermostat'],
+        properties: {
+          temperature_celsius: 21,
+          temperature_fahrenheit: 69.8,
+          relative_humidity: 0.42,
+          is_heating: false,
+          is_cooling: false,
+          is_fan_running: false,
+          available_hvac_mode_settings: ['off', 'heat', 'cool', 'heat_cool'],
+        },
+      };
+    case 'noise_sensor':
+      return { capabilities_supported: ['noise_detection'], properties: { noise_level_decibels: 35 } };
+    default:
+      return { capabilities_supported: ['lock'], properties: { locked: true } };
+  }
 }
 
 /** The public `device` object, as `@seamapi/types` defines it. */
 export function toDeviceObject(row: Row) {
   const record = recordOf<DeviceRecord>(row);
   const online = row.account_disconnected_at === null;
+  const kind = kindProperties(deviceKindOf(record.device_type));
   return {
     device_id: record.device_id,
     device_type: record.device_type,
     display_name: record.name,
     nickname: record.name,
-    capabilities_supported: ['lock'],
+    capabilities_supported: kind.capabilities_supported,
     properties: {
       online,
       name: record.name,
-      locked: true,
+      ...kind.properties,
       appearance: { name: record.name },
       manufacturer: record.provider,
       model: { display_name: record.model, manufacturer_display_name: PROVIDER_DISPLAY_NAMES[record.provider] },
     },
+    ...capabilityFlags(record.device_type),
     // Seam's object, its fields unknown here: the sandbox providers report no location.
     location: {},
     connected_account_id: record.connected_account_id,
@@ -245,6 +342,28 @@ export function toDeviceObject(row: Row) {
     custom_metadata: record.custom_metadata,
     space_ids: [] as string[],
   };
+}
+
+/** Seam's `unmanaged_device`: what a device shows while it is not managed. */
+export function toUnmanagedDeviceObject(row: Row) {
+  const device = toDeviceObject(row);
+  const { display_name: _d, nickname: _n, space_ids: _s, properties, ...rest } = device;
+  return {
+    ...rest,
+    is_managed: false as const,
+    properties: {
+      name: properties.name,
+      online: properties.online,
+      manufacturer: properties.manufacturer,
+      model: properties.model,
+    },
+  };
+}
+
+/** Whether a row of the read models is a managed device (of the kind asked, when one is). */
+export function isDeviceOf(row: Row, managed: boolean, kind?: DeviceKind): boolean {
+  const record = recordOf<DeviceRecord>(row);
+  return (row.is_managed === 1) === managed && (kind === undefined || deviceKindOf(record.device_type) === kind);
 }
 
 /** The account's devices in the read models. */

@@ -20,12 +20,26 @@ export interface DeviceAddedData {
   device_type: string;
   name: string;
   model: string;
+  /** False when its account does not manage new devices automatically; absent (true) before it was kept. */
+  is_managed?: boolean;
+  /** Its account's customer, when it has one. */
+  customer_key?: string;
   created_at: string;
+}
+
+/** Seam's `devices/update {is_managed: false}` and `devices/unmanaged/update {is_managed: true}`. */
+export interface DeviceManagementData {
+  device_id: string;
+  workspace_id: string;
+  connected_account_id: string;
+  converted_at: string;
 }
 
 export type DeviceEvent =
   | { type: 'DeviceAdded'; data: DeviceAddedData }
   | { type: 'DeviceRenamed'; data: { device_id: string; workspace_id: string; name: string } }
+  | { type: 'DeviceConvertedToUnmanaged'; data: DeviceManagementData }
+  | { type: 'DeviceConvertedToManaged'; data: DeviceManagementData }
   | {
       /** Deleted with its connected account, whose key (and so the device's) is destroyed next. */
       type: 'DeviceDeleted';
@@ -40,7 +54,11 @@ export type DeviceCommand = CommandMeta &
         type: 'UpdateDevice';
         deviceId: string;
         workspaceId: string;
-        name?: string;
+        /** Which of Seam's routes asks: `devices/update` finds managed devices, `devices/unmanaged/update` the others. */
+        managed: boolean;
+        /** `null` gives it back the name its provider reported. */
+        name?: string | null;
+        isManaged?: boolean;
         customMetadata?: CustomMetadataPatch;
       }
     | { type: 'DeleteDevice'; deviceId: string; workspaceId: string; connectedAccountId: string }
@@ -49,7 +67,11 @@ export type DeviceCommand = CommandMeta &
 export interface DeviceState {
   exists: boolean;
   workspaceId: string | null;
+  connectedAccountId: string | null;
   name: string;
+  /** The name its provider reported. */
+  providerName: string;
+  isManaged: boolean;
   customMetadata: CustomMetadata;
   deletedAt: string | null;
 }
@@ -60,7 +82,10 @@ export const deviceDecider: Decider<DeviceCommand, DeviceEvent, DeviceState> = {
   initialState: () => ({
     exists: false,
     workspaceId: null,
+    connectedAccountId: null,
     name: '',
+    providerName: '',
+    isManaged: true,
     customMetadata: EMPTY_CUSTOM_METADATA,
     deletedAt: null,
   }),
@@ -68,9 +93,21 @@ export const deviceDecider: Decider<DeviceCommand, DeviceEvent, DeviceState> = {
   evolve(state, event) {
     switch (event.type) {
       case 'DeviceAdded':
-        return { ...state, exists: true, workspaceId: event.data.workspace_id, name: event.data.name };
+        return {
+          ...state,
+          exists: true,
+          workspaceId: event.data.workspace_id,
+          connectedAccountId: event.data.connected_account_id,
+          name: event.data.name,
+          providerName: event.data.name,
+          isManaged: event.data.is_managed ?? true,
+        };
       case 'DeviceRenamed':
         return { ...state, name: event.data.name };
+      case 'DeviceConvertedToUnmanaged':
+        return { ...state, isManaged: false };
+      case 'DeviceConvertedToManaged':
+        return { ...state, isManaged: true };
       case 'MetadataSet':
         return { ...state, customMetadata: event.data.custom_metadata };
       case 'DeviceDeleted':
@@ -103,12 +140,12 @@ export const deviceDecider: Decider<DeviceCommand, DeviceEvent, DeviceState> = {
         ];
       }
       case 'UpdateDevice': {
-        if (!state.exists || state.workspaceId !== command.workspaceId) {
+        if (!state.exists || state.workspaceId !== command.workspaceId || state.isManaged !== command.managed) {
           throw new NotFound('device', 'device_id', command.deviceId);
         }
         const events: DeviceEvent[] = [];
         if (command.name !== undefined) {
-          const name = command.name.trim();
+          const name = command.name === null ? state.providerName : command.name.trim();
           if (name.length === 0 || name.length > MAX_DEVICE_NAME_LENGTH) {
             throw new InvalidCommand([
               { path: ['name'], message: `String must contain 1 to ${MAX_DEVICE_NAME_LENGTH} character(s)` },
@@ -130,6 +167,21 @@ export const deviceDecider: Decider<DeviceCommand, DeviceEvent, DeviceState> = {
               command.actor,
               command.now,
             ),
+          );
+        }
+        // Last, so that a rename or a metadata change in the same call is announced while the device is still
+        // on the list its caller named.
+        if (command.isManaged !== undefined && command.isManaged !== state.isManaged) {
+          const data = {
+            device_id: command.deviceId,
+            workspace_id: command.workspaceId,
+            connected_account_id: state.connectedAccountId!,
+            converted_at: command.now,
+          };
+          events.push(
+            command.isManaged
+              ? { type: 'DeviceConvertedToManaged', data }
+              : { type: 'DeviceConvertedToUnmanaged', data },
           );
         }
         return events;

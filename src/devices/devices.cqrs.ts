@@ -11,17 +11,26 @@ import { streams } from '../event-store/streams.js';
 import { readAsOf } from '../read-models/as-of.js';
 import type { PageRequest, Pagination } from '../read-models/pagination.js';
 import { ReadModelDatabase } from '../read-models/read-model-database.js';
+import type { DeviceKind } from '../providers/providers.js';
 import { deviceDecider, type DeviceCommand } from './device.js';
 import {
   deviceReadModel,
   findDevice,
   findDeviceIdByName,
+  isDeviceOf,
   listDevices,
   toDeviceObject,
+  toUnmanagedDeviceObject,
   type DeviceFilter,
 } from './device.projection.js';
 
-export type DeviceObject = ReturnType<typeof toDeviceObject>;
+export type DeviceObject = ReturnType<typeof toDeviceObject> | ReturnType<typeof toUnmanagedDeviceObject>;
+
+/** Which devices a get or a list route sees: managed or not, and of one kind (`locks/get`). */
+export interface DeviceScope {
+  managed: boolean;
+  kind?: DeviceKind;
+}
 
 /** A device command on the command bus: the command, and nothing more. */
 export class DeviceCommandMessage extends Command<WriteResult> {
@@ -34,6 +43,7 @@ export class GetDeviceQuery extends Query<DeviceObject> {
   constructor(
     readonly workspaceId: string,
     readonly by: { deviceId: string } | { name: string },
+    readonly scope: DeviceScope,
     /** The device as it was then, folded from its own stream and its account's. */
     readonly asOf?: Date,
   ) {
@@ -73,13 +83,15 @@ export class GetDeviceHandler implements IQueryHandler<GetDeviceQuery> {
     @Inject(EVENT_STORE) private readonly store: EventStore,
   ) {}
 
-  async execute({ workspaceId, by, asOf }: GetDeviceQuery) {
-    const deviceId = 'deviceId' in by ? by.deviceId : findDeviceIdByName(this.readModels.db, workspaceId, by.name);
+  async execute({ workspaceId, by, scope, asOf }: GetDeviceQuery) {
+    const deviceId =
+      'deviceId' in by ? by.deviceId : findDeviceIdByName(this.readModels.db, workspaceId, by.name, scope);
     if (deviceId === undefined) throw new NotFound('device', 'name', 'name' in by ? by.name : undefined);
     // The object is built inside `read`: the in-memory read models of an as-of are gone afterwards.
     const read = (db: SqliteDatabase) => {
       const row = findDevice(db, workspaceId, deviceId);
-      return row ? toDeviceObject(row) : undefined;
+      if (!row || !isDeviceOf(row, scope.managed, scope.kind)) return undefined;
+      return scope.managed ? toDeviceObject(row) : toUnmanagedDeviceObject(row);
     };
     const device = asOf
       ? await readAsOf(
@@ -101,7 +113,9 @@ export class ListDevicesHandler implements IQueryHandler<ListDevicesQuery> {
 
   async execute({ workspaceId, filter, page, nextPageUrl }: ListDevicesQuery) {
     const { items, pagination } = listDevices(this.readModels.db, workspaceId, filter, page, nextPageUrl);
-    return { items: items.map(toDeviceObject), pagination };
+    const toObject = (row: (typeof items)[number]): DeviceObject =>
+      filter.managed ? toDeviceObject(row) : toUnmanagedDeviceObject(row);
+    return { items: items.map(toObject), pagination };
   }
 }
 

@@ -10,6 +10,7 @@ export class ListEventsQuery extends Query<PublicEvent[]> {
     readonly workspaceId: string,
     readonly filter: PublicEventFilter,
     readonly limit: number,
+    readonly offset = 0,
   ) {
     super();
   }
@@ -29,8 +30,8 @@ export class GetEventQuery extends Query<PublicEvent> {
 export class ListEventsHandler implements IQueryHandler<ListEventsQuery> {
   constructor(@Inject(ReadModelDatabase) private readonly readModels: ReadModelDatabase) {}
 
-  async execute({ workspaceId, filter, limit }: ListEventsQuery) {
-    return findPublicEvents(this.readModels.db, workspaceId, filter, limit).map((e) => e.event);
+  async execute({ workspaceId, filter, limit, offset }: ListEventsQuery) {
+    return findPublicEvents(this.readModels.db, workspaceId, filter, limit, offset).map((e) => e.event);
   }
 }
 

@@ -23,6 +23,8 @@ export const EMITTED_SEAM_EVENT_TYPES = [
   'device.connected',
   'device.disconnected',
   'device.deleted',
+  'device.converted_to_unmanaged',
+  'device.unmanaged.converted_to_managed',
 ] as const;
 
 /** What a filter or a webhook may name: any Seam event type, even one never emitted here, and the extensions. */
@@ -59,5 +61,8 @@ export interface PublicEventFilter {
   connectWebviewId?: string;
   /** Left out: every Seam event type, and no extension type. */
   eventTypes?: readonly string[];
+  eventIds?: readonly string[];
+  /** A filter on a kind of resource this service never has (access codes, spaces, …): nothing matches. */
+  matchesNothing?: boolean;
   afterSequence?: number;
 }

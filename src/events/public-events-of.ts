@@ -139,6 +139,23 @@ export function publicEventsOf(event: SourceEvent, snapshots: ResourceSnapshots)
       ];
     }
 
+    case 'DeviceConvertedToUnmanaged':
+    case 'DeviceConvertedToManaged': {
+      const { workspace_id, device_id, connected_account_id } = event.data;
+      const type =
+        event.type === 'DeviceConvertedToManaged'
+          ? 'device.unmanaged.converted_to_managed'
+          : 'device.converted_to_unmanaged';
+      return [
+        make(type, workspace_id, {
+          device_id,
+          connected_account_id,
+          device_custom_metadata: snapshots.metadataOf('device', device_id),
+          connected_account_custom_metadata: accountMetadata(connected_account_id),
+        }),
+      ];
+    }
+
     case 'MetadataSet':
       return metadataChanged(make, event.data, snapshots.accountOfDevice, accountMetadata);
 

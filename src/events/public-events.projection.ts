@@ -26,6 +26,8 @@ export const publicEventsReadModel = sqliteProjection<ConnectWebviewEvent | Conn
     'ConnectedAccountDisconnected',
     'ConnectedAccountReconnected',
     'DeviceAdded',
+    'DeviceConvertedToUnmanaged',
+    'DeviceConvertedToManaged',
     'MetadataSet',
   ],
   init: (db) =>

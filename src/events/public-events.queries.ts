@@ -17,11 +17,12 @@ export function findPublicEvents(
   workspaceId: string,
   filter: PublicEventFilter,
   limit: number,
+  offset = 0,
 ): { sequence: number; event: PublicEvent }[] {
   const { sql, params } = whereOf(workspaceId, filter);
   const rows = db
-    .prepare(`SELECT sequence, body FROM public_events WHERE ${sql} ORDER BY sequence LIMIT ?`)
-    .all(...params, limit) as unknown as Row[];
+    .prepare(`SELECT sequence, body FROM public_events WHERE ${sql} ORDER BY sequence LIMIT ? OFFSET ?`)
+    .all(...params, limit, offset) as unknown as Row[];
   return rows.map(toEntry);
 }
 
@@ -101,6 +102,8 @@ function whereOf(workspaceId: string, filter: PublicEventFilter): { sql: string;
   if (filter.deviceIds) add(`device_id IN (${filter.deviceIds.map(() => '?').join(', ')})`, ...filter.deviceIds);
   if (filter.connectedAccountId) add('connected_account_id = ?', filter.connectedAccountId);
   if (filter.connectWebviewId) add('connect_webview_id = ?', filter.connectWebviewId);
+  if (filter.eventIds) add(`event_id IN (${filter.eventIds.map(() => '?').join(', ')})`, ...filter.eventIds);
+  if (filter.matchesNothing) add('0');
   const types = eventTypeCondition(filter.eventTypes);
   add(types.sql, ...types.params);
   return { sql: where.join(' AND '), params };

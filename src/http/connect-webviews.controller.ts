@@ -77,7 +77,12 @@ export class ConnectWebviewsController {
     const { items, pagination } = await this.queryBus.execute(
       new ListConnectWebviewsQuery(
         caller.workspaceId,
-        { customMetadataHas, search: input.search, customerKey: input.customer_key },
+        {
+          customMetadataHas,
+          search: input.search,
+          customerKey: input.customer_key,
+          matchesNothing: input.user_identifier_key !== undefined,
+        },
         page,
         nextPageUrl,
       ),

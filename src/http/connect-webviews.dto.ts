@@ -98,6 +98,10 @@ export class ListConnectWebviewsDto extends PageDto {
   @SearchParam()
   search?: string;
 
-  @Unsupported()
-  user_identifier_key?: unknown;
+  // No webview here belongs to a user identity: this matches nothing, as at Seam.
+  @Expose()
+  @IsOptional()
+  @IsString()
+  @BoundedLength('identifier')
+  user_identifier_key?: string;
 }

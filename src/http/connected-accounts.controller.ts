@@ -1,7 +1,8 @@
 import { Controller, Inject } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { Expose } from 'class-transformer';
-import { IsBoolean, IsEmail, IsOptional, IsUUID, ValidateIf } from 'class-validator';
+import { IsBoolean, IsEmail, IsIn, IsOptional, IsString, IsUUID, Length, MinLength, ValidateIf } from 'class-validator';
+import { PROVIDER_CAPABILITIES, type ProviderCapability } from '../providers/providers.js';
 import { BoundedLength, TimeParam } from './string-limits.js';
 import { SandboxOnly } from '../common/domain-errors.js';
 import { invalidInput } from '../common/seam-error.js';
@@ -10,7 +11,7 @@ import { parseCustomMetadataFilter, parseCustomMetadataInput } from '../custom-m
 import { commandMeta, CurrentCaller, type Caller } from './caller.js';
 import { listPage } from './list-pages.js';
 import { PageDto } from './page.dto.js';
-import { asOfDate, RawParam, SearchParam, SeamInput, Unsupported } from './seam-input.js';
+import { asOfDate, ListParam, RawParam, SearchParam, SeamInput, Unsupported } from './seam-input.js';
 import { SeamRoute, SeamWriteRoute } from './seam-route.js';
 import { CONFIG } from '../common/tokens.js';
 import { ReadYourWrites } from '../read-models/read-your-writes.js';
@@ -47,6 +48,12 @@ export class ConnectedAccountIdDto {
   connected_account_id!: string;
 }
 
+export class DeleteConnectedAccountDto extends ConnectedAccountIdDto {
+  // Seam's internal switch; a deletion here is always complete when it answers.
+  @Unsupported()
+  sync?: unknown;
+}
+
 export class UpdateConnectedAccountDto extends ConnectedAccountIdDto {
   /** Replaces the account's metadata entirely; checked by the custom-metadata value type. */
   @RawParam('custom_metadata')
@@ -56,6 +63,26 @@ export class UpdateConnectedAccountDto extends ConnectedAccountIdDto {
   @IsOptional()
   @IsBoolean()
   automatically_manage_new_devices?: boolean;
+
+  /** Shown instead of the login's email. */
+  @Expose()
+  @IsOptional()
+  @IsString()
+  @Length(1, 255)
+  display_name?: string;
+
+  /** Associates the account, and its devices, with that customer: once. */
+  @Expose()
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @BoundedLength('customer_key')
+  customer_key?: string;
+
+  /** The kinds of device it takes from its provider at its next connection. */
+  @ListParam()
+  @IsIn(PROVIDER_CAPABILITIES, { each: true })
+  accepted_capabilities?: ProviderCapability[];
 }
 
 export class ListConnectedAccountsDto extends PageDto {
@@ -65,15 +92,24 @@ export class ListConnectedAccountsDto extends PageDto {
   @SearchParam()
   search?: string;
 
-  // Accounts carry no customer key or user identity here; spaces are not served.
-  @Unsupported()
-  user_identifier_key?: unknown;
+  /** The accounts associated with that customer. */
+  @Expose()
+  @IsOptional()
+  @IsString()
+  @BoundedLength('customer_key')
+  customer_key?: string;
 
-  @Unsupported()
-  customer_key?: unknown;
+  // No account here belongs to a user identity or a space: these match nothing, as at Seam.
+  @Expose()
+  @IsOptional()
+  @IsString()
+  @BoundedLength('identifier')
+  user_identifier_key?: string;
 
-  @Unsupported()
-  space_id?: unknown;
+  @Expose()
+  @IsOptional()
+  @IsUUID('all')
+  space_id?: string;
 }
 
 @Controller()
@@ -111,7 +147,12 @@ export class ConnectedAccountsController {
     const { items, pagination } = await this.queryBus.execute(
       new ListConnectedAccountsQuery(
         caller.workspaceId,
-        { customMetadataHas, search: input.search },
+        {
+          customMetadataHas,
+          search: input.search,
+          customerKey: input.customer_key,
+          matchesNothing: input.user_identifier_key !== undefined || input.space_id !== undefined,
+        },
         page,
         nextPageUrl,
       ),
@@ -132,7 +173,12 @@ export class ConnectedAccountsController {
         connectedAccountId: input.connected_account_id,
         workspaceId: caller.workspaceId,
         customMetadata,
-        automaticallyManageNewDevices: input.automatically_manage_new_devices,
+        settings: {
+          automatically_manage_new_devices: input.automatically_manage_new_devices,
+          display_name: input.display_name,
+          customer_key: input.customer_key,
+          accepted_capabilities: input.accepted_capabilities,
+        },
         ...commandMeta(caller),
       }),
     );
@@ -148,7 +194,10 @@ export class ConnectedAccountsController {
    * holds of them is unreadable from now on (see src/erasure/).
    */
   @SeamWriteRoute('connected_accounts/delete', ['DELETE', 'POST'])
-  async delete(@CurrentCaller() caller: Caller, @SeamInput(ConnectedAccountIdDto) input: ConnectedAccountIdDto) {
+  async delete(
+    @CurrentCaller() caller: Caller,
+    @SeamInput(DeleteConnectedAccountDto) input: DeleteConnectedAccountDto,
+  ) {
     const { position } = await this.commandBus.execute(
       new DeleteConnectedAccountCommand({
         connectedAccountId: input.connected_account_id,

@@ -1,7 +1,7 @@
 import { Controller, Inject } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
-import { Expose } from 'class-transformer';
-import { IsOptional, IsString, IsUUID, ValidateIf } from 'class-validator';
+import { Expose, Type } from 'class-transformer';
+import { IsBoolean, IsIn, IsOptional, IsString, IsUUID, ValidateIf, ValidateNested } from 'class-validator';
 import { BoundedLength, TimeParam } from './string-limits.js';
 import type { AppConfig } from '../common/config.js';
 import { parseCustomMetadataFilter, parseCustomMetadataInput } from '../custom-metadata/custom-metadata.js';
@@ -11,7 +11,9 @@ import { PageDto } from './page.dto.js';
 import { asOfDate, RawParam, SearchParam, SeamInput, Unsupported, ListParam } from './seam-input.js';
 import { SeamRoute, SeamWriteRoute } from './seam-route.js';
 import { CONFIG } from '../common/tokens.js';
-import { DeviceCommandMessage, GetDeviceQuery, ListDevicesQuery } from '../devices/index.js';
+import { DeviceCommandMessage, GetDeviceQuery, ListDevicesQuery, type DeviceFilter } from '../devices/index.js';
+import { CAPABILITY_FLAGS, type CapabilityFlag, type DeviceKind } from '../providers/providers.js';
+import { invalidInput } from '../common/seam-error.js';
 import { ReadYourWrites } from '../read-models/read-your-writes.js';
 
 export class DeviceIdDto {
@@ -40,14 +42,52 @@ export class GetDeviceDto {
   as_of?: string;
 }
 
-export class UpdateDeviceDto extends DeviceIdDto {
+export class DevicePropertiesDto {
   @Expose()
   @IsOptional()
   @IsString()
   @BoundedLength('name')
-  name?: string;
+  name?: string | null;
+}
+
+export class UpdateDeviceDto extends DeviceIdDto {
+  /** `null` gives the device back the name its provider reported. */
+  @Expose()
+  @IsOptional()
+  @IsString()
+  @BoundedLength('name')
+  name?: string | null;
+
+  /** Seam's alias of `name`: `properties.name`. */
+  @Expose()
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => DevicePropertiesDto)
+  properties?: DevicePropertiesDto;
+
+  /** `false` makes it an unmanaged device: it leaves `devices/list` for `devices/unmanaged/list`. */
+  @Expose()
+  @IsOptional()
+  @IsBoolean()
+  is_managed?: boolean;
+
+  // No device here has backup access codes.
+  @Unsupported()
+  backup_access_code_pool_enabled?: unknown;
 
   /** Merged into the device's metadata ("add or change"; `null` removes a key). */
+  @RawParam('custom_metadata')
+  custom_metadata?: unknown;
+}
+
+
+export class UpdateUnmanagedDeviceDto extends DeviceIdDto {
+  /** `true` manages it again, with its metadata and history. */
+  @Expose()
+  @IsOptional()
+  @IsBoolean()
+  is_managed?: boolean;
+
   @RawParam('custom_metadata')
   custom_metadata?: unknown;
 }
@@ -91,24 +131,39 @@ export class ListDevicesDto extends PageDto {
   @SearchParam()
   search?: string;
 
-  // Devices carry no customer key or user identity here; spaces, locations and conditions are not served.
-  @Unsupported()
-  customer_key?: unknown;
+  /** The devices of the accounts associated with that customer. */
+  @Expose()
+  @IsOptional()
+  @IsString()
+  @BoundedLength('customer_key')
+  customer_key?: string;
 
-  @Unsupported()
-  user_identifier_key?: unknown;
+  /** Devices with every one of these capability flags true. */
+  @ListParam()
+  @IsIn(CAPABILITY_FLAGS, { each: true })
+  include_if?: CapabilityFlag[];
 
-  @Unsupported()
-  space_id?: unknown;
+  /** Devices with none of these capability flags true. */
+  @ListParam()
+  @IsIn(CAPABILITY_FLAGS, { each: true })
+  exclude_if?: CapabilityFlag[];
 
-  @Unsupported()
-  unstable_location_id?: unknown;
+  // No device here belongs to a user identity, a space or a location: these match nothing, as at Seam.
+  @Expose()
+  @IsOptional()
+  @IsString()
+  @BoundedLength('identifier')
+  user_identifier_key?: string;
 
-  @Unsupported()
-  include_if?: unknown;
+  @Expose()
+  @IsOptional()
+  @IsUUID('all')
+  space_id?: string;
 
-  @Unsupported()
-  exclude_if?: unknown;
+  @Expose()
+  @IsOptional()
+  @IsUUID('all')
+  unstable_location_id?: string;
 
   @RawParam('custom_metadata_filter')
   custom_metadata_has?: unknown;
@@ -118,6 +173,12 @@ export class ListDevicesDto extends PageDto {
   @TimeParam()
   created_before?: string;
 }
+
+/** How each of Seam's device routes sees the devices, and what it calls them in its answer. */
+const LOCKS = { managed: true, kind: 'lock', many: 'locks', one: 'lock' } as const;
+const THERMOSTATS = { managed: true, kind: 'thermostat', many: 'thermostats', one: 'thermostat' } as const;
+const NOISE_SENSORS = { managed: true, kind: 'noise_sensor', many: 'noise_sensors', one: 'noise_sensor' } as const;
+type DeviceRoute = { managed: boolean; kind?: DeviceKind; many?: string; one?: string };
 
 @Controller()
 export class DevicesController {
@@ -129,19 +190,80 @@ export class DevicesController {
   ) {}
 
   @SeamRoute('devices/get', ['GET', 'POST'])
-  async get(@CurrentCaller() caller: Caller, @SeamInput(GetDeviceDto) input: GetDeviceDto) {
+  get(@CurrentCaller() caller: Caller, @SeamInput(GetDeviceDto) input: GetDeviceDto) {
+    return this.getDevice(caller, input, { managed: true });
+  }
+
+  @SeamRoute('devices/unmanaged/get', ['GET', 'POST'])
+  getUnmanaged(@CurrentCaller() caller: Caller, @SeamInput(GetDeviceDto) input: GetDeviceDto) {
+    return this.getDevice(caller, input, { managed: false });
+  }
+
+  @SeamRoute('locks/get', ['GET', 'POST'])
+  getLock(@CurrentCaller() caller: Caller, @SeamInput(GetDeviceDto) input: GetDeviceDto) {
+    return this.getDevice(caller, input, LOCKS);
+  }
+
+  @SeamRoute('thermostats/get', ['GET', 'POST'])
+  getThermostat(@CurrentCaller() caller: Caller, @SeamInput(GetDeviceDto) input: GetDeviceDto) {
+    return this.getDevice(caller, input, THERMOSTATS);
+  }
+
+  @SeamRoute('devices/list', ['GET', 'POST'])
+  list(@CurrentCaller() caller: Caller, @SeamInput(ListDevicesDto) input: ListDevicesDto) {
+    return this.listDevices(caller, input, 'devices/list', { managed: true });
+  }
+
+  @SeamRoute('devices/unmanaged/list', ['GET', 'POST'])
+  listUnmanaged(@CurrentCaller() caller: Caller, @SeamInput(ListDevicesDto) input: ListDevicesDto) {
+    return this.listDevices(caller, input, 'devices/unmanaged/list', { managed: false });
+  }
+
+  @SeamRoute('locks/list', ['GET', 'POST'])
+  listLocks(@CurrentCaller() caller: Caller, @SeamInput(ListDevicesDto) input: ListDevicesDto) {
+    return this.listDevices(caller, input, 'locks/list', LOCKS);
+  }
+
+  @SeamRoute('thermostats/list', ['GET', 'POST'])
+  listThermostats(@CurrentCaller() caller: Caller, @SeamInput(ListDevicesDto) input: ListDevicesDto) {
+    return this.listDevices(caller, input, 'thermostats/list', THERMOSTATS);
+  }
+
+  @SeamRoute('noise_sensors/list', ['GET', 'POST'])
+  listNoiseSensors(@CurrentCaller() caller: Caller, @SeamInput(ListDevicesDto) input: ListDevicesDto) {
+    return this.listDevices(caller, input, 'noise_sensors/list', NOISE_SENSORS);
+  }
+
+  @SeamWriteRoute('devices/update', ['PATCH', 'POST'])
+  async update(@CurrentCaller() caller: Caller, @SeamInput(UpdateDeviceDto) input: UpdateDeviceDto) {
+    const aliased = input.properties?.name;
+    if (input.name !== undefined && aliased !== undefined && input.name !== aliased) {
+      throw invalidInput([{ path: ['properties', 'name'], message: 'Differs from name: give one of them' }]);
+    }
+    return this.updateDevice(caller, input, { managed: true, name: input.name !== undefined ? input.name : aliased });
+  }
+
+  @SeamWriteRoute('devices/unmanaged/update', ['PATCH', 'POST'])
+  updateUnmanaged(
+    @CurrentCaller() caller: Caller,
+    @SeamInput(UpdateUnmanagedDeviceDto) input: UpdateUnmanagedDeviceDto,
+  ) {
+    return this.updateDevice(caller, input, { managed: false });
+  }
+
+  private async getDevice(caller: Caller, input: GetDeviceDto, route: DeviceRoute) {
     const device = await this.queryBus.execute(
       new GetDeviceQuery(
         caller.workspaceId,
         input.device_id !== undefined ? { deviceId: input.device_id } : { name: input.name! },
+        route,
         asOfDate(input.as_of),
       ),
     );
-    return { device, ok: true };
+    return { ...(route.one ? { [route.one]: device } : {}), device, ok: true };
   }
 
-  @SeamRoute('devices/list', ['GET', 'POST'])
-  async list(@CurrentCaller() caller: Caller, @SeamInput(ListDevicesDto) input: ListDevicesDto) {
+  private async listDevices(caller: Caller, input: ListDevicesDto, path: string, route: DeviceRoute) {
     const customMetadataHas =
       input.custom_metadata_has === undefined ? undefined : parseCustomMetadataFilter(input.custom_metadata_has);
     const deviceTypes = [...(input.device_type ? [input.device_type] : []), ...(input.device_types ?? [])];
@@ -149,11 +271,17 @@ export class DevicesController {
       ...(input.connected_account_id ? [input.connected_account_id] : []),
       ...(input.connected_account_ids ?? []),
     ];
-    const { page, nextPageUrl } = listPage(this.config, 'devices/list', {
-      ...input,
-      custom_metadata_has: customMetadataHas,
-    });
-    const filter = {
+    const { page, nextPageUrl } = listPage(this.config, path, { ...input, custom_metadata_has: customMetadataHas });
+    const filter: DeviceFilter = {
+      managed: route.managed,
+      kind: route.kind,
+      matchesNothing:
+        input.user_identifier_key !== undefined ||
+        input.space_id !== undefined ||
+        input.unstable_location_id !== undefined,
+      customerKey: input.customer_key,
+      includeIf: input.include_if,
+      excludeIf: input.exclude_if,
       connectedAccountIds: accountIds.length > 0 ? accountIds : undefined,
       connectWebviewId: input.connect_webview_id,
       deviceIds: input.device_ids,
@@ -166,11 +294,17 @@ export class DevicesController {
     const { items, pagination } = await this.queryBus.execute(
       new ListDevicesQuery(caller.workspaceId, filter, page, nextPageUrl),
     );
-    return { devices: items, pagination, ok: true };
+    if (!route.many) return { devices: items, pagination, ok: true };
+    // Seam's kind lists answer no `pagination`: it is there only for a caller that pages.
+    const paged = input.limit !== undefined || input.page_cursor !== undefined;
+    return { [route.many]: items, devices: items, ...(paged ? { pagination } : {}), ok: true };
   }
 
-  @SeamWriteRoute('devices/update', ['PATCH', 'POST'])
-  async update(@CurrentCaller() caller: Caller, @SeamInput(UpdateDeviceDto) input: UpdateDeviceDto) {
+  private async updateDevice(
+    caller: Caller,
+    input: { device_id: string; is_managed?: boolean; custom_metadata?: unknown },
+    how: { managed: boolean; name?: string | null },
+  ) {
     const customMetadata =
       input.custom_metadata === undefined ? undefined : parseCustomMetadataInput(input.custom_metadata);
     const { position } = await this.commandBus.execute(
@@ -178,7 +312,9 @@ export class DevicesController {
         type: 'UpdateDevice',
         deviceId: input.device_id,
         workspaceId: caller.workspaceId,
-        name: input.name,
+        managed: how.managed,
+        name: how.name,
+        isManaged: input.is_managed,
         customMetadata,
         ...commandMeta(caller),
       }),

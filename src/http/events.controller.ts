@@ -21,7 +21,7 @@ export class EventsController {
       throw invalidInput([{ path: ['between'], message: 'Cannot specify both since and between' }]);
     }
     const events = await this.queryBus.execute(
-      new ListEventsQuery(caller.workspaceId, toFilter(input), input.limit ?? 500),
+      new ListEventsQuery(caller.workspaceId, toFilter(input), input.limit ?? 500, input.unstable_offset ?? 0),
     );
     return { events, ok: true };
   }

@@ -1,10 +1,10 @@
 import { applyDecorators } from '@nestjs/common';
 import { Expose } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsIn, IsOptional, IsUUID, ValidateIf } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsIn, IsInt, IsOptional, IsUUID, Min, ValidateIf } from 'class-validator';
 import { TimeParam } from './string-limits.js';
 import { NAMEABLE_EVENT_TYPES, type PublicEventFilter } from '../events/index.js';
 import { LimitParam } from './page.dto.js';
-import { ListParam } from './seam-input.js';
+import { ListParam, ToInteger, Unsupported } from './seam-input.js';
 
 /** A list of event types: any of Seam's, and the extension types (opt-in, named). */
 export const EventTypesParam = () => applyDecorators(ListParam(), IsIn(NAMEABLE_EVENT_TYPES, { each: true }));
@@ -43,6 +43,10 @@ export class EventFilterDto {
   since?: string;
 }
 
+/** An id of a kind of resource this service never has: no event concerns it, so the list is empty, as at Seam. */
+const ForeignIdParam = () => applyDecorators(Expose(), IsOptional(), IsUUID('all'));
+const ForeignIdsParam = () => applyDecorators(ListParam(), IsUUID('all', { each: true }));
+
 export class ListEventsDto extends EventFilterDto {
   @ListParam()
   @ArrayMinSize(2)
@@ -52,7 +56,59 @@ export class ListEventsDto extends EventFilterDto {
 
   @LimitParam()
   limit?: number;
+
+  /** Skips that many of the events that match, oldest first: with `limit`, Seam's offset paging. */
+  @Expose()
+  @ToInteger()
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  unstable_offset?: number;
+
+  @ListParam()
+  @IsUUID('all', { each: true })
+  event_ids?: string[];
+
+  // Events here concern no customer key yet (see the README).
+  @Unsupported()
+  customer_key?: unknown;
+
+  @ForeignIdParam() access_code_id?: string;
+  @ForeignIdsParam() access_code_ids?: string[];
+  @ForeignIdParam() access_grant_id?: string;
+  @ForeignIdsParam() access_grant_ids?: string[];
+  @ForeignIdParam() access_method_id?: string;
+  @ForeignIdsParam() access_method_ids?: string[];
+  @ForeignIdParam() acs_access_group_id?: string;
+  @ForeignIdParam() acs_credential_id?: string;
+  @ForeignIdParam() acs_encoder_id?: string;
+  @ForeignIdParam() acs_entrance_id?: string;
+  @ForeignIdParam() acs_system_id?: string;
+  @ForeignIdsParam() acs_system_ids?: string[];
+  @ForeignIdParam() acs_user_id?: string;
+  @ForeignIdParam() space_id?: string;
+  @ForeignIdsParam() space_ids?: string[];
+  @ForeignIdParam() user_identity_id?: string;
 }
+
+const FOREIGN_ID_PARAMS = [
+  'access_code_id',
+  'access_code_ids',
+  'access_grant_id',
+  'access_grant_ids',
+  'access_method_id',
+  'access_method_ids',
+  'acs_access_group_id',
+  'acs_credential_id',
+  'acs_encoder_id',
+  'acs_entrance_id',
+  'acs_system_id',
+  'acs_system_ids',
+  'acs_user_id',
+  'space_id',
+  'space_ids',
+  'user_identity_id',
+] as const;
 
 /** `event_id`, or the newest event of an `event_type` and/or `device_id`. */
 export class GetEventDto {
@@ -74,7 +130,7 @@ export class GetEventDto {
 
 export class StreamEventsDto extends EventFilterDto {}
 
-export function toFilter(input: EventFilterDto & { between?: string[] }): PublicEventFilter {
+export function toFilter(input: EventFilterDto & Partial<ListEventsDto>): PublicEventFilter {
   const iso = (time: string) => new Date(time).toISOString();
   const deviceIds = [...(input.device_id ? [input.device_id] : []), ...(input.device_ids ?? [])];
   const eventTypes = [...(input.event_type ? [input.event_type] : []), ...(input.event_types ?? [])];
@@ -86,5 +142,7 @@ export function toFilter(input: EventFilterDto & { between?: string[] }): Public
     connectedAccountId: input.connected_account_id,
     connectWebviewId: input.connect_webview_id,
     eventTypes: eventTypes.length > 0 ? eventTypes : undefined,
+    eventIds: input.event_ids,
+    matchesNothing: FOREIGN_ID_PARAMS.some((param) => input[param] !== undefined),
   };
 }

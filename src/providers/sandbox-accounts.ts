@@ -29,6 +29,11 @@ const BASE_DEVICES: Record<Provider, SandboxDevice[]> = {
     { key: 'lobby', name: 'Lobby', device_type: 'yale_lock', model: 'Yale Assure Lock 2' },
     { key: 'storage-room', name: 'Storage Room', device_type: 'yale_lock', model: 'Yale Assure Lock 2' },
   ],
+  ecobee: [
+    { key: 'living-room', name: 'Living Room', device_type: 'ecobee_thermostat', model: 'ecobee3 lite' },
+    { key: 'upstairs', name: 'Upstairs', device_type: 'ecobee_thermostat', model: 'ecobee Smart Thermostat Premium' },
+  ],
+  minut: [{ key: 'lounge', name: 'Lounge Sensor', device_type: 'minut_sensor', model: 'Minut Point' }],
 };
 
 /** Devices an account gains from its Nth connection on (1 = the first). */

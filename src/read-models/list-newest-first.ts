@@ -26,6 +26,8 @@ export interface ListFilter {
   search?: string;
   where?: string[];
   params?: SqliteValue[];
+  /** A filter on what no resource here has (a space, a user identity, a location): nothing matches, as at Seam. */
+  matchesNothing?: boolean;
 }
 
 /**
@@ -70,7 +72,12 @@ export function listStatement(
   // With `custom_metadata_has`, the unary + keeps SQLite off the workspace index: it then starts from the
   // metadata index and looks the matches up by id, and sorts only them, instead of walking the workspace.
   const followMatches = has.sql.length > 0 ? '+' : '';
-  const where = [`${followMatches}r.workspace_id = ?`, ...(filter.where ?? []), ...has.sql];
+  const where = [
+    `${followMatches}r.workspace_id = ?`,
+    ...(filter.matchesNothing ? ['0'] : []),
+    ...(filter.where ?? []),
+    ...has.sql,
+  ];
   const params: SqliteValue[] = [workspaceId, ...(filter.params ?? []), ...has.params];
   if (filter.search !== undefined)
     return searchStatement(source, workspaceId, filter.search, where, params, request, windowEnd ?? null);

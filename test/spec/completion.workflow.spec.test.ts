@@ -63,7 +63,8 @@ describe('completion workflow', () => {
       connectWebviewId: 'cw1',
       webviewMetadata: { internal_account_id: 'user-1' },
       automaticallyManageNewDevices: true,
-      acceptedCapabilities: ['lock'],
+      acceptedCapabilities: ['lock', 'thermostat', 'noise_sensor'],
+      customerKey: null,
       actor: saga,
       now: LATER,
     });

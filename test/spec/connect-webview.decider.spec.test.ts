@@ -101,7 +101,11 @@ describe('connect webview decider', () => {
         .given([])
         .when(create({ options: { accepted_providers: ['yale', 'yale'] }, customMetadata: {} }))
         .then([
-          webviewCreated({ accepted_providers: ['yale'], any_provider_allowed: false }),
+          webviewCreated({
+            accepted_providers: ['yale'],
+            any_provider_allowed: false,
+            accepted_capabilities: ['lock'],
+          }),
           metadataSetEvent({
             resource_type: 'connect_webview',
             resource_id: 'cw1',
@@ -278,7 +282,7 @@ describe('connect webview decider', () => {
         .given([])
         .when(create({ options: { excluded_providers: ['schlage'] }, customMetadata: {} }))
         .then([
-          webviewCreated({ accepted_providers: ['august', 'yale'], any_provider_allowed: false }),
+          webviewCreated({ accepted_providers: ['august', 'yale', 'ecobee', 'minut'], any_provider_allowed: false }),
           metadataSetEvent({
             resource_type: 'connect_webview',
             resource_id: 'cw1',

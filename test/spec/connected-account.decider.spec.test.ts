@@ -1,9 +1,10 @@
 import { describe, it } from '@jest/globals';
-import { NotFound } from '../../src/common/domain-errors.js';
+import { InvalidCommand, NotFound } from '../../src/common/domain-errors.js';
 import {
   connectedAccountDecider,
   type ConnectedAccountCommand,
   type ConnectedAccountEvent,
+  type ConnectedAccountSettings,
 } from '../../src/connected-accounts/connected-account.js';
 import { DeciderSpecification } from '../support/decider-specification.js';
 import { accountCreated, apiKey, LATER, metadataSetEvent, NOW, WORKSPACE } from '../support/domain-fixtures.js';
@@ -55,7 +56,7 @@ const replacedByCw2 = metadataSetEvent({
 });
 const update = (fields: {
   customMetadata?: Record<string, string | boolean | null>;
-  automaticallyManageNewDevices?: boolean;
+  settings?: Partial<ConnectedAccountSettings>;
 }) =>
   ({
     type: 'UpdateConnectedAccount',
@@ -145,20 +146,60 @@ describe('connected account decider', () => {
     it('records nothing when nothing changes', () => {
       spec
         .given([created, inherited])
-        .when(update({ customMetadata: { plan: 'basic' }, automaticallyManageNewDevices: true }))
+        .when(update({ customMetadata: { plan: 'basic' }, settings: { automatically_manage_new_devices: true } }))
         .thenNothingHappened();
     });
 
     it('changes automatically_manage_new_devices', () => {
       spec
         .given([created, inherited])
-        .when(update({ automaticallyManageNewDevices: false }))
+        .when(update({ settings: { automatically_manage_new_devices: false } }))
         .then([
           {
             type: 'ConnectedAccountSettingsChanged',
             data: { connected_account_id: 'a1', workspace_id: WORKSPACE, automatically_manage_new_devices: false },
           },
         ]);
+    });
+
+    it('changes display_name and accepted_capabilities, recording only what differs', () => {
+      spec
+        .given([created, inherited])
+        .when(update({ settings: { display_name: 'House 1', accepted_capabilities: ['lock', 'thermostat'] } }))
+        .then([
+          {
+            type: 'ConnectedAccountSettingsChanged',
+            data: {
+              connected_account_id: 'a1',
+              workspace_id: WORKSPACE,
+              display_name: 'House 1',
+              accepted_capabilities: ['lock', 'thermostat'],
+            },
+          },
+        ]);
+      spec
+        .given([created, inherited])
+        .when(update({ settings: { accepted_capabilities: ['lock', 'lock'] } }))
+        .thenNothingHappened();
+    });
+
+    it('associates an account with a customer once: the same key again is nothing, another is refused', () => {
+      const associated = {
+        type: 'ConnectedAccountSettingsChanged' as const,
+        data: { connected_account_id: 'a1', workspace_id: WORKSPACE, customer_key: 'c1' },
+      };
+      spec
+        .given([created, inherited])
+        .when(update({ settings: { customer_key: 'c1' } }))
+        .then([associated]);
+      spec
+        .given([created, inherited, associated])
+        .when(update({ settings: { customer_key: 'c1' } }))
+        .thenNothingHappened();
+      spec
+        .given([created, inherited, associated])
+        .when(update({ settings: { customer_key: 'c2' } }))
+        .thenThrows((e) => e instanceof InvalidCommand);
     });
 
     it('refuses an account that does not exist, or is in another workspace, as not found', () => {

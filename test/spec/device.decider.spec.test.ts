@@ -37,7 +37,8 @@ const withFloor = metadataSetEvent({
 const update = (
   fields: { name?: string; customMetadata?: Record<string, string | boolean | null> },
   workspaceId = WORKSPACE,
-) => ({ type: 'UpdateDevice', deviceId: 'd1', workspaceId, ...fields, actor: apiKey, now: LATER }) as const;
+) =>
+  ({ type: 'UpdateDevice', deviceId: 'd1', workspaceId, managed: true, ...fields, actor: apiKey, now: LATER }) as const;
 
 describe('device decider', () => {
   describe('AddDevice', () => {
