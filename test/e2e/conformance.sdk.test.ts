@@ -22,9 +22,6 @@ const NOT_SERVED = [
   '/devices/simulate/disconnect_from_hub',
   '/devices/simulate/paid_subscription',
   '/devices/simulate/remove',
-  '/devices/unmanaged/get',
-  '/devices/unmanaged/list',
-  '/devices/unmanaged/update',
 ];
 
 /** The extension events' own schema, as the README documents it (one per metadata change). */
@@ -98,6 +95,9 @@ describe('conformance with Seam through SDK 2.x and @seamapi/types', () => {
         '/devices/get',
         '/devices/list',
         '/devices/update',
+        '/devices/unmanaged/get',
+        '/devices/unmanaged/list',
+        '/devices/unmanaged/update',
         '/events/get',
         '/events/list',
         '/webhooks/create',
@@ -222,9 +222,11 @@ describe('conformance with Seam through SDK 2.x and @seamapi/types', () => {
       return Object.keys(operation.requestBody.content['application/json'].schema.properties).sort();
     };
     const PAGINATION = ['limit', 'page_cursor'];
-    const unsupported = async (route: string, param: string) => {
-      const { status, body } = await post(`/${route}`, { [param]: 'x' });
-      expect([param, status, body.error.message]).toEqual([param, 400, `Not supported by this service for "${param}"`]);
+    /** A filter on what no resource here has (a user identity, a space, a location) matches nothing. */
+    const matchesNothing = async (route: string, param: string, value = '00000000-0000-4000-8000-000000000000') => {
+      const { status, body } = await post(`/${route}`, { [param]: value });
+      const [list] = Object.values(body).filter(Array.isArray);
+      expect([param, status, list]).toEqual([param, 200, []]);
     };
 
     it('connect_webviews/list', async () => {
@@ -240,7 +242,7 @@ describe('conformance with Seam through SDK 2.x and @seamapi/types', () => {
         custom_metadata_has: async () => expect(await ids({})).toEqual([b.connect_webview_id, a.connect_webview_id]),
         customer_key: async () => expect(await ids({ customer_key: `${tag}-a` })).toEqual([a.connect_webview_id]),
         search: async () => expect(await ids({ search: 'searchable-val' })).toEqual([b.connect_webview_id]),
-        user_identifier_key: () => unsupported('connect_webviews/list', 'user_identifier_key'),
+        user_identifier_key: () => matchesNothing('connect_webviews/list', 'user_identifier_key', 'u1'),
       };
       expect([...Object.keys(tested), ...PAGINATION].sort()).toEqual(paramsOf('/connect_webviews/list'));
       for (const check of Object.values(tested)) await check();
@@ -263,9 +265,9 @@ describe('conformance with Seam through SDK 2.x and @seamapi/types', () => {
       const tested: Record<string, () => Promise<void>> = {
         custom_metadata_has: async () => expect(await ids({})).toEqual([made[1], made[0]]),
         search: async () => expect(await ids({ search: `${tag}-a@` })).toEqual([made[0]]),
-        customer_key: () => unsupported('connected_accounts/list', 'customer_key'),
-        user_identifier_key: () => unsupported('connected_accounts/list', 'user_identifier_key'),
-        space_id: () => unsupported('connected_accounts/list', 'space_id'),
+        customer_key: async () => expect(await ids({ customer_key: `${tag}-none` })).toEqual([]),
+        user_identifier_key: () => matchesNothing('connected_accounts/list', 'user_identifier_key', 'u1'),
+        space_id: () => matchesNothing('connected_accounts/list', 'space_id'),
       };
       expect([...Object.keys(tested), ...PAGINATION].sort()).toEqual(paramsOf('/connected_accounts/list'));
       for (const check of Object.values(tested)) await check();
@@ -303,12 +305,12 @@ describe('conformance with Seam through SDK 2.x and @seamapi/types', () => {
         device_types: async () => expect(await ids({ device_types: ['august_lock', 'yale_lock'] })).toEqual(both),
         manufacturer: async () => expect(await ids({ manufacturer: 'august' })).toEqual([]),
         search: async () => expect(await ids({ search: 'storage' })).toEqual([storage.device_id]),
-        customer_key: () => unsupported('devices/list', 'customer_key'),
-        user_identifier_key: () => unsupported('devices/list', 'user_identifier_key'),
-        exclude_if: () => unsupported('devices/list', 'exclude_if'),
-        include_if: () => unsupported('devices/list', 'include_if'),
-        space_id: () => unsupported('devices/list', 'space_id'),
-        unstable_location_id: () => unsupported('devices/list', 'unstable_location_id'),
+        customer_key: async () => expect(await ids({ customer_key: `${tag}-none` })).toEqual([]),
+        user_identifier_key: () => matchesNothing('devices/list', 'user_identifier_key', 'u1'),
+        exclude_if: async () => expect(await ids({ exclude_if: ['can_remotely_unlock'] })).toEqual([]),
+        include_if: async () => expect(await ids({ include_if: ['can_remotely_unlock'] })).toEqual(both),
+        space_id: () => matchesNothing('devices/list', 'space_id'),
+        unstable_location_id: () => matchesNothing('devices/list', 'unstable_location_id'),
       };
       expect([...Object.keys(tested), ...PAGINATION].sort()).toEqual(paramsOf('/devices/list'));
       for (const check of Object.values(tested)) await check();

@@ -5,7 +5,11 @@ import { sandboxClient } from '../support/sandbox.js';
 import { ServerProcess } from '../support/server-process.js';
 import { WebhookReceiver } from '../support/webhook-receiver.js';
 
-const env = { WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true', WEBHOOK_RETRY_SCHEDULE_MS: '100,200,400,800,1600,3200,6400,12800', WEBHOOK_TIMEOUT_MS: '30000' };
+const env = {
+  WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
+  WEBHOOK_RETRY_SCHEDULE_MS: '100,200,400,800,1600,3200,6400,12800',
+  WEBHOOK_TIMEOUT_MS: '30000',
+};
 
 describe('event subscribers: /events/list, signed webhooks, the live stream', () => {
   const server = new ServerProcess(undefined, env);
