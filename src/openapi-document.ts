@@ -242,9 +242,18 @@ function inputSchema(dto: new () => object, dtoSchemas: Record<string, Schema>):
   const base = dtoSchemas[dto.name];
   const raw = rawParamsOf(dto);
   if (!base && Object.keys(raw).length === 0) return undefined;
-  const properties = { ...((base?.properties as Record<string, Schema>) ?? {}) };
+  // A nested DTO (`devices/update`'s `properties`) is written in place: only route DTOs become components.
+  const inline = (schema: Schema): Schema => {
+    const ref = typeof schema.$ref === 'string' ? schema.$ref.replace('#/components/schemas/', '') : undefined;
+    return ref && dtoSchemas[ref] ? dtoSchemas[ref] : schema;
+  };
+  const properties = Object.fromEntries(
+    Object.entries((base?.properties as Record<string, Schema>) ?? {}).map(([key, schema]) => [key, inline(schema)]),
+  );
   for (const [key, kind] of Object.entries(raw)) properties[key] = RAW_PARAM_SCHEMAS[kind];
-  return { type: 'object', properties, ...(base?.required ? { required: base.required } : {}) };
+  // An unsupported parameter (`not: {}`) is refused when given, so it is never required.
+  const required = ((base?.required as string[] | undefined) ?? []).filter((key) => !properties[key]?.not);
+  return { type: 'object', properties, ...(required.length > 0 ? { required } : {}) };
 }
 
 /** Parameters this service takes on a Seam route that Seam's operation does not name (`as_of`, say). */

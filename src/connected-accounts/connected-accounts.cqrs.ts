@@ -2,7 +2,6 @@ import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, Query, QueryHandler, type ICommandHandler, type IQueryHandler } from '@nestjs/cqrs';
 import { NotFound } from '../common/domain-errors.js';
 import { EVENT_STORE } from '../common/tokens.js';
-import type { CustomMetadata } from '../custom-metadata/custom-metadata.js';
 import type { WriteResult } from '../event-store/decider.js';
 import { handleCommand } from '../event-store/handle-command.js';
 import type { EventStore } from '../event-store/event-store.js';

@@ -21,7 +21,7 @@ import {
   setCustomMetadata,
   type RecordColumns,
 } from '../read-models/custom-metadata-index.js';
-import { listNewestFirst, type ListedTable } from '../read-models/list-newest-first.js';
+import { listNewestFirst, type ListedTable, type ListFilter } from '../read-models/list-newest-first.js';
 import type { PageRequest, Pagination } from '../read-models/pagination.js';
 import { sqliteProjection } from '../read-models/projection.js';
 import { prepared } from '../common/prepared.js';
@@ -234,6 +234,11 @@ export function listDevices(
   request: PageRequest,
   nextPageUrl: (cursor: string) => string,
 ): { items: Row[]; pagination: Pagination } {
+  return listNewestFirst<Row>(db, DEVICES_LISTING, workspaceId, deviceListFilter(filter), request, nextPageUrl);
+}
+
+/** The list query's conditions for a device filter (also what the query-plan test reads). */
+export function deviceListFilter(filter: DeviceFilter): ListFilter {
   const where: string[] = [];
   const params: SqliteValue[] = [];
   const oneOf = (column: string, values: string[]) => {
@@ -259,20 +264,13 @@ export function listDevices(
     where.push('r.created_at < ?');
     params.push(filter.createdBefore);
   }
-  return listNewestFirst<Row>(
-    db,
-    DEVICES_LISTING,
-    workspaceId,
-    {
-      customMetadataHas: filter.customMetadataHas,
-      search: filter.search,
-      matchesNothing: filter.matchesNothing,
-      where,
-      params,
-    },
-    request,
-    nextPageUrl,
-  );
+  return {
+    customMetadataHas: filter.customMetadataHas,
+    search: filter.search,
+    matchesNothing: filter.matchesNothing,
+    where,
+    params,
+  };
 }
 
 /** Seam's capability flags for a device of that type: those of its kind true, every other false. */

@@ -2,7 +2,7 @@ import { Expose } from 'class-transformer';
 import { IsBoolean, IsIn, IsOptional, IsString, IsUrl, IsUUID } from 'class-validator';
 import { BoundedLength, TimeParam } from './string-limits.js';
 import { PageDto } from './page.dto.js';
-import { RawParam, SearchParam, Unsupported, ListParam } from './seam-input.js';
+import { RawParam, SearchParam, ListParam } from './seam-input.js';
 import {
   PROVIDER_CAPABILITIES,
   PROVIDER_CATEGORIES,

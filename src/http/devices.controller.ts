@@ -80,7 +80,6 @@ export class UpdateDeviceDto extends DeviceIdDto {
   custom_metadata?: unknown;
 }
 
-
 export class UpdateUnmanagedDeviceDto extends DeviceIdDto {
   /** `true` manages it again, with its metadata and history. */
   @Expose()

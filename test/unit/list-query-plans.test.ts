@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { CONNECT_WEBVIEWS_LISTING } from '../../src/connect-webviews/connect-webview.projection.js';
 import { CONNECTED_ACCOUNTS_LISTING } from '../../src/connected-accounts/connected-account.projection.js';
-import { DEVICES_LISTING } from '../../src/devices/device.projection.js';
+import { deviceListFilter, DEVICES_LISTING, type DeviceFilter } from '../../src/devices/device.projection.js';
 import { READ_MODEL_SCHEMA } from '../../src/read-model-schema.js';
 import { listStatement, type ListedTable } from '../../src/read-models/list-newest-first.js';
 import { ReadModelDatabase } from '../../src/read-models/read-model-database.js';
@@ -27,11 +27,12 @@ describe('list query plans', () => {
     source: ListedTable,
     customMetadataHas: Record<string, string | boolean>,
     continueAfter: number | null,
+    devices?: DeviceFilter,
   ) => {
     const { sql, params } = listStatement(
       source,
       'w1',
-      { customMetadataHas },
+      devices ? deviceListFilter({ ...devices, customMetadataHas }) : { customMetadataHas },
       { limit: 500, continueAfter, paramsHash: '' },
     );
     return (readModels.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]).map(
@@ -39,11 +40,23 @@ describe('list query plans', () => {
     );
   };
 
-  for (const [table, source] of TABLES) {
+  // Seam's other device lists: devices/unmanaged/list, locks/list, thermostats/list, noise_sensors/list, with
+  // the filters they add.
+  const DEVICE_LISTS: [string, DeviceFilter][] = [
+    ['devices/unmanaged/list', { managed: false }],
+    ['locks/list', { managed: true, kind: 'lock' }],
+    ['thermostats/list', { managed: true, kind: 'thermostat', customerKey: 'c1' }],
+    ['noise_sensors/list', { managed: true, kind: 'noise_sensor', includeIf: ['can_remotely_unlock'] }],
+  ];
+  const routes: [string, ListedTable, DeviceFilter | undefined][] = [
+    ...TABLES.map(([table, source]): [string, ListedTable, undefined] => [table, source, undefined]),
+    ...DEVICE_LISTS.map(([route, filter]): [string, ListedTable, DeviceFilter] => [route, DEVICES_LISTING, filter]),
+  ];
+  for (const [table, source, devices] of routes) {
     for (const [shape, has] of Object.entries(SHAPES)) {
       it(`${table}, ${shape}: reads the metadata index, looks the resources up by id`, () => {
         for (const continueAfter of [null, 1000]) {
-          const steps = plan(source, has, continueAfter);
+          const steps = plan(source, has, continueAfter, devices);
           expect(steps).toContainEqual(
             expect.stringMatching(/SEARCH m USING (COVERING )?INDEX custom_metadata_lookup/),
           );
