@@ -62,6 +62,8 @@ export interface PublicEventFilter {
   /** Left out: every Seam event type, and no extension type. */
   eventTypes?: readonly string[];
   eventIds?: readonly string[];
+  /** Events of the resources associated with that customer when they happened. */
+  customerKey?: string;
   /** A filter on a kind of resource this service never has (access codes, spaces, …): nothing matches. */
   matchesNothing?: boolean;
   afterSequence?: number;

@@ -7,6 +7,7 @@ import { prepared } from '../common/prepared.js';
 import { sqliteProjection, type RecordedEventOf } from '../read-models/projection.js';
 import { sequenceAt } from './public-event.js';
 import { publicEventsOf, type ResourceSnapshots } from './public-events-of.js';
+import type { PublicEvent } from './public-event.js';
 
 type SourceEvent = RecordedEventOf<ConnectWebviewEvent | ConnectedAccountEvent | DeviceEvent>;
 
@@ -17,8 +18,10 @@ type SourceEvent = RecordedEventOf<ConnectWebviewEvent | ConnectedAccountEvent |
  */
 export const publicEventsReadModel = sqliteProjection<ConnectWebviewEvent | ConnectedAccountEvent | DeviceEvent>({
   name: 'public_events',
-  version: 4,
+  version: 5,
   handles: [
+    'ConnectWebviewCreated',
+    'ConnectedAccountSettingsChanged',
     'ConnectedAccountDeleted',
     'ConnectWebviewLoginFailed',
     'ConnectedAccountCreated',
@@ -41,6 +44,7 @@ export const publicEventsReadModel = sqliteProjection<ConnectWebviewEvent | Conn
         device_id            TEXT,
         connected_account_id TEXT,
         connect_webview_id   TEXT,
+        customer_key         TEXT,
         body                 TEXT NOT NULL
       );
       CREATE TABLE IF NOT EXISTS public_event_resources (
@@ -58,7 +62,13 @@ export const publicEventsReadModel = sqliteProjection<ConnectWebviewEvent | Conn
         connected_account_id TEXT PRIMARY KEY,
         workspace_id         TEXT NOT NULL,
         disconnected         INTEGER NOT NULL,
-        connected_event_due  INTEGER NOT NULL
+        connected_event_due  INTEGER NOT NULL,
+        customer_key         TEXT
+      );
+      CREATE TABLE IF NOT EXISTS public_event_webviews (
+        connect_webview_id   TEXT PRIMARY KEY,
+        workspace_id         TEXT NOT NULL,
+        customer_key         TEXT NOT NULL
       );
     `),
   readIndexes: [
@@ -67,6 +77,7 @@ export const publicEventsReadModel = sqliteProjection<ConnectWebviewEvent | Conn
     { name: 'public_events_by_event_id', on: 'public_events (event_id)', unique: true },
     { name: 'public_events_by_workspace', on: 'public_events (workspace_id, sequence)' },
     { name: 'public_events_by_time', on: 'public_events (workspace_id, occurred_at)' },
+    { name: 'public_events_by_customer', on: 'public_events (workspace_id, customer_key, sequence)' },
   ],
 
   // The snapshots are taken before this event changes them: its public events show the state it found.
@@ -78,8 +89,8 @@ export const publicEventsReadModel = sqliteProjection<ConnectWebviewEvent | Conn
         db,
         `INSERT OR REPLACE INTO public_events
            (sequence, event_id, workspace_id, event_type, occurred_at, device_id, connected_account_id,
-            connect_webview_id, body)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+            connect_webview_id, customer_key, body)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ).run(
         sequenceAt(event.position, index),
         publicEvent.event_id,
@@ -89,6 +100,7 @@ export const publicEventsReadModel = sqliteProjection<ConnectWebviewEvent | Conn
         publicEvent.device_id ?? null,
         publicEvent.connected_account_id ?? null,
         publicEvent.connect_webview_id ?? null,
+        customerKeyOf(db, publicEvent),
         JSON.stringify(publicEvent),
       );
     });
@@ -103,12 +115,29 @@ export const publicEventsReadModel = sqliteProjection<ConnectWebviewEvent | Conn
 function remember(db: SqliteDatabase, event: SourceEvent): void {
   const account = (sql: string, accountId: string) => prepared(db, sql).run(accountId);
   switch (event.type) {
+    case 'ConnectWebviewCreated':
+      if (event.data.customer_key) {
+        prepared(
+          db,
+          'INSERT OR IGNORE INTO public_event_webviews (connect_webview_id, workspace_id, customer_key) VALUES (?, ?, ?)',
+        ).run(event.data.connect_webview_id, event.data.workspace_id, event.data.customer_key);
+      }
+      break;
     case 'ConnectedAccountCreated':
       prepared(
         db,
-        `INSERT OR IGNORE INTO public_event_accounts (connected_account_id, workspace_id, disconnected, connected_event_due)
-         VALUES (?, ?, 0, 1)`,
-      ).run(event.data.connected_account_id, event.data.workspace_id);
+        `INSERT OR IGNORE INTO public_event_accounts
+           (connected_account_id, workspace_id, disconnected, connected_event_due, customer_key)
+         VALUES (?, ?, 0, 1, ?)`,
+      ).run(event.data.connected_account_id, event.data.workspace_id, event.data.customer_key ?? null);
+      break;
+    case 'ConnectedAccountSettingsChanged':
+      if (event.data.customer_key !== undefined) {
+        prepared(db, 'UPDATE public_event_accounts SET customer_key = ? WHERE connected_account_id = ?').run(
+          event.data.customer_key,
+          event.data.connected_account_id,
+        );
+      }
       break;
     case 'ConnectedAccountDisconnected':
       account(
@@ -177,6 +206,24 @@ function forgetAccount(
     prepared(db, 'DELETE FROM public_events WHERE workspace_id = ? AND device_id = ?').run(data.workspace_id, deviceId);
     prepared(db, "DELETE FROM public_event_resources WHERE resource_type = 'device' AND resource_id = ?").run(deviceId);
   }
+}
+
+/**
+ * The customer an event concerns, as it was when it happened: its account's (a device event's too), or its
+ * webview's. `events/list {customer_key}` filters by it.
+ */
+function customerKeyOf(db: SqliteDatabase, event: PublicEvent): string | null {
+  if (event.connected_account_id) {
+    const sql = 'SELECT customer_key FROM public_event_accounts WHERE connected_account_id = ?';
+    const row = prepared(db, sql).get(event.connected_account_id) as { customer_key: string | null } | undefined;
+    if (row?.customer_key) return row.customer_key;
+  }
+  if (event.connect_webview_id) {
+    const sql = 'SELECT customer_key FROM public_event_webviews WHERE connect_webview_id = ?';
+    const row = prepared(db, sql).get(event.connect_webview_id) as { customer_key: string } | undefined;
+    if (row) return row.customer_key;
+  }
+  return null;
 }
 
 /** The projection's own table, as the snapshots `publicEventsOf` reads. */

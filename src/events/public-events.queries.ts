@@ -103,6 +103,7 @@ function whereOf(workspaceId: string, filter: PublicEventFilter): { sql: string;
   if (filter.connectedAccountId) add('connected_account_id = ?', filter.connectedAccountId);
   if (filter.connectWebviewId) add('connect_webview_id = ?', filter.connectWebviewId);
   if (filter.eventIds) add(`event_id IN (${filter.eventIds.map(() => '?').join(', ')})`, ...filter.eventIds);
+  if (filter.customerKey) add('customer_key = ?', filter.customerKey);
   if (filter.matchesNothing) add('0');
   const types = eventTypeCondition(filter.eventTypes);
   add(types.sql, ...types.params);

@@ -1,10 +1,20 @@
 import { applyDecorators } from '@nestjs/common';
 import { Expose } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsIn, IsInt, IsOptional, IsUUID, Min, ValidateIf } from 'class-validator';
-import { TimeParam } from './string-limits.js';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Min,
+  ValidateIf,
+} from 'class-validator';
+import { BoundedLength, TimeParam } from './string-limits.js';
 import { NAMEABLE_EVENT_TYPES, type PublicEventFilter } from '../events/index.js';
 import { LimitParam } from './page.dto.js';
-import { ListParam, ToInteger, Unsupported } from './seam-input.js';
+import { ListParam, ToInteger } from './seam-input.js';
 
 /** A list of event types: any of Seam's, and the extension types (opt-in, named). */
 export const EventTypesParam = () => applyDecorators(ListParam(), IsIn(NAMEABLE_EVENT_TYPES, { each: true }));
@@ -69,9 +79,12 @@ export class ListEventsDto extends EventFilterDto {
   @IsUUID('all', { each: true })
   event_ids?: string[];
 
-  // Events here concern no customer key yet (see the README).
-  @Unsupported()
-  customer_key?: unknown;
+  /** The events of the accounts, devices and webviews associated with that customer when they happened. */
+  @Expose()
+  @IsOptional()
+  @IsString()
+  @BoundedLength('customer_key')
+  customer_key?: string;
 
   @ForeignIdParam() access_code_id?: string;
   @ForeignIdsParam() access_code_ids?: string[];
@@ -143,6 +156,7 @@ export function toFilter(input: EventFilterDto & Partial<ListEventsDto>): Public
     connectWebviewId: input.connect_webview_id,
     eventTypes: eventTypes.length > 0 ? eventTypes : undefined,
     eventIds: input.event_ids,
+    customerKey: input.customer_key,
     matchesNothing: FOREIGN_ID_PARAMS.some((param) => input[param] !== undefined),
   };
 }

@@ -143,6 +143,12 @@ describe("Seam's device routes and filters through SDK 2.x", () => {
     const devices = await seam.devices.list({ customer_key: customerKey });
     expect(devices.map((d) => d.connected_account_id)).toEqual([accountId, accountId]);
     expect(await seam.devices.list({ customer_key: `${customerKey}-other` })).toEqual([]);
+    // Its events, and its devices', carry the customer they concerned when they happened.
+    const events = await seam.events.list({ since: new Date(0).toISOString(), customer_key: customerKey });
+    expect(new Set(events.map((e) => e.connected_account_id))).toEqual(new Set([accountId]));
+    expect(events.map((e) => e.event_type)).toEqual(
+      expect.arrayContaining(['connected_account.created', 'device.added', 'connect_webview.login_succeeded']),
+    );
   });
 
   it('updates an account display_name, customer_key once, and accepted_capabilities', async () => {
