@@ -2,7 +2,7 @@ import { Expose } from 'class-transformer';
 import { IsBoolean, IsIn, IsOptional, IsString, IsUrl, IsUUID } from 'class-validator';
 import { BoundedLength, TimeParam } from './string-limits.js';
 import { PageDto } from './page.dto.js';
-import { RawParam, SearchParam, ListParam } from './seam-input.js';
+import { ForeignKeyParam, RawParam, SearchParam, ListParam } from './seam-input.js';
 import {
   PROVIDER_CAPABILITIES,
   PROVIDER_CATEGORIES,
@@ -99,9 +99,6 @@ export class ListConnectWebviewsDto extends PageDto {
   search?: string;
 
   // No webview here belongs to a user identity: this matches nothing, as at Seam.
-  @Expose()
-  @IsOptional()
-  @IsString()
-  @BoundedLength('identifier')
+  @ForeignKeyParam()
   user_identifier_key?: string;
 }

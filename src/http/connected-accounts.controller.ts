@@ -11,7 +11,16 @@ import { parseCustomMetadataFilter, parseCustomMetadataInput } from '../custom-m
 import { commandMeta, CurrentCaller, type Caller } from './caller.js';
 import { listPage } from './list-pages.js';
 import { PageDto } from './page.dto.js';
-import { asOfDate, ListParam, RawParam, SearchParam, SeamInput, Unsupported } from './seam-input.js';
+import {
+  asOfDate,
+  ForeignIdParam,
+  ForeignKeyParam,
+  ListParam,
+  RawParam,
+  SearchParam,
+  SeamInput,
+  Unsupported,
+} from './seam-input.js';
 import { SeamRoute, SeamWriteRoute } from './seam-route.js';
 import { CONFIG } from '../common/tokens.js';
 import { ReadYourWrites } from '../read-models/read-your-writes.js';
@@ -100,15 +109,10 @@ export class ListConnectedAccountsDto extends PageDto {
   customer_key?: string;
 
   // No account here belongs to a user identity or a space: these match nothing, as at Seam.
-  @Expose()
-  @IsOptional()
-  @IsString()
-  @BoundedLength('identifier')
+  @ForeignKeyParam()
   user_identifier_key?: string;
 
-  @Expose()
-  @IsOptional()
-  @IsUUID('all')
+  @ForeignIdParam()
   space_id?: string;
 }
 

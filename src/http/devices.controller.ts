@@ -8,7 +8,16 @@ import { parseCustomMetadataFilter, parseCustomMetadataInput } from '../custom-m
 import { commandMeta, CurrentCaller, type Caller } from './caller.js';
 import { listPage } from './list-pages.js';
 import { PageDto } from './page.dto.js';
-import { asOfDate, RawParam, SearchParam, SeamInput, Unsupported, ListParam } from './seam-input.js';
+import {
+  asOfDate,
+  ForeignIdParam,
+  ForeignKeyParam,
+  RawParam,
+  SearchParam,
+  SeamInput,
+  Unsupported,
+  ListParam,
+} from './seam-input.js';
 import { SeamRoute, SeamWriteRoute } from './seam-route.js';
 import { CONFIG } from '../common/tokens.js';
 import { DeviceCommandMessage, GetDeviceQuery, ListDevicesQuery, type DeviceFilter } from '../devices/index.js';
@@ -148,20 +157,13 @@ export class ListDevicesDto extends PageDto {
   exclude_if?: CapabilityFlag[];
 
   // No device here belongs to a user identity, a space or a location: these match nothing, as at Seam.
-  @Expose()
-  @IsOptional()
-  @IsString()
-  @BoundedLength('identifier')
+  @ForeignKeyParam()
   user_identifier_key?: string;
 
-  @Expose()
-  @IsOptional()
-  @IsUUID('all')
+  @ForeignIdParam()
   space_id?: string;
 
-  @Expose()
-  @IsOptional()
-  @IsUUID('all')
+  @ForeignIdParam()
   unstable_location_id?: string;
 
   @RawParam('custom_metadata_filter')

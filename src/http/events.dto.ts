@@ -14,7 +14,7 @@ import {
 import { BoundedLength, TimeParam } from './string-limits.js';
 import { NAMEABLE_EVENT_TYPES, type PublicEventFilter } from '../events/index.js';
 import { LimitParam } from './page.dto.js';
-import { ListParam, ToInteger } from './seam-input.js';
+import { ForeignIdParam, ForeignIdsParam, ListParam, ToInteger } from './seam-input.js';
 
 /** A list of event types: any of Seam's, and the extension types (opt-in, named). */
 export const EventTypesParam = () => applyDecorators(ListParam(), IsIn(NAMEABLE_EVENT_TYPES, { each: true }));
@@ -52,10 +52,6 @@ export class EventFilterDto {
   @TimeParam()
   since?: string;
 }
-
-/** An id of a kind of resource this service never has: no event concerns it, so the list is empty, as at Seam. */
-const ForeignIdParam = () => applyDecorators(Expose(), IsOptional(), IsUUID('all'));
-const ForeignIdsParam = () => applyDecorators(ListParam(), IsUUID('all', { each: true }));
 
 export class ListEventsDto extends EventFilterDto {
   @ListParam()

@@ -6,6 +6,7 @@ import {
   IsArray,
   IsOptional,
   IsString,
+  IsUUID,
   validateSync,
   type ValidationError,
 } from 'class-validator';
@@ -115,6 +116,14 @@ function fromQueryString(value: unknown): unknown {
  */
 export const Unsupported = () =>
   applyDecorators(Expose(), Equals(undefined, { message: 'Not supported by this service' }));
+
+/**
+ * The id or key of a kind of resource this service never has (a space, a user identity, an access code): a
+ * filter on it matches nothing, as it would at Seam, so the list is empty. Checked like any id or key.
+ */
+export const ForeignIdParam = () => applyDecorators(Expose(), IsOptional(), IsUUID('all'));
+export const ForeignIdsParam = () => applyDecorators(ListParam(), IsUUID('all', { each: true }));
+export const ForeignKeyParam = () => applyDecorators(Expose(), IsOptional(), IsString(), BoundedLength('identifier'));
 
 /** A search string: Seam's `search` parameter. */
 export const SearchParam = () => applyDecorators(Expose(), IsOptional(), IsString(), BoundedLength('search'));

@@ -3,6 +3,7 @@ import { SeamHttp, SeamHttpApiError, SeamHttpInvalidInputError } from '@seamapi/
 import { openapi, schemas } from '@seamapi/types/connect';
 import { z } from 'zod';
 import { sandboxClient } from '../support/sandbox.js';
+import { schemaCheck } from '../support/schema-check.js';
 import { ServerProcess } from '../support/server-process.js';
 
 /**
@@ -45,15 +46,8 @@ const extensionEvent = z.object({
 describe('conformance with Seam through SDK 2.x and @seamapi/types', () => {
   const server = new ServerProcess(undefined, { WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true' });
   let seam: SeamHttp;
-  const failures: string[] = [];
-  let checked = 0;
-  const conforms = <T>(what: string, schema: z.ZodTypeAny, value: T): T => {
-    checked += 1;
-    const result = schema.safeParse(value);
-    if (!result.success)
-      failures.push(`${what}: ${JSON.stringify(result.error.issues.map((i) => [i.path.join('.'), i.message]))}`);
-    return value;
-  };
+  const check = schemaCheck();
+  const conforms = check.conforms;
   const post = async (path: string, body: unknown) => {
     const response = await fetch(`${server.url}${path}`, {
       method: 'POST',
@@ -212,8 +206,8 @@ describe('conformance with Seam through SDK 2.x and @seamapi/types', () => {
 
     const page = await seam.client.get('/connect_webviews/list', { params: { limit: 1 } });
     conforms('pagination', schemas.pagination, page.data.pagination);
-    expect(failures).toEqual([]);
-    expect(checked).toBeGreaterThanOrEqual(35);
+    expect(check.failures).toEqual([]);
+    expect(check.checked).toBeGreaterThanOrEqual(35);
   });
 
   describe('every list filter of the three list routes filters, or answers 400 naming it', () => {

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { SeamHttp } from '@seamapi/http/connect';
 import { schemas } from '@seamapi/types/connect';
-import type { z } from 'zod';
 import { sandboxClient } from '../support/sandbox.js';
+import { schemaCheck } from '../support/schema-check.js';
 import { ServerProcess } from '../support/server-process.js';
 
 /**
@@ -16,15 +16,8 @@ const has = (custom_metadata_has: Record<string, string | boolean>) => ({ custom
 describe("Seam's device routes and filters through SDK 2.x", () => {
   const server = new ServerProcess();
   let seam: SeamHttp;
-  const failures: string[] = [];
-  let checked = 0;
-  const conforms = <T>(what: string, schema: z.ZodTypeAny, value: T): T => {
-    checked += 1;
-    const result = schema.safeParse(value);
-    if (!result.success)
-      failures.push(`${what}: ${JSON.stringify(result.error.issues.map((i) => [i.path.join('.'), i.message]))}`);
-    return value;
-  };
+  const check = schemaCheck();
+  const conforms = check.conforms;
   const connect = async (provider: string, email: string, options: Record<string, unknown> = {}) => {
     const webview = await seam.connectWebviews.create({ accepted_providers: [provider as never], ...options });
     const done = await sandboxClient(server).completeWebview(webview.connect_webview_id, email, { provider });
@@ -145,7 +138,9 @@ describe("Seam's device routes and filters through SDK 2.x", () => {
     expect(await seam.devices.list({ customer_key: `${customerKey}-other` })).toEqual([]);
     // Its events, and its devices', carry the customer they concerned when they happened.
     const events = await seam.events.list({ since: new Date(0).toISOString(), customer_key: customerKey });
-    expect(new Set(events.map((e) => e.connected_account_id))).toEqual(new Set([accountId]));
+    expect(new Set(events.map((e) => (e as { connected_account_id?: string }).connected_account_id))).toEqual(
+      new Set([accountId]),
+    );
     expect(events.map((e) => e.event_type)).toEqual(
       expect.arrayContaining(['connected_account.created', 'device.added', 'connect_webview.login_succeeded']),
     );
@@ -176,7 +171,7 @@ describe("Seam's device routes and filters through SDK 2.x", () => {
   });
 
   afterAll(() => {
-    expect(failures).toEqual([]);
-    expect(checked).toBeGreaterThan(10);
+    expect(check.failures).toEqual([]);
+    expect(check.checked).toBeGreaterThan(10);
   });
 });
