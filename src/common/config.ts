@@ -197,7 +197,7 @@ export function loadConfig(
   const webhooks = {
     deliver: deliver !== 'false',
     allowPrivateTargets: allowPrivate === 'true',
-    retryDelaysMs: delayList(env.WEBHOOK_RETRY_SCHEDULE_MS, problems),
+    retryDelaysMs: delayList(env.WEBHOOK_RETRY_SCHEDULE_MS, env.WEBHOOK_RETRY_BASE_MS, problems),
     timeoutMs: integer('WEBHOOK_TIMEOUT_MS', 10000, 1, 600_000),
     leaseCheckMs: integer('WEBHOOK_LEASE_CHECK_MS', 1000, 50, 60_000),
     allowedPorts: portList(env.WEBHOOK_ALLOWED_PORTS, problems),
@@ -312,7 +312,13 @@ export const SEAM_RETRY_DELAYS_MS: readonly number[] = [
 ];
 
 /** WEBHOOK_RETRY_SCHEDULE_MS: the delays before each retry, comma-separated milliseconds (1 to 50 of them). */
-function delayList(raw: string | undefined, problems: string[]): readonly number[] {
+function delayList(raw: string | undefined, replaced: string | undefined, problems: string[]): readonly number[] {
+  // The old setting would now change nothing: an operator who set it is told, not ignored.
+  if (replaced !== undefined) {
+    problems.push(
+      'WEBHOOK_RETRY_BASE_MS was replaced by WEBHOOK_RETRY_SCHEDULE_MS (the delays before each retry, in ms)',
+    );
+  }
   if (raw === undefined || raw.trim() === '') return SEAM_RETRY_DELAYS_MS;
   const delays = raw.split(',').map((part) => part.trim());
   const valid = (delay: string) => /^\d+$/.test(delay) && Number(delay) <= 7 * 24 * 3_600_000;

@@ -52,5 +52,6 @@ describe("webhook retries on Seam's schedule", () => {
     expect(loadConfig({ WEBHOOK_RETRY_SCHEDULE_MS: '100, 200' }).webhooks.retryDelaysMs).toEqual([100, 200]);
     expect(nextAttemptAt([100, 200], 3, 0)).toBeNull();
     expect(() => loadConfig({ WEBHOOK_RETRY_SCHEDULE_MS: '5s' })).toThrow(/WEBHOOK_RETRY_SCHEDULE_MS must be/);
+    expect(() => loadConfig({ WEBHOOK_RETRY_BASE_MS: '5000' })).toThrow(/replaced by WEBHOOK_RETRY_SCHEDULE_MS/);
   });
 });
