@@ -15,6 +15,39 @@ export default tseslint.config(
     },
   },
   {
+    // One error model: the domain throws DomainError (a code, no status); only http/ knows Seam's envelope
+    // (SeamError) and HTTP statuses, and error-response.ts is the one mapper between them.
+    files: ['src/**/*.ts'],
+    ignores: ['src/http/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/http/seam-error*'],
+              message: 'Throw a DomainError (common/domain-errors.ts); http/ maps it.',
+            },
+          ],
+          paths: [
+            {
+              name: '@nestjs/common',
+              importNames: ['HttpException', 'HttpStatus', 'BadRequestException', 'NotFoundException'],
+              message: 'HTTP statuses live in http/: throw a DomainError and map it in http/error-response.ts.',
+            },
+          ],
+        },
+      ],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: 'NewExpression[callee.name=/^(SeamError|HttpException)$/]',
+          message: 'HTTP errors are built in http/ only: throw a DomainError.',
+        },
+      ],
+    },
+  },
+  {
     // Tests read arbitrary JSON answers.
     files: ['test/**'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },

@@ -1,6 +1,5 @@
 import { parseArgs } from 'node:util';
 import { DomainError, NotFound } from './common/domain-errors.js';
-import { SeamError } from './common/seam-error.js';
 import { ConfigError, loadConfig, type AppConfig } from './common/config.js';
 import { historyCommand, liveReadModelsPath, replayCommand } from './audit/index.js';
 import { REPLAY_SETUP } from './read-model-schema.js';
@@ -323,12 +322,7 @@ run(process.argv.slice(2)).catch((error: unknown) => {
     process.stderr.write(`${error.message}\n\n${USAGE}\n`);
     process.exit(2);
   }
-  if (
-    error instanceof ConfigError ||
-    error instanceof SeamError ||
-    error instanceof DomainError ||
-    error instanceof MasterKeyError
-  ) {
+  if (error instanceof ConfigError || error instanceof DomainError || error instanceof MasterKeyError) {
     process.stderr.write(`${error.message}\n`);
     process.exit(1);
   }

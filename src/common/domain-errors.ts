@@ -1,4 +1,10 @@
-import type { ValidationIssue } from './seam-error.js';
+/** One thing wrong with an input: where (`path`) and what. */
+export interface ValidationIssue {
+  path: readonly string[];
+  message: string;
+  /** What `format()` lists at the path, when not the message itself (one entry per type of a union). */
+  formatted?: readonly string[];
+}
 
 /**
  * A refusal by a rule of the domain, with a stable code. Deciders and query handlers throw these; they say
@@ -64,5 +70,14 @@ export class LoginLocked extends DomainError {
 
   constructor(readonly until: string) {
     super('Too many failed logins on this Connect Webview: try again later', { locked_until: until });
+  }
+}
+
+/** A `page_cursor` sent with other parameters than the request that issued it. */
+export class MismatchedPageParameters extends DomainError {
+  readonly code = 'mismatched_page_parameters';
+
+  constructor() {
+    super('The page_cursor was issued for a request with other parameters: repeat the same parameters with it');
   }
 }

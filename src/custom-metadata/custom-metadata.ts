@@ -1,4 +1,4 @@
-import { invalidInput, type ValidationIssue } from '../common/seam-error.js';
+import { InvalidCommand, type ValidationIssue } from '../common/domain-errors.js';
 import { describeType, getOwn, isPlainObject, recordFromEntries } from '../common/own-record.js';
 
 /**
@@ -29,10 +29,10 @@ export interface CustomMetadataChanges {
   changed: Record<string, { from: CustomMetadataValue; to: CustomMetadataValue }>;
 }
 
-/** Validates API input; throws Seam's `invalid_input` naming `param` (zod's messages and `format()` shape). */
+/** Validates API input; refuses with InvalidCommand naming `param` (Seam's `invalid_input`: zod's messages and `format()` shape). */
 export function parseCustomMetadataInput(input: unknown, param = 'custom_metadata'): CustomMetadataPatch {
   if (!isPlainObject(input)) {
-    throw invalidInput([{ path: [param], message: `Expected object, received ${describeType(input)}` }]);
+    throw new InvalidCommand([{ path: [param], message: `Expected object, received ${describeType(input)}` }]);
   }
   const issues: ValidationIssue[] = [];
   for (const [key, value] of Object.entries(input)) {
@@ -54,7 +54,7 @@ export function parseCustomMetadataInput(input: unknown, param = 'custom_metadat
     }
   }
   if (Object.keys(input).length > MAX_KEYS) issues.push({ path: [param], message: TOO_MANY_KEYS });
-  if (issues.length > 0) throw invalidInput(issues);
+  if (issues.length > 0) throw new InvalidCommand(issues);
   return recordFromEntries(Object.entries(input) as [string, CustomMetadataValue | null][]);
 }
 
@@ -107,7 +107,7 @@ export function hasChanges(changes: CustomMetadataChanges): boolean {
  */
 export function parseCustomMetadataFilter(input: unknown, param = 'custom_metadata_has'): CustomMetadata {
   if (!isPlainObject(input)) {
-    throw invalidInput([{ path: [param], message: `Expected object, received ${describeType(input)}` }]);
+    throw new InvalidCommand([{ path: [param], message: `Expected object, received ${describeType(input)}` }]);
   }
   const issues: ValidationIssue[] = [];
   for (const [key, value] of Object.entries(input)) {
@@ -115,7 +115,7 @@ export function parseCustomMetadataFilter(input: unknown, param = 'custom_metada
       issues.push({ path: [param, key], message: `Expected string or boolean, received ${describeType(value)}` });
     }
   }
-  if (issues.length > 0) throw invalidInput(issues);
+  if (issues.length > 0) throw new InvalidCommand(issues);
   // A filter can name no more keys than a resource can hold: more could never match, and each costs a join.
   return checkKeyCount(recordFromEntries(Object.entries(input) as [string, CustomMetadataValue][]), param);
 }
@@ -125,6 +125,6 @@ export function matchesCustomMetadataFilter(metadata: CustomMetadata, filter: Cu
 }
 
 function checkKeyCount(metadata: CustomMetadata, param: string): CustomMetadata {
-  if (Object.keys(metadata).length > MAX_KEYS) throw invalidInput([{ path: [param], message: TOO_MANY_KEYS }]);
+  if (Object.keys(metadata).length > MAX_KEYS) throw new InvalidCommand([{ path: [param], message: TOO_MANY_KEYS }]);
   return metadata;
 }

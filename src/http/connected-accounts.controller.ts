@@ -5,7 +5,7 @@ import { IsBoolean, IsEmail, IsIn, IsOptional, IsString, IsUUID, Length, MinLeng
 import { PROVIDER_CAPABILITIES, type ProviderCapability } from '../providers/providers.js';
 import { BoundedLength, TimeParam } from './string-limits.js';
 import { SandboxOnly } from '../common/domain-errors.js';
-import { invalidInput } from '../common/seam-error.js';
+import { invalidInput } from './seam-error.js';
 import type { AppConfig } from '../common/config.js';
 import { parseCustomMetadataFilter, parseCustomMetadataInput } from '../custom-metadata/custom-metadata.js';
 import { commandMeta, CurrentCaller, type Caller } from './caller.js';

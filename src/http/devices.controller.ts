@@ -22,7 +22,7 @@ import { SeamRoute, SeamWriteRoute } from './seam-route.js';
 import { CONFIG } from '../common/tokens.js';
 import { DeviceCommandMessage, GetDeviceQuery, ListDevicesQuery, type DeviceFilter } from '../devices/index.js';
 import { CAPABILITY_FLAGS, type CapabilityFlag, type DeviceKind } from '../providers/providers.js';
-import { invalidInput } from '../common/seam-error.js';
+import { invalidInput } from './seam-error.js';
 import { ReadYourWrites } from '../read-models/read-your-writes.js';
 
 export class DeviceIdDto {

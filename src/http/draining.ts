@@ -1,4 +1,4 @@
-import { SeamError } from '../common/seam-error.js';
+import { SeamError } from './seam-error.js';
 
 /**
  * Set when the process has been told to stop. Until the listener closes (SHUTDOWN_DRAIN_MS later), every

@@ -1,7 +1,7 @@
 import { HttpException, Logger } from '@nestjs/common';
 import { DataErasedError } from '../encryption/data-keys.js';
 import { DomainError, InvalidCommand, LoginLocked, NotFound, SandboxOnly } from '../common/domain-errors.js';
-import { invalidInput, SeamError } from '../common/seam-error.js';
+import { invalidInput, SeamError } from './seam-error.js';
 import { isDiskFull } from '../common/sqlite.js';
 import { ConsumerTimeoutError } from '../event-store/checkpointed-consumer.js';
 import { PositionPastHeadError } from '../read-models/read-your-writes.js';

@@ -2,7 +2,7 @@ import { metrics } from '../common/metrics.js';
 import { Controller, Inject, Req, Res, type BeforeApplicationShutdown } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppConfig } from '../common/config.js';
-import { SeamError } from '../common/seam-error.js';
+import { SeamError } from './seam-error.js';
 import { CONFIG } from '../common/tokens.js';
 import { findPublicEvent, findPublicEventTexts, newestPublicEventSequence } from '../events/index.js';
 import { ReadModelDatabase } from '../read-models/read-model-database.js';

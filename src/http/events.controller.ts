@@ -1,6 +1,6 @@
 import { Controller, Inject } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
-import { invalidInput } from '../common/seam-error.js';
+import { invalidInput } from './seam-error.js';
 import { GetEventQuery, ListEventsQuery } from '../events/index.js';
 import { CurrentCaller, type Caller } from './caller.js';
 import { GetEventDto, ListEventsDto, toFilter } from './events.dto.js';

@@ -4,7 +4,7 @@ import { LogController, type FastifyInstance, type FastifyRequest } from 'fastif
 import type { AppConfig } from '../common/config.js';
 import { metrics } from '../common/metrics.js';
 import { HOSTED_PAGE_PATH } from './hosted-page.js';
-import { SeamError } from '../common/seam-error.js';
+import { SeamError } from './seam-error.js';
 import type { RequestWithCaller } from './caller.js';
 
 /** Fastify's options: its timeouts are off by default, so every bound comes from the configuration. */

@@ -2,7 +2,7 @@ import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@ne
 import { isIP } from 'node:net';
 import { toBits } from '../common/ip-address.js';
 import { Reflector } from '@nestjs/core';
-import { SeamError } from '../common/seam-error.js';
+import { SeamError } from './seam-error.js';
 import { ReadModelDatabase } from '../read-models/read-model-database.js';
 import { API_KEY_USAGE } from '../common/tokens.js';
 import { findApiKey, hashApiKey, type ApiKeyUsage } from '../workspaces/index.js';

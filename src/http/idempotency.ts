@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { from, lastValueFrom, type Observable } from 'rxjs';
 import type { FastifyReply } from 'fastify';
 import type { AppConfig } from '../common/config.js';
-import { SeamError } from '../common/seam-error.js';
+import { SeamError } from './seam-error.js';
 import { openSqlite, type SqliteDatabase } from '../common/sqlite.js';
 import { CONFIG, DATA_KEYS } from '../common/tokens.js';
 import { open, seal } from '../encryption/aes-gcm.js';

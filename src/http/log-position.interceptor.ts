@@ -1,7 +1,7 @@
 import { Inject, Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { from, Observable, switchMap, tap } from 'rxjs';
-import { invalidInput, SeamError } from '../common/seam-error.js';
+import { invalidInput, SeamError } from './seam-error.js';
 import { ConsumerTimeoutError } from '../event-store/checkpointed-consumer.js';
 import { ReadYourWrites, recordingWrittenPosition, type WrittenPosition } from '../read-models/read-your-writes.js';
 

@@ -1,4 +1,4 @@
-import { SeamError } from '../common/seam-error.js';
+import { SeamError } from './seam-error.js';
 
 /**
  * A token bucket per caller: `perSecond` requests a second on average, bursts of up to `burst`. At most

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { SeamError } from '../common/seam-error.js';
+import { SeamError } from './seam-error.js';
 
 /**
  * The hosted login takes a post from its own page only: a browser names the page a post comes from in

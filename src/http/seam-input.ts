@@ -12,7 +12,8 @@ import {
 } from 'class-validator';
 import type { FastifyRequest } from 'fastify';
 import { describeType, isPlainObject } from '../common/own-record.js';
-import { invalidInput, type ValidationIssue } from '../common/seam-error.js';
+import type { ValidationIssue } from '../common/domain-errors.js';
+import { invalidInput } from './seam-error.js';
 import { MAX_KEYS } from '../custom-metadata/custom-metadata.js';
 import { BoundedLength } from './string-limits.js';
 

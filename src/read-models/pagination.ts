@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { invalidInput, SeamError } from '../common/seam-error.js';
+import { InvalidCommand, MismatchedPageParameters } from '../common/domain-errors.js';
 
 /**
  * Keyset pagination over a unique, stable key: a resource's creation position for lists (newest first), a
@@ -33,11 +33,7 @@ export function pageRequest(
     return { limit: limit ?? DEFAULT_LIMIT, continueAfter: null, paramsHash };
   const decoded = decodeCursor(cursor);
   if (decoded.params !== paramsHash) {
-    throw new SeamError(
-      400,
-      'mismatched_page_parameters',
-      'The page_cursor was issued for a request with other parameters: repeat the same parameters with it',
-    );
+    throw new MismatchedPageParameters();
   }
   return { limit: limit ?? DEFAULT_LIMIT, continueAfter: decoded.after, paramsHash };
 }
@@ -92,7 +88,7 @@ function decodeCursor(cursor: string): { after: number; params: string } {
   } catch {
     // fall through: not a cursor this service issued
   }
-  throw invalidInput([{ path: ['page_cursor'], message: 'Invalid page cursor' }]);
+  throw new InvalidCommand([{ path: ['page_cursor'], message: 'Invalid page cursor' }]);
 }
 
 function hashParams(params: Record<string, unknown>): string {

@@ -1,6 +1,5 @@
 import { describe, it } from '@jest/globals';
 import { InvalidCommand, NotFound } from '../../src/common/domain-errors.js';
-import { SeamError } from '../../src/common/seam-error.js';
 import { deviceDecider, type DeviceEvent } from '../../src/devices/device.js';
 import { DeciderSpecification } from '../support/decider-specification.js';
 import { apiKey, LATER, metadataSetEvent, NOW, WORKSPACE } from '../support/domain-fixtures.js';
@@ -126,7 +125,7 @@ describe('device decider', () => {
       spec
         .given([added, createdEmpty, full])
         .when(update({ customMetadata: { one_more: 'v' } }))
-        .thenThrows((e) => e instanceof SeamError && e.type === 'invalid_input');
+        .thenThrows((e) => e instanceof InvalidCommand);
     });
 
     it('refuses a device that does not exist, or is in another workspace, as not found', () => {

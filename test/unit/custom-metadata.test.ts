@@ -1,5 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import { SeamError } from '../../src/common/seam-error.js';
+import { DomainError } from '../../src/common/domain-errors.js';
+import { toSeamError } from '../../src/http/error-response.js';
+import type { SeamError } from '../../src/http/seam-error.js';
 import {
   diffCustomMetadata,
   matchesCustomMetadataFilter,
@@ -13,10 +15,11 @@ function refusal(run: () => unknown): SeamError {
   try {
     run();
   } catch (error) {
-    if (error instanceof SeamError) return error;
+    // The domain refuses with a code; the wire shape is what http/ maps it to.
+    if (error instanceof DomainError) return toSeamError(error);
     throw error;
   }
-  throw new Error('expected a SeamError');
+  throw new Error('expected a refusal');
 }
 
 const keys = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, 'v']));

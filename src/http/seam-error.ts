@@ -1,7 +1,10 @@
+import type { ValidationIssue } from '../common/domain-errors.js';
+
 /**
  * Every refusal the API can answer, in Seam's error envelope:
  * `{"error": {"type", "message", "data"?, "validation_errors"?}, "ok": false}`.
- * Domain code throws these; the HTTP error filter turns them into responses.
+ * Only http/ builds these (a lint rule keeps it so): the domain throws DomainError, with a code and no
+ * status, and `error-response.ts` maps each to one of these.
  */
 export class SeamError extends Error {
   /** HTTP headers the answer carries besides the envelope (`Retry-After` on a 429). */
@@ -23,13 +26,6 @@ export class SeamError extends Error {
 export interface ValidationErrors {
   _errors: string[];
   [key: string]: ValidationErrors | string[];
-}
-
-export interface ValidationIssue {
-  path: readonly string[];
-  message: string;
-  /** What `format()` lists at the path, when not the message itself (one entry per type of a union). */
-  formatted?: readonly string[];
 }
 
 /**
