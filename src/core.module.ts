@@ -66,6 +66,9 @@ export class CoreModule implements OnApplicationBootstrap, OnApplicationShutdown
     const parkedSagaEvents = new ParkedSagaEvents(config.dataDir);
     const completionSaga = openCompletionSaga(store, readModels, parkedSagaEvents, new Logger('CompletionSaga'));
     const apiKeyUsage = new ApiKeyUsage(config.dataDir);
+    // Idempotent creates' answers were once kept in this file, one per instance; the log holds them now
+    // (event-store/idempotency-key.ts), and an upgraded data directory should not keep them on as well.
+    removeDatabaseFiles(join(config.dataDir, 'idempotency.db'));
     return {
       module: CoreModule,
       providers: [

@@ -47,7 +47,6 @@ export interface AppConfig {
     deliver: boolean;
     /** Deliver to loopback and private addresses (tests, local development); refused by default. */
     allowPrivateTargets: boolean;
-    /** The first retry's delay; each next one doubles (14 attempts over about 11 hours at 5 s). */
     /** The delay before each retry of a failed delivery (Seam's schedule by default). */
     retryDelaysMs: readonly number[];
     /** How long one delivery may take before it counts as failed. */

@@ -81,3 +81,12 @@ export class MismatchedPageParameters extends DomainError {
     super('The page_cursor was issued for a request with other parameters: repeat the same parameters with it');
   }
 }
+
+/** An `Idempotency-Key` sent again with another request than the one that first used it. */
+export class IdempotencyKeyReused extends DomainError {
+  readonly code = 'idempotency_key_reused';
+
+  constructor() {
+    super('This Idempotency-Key was used with another request: use a new key for a new request');
+  }
+}

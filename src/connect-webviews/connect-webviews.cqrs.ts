@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, Query, QueryHandler, type ICommandHandler, type IQueryHandler } from '@nestjs/cqrs';
 import type { AppConfig } from '../common/config.js';
@@ -7,6 +8,7 @@ import { CONFIG, EVENT_STORE } from '../common/tokens.js';
 import type { WriteResult } from '../event-store/decider.js';
 import { handleCommand } from '../event-store/handle-command.js';
 import type { EventStore } from '../event-store/event-store.js';
+import { idempotentResourceId, type IdempotentCreate } from '../event-store/idempotency-key.js';
 import { streams } from '../event-store/streams.js';
 import { readAsOf } from '../read-models/as-of.js';
 import type { PageRequest, Pagination } from '../read-models/pagination.js';
@@ -25,7 +27,29 @@ export type ConnectWebviewObject = ReturnType<typeof toConnectWebviewObject>;
 
 /** A webview command on the command bus: the command, and nothing more. */
 export class ConnectWebviewCommandMessage extends Command<WriteResult> {
-  constructor(readonly command: ConnectWebviewCommand) {
+  /** A create has its own message, CreateConnectWebviewMessage: it makes the webview's id. */
+  constructor(readonly command: Exclude<ConnectWebviewCommand, CreateConnectWebview>) {
+    super();
+  }
+}
+
+type CreateConnectWebview = Extract<ConnectWebviewCommand, { type: 'CreateConnectWebview' }>;
+
+/** A create: its result names the webview, and whether it was a retry that created nothing. */
+export interface CreatedConnectWebview extends WriteResult {
+  connectWebviewId: string;
+  replayed: boolean;
+}
+
+/**
+ * Creates a webview. With an `Idempotency-Key`, its id is derived from the key (idempotency-key.ts), so a
+ * retry on any instance, at any time within 24 h, lands on the same webview.
+ */
+export class CreateConnectWebviewMessage extends Command<CreatedConnectWebview> {
+  constructor(
+    readonly command: Omit<CreateConnectWebview, 'connectWebviewId' | 'requestHash'>,
+    readonly idempotency?: IdempotentCreate,
+  ) {
     super();
   }
 }
@@ -60,6 +84,29 @@ export class ConnectWebviewCommandHandler implements ICommandHandler<ConnectWebv
     const stream = streams.connectWebview(command.connectWebviewId);
     const { position } = await handleCommand(this.store, stream, connectWebviewDecider, command);
     return { position };
+  }
+}
+
+@CommandHandler(CreateConnectWebviewMessage)
+export class CreateConnectWebviewHandler implements ICommandHandler<CreateConnectWebviewMessage> {
+  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+
+  async execute({ command, idempotency }: CreateConnectWebviewMessage): Promise<CreatedConnectWebview> {
+    const connectWebviewId = idempotency
+      ? await idempotentResourceId(
+          this.store,
+          streams.connectWebview,
+          { workspaceId: command.workspaceId, route: 'connect_webviews/create', key: idempotency.key },
+          command.now,
+        )
+      : randomUUID();
+    const { position, events } = await handleCommand(
+      this.store,
+      streams.connectWebview(connectWebviewId),
+      connectWebviewDecider,
+      { ...command, connectWebviewId, requestHash: idempotency?.requestHash },
+    );
+    return { position, connectWebviewId, replayed: events.length === 0 };
   }
 }
 

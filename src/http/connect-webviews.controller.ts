@@ -1,10 +1,12 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import { Controller, Inject } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { Controller, Inject, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import type { AppConfig } from '../common/config.js';
 import { CONFIG } from '../common/tokens.js';
 import {
   ConnectWebviewCommandMessage,
+  CreateConnectWebviewMessage,
   GetConnectWebviewQuery,
   ListConnectWebviewsQuery,
   WebviewTokens,
@@ -21,7 +23,8 @@ import {
 import { listPage } from './list-pages.js';
 import { asOfDate, SeamInput } from './seam-input.js';
 import { SeamRoute, SeamWriteRoute } from './seam-route.js';
-import { Idempotent } from './idempotency.js';
+import { IdempotencyKey, markReplayed } from './idempotency.js';
+import type { IdempotentCreate } from '../event-store/idempotency-key.js';
 
 @Controller()
 export class ConnectWebviewsController {
@@ -34,27 +37,33 @@ export class ConnectWebviewsController {
   ) {}
 
   @SeamWriteRoute('connect_webviews/create', ['POST'])
-  @Idempotent()
-  async create(@CurrentCaller() caller: Caller, @SeamInput(CreateConnectWebviewDto) input: CreateConnectWebviewDto) {
+  async create(
+    @CurrentCaller() caller: Caller,
+    @SeamInput(CreateConnectWebviewDto) input: CreateConnectWebviewDto,
+    @IdempotencyKey() idempotency: IdempotentCreate | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     const { custom_metadata, ...options } = input;
-    const connectWebviewId = randomUUID();
-    const { position } = await this.commandBus.execute(
-      new ConnectWebviewCommandMessage({
-        type: 'CreateConnectWebview',
-        connectWebviewId,
-        workspaceId: caller.workspaceId,
-        options,
-        customMetadata: custom_metadata === undefined ? undefined : parseCustomMetadataInput(custom_metadata),
-        // Unguessable: with the webview's id, it is what opens its page to the end user. Derived from the id
-        // under the service's key (and so never stored) when the log is encrypted.
-        authToken: this.tokens.derived ? 'derived' : randomBytes(24).toString('base64url'),
-        ...commandMeta(caller),
-      }),
+    const { position, connectWebviewId, replayed } = await this.commandBus.execute(
+      new CreateConnectWebviewMessage(
+        {
+          type: 'CreateConnectWebview',
+          workspaceId: caller.workspaceId,
+          options,
+          customMetadata: custom_metadata === undefined ? undefined : parseCustomMetadataInput(custom_metadata),
+          // Unguessable: with the webview's id, it is what opens its page to the end user. Derived from the id
+          // under the service's key (and so never stored) when the log is encrypted.
+          authToken: this.tokens.derived ? 'derived' : randomBytes(24).toString('base64url'),
+          ...commandMeta(caller),
+        },
+        idempotency,
+      ),
     );
     await this.readYourWrites.waitFor(position);
     const connect_webview = await this.queryBus.execute(
       new GetConnectWebviewQuery(caller.workspaceId, connectWebviewId),
     );
+    markReplayed(reply, replayed);
     return { connect_webview, ok: true };
   }
 

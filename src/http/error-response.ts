@@ -1,6 +1,13 @@
 import { HttpException, Logger } from '@nestjs/common';
 import { DataErasedError } from '../encryption/data-keys.js';
-import { DomainError, InvalidCommand, LoginLocked, NotFound, SandboxOnly } from '../common/domain-errors.js';
+import {
+  DomainError,
+  IdempotencyKeyReused,
+  InvalidCommand,
+  LoginLocked,
+  NotFound,
+  SandboxOnly,
+} from '../common/domain-errors.js';
 import { invalidInput, SeamError } from './seam-error.js';
 import { isDiskFull } from '../common/sqlite.js';
 import { ConsumerTimeoutError } from '../event-store/checkpointed-consumer.js';
@@ -29,7 +36,14 @@ export function toSeamError(error: DomainError): SeamError {
     locked.headers = { 'retry-after': String(seconds) };
     return locked;
   }
-  const status = error instanceof NotFound ? 404 : error instanceof SandboxOnly ? 403 : 400;
+  const status =
+    error instanceof NotFound
+      ? 404
+      : error instanceof SandboxOnly
+        ? 403
+        : error instanceof IdempotencyKeyReused
+          ? 422
+          : 400;
   return new SeamError(
     status,
     error.code,

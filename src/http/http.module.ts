@@ -9,7 +9,6 @@ import { EventsStreamController } from './events-stream.controller.js';
 import { EventsController } from './events.controller.js';
 import { ApiKeyGuard, MethodGuard } from './guards.js';
 import { HealthController } from './health.controller.js';
-import { IdempotencyStore } from './idempotency.js';
 import { Draining } from './draining.js';
 import { LogPositionInterceptor } from './log-position.interceptor.js';
 import { OpenApiController } from './openapi.controller.js';
@@ -36,7 +35,6 @@ import { WebhooksController } from './webhooks.controller.js';
     { provide: APP_GUARD, useClass: ApiKeyGuard },
     { provide: APP_FILTER, useClass: SeamExceptionFilter },
     { provide: APP_INTERCEPTOR, useClass: LogPositionInterceptor },
-    IdempotencyStore,
     Draining,
   ],
   exports: [Draining],

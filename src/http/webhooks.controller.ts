@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import { Controller, Inject } from '@nestjs/common';
+import { Controller, Inject, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { Expose } from 'class-transformer';
 import { IsOptional, IsString, IsUUID } from 'class-validator';
@@ -9,7 +9,7 @@ import { CONFIG } from '../common/tokens.js';
 import { ReadYourWrites } from '../read-models/read-your-writes.js';
 import {
   assertWebhookTarget,
-  countWebhooks,
+  CreateWebhookMessage,
   generateWebhookSecret,
   GetWebhookQuery,
   ListWebhooksQuery,
@@ -20,10 +20,8 @@ import { commandMeta, CurrentCaller, type Caller } from './caller.js';
 import { EventTypesParam } from './events.dto.js';
 import { SeamInput } from './seam-input.js';
 import { SeamRoute, SeamWriteRoute } from './seam-route.js';
-import { Idempotent } from './idempotency.js';
-import { KeyedLock } from '../common/keyed-lock.js';
-import { InvalidCommand } from '../common/domain-errors.js';
-import { ReadModelDatabase } from '../read-models/read-model-database.js';
+import { IdempotencyKey, markReplayed } from './idempotency.js';
+import type { IdempotentCreate } from '../event-store/idempotency-key.js';
 
 export class CreateWebhookDto {
   @Expose()
@@ -61,38 +59,32 @@ export class WebhooksController {
     @Inject(QueryBus) private readonly queryBus: QueryBus,
     @Inject(ReadYourWrites) private readonly readYourWrites: ReadYourWrites,
     @Inject(CONFIG) private readonly config: AppConfig,
-    @Inject(ReadModelDatabase) private readonly readModels: ReadModelDatabase,
   ) {}
 
-  private readonly creating = new KeyedLock();
-
   @SeamWriteRoute('webhooks/create', ['POST'])
-  @Idempotent()
-  async create(@CurrentCaller() caller: Caller, @SeamInput(CreateWebhookDto) input: CreateWebhookDto) {
+  async create(
+    @CurrentCaller() caller: Caller,
+    @SeamInput(CreateWebhookDto) input: CreateWebhookDto,
+    @IdempotencyKey() idempotency: IdempotentCreate | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     await assertWebhookTarget(input.url, this.config.webhooks);
-    const webhookId = randomUUID();
-    // Counted and created one at a time per workspace, so that concurrent creates cannot pass the cap together.
-    await this.creating.run(caller.workspaceId, async () => {
-      const max = this.config.webhooks.maxPerWorkspace;
-      if (countWebhooks(this.readModels.db, caller.workspaceId) >= max) {
-        throw new InvalidCommand([
-          {
-            path: ['url'],
-            message: `This workspace already has ${max} webhooks, the most it may have (WEBHOOKS_PER_WORKSPACE): delete one first`,
-          },
-        ]);
-      }
-      await this.change({
-        type: 'CreateWebhook',
-        webhookId,
-        workspaceId: caller.workspaceId,
-        url: input.url,
-        eventTypes: input.event_types ?? null,
-        secret: generateWebhookSecret(),
-        ...commandMeta(caller),
-      });
-    });
-    return { webhook: await this.queryBus.execute(new GetWebhookQuery(caller.workspaceId, webhookId)), ok: true };
+    const { webhookId, replayed } = await this.commandBus.execute(
+      new CreateWebhookMessage(
+        {
+          type: 'CreateWebhook',
+          workspaceId: caller.workspaceId,
+          url: input.url,
+          eventTypes: input.event_types ?? null,
+          secret: generateWebhookSecret(),
+          ...commandMeta(caller),
+        },
+        idempotency,
+      ),
+    );
+    const webhook = await this.queryBus.execute(new GetWebhookQuery(caller.workspaceId, webhookId));
+    markReplayed(reply, replayed);
+    return { webhook, ok: true };
   }
 
   @SeamRoute('webhooks/get', ['GET', 'POST'])
@@ -150,7 +142,7 @@ export class WebhooksController {
     return { ok: true };
   }
 
-  private async change(command: WebhookCommand): Promise<void> {
+  private async change(command: Exclude<WebhookCommand, { type: 'CreateWebhook' }>): Promise<void> {
     const { position } = await this.commandBus.execute(new WebhookCommandMessage(command));
     await this.readYourWrites.waitFor(position);
   }

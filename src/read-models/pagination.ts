@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { stringify } from 'safe-stable-stringify';
 import { InvalidCommand, MismatchedPageParameters } from '../common/domain-errors.js';
 
 /**
@@ -92,16 +93,8 @@ function decodeCursor(cursor: string): { after: number; params: string } {
 }
 
 function hashParams(params: Record<string, unknown>): string {
-  return createHash('sha256').update(canonicalJson(params)).digest('base64url').slice(0, 22);
-}
-
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (typeof value === 'object' && value !== null) {
-    const entries = Object.entries(value)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value ?? null);
+  return createHash('sha256')
+    .update(stringify(params) ?? 'null')
+    .digest('base64url')
+    .slice(0, 22);
 }

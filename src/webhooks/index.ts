@@ -1,5 +1,5 @@
 // The webhooks feature's port: what the shells and the app may use.
-export { countWebhooks, webhookReadModel } from './webhook.projection.js';
+export { webhookReadModel } from './webhook.projection.js';
 export { generateWebhookSecret } from './webhook-signing.js';
 export { assertWebhookTarget } from './webhook-target.js';
 export * from './webhooks.cqrs.js';

@@ -1,4 +1,4 @@
-import { NotFound } from '../common/domain-errors.js';
+import { IdempotencyKeyReused, NotFound } from '../common/domain-errors.js';
 import type { CommandMeta, Decider } from '../event-store/decider.js';
 
 /** A webhook, in `webhook-<id>`. Its signing secret lives in the log: the log is the only source of truth. */
@@ -12,6 +12,8 @@ export type WebhookEvent =
         event_types: string[] | null;
         secret: string;
         created_at: string;
+        /** Created with an `Idempotency-Key`: the hash of that request (see idempotency-key.ts). */
+        request_hash?: string;
       };
     }
   | {
@@ -36,6 +38,8 @@ export type WebhookCommand = CommandMeta &
         url: string;
         eventTypes: string[] | null;
         secret: string;
+        /** Sent with an `Idempotency-Key`: the request's hash. */
+        requestHash?: string;
       }
     | { type: 'UpdateWebhook'; webhookId: string; workspaceId: string; url?: string; eventTypes?: string[] | null }
     | { type: 'DeleteWebhook'; webhookId: string; workspaceId: string }
@@ -45,15 +49,17 @@ export type WebhookCommand = CommandMeta &
 export interface WebhookState {
   status: 'absent' | 'active' | 'deleted';
   workspaceId: string | null;
+  /** The hash of the request that created it with an `Idempotency-Key`. */
+  requestHash: string | null;
 }
 
 export const webhookDecider: Decider<WebhookCommand, WebhookEvent, WebhookState> = {
-  initialState: () => ({ status: 'absent', workspaceId: null }),
+  initialState: () => ({ status: 'absent', workspaceId: null, requestHash: null }),
 
   evolve(state, event) {
     switch (event.type) {
       case 'WebhookCreated':
-        return { status: 'active', workspaceId: event.data.workspace_id };
+        return { status: 'active', workspaceId: event.data.workspace_id, requestHash: event.data.request_hash ?? null };
       case 'WebhookDeleted':
         return { ...state, status: 'deleted' };
       default:
@@ -63,7 +69,11 @@ export const webhookDecider: Decider<WebhookCommand, WebhookEvent, WebhookState>
 
   decide(command, state) {
     if (command.type === 'CreateWebhook') {
-      if (state.status !== 'absent') return [];
+      // An existing stream means this very request ran already (see the webview's CreateConnectWebview).
+      if (state.status !== 'absent') {
+        if (state.requestHash !== (command.requestHash ?? null)) throw new IdempotencyKeyReused();
+        return [];
+      }
       return [
         {
           type: 'WebhookCreated',
@@ -74,6 +84,7 @@ export const webhookDecider: Decider<WebhookCommand, WebhookEvent, WebhookState>
             event_types: command.eventTypes,
             secret: command.secret,
             created_at: command.now,
+            ...(command.requestHash !== undefined ? { request_hash: command.requestHash } : {}),
           },
         },
       ];

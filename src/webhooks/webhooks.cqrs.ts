@@ -1,20 +1,44 @@
 import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, Query, QueryHandler, type ICommandHandler, type IQueryHandler } from '@nestjs/cqrs';
-import { NotFound } from '../common/domain-errors.js';
-import { EVENT_STORE } from '../common/tokens.js';
+import { randomUUID } from 'node:crypto';
+import type { AppConfig } from '../common/config.js';
+import { InvalidCommand, NotFound } from '../common/domain-errors.js';
+import { KeyedLock } from '../common/keyed-lock.js';
+import { CONFIG, EVENT_STORE } from '../common/tokens.js';
 import type { WriteResult } from '../event-store/decider.js';
-import { handleCommand } from '../event-store/handle-command.js';
+import { handleCommand, loadState } from '../event-store/handle-command.js';
 import type { EventStore } from '../event-store/event-store.js';
+import { idempotentResourceId, type IdempotentCreate } from '../event-store/idempotency-key.js';
+import { ReadYourWrites } from '../read-models/read-your-writes.js';
 import { streams } from '../event-store/streams.js';
 import { EMITTED_SEAM_EVENT_TYPES } from '../events/index.js';
 import { ReadModelDatabase } from '../read-models/read-model-database.js';
 import { WebhookDelivery } from './webhook-delivery.js';
 import { webhookDecider, type WebhookCommand } from './webhook.js';
-import { findWebhook, listWebhooks, type WebhookRecord } from './webhook.projection.js';
+import { countWebhooks, findWebhook, listWebhooks, type WebhookRecord } from './webhook.projection.js';
 
 /** A webhook command on the command bus: the command, and nothing more. */
 export class WebhookCommandMessage extends Command<WriteResult> {
-  constructor(readonly command: WebhookCommand) {
+  /** A create has its own message, CreateWebhookMessage: it makes the webhook's id and keeps the cap. */
+  constructor(readonly command: Exclude<WebhookCommand, CreateWebhook>) {
+    super();
+  }
+}
+
+type CreateWebhook = Extract<WebhookCommand, { type: 'CreateWebhook' }>;
+
+/** A create: its result names the webhook, and whether it was a retry that created nothing. */
+export interface CreatedWebhook extends WriteResult {
+  webhookId: string;
+  replayed: boolean;
+}
+
+/** Creates a webhook; with an `Idempotency-Key`, its id is derived from the key (see CreateConnectWebviewMessage). */
+export class CreateWebhookMessage extends Command<CreatedWebhook> {
+  constructor(
+    readonly command: Omit<CreateWebhook, 'webhookId' | 'requestHash'>,
+    readonly idempotency?: IdempotentCreate,
+  ) {
     super();
   }
 }
@@ -43,6 +67,52 @@ export class WebhookCommandHandler implements ICommandHandler<WebhookCommandMess
   async execute({ command }: WebhookCommandMessage): Promise<WriteResult> {
     const { position } = await handleCommand(this.store, streams.webhook(command.webhookId), webhookDecider, command);
     return { position };
+  }
+}
+
+@CommandHandler(CreateWebhookMessage)
+export class CreateWebhookHandler implements ICommandHandler<CreateWebhookMessage> {
+  /** Counted and created one at a time per workspace, so that concurrent creates cannot pass the cap together. */
+  private readonly creating = new KeyedLock();
+
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(ReadModelDatabase) private readonly readModels: ReadModelDatabase,
+    @Inject(ReadYourWrites) private readonly readYourWrites: ReadYourWrites,
+    @Inject(CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async execute({ command, idempotency }: CreateWebhookMessage): Promise<CreatedWebhook> {
+    const webhookId = idempotency
+      ? await idempotentResourceId(
+          this.store,
+          streams.webhook,
+          { workspaceId: command.workspaceId, route: 'webhooks/create', key: idempotency.key },
+          command.now,
+        )
+      : randomUUID();
+    const stream = streams.webhook(webhookId);
+    return this.creating.run(command.workspaceId, async () => {
+      // A retry of a create that succeeded is answered even at the cap: it creates nothing.
+      const retried = (await loadState(this.store, stream, webhookDecider)).status !== 'absent';
+      const max = this.config.webhooks.maxPerWorkspace;
+      if (!retried && countWebhooks(this.readModels.db, command.workspaceId) >= max) {
+        throw new InvalidCommand([
+          {
+            path: ['url'],
+            message: `This workspace already has ${max} webhooks, the most it may have (WEBHOOKS_PER_WORKSPACE): delete one first`,
+          },
+        ]);
+      }
+      const { position, events } = await handleCommand(this.store, stream, webhookDecider, {
+        ...command,
+        webhookId,
+        requestHash: idempotency?.requestHash,
+      });
+      // Readable before the lock is let go, so that the next create counts this one.
+      await this.readYourWrites.waitFor(position);
+      return { position, webhookId, replayed: events.length === 0 };
+    });
   }
 }
 

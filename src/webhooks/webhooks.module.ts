@@ -1,6 +1,13 @@
 import { Module } from '@nestjs/common';
 import { WebhookDelivery } from './webhook-delivery.js';
-import { GetWebhookHandler, ListWebhooksHandler, WebhookCommandHandler } from './webhooks.cqrs.js';
+import {
+  CreateWebhookHandler,
+  GetWebhookHandler,
+  ListWebhooksHandler,
+  WebhookCommandHandler,
+} from './webhooks.cqrs.js';
 
-@Module({ providers: [WebhookDelivery, WebhookCommandHandler, GetWebhookHandler, ListWebhooksHandler] })
+@Module({
+  providers: [WebhookDelivery, WebhookCommandHandler, CreateWebhookHandler, GetWebhookHandler, ListWebhooksHandler],
+})
 export class WebhooksModule {}

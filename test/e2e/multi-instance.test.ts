@@ -128,6 +128,45 @@ const LEASE_CHECK_MS = 250;
     );
   });
 
+  it('makes one webview of one Idempotency-Key sent to A and to B, in turn and at once, and gives each the same answer, after a restart too', async () => {
+    const send = (server: ServerProcess, key: string, body: unknown) =>
+      server.post('/connect_webviews/create', body, { ...server.auth(), 'idempotency-key': key });
+    const webviewsWith = async (n: string) =>
+      (await a.post('/connect_webviews/list', { custom_metadata_has: { n } })).body.connect_webviews.length;
+    // Without PUBLIC_URL each instance hands out links to its own address: the answers agree on the rest.
+    const answer = ({ body }: { body: any }) => ({
+      ...body,
+      connect_webview: { ...body.connect_webview, url: new URL(body.connect_webview.url).search },
+    });
+    const body = { custom_metadata: { n: 'idem-1', plan: 'pro' } };
+
+    const first = await send(a, 'idem-1', body);
+    const onB = await send(b, 'idem-1', { custom_metadata: { plan: 'pro', n: 'idem-1' } }); // keys in another order
+    const body2 = { custom_metadata: { n: 'idem-2' } };
+    const atOnce = await Promise.all([send(a, 'idem-2', body2), send(b, 'idem-2', body2)]);
+    expect(first.status).toBe(200);
+    expect(onB.status).toBe(200);
+    expect(answer(onB)).toEqual(answer(first));
+    expect(onB.headers.get('idempotent-replayed')).toBe('true');
+    expect(atOnce.map((r) => r.status)).toEqual([200, 200]);
+    expect(answer(atOnce[1]!)).toEqual(answer(atOnce[0]!));
+    expect(atOnce.filter((r) => r.headers.get('idempotent-replayed') === 'true')).toHaveLength(1);
+    expect(atOnce[0]!.body.connect_webview.connect_webview_id).not.toBe(first.body.connect_webview.connect_webview_id);
+
+    const otherBody = await send(b, 'idem-1', { custom_metadata: { n: 'idem-1', plan: 'free' } });
+    expect(otherBody).toMatchObject({ status: 422, body: { ok: false, error: { type: 'idempotency_key_reused' } } });
+
+    // The one that does not deliver webhooks restarts, so that the lease stays where the next test finds it.
+    const restarted = /now delivers webhooks/.test(a.output) ? b : a;
+    await restarted.stop();
+    await restarted.start();
+    const afterRestart = await send(restarted, 'idem-1', body);
+    expect(afterRestart.status).toBe(200);
+    expect(answer(afterRestart)).toEqual(answer(first));
+    expect(await webviewsWith('idem-1')).toBe(1);
+    expect(await webviewsWith('idem-2')).toBe(1);
+  }, 60_000);
+
   it('moves webhook delivery to the other instance within the lease time when the holder is killed, losing no event', async () => {
     const holderOf = () => [a, b].filter((s) => s.running && /now delivers webhooks/.test(s.output));
     expect(holderOf()).toHaveLength(1); // exactly one delivers
