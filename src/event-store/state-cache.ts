@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { CommandMeta, Decider, DomainEvent } from './decider.js';
 import type { EventStore } from './event-store.js';
 
@@ -25,7 +26,7 @@ export async function currentState<Command extends CommandMeta, Event extends Do
  * Folded states, per store: one least-recently-used map over every decider's streams, bounded by the bytes
  * its states hold (an estimate: see `estimateBytes`), not by how many there are. A tenant that fills its
  * resources with 50 keys of 500 characters gets fewer streams cached, not more memory; a stream that fell
- * out is folded from the log again. STATE_CACHE_BYTES sets the bound (64 MiB by default).
+ * out is folded from the log again. STATE_CACHE_BYTES sets the bound (64 MiB by default). lru-cache keeps it.
  */
 export const DEFAULT_STATE_CACHE_BYTES = 64 * 1024 * 1024;
 
@@ -33,62 +34,38 @@ interface CachedState {
   decider: object;
   state: unknown;
   revision: number;
-  bytes: number;
 }
 
-class StateCache {
-  readonly entries = new Map<string, CachedState>();
-  bytes = 0;
-
-  constructor(public limitBytes: number) {}
-
-  get(stream: string, decider: object): CachedState | undefined {
-    const entry = this.entries.get(stream);
-    if (!entry || entry.decider !== decider) return undefined;
-    this.entries.delete(stream);
-    this.entries.set(stream, entry);
-    return entry;
-  }
-
-  set(stream: string, entry: Omit<CachedState, 'bytes'>): void {
-    this.remove(stream);
-    const bytes = stream.length * 2 + estimateBytes(entry.state);
-    if (bytes > this.limitBytes) return; // larger than the whole cache: folded again when asked for
-    this.entries.set(stream, { ...entry, bytes });
-    this.bytes += bytes;
-    for (const [oldest] of this.entries) {
-      if (this.bytes <= this.limitBytes) break;
-      this.remove(oldest);
-    }
-  }
-
-  private remove(stream: string): void {
-    const entry = this.entries.get(stream);
-    if (!entry) return;
-    this.entries.delete(stream);
-    this.bytes -= entry.bytes;
-  }
+function newStateCache(limitBytes: number): LRUCache<string, CachedState> {
+  // A state larger than the whole cache is not kept (lru-cache's maxEntrySize defaults to maxSize): it is
+  // folded again when asked for.
+  return new LRUCache<string, CachedState>({
+    maxSize: limitBytes,
+    sizeCalculation: (entry, stream) => Math.max(1, stream.length * 2 + estimateBytes(entry.state)),
+  });
 }
 
-const stateCaches = new WeakMap<EventStore, StateCache>();
+const stateCaches = new WeakMap<EventStore, LRUCache<string, CachedState>>();
 
-function cacheOf(store: EventStore): StateCache {
+function cacheOf(store: EventStore): LRUCache<string, CachedState> {
   let cache = stateCaches.get(store);
-  if (!cache) stateCaches.set(store, (cache = new StateCache(DEFAULT_STATE_CACHE_BYTES)));
+  if (!cache) stateCaches.set(store, (cache = newStateCache(DEFAULT_STATE_CACHE_BYTES)));
   return cache;
 }
 
 /** Sets how many bytes of folded state `store`'s cache may hold (STATE_CACHE_BYTES). */
 export function limitStateCache(store: EventStore, limitBytes: number): void {
-  const cache = cacheOf(store);
-  cache.limitBytes = limitBytes;
-  for (const [stream, entry] of cache.entries) cache.set(stream, entry); // re-applies the bound
+  const old = cacheOf(store);
+  const cache = newStateCache(limitBytes);
+  // Oldest first, so that the most recently used are the ones kept under the new bound.
+  for (const [stream, entry] of [...old.entries()].reverse()) cache.set(stream, entry);
+  stateCaches.set(store, cache);
 }
 
 /** What the cache holds now: for tests and metrics. */
 export function stateCacheUsage(store: EventStore): { streams: number; bytes: number; limitBytes: number } {
   const cache = cacheOf(store);
-  return { streams: cache.entries.size, bytes: cache.bytes, limitBytes: cache.limitBytes };
+  return { streams: cache.size, bytes: cache.calculatedSize, limitBytes: cache.maxSize };
 }
 
 /**
@@ -117,8 +94,8 @@ export function statesOf<Command extends CommandMeta, Event extends DomainEvent,
   const cache = cacheOf(store);
   return {
     get(stream: string): { state: State; revision: number } | undefined {
-      const entry = cache.get(stream, decider);
-      return entry ? { state: entry.state as State, revision: entry.revision } : undefined;
+      const entry = cache.get(stream);
+      return entry?.decider === decider ? { state: entry.state as State, revision: entry.revision } : undefined;
     },
     set(stream: string, entry: { state: State; revision: number }): void {
       cache.set(stream, { decider, state: entry.state, revision: entry.revision });
