@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { SqliteDatabase, SqliteStatement } from '../common/sqlite.js';
 
 /**
@@ -8,24 +9,19 @@ import type { SqliteDatabase, SqliteStatement } from '../common/sqlite.js';
  */
 export const PREPARED_STATEMENTS_PER_CONNECTION = 200;
 
-const cache = new WeakMap<SqliteDatabase, Map<string, SqliteStatement>>();
+const cache = new WeakMap<SqliteDatabase, LRUCache<string, SqliteStatement>>();
 
 /** A statement prepared once per connection (while it stays among the most recently used). */
 export function prepared(db: SqliteDatabase, sql: string): SqliteStatement {
   let statements = cache.get(db);
   if (!statements) {
-    statements = new Map();
+    statements = new LRUCache({ max: PREPARED_STATEMENTS_PER_CONNECTION });
     cache.set(db, statements);
   }
   let statement = statements.get(sql);
-  if (statement) {
-    statements.delete(sql); // re-inserted below: a Map iterates in insertion order, oldest first
-  } else {
+  if (!statement) {
     statement = db.prepare(sql);
-    if (statements.size >= PREPARED_STATEMENTS_PER_CONNECTION) {
-      statements.delete(statements.keys().next().value as string);
-    }
+    statements.set(sql, statement);
   }
-  statements.set(sql, statement);
   return statement;
 }

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { SqliteDatabase, SqliteValue } from '../common/sqlite.js';
 import { prepared } from '../common/prepared.js';
 import { EXTENSION_EVENT_TYPES, type PublicEvent, type PublicEventFilter } from './public-event.js';
@@ -44,36 +45,29 @@ export function findPublicEventTexts(
     event_id: string;
     event_type: string;
   }[];
-  return rows.map((row) => ({ ...row, body: recentBodies.get(db, row.sequence) }));
+  return rows.map((row) => ({ ...row, body: recentBody(db, row.sequence) }));
 }
 
-/** The bodies of recently streamed events, least recently used out beyond `limitBytes`. */
-class RecentBodies {
-  private readonly bodies = new Map<number, Uint8Array>();
-  private bytes = 0;
+/**
+ * The bodies of recently streamed events, per read-model database (a swap brings another), least recently
+ * used out beyond 16 MiB: many streams read the same new events.
+ */
+const recentBodiesOf = new WeakMap<SqliteDatabase, LRUCache<number, Uint8Array>>();
 
-  constructor(private readonly limitBytes: number) {}
-
-  get(db: SqliteDatabase, sequence: number): Uint8Array {
-    let body = this.bodies.get(sequence);
-    if (body) {
-      this.bodies.delete(sequence);
-    } else {
-      const sql = 'SELECT CAST(body AS BLOB) AS body FROM public_events WHERE sequence = ?';
-      body = (prepared(db, sql).get(sequence) as { body: Uint8Array }).body;
-      this.bytes += body.byteLength;
-      for (const [oldest, old] of this.bodies) {
-        if (this.bytes <= this.limitBytes) break;
-        this.bodies.delete(oldest);
-        this.bytes -= old.byteLength;
-      }
-    }
-    this.bodies.set(sequence, body);
-    return body;
+function recentBody(db: SqliteDatabase, sequence: number): Uint8Array {
+  let bodies = recentBodiesOf.get(db);
+  if (!bodies) {
+    bodies = new LRUCache({ maxSize: 16 * 1024 * 1024, sizeCalculation: (body) => Math.max(1, body.byteLength) });
+    recentBodiesOf.set(db, bodies);
   }
+  let body = bodies.get(sequence);
+  if (!body) {
+    const sql = 'SELECT CAST(body AS BLOB) AS body FROM public_events WHERE sequence = ?';
+    body = (prepared(db, sql).get(sequence) as { body: Uint8Array }).body;
+    bodies.set(sequence, body);
+  }
+  return body;
 }
-
-const recentBodies = new RecentBodies(16 * 1024 * 1024);
 
 /** The newest event that matches: `events/get` by `event_type` or `device_id`. */
 export function findNewestPublicEvent(
