@@ -1,6 +1,6 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { isIP } from 'node:net';
-import { toBits } from '../common/ip-address.js';
+import ipaddr from 'ipaddr.js';
 import { Reflector } from '@nestjs/core';
 import { SeamError } from './seam-error.js';
 import { ReadModelDatabase } from '../read-models/read-model-database.js';
@@ -121,7 +121,6 @@ export function clientNetwork(address: string): string {
   if (isIP(address) !== 6) return address;
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
   if (mapped) return mapped[1];
-  const prefix = toBits(address, 6) >> 64n;
-  const groups = [48n, 32n, 16n, 0n].map((shift) => ((prefix >> shift) & 0xffffn).toString(16));
-  return `${groups.join(':')}::/64`;
+  const groups = ipaddr.IPv6.parse(address).parts.slice(0, 4);
+  return `${groups.map((group) => group.toString(16)).join(':')}::/64`;
 }

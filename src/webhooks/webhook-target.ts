@@ -1,7 +1,7 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { InvalidCommand } from '../common/domain-errors.js';
-import { toBits } from '../common/ip-address.js';
+import ipaddr from 'ipaddr.js';
 
 /**
  * Where a webhook may deliver: http(s) only, and never to an address of IANA's special-purpose registries
@@ -49,18 +49,15 @@ const SPECIAL_IPV6: readonly (readonly [string, number])[] = [
   ['ff00::', 8], // multicast
 ];
 
-const ranges = (list: readonly (readonly [string, number])[], family: 4 | 6) => {
-  const width = family === 4 ? 32 : 128;
-  return list.map(([network, prefix]) => ({ shift: BigInt(width - prefix), bits: toBits(network, family) }));
-};
-const SPECIAL = { 4: ranges(SPECIAL_IPV4, 4), 6: ranges(SPECIAL_IPV6, 6) };
+// ipaddr.js parses (any IPv6 form: `::`, a zone id, a dotted tail) and compares by prefix; the table is ours.
+const SPECIAL = [...SPECIAL_IPV4, ...SPECIAL_IPV6].map(([network, prefix]) => [ipaddr.parse(network), prefix] as const);
 
 /** Whether `address` is anything but a public unicast address (or is not an IP address at all). */
 export function isInternalAddress(address: string): boolean {
-  const family = isIP(address);
-  if (family !== 4 && family !== 6) return true;
-  const bits = toBits(address, family);
-  return SPECIAL[family].some(({ shift, bits: network }) => bits >> shift === network >> shift);
+  // node:net decides what an address is: ipaddr.js alone would also take `0x7f.1` or `2130706433` as IPv4.
+  if (isIP(address) === 0) return true;
+  const parsed = ipaddr.parse(address);
+  return SPECIAL.some(([network, prefix]) => parsed.kind() === network.kind() && parsed.match(network, prefix));
 }
 
 /** Why a target may not be used, as a class (what a webhook's `last_failure.message` shows) and a sentence. */
