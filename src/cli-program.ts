@@ -1,7 +1,8 @@
-import { parseArgs } from 'node:util';
+import { Command, CommanderError } from 'commander';
 import { DomainError, NotFound } from './common/domain-errors.js';
 import { ConfigError, loadConfig, type AppConfig } from './common/config.js';
-import { historyCommand, liveReadModelsPath, replayCommand } from './audit/index.js';
+import { historyCommand, liveReadModelsPath, replayCommand, type Terminal } from './audit/index.js';
+import type { EventStore } from './event-store/event-store.js';
 import { REPLAY_SETUP } from './read-model-schema.js';
 import {
   dataKeysOf,
@@ -29,49 +30,6 @@ import {
 } from './workspaces/index.js';
 import { existsSync } from 'node:fs';
 import { openSqlite } from './common/sqlite.js';
-
-const USAGE = `Usage: npm run cli -- <command> [options]
-
-Commands:
-  workspace create --name NAME [--production]
-      Creates a workspace (a sandbox one unless --production) and its first API key.
-  api-key create --workspace-id ID
-      Issues another API key for a workspace.
-  api-key list --workspace-id ID
-      A workspace's keys: id, short prefix, created, last used (by a server on this DATA_DIR) and revoked
-      times. Never a secret.
-  api-key revoke --api-key-id ID [--workspace-id ID]
-      Revokes a key: a running server answers 401 to it within a second. Rotation: create a key, move the
-      app to it, revoke the old one.
-  saga parked
-      Completions the saga gave up on after 5 attempts (a server keeps going without them), with the error.
-  saga retry --event-id ID
-      Runs a parked completion again from the log; unparked if it passes (exit status 1 if not).
-  replay [--verify] [--swap]
-      Rebuilds every read model from the start of the log into a fresh database beside the live one,
-      while a server keeps serving. --verify compares it with the live read models and lists any
-      difference (exit status 1 if there is one); --swap makes it live (a running server switches to it).
-  history --device-id ID | --connected-account-id ID | --connect-webview-id ID [--json]
-      The custom-metadata history of one resource: who changed what, when and why.
-  workspace erase --workspace-id ID
-      The operator's offboarding: destroys the workspace's keys, so every event it ever wrote is unreadable
-      in every store and copy of the log; its rows leave the read models and its API keys stop working.
-      Run again, it finishes an interrupted erasure.
-  keys rotate-master
-      Re-wraps every data key under a new master key, written to MASTER_KEY_FILE (or DATA_DIR/master.key)
-      once the key store is re-wrapped; a running server takes it on its next key-store read. The old master
-      key then opens nothing: keep no copy of it.
-  copy-events [--to PATH]
-      Copies the configured log (EVENT_STORE, DATA_DIR) into the target: a postgres:// URL or an esdb://
-      connection string in COPY_TO_URL (never on the command line, where it would reach the process list
-      and the shell's history), or --to the path of a SQLite events file: same streams, revisions, ids, data and
-      metadata. Into an empty SQLite or PostgreSQL target, positions and the log's id are kept too, so a
-      server switched to it rebuilds nothing. Interrupted, it resumes where it stopped when run again.
-
-Each command prints, as the last line of its standard output, one JSON object with the new key.
-The key is shown only then: the service stores only its hash.
-The CLI writes to the event log in DATA_DIR (default ./data) directly, so it works whether or not a
-server runs on the same DATA_DIR; a running server accepts a new key within a second.`;
 
 class UsageError extends Error {}
 
@@ -125,53 +83,249 @@ function copyTarget(to: string | undefined): string {
   return target;
 }
 
-async function run(argv: string[]): Promise<void> {
-  const { positionals, values } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      name: { type: 'string' },
-      'workspace-id': { type: 'string' },
-      'api-key-id': { type: 'string' },
-      'event-id': { type: 'string' },
-      production: { type: 'boolean', default: false },
-      verify: { type: 'boolean', default: false },
-      swap: { type: 'boolean', default: false },
-      json: { type: 'boolean', default: false },
-      'device-id': { type: 'string' },
-      'connected-account-id': { type: 'string' },
-      'connect-webview-id': { type: 'string' },
-      to: { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
-  const command = positionals.join(' ');
-  if (values.help || command === '' || command === 'help') {
-    process.stdout.write(`${USAGE}\n`);
-    return;
-  }
+interface Context {
+  config: AppConfig;
+  store: EventStore;
+  terminal: Terminal;
+}
 
-  const config = loadConfig();
-  const store = openEventStore(config);
-  const terminal = {
-    out: (line: string) => process.stdout.write(`${line}\n`),
-    err: (text: string) => process.stderr.write(text),
-    isTTY: Boolean(process.stderr.isTTY),
+/** Prints the command's result: the last line of its standard output is one JSON object, for scripts. */
+function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value)}\n`);
+}
+
+/** An action that needs the configuration and the log: opened for it, and closed after it, whatever happens. */
+function withLog<Options>(action: (options: Options, context: Context) => Promise<void>) {
+  return async (options: Options) => {
+    const config = loadConfig();
+    const store = openEventStore(config);
+    const terminal: Terminal = {
+      out: (line: string) => process.stdout.write(`${line}\n`),
+      err: (text: string) => process.stderr.write(text),
+      isTTY: Boolean(process.stderr.isTTY),
+    };
+    try {
+      await action(options, { config, store, terminal });
+    } finally {
+      await store.close();
+    }
   };
-  try {
-    let issued: IssuedApiKey;
-    switch (command) {
-      case 'replay':
-        process.exitCode = await replayCommand(
-          store,
-          config.dataDir,
-          REPLAY_SETUP,
-          { verify: values.verify, swap: values.swap },
-          terminal,
-        );
-        return;
-      case 'copy-events': {
-        const to = copyTarget(values.to);
+}
+
+const printIssued = ({ position: _position, ...printed }: IssuedApiKey) => printJson(printed);
+
+function program(): Command {
+  const cli = new Command('npm run cli --')
+    .description('Operates the service on DATA_DIR (default ./data), whether or not a server runs on it.')
+    .exitOverride()
+    .showHelpAfterError('(npm run cli -- --help lists every command)')
+    .addHelpText(
+      'after',
+      `
+Each command prints, as the last line of its standard output, one JSON object. A new key is shown only then:
+the service stores only its hash. The CLI writes to the event log directly; a running server sees a new or
+revoked key within a second.`,
+    );
+
+  const workspace = cli.command('workspace').description('create or erase workspaces');
+  workspace
+    .command('create')
+    .description('Creates a workspace (a sandbox one unless --production) and its first API key.')
+    .requiredOption('--name <name>', "the workspace's name")
+    .option('--production', 'a production workspace, not a sandbox one', false)
+    .action(
+      withLog<{ name: string; production: boolean }>(async ({ name, production }, { store }) =>
+        printIssued(await createWorkspace(store, { name, isSandbox: !production, actor: { type: 'cli' } })),
+      ),
+    );
+  workspace
+    .command('erase')
+    .description(
+      "The operator's offboarding: destroys the workspace's keys, so every event it ever wrote is unreadable in " +
+        'every store and copy of the log; its rows leave the read models and its API keys stop working. Run ' +
+        'again, it finishes an interrupted erasure.',
+    )
+    .requiredOption('--workspace-id <id>', 'the workspace')
+    .action(
+      withLog<{ workspaceId: string }>(async ({ workspaceId }, { store }) => {
+        const erased = await eraseWorkspace(store, dataKeysOf(store), {
+          workspaceId,
+          actor: { type: 'cli' },
+          now: new Date().toISOString(),
+        });
+        printJson({ workspace_id: workspaceId, erased_at: erased.erasedAt, keys_destroyed: erased.keysDestroyed });
+      }),
+    );
+
+  const apiKey = cli.command('api-key').description("issue, list and revoke a workspace's API keys");
+  apiKey
+    .command('create')
+    .description('Issues another API key for a workspace.')
+    .requiredOption('--workspace-id <id>', 'the workspace')
+    .action(
+      withLog<{ workspaceId: string }>(async ({ workspaceId }, { store }) =>
+        printIssued(await issueApiKey(store, { workspaceId, actor: { type: 'cli' } })),
+      ),
+    );
+  apiKey
+    .command('list')
+    .description(
+      "A workspace's keys: id, short prefix, created, last used (by a server on this DATA_DIR) and revoked " +
+        'times. Never a secret.',
+    )
+    .requiredOption('--workspace-id <id>', 'the workspace')
+    .action(
+      withLog<{ workspaceId: string }>(async ({ workspaceId }, { store, config }) => {
+        const usage = new ApiKeyUsage(config.dataDir);
+        try {
+          const keys = await listApiKeys(store, workspaceId, usage);
+          for (const key of keys) {
+            const state = key.revoked_at ? `revoked ${key.revoked_at}` : 'active';
+            process.stdout.write(
+              `${key.api_key_id}  ${key.short_token}…  created ${key.created_at}  ` +
+                `last used ${key.last_used_at ?? 'never'}  ${state}\n`,
+            );
+          }
+          printJson({ workspace_id: workspaceId, api_keys: keys });
+        } finally {
+          usage.close();
+        }
+      }),
+    );
+  apiKey
+    .command('revoke')
+    .description(
+      'Revokes a key: a running server answers 401 to it within a second. Rotation: create a key, move the ' +
+        'app to it, revoke the old one.',
+    )
+    .requiredOption('--api-key-id <id>', 'the key')
+    .option('--workspace-id <id>', "the key's workspace (found in the read models without it)")
+    .action(
+      withLog<{ apiKeyId: string; workspaceId?: string }>(async ({ apiKeyId, workspaceId }, { store, config }) => {
+        const { position: _revokedAt, ...revoked } = await revokeApiKey(store, {
+          workspaceId: workspaceId ?? workspaceOfKey(config.dataDir, apiKeyId),
+          apiKeyId,
+          actor: { type: 'cli' },
+        });
+        printJson(revoked);
+      }),
+    );
+
+  const saga = cli.command('saga').description('completions the saga parked');
+  saga
+    .command('parked')
+    .description(
+      'Completions the saga gave up on after 5 attempts (a server keeps going without them), with the error.',
+    )
+    .action(
+      withLog(async (_options, { config }) => {
+        const parked = new ParkedSagaEvents(config.dataDir);
+        try {
+          const events = parked.list();
+          for (const e of events) {
+            process.stdout.write(`${e.event_id}  position ${e.position}  ${e.attempts} attempts  ${e.error}\n`);
+          }
+          printJson({ parked_saga_events: events });
+        } finally {
+          parked.close();
+        }
+      }),
+    );
+  saga
+    .command('retry')
+    .description('Runs a parked completion again from the log; unparked if it passes (exit status 1 if not).')
+    .requiredOption('--event-id <id>', 'the parked event')
+    .action(
+      withLog<{ eventId: string }>(async ({ eventId }, { store, config }) => {
+        const parked = new ParkedSagaEvents(config.dataDir);
+        try {
+          const result = await retryParkedEvent(store, parked, eventId);
+          printJson(result);
+          if (!result.completed) process.exitCode = 1;
+        } finally {
+          parked.close();
+        }
+      }),
+    );
+
+  cli
+    .command('replay')
+    .summary('rebuild the read models beside the live ones; --verify, --swap')
+    .description(
+      'Rebuilds every read model from the start of the log into a fresh database beside the live one, while a ' +
+        'server keeps serving.',
+    )
+    .option('--verify', 'compare it with the live read models and list any difference (exit status 1 if any)', false)
+    .option('--swap', 'make it live (a running server switches to it)', false)
+    .action(
+      withLog<{ verify: boolean; swap: boolean }>(async (options, { store, config, terminal }) => {
+        process.exitCode = await replayCommand(store, config.dataDir, REPLAY_SETUP, options, terminal);
+      }),
+    );
+
+  cli
+    .command('history')
+    .summary("one resource's custom-metadata history")
+    .description('The custom-metadata history of one resource: who changed what, when and why.')
+    .option('--device-id <id>', 'a device')
+    .option('--connected-account-id <id>', 'a connected account')
+    .option('--connect-webview-id <id>', 'a Connect Webview')
+    .option('--json', 'JSON lines, for scripts', false)
+    .action(
+      withLog<{ deviceId?: string; connectedAccountId?: string; connectWebviewId?: string; json: boolean }>(
+        async (options, { store, terminal }) => {
+          const [resource, ...others] = [
+            options.deviceId && ({ type: 'device', idField: 'device_id', id: options.deviceId } as const),
+            options.connectedAccountId &&
+              ({ type: 'connected_account', idField: 'connected_account_id', id: options.connectedAccountId } as const),
+            options.connectWebviewId &&
+              ({ type: 'connect_webview', idField: 'connect_webview_id', id: options.connectWebviewId } as const),
+          ].filter((r) => typeof r === 'object');
+          if (!resource || others.length > 0)
+            throw new UsageError('history needs one of --device-id, --connected-account-id, --connect-webview-id');
+          await historyCommand(store, resource, options.json, terminal);
+        },
+      ),
+    );
+
+  cli
+    .command('keys')
+    .description('the master key')
+    .command('rotate-master')
+    .description(
+      'Re-wraps every data key under a new master key, written to MASTER_KEY_FILE (or DATA_DIR/master.key) once ' +
+        'the key store is re-wrapped; a running server takes it on its next key-store read. The old master key ' +
+        'then opens nothing: keep no copy of it.',
+    )
+    .action(
+      withLog(async (_options, { store, config }) => {
+        const keys = dataKeysOf(store);
+        const source = config.encryption.masterKey;
+        if (!keys) throw new UsageError('keys rotate-master needs encryption on (EVENT_ENCRYPTION=on)');
+        if ('value' in source) {
+          throw new UsageError(
+            'keys rotate-master writes the new master key to a file: set MASTER_KEY_FILE rather than MASTER_KEY',
+          );
+        }
+        const rotated = await keys.rotateMaster('file' in source ? source.file : source.generatedIn);
+        printJson({ data_keys_rewrapped: rotated.keys, master_key_id: rotated.masterKeyId });
+      }),
+    );
+
+  cli
+    .command('copy-events')
+    .summary('copy the log into another store (COPY_TO_URL) or SQLite file (--to)')
+    .description(
+      'Copies the configured log (EVENT_STORE, DATA_DIR) into the target: a postgres:// URL or an esdb:// ' +
+        'connection string in COPY_TO_URL (never on the command line, where it would reach the process list and ' +
+        'the shell history), or --to the path of a SQLite events file: same streams, revisions, ids, data and ' +
+        "metadata. Into an empty SQLite or PostgreSQL target, positions and the log's id are kept too, so a " +
+        'server switched to it rebuilds nothing. Interrupted, it resumes where it stopped when run again.',
+    )
+    .option('--to <path>', 'a SQLite events file')
+    .action(
+      withLog<{ to?: string }>(async (options, { config, terminal }) => {
+        const to = copyTarget(options.to);
         const target = openEventStoreAt(to);
         const source = openRawEventStore(config);
         try {
@@ -198,128 +352,30 @@ async function run(argv: string[]): Promise<void> {
           await target.close();
           await source.close();
         }
-        return;
-      }
-      case 'history': {
-        const [resource, ...others] = [
-          values['device-id'] && ({ type: 'device', idField: 'device_id', id: values['device-id'] } as const),
-          values['connected-account-id'] &&
-            ({
-              type: 'connected_account',
-              idField: 'connected_account_id',
-              id: values['connected-account-id'],
-            } as const),
-          values['connect-webview-id'] &&
-            ({ type: 'connect_webview', idField: 'connect_webview_id', id: values['connect-webview-id'] } as const),
-        ].filter((r) => typeof r === 'object');
-        if (!resource || others.length > 0)
-          throw new UsageError('history needs one of --device-id, --connected-account-id, --connect-webview-id');
-        await historyCommand(store, resource, values.json, terminal);
-        return;
-      }
-      case 'workspace create':
-        if (!values.name) throw new UsageError('workspace create needs --name NAME');
-        issued = await createWorkspace(store, {
-          name: values.name,
-          isSandbox: !values.production,
-          actor: { type: 'cli' },
-        });
-        break;
-      case 'workspace erase': {
-        if (!values['workspace-id']) throw new UsageError('workspace erase needs --workspace-id ID');
-        const erased = await eraseWorkspace(store, dataKeysOf(store), {
-          workspaceId: values['workspace-id'],
-          actor: { type: 'cli' },
-          now: new Date().toISOString(),
-        });
-        process.stdout.write(
-          `${JSON.stringify({ workspace_id: values['workspace-id'], erased_at: erased.erasedAt, keys_destroyed: erased.keysDestroyed })}\n`,
-        );
-        return;
-      }
-      case 'keys rotate-master': {
-        const keys = dataKeysOf(store);
-        const source = config.encryption.masterKey;
-        if (!keys) throw new UsageError('keys rotate-master needs encryption on (EVENT_ENCRYPTION=on)');
-        if ('value' in source) {
-          throw new UsageError(
-            'keys rotate-master writes the new master key to a file: set MASTER_KEY_FILE rather than MASTER_KEY',
-          );
-        }
-        const rotated = await keys.rotateMaster('file' in source ? source.file : source.generatedIn);
-        process.stdout.write(
-          `${JSON.stringify({ data_keys_rewrapped: rotated.keys, master_key_id: rotated.masterKeyId })}\n`,
-        );
-        return;
-      }
-      case 'api-key create':
-        if (!values['workspace-id']) throw new UsageError('api-key create needs --workspace-id ID');
-        issued = await issueApiKey(store, { workspaceId: values['workspace-id'], actor: { type: 'cli' } });
-        break;
-      case 'saga parked':
-      case 'saga retry': {
-        const parked = new ParkedSagaEvents(config.dataDir);
-        try {
-          if (command === 'saga parked') {
-            const events = parked.list();
-            for (const e of events) {
-              process.stdout.write(`${e.event_id}  position ${e.position}  ${e.attempts} attempts  ${e.error}\n`);
-            }
-            process.stdout.write(`${JSON.stringify({ parked_saga_events: events })}\n`);
-            return;
-          }
-          if (!values['event-id']) throw new UsageError('saga retry needs --event-id ID');
-          const result = await retryParkedEvent(store, parked, values['event-id']);
-          process.stdout.write(`${JSON.stringify(result)}\n`);
-          if (!result.completed) process.exitCode = 1;
-          return;
-        } finally {
-          parked.close();
-        }
-      }
-      case 'api-key list': {
-        if (!values['workspace-id']) throw new UsageError('api-key list needs --workspace-id ID');
-        const usage = new ApiKeyUsage(config.dataDir);
-        try {
-          const keys = await listApiKeys(store, values['workspace-id'], usage);
-          for (const key of keys) {
-            const state = key.revoked_at ? `revoked ${key.revoked_at}` : 'active';
-            process.stdout.write(
-              `${key.api_key_id}  ${key.short_token}…  created ${key.created_at}  ` +
-                `last used ${key.last_used_at ?? 'never'}  ${state}\n`,
-            );
-          }
-          process.stdout.write(`${JSON.stringify({ workspace_id: values['workspace-id'], api_keys: keys })}\n`);
-        } finally {
-          usage.close();
-        }
-        return;
-      }
-      case 'api-key revoke': {
-        const apiKeyId = values['api-key-id'];
-        if (!apiKeyId) throw new UsageError('api-key revoke needs --api-key-id ID');
-        const workspaceId = values['workspace-id'] ?? workspaceOfKey(config.dataDir, apiKeyId);
-        const { position: _revokedAt, ...revoked } = await revokeApiKey(store, {
-          workspaceId,
-          apiKeyId,
-          actor: { type: 'cli' },
-        });
-        process.stdout.write(`${JSON.stringify(revoked)}\n`);
-        return;
-      }
-      default:
-        throw new UsageError(`Unknown command: ${command}`);
-    }
-    const { position: _position, ...printed } = issued;
-    process.stdout.write(`${JSON.stringify(printed)}\n`);
-  } finally {
-    await store.close();
-  }
+      }),
+    );
+  return cli;
 }
 
-run(process.argv.slice(2)).catch((error: unknown) => {
-  if (error instanceof UsageError || (error instanceof Error && error.name === 'TypeError' && 'code' in error)) {
-    process.stderr.write(`${error.message}\n\n${USAGE}\n`);
+const synopsis = (command: Command) =>
+  command.options.map((option) => (option.mandatory ? option.flags : `[${option.flags}]`)).join(' ');
+
+/** Every command on one line each, as `--help` ends: commander shows only the groups at the top level. */
+function commandList(cli: Command): string {
+  const leaves = (command: Command, prefix: string): string[] =>
+    command.commands.length === 0
+      ? [`  ${prefix}${command.name()} ${synopsis(command)}`.trimEnd()]
+      : command.commands.flatMap((sub) => leaves(sub, `${prefix}${command === cli ? '' : `${command.name()} `}`));
+  return `\nCommands, each with --help:\n${leaves(cli, '').join('\n')}\n`;
+}
+
+const cli = program();
+cli.addHelpText('afterAll', commandList(cli));
+const argv = process.argv.slice(2);
+cli.parseAsync(argv.length === 0 ? ['--help'] : argv, { from: 'user' }).catch((error: unknown) => {
+  if (error instanceof CommanderError) process.exit(error.exitCode === 0 ? 0 : 2); // commander said why
+  if (error instanceof UsageError) {
+    process.stderr.write(`${error.message}\n(npm run cli -- --help lists every command)\n`);
     process.exit(2);
   }
   if (error instanceof ConfigError || error instanceof DomainError || error instanceof MasterKeyError) {
