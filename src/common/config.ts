@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { z } from 'zod/v4';
 import { hideUrlPassword, type LogConfig } from './logging.js';
 
 export interface AppConfig {
@@ -109,191 +110,6 @@ export const ESDB_CONNECTION_STRING = /^esdb(\+discover)?:\/\/[^/?#\s]+/;
 /** A PostgreSQL URL as `pg` takes it: postgres:// or postgresql://, with a host. */
 export const POSTGRES_URL = /^postgres(ql)?:\/\/[^/?#\s]+/;
 
-/** Reads and checks the environment once, at start-up; every problem is named, not just the first. */
-export function loadConfig(
-  env: NodeJS.ProcessEnv = process.env,
-  { stdoutIsTTY = Boolean(process.stdout.isTTY) } = {},
-): AppConfig {
-  const problems: string[] = [];
-
-  const integer = (name: string, fallback: number, min: number, max: number): number => {
-    const raw = env[name];
-    if (raw === undefined || raw === '') return fallback;
-    const value = Number(raw);
-    if (!/^\d+$/.test(raw.trim()) || value < min || value > max) {
-      problems.push(`${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
-      return fallback;
-    }
-    return value;
-  };
-
-  const port = integer('PORT', 3000, 0, 65535);
-  const host = env.HOST?.trim() || '127.0.0.1';
-  const dataDir = resolve(env.DATA_DIR?.trim() || './data');
-
-  const synchronous = (env.SQLITE_SYNCHRONOUS?.trim() || 'FULL').toUpperCase();
-  if (synchronous !== 'FULL' && synchronous !== 'NORMAL') {
-    problems.push(`SQLITE_SYNCHRONOUS must be FULL or NORMAL (got "${env.SQLITE_SYNCHRONOUS}")`);
-  }
-
-  const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
-  let publicUrl = env.PUBLIC_URL?.trim() || `http://${urlHost}:${port}`;
-  try {
-    const url = new URL(publicUrl);
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('not http');
-    publicUrl = publicUrl.replace(/\/+$/, '');
-  } catch {
-    problems.push(`PUBLIC_URL must be an http(s) URL (got "${env.PUBLIC_URL}")`);
-  }
-
-  const readYourWritesTimeoutMs = integer('READ_YOUR_WRITES_TIMEOUT_MS', 10000, 1, 600000);
-
-  const kind = (env.EVENT_STORE?.trim() || 'sqlite').toLowerCase();
-  const connectionString = env.EVENTSTORE_CONNECTION_STRING?.trim() ?? '';
-  let eventStore: AppConfig['eventStore'] = { kind: 'sqlite' };
-  if (kind === 'eventstoredb') {
-    if (!ESDB_CONNECTION_STRING.test(connectionString)) {
-      problems.push(
-        `EVENTSTORE_CONNECTION_STRING must be an esdb:// or esdb+discover:// connection string with EVENT_STORE=eventstoredb (got "${connectionString}")`,
-      );
-    }
-    eventStore = { kind, connectionString, deadlineMs: integer('EVENTSTORE_DEADLINE_MS', 5000, 100, 60000) };
-  } else if (kind === 'postgres') {
-    const databaseUrl = env.DATABASE_URL?.trim() ?? '';
-    if (!POSTGRES_URL.test(databaseUrl)) {
-      problems.push(
-        `DATABASE_URL must be a postgres:// or postgresql:// URL with EVENT_STORE=postgres (got "${hideUrlPassword(databaseUrl)}")`,
-      );
-    }
-    eventStore = {
-      kind,
-      connectionString: databaseUrl,
-      deadlineMs: integer('POSTGRES_DEADLINE_MS', 5000, 100, 60000),
-      maxConnections: integer('POSTGRES_MAX_CONNECTIONS', 10, 2, 1000),
-    };
-  } else if (kind !== 'sqlite') {
-    problems.push(`EVENT_STORE must be sqlite, postgres or eventstoredb (got "${env.EVENT_STORE}")`);
-  }
-  const allowPrivate = (env.WEBHOOK_ALLOW_PRIVATE_TARGETS ?? 'false').trim().toLowerCase();
-  if (allowPrivate !== 'true' && allowPrivate !== 'false') {
-    problems.push(`WEBHOOK_ALLOW_PRIVATE_TARGETS must be true or false (got "${env.WEBHOOK_ALLOW_PRIVATE_TARGETS}")`);
-  }
-  const deliver = (env.WEBHOOK_DELIVERY ?? 'true').trim().toLowerCase();
-  if (deliver !== 'true' && deliver !== 'false')
-    problems.push(`WEBHOOK_DELIVERY must be true or false (got "${env.WEBHOOK_DELIVERY}")`);
-  const http = {
-    requestTimeoutMs: integer('HTTP_REQUEST_TIMEOUT_MS', 10_000, 100, 600_000),
-    idleTimeoutMs: integer('HTTP_IDLE_TIMEOUT_MS', 60_000, 20_000, 3_600_000),
-    keepAliveTimeoutMs: integer('HTTP_KEEP_ALIVE_TIMEOUT_MS', 5_000, 100, 600_000),
-    maxConnections: integer('HTTP_MAX_CONNECTIONS', 4_096, 1, 1_000_000),
-    maxEventStreamsPerKey: integer('EVENT_STREAMS_PER_KEY', 10, 1, 10_000),
-    requestsPerSecondPerKey: integer('RATE_LIMIT_PER_KEY', 1_000, 0, 1_000_000),
-    shutdownGraceMs: integer('SHUTDOWN_GRACE_MS', 10_000, 100, 600_000),
-    shutdownDrainMs: integer('SHUTDOWN_DRAIN_MS', 1_000, 0, 600_000),
-    publicRequestsPerSecondPerAddress: integer('RATE_LIMIT_PER_ADDRESS', 20, 0, 1_000_000),
-  };
-
-  const webhooks = {
-    deliver: deliver !== 'false',
-    allowPrivateTargets: allowPrivate === 'true',
-    retryDelaysMs: delayList(env.WEBHOOK_RETRY_SCHEDULE_MS, env.WEBHOOK_RETRY_BASE_MS, problems),
-    timeoutMs: integer('WEBHOOK_TIMEOUT_MS', 10000, 1, 600_000),
-    leaseCheckMs: integer('WEBHOOK_LEASE_CHECK_MS', 1000, 50, 60_000),
-    allowedPorts: portList(env.WEBHOOK_ALLOWED_PORTS, problems),
-    dnsTimeoutMs: integer('WEBHOOK_DNS_TIMEOUT_MS', 2000, 10, 60_000),
-    maxPerWorkspace: integer('WEBHOOKS_PER_WORKSPACE', 50, 1, 10_000),
-    deliveryConcurrency: integer('WEBHOOK_DELIVERY_CONCURRENCY', 16, 1, 1000),
-  };
-  const limits = {
-    logBytesPerMinutePerWorkspace: integer('LOG_BYTES_PER_MINUTE_PER_WORKSPACE', 64 * 1024 * 1024, 0, 2 ** 40),
-    stateCacheBytes: integer('STATE_CACHE_BYTES', 64 * 1024 * 1024, 1024 * 1024, 2 ** 40),
-  };
-  const hostedLogin = {
-    maxFailures: integer('LOGIN_FAILURES_PER_WEBVIEW', 10, 1, 10_000),
-    lockoutMs: integer('LOGIN_LOCKOUT_MS', 15 * 60_000, 1000, 7 * 24 * 3_600_000),
-    tokenTtlMs: integer('CONNECT_WEBVIEW_TOKEN_TTL_MS', 24 * 3_600_000, 1000, 365 * 24 * 3_600_000),
-  };
-  const sandbox = (env.CREATE_SANDBOX_WORKSPACE ?? '').trim().toLowerCase();
-  if (sandbox !== '' && sandbox !== 'true' && sandbox !== 'false')
-    problems.push(`CREATE_SANDBOX_WORKSPACE must be true or false (got "${env.CREATE_SANDBOX_WORKSPACE}")`);
-  // Unset: a newcomer's first start gets a sandbox; a production deployment gets none unless it asks.
-  const createSandboxWorkspace = sandbox === '' ? !(env.NODE_ENV === 'production' && !stdoutIsTTY) : sandbox === 'true';
-
-  const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-  const level = (env.LOG_LEVEL?.trim() || 'info').toLowerCase() as LogConfig['level'];
-  if (!levels.includes(level)) problems.push(`LOG_LEVEL must be one of ${levels.join(', ')} (got "${env.LOG_LEVEL}")`);
-  const format = (env.LOG_FORMAT?.trim() || 'json').toLowerCase();
-  if (format !== 'json' && format !== 'pretty')
-    problems.push(`LOG_FORMAT must be json or pretty (got "${env.LOG_FORMAT}")`);
-  const metricsOff = env.METRICS_PORT?.trim().toLowerCase() === 'off';
-  const metrics = {
-    port: metricsOff ? null : integer('METRICS_PORT', 9464, 0, 65535),
-    host: env.METRICS_HOST?.trim() || '127.0.0.1',
-  };
-
-  const encryption = encryptionConfig(env, dataDir, eventStore, problems);
-
-  if (problems.length > 0) throw new ConfigError(problems);
-  return {
-    port,
-    host,
-    dataDir,
-    publicUrl,
-    publicUrlConfigured: Boolean(env.PUBLIC_URL?.trim()),
-    sqliteSynchronous: synchronous as 'FULL' | 'NORMAL',
-    readYourWritesTimeoutMs,
-    eventStore,
-    http,
-    log: { level, format: format as LogConfig['format'] },
-    metrics,
-    webhooks,
-    limits,
-    hostedLogin,
-    createSandboxWorkspace,
-    encryption,
-  };
-}
-
-/** The master key's and the key store's settings; the key itself is read when the store opens (encryption/). */
-function encryptionConfig(
-  env: NodeJS.ProcessEnv,
-  dataDir: string,
-  eventStore: AppConfig['eventStore'],
-  problems: string[],
-): EncryptionConfig {
-  const enabled = (env.EVENT_ENCRYPTION ?? 'on').trim().toLowerCase();
-  if (enabled !== 'on' && enabled !== 'off')
-    problems.push(`EVENT_ENCRYPTION must be on or off (got "${env.EVENT_ENCRYPTION}")`);
-  const file = env.MASTER_KEY_FILE?.trim();
-  const value = env.MASTER_KEY?.trim();
-  if (file && value) problems.push('Set MASTER_KEY_FILE or MASTER_KEY, not both');
-  const masterKey = file
-    ? { file: resolve(file) }
-    : value
-      ? { value }
-      : { generatedIn: resolve(dataDir, 'master.key') };
-  const keyStoreUrl = env.KEY_STORE_URL?.trim();
-  if (keyStoreUrl && !POSTGRES_URL.test(keyStoreUrl))
-    problems.push(`KEY_STORE_URL must be a postgres:// or postgresql:// URL (got "${hideUrlPassword(keyStoreUrl)}")`);
-  const sharedUrl = keyStoreUrl || (eventStore.kind === 'postgres' ? eventStore.connectionString : undefined);
-  const keyStore: EncryptionConfig['keyStore'] = sharedUrl
-    ? { kind: 'postgres', connectionString: sharedUrl }
-    : { kind: 'sqlite', path: resolve(dataDir, 'keys.db') };
-  return { enabled: enabled !== 'off', masterKey, keyStore };
-}
-
-/** WEBHOOK_ALLOWED_PORTS: a comma-separated list of ports, or `any`. */
-function portList(raw: string | undefined, problems: string[]): number[] | 'any' {
-  const text = (raw ?? '80,443,8080,8443').trim().toLowerCase();
-  if (text === 'any') return 'any';
-  const ports = text.split(',').map((part) => part.trim());
-  if (ports.some((port) => !/^\d+$/.test(port) || Number(port) < 1 || Number(port) > 65535)) {
-    problems.push(`WEBHOOK_ALLOWED_PORTS must be a comma-separated list of ports, or any (got "${raw}")`);
-    return [80, 443, 8080, 8443];
-  }
-  return ports.map(Number);
-}
-
 /**
  * Seam's webhook retry schedule: after a failed delivery, the next attempt comes at once, then after 5 s,
  * 5 min, 30 min, 2 h, 5 h, 10 h and 10 h. Nine attempts in all, the last about 27.6 h after the first; then
@@ -310,22 +126,258 @@ export const SEAM_RETRY_DELAYS_MS: readonly number[] = [
   10 * 3_600_000,
 ];
 
-/** WEBHOOK_RETRY_SCHEDULE_MS: the delays before each retry, comma-separated milliseconds (1 to 50 of them). */
-function delayList(raw: string | undefined, replaced: string | undefined, problems: string[]): readonly number[] {
+// The environment, one variable at a time, as a zod schema: each variable's rule, default and type in one
+// place. A blank variable counts as unset. Each schema's description is the rule an operator is told. It is
+// zod 4's API from the zod 3.25 package (`zod/v4`): @seamapi/types, which the tests load, still asks for zod 3.
+
+const blankIsUnset = (value: unknown) =>
+  typeof value === 'string' ? (value.trim() === '' ? undefined : value.trim()) : value;
+
+function variable<T extends z.ZodType>(schema: T, rule: string, { lowerCase = false } = {}) {
+  return z
+    .preprocess((value) => {
+      const set = blankIsUnset(value);
+      return lowerCase && typeof set === 'string' ? set.toLowerCase() : set;
+    }, schema)
+    .describe(rule);
+}
+
+const digits = (min: number, max: number) =>
+  z.string().regex(/^\d+$/).transform(Number).pipe(z.number().min(min).max(max));
+
+const wholeNumber = (fallback: number, min: number, max: number) =>
+  variable(digits(min, max).default(fallback), `must be a whole number from ${min} to ${max}`);
+
+const either = (values: readonly [string, ...string[]]) =>
+  `${values.slice(0, -1).join(', ')} or ${values[values.length - 1]}`;
+
+const oneOf = <const V extends readonly [string, ...string[]]>(values: V, fallback: V[number]) =>
+  variable(z.enum(values).default(fallback), `must be ${either(values)}`, { lowerCase: true });
+
+const trueOrFalse = (fallback: boolean) =>
+  variable(z.stringbool({ truthy: ['true'], falsy: ['false'] }).default(fallback), 'must be true or false');
+
+const text = (fallback: string) => variable(z.string().default(fallback), 'must be text');
+const optionalText = variable(z.string().optional(), 'must be text');
+
+const commaSeparated = (item: z.ZodType<number, number>) =>
+  z
+    .string()
+    .transform((list) => list.split(',').map((part) => part.trim()))
+    .pipe(z.array(z.string().regex(/^\d+$/).transform(Number).pipe(item)));
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const DEFAULT_WEBHOOK_PORTS = [80, 443, 8080, 8443];
+const DAY_MS = 24 * 3_600_000;
+
+const ENVIRONMENT = z.object({
+  PORT: wholeNumber(3000, 0, 65535),
+  HOST: text('127.0.0.1'),
+  DATA_DIR: text('./data'),
+  SQLITE_SYNCHRONOUS: variable(z.enum(['full', 'normal']).default('full'), 'must be FULL or NORMAL', {
+    lowerCase: true,
+  }),
+  PUBLIC_URL: variable(
+    z
+      .url({ protocol: /^https?$/ })
+      .transform((url) => url.replace(/\/+$/, ''))
+      .optional(),
+    'must be an http(s) URL',
+  ),
+  READ_YOUR_WRITES_TIMEOUT_MS: wholeNumber(10_000, 1, 600_000),
+  EVENT_STORE: oneOf(['sqlite', 'postgres', 'eventstoredb'], 'sqlite'),
+  EVENTSTORE_CONNECTION_STRING: text(''),
+  EVENTSTORE_DEADLINE_MS: wholeNumber(5000, 100, 60_000),
+  DATABASE_URL: text(''),
+  POSTGRES_DEADLINE_MS: wholeNumber(5000, 100, 60_000),
+  POSTGRES_MAX_CONNECTIONS: wholeNumber(10, 2, 1000),
+  HTTP_REQUEST_TIMEOUT_MS: wholeNumber(10_000, 100, 600_000),
+  HTTP_IDLE_TIMEOUT_MS: wholeNumber(60_000, 20_000, 3_600_000),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: wholeNumber(5_000, 100, 600_000),
+  HTTP_MAX_CONNECTIONS: wholeNumber(4_096, 1, 1_000_000),
+  EVENT_STREAMS_PER_KEY: wholeNumber(10, 1, 10_000),
+  RATE_LIMIT_PER_KEY: wholeNumber(1_000, 0, 1_000_000),
+  SHUTDOWN_GRACE_MS: wholeNumber(10_000, 100, 600_000),
+  SHUTDOWN_DRAIN_MS: wholeNumber(1_000, 0, 600_000),
+  RATE_LIMIT_PER_ADDRESS: wholeNumber(20, 0, 1_000_000),
+  WEBHOOK_DELIVERY: trueOrFalse(true),
+  WEBHOOK_ALLOW_PRIVATE_TARGETS: trueOrFalse(false),
+  WEBHOOK_RETRY_SCHEDULE_MS: variable(
+    commaSeparated(z.number().max(7 * DAY_MS))
+      .pipe(z.array(z.number()).min(1).max(50))
+      .default([...SEAM_RETRY_DELAYS_MS]),
+    'must be 1 to 50 comma-separated delays in ms, each at most 7 days',
+  ),
   // The old setting would now change nothing: an operator who set it is told, not ignored.
-  if (replaced !== undefined) {
+  WEBHOOK_RETRY_BASE_MS: variable(
+    z.undefined(),
+    'was replaced by WEBHOOK_RETRY_SCHEDULE_MS (the delays before each retry, in ms)',
+  ),
+  WEBHOOK_TIMEOUT_MS: wholeNumber(10_000, 1, 600_000),
+  WEBHOOK_LEASE_CHECK_MS: wholeNumber(1000, 50, 60_000),
+  WEBHOOK_ALLOWED_PORTS: variable(
+    z.union([z.literal('any'), commaSeparated(z.number().min(1).max(65535))]).default(DEFAULT_WEBHOOK_PORTS),
+    'must be a comma-separated list of ports, or any',
+    { lowerCase: true },
+  ),
+  WEBHOOK_DNS_TIMEOUT_MS: wholeNumber(2000, 10, 60_000),
+  WEBHOOKS_PER_WORKSPACE: wholeNumber(50, 1, 10_000),
+  WEBHOOK_DELIVERY_CONCURRENCY: wholeNumber(16, 1, 1000),
+  LOG_BYTES_PER_MINUTE_PER_WORKSPACE: wholeNumber(64 * 1024 * 1024, 0, 2 ** 40),
+  STATE_CACHE_BYTES: wholeNumber(64 * 1024 * 1024, 1024 * 1024, 2 ** 40),
+  LOGIN_FAILURES_PER_WEBVIEW: wholeNumber(10, 1, 10_000),
+  LOGIN_LOCKOUT_MS: wholeNumber(15 * 60_000, 1000, 7 * DAY_MS),
+  CONNECT_WEBVIEW_TOKEN_TTL_MS: wholeNumber(DAY_MS, 1000, 365 * DAY_MS),
+  CREATE_SANDBOX_WORKSPACE: variable(
+    z.stringbool({ truthy: ['true'], falsy: ['false'] }).optional(),
+    'must be true or false',
+  ),
+  NODE_ENV: optionalText,
+  LOG_LEVEL: oneOf(LOG_LEVELS, 'info'),
+  LOG_FORMAT: oneOf(['json', 'pretty'], 'json'),
+  METRICS_PORT: variable(
+    z.union([z.literal('off').transform(() => null), digits(0, 65535)]).default(9464),
+    'must be a whole number from 0 to 65535, or off',
+    { lowerCase: true },
+  ),
+  METRICS_HOST: text('127.0.0.1'),
+  EVENT_ENCRYPTION: oneOf(['on', 'off'], 'on'),
+  MASTER_KEY_FILE: optionalText,
+  MASTER_KEY: optionalText,
+  KEY_STORE_URL: optionalText,
+});
+
+type Environment = z.output<typeof ENVIRONMENT>;
+
+/** Variables whose value may carry a password: a problem shows them with it hidden. */
+const URL_VARIABLES = new Set(['DATABASE_URL', 'KEY_STORE_URL', 'EVENTSTORE_CONNECTION_STRING']);
+
+/** Reads and checks the environment once, at start-up; every problem is named, not just the first. */
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  { stdoutIsTTY = Boolean(process.stdout.isTTY) } = {},
+): AppConfig {
+  const got = (name: string) => {
+    const raw = env[name] ?? '';
+    return `(got "${URL_VARIABLES.has(name) ? hideUrlPassword(raw) : raw}")`;
+  };
+  const parsed = ENVIRONMENT.safeParse(env);
+  if (!parsed.success) {
+    // One problem per variable, told by its rule, whichever of its checks failed; in the schema's order.
+    const names = new Set(parsed.error.issues.map((issue) => String(issue.path[0])));
+    const problems = Object.keys(ENVIRONMENT.shape)
+      .filter((name) => names.has(name))
+      .map((name) => `${name} ${ENVIRONMENT.shape[name as keyof Environment].description} ${got(name)}`);
+    throw new ConfigError([...problems, ...crossVariableProblems(undefined, env, got)]);
+  }
+  const problems = crossVariableProblems(parsed.data, env, got);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return toAppConfig(parsed.data, stdoutIsTTY);
+}
+
+/** The rules between variables: what a store needs, and which key settings exclude each other. */
+function crossVariableProblems(
+  parsed: Environment | undefined,
+  env: NodeJS.ProcessEnv,
+  got: (name: string) => string,
+): string[] {
+  const problems: string[] = [];
+  const kind = parsed?.EVENT_STORE ?? env.EVENT_STORE?.trim().toLowerCase();
+  const set = (name: string) => env[name]?.trim() ?? '';
+  if (kind === 'eventstoredb' && !ESDB_CONNECTION_STRING.test(set('EVENTSTORE_CONNECTION_STRING'))) {
     problems.push(
-      'WEBHOOK_RETRY_BASE_MS was replaced by WEBHOOK_RETRY_SCHEDULE_MS (the delays before each retry, in ms)',
+      `EVENTSTORE_CONNECTION_STRING must be an esdb:// or esdb+discover:// connection string with EVENT_STORE=eventstoredb ${got('EVENTSTORE_CONNECTION_STRING')}`,
     );
   }
-  if (raw === undefined || raw.trim() === '') return SEAM_RETRY_DELAYS_MS;
-  const delays = raw.split(',').map((part) => part.trim());
-  const valid = (delay: string) => /^\d+$/.test(delay) && Number(delay) <= 7 * 24 * 3_600_000;
-  if (delays.length > 50 || !delays.every(valid)) {
+  if (kind === 'postgres' && !POSTGRES_URL.test(set('DATABASE_URL'))) {
     problems.push(
-      `WEBHOOK_RETRY_SCHEDULE_MS must be 1 to 50 comma-separated delays in ms, each at most 7 days (got "${raw}")`,
+      `DATABASE_URL must be a postgres:// or postgresql:// URL with EVENT_STORE=postgres ${got('DATABASE_URL')}`,
     );
-    return SEAM_RETRY_DELAYS_MS;
   }
-  return delays.map(Number);
+  if (set('KEY_STORE_URL') && !POSTGRES_URL.test(set('KEY_STORE_URL'))) {
+    problems.push(`KEY_STORE_URL must be a postgres:// or postgresql:// URL ${got('KEY_STORE_URL')}`);
+  }
+  if (set('MASTER_KEY_FILE') && set('MASTER_KEY')) problems.push('Set MASTER_KEY_FILE or MASTER_KEY, not both');
+  return problems;
+}
+
+/** The checked environment in the shape the service reads. */
+function toAppConfig(env: Environment, stdoutIsTTY: boolean): AppConfig {
+  const { PORT: port, HOST: host } = env;
+  const dataDir = resolve(env.DATA_DIR);
+  const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  const eventStore: AppConfig['eventStore'] =
+    env.EVENT_STORE === 'eventstoredb'
+      ? {
+          kind: 'eventstoredb',
+          connectionString: env.EVENTSTORE_CONNECTION_STRING,
+          deadlineMs: env.EVENTSTORE_DEADLINE_MS,
+        }
+      : env.EVENT_STORE === 'postgres'
+        ? {
+            kind: 'postgres',
+            connectionString: env.DATABASE_URL,
+            deadlineMs: env.POSTGRES_DEADLINE_MS,
+            maxConnections: env.POSTGRES_MAX_CONNECTIONS,
+          }
+        : { kind: 'sqlite' };
+  const sharedKeyStoreUrl =
+    env.KEY_STORE_URL ?? (eventStore.kind === 'postgres' ? eventStore.connectionString : undefined);
+  return {
+    port,
+    host,
+    dataDir,
+    publicUrl: env.PUBLIC_URL ?? `http://${urlHost}:${port}`,
+    publicUrlConfigured: env.PUBLIC_URL !== undefined,
+    sqliteSynchronous: env.SQLITE_SYNCHRONOUS === 'full' ? 'FULL' : 'NORMAL',
+    readYourWritesTimeoutMs: env.READ_YOUR_WRITES_TIMEOUT_MS,
+    eventStore,
+    http: {
+      requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,
+      idleTimeoutMs: env.HTTP_IDLE_TIMEOUT_MS,
+      keepAliveTimeoutMs: env.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      maxConnections: env.HTTP_MAX_CONNECTIONS,
+      maxEventStreamsPerKey: env.EVENT_STREAMS_PER_KEY,
+      requestsPerSecondPerKey: env.RATE_LIMIT_PER_KEY,
+      shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
+      shutdownDrainMs: env.SHUTDOWN_DRAIN_MS,
+      publicRequestsPerSecondPerAddress: env.RATE_LIMIT_PER_ADDRESS,
+    },
+    log: { level: env.LOG_LEVEL, format: env.LOG_FORMAT },
+    metrics: { port: env.METRICS_PORT, host: env.METRICS_HOST },
+    webhooks: {
+      deliver: env.WEBHOOK_DELIVERY,
+      allowPrivateTargets: env.WEBHOOK_ALLOW_PRIVATE_TARGETS,
+      retryDelaysMs: env.WEBHOOK_RETRY_SCHEDULE_MS,
+      timeoutMs: env.WEBHOOK_TIMEOUT_MS,
+      leaseCheckMs: env.WEBHOOK_LEASE_CHECK_MS,
+      allowedPorts: env.WEBHOOK_ALLOWED_PORTS,
+      dnsTimeoutMs: env.WEBHOOK_DNS_TIMEOUT_MS,
+      maxPerWorkspace: env.WEBHOOKS_PER_WORKSPACE,
+      deliveryConcurrency: env.WEBHOOK_DELIVERY_CONCURRENCY,
+    },
+    limits: {
+      logBytesPerMinutePerWorkspace: env.LOG_BYTES_PER_MINUTE_PER_WORKSPACE,
+      stateCacheBytes: env.STATE_CACHE_BYTES,
+    },
+    hostedLogin: {
+      maxFailures: env.LOGIN_FAILURES_PER_WEBVIEW,
+      lockoutMs: env.LOGIN_LOCKOUT_MS,
+      tokenTtlMs: env.CONNECT_WEBVIEW_TOKEN_TTL_MS,
+    },
+    // Unset: a newcomer's first start gets a sandbox; a production deployment gets none unless it asks.
+    createSandboxWorkspace: env.CREATE_SANDBOX_WORKSPACE ?? !(env.NODE_ENV === 'production' && !stdoutIsTTY),
+    encryption: {
+      enabled: env.EVENT_ENCRYPTION === 'on',
+      // Where the master key is read from: MASTER_KEY_FILE, else MASTER_KEY, else DATA_DIR/master.key.
+      masterKey: env.MASTER_KEY_FILE
+        ? { file: resolve(env.MASTER_KEY_FILE) }
+        : env.MASTER_KEY
+          ? { value: env.MASTER_KEY }
+          : { generatedIn: resolve(dataDir, 'master.key') },
+      keyStore: sharedKeyStoreUrl
+        ? { kind: 'postgres', connectionString: sharedKeyStoreUrl }
+        : { kind: 'sqlite', path: resolve(dataDir, 'keys.db') },
+    },
+  };
 }
