@@ -1,7 +1,8 @@
 // The layering rule (README, "Code map"), checked by `npm run lint`:
 //   base (common, custom-metadata, event-store, providers) ← read-models ← features ← http ← app (src/*.ts)
-// A folder imports only folders below it. A feature imports another feature only through that feature's
-// port, its index.ts, and never in a cycle.
+// A folder imports only folders below it. A feature imports another feature only through one of its two
+// ports, never in a cycle: index.ts, its pure domain (deciders, projections, queries), which loads no Nest;
+// and nest.ts, its Nest module and command and query handlers.
 const BASE = '^src/(common|custom-metadata|encryption|event-store|providers)/';
 const READ_MODELS = '^src/read-models/';
 const FEATURES = '^src/(workspaces|connect-webviews|connected-accounts|devices|completion|audit|events|webhooks|erasure)/';
@@ -41,10 +42,17 @@ module.exports = {
     },
     {
       name: 'features-meet-through-ports',
-      comment: 'A feature reaches another feature only through its port, src/<feature>/index.ts.',
+      comment: 'A feature reaches another feature only through its ports, src/<feature>/index.ts and nest.ts.',
       severity: 'error',
       from: { path: '^src/([^/]+)/' },
-      to: { path: FEATURES, pathNot: ['^src/$1/', '^src/[^/]+/index\\.ts$'] },
+      to: { path: FEATURES, pathNot: ['^src/$1/', '^src/[^/]+/(index|nest)\\.ts$'] },
+    },
+    {
+      name: 'domain-ports-load-no-nest',
+      comment: "A feature's domain port (index.ts) can be imported without loading Nest: Nest is in nest.ts.",
+      severity: 'error',
+      from: { path: `${FEATURES}index\\.ts$` },
+      to: { path: 'node_modules/@nestjs/', reachable: true },
     },
     {
       name: 'http-imports-no-app',

@@ -1,16 +1,16 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
-import { AuditModule } from './audit/index.js';
+import { AuditModule } from './audit/nest.js';
 import type { AppConfig } from './common/config.js';
-import { CompletionModule } from './completion/index.js';
-import { ConnectWebviewsModule } from './connect-webviews/index.js';
-import { ConnectedAccountsModule } from './connected-accounts/index.js';
+import { CompletionModule } from './completion/nest.js';
+import { ConnectWebviewsModule } from './connect-webviews/nest.js';
+import { ConnectedAccountsModule } from './connected-accounts/nest.js';
 import { CoreModule } from './core.module.js';
-import { DevicesModule } from './devices/index.js';
-import { ErasureModule } from './erasure/index.js';
-import { EventsModule } from './events/index.js';
+import { DevicesModule } from './devices/nest.js';
+import { ErasureModule } from './erasure/nest.js';
+import { EventsModule } from './events/nest.js';
 import { HttpModule } from './http/http.module.js';
-import { WebhooksModule } from './webhooks/index.js';
+import { WebhooksModule } from './webhooks/nest.js';
 
 /** The service: the core (store, read models, consumers), each feature's handlers, and the HTTP shell. */
 @Module({})

@@ -1,7 +1,5 @@
 // The audit feature's port: history, replay, verify and swap, for the shells and the app.
 export type { AuditedResource, CustomMetadataHistoryEntry } from './audit.js';
-export * from './audit.cqrs.js';
-export { AuditModule } from './audit.module.js';
 export { historyCommand, replayCommand, type Terminal } from './cli-commands.js';
 export { liveReadModelsPath, newReplayPath, removeDatabaseFiles } from './read-model-files.js';
 export { buildReadModels, promoteReadModels, type ReplayProgress, type ReplaySetup } from './replay.js';

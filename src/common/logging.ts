@@ -1,4 +1,3 @@
-import type { LoggerService } from '@nestjs/common';
 import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 
 export interface LogConfig {
@@ -79,26 +78,4 @@ export function createLogger(config: LogConfig, destination?: DestinationStream)
       : {}),
   };
   return destination ? pino(options, destination) : pino(options);
-}
-
-/** Nest's own log lines (start-up, consumers, webhooks) through the same logger: one format, one redaction. */
-export class PinoNestLogger implements LoggerService {
-  constructor(private readonly logger: Logger) {}
-
-  log(message: unknown, context?: string) {
-    this.logger.info({ context }, String(message));
-  }
-  error(message: unknown, ...rest: unknown[]) {
-    const stack = rest.length > 1 && typeof rest[0] === 'string' ? redactText(rest[0]) : undefined;
-    this.logger.error({ context: rest.at(-1), stack }, String(message));
-  }
-  warn(message: unknown, context?: string) {
-    this.logger.warn({ context }, String(message));
-  }
-  debug(message: unknown, context?: string) {
-    this.logger.debug({ context }, String(message));
-  }
-  verbose(message: unknown, context?: string) {
-    this.logger.trace({ context }, String(message));
-  }
 }

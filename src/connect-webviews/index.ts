@@ -11,6 +11,4 @@ export {
   findConnectWebviewAnyWorkspace,
   type ConnectWebviewRecord,
 } from './connect-webview.projection.js';
-export * from './connect-webviews.cqrs.js';
-export { ConnectWebviewsModule } from './connect-webviews.module.js';
 export { WebviewTokens } from './webview-tokens.js';

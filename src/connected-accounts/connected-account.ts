@@ -6,7 +6,7 @@ import {
   type CustomMetadataPatch,
 } from '../custom-metadata/custom-metadata.js';
 import { metadataSet, metadataUpdated, type MetadataSet } from '../custom-metadata/metadata-set.js';
-import type { CommandMeta, Decider } from '../event-store/decider.js';
+import { unknownCommand, unknownEvent, type CommandMeta, type Decider } from '../event-store/decider.js';
 import type { Provider, ProviderCapability } from '../providers/providers.js';
 
 /** A connected account, in `connected_account-<id>`; its id is derived from (workspace, provider, email). */
@@ -170,136 +170,163 @@ export const connectedAccountDecider: Decider<ConnectedAccountCommand, Connected
           deleted: { at: event.data.deleted_at, deviceIds: event.data.device_ids },
         };
       default:
-        return state;
+        return unknownEvent(event, state);
     }
   },
 
   decide(command, state) {
     switch (command.type) {
-      case 'ConnectFromWebview': {
-        if (state.connectWebviewIds.includes(command.connectWebviewId)) return [];
-        if (state.deleted) throw new NotFound('connected_account', 'connected_account_id', command.connectedAccountId);
-        const resource = {
-          resource_type: 'connected_account' as const,
-          resource_id: command.connectedAccountId,
-          workspace_id: command.workspaceId,
-        };
-        const cause = (type: 'webview_inherited' | 'webview_replaced') => ({
-          type,
-          connect_webview_id: command.connectWebviewId,
-        });
-        if (!state.exists) {
-          return [
-            {
-              type: 'ConnectedAccountCreated',
-              data: {
-                connected_account_id: command.connectedAccountId,
-                workspace_id: command.workspaceId,
-                provider: command.provider,
-                user_identifier: { email: command.email },
-                connect_webview_id: command.connectWebviewId,
-                automatically_manage_new_devices: command.automaticallyManageNewDevices,
-                accepted_capabilities: command.acceptedCapabilities,
-                ...(command.customerKey ? { customer_key: command.customerKey } : {}),
-                created_at: command.now,
-              },
-            },
-            metadataSet(
-              resource,
-              EMPTY_CUSTOM_METADATA,
-              command.webviewMetadata,
-              cause('webview_inherited'),
-              command.actor,
-              command.now,
-            ),
-          ];
-        }
-        const reconnected: ConnectedAccountEvent = {
-          type: 'ConnectedAccountReconnected',
-          data: {
-            connected_account_id: command.connectedAccountId,
-            workspace_id: command.workspaceId,
-            connect_webview_id: command.connectWebviewId,
-            reconnected_at: command.now,
-          },
-        };
-        // A webview with metadata replaces the account's entirely; one without leaves it as it is. So does
-        // one whose completion an API update followed: of the two, the later change wins.
-        if (Object.keys(command.webviewMetadata).length === 0) return [reconnected];
-        const changedSinceCompletion =
-          command.replacesMetadataVersion !== undefined && command.replacesMetadataVersion !== state.metadataVersion;
-        if (changedSinceCompletion) return [reconnected];
-        return [
-          reconnected,
-          metadataSet(
-            resource,
-            state.customMetadata,
-            command.webviewMetadata,
-            cause('webview_replaced'),
-            command.actor,
-            command.now,
-          ),
-        ];
-      }
-
-      case 'UpdateConnectedAccount': {
-        requireAccount(state, command);
-        const events: ConnectedAccountEvent[] = [];
-        const changed = changedSettings(state, command.settings ?? {});
-        if (Object.keys(changed).length > 0) {
-          events.push({
-            type: 'ConnectedAccountSettingsChanged',
-            data: { connected_account_id: command.connectedAccountId, workspace_id: command.workspaceId, ...changed },
-          });
-        }
-        if (command.customMetadata !== undefined) {
-          events.push(
-            ...metadataUpdated(
-              {
-                resource_type: 'connected_account',
-                resource_id: command.connectedAccountId,
-                workspace_id: command.workspaceId,
-              },
-              state.customMetadata,
-              replaceCustomMetadata(command.customMetadata),
-              command.actor,
-              command.now,
-            ),
-          );
-        }
-        return events;
-      }
-
+      case 'ConnectFromWebview':
+        return decideConnectFromWebview(command, state);
+      case 'UpdateConnectedAccount':
+        return decideUpdateConnectedAccount(command, state);
       case 'DisconnectConnectedAccount':
-        requireAccount(state, command);
-        if (state.disconnected) return [];
-        return [
-          {
-            type: 'ConnectedAccountDisconnected',
-            data: {
-              connected_account_id: command.connectedAccountId,
-              workspace_id: command.workspaceId,
-              disconnected_at: command.now,
-            },
-          },
-        ];
-
+        return decideDisconnectConnectedAccount(command, state);
       case 'DeleteConnectedAccount':
-        requireAccount(state, command);
-        return [
-          {
-            type: 'ConnectedAccountDeleted',
-            data: {
-              connected_account_id: command.connectedAccountId,
-              workspace_id: command.workspaceId,
-              device_ids: command.deviceIds,
-              deleted_at: command.now,
-            },
-          },
-        ];
+        return decideDeleteConnectedAccount(command, state);
+      default:
+        return unknownCommand(command);
     }
   },
 };
+
+type CommandOf<T extends ConnectedAccountCommand['type']> = Extract<ConnectedAccountCommand, { type: T }>;
+
+function decideConnectFromWebview(
+  command: CommandOf<'ConnectFromWebview'>,
+  state: ConnectedAccountState,
+): ConnectedAccountEvent[] {
+  if (state.connectWebviewIds.includes(command.connectWebviewId)) return [];
+  if (state.deleted) throw new NotFound('connected_account', 'connected_account_id', command.connectedAccountId);
+  const resource = {
+    resource_type: 'connected_account' as const,
+    resource_id: command.connectedAccountId,
+    workspace_id: command.workspaceId,
+  };
+  const cause = (type: 'webview_inherited' | 'webview_replaced') => ({
+    type,
+    connect_webview_id: command.connectWebviewId,
+  });
+  if (!state.exists) {
+    return [
+      {
+        type: 'ConnectedAccountCreated',
+        data: {
+          connected_account_id: command.connectedAccountId,
+          workspace_id: command.workspaceId,
+          provider: command.provider,
+          user_identifier: { email: command.email },
+          connect_webview_id: command.connectWebviewId,
+          automatically_manage_new_devices: command.automaticallyManageNewDevices,
+          accepted_capabilities: command.acceptedCapabilities,
+          ...(command.customerKey ? { customer_key: command.customerKey } : {}),
+          created_at: command.now,
+        },
+      },
+      metadataSet(
+        resource,
+        EMPTY_CUSTOM_METADATA,
+        command.webviewMetadata,
+        cause('webview_inherited'),
+        command.actor,
+        command.now,
+      ),
+    ];
+  }
+  const reconnected: ConnectedAccountEvent = {
+    type: 'ConnectedAccountReconnected',
+    data: {
+      connected_account_id: command.connectedAccountId,
+      workspace_id: command.workspaceId,
+      connect_webview_id: command.connectWebviewId,
+      reconnected_at: command.now,
+    },
+  };
+  // A webview with metadata replaces the account's entirely; one without leaves it as it is. So does
+  // one whose completion an API update followed: of the two, the later change wins.
+  if (Object.keys(command.webviewMetadata).length === 0) return [reconnected];
+  const changedSinceCompletion =
+    command.replacesMetadataVersion !== undefined && command.replacesMetadataVersion !== state.metadataVersion;
+  if (changedSinceCompletion) return [reconnected];
+  return [
+    reconnected,
+    metadataSet(
+      resource,
+      state.customMetadata,
+      command.webviewMetadata,
+      cause('webview_replaced'),
+      command.actor,
+      command.now,
+    ),
+  ];
+}
+
+function decideUpdateConnectedAccount(
+  command: CommandOf<'UpdateConnectedAccount'>,
+  state: ConnectedAccountState,
+): ConnectedAccountEvent[] {
+  requireAccount(state, command);
+  const events: ConnectedAccountEvent[] = [];
+  const changed = changedSettings(state, command.settings ?? {});
+  if (Object.keys(changed).length > 0) {
+    events.push({
+      type: 'ConnectedAccountSettingsChanged',
+      data: { connected_account_id: command.connectedAccountId, workspace_id: command.workspaceId, ...changed },
+    });
+  }
+  if (command.customMetadata !== undefined) {
+    events.push(
+      ...metadataUpdated(
+        {
+          resource_type: 'connected_account',
+          resource_id: command.connectedAccountId,
+          workspace_id: command.workspaceId,
+        },
+        state.customMetadata,
+        replaceCustomMetadata(command.customMetadata),
+        command.actor,
+        command.now,
+      ),
+    );
+  }
+  return events;
+}
+
+function decideDisconnectConnectedAccount(
+  command: CommandOf<'DisconnectConnectedAccount'>,
+  state: ConnectedAccountState,
+): ConnectedAccountEvent[] {
+  requireAccount(state, command);
+  if (state.disconnected) return [];
+  return [
+    {
+      type: 'ConnectedAccountDisconnected',
+      data: {
+        connected_account_id: command.connectedAccountId,
+        workspace_id: command.workspaceId,
+        disconnected_at: command.now,
+      },
+    },
+  ];
+}
+
+function decideDeleteConnectedAccount(
+  command: CommandOf<'DeleteConnectedAccount'>,
+  state: ConnectedAccountState,
+): ConnectedAccountEvent[] {
+  requireAccount(state, command);
+  return [
+    {
+      type: 'ConnectedAccountDeleted',
+      data: {
+        connected_account_id: command.connectedAccountId,
+        workspace_id: command.workspaceId,
+        device_ids: command.deviceIds,
+        deleted_at: command.now,
+      },
+    },
+  ];
+}
 
 /** The settings that differ from the account's; a second, different customer key is refused. */
 function changedSettings(

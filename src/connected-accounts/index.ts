@@ -8,5 +8,3 @@ export {
   findConnectedAccount,
   type ConnectedAccountRecord,
 } from './connected-account.projection.js';
-export * from './connected-accounts.cqrs.js';
-export { ConnectedAccountsModule } from './connected-accounts.module.js';

@@ -6,7 +6,7 @@ import {
   type CustomMetadataPatch,
 } from '../custom-metadata/custom-metadata.js';
 import { metadataSet, metadataUpdated, type MetadataSet } from '../custom-metadata/metadata-set.js';
-import type { CommandMeta, Decider } from '../event-store/decider.js';
+import { unknownCommand, unknownEvent, type CommandMeta, type Decider } from '../event-store/decider.js';
 import type { Provider } from '../providers/providers.js';
 
 /** A device, in `device-<id>`; its id is derived from its connected account and its key there. */
@@ -117,88 +117,100 @@ export const deviceDecider: Decider<DeviceCommand, DeviceEvent, DeviceState> = {
           deletedAt: event.data.deleted_at,
         };
       default:
-        return state;
+        return unknownEvent(event, state);
     }
   },
 
   decide(command, state) {
     switch (command.type) {
-      case 'AddDevice': {
-        // Existing devices keep everything, their metadata included; a deleted one is not added again.
-        if (state.exists || state.deletedAt) return [];
-        const { device } = command;
-        return [
-          { type: 'DeviceAdded', data: { ...device, created_at: command.now } },
-          metadataSet(
-            { resource_type: 'device', resource_id: device.device_id, workspace_id: device.workspace_id },
-            EMPTY_CUSTOM_METADATA,
-            EMPTY_CUSTOM_METADATA,
-            { type: 'created' },
-            command.actor,
-            command.now,
-          ),
-        ];
-      }
-      case 'UpdateDevice': {
-        if (!state.exists || state.workspaceId !== command.workspaceId || state.isManaged !== command.managed) {
-          throw new NotFound('device', 'device_id', command.deviceId);
-        }
-        const events: DeviceEvent[] = [];
-        if (command.name !== undefined) {
-          const name = command.name === null ? state.providerName : command.name.trim();
-          if (name.length === 0 || name.length > MAX_DEVICE_NAME_LENGTH) {
-            throw new InvalidCommand([
-              { path: ['name'], message: `String must contain 1 to ${MAX_DEVICE_NAME_LENGTH} character(s)` },
-            ]);
-          }
-          if (name !== state.name) {
-            events.push({
-              type: 'DeviceRenamed',
-              data: { device_id: command.deviceId, workspace_id: command.workspaceId, name },
-            });
-          }
-        }
-        if (command.customMetadata !== undefined) {
-          events.push(
-            ...metadataUpdated(
-              { resource_type: 'device', resource_id: command.deviceId, workspace_id: command.workspaceId },
-              state.customMetadata,
-              mergeCustomMetadata(state.customMetadata, command.customMetadata),
-              command.actor,
-              command.now,
-            ),
-          );
-        }
-        // Last, so that a rename or a metadata change in the same call is announced while the device is still
-        // on the list its caller named.
-        if (command.isManaged !== undefined && command.isManaged !== state.isManaged) {
-          const data = {
-            device_id: command.deviceId,
-            workspace_id: command.workspaceId,
-            connected_account_id: state.connectedAccountId!,
-            converted_at: command.now,
-          };
-          events.push(
-            command.isManaged
-              ? { type: 'DeviceConvertedToManaged', data }
-              : { type: 'DeviceConvertedToUnmanaged', data },
-          );
-        }
-        return events;
-      }
+      case 'AddDevice':
+        return decideAddDevice(command, state);
+      case 'UpdateDevice':
+        return decideUpdateDevice(command, state);
       case 'DeleteDevice':
-        if (!state.exists) return [];
-        return [
-          {
-            type: 'DeviceDeleted',
-            data: {
-              device_id: command.deviceId,
-              workspace_id: command.workspaceId,
-              connected_account_id: command.connectedAccountId,
-              deleted_at: command.now,
-            },
-          },
-        ];
+        return decideDeleteDevice(command, state);
+      default:
+        return unknownCommand(command);
     }
   },
 };
+
+type CommandOf<T extends DeviceCommand['type']> = Extract<DeviceCommand, { type: T }>;
+
+function decideAddDevice(command: CommandOf<'AddDevice'>, state: DeviceState): DeviceEvent[] {
+  // Existing devices keep everything, their metadata included; a deleted one is not added again.
+  if (state.exists || state.deletedAt) return [];
+  const { device } = command;
+  return [
+    { type: 'DeviceAdded', data: { ...device, created_at: command.now } },
+    metadataSet(
+      { resource_type: 'device', resource_id: device.device_id, workspace_id: device.workspace_id },
+      EMPTY_CUSTOM_METADATA,
+      EMPTY_CUSTOM_METADATA,
+      { type: 'created' },
+      command.actor,
+      command.now,
+    ),
+  ];
+}
+
+function decideUpdateDevice(command: CommandOf<'UpdateDevice'>, state: DeviceState): DeviceEvent[] {
+  if (!state.exists || state.workspaceId !== command.workspaceId || state.isManaged !== command.managed) {
+    throw new NotFound('device', 'device_id', command.deviceId);
+  }
+  const events: DeviceEvent[] = [];
+  if (command.name !== undefined) {
+    const name = command.name === null ? state.providerName : command.name.trim();
+    if (name.length === 0 || name.length > MAX_DEVICE_NAME_LENGTH) {
+      throw new InvalidCommand([
+        { path: ['name'], message: `String must contain 1 to ${MAX_DEVICE_NAME_LENGTH} character(s)` },
+      ]);
+    }
+    if (name !== state.name) {
+      events.push({
+        type: 'DeviceRenamed',
+        data: { device_id: command.deviceId, workspace_id: command.workspaceId, name },
+      });
+    }
+  }
+  if (command.customMetadata !== undefined) {
+    events.push(
+      ...metadataUpdated(
+        { resource_type: 'device', resource_id: command.deviceId, workspace_id: command.workspaceId },
+        state.customMetadata,
+        mergeCustomMetadata(state.customMetadata, command.customMetadata),
+        command.actor,
+        command.now,
+      ),
+    );
+  }
+  // Last, so that a rename or a metadata change in the same call is announced while the device is still on
+  // the list its caller named.
+  if (command.isManaged !== undefined && command.isManaged !== state.isManaged) {
+    const data = {
+      device_id: command.deviceId,
+      workspace_id: command.workspaceId,
+      connected_account_id: state.connectedAccountId!,
+      converted_at: command.now,
+    };
+    events.push(
+      command.isManaged ? { type: 'DeviceConvertedToManaged', data } : { type: 'DeviceConvertedToUnmanaged', data },
+    );
+  }
+  return events;
+}
+
+function decideDeleteDevice(command: CommandOf<'DeleteDevice'>, state: DeviceState): DeviceEvent[] {
+  if (!state.exists) return [];
+  return [
+    {
+      type: 'DeviceDeleted',
+      data: {
+        device_id: command.deviceId,
+        workspace_id: command.workspaceId,
+        connected_account_id: command.connectedAccountId,
+        deleted_at: command.now,
+      },
+    },
+  ];
+}

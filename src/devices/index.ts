@@ -2,5 +2,3 @@
 export { deviceDecider, MAX_DEVICE_NAME_LENGTH } from './device.js';
 export type { DeviceCommand, DeviceEvent, DeviceState } from './device.js';
 export { deviceIdsOfAccount, deviceReadModel, type DeviceFilter } from './device.projection.js';
-export * from './devices.cqrs.js';
-export { DevicesModule } from './devices.module.js';

@@ -1,5 +1,3 @@
 // The erasure feature's port: deleting a connected account, and erasing a workspace.
 export { eraseConnectedAccount, type EraseConnectedAccount } from './erase-connected-account.js';
 export { eraseWorkspace } from './erase-workspace.js';
-export { DeleteConnectedAccountCommand } from './erasure.cqrs.js';
-export { ErasureModule } from './erasure.module.js';

@@ -36,3 +36,16 @@ export interface CommandResult<Event, State> {
   /** Global position of the last event appended; 0 when the command appended nothing. */
   position: number;
 }
+
+/**
+ * The last case of `evolve`'s switch: it compiles only when every event type of the union has its case. An
+ * event of a type this build does not know (written by a newer one sharing the log) changes nothing.
+ */
+export function unknownEvent<State>(_event: never, state: State): State {
+  return state;
+}
+
+/** The last case of `decide`'s switch: it compiles only when every command type has its case. */
+export function unknownCommand(command: never): never {
+  throw new Error(`No decider case for the command ${JSON.stringify((command as { type?: unknown }).type)}`);
+}

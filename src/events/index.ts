@@ -2,5 +2,3 @@
 export * from './public-event.js';
 export * from './public-events.queries.js';
 export { publicEventsReadModel } from './public-events.projection.js';
-export * from './events.cqrs.js';
-export { EventsModule } from './events.module.js';

@@ -9,14 +9,14 @@ import type { AppConfig } from '../common/config.js';
 import { CONFIG } from '../common/tokens.js';
 import { toSeamError } from './error-response.js';
 import { assertSameOrigin } from './same-origin.js';
-import { CompleteConnectWebviewMessage } from '../completion/index.js';
+import { CompleteConnectWebviewMessage } from '../completion/nest.js';
 import {
   endUserMayOpen,
   findConnectWebviewAnyWorkspace,
-  GetConnectWebviewQuery,
   WebviewTokens,
   type ConnectWebviewRecord,
 } from '../connect-webviews/index.js';
+import { GetConnectWebviewQuery } from '../connect-webviews/nest.js';
 import { commandMeta, CurrentCaller, type Caller } from './caller.js';
 import { SeamInput } from './seam-input.js';
 import { PublicRoute, SeamRoute, SeamWriteRoute } from './seam-route.js';

@@ -4,13 +4,13 @@ import type { FastifyReply } from 'fastify';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import type { AppConfig } from '../common/config.js';
 import { CONFIG } from '../common/tokens.js';
+import { WebviewTokens } from '../connect-webviews/index.js';
 import {
   ConnectWebviewCommandMessage,
   CreateConnectWebviewMessage,
   GetConnectWebviewQuery,
   ListConnectWebviewsQuery,
-  WebviewTokens,
-} from '../connect-webviews/index.js';
+} from '../connect-webviews/nest.js';
 import { parseCustomMetadataFilter, parseCustomMetadataInput } from '../custom-metadata/custom-metadata.js';
 import { ReadYourWrites } from '../read-models/read-your-writes.js';
 import { commandMeta, CurrentCaller, type Caller } from './caller.js';

@@ -28,8 +28,8 @@ import {
   ConnectedAccountCommandMessage,
   GetConnectedAccountQuery,
   ListConnectedAccountsQuery,
-} from '../connected-accounts/index.js';
-import { DeleteConnectedAccountCommand } from '../erasure/index.js';
+} from '../connected-accounts/nest.js';
+import { DeleteConnectedAccountCommand } from '../erasure/nest.js';
 
 export class GetConnectedAccountDto {
   @Expose()

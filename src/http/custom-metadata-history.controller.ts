@@ -9,7 +9,8 @@ import { PageDto } from './page.dto.js';
 import { SeamInput } from './seam-input.js';
 import { SeamRoute } from './seam-route.js';
 import { CONFIG } from '../common/tokens.js';
-import { CustomMetadataHistoryQuery, type AuditedResource } from '../audit/index.js';
+import { type AuditedResource } from '../audit/index.js';
+import { CustomMetadataHistoryQuery } from '../audit/nest.js';
 
 export class DeviceHistoryDto extends PageDto {
   @Expose()

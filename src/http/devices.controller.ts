@@ -20,7 +20,8 @@ import {
 } from './seam-input.js';
 import { SeamRoute, SeamWriteRoute } from './seam-route.js';
 import { CONFIG } from '../common/tokens.js';
-import { DeviceCommandMessage, GetDeviceQuery, ListDevicesQuery, type DeviceFilter } from '../devices/index.js';
+import { type DeviceFilter } from '../devices/index.js';
+import { DeviceCommandMessage, GetDeviceQuery, ListDevicesQuery } from '../devices/nest.js';
 import { CAPABILITY_FLAGS, type CapabilityFlag, type DeviceKind } from '../providers/providers.js';
 import { invalidInput } from './seam-error.js';
 import { ReadYourWrites } from '../read-models/read-your-writes.js';

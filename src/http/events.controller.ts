@@ -1,7 +1,7 @@
 import { Controller, Inject } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { invalidInput } from './seam-error.js';
-import { GetEventQuery, ListEventsQuery } from '../events/index.js';
+import { GetEventQuery, ListEventsQuery } from '../events/nest.js';
 import { CurrentCaller, type Caller } from './caller.js';
 import { GetEventDto, ListEventsDto, toFilter } from './events.dto.js';
 import { SeamInput } from './seam-input.js';

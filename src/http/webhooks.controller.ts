@@ -7,15 +7,8 @@ import { BoundedLength } from './string-limits.js';
 import type { AppConfig } from '../common/config.js';
 import { CONFIG } from '../common/tokens.js';
 import { ReadYourWrites } from '../read-models/read-your-writes.js';
-import {
-  assertWebhookTarget,
-  CreateWebhookMessage,
-  generateWebhookSecret,
-  GetWebhookQuery,
-  ListWebhooksQuery,
-  WebhookCommandMessage,
-  type WebhookCommand,
-} from '../webhooks/index.js';
+import { assertWebhookTarget, generateWebhookSecret, type WebhookCommand } from '../webhooks/index.js';
+import { CreateWebhookMessage, GetWebhookQuery, ListWebhooksQuery, WebhookCommandMessage } from '../webhooks/nest.js';
 import { commandMeta, CurrentCaller, type Caller } from './caller.js';
 import { EventTypesParam } from './events.dto.js';
 import { SeamInput } from './seam-input.js';

@@ -2,6 +2,4 @@
 export { webhookReadModel } from './webhook.projection.js';
 export { generateWebhookSecret } from './webhook-signing.js';
 export { assertWebhookTarget } from './webhook-target.js';
-export * from './webhooks.cqrs.js';
 export type { WebhookCommand } from './webhook.js';
-export { WebhooksModule } from './webhooks.module.js';

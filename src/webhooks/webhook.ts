@@ -1,5 +1,5 @@
 import { IdempotencyKeyReused, NotFound } from '../common/domain-errors.js';
-import type { CommandMeta, Decider } from '../event-store/decider.js';
+import { unknownCommand, unknownEvent, type CommandMeta, type Decider } from '../event-store/decider.js';
 
 /** A webhook, in `webhook-<id>`. Its signing secret lives in the log: the log is the only source of truth. */
 export type WebhookEvent =
@@ -62,62 +62,92 @@ export const webhookDecider: Decider<WebhookCommand, WebhookEvent, WebhookState>
         return { status: 'active', workspaceId: event.data.workspace_id, requestHash: event.data.request_hash ?? null };
       case 'WebhookDeleted':
         return { ...state, status: 'deleted' };
+      case 'WebhookUpdated':
+      case 'WebhookSecretRotated':
+        return state; // what they change is served from the read model, never decided on
       default:
-        return state;
+        return unknownEvent(event, state);
     }
   },
 
   decide(command, state) {
-    if (command.type === 'CreateWebhook') {
-      // An existing stream means this very request ran already (see the webview's CreateConnectWebview).
-      if (state.status !== 'absent') {
-        if (state.requestHash !== (command.requestHash ?? null)) throw new IdempotencyKeyReused();
-        return [];
-      }
-      return [
-        {
-          type: 'WebhookCreated',
-          data: {
-            webhook_id: command.webhookId,
-            workspace_id: command.workspaceId,
-            url: command.url,
-            event_types: command.eventTypes,
-            secret: command.secret,
-            created_at: command.now,
-            ...(command.requestHash !== undefined ? { request_hash: command.requestHash } : {}),
-          },
-        },
-      ];
+    switch (command.type) {
+      case 'CreateWebhook':
+        return decideCreateWebhook(command, state);
+      case 'UpdateWebhook':
+        assertActive(command, state);
+        return decideUpdateWebhook(command);
+      case 'RotateWebhookSecret':
+        assertActive(command, state);
+        return decideRotateWebhookSecret(command);
+      case 'DeleteWebhook':
+        assertActive(command, state);
+        return decideDeleteWebhook(command);
+      default:
+        return unknownCommand(command);
     }
-    if (state.status !== 'active' || state.workspaceId !== command.workspaceId)
-      throw new NotFound('webhook', 'webhook_id', command.webhookId);
-    if (command.type === 'DeleteWebhook') {
-      return [{ type: 'WebhookDeleted', data: { webhook_id: command.webhookId, workspace_id: command.workspaceId } }];
-    }
-    if (command.type === 'RotateWebhookSecret') {
-      return [
-        {
-          type: 'WebhookSecretRotated',
-          data: {
-            webhook_id: command.webhookId,
-            workspace_id: command.workspaceId,
-            secret: command.secret,
-            previous_secret_valid_until: new Date(Date.parse(command.now) + WEBHOOK_SECRET_GRACE_MS).toISOString(),
-          },
-        },
-      ];
-    }
-    if (command.url === undefined && command.eventTypes === undefined) return [];
-    return [
-      {
-        type: 'WebhookUpdated',
-        data: {
-          webhook_id: command.webhookId,
-          workspace_id: command.workspaceId,
-          ...(command.url !== undefined ? { url: command.url } : {}),
-          ...(command.eventTypes !== undefined ? { event_types: command.eventTypes } : {}),
-        },
-      },
-    ];
   },
 };
+
+type CommandOf<T extends WebhookCommand['type']> = Extract<WebhookCommand, { type: T }>;
+
+function decideCreateWebhook(command: CommandOf<'CreateWebhook'>, state: WebhookState): WebhookEvent[] {
+  // An existing stream means this very request ran already (see the webview's CreateConnectWebview).
+  if (state.status !== 'absent') {
+    if (state.requestHash !== (command.requestHash ?? null)) throw new IdempotencyKeyReused();
+    return [];
+  }
+  return [
+    {
+      type: 'WebhookCreated',
+      data: {
+        webhook_id: command.webhookId,
+        workspace_id: command.workspaceId,
+        url: command.url,
+        event_types: command.eventTypes,
+        secret: command.secret,
+        created_at: command.now,
+        ...(command.requestHash !== undefined ? { request_hash: command.requestHash } : {}),
+      },
+    },
+  ];
+}
+
+/** The webhook a command names, which must be live and in the caller's workspace. */
+function assertActive(command: { webhookId: string; workspaceId: string }, state: WebhookState): void {
+  if (state.status !== 'active' || state.workspaceId !== command.workspaceId)
+    throw new NotFound('webhook', 'webhook_id', command.webhookId);
+}
+
+function decideUpdateWebhook(command: CommandOf<'UpdateWebhook'>): WebhookEvent[] {
+  if (command.url === undefined && command.eventTypes === undefined) return [];
+  return [
+    {
+      type: 'WebhookUpdated',
+      data: {
+        webhook_id: command.webhookId,
+        workspace_id: command.workspaceId,
+        ...(command.url !== undefined ? { url: command.url } : {}),
+        ...(command.eventTypes !== undefined ? { event_types: command.eventTypes } : {}),
+      },
+    },
+  ];
+}
+
+function decideRotateWebhookSecret(command: CommandOf<'RotateWebhookSecret'>): WebhookEvent[] {
+  return [
+    {
+      type: 'WebhookSecretRotated',
+      data: {
+        webhook_id: command.webhookId,
+        workspace_id: command.workspaceId,
+        secret: command.secret,
+        previous_secret_valid_until: new Date(Date.parse(command.now) + WEBHOOK_SECRET_GRACE_MS).toISOString(),
+      },
+    },
+  ];
+}
+
+function decideDeleteWebhook(command: CommandOf<'DeleteWebhook'>): WebhookEvent[] {
+  return [{ type: 'WebhookDeleted', data: { webhook_id: command.webhookId, workspace_id: command.workspaceId } }];
+}

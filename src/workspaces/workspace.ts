@@ -1,5 +1,5 @@
 import { AlreadyDone, InvalidCommand, NotFound } from '../common/domain-errors.js';
-import type { CommandMeta, Decider } from '../event-store/decider.js';
+import { unknownCommand, unknownEvent, type CommandMeta, type Decider } from '../event-store/decider.js';
 
 /** A workspace and its API keys (hashes only), in the stream `workspace-<id>`. */
 export type WorkspaceEvent =
@@ -62,51 +62,22 @@ export const workspaceDecider: Decider<WorkspaceCommand, WorkspaceEvent, Workspa
         return { ...workspaceDecider.initialState(), erasedAt: event.data.erased_at };
       default:
         // An event whose key was destroyed (EventErased) tells nothing.
-        return state;
+        return unknownEvent(event, state);
     }
   },
 
   decide(command, state) {
     switch (command.type) {
-      case 'CreateWorkspace': {
-        if (state.exists || state.erasedAt)
-          throw new AlreadyDone('workspace_already_exists', 'Workspace already exists');
-        const name = command.name.trim();
-        if (name.length === 0 || name.length > MAX_WORKSPACE_NAME_LENGTH) {
-          throw new InvalidCommand([
-            { path: [], message: `Workspace name must be 1 to ${MAX_WORKSPACE_NAME_LENGTH} characters` },
-          ]);
-        }
-        return [
-          {
-            type: 'WorkspaceCreated',
-            data: { workspace_id: command.workspaceId, name, is_sandbox: command.isSandbox, created_at: command.now },
-          },
-          apiKeyIssued(command.workspaceId, command.firstKey, command.now),
-        ];
-      }
+      case 'CreateWorkspace':
+        return decideCreateWorkspace(command, state);
       case 'IssueApiKey':
-        if (!state.exists) {
-          throw new NotFound('workspace', 'workspace_id', command.workspaceId);
-        }
-        return [apiKeyIssued(command.workspaceId, command.key, command.now)];
-      case 'RevokeApiKey': {
-        const key = Object.hasOwn(state.keys, command.apiKeyId) ? state.keys[command.apiKeyId] : undefined;
-        if (!key) throw new NotFound('api_key', 'api_key_id', command.apiKeyId);
-        // Revoking twice changes nothing: a retried revocation succeeds without a second event.
-        if (key.revoked) return [];
-        return [
-          {
-            type: 'ApiKeyRevoked',
-            data: { api_key_id: command.apiKeyId, workspace_id: command.workspaceId, revoked_at: command.now },
-          },
-        ];
-      }
+        return decideIssueApiKey(command, state);
+      case 'RevokeApiKey':
+        return decideRevokeApiKey(command, state);
       case 'EraseWorkspace':
-        // Erasing again finishes what an interrupted erasure began, and records nothing more.
-        if (state.erasedAt) return [];
-        if (!state.exists) throw new NotFound('workspace', 'workspace_id', command.workspaceId);
-        return [{ type: 'WorkspaceErased', data: { workspace_id: command.workspaceId, erased_at: command.now } }];
+        return decideEraseWorkspace(command, state);
+      default:
+        return unknownCommand(command);
     }
   },
 };
@@ -122,4 +93,48 @@ function apiKeyIssued(workspaceId: string, key: ApiKeyToIssue, now: string): Wor
       created_at: now,
     },
   };
+}
+
+type CommandOf<T extends WorkspaceCommand['type']> = Extract<WorkspaceCommand, { type: T }>;
+
+function decideCreateWorkspace(command: CommandOf<'CreateWorkspace'>, state: WorkspaceState): WorkspaceEvent[] {
+  if (state.exists || state.erasedAt) throw new AlreadyDone('workspace_already_exists', 'Workspace already exists');
+  const name = command.name.trim();
+  if (name.length === 0 || name.length > MAX_WORKSPACE_NAME_LENGTH) {
+    throw new InvalidCommand([
+      { path: [], message: `Workspace name must be 1 to ${MAX_WORKSPACE_NAME_LENGTH} characters` },
+    ]);
+  }
+  return [
+    {
+      type: 'WorkspaceCreated',
+      data: { workspace_id: command.workspaceId, name, is_sandbox: command.isSandbox, created_at: command.now },
+    },
+    apiKeyIssued(command.workspaceId, command.firstKey, command.now),
+  ];
+}
+
+function decideIssueApiKey(command: CommandOf<'IssueApiKey'>, state: WorkspaceState): WorkspaceEvent[] {
+  if (!state.exists) throw new NotFound('workspace', 'workspace_id', command.workspaceId);
+  return [apiKeyIssued(command.workspaceId, command.key, command.now)];
+}
+
+function decideRevokeApiKey(command: CommandOf<'RevokeApiKey'>, state: WorkspaceState): WorkspaceEvent[] {
+  const key = Object.hasOwn(state.keys, command.apiKeyId) ? state.keys[command.apiKeyId] : undefined;
+  if (!key) throw new NotFound('api_key', 'api_key_id', command.apiKeyId);
+  // Revoking twice changes nothing: a retried revocation succeeds without a second event.
+  if (key.revoked) return [];
+  return [
+    {
+      type: 'ApiKeyRevoked',
+      data: { api_key_id: command.apiKeyId, workspace_id: command.workspaceId, revoked_at: command.now },
+    },
+  ];
+}
+
+function decideEraseWorkspace(command: CommandOf<'EraseWorkspace'>, state: WorkspaceState): WorkspaceEvent[] {
+  // Erasing again finishes what an interrupted erasure began, and records nothing more.
+  if (state.erasedAt) return [];
+  if (!state.exists) throw new NotFound('workspace', 'workspace_id', command.workspaceId);
+  return [{ type: 'WorkspaceErased', data: { workspace_id: command.workspaceId, erased_at: command.now } }];
 }

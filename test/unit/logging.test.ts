@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { Writable } from 'node:stream';
-import { createLogger, hideUrlPassword, PinoNestLogger } from '../../src/common/logging.js';
+import { createLogger, hideUrlPassword } from '../../src/common/logging.js';
+import { PinoNestLogger } from '../../src/http/pino-nest-logger.js';
 
 /** What the logger wrote, one parsed JSON record per line. */
 function capture() {

@@ -1,0 +1,4 @@
+// The audit feature's Nest port: its module, commands and queries, for the shells and the app. Its
+// domain, which loads no Nest, is the other port, index.ts.
+export * from './audit.cqrs.js';
+export { AuditModule } from './audit.module.js';

@@ -1,0 +1,4 @@
+// The devices feature's Nest port: its module, commands and queries, for the shells and the app. Its
+// domain, which loads no Nest, is the other port, index.ts.
+export * from './devices.cqrs.js';
+export { DevicesModule } from './devices.module.js';
