@@ -4,6 +4,8 @@
 // result also says how much CPU the server used per request (all its threads).
 //   npm run bench:http            (= npm run build && node bench/http.mjs [--seconds 10] [--connections 32])
 // --postgres adds this service on the PostgreSQL event store (a throwaway Debian cluster, durable commits).
+// --prototype adds the throwaway prototype of issue 26's write design (bench/prototypes/write-pipeline/),
+// at 64 accounts and at 1, with its main thread's CPU per request. --turns N runs the whole set N times.
 import { spawn } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -17,6 +19,8 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '10' },
     connections: { type: 'string', default: '32' },
     postgres: { type: 'boolean', default: false },
+    prototype: { type: 'boolean', default: false },
+    turns: { type: 'string', default: '1' },
   },
 });
 const root = join(import.meta.dirname, '..');
@@ -65,6 +69,7 @@ const CLOCK_TICKS_PER_SECOND = 100;
 async function load(name, server, apiKey, accountIds) {
   const { url } = server;
   const cpuBefore = server.cpuSeconds();
+  const mainThreadBefore = server.mainThreadMicros ? await server.mainThreadMicros() : 0;
   let n = 0;
   const result = await autocannon({
     url,
@@ -87,6 +92,9 @@ async function load(name, server, apiKey, accountIds) {
     ],
   });
   const cpuPerRequestMs = ((server.cpuSeconds() - cpuBefore) * 1000) / result.requests.total;
+  const mainThread = server.mainThreadMicros
+    ? `, main thread ${((await server.mainThreadMicros()) - mainThreadBefore) / 1000 / result.requests.total} ms`
+    : '';
   const failed = result.non2xx + result.errors;
   const row = {
     name,
@@ -95,9 +103,10 @@ async function load(name, server, apiKey, accountIds) {
     p99: result.latency.p99,
     failed,
     total: result.requests.total,
+    cpuPerRequestMs,
   };
   console.log(
-    `RESULT ${name}: ${Math.round(row.rps)} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, ${row.total} requests, ${failed} not 2xx or failed, server CPU ${cpuPerRequestMs.toFixed(3)} ms per request`,
+    `RESULT ${name}: ${Math.round(row.rps)} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, ${row.total} requests, ${failed} not 2xx or failed, server CPU ${cpuPerRequestMs.toFixed(3)} ms per request${mainThread}`,
   );
   return row;
 }
@@ -155,6 +164,25 @@ async function fakeSeamConnect() {
   }
 }
 
+async function prototype(accounts) {
+  const server = await start(
+    ['bench/prototypes/write-pipeline/server.mjs'],
+    { ACCOUNTS: String(accounts) },
+    /Listening on (http:\/\/\S+)/,
+  );
+  server.mainThreadMicros = async () => {
+    const { mainThreadMicros } = await (await fetch(`${server.url}/cpu`)).json();
+    return mainThreadMicros.user + mainThreadMicros.system;
+  };
+  const ids = Array.from({ length: accounts }, (_, i) => `account-${i}`);
+  try {
+    const name = `prototype of the write design, ${accounts} account${accounts === 1 ? '' : 's'}`;
+    return await load(name, server, 'seam_prototype_key', ids);
+  } finally {
+    server.stop();
+  }
+}
+
 async function bareFastify() {
   const server = await start(['bench/servers/bare-fastify.mjs'], {}, /Listening on (http:\/\/\S+)/);
   try {
@@ -165,14 +193,29 @@ async function bareFastify() {
 }
 
 console.log(`Node ${process.version}; ${values.connections} connections for ${values.seconds} s each`);
-const fastify = await bareFastify();
-const fake = await fakeSeamConnect();
-const many = await thisService(64);
-const one = await thisService(1);
 const ratio = (a, b) => (a.rps / b.rps).toFixed(2);
-console.log(`RATIO this service (64 accounts) / fake-seam-connect: ${ratio(many, fake)}`);
-console.log(`RATIO this service (64 accounts) / bare Fastify: ${ratio(many, fastify)}`);
-console.log(`RATIO this service (1 account) / this service (64 accounts): ${ratio(one, many)}`);
+const cpuRatio = (a, b) => (a.cpuPerRequestMs / b.cpuPerRequestMs).toFixed(2);
+let fake;
+let many;
+let one;
+for (let turn = 1; turn <= Number(values.turns); turn++) {
+  if (Number(values.turns) > 1) console.log(`TURN ${turn}`);
+  const fastify = await bareFastify();
+  fake = await fakeSeamConnect();
+  many = await thisService(64);
+  one = await thisService(1);
+  console.log(`RATIO this service (64 accounts) / fake-seam-connect: ${ratio(many, fake)}`);
+  console.log(`RATIO this service (64 accounts) / bare Fastify: ${ratio(many, fastify)}`);
+  console.log(`RATIO this service (1 account) / this service (64 accounts): ${ratio(one, many)}`);
+  console.log(`RATIO CPU per request, this service (64 accounts) / fake-seam-connect: ${cpuRatio(many, fake)}`);
+  if (values.prototype) {
+    const protoMany = await prototype(64);
+    const protoOne = await prototype(1);
+    console.log(`RATIO prototype (64 accounts) / fake-seam-connect: ${ratio(protoMany, fake)}`);
+    console.log(`RATIO prototype (1 account) / prototype (64 accounts): ${ratio(protoOne, protoMany)}`);
+    console.log(`RATIO CPU per request, prototype (64 accounts) / fake-seam-connect: ${cpuRatio(protoMany, fake)}`);
+  }
+}
 if (values.postgres) {
   const { postgresForTests } = await import('../test/support/postgres.ts');
   const postgres = await postgresForTests('bench/http.mjs --postgres');

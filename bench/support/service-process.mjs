@@ -6,11 +6,11 @@ import { closeSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export async function startService(root, env) {
+export async function startService(root, env, nodeArgs = []) {
   const dataDir = mkdtempSync(join(tmpdir(), 'cms-bench-service-'));
   const logFile = join(dataDir, 'server.log');
   const log = openSync(logFile, 'w');
-  const child = spawn(process.execPath, [join(root, 'dist/main.js')], {
+  const child = spawn(process.execPath, [...nodeArgs, join(root, 'dist/main.js')], {
     cwd: root,
     env: { ...process.env, DATA_DIR: dataDir, PORT: '0', METRICS_PORT: 'off', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', log, log],
@@ -31,6 +31,8 @@ export async function startService(root, env) {
     cpuSeconds: () => (Number(stat()[11]) + Number(stat()[12])) / 100,
     rssMiB: () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))[1]) / 1024,
     stop: () => child.kill('SIGTERM'),
+    /** Resolves once the process has exited (after `stop`, say). */
+    exited: () => (child.exitCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', resolve))),
   };
 }
 

@@ -37,9 +37,12 @@ export class CompletionSaga implements ConsumerHandler {
 
   async handle(events: RecordedEvent[]): Promise<void> {
     for (const event of events) {
-      if (event.type === 'WebviewCompleted') await this.completeOrPark(event);
+      if (event.type !== 'WebviewCompleted') continue;
+      await this.completeOrPark(event);
       this.checkpoints.setCheckpoint(COMPLETION_SAGA, event.position);
     }
+    // The events it ignores move it on once a batch, not one write each: most of the log is ignored here.
+    if (events.length > 0) this.checkpoints.setCheckpoint(COMPLETION_SAGA, events[events.length - 1].position);
   }
 
   private async completeOrPark(event: RecordedEvent): Promise<void> {

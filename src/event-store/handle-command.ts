@@ -86,11 +86,16 @@ async function decideAndAppend<Command extends CommandMeta, Event extends Domain
 ): Promise<void> {
   const { decider } = batch[0];
   const startedAt = Date.now();
+  // The first decision trusts the cached state, unread: if another writer appended since, the append's
+  // revision check refuses it, and the batch is decided again on the state read from the log. A decision
+  // that appends nothing (a no-op, or a refusal) has no such check, so it is never answered on trust.
+  let trusted = true;
   for (let delay = RETRY.firstDelayMs; ; delay = Math.min(delay * 2, RETRY.maxDelayMs)) {
     let state: State;
     let revision: number;
+    const cached = trusted ? statesOf(store, decider).get(stream) : undefined;
     try {
-      ({ state, revision } = await currentState(store, stream, decider));
+      ({ state, revision } = cached ?? (await currentState(store, stream, decider)));
     } catch (error) {
       for (const queued of batch) queued.reject(error);
       return;
@@ -104,6 +109,8 @@ async function decideAndAppend<Command extends CommandMeta, Event extends Domain
         return { queued, error };
       }
     });
+    trusted = false;
+    if (cached && decided.some((d) => !d.events || d.events.length === 0)) continue;
     const toAppend = decided.flatMap((d) =>
       d.events ? d.events.map((event, index) => newEvent(event, index, d.queued)) : [],
     );

@@ -129,20 +129,40 @@ describe('handleCommand in one process', () => {
     await store.close();
   });
 
-  it('reads only what was appended since it last folded the stream, by this process or another', async () => {
+  it('decides on its cached state unread, and reads only what another process appended once the log refuses it', async () => {
     const reads: (number | undefined)[] = [];
+    let conflicts = 0;
     const { store, view, update } = await storeWithDevice('d3', (store) => ({
       readStream: (stream: string, options?: Parameters<EventStore['readStream']>[1]) => {
         reads.push(options?.fromRevision);
         return store.readStream(stream, options);
       },
+      append: (...args: Parameters<EventStore['append']>) =>
+        store.append(...args).catch((error: unknown) => {
+          conflicts += 1;
+          throw error;
+        }),
     }));
     await update(view, { customMetadata: { a: 'v' } });
-    // Another process (here: the store itself, not this view) appends; this view then catches up from it.
-    await update(store, { customMetadata: { b: 'v' } });
-    const result = await update(view, { customMetadata: { c: 'v' } });
-    expect(reads).toEqual([undefined, 2, 3]);
-    expect(result.state.customMetadata).toEqual({ a: 'v', b: 'v', c: 'v' });
+    await update(view, { customMetadata: { b: 'v' } });
+    expect([reads, conflicts]).toEqual([[undefined], 0]); // the second decided on the cached state
+    // Another process (here: the store itself, not this view) appends; the view's next append is refused at
+    // its revision, and the view reads only that process's event.
+    await update(store, { customMetadata: { c: 'v' } });
+    const result = await update(view, { customMetadata: { d: 'v' } });
+    expect([reads, conflicts]).toEqual([[undefined, 4], 1]);
+    expect(result.state.customMetadata).toEqual({ a: 'v', b: 'v', c: 'v', d: 'v' });
+    await store.close();
+  });
+
+  it('never answers a no-op on its cached state: a change the cache would call done is checked against the log', async () => {
+    const { store, view, update } = await storeWithDevice('d4');
+    await update(view, { customMetadata: { k: 'mine' } });
+    await update(store, { customMetadata: { k: 'theirs' } }); // another process; the view's cache still says mine
+    const result = await update(view, { customMetadata: { k: 'mine' } });
+    expect(result.events).toHaveLength(1);
+    const [last] = await store.readStream('device-d4', { direction: 'backwards', maxCount: 1 });
+    expect((last.data as { custom_metadata: object }).custom_metadata).toEqual({ k: 'mine' });
     await store.close();
   });
 });
