@@ -93,7 +93,7 @@ async function load(name, server, apiKey, accountIds) {
   });
   const cpuPerRequestMs = ((server.cpuSeconds() - cpuBefore) * 1000) / result.requests.total;
   const mainThread = server.mainThreadMicros
-    ? `, main thread ${((await server.mainThreadMicros()) - mainThreadBefore) / 1000 / result.requests.total} ms`
+    ? `, main thread ${(((await server.mainThreadMicros()) - mainThreadBefore) / 1000 / result.requests.total).toFixed(3)} ms`
     : '';
   const failed = result.non2xx + result.errors;
   const row = {
