@@ -9,6 +9,7 @@ import type { EventStore } from './event-store/event-store.js';
 import { EventStoreDbEventStore } from './event-store/eventstoredb-event-store.js';
 import { PostgresEventStore } from './event-store/postgres-event-store.js';
 import { SqliteEventStore } from './event-store/sqlite-event-store.js';
+import { EventStoreDecorator } from './event-store/event-store-decorator.js';
 import { MeasuredEventStore } from './event-store/measured-event-store.js';
 import { limitStateCache } from './event-store/state-cache.js';
 import { UpcastingEventStore } from './event-store/upcasting-event-store.js';
@@ -25,8 +26,6 @@ export const EVENTS_FILE = 'events.db';
 type StoreConfig = Pick<AppConfig, 'dataDir' | 'sqliteSynchronous' | 'eventStore' | 'encryption'> &
   Partial<Pick<AppConfig, 'limits'>>;
 
-const dataKeysOfStore = new WeakMap<EventStore, DataKeys>();
-
 /**
  * The configured event log, opened (sealed, see src/encryption/) and read in current shapes: what the CLI
  * needs, and the first half of what the server needs.
@@ -35,14 +34,13 @@ export function openEventStore(config: StoreConfig): EventStore {
   const measured = new MeasuredEventStore(openRawEventStore(config));
   const keys = config.encryption.enabled ? openDataKeys(config) : undefined;
   const store = new UpcastingEventStore(keys ? new SealedEventStore(measured, keys) : measured, UPCASTERS);
-  if (keys) dataKeysOfStore.set(store, keys);
   if (config.limits) limitStateCache(store, config.limits.stateCacheBytes);
   return store;
 }
 
 /** The data keys a store opened by `openEventStore` seals with; undefined when encryption is off. */
 export function dataKeysOf(store: EventStore): DataKeys | undefined {
-  return dataKeysOfStore.get(store);
+  return store instanceof EventStoreDecorator ? store.find(SealedEventStore)?.keys : undefined;
 }
 
 /** The configured key store, opened with the configured master key (checked at its first use). */

@@ -1,14 +1,5 @@
-import type {
-  AppendResult,
-  EventMetadata,
-  EventStore,
-  ExpectedRevision,
-  NewEvent,
-  ReadAllOptions,
-  ReadStreamOptions,
-  RecordedEvent,
-  SubscribeToAllOptions,
-} from '../event-store/event-store.js';
+import type { EventMetadata, EventStore, NewEvent, RecordedEvent } from '../event-store/event-store.js';
+import { EventStoreDecorator } from '../event-store/event-store-decorator.js';
 import { open, seal, type CipherKey } from './aes-gcm.js';
 import {
   carriesPersonalFields,
@@ -61,38 +52,23 @@ const fieldAad = (stream: string, id: string, field: string, keyId: string) =>
  * positions and revisions keep their meaning; an erased personal field reads as null. An event without a
  * key id was written before encryption, in clear, and reads as it is.
  */
-export class SealedEventStore implements EventStore {
+export class SealedEventStore extends EventStoreDecorator {
   constructor(
-    private readonly inner: EventStore,
+    inner: EventStore,
     readonly keys: DataKeys,
-  ) {}
-
-  async append(
-    stream: string,
-    events: readonly NewEvent[],
-    options: { expectedRevision: ExpectedRevision },
-  ): Promise<AppendResult> {
-    const sealed = await Promise.all(events.map((event) => this.seal(stream, event)));
-    return this.inner.append(stream, sealed, options);
+  ) {
+    super(inner);
   }
 
-  async readStream(stream: string, options?: ReadStreamOptions): Promise<RecordedEvent[]> {
-    return this.openAll(await this.inner.readStream(stream, options));
+  protected override encode(stream: string, events: readonly NewEvent[]): Promise<NewEvent[]> {
+    return Promise.all(events.map((event) => this.seal(stream, event)));
   }
 
-  async readAll(options?: ReadAllOptions): Promise<RecordedEvent[]> {
-    return this.openAll(await this.inner.readAll(options));
+  protected override decode(events: RecordedEvent[]): Promise<RecordedEvent[]> | RecordedEvent[] {
+    return this.openAll(events);
   }
 
-  async *subscribeToAll(options: SubscribeToAllOptions): AsyncIterable<RecordedEvent[]> {
-    for await (const batch of this.inner.subscribeToAll(options)) yield await this.openAll(batch);
-  }
-
-  headPosition(): Promise<number> {
-    return this.inner.headPosition();
-  }
-
-  async close(): Promise<void> {
+  override async close(): Promise<void> {
     await this.inner.close();
     await this.keys.close();
   }

@@ -1,13 +1,5 @@
-import type {
-  AppendResult,
-  EventStore,
-  ExpectedRevision,
-  NewEvent,
-  ReadAllOptions,
-  ReadStreamOptions,
-  RecordedEvent,
-  SubscribeToAllOptions,
-} from './event-store.js';
+import type { EventStore, NewEvent, RecordedEvent } from './event-store.js';
+import { EventStoreDecorator } from './event-store-decorator.js';
 
 /** Turns `data` of one event type from `fromVersion` into `fromVersion + 1`. */
 export interface Upcaster {
@@ -22,13 +14,11 @@ export interface Upcaster {
  * global log, subscriptions) runs the upcasters from the stored version up. Deciders, projections, the saga
  * and the audit routes therefore only ever see current shapes, and replay reads every earlier version.
  */
-export class UpcastingEventStore implements EventStore {
+export class UpcastingEventStore extends EventStoreDecorator {
   private readonly byType = new Map<string, Upcaster[]>();
 
-  constructor(
-    private readonly inner: EventStore,
-    upcasters: readonly Upcaster[],
-  ) {
+  constructor(inner: EventStore, upcasters: readonly Upcaster[]) {
+    super(inner);
     for (const upcaster of upcasters) {
       this.byType.set(
         upcaster.type,
@@ -49,35 +39,11 @@ export class UpcastingEventStore implements EventStore {
     return { ...event, data, metadata: { ...event.metadata, schema_version: this.currentVersion(event.type) } };
   }
 
-  append(
-    stream: string,
-    events: readonly NewEvent[],
-    options: { expectedRevision: ExpectedRevision },
-  ): Promise<AppendResult> {
-    const stamped = events.map((e) => ({
-      ...e,
-      metadata: { ...e.metadata, schema_version: this.currentVersion(e.type) },
-    }));
-    return this.inner.append(stream, stamped, options);
+  protected override encode(_stream: string, events: readonly NewEvent[]): NewEvent[] {
+    return events.map((e) => ({ ...e, metadata: { ...e.metadata, schema_version: this.currentVersion(e.type) } }));
   }
 
-  async readStream(stream: string, options?: ReadStreamOptions): Promise<RecordedEvent[]> {
-    return (await this.inner.readStream(stream, options)).map((e) => this.upcast(e));
-  }
-
-  async readAll(options?: ReadAllOptions): Promise<RecordedEvent[]> {
-    return (await this.inner.readAll(options)).map((e) => this.upcast(e));
-  }
-
-  async *subscribeToAll(options: SubscribeToAllOptions): AsyncIterable<RecordedEvent[]> {
-    for await (const batch of this.inner.subscribeToAll(options)) yield batch.map((e) => this.upcast(e));
-  }
-
-  headPosition(): Promise<number> {
-    return this.inner.headPosition();
-  }
-
-  close(): Promise<void> {
-    return this.inner.close();
+  protected override decode(events: RecordedEvent[]): RecordedEvent[] {
+    return events.map((e) => this.upcast(e));
   }
 }
