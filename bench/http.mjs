@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
+import { metadataUpdates, seedConnectedAccounts } from './support/service-process.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -70,26 +71,11 @@ async function load(name, server, apiKey, accountIds) {
   const { url } = server;
   const cpuBefore = server.cpuSeconds();
   const mainThreadBefore = server.mainThreadMicros ? await server.mainThreadMicros() : 0;
-  let n = 0;
   const result = await autocannon({
     url,
     connections: Number(values.connections),
     duration: Number(values.seconds),
-    requests: [
-      {
-        method: 'POST',
-        path: '/connected_accounts/update',
-        headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
-        setupRequest: (request) => {
-          n += 1;
-          const connected_account_id = accountIds[n % accountIds.length];
-          return {
-            ...request,
-            body: JSON.stringify({ connected_account_id, custom_metadata: { internal_account_id: `user-${n}` } }),
-          };
-        },
-      },
-    ],
+    requests: metadataUpdates(apiKey, accountIds),
   });
   const cpuPerRequestMs = ((server.cpuSeconds() - cpuBefore) * 1000) / result.requests.total;
   const mainThread = server.mainThreadMicros
@@ -120,23 +106,7 @@ async function thisService(accounts, store = {}) {
     /Listening on (http:\/\/\S+)/,
   );
   const apiKey = readFileSync(join(dataDir, 'sandbox-api-key'), 'utf8').trim();
-  const post = async (path, body) =>
-    (
-      await fetch(`${server.url}${path}`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      })
-    ).json();
-  const ids = [];
-  for (let i = 0; i < accounts; i++) {
-    const { connect_webview } = await post('/connect_webviews/create', {});
-    const done = await post('/connect_webviews/simulate/complete', {
-      connect_webview_id: connect_webview.connect_webview_id,
-      email: `bench-${i}@example.com`,
-    });
-    ids.push(done.connect_webview.connected_account_id);
-  }
+  const ids = await seedConnectedAccounts(server.url, apiKey, accounts);
   try {
     const on = store.EVENT_STORE ? ` on ${store.EVENT_STORE}` : '';
     return await load(`this service${on}, ${accounts} account${accounts === 1 ? '' : 's'}`, server, apiKey, ids);

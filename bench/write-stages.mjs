@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { startService } from './support/service-process.mjs';
+import { metadataUpdates, seedConnectedAccounts, startService } from './support/service-process.mjs';
 
 const { values } = parseArgs({
   options: { seconds: { type: 'string', default: '10' }, connections: { type: 'string', default: '32' } },
@@ -86,43 +86,12 @@ const server = await startService(root, { RATE_LIMIT_PER_KEY: '0', LOG_LEVEL: 'i
   '--cpu-prof-interval=200',
 ]);
 const apiKey = server.sandboxApiKey();
-const post = async (path, body) =>
-  (
-    await fetch(`${server.url}${path}`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    })
-  ).json();
-const ids = [];
-for (let i = 0; i < 64; i++) {
-  const { connect_webview } = await post('/connect_webviews/create', {});
-  const done = await post('/connect_webviews/simulate/complete', {
-    connect_webview_id: connect_webview.connect_webview_id,
-    email: `stages-${i}@example.com`,
-  });
-  ids.push(done.connect_webview.connected_account_id);
-}
-let n = 0;
+const ids = await seedConnectedAccounts(server.url, apiKey, 64);
 const result = await autocannon({
   url: server.url,
   connections: Number(values.connections),
   duration: Number(values.seconds),
-  requests: [
-    {
-      method: 'POST',
-      path: '/connected_accounts/update',
-      headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
-      setupRequest: (request) => {
-        n += 1;
-        const body = {
-          connected_account_id: ids[n % ids.length],
-          custom_metadata: { internal_account_id: `user-${n}` },
-        };
-        return { ...request, body: JSON.stringify(body) };
-      },
-    },
-  ],
+  requests: metadataUpdates(apiKey, ids),
 });
 server.stop();
 await server.exited();

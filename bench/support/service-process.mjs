@@ -49,3 +49,48 @@ export async function healthLatencies(url, until) {
 }
 
 export const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+
+/** `count` connected accounts, each made by completing a Connect Webview in the sandbox: their ids. */
+export async function seedConnectedAccounts(url, apiKey, count) {
+  const post = async (path, body) =>
+    (
+      await fetch(`${url}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      })
+    ).json();
+  const ids = [];
+  for (let i = 0; i < count; i++) {
+    const { connect_webview } = await post('/connect_webviews/create', {});
+    const done = await post('/connect_webviews/simulate/complete', {
+      connect_webview_id: connect_webview.connect_webview_id,
+      email: `bench-${i}@example.com`,
+    });
+    ids.push(done.connect_webview.connected_account_id);
+  }
+  return ids;
+}
+
+/**
+ * The write benchmarks' load, as autocannon requests: `POST /connected_accounts/update` over `ids` in turn,
+ * each with another metadata value, so that every request is a real change.
+ */
+export function metadataUpdates(apiKey, ids) {
+  let n = 0;
+  return [
+    {
+      method: 'POST',
+      path: '/connected_accounts/update',
+      headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+      setupRequest: (request) => {
+        n += 1;
+        const body = {
+          connected_account_id: ids[n % ids.length],
+          custom_metadata: { internal_account_id: `user-${n}` },
+        };
+        return { ...request, body: JSON.stringify(body) };
+      },
+    },
+  ];
+}
