@@ -6,12 +6,10 @@ import type { AppConfig } from './common/config.js';
 import { createLogger } from './common/logging.js';
 import { PinoNestLogger } from './http/pino-nest-logger.js';
 import { boundHttpServer, configureFastify, fastifyOptions, observeRequests } from './http/fastify-setup.js';
-import { authenticateBeforeBody, chargeLogBytes } from './http/guards.js';
+import { ApiKeyAuthenticator, authenticateBeforeBody, chargeLogBytes } from './http/guards.js';
 import { RateLimiter } from './http/rate-limit.js';
 import { CatchUp } from './read-models/catch-up.js';
 import { Draining } from './http/draining.js';
-import { ReadModelDatabase } from './read-models/read-model-database.js';
-import { API_KEY_USAGE } from './common/tokens.js';
 
 /** The whole service as a Nest application, initialised (read models caught up) but not yet listening. */
 export async function createServer(config: AppConfig): Promise<NestFastifyApplication> {
@@ -31,8 +29,7 @@ export async function createServer(config: AppConfig): Promise<NestFastifyApplic
   adapter.getInstance().addHook(
     'onRequest',
     authenticateBeforeBody(
-      app.get(ReadModelDatabase),
-      app.get(API_KEY_USAGE),
+      app.get(ApiKeyAuthenticator),
       {
         perKey: new RateLimiter(config.http.requestsPerSecondPerKey, 2 * config.http.requestsPerSecondPerKey),
         perAddress: new RateLimiter(

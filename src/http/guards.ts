@@ -5,7 +5,8 @@ import { Reflector } from '@nestjs/core';
 import { SeamError } from './seam-error.js';
 import { ReadModelDatabase } from '../read-models/read-model-database.js';
 import { API_KEY_USAGE } from '../common/tokens.js';
-import { findApiKey, hashApiKey, type ApiKeyUsage } from '../workspaces/index.js';
+import { LRUCache } from 'lru-cache';
+import { findApiKey, hashApiKey, type ApiKeyRow, type ApiKeyUsage } from '../workspaces/index.js';
 import type { FastifyReply } from 'fastify';
 import type { Caller, RequestWithCaller } from './caller.js';
 import type { RateLimiter } from './rate-limit.js';
@@ -29,38 +30,59 @@ export class MethodGuard implements CanActivate {
 }
 
 /**
- * `Authorization: Bearer seam_…`: the key's hash is looked up in the read model, never the key itself. Runs
- * in Fastify's onRequest hook (`authenticateBeforeBody`), so an anonymous caller is refused before its body
- * is read; this guard authenticates whatever that hook did not (and keeps Nest's own tests honest).
+ * Who an `Authorization: Bearer seam_…` header names: the key's hash (never the key) looked up in the read
+ * models. A key found is remembered for `KEY_REMEMBERED_MS` (at most 10,000 of them, least recently used
+ * out), so a busy key costs no query per request; a revocation, once projected, still answers 401 within a
+ * second. Unknown keys are never remembered: a stream of made-up keys cannot fill the memory.
+ */
+@Injectable()
+export class ApiKeyAuthenticator {
+  private readonly known = new LRUCache<string, ApiKeyRow>({ max: 10_000, ttl: KEY_REMEMBERED_MS });
+
+  constructor(
+    @Inject(ReadModelDatabase) private readonly readModels: ReadModelDatabase,
+    @Inject(API_KEY_USAGE) private readonly usage: ApiKeyUsage,
+  ) {}
+
+  /** The caller, or Seam's 401 (no key, an unknown one or a revoked one). */
+  authenticate(authorization: string | undefined): Caller {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
+    if (!match) throw new SeamError(401, 'unauthorized', 'Missing API key: send Authorization: Bearer <api key>');
+    const hash = hashApiKey(match[1]);
+    let key = this.known.get(hash);
+    if (!key) {
+      key = findApiKey(this.readModels.db, hash);
+      if (!key) throw new SeamError(401, 'unauthorized', 'Invalid API key');
+      this.known.set(hash, key);
+    }
+    this.usage.touch(key.api_key_id);
+    return { workspaceId: key.workspace_id, apiKeyId: key.api_key_id, isSandbox: key.is_sandbox === 1 };
+  }
+}
+
+/**
+ * How long a key found stays trusted without asking the read models again: with the projector's lag, a
+ * revoked key is refused within a second of its revocation.
+ */
+const KEY_REMEMBERED_MS = 500;
+
+/**
+ * Runs in Fastify's onRequest hook (`authenticateBeforeBody`), so an anonymous caller is refused before its
+ * body is read; this guard authenticates whatever that hook did not (and keeps Nest's own tests honest).
  */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
   constructor(
     @Inject(Reflector) private readonly reflector: Reflector,
-    @Inject(ReadModelDatabase) private readonly readModels: ReadModelDatabase,
-    @Inject(API_KEY_USAGE) private readonly usage: ApiKeyUsage,
+    @Inject(ApiKeyAuthenticator) private readonly keys: ApiKeyAuthenticator,
   ) {}
 
   canActivate(context: ExecutionContext): boolean {
     if (this.reflector.get<boolean | undefined>(PUBLIC_ROUTE, context.getHandler())) return true;
     const request = context.switchToHttp().getRequest<RequestWithCaller>();
-    request.caller ??= authenticate(this.readModels, this.usage, request.headers.authorization);
+    request.caller ??= this.keys.authenticate(request.headers.authorization);
     return true;
   }
-}
-
-/** The caller an `Authorization` header names, or Seam's 401 (unknown or revoked key). */
-export function authenticate(
-  readModels: ReadModelDatabase,
-  usage: ApiKeyUsage,
-  authorization: string | undefined,
-): Caller {
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
-  if (!match) throw new SeamError(401, 'unauthorized', 'Missing API key: send Authorization: Bearer <api key>');
-  const key = findApiKey(readModels.db, hashApiKey(match[1]));
-  if (!key) throw new SeamError(401, 'unauthorized', 'Invalid API key');
-  usage.touch(key.api_key_id);
-  return { workspaceId: key.workspace_id, apiKeyId: key.api_key_id, isSandbox: key.is_sandbox === 1 };
 }
 
 /**
@@ -71,8 +93,7 @@ export function authenticate(
  * token from its rate limit (429 beyond it).
  */
 export function authenticateBeforeBody(
-  readModels: ReadModelDatabase,
-  usage: ApiKeyUsage,
+  keys: ApiKeyAuthenticator,
   limits: { perKey: RateLimiter; perAddress: RateLimiter },
   catchUp: CatchUp,
 ) {
@@ -90,7 +111,7 @@ export function authenticateBeforeBody(
       return;
     }
     try {
-      request.caller = authenticate(readModels, usage, request.headers.authorization);
+      request.caller = keys.authenticate(request.headers.authorization);
     } catch (error) {
       void reply.header('connection', 'close');
       throw error;

@@ -7,7 +7,7 @@ import { CustomMetadataHistoryController } from './custom-metadata-history.contr
 import { DevicesController } from './devices.controller.js';
 import { EventsStreamController } from './events-stream.controller.js';
 import { EventsController } from './events.controller.js';
-import { ApiKeyGuard, MethodGuard } from './guards.js';
+import { ApiKeyAuthenticator, ApiKeyGuard, MethodGuard } from './guards.js';
 import { HealthController } from './health.controller.js';
 import { Draining } from './draining.js';
 import { LogPositionInterceptor } from './log-position.interceptor.js';
@@ -35,8 +35,9 @@ import { WebhooksController } from './webhooks.controller.js';
     { provide: APP_GUARD, useClass: ApiKeyGuard },
     { provide: APP_FILTER, useClass: SeamExceptionFilter },
     { provide: APP_INTERCEPTOR, useClass: LogPositionInterceptor },
+    ApiKeyAuthenticator,
     Draining,
   ],
-  exports: [Draining],
+  exports: [ApiKeyAuthenticator, Draining],
 })
 export class HttpModule {}

@@ -7,6 +7,7 @@ export {
   isApiKeyActive,
   isSandboxWorkspace,
   workspaceReadModel,
+  type ApiKeyRow,
 } from './workspace.projection.js';
 export {
   createWorkspace,
