@@ -8,7 +8,7 @@ import { CONFIG, EVENT_STORE } from '../common/tokens.js';
 import type { WriteResult } from '../event-store/decider.js';
 import { handleCommand } from '../event-store/handle-command.js';
 import type { EventStore } from '../event-store/event-store.js';
-import { idempotentResourceId, type IdempotentCreate } from '../event-store/idempotency-key.js';
+import { idempotentResourceId, replayedPosition, type IdempotentCreate } from '../event-store/idempotency-key.js';
 import { streams } from '../event-store/streams.js';
 import { readAsOf } from '../read-models/as-of.js';
 import type { PageRequest, Pagination } from '../read-models/pagination.js';
@@ -100,13 +100,14 @@ export class CreateConnectWebviewHandler implements ICommandHandler<CreateConnec
           command.now,
         )
       : randomUUID();
-    const { position, events } = await handleCommand(
-      this.store,
-      streams.connectWebview(connectWebviewId),
-      connectWebviewDecider,
-      { ...command, connectWebviewId, requestHash: idempotency?.requestHash },
-    );
-    return { position, connectWebviewId, replayed: events.length === 0 };
+    const stream = streams.connectWebview(connectWebviewId);
+    const { position, events } = await handleCommand(this.store, stream, connectWebviewDecider, {
+      ...command,
+      connectWebviewId,
+      requestHash: idempotency?.requestHash,
+    });
+    const replayed = events.length === 0;
+    return { position: replayed ? await replayedPosition(this.store, stream) : position, connectWebviewId, replayed };
   }
 }
 

@@ -30,3 +30,13 @@ export async function idempotentResourceId(
     if (!first || Date.parse(first.recordedAt) >= keptSince) return id;
   }
 }
+
+/**
+ * The position a replayed create answers with: its resource's last event. Waiting for it before reading
+ * (read-your-writes) lets an instance answer a retry of a create another instance made and has not
+ * projected here yet.
+ */
+export async function replayedPosition(store: EventStore, stream: string): Promise<number> {
+  const [last] = await store.readStream(stream, { direction: 'backwards', maxCount: 1 });
+  return last?.position ?? 0;
+}

@@ -8,7 +8,7 @@ import { CONFIG, EVENT_STORE } from '../common/tokens.js';
 import type { WriteResult } from '../event-store/decider.js';
 import { handleCommand, loadState } from '../event-store/handle-command.js';
 import type { EventStore } from '../event-store/event-store.js';
-import { idempotentResourceId, type IdempotentCreate } from '../event-store/idempotency-key.js';
+import { idempotentResourceId, replayedPosition, type IdempotentCreate } from '../event-store/idempotency-key.js';
 import { ReadYourWrites } from '../read-models/read-your-writes.js';
 import { streams } from '../event-store/streams.js';
 import { EMITTED_SEAM_EVENT_TYPES } from '../events/index.js';
@@ -109,9 +109,11 @@ export class CreateWebhookHandler implements ICommandHandler<CreateWebhookMessag
         webhookId,
         requestHash: idempotency?.requestHash,
       });
+      const replayed = events.length === 0;
+      const answered = replayed ? await replayedPosition(this.store, stream) : position;
       // Readable before the lock is let go, so that the next create counts this one.
-      await this.readYourWrites.waitFor(position);
-      return { position, webhookId, replayed: events.length === 0 };
+      await this.readYourWrites.waitFor(answered);
+      return { position: answered, webhookId, replayed };
     });
   }
 }

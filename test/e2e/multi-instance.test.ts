@@ -129,10 +129,22 @@ const LEASE_CHECK_MS = 250;
   });
 
   it('makes one webview of one Idempotency-Key sent to A and to B, in turn and at once, and gives each the same answer, after a restart too', async () => {
-    const send = (server: ServerProcess, key: string, body: unknown) =>
-      server.post('/connect_webviews/create', body, { ...server.auth(), 'idempotency-key': key });
+    const send = async (server: ServerProcess, key: string, body: unknown) =>
+      noted(await server.post('/connect_webviews/create', body, { ...server.auth(), 'idempotency-key': key }));
+    // Counted on A once it has read everything both answered (read-your-writes), whoever created it.
+    let seen = 0;
     const webviewsWith = async (n: string) =>
-      (await a.post('/connect_webviews/list', { custom_metadata_has: { n } })).body.connect_webviews.length;
+      (
+        await a.post(
+          '/connect_webviews/list',
+          { custom_metadata_has: { n } },
+          { ...a.auth(), 'seam-log-position': String(seen) },
+        )
+      ).body.connect_webviews.length;
+    const noted = <T extends { headers: Headers }>(response: T) => {
+      seen = Math.max(seen, Number(response.headers.get('seam-log-position') ?? 0));
+      return response;
+    };
     // Without PUBLIC_URL each instance hands out links to its own address: the answers agree on the rest.
     const answer = ({ body }: { body: any }) => ({
       ...body,
