@@ -3,7 +3,7 @@
 // another value each time) under `node --cpu-prof`, every thread profiled; each sample's time goes to the
 // stage of the nearest frame on its stack that names one (a native SQLite call counts for the JavaScript
 // that made it), and each stage's total is divided by the requests answered.
-//   npm run build && node bench/write-stages.mjs [--seconds 10] [--connections 32]
+//   npm run bench:write-stages [-- --seconds 10 --connections 32]
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
