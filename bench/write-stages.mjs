@@ -30,7 +30,7 @@ const STAGES = [
   ],
   [
     'deciding',
-    /dist\/(devices|connected-accounts|connect-webviews|webhooks|workspaces)\/[^/]*(?<!projection)\.js|dist\/event-store\/(handle-command|state-cache|decider)\.js/,
+    /dist\/(devices|connected-accounts|connect-webviews|webhooks|workspaces)\/[^/]*(?<!projection)\.js|dist\/event-store\/(decider-command-handler|handle-command|state-cache|decider)\.js/,
   ],
   [
     'the append and its commit',

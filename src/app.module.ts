@@ -11,6 +11,7 @@ import { ErasureModule } from './erasure/nest.js';
 import { EventsModule } from './events/nest.js';
 import { HttpModule } from './http/http.module.js';
 import { WebhooksModule } from './webhooks/nest.js';
+import { WorkspacesModule } from './workspaces/nest.js';
 
 /** The service: the core (store, read models, consumers), each feature's handlers, and the HTTP shell. */
 @Module({})
@@ -28,6 +29,7 @@ export class AppModule {
         AuditModule,
         EventsModule,
         WebhooksModule,
+        WorkspacesModule,
         ErasureModule,
         HttpModule,
       ],

@@ -13,21 +13,19 @@ import {
   openRawEventStore,
 } from './runtime.js';
 import { copyKeyStore, SqliteKeyStore } from './encryption/key-store.js';
-import { eraseWorkspace } from './erasure/index.js';
+import { EraseWorkspaceMessage } from './erasure/nest.js';
 import { MasterKeyError } from './encryption/master-key.js';
 import { copyEvents } from './event-store/copy-events.js';
 import { ParkedSagaEvents, retryParkedEvent } from './completion/index.js';
+import { completionCommands } from './completion/nest.js';
+import { NestFactory } from '@nestjs/core';
+import { CommandBus } from '@nestjs/cqrs';
+import { CliCommandsModule } from './cli-commands.module.js';
+import { DeciderCommandHandler } from './event-store/decider-command-handler.js';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import {
-  ApiKeyUsage,
-  createWorkspace,
-  findApiKeyWorkspace,
-  issueApiKey,
-  listApiKeys,
-  revokeApiKey,
-  type IssuedApiKey,
-} from './workspaces/index.js';
+import { ApiKeyUsage, findApiKeyWorkspace, listApiKeys, type IssuedApiKey } from './workspaces/index.js';
+import { CreateWorkspaceMessage, IssueApiKeyMessage, RevokeApiKeyMessage } from './workspaces/nest.js';
 import { existsSync } from 'node:fs';
 import { openSqlite } from './common/sqlite.js';
 
@@ -112,6 +110,26 @@ function withLog<Options>(action: (options: Options, context: Context) => Promis
   };
 }
 
+/**
+ * An action that writes: it sends its command on a CommandBus, to the same command handlers a server runs
+ * (CliCommandsModule), in a Nest application context made for it and closed after it.
+ */
+function withCommands<Options>(
+  action: (options: Options, context: Context & { bus: CommandBus; commands: DeciderCommandHandler }) => Promise<void>,
+) {
+  return withLog<Options>(async (options, context) => {
+    const app = await NestFactory.createApplicationContext(CliCommandsModule.forRoot(context.config, context.store), {
+      logger: false,
+      abortOnError: false,
+    });
+    try {
+      await action(options, { ...context, bus: app.get(CommandBus), commands: app.get(DeciderCommandHandler) });
+    } finally {
+      await app.close();
+    }
+  });
+}
+
 const printIssued = ({ position: _position, ...printed }: IssuedApiKey) => printJson(printed);
 
 function program(): Command {
@@ -134,8 +152,10 @@ revoked key within a second.`,
     .requiredOption('--name <name>', "the workspace's name")
     .option('--production', 'a production workspace, not a sandbox one', false)
     .action(
-      withLog<{ name: string; production: boolean }>(async ({ name, production }, { store }) =>
-        printIssued(await createWorkspace(store, { name, isSandbox: !production, actor: { type: 'cli' } })),
+      withCommands<{ name: string; production: boolean }>(async ({ name, production }, { bus }) =>
+        printIssued(
+          await bus.execute(new CreateWorkspaceMessage({ name, isSandbox: !production, actor: { type: 'cli' } })),
+        ),
       ),
     );
   workspace
@@ -147,12 +167,10 @@ revoked key within a second.`,
     )
     .requiredOption('--workspace-id <id>', 'the workspace')
     .action(
-      withLog<{ workspaceId: string }>(async ({ workspaceId }, { store }) => {
-        const erased = await eraseWorkspace(store, dataKeysOf(store), {
-          workspaceId,
-          actor: { type: 'cli' },
-          now: new Date().toISOString(),
-        });
+      withCommands<{ workspaceId: string }>(async ({ workspaceId }, { bus }) => {
+        const erased = await bus.execute(
+          new EraseWorkspaceMessage({ workspaceId, actor: { type: 'cli' }, now: new Date().toISOString() }),
+        );
         printJson({ workspace_id: workspaceId, erased_at: erased.erasedAt, keys_destroyed: erased.keysDestroyed });
       }),
     );
@@ -163,8 +181,8 @@ revoked key within a second.`,
     .description('Issues another API key for a workspace.')
     .requiredOption('--workspace-id <id>', 'the workspace')
     .action(
-      withLog<{ workspaceId: string }>(async ({ workspaceId }, { store }) =>
-        printIssued(await issueApiKey(store, { workspaceId, actor: { type: 'cli' } })),
+      withCommands<{ workspaceId: string }>(async ({ workspaceId }, { bus }) =>
+        printIssued(await bus.execute(new IssueApiKeyMessage({ workspaceId, actor: { type: 'cli' } }))),
       ),
     );
   apiKey
@@ -201,12 +219,14 @@ revoked key within a second.`,
     .requiredOption('--api-key-id <id>', 'the key')
     .option('--workspace-id <id>', "the key's workspace (found in the read models without it)")
     .action(
-      withLog<{ apiKeyId: string; workspaceId?: string }>(async ({ apiKeyId, workspaceId }, { store, config }) => {
-        const { position: _revokedAt, ...revoked } = await revokeApiKey(store, {
-          workspaceId: workspaceId ?? workspaceOfKey(config.dataDir, apiKeyId),
-          apiKeyId,
-          actor: { type: 'cli' },
-        });
+      withCommands<{ apiKeyId: string; workspaceId?: string }>(async ({ apiKeyId, workspaceId }, { bus, config }) => {
+        const { position: _revokedAt, ...revoked } = await bus.execute(
+          new RevokeApiKeyMessage({
+            workspaceId: workspaceId ?? workspaceOfKey(config.dataDir, apiKeyId),
+            apiKeyId,
+            actor: { type: 'cli' },
+          }),
+        );
         printJson(revoked);
       }),
     );
@@ -236,10 +256,10 @@ revoked key within a second.`,
     .description('Runs a parked completion again from the log; unparked if it passes (exit status 1 if not).')
     .requiredOption('--event-id <id>', 'the parked event')
     .action(
-      withLog<{ eventId: string }>(async ({ eventId }, { store, config }) => {
+      withCommands<{ eventId: string }>(async ({ eventId }, { bus, commands, config }) => {
         const parked = new ParkedSagaEvents(config.dataDir);
         try {
-          const result = await retryParkedEvent(store, parked, eventId);
+          const result = await retryParkedEvent(completionCommands(bus, commands), parked, eventId);
           printJson(result);
           if (!result.completed) process.exitCode = 1;
         } finally {

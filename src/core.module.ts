@@ -43,6 +43,9 @@ import {
 } from './common/tokens.js';
 import { ApiKeyUsage } from './workspaces/index.js';
 import { ParkedSagaEvents } from './completion/index.js';
+import { completionCommands } from './completion/nest.js';
+import { DeciderCommandHandler } from './event-store/decider-command-handler.js';
+import { CommandBus } from '@nestjs/cqrs';
 import { WebviewTokens } from './connect-webviews/index.js';
 import { CatchUp } from './read-models/catch-up.js';
 import { ensureLogIdentity } from './event-store/log-identity.js';
@@ -64,7 +67,7 @@ export class CoreModule implements OnApplicationBootstrap, OnApplicationShutdown
       new Logger('Projector'),
     );
     const parkedSagaEvents = new ParkedSagaEvents(config.dataDir);
-    const completionSaga = openCompletionSaga(store, readModels, parkedSagaEvents, new Logger('CompletionSaga'));
+    const commands = new DeciderCommandHandler(store, { stateCacheBytes: config.limits.stateCacheBytes });
     const apiKeyUsage = new ApiKeyUsage(config.dataDir);
     // Idempotent creates' answers were once kept in this file, one per instance; the log holds them now
     // (event-store/idempotency-key.ts), and an upgraded data directory should not keep them on as well.
@@ -74,11 +77,23 @@ export class CoreModule implements OnApplicationBootstrap, OnApplicationShutdown
       providers: [
         { provide: CONFIG, useValue: config },
         { provide: EVENT_STORE, useValue: store },
+        { provide: DeciderCommandHandler, useValue: commands },
         { provide: DATA_KEYS, useValue: dataKeysOf(store) },
         { provide: WebviewTokens, useValue: new WebviewTokens(dataKeysOf(store)) },
         { provide: ReadModelDatabase, useValue: readModels },
         { provide: READ_MODELS_PROJECTOR, useValue: projector },
-        { provide: COMPLETION_SAGA_CONSUMER, useValue: completionSaga },
+        {
+          // The saga's steps go through the CommandBus, so the saga is made once the bus is.
+          provide: COMPLETION_SAGA_CONSUMER,
+          inject: [CommandBus],
+          useFactory: (bus: CommandBus) =>
+            openCompletionSaga(
+              completionCommands(bus, commands),
+              readModels,
+              parkedSagaEvents,
+              new Logger('CompletionSaga'),
+            ),
+        },
         { provide: API_KEY_USAGE, useValue: apiKeyUsage },
         { provide: ParkedSagaEvents, useValue: parkedSagaEvents },
         { provide: CatchUp, useValue: new CatchUp(projector) },
@@ -87,6 +102,7 @@ export class CoreModule implements OnApplicationBootstrap, OnApplicationShutdown
       exports: [
         CONFIG,
         EVENT_STORE,
+        DeciderCommandHandler,
         DATA_KEYS,
         WebviewTokens,
         ReadModelDatabase,

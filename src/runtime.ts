@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { removeDatabaseFiles } from './audit/index.js';
 import { POSTGRES_URL, type AppConfig } from './common/config.js';
 import { startWorker } from './common/worker-thread.js';
-import { COMPLETION_SAGA, CompletionSaga, type ParkedSagaEvents } from './completion/index.js';
+import { COMPLETION_SAGA, CompletionSaga, type CompletionCommands, type ParkedSagaEvents } from './completion/index.js';
 import { CheckpointedConsumer, type ConsumerLogger } from './event-store/checkpointed-consumer.js';
 import type { EventStore } from './event-store/event-store.js';
 import { EventStoreDbEventStore } from './event-store/eventstoredb-event-store.js';
@@ -11,7 +11,6 @@ import { PostgresEventStore } from './event-store/postgres-event-store.js';
 import { SqliteEventStore } from './event-store/sqlite-event-store.js';
 import { EventStoreDecorator } from './event-store/event-store-decorator.js';
 import { MeasuredEventStore } from './event-store/measured-event-store.js';
-import { limitStateCache } from './event-store/state-cache.js';
 import { UpcastingEventStore } from './event-store/upcasting-event-store.js';
 import { UPCASTERS } from './schema-upcasters.js';
 import { DataKeys } from './encryption/data-keys.js';
@@ -23,8 +22,7 @@ import { ReadModelDatabase } from './read-models/read-model-database.js';
 
 export const EVENTS_FILE = 'events.db';
 
-type StoreConfig = Pick<AppConfig, 'dataDir' | 'sqliteSynchronous' | 'eventStore' | 'encryption'> &
-  Partial<Pick<AppConfig, 'limits'>>;
+type StoreConfig = Pick<AppConfig, 'dataDir' | 'sqliteSynchronous' | 'eventStore' | 'encryption'>;
 
 /**
  * The configured event log, opened (sealed, see src/encryption/) and read in current shapes: what the CLI
@@ -33,9 +31,7 @@ type StoreConfig = Pick<AppConfig, 'dataDir' | 'sqliteSynchronous' | 'eventStore
 export function openEventStore(config: StoreConfig): EventStore {
   const measured = new MeasuredEventStore(openRawEventStore(config));
   const keys = config.encryption.enabled ? openDataKeys(config) : undefined;
-  const store = new UpcastingEventStore(keys ? new SealedEventStore(measured, keys) : measured, UPCASTERS);
-  if (config.limits) limitStateCache(store, config.limits.stateCacheBytes);
-  return store;
+  return new UpcastingEventStore(keys ? new SealedEventStore(measured, keys) : measured, UPCASTERS);
 }
 
 /** The data keys a store opened by `openEventStore` seals with; undefined when encryption is off. */
@@ -97,12 +93,13 @@ export function openReadModels(store: EventStore, path: string, logger: Consumer
 
 /** The completion saga as a checkpointed consumer (not yet started); its checkpoint lives beside the read models'. */
 export function openCompletionSaga(
-  store: EventStore,
+  commands: CompletionCommands,
   checkpoints: ReadModelDatabase,
   parked: ParkedSagaEvents,
   logger: ConsumerLogger,
 ): CheckpointedConsumer {
-  return new CheckpointedConsumer(COMPLETION_SAGA, store, new CompletionSaga(store, checkpoints, parked), logger);
+  const saga = new CompletionSaga(commands, checkpoints, parked);
+  return new CheckpointedConsumer(COMPLETION_SAGA, commands.states.store, saga, logger);
 }
 
 /** Builds read models from position 0 into a fresh file: the proof that the log alone is enough. */

@@ -6,13 +6,13 @@ import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
 import { metricsRegistry } from './common/metrics.js';
 import { ConfigError, loadConfig, type AppConfig } from './common/config.js';
-import type { EventStore } from './event-store/event-store.js';
 import { CoreModule } from './core.module.js';
 import { ReadYourWrites } from './read-models/read-your-writes.js';
 import { createServer } from './server.js';
 import { MasterKeyError } from './encryption/master-key.js';
-import { EVENT_STORE } from './common/tokens.js';
-import { createWorkspace } from './workspaces/index.js';
+
+import { CreateWorkspaceMessage } from './workspaces/nest.js';
+import { CommandBus } from '@nestjs/cqrs';
 import { Draining } from './http/draining.js';
 import { HealthController } from './http/health.controller.js';
 
@@ -31,10 +31,11 @@ async function main(): Promise<void> {
     process.stderr.write(`Not starting: ${error.message}\n`);
     process.exit(1);
   });
-  const store = app.get<EventStore>(EVENT_STORE);
   if (app.get(CoreModule).isNewLog && config.createSandboxWorkspace) {
     // A newcomer's first `npm start`: give them a workspace and a key to call the API with at once.
-    const sandbox = await createWorkspace(store, { name: 'Sandbox', isSandbox: true, actor: { type: 'system' } });
+    const sandbox = await app
+      .get(CommandBus)
+      .execute(new CreateWorkspaceMessage({ name: 'Sandbox', isSandbox: true, actor: { type: 'system' } }));
     await app.get(ReadYourWrites).waitFor(sandbox.position);
     announceSandboxKey(config.dataDir, sandbox);
   } else if (app.get(CoreModule).isNewLog) {

@@ -15,8 +15,17 @@ export const { values: options } = parseArgs({
 export const load = (path) => import(pathToFileURL(resolve(options.dist, path)).href);
 
 const { SqliteEventStore } = await load('event-store/sqlite-event-store.js');
-// Older builds had handleCommand in decider.js.
-const { handleCommand } = await load('event-store/handle-command.js').catch(() => load('event-store/decider.js'));
+// Builds before the DeciderCommandHandler had a function, handleCommand, in handle-command.js (and before
+// that in decider.js).
+const handleCommandOf = async (store) => {
+  const current = await load('event-store/decider-command-handler.js').catch(() => undefined);
+  if (current) {
+    const commands = new current.DeciderCommandHandler(store);
+    return (stream, decider, command) => commands.handle({ decider, streamId: stream }, command);
+  }
+  const { handleCommand } = await load('event-store/handle-command.js').catch(() => load('event-store/decider.js'));
+  return (stream, decider, command) => handleCommand(store, stream, decider, command);
+};
 const { deviceDecider } = await load('devices/device.js');
 const actor = { type: 'cli' };
 
@@ -37,7 +46,8 @@ export async function deviceStream() {
     name: 'Door',
     model: 'm',
   };
-  await handleCommand(store, 'device-d1', deviceDecider, { type: 'AddDevice', device, actor, now: 'now' }, { actor });
+  const handleCommand = await handleCommandOf(store);
+  await handleCommand('device-d1', deviceDecider, { type: 'AddDevice', device, actor, now: 'now' });
   const stream = {
     store,
     events: 2,
@@ -50,7 +60,7 @@ export async function deviceStream() {
         actor,
         now: 'now',
       };
-      await handleCommand(store, 'device-d1', deviceDecider, command, { actor });
+      await handleCommand('device-d1', deviceDecider, command);
       stream.events += 1;
     },
     /** Appends updates until the stream holds `count` events. */

@@ -1,11 +1,11 @@
 import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { LoginFailed, NotFound, SandboxOnly } from '../common/domain-errors.js';
-import { CONFIG, EVENT_STORE } from '../common/tokens.js';
+import { CONFIG } from '../common/tokens.js';
 import type { AppConfig } from '../common/config.js';
 import { connectWebviewDecider, endUserMayOpen, WebviewTokens } from '../connect-webviews/index.js';
 import type { CommandMeta } from '../event-store/decider.js';
-import { handleCommand, loadState } from '../event-store/handle-command.js';
+import { DeciderCommandHandler } from '../event-store/decider-command-handler.js';
 import type { EventStore } from '../event-store/event-store.js';
 import { streams } from '../event-store/streams.js';
 import type { Provider } from '../providers/providers.js';
@@ -42,16 +42,21 @@ export class CompleteConnectWebviewMessage extends Command<{ workspaceId: string
 @CommandHandler(CompleteConnectWebviewMessage)
 export class CompleteConnectWebviewHandler implements ICommandHandler<CompleteConnectWebviewMessage> {
   constructor(
-    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(DeciderCommandHandler) private readonly commands: DeciderCommandHandler,
     @Inject(ReadModelDatabase) private readonly readModels: ReadModelDatabase,
     @Inject(ReadYourWrites) private readonly readYourWrites: ReadYourWrites,
     @Inject(CONFIG) private readonly config: AppConfig,
     @Inject(WebviewTokens) private readonly tokens: WebviewTokens,
   ) {}
 
+  private get store(): EventStore {
+    return this.commands.store;
+  }
+
   async execute({ command }: CompleteConnectWebviewMessage) {
     const stream = streams.connectWebview(command.connectWebviewId);
-    const webview = await loadState(this.store, stream, connectWebviewDecider);
+    const target = { decider: connectWebviewDecider, streamId: stream };
+    const webview = await this.commands.state(target);
     const workspaceId = webview.workspaceId;
     if (
       !webview.created ||
@@ -71,7 +76,7 @@ export class CompleteConnectWebviewHandler implements ICommandHandler<CompleteCo
     }
     const provider = command.provider ?? webview.created.accepted_providers[0];
     const email = normaliseEmail(command.email);
-    const { events, position } = await handleCommand(this.store, stream, connectWebviewDecider, {
+    const { events, position } = await this.commands.handle(target, {
       type: 'CompleteConnectWebview',
       connectWebviewId: command.connectWebviewId,
       workspaceId: command.workspaceId,
@@ -106,7 +111,10 @@ export class CompleteConnectWebviewHandler implements ICommandHandler<CompleteCo
     email: string,
   ): Promise<{ devices: SandboxDevice[]; connectedAccountId: string; accountMetadataVersion?: number }> {
     const connectedAccountId = await connectedAccountIdFor(this.store, workspaceId, provider, email);
-    const account = await loadState(this.store, streams.connectedAccount(connectedAccountId), connectedAccountDecider);
+    const account = await this.commands.state({
+      decider: connectedAccountDecider,
+      streamId: streams.connectedAccount(connectedAccountId),
+    });
     const devices = sandboxDevices(provider, email, account.exists ? account.connections + 1 : 1);
     return account.exists
       ? { devices, connectedAccountId, accountMetadataVersion: account.metadataVersion }

@@ -1,9 +1,8 @@
 import { connectWebviewDecider } from '../connect-webviews/index.js';
 import { connectedAccountDecider } from '../connected-accounts/index.js';
-import { deviceDecider } from '../devices/index.js';
 import type { ConsumerHandler } from '../event-store/checkpointed-consumer.js';
-import { handleCommand, loadState } from '../event-store/handle-command.js';
-import type { EventStore, RecordedEvent } from '../event-store/event-store.js';
+import type { DeciderCommandHandler } from '../event-store/decider-command-handler.js';
+import type { RecordedEvent } from '../event-store/event-store.js';
 import { streams } from '../event-store/streams.js';
 import type { ReadModelDatabase } from '../read-models/read-model-database.js';
 import { NotFound } from '../common/domain-errors.js';
@@ -16,6 +15,16 @@ export const COMPLETION_SAGA = 'completion_saga';
 export const SAGA_ATTEMPTS_BEFORE_PARKING = 5;
 
 /**
+ * What the saga needs to run a completion: the states it decides the steps from, and a way to send each
+ * step to its feature's command handler. In the app that way is the CommandBus (completion-steps.ts), the
+ * same way in as HTTP's, so a step is decided and appended exactly as a request's command is.
+ */
+export interface CompletionCommands {
+  states: Pick<DeciderCommandHandler, 'state' | 'store'>;
+  send(step: CompletionStep): Promise<unknown>;
+}
+
+/**
  * The completion saga (process manager): a checkpointed consumer of the log that runs the completion
  * workflow's steps for each `WebviewCompleted`. Its checkpoint advances only after an event's steps all
  * succeeded, or after the event was parked: one that fails SAGA_ATTEMPTS_BEFORE_PARKING times in a row
@@ -26,7 +35,7 @@ export class CompletionSaga implements ConsumerHandler {
   private failures = new Map<string, number>();
 
   constructor(
-    private readonly store: EventStore,
+    private readonly commands: CompletionCommands,
     private readonly checkpoints: ReadModelDatabase,
     private readonly parked: ParkedSagaEvents,
   ) {}
@@ -47,7 +56,7 @@ export class CompletionSaga implements ConsumerHandler {
 
   private async completeOrPark(event: RecordedEvent): Promise<void> {
     try {
-      await runCompletion(this.store, event);
+      await runCompletion(this.commands, event);
       this.failures.delete(event.id);
     } catch (error) {
       const attempts = (this.failures.get(event.id) ?? 0) + 1;
@@ -62,11 +71,17 @@ export class CompletionSaga implements ConsumerHandler {
 }
 
 /** Runs the completion workflow's steps for one `WebviewCompleted`: the saga's work, and a parked event's retry. */
-export async function runCompletion(store: EventStore, event: RecordedEvent): Promise<void> {
+export async function runCompletion(commands: CompletionCommands, event: RecordedEvent): Promise<void> {
   const completed = event.data as WebviewCompleted['data'];
   const [webview, account] = await Promise.all([
-    loadState(store, streams.connectWebview(completed.connect_webview_id), connectWebviewDecider),
-    loadState(store, streams.connectedAccount(completed.connected_account_id), connectedAccountDecider),
+    commands.states.state({
+      decider: connectWebviewDecider,
+      streamId: streams.connectWebview(completed.connect_webview_id),
+    }),
+    commands.states.state({
+      decider: connectedAccountDecider,
+      streamId: streams.connectedAccount(completed.connected_account_id),
+    }),
   ]);
   // The account was deleted since: its login's email and devices are erased, and nothing is left to do.
   if (account.deleted || event.metadata.erased_fields !== undefined) return;
@@ -77,35 +92,20 @@ export async function runCompletion(store: EventStore, event: RecordedEvent): Pr
     webview,
     account,
   });
-  for (const step of steps) await runStep(store, step);
-}
-
-async function runStep(store: EventStore, step: CompletionStep): Promise<void> {
-  const options = { eventId: step.eventId, correlationId: step.correlationId };
-  switch (step.target) {
-    case 'connected_account':
-      await handleCommand(store, step.stream, connectedAccountDecider, step.command, options);
-      return;
-    case 'device':
-      await handleCommand(store, step.stream, deviceDecider, step.command, options);
-      return;
-    case 'connect_webview':
-      await handleCommand(store, step.stream, connectWebviewDecider, step.command, options);
-      return;
-  }
+  for (const step of steps) await commands.send(step);
 }
 
 /** An operator's retry of a parked event: run again from the log; unparked if it passes, kept if not. */
 export async function retryParkedEvent(
-  store: EventStore,
+  commands: CompletionCommands,
   parked: ParkedSagaEvents,
   eventId: string,
 ): Promise<{ event_id: string; completed: boolean; error?: string }> {
   const entry = parked.find(eventId);
   if (!entry) throw new NotFound('parked_saga_event', 'event_id', eventId);
-  const [event] = await store.readStream(entry.stream, { fromRevision: entry.revision, maxCount: 1 });
+  const [event] = await commands.states.store.readStream(entry.stream, { fromRevision: entry.revision, maxCount: 1 });
   try {
-    await runCompletion(store, event);
+    await runCompletion(commands, event);
   } catch (error) {
     return { event_id: eventId, completed: false, error: error instanceof Error ? error.message : String(error) };
   }

@@ -23,7 +23,7 @@ export interface CompletionInput {
 export type CompletionStep = { stream: string; eventId: (index: number) => string; correlationId?: string } & (
   | { target: 'connected_account'; command: ConnectedAccountCommand }
   | { target: 'device'; command: DeviceCommand }
-  | { target: 'connect_webview'; command: ConnectWebviewCommand }
+  | { target: 'connect_webview'; command: Extract<ConnectWebviewCommand, { type: 'AuthorizeConnectWebview' }> }
 );
 
 /**

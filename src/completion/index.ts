@@ -2,4 +2,4 @@
 export { ParkedSagaEvents, type ParkedSagaEvent } from './parked-saga-events.js';
 export { decideCompletion, type CompletionInput, type CompletionStep } from './completion.workflow.js';
 
-export { COMPLETION_SAGA, CompletionSaga, retryParkedEvent } from './completion.saga.js';
+export { COMPLETION_SAGA, CompletionSaga, retryParkedEvent, type CompletionCommands } from './completion.saga.js';

@@ -5,8 +5,8 @@ import type { AppConfig } from '../common/config.js';
 import { NotFound } from '../common/domain-errors.js';
 import type { SqliteDatabase } from '../common/sqlite.js';
 import { CONFIG, EVENT_STORE } from '../common/tokens.js';
-import type { WriteResult } from '../event-store/decider.js';
-import { handleCommand } from '../event-store/handle-command.js';
+import type { CommandOptions, WriteResult } from '../event-store/decider.js';
+import { DeciderCommandHandler } from '../event-store/decider-command-handler.js';
 import type { EventStore } from '../event-store/event-store.js';
 import { idempotentResourceId, replayedPosition, type IdempotentCreate } from '../event-store/idempotency-key.js';
 import { streams } from '../event-store/streams.js';
@@ -25,10 +25,13 @@ import {
 
 export type ConnectWebviewObject = ReturnType<typeof toConnectWebviewObject>;
 
-/** A webview command on the command bus: the command, and nothing more. */
+/** A webview command on the command bus: the command, and the saga's event ids and correlation when it sends it. */
 export class ConnectWebviewCommandMessage extends Command<WriteResult> {
   /** A create has its own message, CreateConnectWebviewMessage: it makes the webview's id. */
-  constructor(readonly command: Exclude<ConnectWebviewCommand, CreateConnectWebview>) {
+  constructor(
+    readonly command: Exclude<ConnectWebviewCommand, CreateConnectWebview>,
+    readonly options: CommandOptions = {},
+  ) {
     super();
   }
 }
@@ -78,18 +81,22 @@ export class ListConnectWebviewsQuery extends Query<{ items: ConnectWebviewObjec
 
 @CommandHandler(ConnectWebviewCommandMessage)
 export class ConnectWebviewCommandHandler implements ICommandHandler<ConnectWebviewCommandMessage> {
-  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+  constructor(@Inject(DeciderCommandHandler) private readonly commands: DeciderCommandHandler) {}
 
-  async execute({ command }: ConnectWebviewCommandMessage): Promise<WriteResult> {
-    const stream = streams.connectWebview(command.connectWebviewId);
-    const { position } = await handleCommand(this.store, stream, connectWebviewDecider, command);
+  async execute({ command, options }: ConnectWebviewCommandMessage): Promise<WriteResult> {
+    const streamId = streams.connectWebview(command.connectWebviewId);
+    const { position } = await this.commands.handle({ decider: connectWebviewDecider, streamId }, command, options);
     return { position };
   }
 }
 
 @CommandHandler(CreateConnectWebviewMessage)
 export class CreateConnectWebviewHandler implements ICommandHandler<CreateConnectWebviewMessage> {
-  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+  constructor(@Inject(DeciderCommandHandler) private readonly commands: DeciderCommandHandler) {}
+
+  private get store(): EventStore {
+    return this.commands.store;
+  }
 
   async execute({ command, idempotency }: CreateConnectWebviewMessage): Promise<CreatedConnectWebview> {
     const connectWebviewId = idempotency
@@ -101,11 +108,14 @@ export class CreateConnectWebviewHandler implements ICommandHandler<CreateConnec
         )
       : randomUUID();
     const stream = streams.connectWebview(connectWebviewId);
-    const { position, events } = await handleCommand(this.store, stream, connectWebviewDecider, {
-      ...command,
-      connectWebviewId,
-      requestHash: idempotency?.requestHash,
-    });
+    const { position, events } = await this.commands.handle(
+      { decider: connectWebviewDecider, streamId: stream },
+      {
+        ...command,
+        connectWebviewId,
+        requestHash: idempotency?.requestHash,
+      },
+    );
     const replayed = events.length === 0;
     return { position: replayed ? await replayedPosition(this.store, stream) : position, connectWebviewId, replayed };
   }

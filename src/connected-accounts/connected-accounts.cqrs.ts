@@ -2,8 +2,8 @@ import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, Query, QueryHandler, type ICommandHandler, type IQueryHandler } from '@nestjs/cqrs';
 import { NotFound } from '../common/domain-errors.js';
 import { EVENT_STORE } from '../common/tokens.js';
-import type { WriteResult } from '../event-store/decider.js';
-import { handleCommand } from '../event-store/handle-command.js';
+import type { CommandOptions, WriteResult } from '../event-store/decider.js';
+import { DeciderCommandHandler } from '../event-store/decider-command-handler.js';
 import type { EventStore } from '../event-store/event-store.js';
 import { streams } from '../event-store/streams.js';
 import { readAsOf } from '../read-models/as-of.js';
@@ -20,9 +20,12 @@ import {
 
 export type ConnectedAccountObject = ReturnType<typeof toConnectedAccountObject>;
 
-/** A connected-account command on the command bus: the command, and nothing more. */
+/** A connected-account command on the command bus: the command, and the saga's event ids and correlation when it sends it. */
 export class ConnectedAccountCommandMessage extends Command<WriteResult> {
-  constructor(readonly command: ConnectedAccountCommand) {
+  constructor(
+    readonly command: ConnectedAccountCommand,
+    readonly options: CommandOptions = {},
+  ) {
     super();
   }
 }
@@ -51,11 +54,11 @@ export class ListConnectedAccountsQuery extends Query<{ items: ConnectedAccountO
 
 @CommandHandler(ConnectedAccountCommandMessage)
 export class ConnectedAccountCommandHandler implements ICommandHandler<ConnectedAccountCommandMessage> {
-  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+  constructor(@Inject(DeciderCommandHandler) private readonly commands: DeciderCommandHandler) {}
 
-  async execute({ command }: ConnectedAccountCommandMessage): Promise<WriteResult> {
-    const stream = streams.connectedAccount(command.connectedAccountId);
-    const { position } = await handleCommand(this.store, stream, connectedAccountDecider, command);
+  async execute({ command, options }: ConnectedAccountCommandMessage): Promise<WriteResult> {
+    const streamId = streams.connectedAccount(command.connectedAccountId);
+    const { position } = await this.commands.handle({ decider: connectedAccountDecider, streamId }, command, options);
     return { position };
   }
 }

@@ -4,8 +4,8 @@ import { NotFound } from '../common/domain-errors.js';
 import type { SqliteDatabase } from '../common/sqlite.js';
 import { EVENT_STORE } from '../common/tokens.js';
 import { connectedAccountReadModel } from '../connected-accounts/index.js';
-import type { WriteResult } from '../event-store/decider.js';
-import { handleCommand } from '../event-store/handle-command.js';
+import type { CommandOptions, WriteResult } from '../event-store/decider.js';
+import { DeciderCommandHandler } from '../event-store/decider-command-handler.js';
 import type { EventStore } from '../event-store/event-store.js';
 import { streams } from '../event-store/streams.js';
 import { readAsOf } from '../read-models/as-of.js';
@@ -32,9 +32,12 @@ export interface DeviceScope {
   kind?: DeviceKind;
 }
 
-/** A device command on the command bus: the command, and nothing more. */
+/** A device command on the command bus: the command, and the saga's event ids and correlation when it sends it. */
 export class DeviceCommandMessage extends Command<WriteResult> {
-  constructor(readonly command: DeviceCommand) {
+  constructor(
+    readonly command: DeviceCommand,
+    readonly options: CommandOptions = {},
+  ) {
     super();
   }
 }
@@ -68,10 +71,11 @@ export const deviceIdOf = (command: DeviceCommand): string =>
 /** Concurrent updates are re-decided on conflict, so none is lost. */
 @CommandHandler(DeviceCommandMessage)
 export class DeviceCommandHandler implements ICommandHandler<DeviceCommandMessage> {
-  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+  constructor(@Inject(DeciderCommandHandler) private readonly commands: DeciderCommandHandler) {}
 
-  async execute({ command }: DeviceCommandMessage): Promise<WriteResult> {
-    const { position } = await handleCommand(this.store, streams.device(deviceIdOf(command)), deviceDecider, command);
+  async execute({ command, options }: DeviceCommandMessage): Promise<WriteResult> {
+    const streamId = streams.device(deviceIdOf(command));
+    const { position } = await this.commands.handle({ decider: deviceDecider, streamId }, command, options);
     return { position };
   }
 }

@@ -4,8 +4,7 @@ import { connectedAccountDecider } from '../connected-accounts/index.js';
 import { deviceDecider } from '../devices/index.js';
 import { accountKeyId } from '../encryption/data-key-policy.js';
 import type { DataKeys } from '../encryption/data-keys.js';
-import type { EventStore } from '../event-store/event-store.js';
-import { handleCommand, loadState } from '../event-store/handle-command.js';
+import type { DeciderCommandHandler } from '../event-store/decider-command-handler.js';
 import { streams } from '../event-store/streams.js';
 
 export interface EraseConnectedAccount {
@@ -26,13 +25,13 @@ export interface EraseConnectedAccount {
  * then answers 404, as a second delete does). `devicesNow` reads the read models once they reach the head.
  */
 export async function eraseConnectedAccount(
-  store: EventStore,
+  commands: DeciderCommandHandler,
   keys: DataKeys | undefined,
   devicesNow: () => Promise<string[]>,
   command: EraseConnectedAccount,
 ): Promise<{ position: number }> {
-  const stream = streams.connectedAccount(command.connectedAccountId);
-  const state = await loadState(store, stream, connectedAccountDecider);
+  const account = { decider: connectedAccountDecider, streamId: streams.connectedAccount(command.connectedAccountId) };
+  const state = await commands.state(account);
   if (state.workspaceId !== command.workspaceId || (!state.exists && !state.deleted)) {
     throw new NotFound('connected_account', 'connected_account_id', command.connectedAccountId);
   }
@@ -41,7 +40,7 @@ export async function eraseConnectedAccount(
   if (!deviceIds) {
     const found = await devicesNow();
     deviceIds = found;
-    ({ position } = await handleCommand(store, stream, connectedAccountDecider, {
+    ({ position } = await commands.handle(account, {
       type: 'DeleteConnectedAccount',
       connectedAccountId: command.connectedAccountId,
       workspaceId: command.workspaceId,
@@ -51,14 +50,17 @@ export async function eraseConnectedAccount(
     }));
   }
   for (const deviceId of deviceIds) {
-    const deleted = await handleCommand(store, streams.device(deviceId), deviceDecider, {
-      type: 'DeleteDevice',
-      deviceId,
-      workspaceId: command.workspaceId,
-      connectedAccountId: command.connectedAccountId,
-      actor: command.actor,
-      now: command.now,
-    });
+    const deleted = await commands.handle(
+      { decider: deviceDecider, streamId: streams.device(deviceId) },
+      {
+        type: 'DeleteDevice',
+        deviceId,
+        workspaceId: command.workspaceId,
+        connectedAccountId: command.connectedAccountId,
+        actor: command.actor,
+        now: command.now,
+      },
+    );
     position = Math.max(position, deleted.position);
   }
   await keys?.erase({ subject: accountKeyId(command.connectedAccountId) }, state.deleted?.at ?? command.now);

@@ -1,10 +1,15 @@
 import type { Actor } from '../common/actor.js';
 import type { DataKeys } from '../encryption/data-keys.js';
-import type { EventStore } from '../event-store/event-store.js';
-import { handleCommand, loadState } from '../event-store/handle-command.js';
+import type { DeciderCommandHandler } from '../event-store/decider-command-handler.js';
 import { streams } from '../event-store/streams.js';
 import { workspaceDecider } from '../workspaces/index.js';
 import { NotFound } from '../common/domain-errors.js';
+
+export interface EraseWorkspace {
+  workspaceId: string;
+  actor: Actor;
+  now: string;
+}
 
 /**
  * The operator's offboarding of a workspace (`npm run cli -- workspace erase`): records WorkspaceErased (in
@@ -13,15 +18,15 @@ import { NotFound } from '../common/domain-errors.js';
  * Running it again finishes an interrupted erasure.
  */
 export async function eraseWorkspace(
-  store: EventStore,
+  commands: DeciderCommandHandler,
   keys: DataKeys | undefined,
-  command: { workspaceId: string; actor: Actor; now: string },
+  command: EraseWorkspace,
 ): Promise<{ position: number; erasedAt: string; keysDestroyed: number }> {
   if (!keys) throw new Error('Erasure needs encryption (EVENT_ENCRYPTION=on): a log in clear cannot be erased');
-  const stream = streams.workspace(command.workspaceId);
-  const before = await loadState(store, stream, workspaceDecider);
+  const workspace = { decider: workspaceDecider, streamId: streams.workspace(command.workspaceId) };
+  const before = await commands.state(workspace);
   if (!before.exists && !before.erasedAt) throw new NotFound('workspace', 'workspace_id', command.workspaceId);
-  const { position } = await handleCommand(store, stream, workspaceDecider, {
+  const { position } = await commands.handle(workspace, {
     type: 'EraseWorkspace',
     workspaceId: command.workspaceId,
     actor: command.actor,

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { DeleteConnectedAccountHandler } from './erasure.cqrs.js';
+import { DeleteConnectedAccountHandler, EraseWorkspaceHandler } from './erasure.cqrs.js';
 
-@Module({ providers: [DeleteConnectedAccountHandler] })
+@Module({ providers: [DeleteConnectedAccountHandler, EraseWorkspaceHandler] })
 export class ErasureModule {}

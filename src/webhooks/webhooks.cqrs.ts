@@ -4,9 +4,9 @@ import { randomUUID } from 'node:crypto';
 import type { AppConfig } from '../common/config.js';
 import { InvalidCommand, NotFound } from '../common/domain-errors.js';
 import { KeyedLock } from '../common/keyed-lock.js';
-import { CONFIG, EVENT_STORE } from '../common/tokens.js';
+import { CONFIG } from '../common/tokens.js';
 import type { WriteResult } from '../event-store/decider.js';
-import { handleCommand, loadState } from '../event-store/handle-command.js';
+import { DeciderCommandHandler } from '../event-store/decider-command-handler.js';
 import type { EventStore } from '../event-store/event-store.js';
 import { idempotentResourceId, replayedPosition, type IdempotentCreate } from '../event-store/idempotency-key.js';
 import { ReadYourWrites } from '../read-models/read-your-writes.js';
@@ -62,10 +62,11 @@ export class ListWebhooksQuery extends Query<WebhookObject[]> {
 
 @CommandHandler(WebhookCommandMessage)
 export class WebhookCommandHandler implements ICommandHandler<WebhookCommandMessage> {
-  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+  constructor(@Inject(DeciderCommandHandler) private readonly commands: DeciderCommandHandler) {}
 
   async execute({ command }: WebhookCommandMessage): Promise<WriteResult> {
-    const { position } = await handleCommand(this.store, streams.webhook(command.webhookId), webhookDecider, command);
+    const streamId = streams.webhook(command.webhookId);
+    const { position } = await this.commands.handle({ decider: webhookDecider, streamId }, command);
     return { position };
   }
 }
@@ -76,11 +77,15 @@ export class CreateWebhookHandler implements ICommandHandler<CreateWebhookMessag
   private readonly creating = new KeyedLock();
 
   constructor(
-    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(DeciderCommandHandler) private readonly commands: DeciderCommandHandler,
     @Inject(ReadModelDatabase) private readonly readModels: ReadModelDatabase,
     @Inject(ReadYourWrites) private readonly readYourWrites: ReadYourWrites,
     @Inject(CONFIG) private readonly config: AppConfig,
   ) {}
+
+  private get store(): EventStore {
+    return this.commands.store;
+  }
 
   async execute({ command, idempotency }: CreateWebhookMessage): Promise<CreatedWebhook> {
     const webhookId = idempotency
@@ -92,9 +97,10 @@ export class CreateWebhookHandler implements ICommandHandler<CreateWebhookMessag
         )
       : randomUUID();
     const stream = streams.webhook(webhookId);
+    const target = { decider: webhookDecider, streamId: stream };
     return this.creating.run(command.workspaceId, async () => {
       // A retry of a create that succeeded is answered even at the cap: it creates nothing.
-      const retried = (await loadState(this.store, stream, webhookDecider)).status !== 'absent';
+      const retried = (await this.commands.state(target)).status !== 'absent';
       const max = this.config.webhooks.maxPerWorkspace;
       if (!retried && countWebhooks(this.readModels.db, command.workspaceId) >= max) {
         throw new InvalidCommand([
@@ -104,7 +110,7 @@ export class CreateWebhookHandler implements ICommandHandler<CreateWebhookMessag
           },
         ]);
       }
-      const { position, events } = await handleCommand(this.store, stream, webhookDecider, {
+      const { position, events } = await this.commands.handle(target, {
         ...command,
         webhookId,
         requestHash: idempotency?.requestHash,

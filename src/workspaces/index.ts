@@ -9,13 +9,6 @@ export {
   workspaceReadModel,
   type ApiKeyRow,
 } from './workspace.projection.js';
-export {
-  createWorkspace,
-  issueApiKey,
-  listApiKeys,
-  revokeApiKey,
-  type ApiKeySummary,
-  type IssuedApiKey,
-} from './workspace-commands.js';
+export { listApiKeys, type ApiKeySummary, type IssuedApiKey, type RevokedApiKey } from './api-keys.js';
 export { ApiKeyUsage } from './api-key-usage.js';
 export { hashApiKey } from './api-key.js';

@@ -3,7 +3,7 @@ import { openSqlite } from '../../src/common/sqlite.js';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { SeamHttp } from '@seamapi/http/connect';
 import { connectWebviewDecider } from '../../src/connect-webviews/connect-webview.js';
-import { handleCommand, loadState } from '../../src/event-store/handle-command.js';
+import { DeciderCommandHandler } from '../../src/event-store/decider-command-handler.js';
 import { connectedAccountDecider } from '../../src/connected-accounts/connected-account.js';
 import { connectedAccountIdFor } from '../../src/connected-accounts/connected-account-id.js';
 import { streams } from '../../src/event-store/streams.js';
@@ -46,23 +46,26 @@ describe('completion saga durability', () => {
     webview: { connect_webview_id: string; url: string; workspace_id: string },
     { connection, accountMetadataVersion }: { connection: number; accountMetadataVersion?: number },
   ) =>
-    handleCommand(store, streams.connectWebview(webview.connect_webview_id), connectWebviewDecider, {
-      type: 'CompleteConnectWebview',
-      connectWebviewId: webview.connect_webview_id,
-      workspaceId: null,
-      provider: 'august',
-      email: 'crash@example.com',
-      loginSucceeded: true,
-      devices: sandboxDevices('august', 'crash@example.com', connection),
-      connectedAccountId: await connectedAccountIdFor(store, webview.workspace_id, 'august', 'crash@example.com'),
-      ...(accountMetadataVersion !== undefined ? { accountMetadataVersion } : {}),
-      authToken: new URL(webview.url).searchParams.get('auth_token') ?? undefined,
-      // What the server derives for this webview: the token in its url.
-      derivedAuthToken: new URL(webview.url).searchParams.get('auth_token') ?? undefined,
-      endUserAccess: { maxFailures: 10, lockoutMs: 60_000, tokenTtlMs: 86_400_000 },
-      actor: { type: 'system' },
-      now: new Date().toISOString(),
-    });
+    new DeciderCommandHandler(store).handle(
+      { decider: connectWebviewDecider, streamId: streams.connectWebview(webview.connect_webview_id) },
+      {
+        type: 'CompleteConnectWebview',
+        connectWebviewId: webview.connect_webview_id,
+        workspaceId: null,
+        provider: 'august',
+        email: 'crash@example.com',
+        loginSucceeded: true,
+        devices: sandboxDevices('august', 'crash@example.com', connection),
+        connectedAccountId: await connectedAccountIdFor(store, webview.workspace_id, 'august', 'crash@example.com'),
+        ...(accountMetadataVersion !== undefined ? { accountMetadataVersion } : {}),
+        authToken: new URL(webview.url).searchParams.get('auth_token') ?? undefined,
+        // What the server derives for this webview: the token in its url.
+        derivedAuthToken: new URL(webview.url).searchParams.get('auth_token') ?? undefined,
+        endUserAccess: { maxFailures: 10, lockoutMs: 60_000, tokenTtlMs: 86_400_000 },
+        actor: { type: 'system' },
+        now: new Date().toISOString(),
+      },
+    );
 
   const until = async (condition: () => boolean | Promise<boolean>) => {
     for (let i = 0; i < 200 && !(await condition()); i++) await new Promise((resolve) => setTimeout(resolve, 50));
@@ -118,9 +121,11 @@ describe('completion saga durability', () => {
     // replacement, an API update of the account answered 200.
     const store = openServerLog(server.dataDir);
     const accountStream = streams.connectedAccount(account.connected_account_id);
-    const version = (await loadState(store, accountStream, connectedAccountDecider)).metadataVersion;
+    const accountCommands = new DeciderCommandHandler(store);
+    const accountTarget = { decider: connectedAccountDecider, streamId: accountStream };
+    const version = (await accountCommands.state(accountTarget)).metadataVersion;
     await completeInLog(store, webview, { connection: 2, accountMetadataVersion: version });
-    await handleCommand(store, accountStream, connectedAccountDecider, {
+    await accountCommands.handle(accountTarget, {
       type: 'UpdateConnectedAccount',
       connectedAccountId: account.connected_account_id,
       workspaceId: webview.workspace_id,

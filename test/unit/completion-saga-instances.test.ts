@@ -7,12 +7,12 @@ import { ParkedSagaEvents, decideCompletion } from '../../src/completion/index.j
 import { connectWebviewDecider } from '../../src/connect-webviews/connect-webview.js';
 import { connectedAccountDecider } from '../../src/connected-accounts/connected-account.js';
 import type { RecordedEvent } from '../../src/event-store/event-store.js';
-import { handleCommand, loadState } from '../../src/event-store/handle-command.js';
 import { SqliteEventStore } from '../../src/event-store/sqlite-event-store.js';
 import { streams } from '../../src/event-store/streams.js';
 import { sandboxDevices } from '../../src/providers/sandbox-accounts.js';
 import { ReadModelDatabase } from '../../src/read-models/read-model-database.js';
 import { openCompletionSaga } from '../../src/runtime.js';
+import { commandsOn } from '../support/command-bus.js';
 import { webviewCreated } from '../support/domain-fixtures.js';
 
 const quiet = { error: () => undefined, log: () => undefined };
@@ -29,20 +29,25 @@ async function logWithACompletion() {
     [{ id: randomUUID(), ...webviewCreated({ connect_webview_id: webviewId }), metadata: { schema_version: 1 } }],
     { expectedRevision: 'no_stream' },
   );
-  await handleCommand(store, stream, connectWebviewDecider, {
-    type: 'CompleteConnectWebview',
-    connectWebviewId: webviewId,
-    workspaceId: null,
-    provider: 'august',
-    email: 'twice@example.com',
-    loginSucceeded: true,
-    devices: sandboxDevices('august', 'twice@example.com', 1),
-    connectedAccountId: randomUUID(),
-    authToken: 'token-1',
-    endUserAccess: { maxFailures: 10, lockoutMs: 60_000, tokenTtlMs: 365 * 86_400_000 }, // the fixture's webview is old
-    actor: { type: 'system' },
-    now: new Date().toISOString(),
-  });
+  const commands = await commandsOn(store, dir);
+  await commands.handler.handle(
+    { decider: connectWebviewDecider, streamId: stream },
+    {
+      type: 'CompleteConnectWebview',
+      connectWebviewId: webviewId,
+      workspaceId: null,
+      provider: 'august',
+      email: 'twice@example.com',
+      loginSucceeded: true,
+      devices: sandboxDevices('august', 'twice@example.com', 1),
+      connectedAccountId: randomUUID(),
+      authToken: 'token-1',
+      endUserAccess: { maxFailures: 10, lockoutMs: 60_000, tokenTtlMs: 365 * 86_400_000 }, // the fixture's webview is old
+      actor: { type: 'system' },
+      now: new Date().toISOString(),
+    },
+  );
+  await commands.close();
   return { dir, path, store, webviewId };
 }
 
@@ -51,13 +56,17 @@ async function runSagaInstance(path: string, dir: string) {
   const store = new SqliteEventStore(path);
   const checkpoints = new ReadModelDatabase(':memory:', { projections: [] });
   const parked = new ParkedSagaEvents(mkdtempSync(join(dir, 'instance-')));
-  const saga = openCompletionSaga(store, checkpoints, parked, quiet);
+  // The saga's steps go through a CommandBus to the feature command handlers, as in the server.
+  const commands = await commandsOn(store, dir);
+  const saga = openCompletionSaga(commands.completion, checkpoints, parked, quiet);
   saga.start();
   await saga.waitForPosition(await store.headPosition(), 20_000);
   return {
     parked,
+    sent: commands.sent,
     stop: async () => {
       await saga.stop();
+      await commands.close();
       await store.close();
       checkpoints.close();
       parked.close();
@@ -91,6 +100,14 @@ describe('completion saga on one log', () => {
     const instances = await Promise.all([runSagaInstance(path, dir), runSagaInstance(path, dir)]);
     await Promise.all(instances.map((instance) => instance.stop()));
     expect(await effects(store)).toEqual(ONCE);
+    // Each instance's steps went to the feature command handlers on its CommandBus, as HTTP's commands do.
+    for (const { sent } of instances) {
+      expect([...new Set(sent)].sort()).toEqual([
+        'ConnectWebviewCommandMessage',
+        'ConnectedAccountCommandMessage',
+        'DeviceCommandMessage',
+      ]);
+    }
     await store.close();
   });
 
@@ -100,16 +117,19 @@ describe('completion saga on one log', () => {
     const [completed] = await store.readStream(streams.connectWebview(webviewId), {
       types: { only: ['WebviewCompleted'] },
     });
+    const commands = await commandsOn(store, dir);
     const [accountStep] = decideCompletion({
       eventId: completed.id,
       completed: completed.data as never,
-      webview: await loadState(store, streams.connectWebview(webviewId), connectWebviewDecider),
+      webview: await commands.handler.state({
+        decider: connectWebviewDecider,
+        streamId: streams.connectWebview(webviewId),
+      }),
       account: connectedAccountDecider.initialState(),
     });
     if (accountStep.target !== 'connected_account') throw new Error('the account step comes first');
-    await handleCommand(store, accountStep.stream, connectedAccountDecider, accountStep.command, {
-      eventId: accountStep.eventId,
-    });
+    await commands.completion.send(accountStep);
+    await commands.close();
 
     const restarted = await runSagaInstance(path, dir);
     expect(restarted.parked.count()).toBe(0);

@@ -3,11 +3,24 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { deviceDecider } from '../../src/devices/device.js';
-import { handleCommand } from '../../src/event-store/handle-command.js';
+import type { CommandMeta, Decider, DomainEvent } from '../../src/event-store/decider.js';
+import { DeciderCommandHandler } from '../../src/event-store/decider-command-handler.js';
 import type { EventStore } from '../../src/event-store/event-store.js';
 import { SqliteEventStore } from '../../src/event-store/sqlite-event-store.js';
 
 const actor = { type: 'cli' } as const;
+
+/** Each view of a store stands for a process: it has a command handler of its own (lanes, state cache). */
+const handlers = new WeakMap<EventStore, DeciderCommandHandler>();
+function handleCommand<Command extends CommandMeta, Event extends DomainEvent, State>(
+  store: EventStore,
+  streamId: string,
+  decider: Decider<Command, Event, State>,
+  command: Command,
+) {
+  if (!handlers.has(store)) handlers.set(store, new DeciderCommandHandler(store));
+  return handlers.get(store)!.handle({ decider, streamId }, command);
+}
 
 /**
  * `readers` views of one store, as separate processes sharing the log would have (each its own state cache
@@ -168,7 +181,7 @@ describe('handleCommand in one process', () => {
 });
 
 describe('commands queued together on one stream', () => {
-  it('are decided one after the other and appended at once; a refused one fails alone', async () => {
+  it('wait while one is appended, then are decided one after the other and appended at once; a refused one fails alone', async () => {
     let appends = 0;
     const { store, view, update } = await storeWithDevice('d4', (store) => ({
       append: (...args: Parameters<EventStore['append']>) => {
@@ -177,17 +190,21 @@ describe('commands queued together on one stream', () => {
       },
     }));
     appends = 0;
+    // The first goes at once, alone (the store's group commit is the only wait for a batch); the three that
+    // arrive while it is being appended go together after it.
     const answers = await Promise.allSettled([
       update(view, { customMetadata: { a: '1' } }),
-      update(view, { name: '   ' }),
       update(view, { customMetadata: { b: '2' } }),
+      update(view, { name: '   ' }),
+      update(view, { customMetadata: { c: '3' } }),
     ]);
-    expect(answers.map((a) => a.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
-    expect(appends).toBe(1);
+    expect(answers.map((a) => a.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+    expect(appends).toBe(2);
     const metadataSets = (await store.readStream('device-d4')).filter((e) => e.type === 'MetadataSet').slice(1);
     expect(metadataSets.map((e) => (e.data as { previous_custom_metadata: object }).previous_custom_metadata)).toEqual([
       {},
       { a: '1' },
+      { a: '1', b: '2' },
     ]);
     await store.close();
   });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { SqliteEventStore } from '../../src/event-store/sqlite-event-store.js';
-import { currentState, estimateBytes, limitStateCache, stateCacheUsage } from '../../src/event-store/state-cache.js';
+import { estimateBytes, StateCache } from '../../src/event-store/state-cache.js';
 import type { Decider } from '../../src/event-store/decider.js';
 
 // A decider whose state is the text of its events: its size is whatever the tenant wrote.
@@ -17,7 +17,7 @@ const textDecider: Decider<never, { type: 'Written'; data: { text: string } }, {
 describe('the state cache', () => {
   it('holds at most its bound in bytes, however large the states are: fewer streams, not more memory', async () => {
     const store = new SqliteEventStore(join(mkdtempSync(join(tmpdir(), 'cms-state-cache-')), 'events.db'));
-    limitStateCache(store, 1024 * 1024);
+    const cache = new StateCache(1024 * 1024);
     try {
       for (let i = 0; i < 40; i++) {
         const stream = `text-${i}`;
@@ -25,19 +25,18 @@ describe('the state cache', () => {
         await store.append(stream, [{ id: randomUUID(), type: 'Written', data, metadata: {} }], {
           expectedRevision: 'no_stream',
         });
-        expect((await currentState(store, stream, textDecider)).state.text).toHaveLength(100_000);
-        expect(stateCacheUsage(store).bytes).toBeLessThanOrEqual(1024 * 1024);
+        expect((await cache.current(store, stream, textDecider)).state.text).toHaveLength(100_000);
+        expect(cache.usage().bytes).toBeLessThanOrEqual(1024 * 1024);
       }
-      const usage = stateCacheUsage(store);
+      const usage = cache.usage();
       expect(usage.streams).toBeGreaterThanOrEqual(4);
       expect(usage.streams).toBeLessThanOrEqual(5);
       // One that fell out is folded from the log again, whole.
-      expect((await currentState(store, 'text-0', textDecider)).state.text).toHaveLength(100_000);
+      expect((await cache.current(store, 'text-0', textDecider)).state.text).toHaveLength(100_000);
       // A state larger than the whole cache is not kept at all.
-      limitStateCache(store, 100_000);
-      expect(stateCacheUsage(store).bytes).toBeLessThanOrEqual(100_000);
-      expect((await currentState(store, 'text-1', textDecider)).state.text).toHaveLength(100_000);
-      expect(stateCacheUsage(store).streams).toBe(0);
+      const small = new StateCache(100_000);
+      expect((await small.current(store, 'text-1', textDecider)).state.text).toHaveLength(100_000);
+      expect(small.usage()).toEqual({ streams: 0, bytes: 0, limitBytes: 100_000 });
     } finally {
       await store.close();
     }
