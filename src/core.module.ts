@@ -14,6 +14,7 @@ import type { CheckpointedConsumer } from './event-store/checkpointed-consumer.j
 import type { EventStore } from './event-store/event-store.js';
 import { ReadModelDatabase, READ_MODELS_CONSUMER } from './read-models/read-model-database.js';
 import { ReadYourWrites } from './read-models/read-your-writes.js';
+import { AsOfReads } from './read-models/as-of.js';
 import {
   liveReadModelsPath,
   markServerRunning,
@@ -47,6 +48,7 @@ import { completionCommands } from './completion/nest.js';
 import { DeciderCommandHandler } from './event-store/decider-command-handler.js';
 import { CommandBus } from '@nestjs/cqrs';
 import { WebviewTokens } from './connect-webviews/index.js';
+import { ConnectedAccountIds } from './connected-accounts/index.js';
 import { CatchUp } from './read-models/catch-up.js';
 import { ensureLogIdentity } from './event-store/log-identity.js';
 
@@ -78,6 +80,8 @@ export class CoreModule implements OnApplicationBootstrap, OnApplicationShutdown
         { provide: CONFIG, useValue: config },
         { provide: EVENT_STORE, useValue: store },
         { provide: DeciderCommandHandler, useValue: commands },
+        { provide: AsOfReads, useValue: new AsOfReads(store) },
+        { provide: ConnectedAccountIds, useValue: new ConnectedAccountIds(store) },
         { provide: DATA_KEYS, useValue: dataKeysOf(store) },
         { provide: WebviewTokens, useValue: new WebviewTokens(dataKeysOf(store)) },
         { provide: ReadModelDatabase, useValue: readModels },
@@ -103,6 +107,8 @@ export class CoreModule implements OnApplicationBootstrap, OnApplicationShutdown
         CONFIG,
         EVENT_STORE,
         DeciderCommandHandler,
+        AsOfReads,
+        ConnectedAccountIds,
         DATA_KEYS,
         WebviewTokens,
         ReadModelDatabase,
@@ -147,6 +153,7 @@ export class CoreModule implements OnApplicationBootstrap, OnApplicationShutdown
     @Inject(ParkedSagaEvents) private readonly parkedSagaEvents: ParkedSagaEvents,
     @Inject(CatchUp) private readonly catchUp: CatchUp,
     @Inject(WebviewTokens) private readonly webviewTokens: WebviewTokens,
+    @Inject(AsOfReads) private readonly asOfReads: AsOfReads,
   ) {}
 
   /** The consumers' lag and failure state, and the parked saga events, read at each scrape of /metrics. */
@@ -285,6 +292,7 @@ export class CoreModule implements OnApplicationBootstrap, OnApplicationShutdown
     await this.projector.stop();
     await this.store.close();
     this.readModels.close();
+    this.asOfReads.close();
     this.apiKeyUsage.close();
     this.parkedSagaEvents.close();
   }

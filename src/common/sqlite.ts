@@ -1,12 +1,31 @@
 import { chmodSync, existsSync } from 'node:fs';
 import { backup, DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
+import { LRUCache } from 'lru-cache';
+
+export type SqliteStatement = StatementSync;
+
+/**
+ * How many statements each connection keeps, least recently used out: a guard, since only fixed SQL (the
+ * projections', the event store's stream reads: a few dozen) should be kept (see `prepared`).
+ */
+export const PREPARED_STATEMENTS_PER_CONNECTION = 200;
 
 /**
  * Every SQLite file of the service (the event log, the read models, webhook delivery state) is opened here,
  * through Node's built-in `node:sqlite`: nothing is compiled at install, and one SQLite ships with Node.
+ *
+ * A connection, with what belongs to it alone, as its own fields: it lives and goes with the connection
+ * (a read-model swap brings another), and no module keeps a map of connections.
  */
-export type SqliteDatabase = DatabaseSync;
-export type SqliteStatement = StatementSync;
+export class SqliteDatabase extends DatabaseSync {
+  /** Statements prepared once for this connection (common/prepared.ts). */
+  readonly statements = new LRUCache<string, SqliteStatement>({ max: PREPARED_STATEMENTS_PER_CONNECTION });
+  /**
+   * While a bulk load runs, the custom-metadata index's writes wait here, the latest per resource, until
+   * its batch ends (read-models/custom-metadata-index.ts); undefined otherwise.
+   */
+  deferredIndexWrites: Map<string, unknown> | undefined;
+}
 /** What a statement's parameters may be. */
 export type SqliteValue = SQLInputValue;
 
@@ -27,7 +46,7 @@ export function openSqlite(path: string, { readonly = false, synchronous }: Open
   if (readonly && !existsSync(path)) throw new Error(`no SQLite database at ${path}`);
   // SQLite gives the -wal and -shm files the main file's mode: owner-only, whatever older versions left.
   if (!readonly && path !== ':memory:' && existsSync(path)) ownerOnly(path);
-  const db = new DatabaseSync(path, { readOnly: readonly, timeout: BUSY_TIMEOUT_MS });
+  const db = new SqliteDatabase(path, { readOnly: readonly, timeout: BUSY_TIMEOUT_MS });
   if (!readonly && path !== ':memory:') ownerOnly(path);
   if (synchronous) {
     db.exec('PRAGMA journal_mode = WAL');

@@ -10,7 +10,7 @@ import type { EventStore } from '../event-store/event-store.js';
 import { streams } from '../event-store/streams.js';
 import type { Provider } from '../providers/providers.js';
 import { normaliseEmail, sandboxDevices, sandboxLogin, type SandboxDevice } from '../providers/sandbox-accounts.js';
-import { connectedAccountDecider, connectedAccountIdFor } from '../connected-accounts/index.js';
+import { connectedAccountDecider, ConnectedAccountIds } from '../connected-accounts/index.js';
 import { ReadModelDatabase } from '../read-models/read-model-database.js';
 import { ReadYourWrites } from '../read-models/read-your-writes.js';
 import { isSandboxWorkspace } from '../workspaces/index.js';
@@ -47,6 +47,7 @@ export class CompleteConnectWebviewHandler implements ICommandHandler<CompleteCo
     @Inject(ReadYourWrites) private readonly readYourWrites: ReadYourWrites,
     @Inject(CONFIG) private readonly config: AppConfig,
     @Inject(WebviewTokens) private readonly tokens: WebviewTokens,
+    @Inject(ConnectedAccountIds) private readonly accountIds: ConnectedAccountIds,
   ) {}
 
   private get store(): EventStore {
@@ -110,7 +111,7 @@ export class CompleteConnectWebviewHandler implements ICommandHandler<CompleteCo
     provider: Provider,
     email: string,
   ): Promise<{ devices: SandboxDevice[]; connectedAccountId: string; accountMetadataVersion?: number }> {
-    const connectedAccountId = await connectedAccountIdFor(this.store, workspaceId, provider, email);
+    const connectedAccountId = await this.accountIds.idFor(workspaceId, provider, email);
     const account = await this.commands.state({
       decider: connectedAccountDecider,
       streamId: streams.connectedAccount(connectedAccountId),

@@ -139,7 +139,7 @@ export type ConnectWebviewCommand = CommandMeta &
         loginSucceeded: boolean;
         /** What the provider's login reported: its account's devices. */
         devices: SandboxDevice[];
-        /** The account this login reaches (`connectedAccountIdFor`): derived from it, with the log's key. */
+        /** The account this login reaches (`ConnectedAccountIds.idFor`): derived from it, with the log's key. */
         connectedAccountId: string;
         /** The existing account's metadata version now, if the account exists. */
         accountMetadataVersion?: number;

@@ -4,13 +4,13 @@ import { Command, CommandHandler, Query, QueryHandler, type ICommandHandler, typ
 import type { AppConfig } from '../common/config.js';
 import { NotFound } from '../common/domain-errors.js';
 import type { SqliteDatabase } from '../common/sqlite.js';
-import { CONFIG, EVENT_STORE } from '../common/tokens.js';
+import { CONFIG } from '../common/tokens.js';
 import type { CommandOptions, WriteResult } from '../event-store/decider.js';
 import { DeciderCommandHandler } from '../event-store/decider-command-handler.js';
 import type { EventStore } from '../event-store/event-store.js';
 import { idempotentResourceId, replayedPosition, type IdempotentCreate } from '../event-store/idempotency-key.js';
 import { streams } from '../event-store/streams.js';
-import { readAsOf } from '../read-models/as-of.js';
+import { AsOfReads } from '../read-models/as-of.js';
 import type { PageRequest, Pagination } from '../read-models/pagination.js';
 import { WebviewTokens } from './webview-tokens.js';
 import { ReadModelDatabase } from '../read-models/read-model-database.js';
@@ -125,7 +125,7 @@ export class CreateConnectWebviewHandler implements ICommandHandler<CreateConnec
 export class GetConnectWebviewHandler implements IQueryHandler<GetConnectWebviewQuery> {
   constructor(
     @Inject(ReadModelDatabase) private readonly readModels: ReadModelDatabase,
-    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(AsOfReads) private readonly asOfReads: AsOfReads,
     @Inject(CONFIG) private readonly config: AppConfig,
     @Inject(WebviewTokens) private readonly tokens: WebviewTokens,
   ) {}
@@ -133,7 +133,7 @@ export class GetConnectWebviewHandler implements IQueryHandler<GetConnectWebview
   async execute({ workspaceId, connectWebviewId, asOf }: GetConnectWebviewQuery) {
     const find = (db: SqliteDatabase) => findConnectWebview(db, workspaceId, connectWebviewId);
     const record = asOf
-      ? await readAsOf(this.store, [streams.connectWebview(connectWebviewId)], asOf, [connectWebviewReadModel], find)
+      ? await this.asOfReads.read([streams.connectWebview(connectWebviewId)], asOf, [connectWebviewReadModel], find)
       : find(this.readModels.db);
     if (!record) throw new NotFound('connect_webview', 'connect_webview_id', connectWebviewId);
     return toConnectWebviewObject(record, this.config.publicUrl, this.tokens);

@@ -14,39 +14,39 @@ import { normaliseEmail } from '../providers/sandbox-accounts.js';
  * Accounts created before ids were keyed have the bare SHA-256 id (`legacyConnectedAccountId`): a login
  * that finds one reaches it, so those ids stay valid; every new account gets a keyed id.
  */
-export async function connectedAccountIdFor(
-  store: EventStore,
-  workspaceId: string,
-  provider: Provider,
-  email: string,
-): Promise<string> {
-  const legacy = legacyConnectedAccountId(workspaceId, provider, email);
-  if ((await store.readStream(streams.connectedAccount(legacy), { maxCount: 1 })).length > 0) return legacy;
-  return keyedDeterministicId(
-    await accountIdKey(store),
-    'connected_account',
-    workspaceId,
-    provider,
-    normaliseEmail(email),
-  );
+export class ConnectedAccountIds {
+  /** The log's key: read once, created by the first instance that needs it. */
+  private key: Promise<Buffer> | undefined;
+
+  constructor(private readonly store: EventStore) {}
+
+  async idFor(workspaceId: string, provider: Provider, email: string): Promise<string> {
+    const legacy = legacyConnectedAccountId(workspaceId, provider, email);
+    if ((await this.store.readStream(streams.connectedAccount(legacy), { maxCount: 1 })).length > 0) return legacy;
+    return keyedDeterministicId(
+      await this.accountIdKey(),
+      'connected_account',
+      workspaceId,
+      provider,
+      normaliseEmail(email),
+    );
+  }
+
+  private accountIdKey(): Promise<Buffer> {
+    if (!this.key) {
+      const key = readOrCreateKey(this.store);
+      this.key = key;
+      key.catch(() => {
+        if (this.key === key) this.key = undefined; // a store that was unavailable is asked again next time
+      });
+    }
+    return this.key;
+  }
 }
 
 /** The id accounts had before ids were keyed: a bare hash of the login. */
 export function legacyConnectedAccountId(workspaceId: string, provider: Provider, email: string): string {
   return deterministicId('connected_account', workspaceId, provider, normaliseEmail(email));
-}
-
-const keys = new WeakMap<EventStore, Promise<Buffer>>();
-
-/** The log's account-id key: read once per store, created by the first instance that needs it. */
-export function accountIdKey(store: EventStore): Promise<Buffer> {
-  let key = keys.get(store);
-  if (!key) {
-    key = readOrCreateKey(store);
-    keys.set(store, key);
-    key.catch(() => keys.delete(store)); // a store that was unavailable is asked again next time
-  }
-  return key;
 }
 
 async function readOrCreateKey(store: EventStore): Promise<Buffer> {

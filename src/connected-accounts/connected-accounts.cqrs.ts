@@ -1,12 +1,10 @@
 import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, Query, QueryHandler, type ICommandHandler, type IQueryHandler } from '@nestjs/cqrs';
 import { NotFound } from '../common/domain-errors.js';
-import { EVENT_STORE } from '../common/tokens.js';
 import type { CommandOptions, WriteResult } from '../event-store/decider.js';
 import { DeciderCommandHandler } from '../event-store/decider-command-handler.js';
-import type { EventStore } from '../event-store/event-store.js';
 import { streams } from '../event-store/streams.js';
-import { readAsOf } from '../read-models/as-of.js';
+import { AsOfReads } from '../read-models/as-of.js';
 import type { PageRequest, Pagination } from '../read-models/pagination.js';
 import { ReadModelDatabase } from '../read-models/read-model-database.js';
 import { connectedAccountDecider, type ConnectedAccountCommand } from './connected-account.js';
@@ -67,7 +65,7 @@ export class ConnectedAccountCommandHandler implements ICommandHandler<Connected
 export class GetConnectedAccountHandler implements IQueryHandler<GetConnectedAccountQuery> {
   constructor(
     @Inject(ReadModelDatabase) private readonly readModels: ReadModelDatabase,
-    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(AsOfReads) private readonly asOfReads: AsOfReads,
   ) {}
 
   async execute({ workspaceId, by, asOf }: GetConnectedAccountQuery) {
@@ -75,7 +73,7 @@ export class GetConnectedAccountHandler implements IQueryHandler<GetConnectedAcc
     const id = 'connectedAccountId' in by ? by.connectedAccountId : live?.connected_account_id;
     const record =
       asOf && id
-        ? await readAsOf(this.store, [streams.connectedAccount(id)], asOf, [connectedAccountReadModel], (db) =>
+        ? await this.asOfReads.read([streams.connectedAccount(id)], asOf, [connectedAccountReadModel], (db) =>
             findConnectedAccount(db, workspaceId, { connectedAccountId: id }),
           )
         : live;

@@ -1,6 +1,6 @@
 // The connected-accounts feature's port: what other features and the shells may use.
 export { connectedAccountDecider } from './connected-account.js';
-export { connectedAccountIdFor, legacyConnectedAccountId } from './connected-account-id.js';
+export { ConnectedAccountIds, legacyConnectedAccountId } from './connected-account-id.js';
 export type { ConnectedAccountCommand, ConnectedAccountEvent, ConnectedAccountState } from './connected-account.js';
 export {
   accountDisconnectedError,

@@ -2,13 +2,12 @@ import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, Query, QueryHandler, type ICommandHandler, type IQueryHandler } from '@nestjs/cqrs';
 import { NotFound } from '../common/domain-errors.js';
 import type { SqliteDatabase } from '../common/sqlite.js';
-import { EVENT_STORE } from '../common/tokens.js';
 import { connectedAccountReadModel } from '../connected-accounts/index.js';
 import type { CommandOptions, WriteResult } from '../event-store/decider.js';
 import { DeciderCommandHandler } from '../event-store/decider-command-handler.js';
 import type { EventStore } from '../event-store/event-store.js';
 import { streams } from '../event-store/streams.js';
-import { readAsOf } from '../read-models/as-of.js';
+import { AsOfReads } from '../read-models/as-of.js';
 import type { PageRequest, Pagination } from '../read-models/pagination.js';
 import { ReadModelDatabase } from '../read-models/read-model-database.js';
 import type { DeviceKind } from '../providers/providers.js';
@@ -84,7 +83,7 @@ export class DeviceCommandHandler implements ICommandHandler<DeviceCommandMessag
 export class GetDeviceHandler implements IQueryHandler<GetDeviceQuery> {
   constructor(
     @Inject(ReadModelDatabase) private readonly readModels: ReadModelDatabase,
-    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(AsOfReads) private readonly asOfReads: AsOfReads,
   ) {}
 
   async execute({ workspaceId, by, scope, asOf }: GetDeviceQuery) {
@@ -98,9 +97,8 @@ export class GetDeviceHandler implements IQueryHandler<GetDeviceQuery> {
       return scope.managed ? toDeviceObject(row) : toUnmanagedDeviceObject(row);
     };
     const device = asOf
-      ? await readAsOf(
-          this.store,
-          await deviceStreams(this.store, deviceId),
+      ? await this.asOfReads.read(
+          await deviceStreams(this.asOfReads.store, deviceId),
           asOf,
           [connectedAccountReadModel, deviceReadModel],
           read,

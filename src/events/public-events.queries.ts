@@ -30,13 +30,14 @@ export function findPublicEvents(
 /**
  * The same events as `findPublicEvents`, as stored (JSON, UTF-8 bytes): what an event stream passes on
  * without parsing. Every stream of a workspace sends the same new events, so each body is read once into
- * a shared cache of recent ones and the same bytes are written to every socket.
+ * `bodies`, shared by the streams, and the same bytes are written to every socket.
  */
 export function findPublicEventTexts(
   db: SqliteDatabase,
   workspaceId: string,
   filter: PublicEventFilter,
   limit: number,
+  bodies: RecentEventBodies,
 ): { sequence: number; event_id: string; event_type: string; body: Uint8Array }[] {
   const { sql, params } = whereOf(workspaceId, filter);
   const query = `SELECT sequence, event_id, event_type FROM public_events WHERE ${sql} ORDER BY sequence LIMIT ?`;
@@ -45,28 +46,34 @@ export function findPublicEventTexts(
     event_id: string;
     event_type: string;
   }[];
-  return rows.map((row) => ({ ...row, body: recentBody(db, row.sequence) }));
+  return rows.map((row) => ({ ...row, body: bodies.of(db, row.sequence) }));
 }
 
 /**
- * The bodies of recently streamed events, per read-model database (a swap brings another), least recently
- * used out beyond 16 MiB: many streams read the same new events.
+ * The bodies of recently streamed events, least recently used out beyond 16 MiB: many streams read the
+ * same new events. Owned by what serves the streams; emptied when the read models it reads are another
+ * database (after a swap).
  */
-const recentBodiesOf = new WeakMap<SqliteDatabase, LRUCache<number, Uint8Array>>();
+export class RecentEventBodies {
+  private readonly bodies = new LRUCache<number, Uint8Array>({
+    maxSize: 16 * 1024 * 1024,
+    sizeCalculation: (body) => Math.max(1, body.byteLength),
+  });
+  private db: SqliteDatabase | undefined;
 
-function recentBody(db: SqliteDatabase, sequence: number): Uint8Array {
-  let bodies = recentBodiesOf.get(db);
-  if (!bodies) {
-    bodies = new LRUCache({ maxSize: 16 * 1024 * 1024, sizeCalculation: (body) => Math.max(1, body.byteLength) });
-    recentBodiesOf.set(db, bodies);
+  of(db: SqliteDatabase, sequence: number): Uint8Array {
+    if (db !== this.db) {
+      this.bodies.clear();
+      this.db = db;
+    }
+    let body = this.bodies.get(sequence);
+    if (!body) {
+      const sql = 'SELECT CAST(body AS BLOB) AS body FROM public_events WHERE sequence = ?';
+      body = (prepared(db, sql).get(sequence) as { body: Uint8Array }).body;
+      this.bodies.set(sequence, body);
+    }
+    return body;
   }
-  let body = bodies.get(sequence);
-  if (!body) {
-    const sql = 'SELECT CAST(body AS BLOB) AS body FROM public_events WHERE sequence = ?';
-    body = (prepared(db, sql).get(sequence) as { body: Uint8Array }).body;
-    bodies.set(sequence, body);
-  }
-  return body;
 }
 
 /** The newest event that matches: `events/get` by `event_type` or `device_id`. */

@@ -4,7 +4,12 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppConfig } from '../common/config.js';
 import { SeamError } from './seam-error.js';
 import { CONFIG } from '../common/tokens.js';
-import { findPublicEvent, findPublicEventTexts, newestPublicEventSequence } from '../events/index.js';
+import {
+  findPublicEvent,
+  findPublicEventTexts,
+  newestPublicEventSequence,
+  RecentEventBodies,
+} from '../events/index.js';
 import { ReadModelDatabase } from '../read-models/read-model-database.js';
 import { isApiKeyActive } from '../workspaces/index.js';
 import { CurrentCaller, type Caller } from './caller.js';
@@ -27,6 +32,8 @@ export class EventsStreamController implements BeforeApplicationShutdown {
   private readonly openStreams = new Map<string, number>();
   /** How to end each open stream: at shutdown, with a hint to reconnect in a second (elsewhere, or later). */
   private readonly enders = new Set<() => void>();
+  /** The bodies of the events the streams sent last: each is read once for all the streams. */
+  private readonly recentBodies = new RecentEventBodies();
 
   beforeApplicationShutdown(): void {
     for (const end of this.enders) end();
@@ -119,6 +126,7 @@ export class EventsStreamController implements BeforeApplicationShutdown {
           caller.workspaceId,
           { ...filter, afterSequence: after },
           EVENTS_PER_READ,
+          this.recentBodies,
         );
         for (const { sequence, event_id, event_type, body } of batch) {
           after = sequence;

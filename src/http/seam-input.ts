@@ -59,6 +59,9 @@ export function parseInput<T extends object>(dto: ClassConstructor<T>, raw: unkn
   return input;
 }
 
+// The three maps keyed by DTO class below are decorator metadata, as reflect-metadata keeps it: written
+// when the classes are defined (or derived from them once), then only read. Nothing a request does
+// changes them, so they are not state a DI container should own.
 const rawParams = new WeakMap<object, string[]>();
 
 const isScalar = (value: unknown) => value === null || typeof value !== 'object';

@@ -91,28 +91,26 @@ interface IndexEntries {
 }
 
 /**
- * While a replay loads a fresh database (see ReadModelDatabase.bulkLoad), index writes wait here, the
- * latest per resource, and `writeDeferredCustomMetadataIndex` writes each resource's entries once at the
- * end of the batch, in its transaction: a device changed ten times in a batch is indexed once, not ten
- * times. Nothing reads the index of a database that is loading.
+ * While a replay loads a fresh database (see ReadModelDatabase.bulkLoad), index writes wait on the
+ * connection (`deferredIndexWrites`), the latest per resource, and `writeDeferredCustomMetadataIndex`
+ * writes each resource's entries once at the end of the batch, in its transaction: a device changed ten
+ * times in a batch is indexed once, not ten times. Nothing reads the index of a database that is loading.
  */
-const deferredByConnection = new WeakMap<SqliteDatabase, Map<string, IndexEntries>>();
-
 export function deferCustomMetadataIndex(db: SqliteDatabase): void {
-  if (!deferredByConnection.has(db)) deferredByConnection.set(db, new Map());
+  db.deferredIndexWrites ??= new Map<string, IndexEntries>();
 }
 
 /** Writes what waits; with `stopDeferring`, later changes are written at once again. */
 export function writeDeferredCustomMetadataIndex(db: SqliteDatabase, { stopDeferring = false } = {}): void {
-  const deferred = deferredByConnection.get(db);
+  const deferred = db.deferredIndexWrites as Map<string, IndexEntries> | undefined;
   if (!deferred) return;
   for (const entries of deferred.values()) writeIndexEntries(db, entries);
   deferred.clear();
-  if (stopDeferring) deferredByConnection.delete(db);
+  if (stopDeferring) db.deferredIndexWrites = undefined;
 }
 
 function indexOrDefer(db: SqliteDatabase, entries: IndexEntries): void {
-  const deferred = deferredByConnection.get(db);
+  const deferred = db.deferredIndexWrites;
   if (deferred) deferred.set(`${entries.resource_type}\u0000${entries.resource_id}`, entries);
   else writeIndexEntries(db, entries);
 }

@@ -5,7 +5,7 @@ import { SeamHttp } from '@seamapi/http/connect';
 import { connectWebviewDecider } from '../../src/connect-webviews/connect-webview.js';
 import { DeciderCommandHandler } from '../../src/event-store/decider-command-handler.js';
 import { connectedAccountDecider } from '../../src/connected-accounts/connected-account.js';
-import { connectedAccountIdFor } from '../../src/connected-accounts/connected-account-id.js';
+import { ConnectedAccountIds } from '../../src/connected-accounts/connected-account-id.js';
 import { streams } from '../../src/event-store/streams.js';
 import { sandboxDevices } from '../../src/providers/sandbox-accounts.js';
 import { ServerProcess } from '../support/server-process.js';
@@ -56,7 +56,11 @@ describe('completion saga durability', () => {
         email: 'crash@example.com',
         loginSucceeded: true,
         devices: sandboxDevices('august', 'crash@example.com', connection),
-        connectedAccountId: await connectedAccountIdFor(store, webview.workspace_id, 'august', 'crash@example.com'),
+        connectedAccountId: await new ConnectedAccountIds(store).idFor(
+          webview.workspace_id,
+          'august',
+          'crash@example.com',
+        ),
         ...(accountMetadataVersion !== undefined ? { accountMetadataVersion } : {}),
         authToken: new URL(webview.url).searchParams.get('auth_token') ?? undefined,
         // What the server derives for this webview: the token in its url.
