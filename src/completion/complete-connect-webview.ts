@@ -28,7 +28,7 @@ export type CompleteConnectWebview = CommandMeta & {
 };
 
 /** The completion on the command bus: the command, and nothing more. */
-export class CompleteConnectWebviewMessage extends Command<{ workspaceId: string }> {
+export class CompleteConnectWebviewMessage extends Command<{ workspaceId: string; position: number }> {
   constructor(readonly command: CompleteConnectWebview) {
     super();
   }
@@ -97,8 +97,7 @@ export class CompleteConnectWebviewHandler implements ICommandHandler<CompleteCo
     }
     // No event: a retry of the completion under way, which it waits for like the first request.
     const completedAt = events.length > 0 ? position : await this.completionPosition(stream);
-    await this.readYourWrites.waitForCompletion(completedAt);
-    return { workspaceId };
+    return { workspaceId, position: await this.readYourWrites.waitForCompletion(completedAt) };
   }
 
   /**

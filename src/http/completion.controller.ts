@@ -23,6 +23,7 @@ import { PublicRoute, SeamRoute, SeamWriteRoute } from './seam-route.js';
 import { SUPPORTED_PROVIDERS, type Provider } from '../providers/providers.js';
 import { ReadModelDatabase } from '../read-models/read-model-database.js';
 import { HOSTED_PAGE_HEADERS, HOSTED_PAGE_PATH, hostedPage, hostedSuccessPage } from './hosted-page.js';
+import { answerAt } from './log-position.interceptor.js';
 
 export class CompleteConnectWebviewDto {
   @Expose()
@@ -84,7 +85,7 @@ export class CompletionController {
     @SeamInput(CompleteConnectWebviewDto) input: CompleteConnectWebviewDto,
   ) {
     if (!caller.isSandbox) throw new SandboxOnly('Only sandbox workspaces can simulate a completion');
-    await this.commandBus.execute(
+    const { position } = await this.commandBus.execute(
       new CompleteConnectWebviewMessage({
         connectWebviewId: input.connect_webview_id,
         workspaceId: caller.workspaceId,
@@ -97,7 +98,7 @@ export class CompletionController {
     const connect_webview = await this.queryBus.execute(
       new GetConnectWebviewQuery(caller.workspaceId, input.connect_webview_id),
     );
-    return { connect_webview, ok: true };
+    return answerAt(position, { connect_webview, ok: true });
   }
 
   /** The page at a webview's `url`, for the end user: no API key. */

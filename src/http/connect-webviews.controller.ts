@@ -25,6 +25,7 @@ import { asOfDate, SeamInput } from './seam-input.js';
 import { SeamRoute, SeamWriteRoute } from './seam-route.js';
 import { IdempotencyKey, markReplayed } from './idempotency.js';
 import type { IdempotentCreate } from '../event-store/idempotency-key.js';
+import { answerAt } from './log-position.interceptor.js';
 
 @Controller()
 export class ConnectWebviewsController {
@@ -64,7 +65,7 @@ export class ConnectWebviewsController {
       new GetConnectWebviewQuery(caller.workspaceId, connectWebviewId),
     );
     markReplayed(reply, replayed);
-    return { connect_webview, ok: true };
+    return answerAt(position, { connect_webview, ok: true });
   }
 
   @SeamRoute('connect_webviews/get', ['GET', 'POST'])
@@ -110,6 +111,6 @@ export class ConnectWebviewsController {
       }),
     );
     await this.readYourWrites.waitFor(position);
-    return { ok: true };
+    return answerAt(position, { ok: true });
   }
 }

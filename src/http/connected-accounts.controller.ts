@@ -30,6 +30,7 @@ import {
   ListConnectedAccountsQuery,
 } from '../connected-accounts/nest.js';
 import { DeleteConnectedAccountCommand } from '../erasure/nest.js';
+import { answerAt } from './log-position.interceptor.js';
 
 export class GetConnectedAccountDto {
   @Expose()
@@ -190,7 +191,7 @@ export class ConnectedAccountsController {
     const connected_account = await this.queryBus.execute(
       new GetConnectedAccountQuery(caller.workspaceId, { connectedAccountId: input.connected_account_id }),
     );
-    return { connected_account, ok: true };
+    return answerAt(position, { connected_account, ok: true });
   }
 
   /**
@@ -210,7 +211,7 @@ export class ConnectedAccountsController {
       }),
     );
     await this.readYourWrites.waitFor(position);
-    return { ok: true };
+    return answerAt(position, { ok: true });
   }
 
   /** Sandbox only: the account (and its devices) get `account_disconnected` until a webview reconnects it. */
@@ -229,6 +230,6 @@ export class ConnectedAccountsController {
       }),
     );
     await this.readYourWrites.waitFor(position);
-    return { ok: true };
+    return answerAt(position, { ok: true });
   }
 }

@@ -25,6 +25,7 @@ import { DeviceCommandMessage, GetDeviceQuery, ListDevicesQuery } from '../devic
 import { CAPABILITY_FLAGS, type CapabilityFlag, type DeviceKind } from '../providers/providers.js';
 import { invalidInput } from './seam-error.js';
 import { ReadYourWrites } from '../read-models/read-your-writes.js';
+import { answerAt } from './log-position.interceptor.js';
 
 export class DeviceIdDto {
   @Expose()
@@ -322,6 +323,6 @@ export class DevicesController {
       }),
     );
     await this.readYourWrites.waitFor(position);
-    return { ok: true };
+    return answerAt(position, { ok: true });
   }
 }

@@ -1,15 +1,27 @@
 import { Inject, Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { from, Observable, switchMap, tap } from 'rxjs';
+import { from, map, Observable, switchMap } from 'rxjs';
 import { invalidInput, SeamError } from './seam-error.js';
 import { ConsumerTimeoutError } from '../event-store/checkpointed-consumer.js';
-import { ReadYourWrites, recordingWrittenPosition, type WrittenPosition } from '../read-models/read-your-writes.js';
+import { ReadYourWrites } from '../read-models/read-your-writes.js';
 
 /** The header that carries a log position both ways. */
 export const LOG_POSITION_HEADER = 'seam-log-position';
 
+/** A write route's answer and the log position its read models reached: the header's value. */
+export class AnswerAt<Body> {
+  constructor(
+    readonly position: number,
+    readonly body: Body,
+  ) {}
+}
+
+/** What a write route returns once its write is readable: `body`, answered with `seam-log-position`. */
+export const answerAt = <Body>(position: number, body: Body): AnswerAt<Body> => new AnswerAt(position, body);
+
 /**
- * Read-your-writes across instances. A write answers the log position it reached in `seam-log-position`;
+ * Read-your-writes across instances. A write answers the log position it reached in `seam-log-position`
+ * (its route returns `answerAt(position, body)`);
  * any request that carries that header back, to any instance, first waits until that instance's read models
  * reach the position (503 `read_model_unavailable` if they do not within READ_YOUR_WRITES_TIMEOUT_MS).
  */
@@ -21,14 +33,12 @@ export class LogPositionInterceptor implements NestInterceptor {
     const http = context.switchToHttp();
     const reply = http.getResponse<FastifyReply>();
     const asked = askedPosition(http.getRequest<FastifyRequest>().headers[LOG_POSITION_HEADER]);
-    const written: WrittenPosition = { position: 0 };
     return from(asked === undefined ? Promise.resolve() : this.waitFor(asked)).pipe(
-      switchMap(
-        () =>
-          new Observable((subscriber) => recordingWrittenPosition(written, () => next.handle().subscribe(subscriber))),
-      ),
-      tap(() => {
-        if (written.position > 0 && !reply.sent) void reply.header(LOG_POSITION_HEADER, String(written.position));
+      switchMap(() => next.handle()),
+      map((answer) => {
+        if (!(answer instanceof AnswerAt)) return answer;
+        if (answer.position > 0 && !reply.sent) void reply.header(LOG_POSITION_HEADER, String(answer.position));
+        return answer.body;
       }),
     );
   }

@@ -15,6 +15,7 @@ import { SeamInput } from './seam-input.js';
 import { SeamRoute, SeamWriteRoute } from './seam-route.js';
 import { IdempotencyKey, markReplayed } from './idempotency.js';
 import type { IdempotentCreate } from '../event-store/idempotency-key.js';
+import { answerAt } from './log-position.interceptor.js';
 
 export class CreateWebhookDto {
   @Expose()
@@ -62,7 +63,7 @@ export class WebhooksController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     await assertWebhookTarget(input.url, this.config.webhooks);
-    const { webhookId, replayed } = await this.commandBus.execute(
+    const { webhookId, replayed, position } = await this.commandBus.execute(
       new CreateWebhookMessage(
         {
           type: 'CreateWebhook',
@@ -77,7 +78,7 @@ export class WebhooksController {
     );
     const webhook = await this.queryBus.execute(new GetWebhookQuery(caller.workspaceId, webhookId));
     markReplayed(reply, replayed);
-    return { webhook, ok: true };
+    return answerAt(position, { webhook, ok: true });
   }
 
   @SeamRoute('webhooks/get', ['GET', 'POST'])
@@ -96,7 +97,7 @@ export class WebhooksController {
   @SeamWriteRoute('webhooks/update', ['PATCH', 'PUT', 'POST'])
   async update(@CurrentCaller() caller: Caller, @SeamInput(UpdateWebhookDto) input: UpdateWebhookDto) {
     if (input.url !== undefined) await assertWebhookTarget(input.url, this.config.webhooks);
-    await this.change({
+    const position = await this.change({
       type: 'UpdateWebhook',
       webhookId: input.webhook_id,
       workspaceId: caller.workspaceId,
@@ -104,7 +105,7 @@ export class WebhooksController {
       eventTypes: input.event_types,
       ...commandMeta(caller),
     });
-    return { ok: true };
+    return answerAt(position, { ok: true });
   }
 
   /**
@@ -113,7 +114,7 @@ export class WebhooksController {
    */
   @SeamWriteRoute('webhooks/rotate_secret', ['POST'])
   async rotateSecret(@CurrentCaller() caller: Caller, @SeamInput(WebhookIdDto) input: WebhookIdDto) {
-    await this.change({
+    const position = await this.change({
       type: 'RotateWebhookSecret',
       webhookId: input.webhook_id,
       workspaceId: caller.workspaceId,
@@ -121,22 +122,24 @@ export class WebhooksController {
       ...commandMeta(caller),
     });
     const webhook = await this.queryBus.execute(new GetWebhookQuery(caller.workspaceId, input.webhook_id));
-    return { webhook, ok: true };
+    return answerAt(position, { webhook, ok: true });
   }
 
   @SeamWriteRoute('webhooks/delete', ['DELETE', 'POST'])
   async delete(@CurrentCaller() caller: Caller, @SeamInput(WebhookIdDto) input: WebhookIdDto) {
-    await this.change({
+    const position = await this.change({
       type: 'DeleteWebhook',
       webhookId: input.webhook_id,
       workspaceId: caller.workspaceId,
       ...commandMeta(caller),
     });
-    return { ok: true };
+    return answerAt(position, { ok: true });
   }
 
-  private async change(command: Exclude<WebhookCommand, { type: 'CreateWebhook' }>): Promise<void> {
+  /** A change, answered once readable: the position it reached. */
+  private async change(command: Exclude<WebhookCommand, { type: 'CreateWebhook' }>): Promise<number> {
     const { position } = await this.commandBus.execute(new WebhookCommandMessage(command));
     await this.readYourWrites.waitFor(position);
+    return position;
   }
 }

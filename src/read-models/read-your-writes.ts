@@ -1,23 +1,8 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { Inject, Injectable } from '@nestjs/common';
 import type { AppConfig } from '../common/config.js';
 import type { CheckpointedConsumer } from '../event-store/checkpointed-consumer.js';
 import type { EventStore } from '../event-store/event-store.js';
 import { COMPLETION_SAGA_CONSUMER, CONFIG, EVENT_STORE, READ_MODELS_PROJECTOR } from '../common/tokens.js';
-
-/**
- * The log positions a request's writes reached, for its `seam-log-position` answer header: a client hands
- * it to another instance, which waits until its own read models reach it (read-your-writes across instances).
- */
-export interface WrittenPosition {
-  position: number;
-}
-const writtenPosition = new AsyncLocalStorage<WrittenPosition>();
-
-/** Runs `fn` (a request's handler) noting the position its writes reach in `written`. */
-export function recordingWrittenPosition<T>(written: WrittenPosition, fn: () => T): T {
-  return writtenPosition.run(written, fn);
-}
 
 /** A log position asked for that the log has not reached: a position from another log, or made up. */
 export class PositionPastHeadError extends Error {
@@ -43,8 +28,6 @@ export class ReadYourWrites {
   async waitFor(position: number): Promise<void> {
     if (position <= 0) return;
     await this.projector.waitForPosition(position, this.config.readYourWritesTimeoutMs);
-    const written = writtenPosition.getStore();
-    if (written) written.position = Math.max(written.position, position);
   }
 
   /**
@@ -61,9 +44,12 @@ export class ReadYourWrites {
   /**
    * For a webview completion at `position`: the saga has handled it, and every event the saga appended for
    * it (all after `position`, all before the head seen once the saga is past it) is in the read models.
+   * Answers the position the read models then reflect.
    */
-  async waitForCompletion(position: number): Promise<void> {
+  async waitForCompletion(position: number): Promise<number> {
     await this.completionSaga.waitForPosition(position, this.config.readYourWritesTimeoutMs);
-    await this.waitFor(await this.store.headPosition());
+    const head = await this.store.headPosition();
+    await this.waitFor(head);
+    return head;
   }
 }

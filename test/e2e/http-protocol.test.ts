@@ -36,6 +36,32 @@ describe('HTTP protocol', () => {
     expect(ok.headers.get('seam-request-id')).not.toBe(refused.headers.get('seam-request-id'));
   });
 
+  it('answers each write with the log position its answer reflects (seam-log-position), and a read without one', async () => {
+    const positions: number[] = [];
+    const write = async (path: string, body: unknown) => {
+      const response = await post(path, body);
+      expect(response.status).toBe(200);
+      positions.push(Number(response.headers.get('seam-log-position')));
+      return response.body;
+    };
+    const { connect_webview } = await write('/connect_webviews/create', { custom_metadata: { k: 'v' } });
+    await write('/connect_webviews/simulate/complete', {
+      connect_webview_id: connect_webview.connect_webview_id,
+      email: 'positions@example.com',
+    });
+    const [account] = (await post('/connected_accounts/list', {})).body.connected_accounts;
+    await write('/connected_accounts/update', {
+      connected_account_id: account.connected_account_id,
+      custom_metadata: { k: 'w' },
+    });
+    const [device] = (await post('/devices/list', { connected_account_id: account.connected_account_id })).body.devices;
+    await write('/devices/update', { device_id: device.device_id, custom_metadata: { k: 'x' } });
+    await write('/connect_webviews/delete', { connect_webview_id: connect_webview.connect_webview_id });
+    // Each later than the one before: the completion's answer is at the saga's last step, past the complete.
+    expect(positions.every((position, i) => position > (positions[i - 1] ?? 0))).toBe(true);
+    expect((await post('/connect_webviews/list', {})).headers.get('seam-log-position')).toBeNull();
+  });
+
   it('answers 401 without a key or with an unknown one', async () => {
     expect(await call('/connect_webviews/list', { method: 'POST' })).toMatchObject({
       status: 401,
