@@ -1,11 +1,18 @@
 // `as_of` on a device whose stream holds about 10 and then `--events` events, each update carrying 50 keys
-// of 500 characters: readAsOf (what devices/get with as_of runs) against the real SQLite store.
+// of 500 characters: AsOfReads.read (what devices/get with as_of runs) against the real SQLite store.
 //   npm run build && node bench/as-of.mjs [--events 10000] [--dist DIR]
 import { resolve } from 'node:path';
 import { atBothLengths, load, longest, options } from './support/device-stream.mjs';
 
 const { deviceReadModel, findDevice } = await load('devices/device.projection.js');
-const { readAsOf } = await load('read-models/as-of.js');
+// Builds before AsOfReads had a function, readAsOf(store, ...).
+const asOfModule = await load('read-models/as-of.js');
+const readersOf = new Map();
+const readAsOf = (store, ...rest) => {
+  if (!asOfModule.AsOfReads) return asOfModule.readAsOf(store, ...rest);
+  if (!readersOf.has(store)) readersOf.set(store, new asOfModule.AsOfReads(store));
+  return readersOf.get(store).read(...rest);
+};
 
 const target = Number(options.events);
 const asOf = (stream) => async () => {

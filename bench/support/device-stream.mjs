@@ -56,6 +56,7 @@ export async function deviceStream() {
         type: 'UpdateDevice',
         deviceId: 'd1',
         workspaceId: 'w1',
+        managed: true,
         customMetadata: metadata(stream.events),
         actor,
         now: 'now',
