@@ -3,7 +3,11 @@
 // another value each time) under `node --cpu-prof`, every thread profiled; each sample's time goes to the
 // stage of the nearest frame on its stack that names one (a native SQLite call counts for the JavaScript
 // that made it), and each stage's total is divided by the requests answered.
-//   npm run bench:write-stages [-- --seconds 10 --connections 32]
+//
+// --prototype profiles the throwaway prototype of the write design (bench/prototypes/write-pipeline/) under
+// the same load instead, its three threads apart: the main thread (HTTP, authentication, checks, deciding),
+// the log thread (the group commit) and the projection thread (projections and checkpoint).
+//   npm run bench:write-stages [-- --seconds 10 --connections 32 --prototype]
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,12 +16,20 @@ import autocannon from 'autocannon';
 import { metadataUpdates, seedConnectedAccounts, startService } from './support/service-process.mjs';
 
 const { values } = parseArgs({
-  options: { seconds: { type: 'string', default: '10' }, connections: { type: 'string', default: '32' } },
+  options: {
+    seconds: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '32' },
+    prototype: { type: 'boolean', default: false },
+  },
 });
 const root = join(import.meta.dirname, '..');
 
 // First match wins: the path (or, for native frames, the function name) of a frame, and its stage.
 const STAGES = [
+  // The prototype's own code (only with --prototype).
+  ['prototype: the log thread (group commit, fsync)', /write-pipeline\/log-thread\.mjs/],
+  ['prototype: the projection thread (projections, checkpoint, fsync)', /write-pipeline\/projection-thread\.mjs/],
+  ['prototype: the route (authentication, checks, deciding, hand-over)', /write-pipeline\/server\.mjs/],
   ['authentication', /dist\/http\/(guards|caller|auth)[^/]*\.js|dist\/workspaces\/(api-key|workspace\.projection)/],
   [
     'logging',
@@ -80,13 +92,14 @@ function stagesOf(profile) {
 }
 
 const profiles = mkdtempSync(join(tmpdir(), 'cms-write-stages-'));
-const server = await startService(root, { RATE_LIMIT_PER_KEY: '0', LOG_LEVEL: 'info' }, [
-  '--cpu-prof',
-  `--cpu-prof-dir=${profiles}`,
-  '--cpu-prof-interval=200',
-]);
-const apiKey = server.sandboxApiKey();
-const ids = await seedConnectedAccounts(server.url, apiKey, 64);
+const profiling = ['--cpu-prof', `--cpu-prof-dir=${profiles}`, '--cpu-prof-interval=200'];
+const server = values.prototype
+  ? await startService(root, { ACCOUNTS: '64' }, profiling, 'bench/prototypes/write-pipeline/server.mjs')
+  : await startService(root, { RATE_LIMIT_PER_KEY: '0', LOG_LEVEL: 'info' }, profiling);
+const apiKey = values.prototype ? 'seam_prototype_key' : server.sandboxApiKey();
+const ids = values.prototype
+  ? Array.from({ length: 64 }, (_, i) => `account-${i}`)
+  : await seedConnectedAccounts(server.url, apiKey, 64);
 const result = await autocannon({
   url: server.url,
   connections: Number(values.connections),
@@ -97,11 +110,15 @@ server.stop();
 await server.exited();
 
 // The set-up's requests are in the profiles too: counted with the load's, they are under 1 %.
-const requests = result.requests.total + 128;
+const requests = result.requests.total + (values.prototype ? 0 : 128);
 const rows = new Map();
 for (const file of readdirSync(profiles).filter((f) => f.endsWith('.cpuprofile'))) {
   const profile = JSON.parse(readFileSync(join(profiles, file), 'utf8'));
-  const thread = profile.nodes.some((node) => /-worker\.js$/.test(node.callFrame.url)) ? 'worker' : 'main';
+  const thread = profile.nodes.some((node) =>
+    /-worker\.js$|write-pipeline\/(log|projection)-thread\.mjs$/.test(node.callFrame.url),
+  )
+    ? 'worker'
+    : 'main';
   for (const [stage, micros] of stagesOf(profile)) {
     const row = rows.get(stage) ?? { main: 0, worker: 0 };
     row[thread] += micros;

@@ -6,11 +6,11 @@ import { closeSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export async function startService(root, env, nodeArgs = []) {
+export async function startService(root, env, nodeArgs = [], script = 'dist/main.js') {
   const dataDir = mkdtempSync(join(tmpdir(), 'cms-bench-service-'));
   const logFile = join(dataDir, 'server.log');
   const log = openSync(logFile, 'w');
-  const child = spawn(process.execPath, [...nodeArgs, join(root, 'dist/main.js')], {
+  const child = spawn(process.execPath, [...nodeArgs, join(root, script)], {
     cwd: root,
     env: { ...process.env, DATA_DIR: dataDir, PORT: '0', METRICS_PORT: 'off', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', log, log],

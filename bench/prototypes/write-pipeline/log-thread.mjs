@@ -16,6 +16,8 @@ const { projection } = workerData;
 let queue = [];
 let committing = false;
 parentPort.on('message', (request) => {
+  // Told to stop (bench/write-stages.mjs profiles the threads: a profile is written as the thread exits).
+  if (request === 'stop') return process.exit(0);
   queue.push(request);
   if (!committing) {
     committing = true;

@@ -25,6 +25,10 @@ const checkpoint = db.prepare(
   "INSERT INTO checkpoints VALUES ('read_models', ?) ON CONFLICT (name) DO UPDATE SET position = excluded.position",
 );
 
+parentPort.on('message', (message) => {
+  if (message === 'stop') process.exit(0);
+});
+
 workerData.log.on('message', (group) => {
   db.exec('BEGIN');
   const answers = group.map(({ requestId, position, event, recordedAt }) => {

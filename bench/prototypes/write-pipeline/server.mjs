@@ -75,5 +75,16 @@ app.post('/connected_accounts/update', async (request, reply) => {
 });
 app.get('/cpu', async () => ({ mainThreadMicros: process.threadCpuUsage() }));
 
+// A clean exit on SIGTERM, each thread's last: under --cpu-prof (bench/write-stages.mjs --prototype) every
+// thread writes its profile as it exits.
+process.once('SIGTERM', async () => {
+  await app.close();
+  const exited = [log, projection].map((worker) => new Promise((resolve) => worker.once('exit', resolve)));
+  log.postMessage('stop');
+  projection.postMessage('stop');
+  await Promise.all(exited);
+  process.exit(0);
+});
+
 const address = await app.listen({ port: 0, host: '127.0.0.1' });
 console.log(`Listening on ${address}`);
