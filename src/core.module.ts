@@ -23,6 +23,7 @@ import {
   promoteReadModels,
   removeDatabaseFiles,
   reportSwap,
+  SWAP_SIGNAL,
   takeSwapRequest,
 } from './audit/index.js';
 import { READ_MODEL_SCHEMA, REPLAY_SETUP } from './read-model-schema.js';
@@ -122,7 +123,8 @@ export class CoreModule implements OnApplicationBootstrap, OnApplicationShutdown
     };
   }
 
-  private swapPoll: NodeJS.Timeout | undefined;
+  /** `replay --swap` signals a running server (SWAP_SIGNAL) once it has written its request. */
+  private readonly onSwapSignal = () => void this.swapIfRequested();
 
   /** The log's head when the service started; null when the store did not answer. */
   headAtStart: number | null = null;
@@ -193,7 +195,7 @@ export class CoreModule implements OnApplicationBootstrap, OnApplicationShutdown
     const empty = head > 0 && this.readModels.checkpoint(READ_MODELS_CONSUMER) === 0;
     if (empty) this.rebuilding = this.rebuildAtStart();
     void this.rebuilding.then(() => this.catchUpAtStart(head));
-    this.swapPoll = setInterval(() => void this.swapIfRequested(), 250);
+    process.on(SWAP_SIGNAL, this.onSwapSignal);
   }
 
   /** A rebuild at start, which a shutdown aborts (between two batches) and waits for. */
@@ -227,6 +229,7 @@ export class CoreModule implements OnApplicationBootstrap, OnApplicationShutdown
     } finally {
       this.catchUp.rebuilding(null);
       this.swapping = false;
+      void this.swapIfRequested(); // one asked for during the rebuild
     }
   }
 
@@ -268,6 +271,7 @@ export class CoreModule implements OnApplicationBootstrap, OnApplicationShutdown
       this.projector.start();
       this.completionSaga.start();
       this.swapping = false;
+      void this.swapIfRequested(); // one asked for during this one
     }
   }
 
@@ -284,7 +288,7 @@ export class CoreModule implements OnApplicationBootstrap, OnApplicationShutdown
   }
 
   async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.swapPoll);
+    process.off(SWAP_SIGNAL, this.onSwapSignal);
     this.startUpAborted.abort();
     await this.rebuilding;
     markServerStopped(this.config.dataDir);

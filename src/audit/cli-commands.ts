@@ -85,9 +85,10 @@ export async function replayCommand(
     return status;
   }
 
-  if (runningServerPid(dataDir) !== null) {
+  const serverPid = runningServerPid(dataDir);
+  if (serverPid !== null) {
     rebuilt.close();
-    requestSwap(dataDir, rebuiltPath);
+    requestSwap(dataDir, rebuiltPath, serverPid);
     const report = await awaitSwapReport(dataDir, rebuiltPath, 120_000);
     terminal.out(
       report.ok ? 'swap: the running server now serves the rebuilt read models' : `swap failed: ${report.error}`,

@@ -4,10 +4,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
  * How `npm run cli -- replay --swap` asks a running server on the same DATA_DIR to take rebuilt read models
- * live: the server writes its pid to `server.pid` while it runs, polls for `read-models.swap-request`, and
- * answers in `read-models.swap-report`. Files, because the CLI and the server share nothing else but the
- * data directory.
+ * live: the server writes its pid to `server.pid` while it runs; the CLI writes `read-models.swap-request`
+ * and signals the server (SWAP_SIGNAL), which answers in `read-models.swap-report`. Files, because the CLI
+ * and the server share nothing else but the data directory; a signal, so the server looks for a request
+ * only when told there is one.
  */
+export const SWAP_SIGNAL = 'SIGUSR2';
+
 const PID_FILE = 'server.pid';
 const REQUEST = 'read-models.swap-request';
 const REPORT = 'read-models.swap-report';
@@ -41,9 +44,11 @@ export function runningServerPid(dataDir: string): number | null {
   }
 }
 
-export function requestSwap(dataDir: string, path: string): void {
+/** Asks the server `pid` to take the read models at `path` live. */
+export function requestSwap(dataDir: string, path: string, pid: number): void {
   rmSync(join(dataDir, REPORT), { force: true });
   writeAtomically(join(dataDir, REQUEST), JSON.stringify({ file: basename(path) }));
+  process.kill(pid, SWAP_SIGNAL);
 }
 
 /** The file a swap is requested for, taken (removed) so it is done once. */

@@ -44,13 +44,16 @@ export class CompletionSaga implements ConsumerHandler {
     return this.checkpoints.checkpoint(COMPLETION_SAGA);
   }
 
+  /**
+   * One checkpoint write a batch, after every completion in it is done or parked. A batch that fails part
+   * way is run again from its start: the completions already done change nothing the second time (their
+   * steps are idempotent), and one already parked is left to the operator.
+   */
   async handle(events: RecordedEvent[]): Promise<void> {
     for (const event of events) {
-      if (event.type !== 'WebviewCompleted') continue;
+      if (event.type !== 'WebviewCompleted' || this.parked.find(event.id)) continue;
       await this.completeOrPark(event);
-      this.checkpoints.setCheckpoint(COMPLETION_SAGA, event.position);
     }
-    // The events it ignores move it on once a batch, not one write each: most of the log is ignored here.
     if (events.length > 0) this.checkpoints.setCheckpoint(COMPLETION_SAGA, events[events.length - 1].position);
   }
 

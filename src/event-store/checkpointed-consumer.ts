@@ -27,6 +27,9 @@ export interface ConsumerLogger {
   log(message: string): void;
 }
 
+/** Told the consumer's new position, and the batch that took it there (none at its start). */
+export type AdvanceListener = (position: number, batch: readonly RecordedEvent[]) => void;
+
 export class ConsumerTimeoutError extends Error {
   constructor(name: string, position: number, reached: number) {
     super(`Consumer ${name} has not reached position ${position} in time (it is at ${reached})`);
@@ -46,6 +49,7 @@ export class CheckpointedConsumer {
   private lastError: string | null = null;
   private consecutiveFailures = 0;
   private waiters = new Set<{ position: number; resolve: () => void }>();
+  private readonly advanceListeners = new Set<AdvanceListener>();
 
   constructor(
     readonly name: string,
@@ -75,6 +79,16 @@ export class CheckpointedConsumer {
       lastError: this.lastError,
       consecutiveFailures: this.consecutiveFailures,
     };
+  }
+
+  /**
+   * Calls `listener` each time the consumer moves on, once the batch's effects are committed: what reads the
+   * consumer's output (the read models' event streams, the webhook dispatcher) is told, rather than looking
+   * on a timer. Answers how to stop listening.
+   */
+  onAdvance(listener: AdvanceListener): () => void {
+    this.advanceListeners.add(listener);
+    return () => this.advanceListeners.delete(listener);
   }
 
   /** Resolves once every event up to `position` is handled: read-your-writes for the API. */
@@ -108,7 +122,7 @@ export class CheckpointedConsumer {
         for await (const batch of batches) {
           if (signal.aborted) break;
           await this.handler.handle(batch);
-          this.advanceTo(batch[batch.length - 1].position);
+          this.advanceTo(batch[batch.length - 1].position, batch);
           if (this.consecutiveFailures > 0) this.logger.log(`${this.name}: recovered at position ${this.position}`);
           this.consecutiveFailures = 0;
           this.lastError = null;
@@ -131,12 +145,20 @@ export class CheckpointedConsumer {
     }
   }
 
-  private advanceTo(position: number): void {
-    this.position = Math.max(this.position, position);
+  private advanceTo(position: number, batch: readonly RecordedEvent[] = []): void {
+    if (position <= this.position) return;
+    this.position = position;
     for (const waiter of this.waiters) {
       if (waiter.position <= this.position) {
         this.waiters.delete(waiter);
         waiter.resolve();
+      }
+    }
+    for (const listener of this.advanceListeners) {
+      try {
+        listener(this.position, batch);
+      } catch (error) {
+        this.logger.error(`${this.name}: a listener failed: ${error instanceof Error ? error.message : String(error)}`);
       }
     }
   }

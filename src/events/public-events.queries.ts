@@ -158,6 +158,16 @@ export function newestPublicEventSequenceOfAll(db: SqliteDatabase): number {
   return (prepared(db, sql).get() as { sequence: number | null }).sequence ?? -1;
 }
 
+/** The workspaces with public events after `afterSequence`, each with its newest: whom to tell of them. */
+export function workspacesWithPublicEventsAfter(
+  db: SqliteDatabase,
+  afterSequence: number,
+): { workspace_id: string; sequence: number }[] {
+  const sql =
+    'SELECT workspace_id, MAX(sequence) AS sequence FROM public_events WHERE sequence > ? GROUP BY workspace_id';
+  return prepared(db, sql).all(afterSequence) as unknown as { workspace_id: string; sequence: number }[];
+}
+
 /** Every workspace's public events after `afterSequence`, oldest first, unparsed: what the dispatcher fans out. */
 export function publicEventsAfter(
   db: SqliteDatabase,

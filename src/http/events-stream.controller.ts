@@ -1,15 +1,20 @@
 import { metrics } from '../common/metrics.js';
-import { Controller, Inject, Req, Res, type BeforeApplicationShutdown } from '@nestjs/common';
+import { Controller, Inject, Req, Res, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppConfig } from '../common/config.js';
 import { SeamError } from './seam-error.js';
-import { CONFIG } from '../common/tokens.js';
+import { CONFIG, READ_MODELS_PROJECTOR } from '../common/tokens.js';
+import type { CheckpointedConsumer } from '../event-store/checkpointed-consumer.js';
 import {
   findPublicEvent,
   findPublicEventTexts,
   newestPublicEventSequence,
+  newestPublicEventSequenceOfAll,
   RecentEventBodies,
+  workspacesWithPublicEventsAfter,
 } from '../events/index.js';
+import type { SqliteDatabase } from '../common/sqlite.js';
+import type { RecordedEvent } from '../event-store/event-store.js';
 import { ReadModelDatabase } from '../read-models/read-model-database.js';
 import { isApiKeyActive } from '../workspaces/index.js';
 import { CurrentCaller, type Caller } from './caller.js';
@@ -18,30 +23,70 @@ import { SeamInput } from './seam-input.js';
 import { SeamRoute } from './seam-route.js';
 
 const HEARTBEAT_MS = 15_000;
-const POLL_MS = 100;
 const EVENTS_PER_READ = 10;
 /** A client that has not taken what was written to it for this long is dropped; it can resume by Last-Event-ID. */
 const STALLED_CLIENT_MS = 30_000;
-/** How often an open stream checks that its key is still valid: a revoked key's streams end within a second. */
-const KEY_CHECK_MS = 250;
+
+interface OpenStream {
+  apiKeyId: string;
+  /** Sends what the stream has not sent yet. */
+  pump(): void;
+  /** Ends it, with a hint to reconnect in a second (elsewhere, or later). */
+  end(): void;
+}
 
 /** Seam's events as they happen, over Server-Sent Events. */
 @Controller()
-export class EventsStreamController implements BeforeApplicationShutdown {
+export class EventsStreamController implements OnModuleInit, BeforeApplicationShutdown {
   /** Open streams per API key. */
   private readonly openStreams = new Map<string, number>();
-  /** How to end each open stream: at shutdown, with a hint to reconnect in a second (elsewhere, or later). */
-  private readonly enders = new Set<() => void>();
+  /** The open streams, by workspace: told when the read models gain public events of theirs. */
+  private readonly byWorkspace = new Map<string, Set<OpenStream>>();
+  /** The newest public event the streams were told of, in the read models `toldIn`. */
+  private toldUpTo = -1;
+  private toldIn: SqliteDatabase | undefined;
   /** The bodies of the events the streams sent last: each is read once for all the streams. */
   private readonly recentBodies = new RecentEventBodies();
+  private stopListening: (() => void) | undefined;
+
+  onModuleInit(): void {
+    this.stopListening = this.projector.onAdvance((_position, batch) => this.tell(batch));
+  }
 
   beforeApplicationShutdown(): void {
-    for (const end of this.enders) end();
+    this.stopListening?.();
+    for (const group of this.byWorkspace.values()) for (const stream of group) stream.end();
+  }
+
+  /**
+   * The read models moved on: the streams of each workspace that gained public events look for theirs (one
+   * query for all, then one for each of those streams), and a revocation ends the revoked key's streams.
+   */
+  private tell(batch: readonly RecordedEvent[]): void {
+    if (this.byWorkspace.size === 0) return;
+    const db = this.readModels.db;
+    if (batch.some((event) => event.type === 'ApiKeyRevoked')) {
+      for (const group of this.byWorkspace.values()) {
+        for (const stream of group) if (!isApiKeyActive(db, stream.apiKeyId)) stream.end();
+      }
+    }
+    if (this.toldIn !== db) this.startTelling(db);
+    for (const { workspace_id, sequence } of workspacesWithPublicEventsAfter(db, this.toldUpTo)) {
+      this.toldUpTo = Math.max(this.toldUpTo, sequence);
+      for (const stream of this.byWorkspace.get(workspace_id) ?? []) stream.pump();
+    }
+  }
+
+  /** From the newest event on: each stream has read up to it already when it opened. */
+  private startTelling(db: SqliteDatabase): void {
+    this.toldIn = db;
+    this.toldUpTo = newestPublicEventSequenceOfAll(db);
   }
 
   constructor(
     @Inject(ReadModelDatabase) private readonly readModels: ReadModelDatabase,
     @Inject(CONFIG) private readonly config: AppConfig,
+    @Inject(READ_MODELS_PROJECTOR) private readonly projector: CheckpointedConsumer,
   ) {}
 
   /**
@@ -49,6 +94,8 @@ export class EventsStreamController implements BeforeApplicationShutdown {
    * client that reconnects with `Last-Event-ID` resumes right after that event, so it misses none and
    * receives none twice. Backpressure: nothing more is read from the read models until the client has
    * taken what was written, so a client that does not read costs one event's worth of buffer, not a log's.
+   * A stream looks for new events when the read models move on (the projector tells it), and for nothing on
+   * a timer: only the keep-alive comment has one.
    */
   @SeamRoute('events/stream', ['GET'])
   stream(
@@ -92,7 +139,9 @@ export class EventsStreamController implements BeforeApplicationShutdown {
     });
     metrics.sseConnections.inc();
     let closed = false;
-    let blockedSince: number | null = null;
+    if (this.byWorkspace.size === 0) this.startTelling(this.readModels.db);
+    /** Set while the socket's buffer is full: the client is dropped if it does not take it in time. */
+    let stalled: NodeJS.Timeout | undefined;
     let lastWrite = Date.now();
     /** Writes one message; false once the socket's buffer is full (then waits for 'drain'). */
     const send = (...parts: (string | Uint8Array)[]): boolean => {
@@ -100,25 +149,19 @@ export class EventsStreamController implements BeforeApplicationShutdown {
       let more = true;
       for (const part of parts) more = raw.write(part) && more;
       if (more) return true;
-      blockedSince = Date.now();
+      stalled = setTimeout(() => raw.destroy(), STALLED_CLIENT_MS);
       raw.once('drain', () => {
-        blockedSince = null;
+        clearTimeout(stalled);
+        stalled = undefined;
         pump();
       });
       return false;
     };
-    let keyCheckedAt = Date.now();
     const pump = () => {
-      if (closed) return;
-      if (Date.now() - keyCheckedAt >= KEY_CHECK_MS) {
-        keyCheckedAt = Date.now();
-        // Revoked: the stream ends as a shutdown ends it, and its reconnection will get 401.
-        if (!isApiKeyActive(this.readModels.db, caller.apiKeyId)) return end();
-      }
-      if (blockedSince !== null) {
-        if (Date.now() - blockedSince > STALLED_CLIENT_MS) raw.destroy();
-        return;
-      }
+      if (closed || stalled) return;
+      // Revoked (the read models moved on with its ApiKeyRevoked): the stream ends as a shutdown ends it,
+      // and its reconnection will get 401.
+      if (!isApiKeyActive(this.readModels.db, caller.apiKeyId)) return end();
       // Small reads: a client that blocks after one event leaves the rest unread, not parsed and dropped.
       for (;;) {
         const batch = findPublicEventTexts(
@@ -134,18 +177,24 @@ export class EventsStreamController implements BeforeApplicationShutdown {
         }
         if (batch.length < EVENTS_PER_READ) break;
       }
-      if (Date.now() - lastWrite > HEARTBEAT_MS) send(': heartbeat\n\n');
     };
-    const timer = setInterval(pump, POLL_MS);
+    const stream: OpenStream = { apiKeyId: caller.apiKeyId, pump, end };
+    let group = this.byWorkspace.get(caller.workspaceId);
+    if (!group) this.byWorkspace.set(caller.workspaceId, (group = new Set()));
+    group.add(stream);
+    const heartbeat = setInterval(() => {
+      if (!stalled && Date.now() - lastWrite >= HEARTBEAT_MS) send(': heartbeat\n\n');
+    }, HEARTBEAT_MS / 3);
     function end() {
       raw.end('retry: 1000\n\n');
     }
-    this.enders.add(end);
     raw.on('close', () => {
       metrics.sseConnections.dec();
       closed = true;
-      this.enders.delete(end);
-      clearInterval(timer);
+      group.delete(stream);
+      if (group.size === 0) this.byWorkspace.delete(caller.workspaceId);
+      clearInterval(heartbeat);
+      clearTimeout(stalled);
       const left = (this.openStreams.get(caller.apiKeyId) ?? 1) - 1;
       if (left === 0) this.openStreams.delete(caller.apiKeyId);
       else this.openStreams.set(caller.apiKeyId, left);

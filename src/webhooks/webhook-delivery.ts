@@ -4,7 +4,8 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import pg from 'pg';
 import type { AppConfig } from '../common/config.js';
 import { collectedMetrics, collectFrom } from '../common/metrics.js';
-import { CONFIG } from '../common/tokens.js';
+import { CONFIG, READ_MODELS_PROJECTOR } from '../common/tokens.js';
+import type { CheckpointedConsumer } from '../event-store/checkpointed-consumer.js';
 import { ReadModelDatabase } from '../read-models/read-model-database.js';
 import { AlwaysHeldLease, PostgresAdvisoryLease, type DeliveryLease } from './delivery-lease.js';
 import { postgresDeliveryStore, sqliteDeliveryStore, type DeliveryStore } from './delivery-store.js';
@@ -21,10 +22,12 @@ export class WebhookDelivery implements OnApplicationBootstrap, OnApplicationShu
   private readonly deliveries: DeliveryStore;
   private readonly pool: pg.Pool | undefined;
   private readonly logger = new Logger('Webhooks');
+  private stopListening: (() => void) | undefined;
 
   constructor(
     @Inject(ReadModelDatabase) readModels: ReadModelDatabase,
     @Inject(CONFIG) private readonly config: AppConfig,
+    @Inject(READ_MODELS_PROJECTOR) private readonly projector: CheckpointedConsumer,
   ) {
     if (config.eventStore.kind === 'postgres') {
       const { connectionString, deadlineMs } = config.eventStore;
@@ -45,6 +48,8 @@ export class WebhookDelivery implements OnApplicationBootstrap, OnApplicationShu
   async onApplicationBootstrap(): Promise<void> {
     await this.adoptLocalState();
     if (!this.config.webhooks.deliver) return;
+    // New events and webhook changes are announced by the projector, not looked for on a timer.
+    this.stopListening = this.projector.onAdvance(() => this.dispatcher.notify());
     this.lease.start({ acquired: () => this.dispatcher.start(), lost: () => this.dispatcher.stop() });
   }
 
@@ -66,6 +71,7 @@ export class WebhookDelivery implements OnApplicationBootstrap, OnApplicationShu
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.stopListening?.();
     await this.lease.stop();
     await this.dispatcher.stop();
     await this.deliveries.close();

@@ -19,8 +19,8 @@ import { DeliveryTimeout, postToWebhook } from './webhook-request.js';
 import { resolveWebhookTarget, WebhookTargetError } from './webhook-target.js';
 import { listWebhooks, signingSecrets, webhookSetVersion, type WebhookRecord } from './webhook.projection.js';
 
-/** How often the dispatcher looks for new events, changed webhooks and retries that are due: two cheap reads. */
-const TICK_MS = 100;
+/** After a failed look at the read models, the next one: a back-off, not a poll. */
+const RETRY_TICK_MS = 1000;
 /** Events a webhook may have waiting in memory; beyond it, it reads them from the read models as it goes. */
 const QUEUE_LIMIT = 100;
 /** Events read from the read models per fan-out step. */
@@ -52,8 +52,9 @@ interface Subscriber {
  * last retry, given up on and counted so the next can go. State is written after
  * every attempt: a restart resumes exactly where the last one stopped.
  *
- * Idle, it costs two reads of one row every TICK_MS (the newest public event, the webhooks' change counter),
- * however many webhooks there are.
+ * It looks for new events and changed webhooks when the read models move on (`notify`, which the projector
+ * calls after each batch: two reads of one row, however many webhooks there are), and wakes on a timer only
+ * when a retry falls due. Idle, it does nothing.
  */
 export class WebhookDispatcher {
   private readonly subscribers = new Map<string, Subscriber>();
@@ -68,7 +69,9 @@ export class WebhookDispatcher {
   private readonly running = new Set<Promise<void>>();
   private fannedOutTo = -1;
   private setVersion = -1;
+  /** Set for the earliest retry that is due, at that moment. */
   private timer: NodeJS.Timeout | undefined;
+  private timerAt = Infinity;
   private started = false;
 
   constructor(
@@ -88,6 +91,7 @@ export class WebhookDispatcher {
   async stop(): Promise<void> {
     this.started = false;
     clearTimeout(this.timer);
+    this.timerAt = Infinity;
     for (const subscriber of this.subscribers.values()) subscriber.inFlight?.abort();
     await Promise.all(this.running);
     this.subscribers.clear();
@@ -98,6 +102,11 @@ export class WebhookDispatcher {
     this.setVersion = -1;
   }
 
+  /** The read models moved on: new events, or a created, changed or deleted webhook, may be there. */
+  notify(): void {
+    this.tick();
+  }
+
   private tick(): void {
     if (!this.started) return;
     try {
@@ -105,10 +114,27 @@ export class WebhookDispatcher {
       this.fanOut();
       this.wakeDue();
       this.schedule();
+      let earliest = Infinity;
+      for (const subscriber of this.waiting) earliest = Math.min(earliest, subscriber.dueAt);
+      this.wakeAt(earliest);
     } catch (error) {
       this.logger.error(`webhook dispatcher: ${String(error)}`);
+      this.wakeAt(Date.now() + RETRY_TICK_MS);
     }
-    this.timer = setTimeout(() => this.tick(), TICK_MS);
+  }
+
+  /** Ticks at `at` (ms since the epoch), unless a tick is already set for sooner. */
+  private wakeAt(at: number): void {
+    if (!Number.isFinite(at) || at >= this.timerAt) return;
+    clearTimeout(this.timer);
+    this.timerAt = at;
+    this.timer = setTimeout(
+      () => {
+        this.timerAt = Infinity;
+        this.tick();
+      },
+      Math.max(0, at - Date.now()),
+    );
   }
 
   /** Re-reads the webhooks only when one was created, changed or deleted. */
@@ -236,8 +262,10 @@ export class WebhookDispatcher {
         this.inFlightPerWorkspace.set(workspaceId, (this.inFlightPerWorkspace.get(workspaceId) ?? 1) - 1);
         this.running.delete(done);
         if (!this.started || !this.subscribers.has(subscriber.record.webhook_id)) return;
-        if (subscriber.dueAt !== 0) this.waiting.add(subscriber);
-        else if (more) this.ready.add(subscriber);
+        if (subscriber.dueAt !== 0) {
+          this.waiting.add(subscriber);
+          this.wakeAt(subscriber.dueAt);
+        } else if (more) this.ready.add(subscriber);
         this.schedule();
       });
     this.running.add(done);

@@ -30,7 +30,10 @@ export class ServerProcess {
   ) {}
 
   /** Resolves once it listens and, unless told otherwise, has caught up with the log (no 503 catching_up). */
-  async start({ untilCaughtUp = true } = {}): Promise<this> {
+  async start({
+    untilCaughtUp = true,
+    env = {},
+  }: { untilCaughtUp?: boolean; env?: Record<string, string> } = {}): Promise<this> {
     this.output = '';
     const child = spawn(process.execPath, [join(root, 'dist/main.js')], {
       cwd: root,
@@ -44,6 +47,7 @@ export class ServerProcess {
         // Test receivers listen on free ports; the port list itself is tested in webhooks-bounded.test.ts.
         WEBHOOK_ALLOWED_PORTS: 'any',
         ...this.env,
+        ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
