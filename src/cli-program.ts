@@ -194,7 +194,7 @@ revoked key within a second.`,
     .requiredOption('--workspace-id <id>', 'the workspace')
     .action(
       withLog<{ workspaceId: string }>(async ({ workspaceId }, { store, config }) => {
-        const usage = new ApiKeyUsage(config.dataDir);
+        const usage = new ApiKeyUsage(config);
         try {
           const keys = await listApiKeys(store, workspaceId, usage);
           for (const key of keys) {
@@ -206,7 +206,7 @@ revoked key within a second.`,
           }
           printJson({ workspace_id: workspaceId, api_keys: keys });
         } finally {
-          usage.close();
+          await usage.close();
         }
       }),
     );
@@ -239,15 +239,15 @@ revoked key within a second.`,
     )
     .action(
       withLog(async (_options, { config }) => {
-        const parked = new ParkedSagaEvents(config.dataDir);
+        const parked = new ParkedSagaEvents(config);
         try {
-          const events = parked.list();
+          const events = await parked.list();
           for (const e of events) {
             process.stdout.write(`${e.event_id}  position ${e.position}  ${e.attempts} attempts  ${e.error}\n`);
           }
           printJson({ parked_saga_events: events });
         } finally {
-          parked.close();
+          await parked.close();
         }
       }),
     );
@@ -257,13 +257,13 @@ revoked key within a second.`,
     .requiredOption('--event-id <id>', 'the parked event')
     .action(
       withCommands<{ eventId: string }>(async ({ eventId }, { bus, commands, config }) => {
-        const parked = new ParkedSagaEvents(config.dataDir);
+        const parked = new ParkedSagaEvents(config);
         try {
           const result = await retryParkedEvent(completionCommands(bus, commands), parked, eventId);
           printJson(result);
           if (!result.completed) process.exitCode = 1;
         } finally {
-          parked.close();
+          await parked.close();
         }
       }),
     );

@@ -69,9 +69,7 @@ export class CoreModule implements OnApplicationBootstrap, OnApplicationShutdown
       liveReadModelsPath(config.dataDir),
       new Logger('Projector'),
     );
-    const parkedSagaEvents = new ParkedSagaEvents(config.dataDir);
     const commands = new DeciderCommandHandler(store, { stateCacheBytes: config.limits.stateCacheBytes });
-    const apiKeyUsage = new ApiKeyUsage(config.dataDir);
     // Idempotent creates' answers were once kept in this file, one per instance; the log holds them now
     // (event-store/idempotency-key.ts), and an upgraded data directory should not keep them on as well.
     removeDatabaseFiles(join(config.dataDir, 'idempotency.db'));
@@ -90,8 +88,8 @@ export class CoreModule implements OnApplicationBootstrap, OnApplicationShutdown
         {
           // The saga's steps go through the CommandBus, so the saga is made once the bus is.
           provide: COMPLETION_SAGA_CONSUMER,
-          inject: [CommandBus],
-          useFactory: (bus: CommandBus) =>
+          inject: [CommandBus, ParkedSagaEvents],
+          useFactory: (bus: CommandBus, parkedSagaEvents: ParkedSagaEvents) =>
             openCompletionSaga(
               completionCommands(bus, commands),
               readModels,
@@ -99,8 +97,9 @@ export class CoreModule implements OnApplicationBootstrap, OnApplicationShutdown
               new Logger('CompletionSaga'),
             ),
         },
-        { provide: API_KEY_USAGE, useValue: apiKeyUsage },
-        { provide: ParkedSagaEvents, useValue: parkedSagaEvents },
+        // The deployment's own state (common/shared-table.ts), opened when the app is made, not when defined.
+        { provide: API_KEY_USAGE, useFactory: () => new ApiKeyUsage(config) },
+        { provide: ParkedSagaEvents, useFactory: () => new ParkedSagaEvents(config) },
         { provide: CatchUp, useValue: new CatchUp(projector) },
         ReadYourWrites,
       ],
@@ -172,7 +171,7 @@ export class CoreModule implements OnApplicationBootstrap, OnApplicationShutdown
     collectFrom(collectedMetrics.consumerFailing, (gauge) => {
       for (const consumer of consumers) gauge.set({ consumer: consumer.name }, consumer.status().failing ? 1 : 0);
     });
-    collectFrom(collectedMetrics.sagaParkedEvents, (gauge) => gauge.set(this.parkedSagaEvents.count()));
+    collectFrom(collectedMetrics.sagaParkedEvents, async (gauge) => gauge.set(await this.parkedSagaEvents.count()));
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -297,7 +296,7 @@ export class CoreModule implements OnApplicationBootstrap, OnApplicationShutdown
     await this.store.close();
     this.readModels.close();
     this.asOfReads.close();
-    this.apiKeyUsage.close();
-    this.parkedSagaEvents.close();
+    await this.apiKeyUsage.close();
+    await this.parkedSagaEvents.close();
   }
 }

@@ -51,7 +51,7 @@ export class CompletionSaga implements ConsumerHandler {
    */
   async handle(events: RecordedEvent[]): Promise<void> {
     for (const event of events) {
-      if (event.type !== 'WebviewCompleted' || this.parked.find(event.id)) continue;
+      if (event.type !== 'WebviewCompleted' || (await this.parked.find(event.id))) continue;
       await this.completeOrPark(event);
     }
     if (events.length > 0) this.checkpoints.setCheckpoint(COMPLETION_SAGA, events[events.length - 1].position);
@@ -68,7 +68,7 @@ export class CompletionSaga implements ConsumerHandler {
         throw error;
       }
       this.failures.delete(event.id);
-      this.parked.park(event, attempts, error instanceof Error ? error.message : String(error));
+      await this.parked.park(event, attempts, error instanceof Error ? error.message : String(error));
     }
   }
 }
@@ -104,7 +104,7 @@ export async function retryParkedEvent(
   parked: ParkedSagaEvents,
   eventId: string,
 ): Promise<{ event_id: string; completed: boolean; error?: string }> {
-  const entry = parked.find(eventId);
+  const entry = await parked.find(eventId);
   if (!entry) throw new NotFound('parked_saga_event', 'event_id', eventId);
   const [event] = await commands.states.store.readStream(entry.stream, { fromRevision: entry.revision, maxCount: 1 });
   try {
@@ -112,6 +112,6 @@ export async function retryParkedEvent(
   } catch (error) {
     return { event_id: eventId, completed: false, error: error instanceof Error ? error.message : String(error) };
   }
-  parked.remove(eventId);
+  await parked.remove(eventId);
   return { event_id: eventId, completed: true };
 }

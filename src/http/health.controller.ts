@@ -93,7 +93,7 @@ export class HealthController {
   /** Readiness with its detail, for the operator (the metrics port): status code and body. */
   async detailed(): Promise<{ status: number; body: Record<string, unknown> }> {
     const problem = await this.problem();
-    const parked = this.parkedSagaEvents.count();
+    const parked = await this.parkedSagaEvents.count().catch(() => null); // the store shows in the problem
     if (!problem) return { status: 200, body: { ok: true, parked_saga_events: parked } };
     const { type, detail, consumers } = problem;
     return {

@@ -1,6 +1,5 @@
 import type pg from 'pg';
-import { openSqlite, type SqliteDatabase } from '../common/sqlite.js';
-import { prepared } from '../common/prepared.js';
+import { postgresTableOn, sqliteTable, type SharedTable } from '../common/shared-table.js';
 
 /** Delivery state per webhook: not derived from the log (it records what the receivers said). */
 export interface DeliveryState {
@@ -70,21 +69,27 @@ const COLUMNS = `webhook_id TEXT PRIMARY KEY, after_sequence BIGINT NOT NULL, at
   next_attempt_at TEXT, last_success_at TEXT, last_failure_at TEXT, last_failure_status INTEGER,
   last_failure_message TEXT, abandoned_count INTEGER NOT NULL DEFAULT 0, after_event_id TEXT, log_id TEXT`;
 
-type Run = (sql: string, params: (string | number | null)[]) => Promise<unknown>;
-type All = (sql: string, params: (string | number | null)[]) => Promise<DeliveryState[]>;
-
-/** Delivery state over either database: the statements above, run by `run` and read by `get`. */
+/** Delivery state over either database (common/shared-table.ts). */
 class SqlDeliveryStore implements DeliveryStore {
-  constructor(
-    private readonly run: Run,
-    private readonly rows: All,
-    readonly close: () => Promise<void>,
-  ) {}
+  constructor(private readonly table: SharedTable) {}
+
+  private run(sql: string, params: (string | number | null)[]): Promise<void> {
+    return this.table.run(sql, params);
+  }
+
+  /** PostgreSQL answers a BIGINT as a string. */
+  private async rows(sql: string, params: (string | number | null)[]): Promise<DeliveryState[]> {
+    const rows = await this.table.rows<DeliveryState & { after_sequence: number | string }>(sql, params);
+    return rows.map((row) => ({ ...row, after_sequence: Number(row.after_sequence) }));
+  }
+
+  close(): Promise<void> {
+    return this.table.close();
+  }
 
   async get(webhookId: string) {
     return (await this.rows(STATEMENTS.get, [webhookId]))[0];
   }
-
   all() {
     return this.rows(STATEMENTS.all, []);
   }
@@ -130,46 +135,26 @@ class SqlDeliveryStore implements DeliveryStore {
 
 /** `deliveries.db` in DATA_DIR: not derived from the log, so a read-model replay leaves it alone. */
 export function sqliteDeliveryStore(path: string): DeliveryStore {
-  const db: SqliteDatabase = openSqlite(path, { synchronous: 'FULL' });
-  // Files from before the shared statements named the table delivery_state.
-  const old = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'delivery_state'").get();
-  if (old) db.exec('ALTER TABLE delivery_state RENAME TO cms_webhook_delivery_state');
-  db.exec(`CREATE TABLE IF NOT EXISTS cms_webhook_delivery_state (${COLUMNS})`);
-  const columns = (db.prepare('PRAGMA table_info(cms_webhook_delivery_state)').all() as { name: string }[]).map(
-    (c) => c.name,
-  );
-  for (const column of ['after_event_id', 'log_id']) {
-    if (!columns.includes(column)) db.exec(`ALTER TABLE cms_webhook_delivery_state ADD COLUMN ${column} TEXT`);
-  }
   return new SqlDeliveryStore(
-    async (sql, params) => prepared(db, sql).run(...params),
-    async (sql, params) => prepared(db, sql).all(...params) as unknown as DeliveryState[],
-    async () => db.close(),
+    sqliteTable(path, 'FULL', (db) => {
+      // Files from before the shared statements named the table delivery_state.
+      const old = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'delivery_state'").get();
+      if (old) db.exec('ALTER TABLE delivery_state RENAME TO cms_webhook_delivery_state');
+      db.exec(`CREATE TABLE IF NOT EXISTS cms_webhook_delivery_state (${COLUMNS})`);
+      const columns = (db.prepare('PRAGMA table_info(cms_webhook_delivery_state)').all() as { name: string }[]).map(
+        (c) => c.name,
+      );
+      for (const column of ['after_event_id', 'log_id']) {
+        if (!columns.includes(column)) db.exec(`ALTER TABLE cms_webhook_delivery_state ADD COLUMN ${column} TEXT`);
+      }
+    }),
   );
 }
 
 /** The table beside the log in PostgreSQL, shared by every instance (one delivers at a time: the lease). */
 export function postgresDeliveryStore(pool: pg.Pool): DeliveryStore {
-  let ready: Promise<unknown> | undefined;
-  const numbered = (sql: string) => {
-    let n = 0;
-    return sql.replace(/\?/g, () => `$${++n}`);
-  };
-  const query = async (sql: string, params: (string | number | null)[]) => {
-    ready ??= pool.query(`CREATE TABLE IF NOT EXISTS cms_webhook_delivery_state (${COLUMNS})`).catch((error) => {
-      ready = undefined;
-      throw error;
-    });
-    await ready;
-    return pool.query(numbered(sql), params);
-  };
+  // The pool belongs to the caller: closing the store leaves it open.
   return new SqlDeliveryStore(
-    query,
-    async (sql, params) =>
-      ((await query(sql, params)).rows as (DeliveryState & { after_sequence: string })[]).map((row) => ({
-        ...row,
-        after_sequence: Number(row.after_sequence),
-      })),
-    async () => undefined, // the pool belongs to the caller
+    postgresTableOn(pool, `CREATE TABLE IF NOT EXISTS cms_webhook_delivery_state (${COLUMNS})`),
   );
 }

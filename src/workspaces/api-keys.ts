@@ -47,5 +47,7 @@ export async function listApiKeys(
       if (key) key.revoked_at = event.data.revoked_at;
     }
   }
-  return [...keys.values()].map((key) => ({ ...key, last_used_at: usage.lastUsedAt(key.api_key_id) }));
+  return Promise.all(
+    [...keys.values()].map(async (key) => ({ ...key, last_used_at: await usage.lastUsedAt(key.api_key_id) })),
+  );
 }

@@ -1,7 +1,11 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { sandboxClient } from '../support/sandbox.js';
-import { ServerProcess } from '../support/server-process.js';
+import { lastJsonLine, runCli, ServerProcess } from '../support/server-process.js';
+import { PostgresEventStore } from '../../src/event-store/postgres-event-store.js';
 import { postgresForTests } from '../support/postgres.js';
 import { WebhookReceiver } from '../support/webhook-receiver.js';
 import { postFrom } from '../support/post-from.js';
@@ -14,11 +18,12 @@ const LEASE_CHECK_MS = 250;
   const hook = new WebhookReceiver();
   let a: ServerProcess;
   let b: ServerProcess;
+  let env: Record<string, string>;
   const since = new Date(Date.now() - 60_000).toISOString();
 
   beforeAll(async () => {
     if ('skip' in postgres) return;
-    const env = {
+    env = {
       EVENT_STORE: 'postgres',
       DATABASE_URL: await postgres.createDatabase(),
       WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
@@ -179,6 +184,62 @@ const LEASE_CHECK_MS = 250;
     expect(await webviewsWith('idem-2')).toBe(1);
   }, 60_000);
 
+  it('shows the same parked saga events and the same key usage on both instances: one home, in PostgreSQL', async () => {
+    const workspaceId = (await a.post('/connect_webviews/create', {})).body.connect_webview.workspace_id as string;
+    // A WebviewCompleted for a webview the log has never seen: both sagas refuse it five times and park it.
+    const store = new PostgresEventStore(env.DATABASE_URL);
+    const poison = randomUUID();
+    const poisonEventId = randomUUID();
+    await store.append(
+      `connect_webview-${poison}`,
+      [
+        {
+          id: poisonEventId,
+          type: 'WebviewCompleted',
+          data: {
+            connect_webview_id: poison,
+            workspace_id: workspaceId,
+            provider: 'august',
+            email: 'poison@example.com',
+            connected_account_id: randomUUID(),
+            completed_at: new Date().toISOString(),
+          },
+          metadata: { schema_version: 1, actor: { type: 'system' } },
+        },
+      ],
+      { expectedRevision: 'no_stream' },
+    );
+    await store.close();
+    const parkedOn = async (server: ServerProcess) =>
+      ((await (await fetch(server.detailedHealthUrl)).json()) as { parked_saga_events?: number }).parked_saga_events;
+    await waitForAsync(async () => (await parkedOn(a)) === 1 && (await parkedOn(b)) === 1, 20_000);
+    for (const server of [a, b]) {
+      const listed = lastJsonLine((await runCli(server.dataDir, ['saga', 'parked'], env)).stdout) as unknown as {
+        parked_saga_events: { event_id: string }[];
+      };
+      expect(listed.parked_saga_events.map((e) => e.event_id)).toEqual([poisonEventId]);
+    }
+    // One row, in the shared database, and no instance keeps a file of its own.
+    const shared = new pg.Client({ connectionString: env.DATABASE_URL });
+    await shared.connect();
+    try {
+      const { rows } = await shared.query('SELECT event_id FROM cms_parked_saga_events');
+      expect(rows).toEqual([{ event_id: poisonEventId }]);
+    } finally {
+      await shared.end();
+    }
+    for (const server of [a, b]) expect(existsSync(join(server.dataDir, 'saga-parked.db'))).toBe(false);
+
+    // The key was used on A (just now) and B: each instance's `api-key list` shows its last use, from one table.
+    const lastUse = async (server: ServerProcess) => {
+      const listed = await runCli(server.dataDir, ['api-key', 'list', '--workspace-id', workspaceId], env);
+      return (lastJsonLine(listed.stdout) as unknown as { api_keys: { last_used_at: string | null }[] }).api_keys[0]
+        .last_used_at;
+    };
+    await waitForAsync(async () => (await lastUse(a)) !== null, 10_000);
+    expect(await lastUse(b)).toBe(await lastUse(a));
+  }, 60_000);
+
   it('moves webhook delivery to the other instance within the lease time when the holder is killed, losing no event', async () => {
     const holderOf = () => [a, b].filter((s) => s.running && /now delivers webhooks/.test(s.output));
     expect(holderOf()).toHaveLength(1); // exactly one delivers
@@ -219,6 +280,14 @@ const LEASE_CHECK_MS = 250;
     expect(duplicates).toBeLessThanOrEqual(1); // at most the one in flight when the holder died
   }, 90_000);
 });
+
+async function waitForAsync(condition: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
 
 async function waitFor(condition: () => boolean, timeoutMs: number): Promise<number> {
   const deadline = Date.now() + timeoutMs;

@@ -1,6 +1,8 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { sandboxClient } from '../support/sandbox.js';
-import { runCli, ServerProcess } from '../support/server-process.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { lastJsonLine, runCli, ServerProcess } from '../support/server-process.js';
 import { postgresForTests } from '../support/postgres.js';
 import { WebhookReceiver } from '../support/webhook-receiver.js';
 
@@ -37,6 +39,17 @@ const postgres = await postgresForTests('the SQLite-to-PostgreSQL switch test');
     await complete(onSqlite, 'second@example.com');
     await hook.until(() => hook.received.length === 2);
     const before = (await onSqlite.post('/connected_accounts/list')).body.connected_accounts;
+    const workspaceId = (await onSqlite.post('/connect_webviews/list')).body.connect_webviews[0].workspace_id;
+    const lastUse = async (server: ServerProcess, env: Record<string, string> = {}) =>
+      (
+        lastJsonLine(
+          (await runCli(server.dataDir, ['api-key', 'list', '--workspace-id', workspaceId], env)).stdout,
+        ) as unknown as {
+          api_keys: { last_used_at: string | null }[];
+        }
+      ).api_keys[0].last_used_at;
+    const usedOnSqlite = await lastUse(onSqlite);
+    expect(usedOnSqlite).not.toBeNull();
     await onSqlite.stop();
 
     const databaseUrl = await postgres.createDatabase();
@@ -57,6 +70,9 @@ const postgres = await postgresForTests('the SQLite-to-PostgreSQL switch test');
     servers.push(onPostgres);
     await onPostgres.start();
     expect(onPostgres.output).not.toMatch(/another log|rebuilding/);
+    // The key's last use, kept in DATA_DIR's file on SQLite, is handed over to the shared table.
+    expect(await lastUse(onPostgres, { EVENT_STORE: 'postgres', DATABASE_URL: databaseUrl })).toBe(usedOnSqlite);
+    expect(existsSync(join(onSqlite.dataDir, 'api-key-usage.db'))).toBe(false);
     expect(onPostgres.output).not.toMatch(/sandbox workspace \S+ was created/); // the log is not new: no second sandbox workspace
     const after = (await onPostgres.post('/connected_accounts/list')).body.connected_accounts;
     expect(after).toEqual(before);

@@ -55,7 +55,7 @@ async function logWithACompletion() {
 async function runSagaInstance(path: string, dir: string) {
   const store = new SqliteEventStore(path);
   const checkpoints = new ReadModelDatabase(':memory:', { projections: [] });
-  const parked = new ParkedSagaEvents(mkdtempSync(join(dir, 'instance-')));
+  const parked = new ParkedSagaEvents({ dataDir: mkdtempSync(join(dir, 'instance-')), eventStore: { kind: 'sqlite' } });
   // The saga's steps go through a CommandBus to the feature command handlers, as in the server.
   const commands = await commandsOn(store, dir);
   const saga = openCompletionSaga(commands.completion, checkpoints, parked, quiet);
@@ -69,7 +69,7 @@ async function runSagaInstance(path: string, dir: string) {
       await commands.close();
       await store.close();
       checkpoints.close();
-      parked.close();
+      await parked.close();
     },
   };
 }
@@ -132,7 +132,7 @@ describe('completion saga on one log', () => {
     await commands.close();
 
     const restarted = await runSagaInstance(path, dir);
-    expect(restarted.parked.count()).toBe(0);
+    expect(await restarted.parked.count()).toBe(0);
     await restarted.stop();
     expect(await effects(store)).toEqual(ONCE);
     await store.close();
