@@ -42,7 +42,7 @@ export const CONNECT_WEBVIEWS_LISTING: ListedTable = {
 
 export const connectWebviewReadModel = sqliteProjection<ConnectWebviewEvent>({
   name: 'connect_webviews',
-  version: 2,
+  version: 3, // 3: custom_metadata_entries carry created_position (a page-ordered index)
   handles: ['ConnectWebviewCreated', 'MetadataSet', 'ConnectWebviewAuthorized', 'ConnectWebviewDeleted'],
   init: (db) => {
     db.exec(

@@ -46,7 +46,7 @@ export const CONNECTED_ACCOUNTS_LISTING: ListedTable = {
 
 export const connectedAccountReadModel = sqliteProjection<ConnectedAccountEvent>({
   name: 'connected_accounts',
-  version: 2,
+  version: 3, // 3: custom_metadata_entries carry created_position (a page-ordered index)
   handles: [
     'ConnectedAccountCreated',
     'MetadataSet',

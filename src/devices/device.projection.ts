@@ -68,7 +68,7 @@ export const DEVICES_LISTING: ListedTable = {
 
 export const deviceReadModel = sqliteProjection<DeviceEvent | ConnectedAccountEvent>({
   name: 'devices',
-  version: 3,
+  version: 4, // 4: custom_metadata_entries carry created_position (a page-ordered index)
   handles: [
     'DeviceAdded',
     'DeviceRenamed',

@@ -6,7 +6,9 @@ import type { ReadIndex } from './projection.js';
 
 /**
  * One row per (resource, key) with the value JSON-encoded, so `custom_metadata_has` is an indexed lookup
- * (`CUSTOM_METADATA_LOOKUP`) and `true` never equals `"true"`. Every resource's projection keeps it with
+ * (`CUSTOM_METADATA_LOOKUP`) and `true` never equals `"true"`. Each row carries its resource's
+ * `created_position`, the lists' order, last in the lookup: a page of the newest matches is read from the
+ * index in page order, however many resources match. Every resource's projection keeps it with
  * `setCustomMetadata` (and `removeCustomMetadataIndex` for a deleted resource), and lists the table and
  * the lookup among its tables and read indexes.
  */
@@ -17,13 +19,14 @@ export const CUSTOM_METADATA_INDEX_DDL = `
     workspace_id  TEXT NOT NULL,
     key           TEXT NOT NULL,
     value         TEXT NOT NULL,
+    created_position INTEGER NOT NULL,
     PRIMARY KEY (resource_type, resource_id, key)
   );
 `;
 
 export const CUSTOM_METADATA_LOOKUP: ReadIndex = {
   name: 'custom_metadata_lookup',
-  on: 'custom_metadata_entries (resource_type, workspace_id, key, value)',
+  on: 'custom_metadata_entries (resource_type, workspace_id, key, value, created_position)',
 };
 
 /**
@@ -62,9 +65,11 @@ export function setCustomMetadata(
   resource: { resource_type: MetadataResourceType; resource_id: string; workspace_id: string },
   metadata: CustomMetadata,
 ): void {
-  const sql = `UPDATE ${table.table} SET custom_metadata = ? WHERE workspace_id = ? AND ${table.idColumn} = ?`;
-  const { changes } = prepared(db, sql).run(JSON.stringify(metadata), resource.workspace_id, resource.resource_id);
-  if (Number(changes) > 0) indexCustomMetadata(db, resource, metadata);
+  const sql = `UPDATE ${table.table} SET custom_metadata = ? WHERE workspace_id = ? AND ${table.idColumn} = ?
+    RETURNING created_position`;
+  const updated = prepared(db, sql).get(JSON.stringify(metadata), resource.workspace_id, resource.resource_id) as
+    { created_position: number } | undefined;
+  if (updated) indexCustomMetadata(db, { ...resource, created_position: updated.created_position }, metadata);
 }
 
 /** The resource's index entries: its pairs replace whatever it had (none, for `null`). */
@@ -76,10 +81,12 @@ function writeIndexEntries(db: SqliteDatabase, entries: IndexEntries): void {
   if (entries.metadata === null) return;
   const insert = prepared(
     db,
-    `INSERT INTO custom_metadata_entries (resource_type, resource_id, workspace_id, key, value) VALUES (?, ?, ?, ?, ?)`,
+    `INSERT INTO custom_metadata_entries (resource_type, resource_id, workspace_id, key, value, created_position)
+     VALUES (?, ?, ?, ?, ?, ?)`,
   );
   for (const [key, value] of Object.entries(entries.metadata)) {
-    insert.run(entries.resource_type, entries.resource_id, entries.workspace_id, key, JSON.stringify(value));
+    const { resource_type, resource_id, workspace_id, created_position } = entries;
+    insert.run(resource_type, resource_id, workspace_id, key, JSON.stringify(value), created_position);
   }
 }
 
@@ -87,6 +94,7 @@ interface IndexEntries {
   resource_type: MetadataResourceType;
   resource_id: string;
   workspace_id: string;
+  created_position: number;
   metadata: CustomMetadata | null;
 }
 
@@ -117,11 +125,15 @@ function indexOrDefer(db: SqliteDatabase, entries: IndexEntries): void {
 
 function indexCustomMetadata(
   db: SqliteDatabase,
-  resource: { resource_type: MetadataResourceType; resource_id: string; workspace_id: string },
+  resource: {
+    resource_type: MetadataResourceType;
+    resource_id: string;
+    workspace_id: string;
+    created_position: number;
+  },
   metadata: CustomMetadata,
 ): void {
-  const { resource_type, resource_id, workspace_id } = resource;
-  indexOrDefer(db, { resource_type, resource_id, workspace_id, metadata });
+  indexOrDefer(db, { ...resource, metadata });
 }
 
 export function removeCustomMetadataIndex(
@@ -129,7 +141,13 @@ export function removeCustomMetadataIndex(
   resourceType: MetadataResourceType,
   resourceId: string,
 ): void {
-  indexOrDefer(db, { resource_type: resourceType, resource_id: resourceId, workspace_id: '', metadata: null });
+  indexOrDefer(db, {
+    resource_type: resourceType,
+    resource_id: resourceId,
+    workspace_id: '',
+    created_position: 0,
+    metadata: null,
+  });
 }
 
 /**
@@ -145,21 +163,38 @@ export function customMetadataHasCondition(
   workspaceId: string,
   filter: CustomMetadata | undefined,
 ): { sql: string[]; params: SqliteValue[] } {
+  const has = customMetadataHasParts(resourceType, idColumn, filter);
+  if (!has) return { sql: [], params: [] };
+  return {
+    sql: [
+      `${idColumn} IN (SELECT m.resource_id FROM custom_metadata_entries m
+       WHERE m.resource_type = ? AND m.workspace_id = ? AND m.key = ? AND m.value = ?)`,
+      ...has.others.sql,
+    ],
+    params: [resourceType, workspaceId, has.driver.key, has.driver.value, ...has.others.params],
+  };
+}
+
+/**
+ * `filter` as its driving pair (its key, and its value as the index holds it) and the conditions on the
+ * other pairs, checked on each match through the primary key; undefined for no filter.
+ */
+export function customMetadataHasParts(
+  resourceType: MetadataResourceType,
+  idColumn: string,
+  filter: CustomMetadata | undefined,
+): { driver: { key: string; value: string }; others: { sql: string[]; params: SqliteValue[] } } | undefined {
   const pairs = Object.entries(filter ?? {});
-  if (pairs.length === 0) return { sql: [], params: [] };
-  const driver = pairs.find(([, value]) => typeof value === 'string') ?? pairs[0];
-  const sql = [
-    `${idColumn} IN (SELECT m.resource_id FROM custom_metadata_entries m
-     WHERE m.resource_type = ? AND m.workspace_id = ? AND m.key = ? AND m.value = ?)`,
-  ];
-  const params: SqliteValue[] = [resourceType, workspaceId, driver[0], JSON.stringify(driver[1])];
+  if (pairs.length === 0) return undefined;
+  const [driverKey, driverValue] = pairs.find(([, value]) => typeof value === 'string') ?? pairs[0];
+  const others = { sql: [] as string[], params: [] as SqliteValue[] };
   for (const [key, value] of pairs) {
-    if (key === driver[0]) continue;
-    sql.push(
-      `EXISTS (SELECT 1 FROM custom_metadata_entries m WHERE m.resource_type = ? AND m.resource_id = ${idColumn}
-       AND m.key = ? AND m.value = ?)`,
+    if (key === driverKey) continue;
+    others.sql.push(
+      `EXISTS (SELECT 1 FROM custom_metadata_entries m2 WHERE m2.resource_type = ? AND m2.resource_id = ${idColumn}
+       AND m2.key = ? AND m2.value = ?)`,
     );
-    params.push(resourceType, key, JSON.stringify(value));
+    others.params.push(resourceType, key, JSON.stringify(value));
   }
-  return { sql, params };
+  return { driver: { key: driverKey, value: JSON.stringify(driverValue) }, others };
 }

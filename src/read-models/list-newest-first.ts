@@ -1,7 +1,7 @@
 import type { SqliteDatabase, SqliteValue } from '../common/sqlite.js';
 import type { CustomMetadata } from '../custom-metadata/custom-metadata.js';
 import type { MetadataResourceType } from '../custom-metadata/metadata-set.js';
-import { customMetadataHasCondition } from './custom-metadata-index.js';
+import { customMetadataHasCondition, customMetadataHasParts } from './custom-metadata-index.js';
 import { continuingBelow, page, type PageRequest, type Pagination } from './pagination.js';
 import { SEARCH_INDEX, SEARCH_TEXT, shortSearchWindowEnd, usesTrigrams } from './search-index.js';
 
@@ -63,6 +63,10 @@ export function listStatement(
   /** Where a short search's page stops reading (`shortSearchWindowEnd`); null: at the end. */
   windowEnd?: number | null,
 ): { sql: string; params: SqliteValue[] } {
+  if (filter.search === undefined && filter.customMetadataHas !== undefined) {
+    const driven = metadataDrivenStatement(source, workspaceId, filter, request);
+    if (driven) return driven;
+  }
   const has = customMetadataHasCondition(
     source.resourceType,
     `r.${source.idColumn}`,
@@ -87,6 +91,41 @@ export function listStatement(
   }
   const sql = `SELECT ${source.columns}, r.created_position FROM ${source.table} r WHERE ${where.join(' AND ')}
      ORDER BY r.created_position DESC LIMIT ?`;
+  return { sql, params: [...params, request.limit + 1] };
+}
+
+/**
+ * With `custom_metadata_has` (and no `search`), the page is read from the metadata index in page order: its
+ * driving pair's entries, newest first by their resource's creation position, each looked up by id and kept
+ * if the other pairs and filters hold. A page of 100 stops at its 100th match, however many resources match:
+ * nothing is sorted.
+ */
+function metadataDrivenStatement(
+  source: ListedTable,
+  workspaceId: string,
+  filter: ListFilter,
+  request: PageRequest,
+): { sql: string; params: SqliteValue[] } | undefined {
+  const has = customMetadataHasParts(source.resourceType, `r.${source.idColumn}`, filter.customMetadataHas);
+  if (!has) return undefined;
+  const entries = ['m.resource_type = ?', 'm.workspace_id = ?', 'm.key = ?', 'm.value = ?'];
+  const params: SqliteValue[] = [source.resourceType, workspaceId, has.driver.key, has.driver.value];
+  if (request.continueAfter !== null) {
+    entries.push('m.created_position < ?');
+    params.push(request.continueAfter);
+  }
+  const where = [
+    ...entries,
+    'r.workspace_id = ?',
+    ...(filter.matchesNothing ? ['0'] : []),
+    ...(filter.where ?? []),
+    ...has.others.sql,
+  ];
+  params.push(workspaceId, ...(filter.params ?? []), ...has.others.params);
+  // CROSS JOIN: SQLite keeps the index as the outer loop, in its order.
+  const sql = `SELECT ${source.columns}, r.created_position FROM custom_metadata_entries m
+     CROSS JOIN ${source.table} r ON r.${source.idColumn} = m.resource_id
+     WHERE ${where.join(' AND ')} ORDER BY m.created_position DESC LIMIT ?`;
   return { sql, params: [...params, request.limit + 1] };
 }
 

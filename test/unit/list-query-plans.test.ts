@@ -7,8 +7,9 @@ import { listStatement, type ListedTable } from '../../src/read-models/list-newe
 import { ReadModelDatabase } from '../../src/read-models/read-model-database.js';
 
 /**
- * Every list query shape with `custom_metadata_has` follows the metadata index to the resources that match:
- * no full scan of the resource table, and no walk over the whole workspace.
+ * Every list query shape with `custom_metadata_has` follows the metadata index to the resources that match,
+ * in page order: no full scan of the resource table, no walk over the whole workspace, and no sort of all the
+ * matches (`USE TEMP B-TREE FOR ORDER BY`), so a page costs the same however many resources match.
  */
 const SHAPES: Record<string, Record<string, string | boolean>> = {
   'one string key': { internal_account_id: 'user-1' },
@@ -54,12 +55,16 @@ describe('list query plans', () => {
   ];
   for (const [table, source, devices] of routes) {
     for (const [shape, has] of Object.entries(SHAPES)) {
-      it(`${table}, ${shape}: reads the metadata index, looks the resources up by id`, () => {
+      it(`${table}, ${shape}: reads the metadata index in page order, looks the resources up by id`, () => {
         for (const continueAfter of [null, 1000]) {
           const steps = plan(source, has, continueAfter, devices);
-          expect(steps).toContainEqual(
-            expect.stringMatching(/SEARCH m USING (COVERING )?INDEX custom_metadata_lookup/),
+          // The index is the outer loop, read newest first: the page is its first matches.
+          expect(steps[0]).toMatch(
+            continueAfter === null
+              ? /^SEARCH m USING (COVERING )?INDEX custom_metadata_lookup \(resource_type=\? AND workspace_id=\? AND key=\? AND value=\?\)$/
+              : /^SEARCH m USING (COVERING )?INDEX custom_metadata_lookup \(resource_type=\? AND workspace_id=\? AND key=\? AND value=\? AND created_position<\?\)$/,
           );
+          expect(steps.filter((step) => /TEMP B-TREE/.test(step))).toEqual([]);
           expect(steps).toContainEqual(
             expect.stringMatching(new RegExp(`^SEARCH r USING .*\\(${source.idColumn}=\\?\\)`)),
           );
@@ -69,6 +74,33 @@ describe('list query plans', () => {
         }
       });
     }
+  }
+
+  // Without `custom_metadata_has`: the workspace's index, newest first, each filter checked on the way. Only
+  // `device_ids` is sorted, and it matches at most the ids it names (50 at most).
+  const FILTERS: [string, DeviceFilter][] = [
+    ['no filter', { managed: true }],
+    ['a kind', { managed: true, kind: 'lock' }],
+    ['connected_account_ids', { managed: true, connectedAccountIds: ['a1', 'a2'] }],
+    ['connect_webview_id', { managed: true, connectWebviewId: 'c1' }],
+    ['device_types', { managed: true, deviceTypes: ['august_lock'] }],
+    ['created_before', { managed: true, createdBefore: '2026-01-01T00:00:00.000Z' }],
+  ];
+  const sortFree = (source: ListedTable, filter: Parameters<typeof listStatement>[2]) => {
+    for (const continueAfter of [null, 1000]) {
+      const { sql, params } = listStatement(source, 'w1', filter, { limit: 100, continueAfter, paramsHash: '' });
+      const steps = (readModels.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]).map(
+        (row) => row.detail,
+      );
+      expect(steps).toEqual([expect.stringMatching(/^SEARCH r USING INDEX \w+_by_workspace \(workspace_id=\?/)]);
+    }
+  };
+  for (const [name, filter] of FILTERS) {
+    it(`devices, ${name}: reads the workspace's index in page order, nothing sorted`, () =>
+      sortFree(DEVICES_LISTING, deviceListFilter(filter)));
+  }
+  for (const [table, source] of TABLES.slice(0, 2)) {
+    it(`${table}, no filter: reads the workspace's index in page order, nothing sorted`, () => sortFree(source, {}));
   }
 
   // `search`: from the trigram index (three characters or more) or the workspace's own search rows (fewer),

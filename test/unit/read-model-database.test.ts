@@ -121,17 +121,48 @@ describe('read-model database', () => {
       db.db.prepare(`SELECT rowid FROM resource_search WHERE text LIKE ?`).all(`%${text}%`);
     expect(search(bulk, 'user-2')).toEqual(search(normal, 'user-2'));
     expect(search(bulk, 'user-2')).toHaveLength(1);
+    // Each entry carries its resource's creation position: the lists' order, read from the index.
+    const position = (table: string, id: string, key: string) =>
+      (
+        bulk.db.prepare(`SELECT created_position FROM ${table} WHERE ${key} = ?`).get(id) as {
+          created_position: number;
+        }
+      ).created_position;
+    const webview = position('connect_webviews', 'cw1', 'connect_webview_id');
+    const account = position('connected_accounts', 'a1', 'connected_account_id');
     expect(bulk.dump().custom_metadata_entries).toEqual([
-      { resource_type: 'connect_webview', resource_id: 'cw1', workspace_id: WORKSPACE, key: 'tenant', value: '"t2"' },
-      { resource_type: 'connect_webview', resource_id: 'cw1', workspace_id: WORKSPACE, key: 'vip', value: 'true' },
+      {
+        resource_type: 'connect_webview',
+        resource_id: 'cw1',
+        workspace_id: WORKSPACE,
+        key: 'tenant',
+        value: '"t2"',
+        created_position: webview,
+      },
+      {
+        resource_type: 'connect_webview',
+        resource_id: 'cw1',
+        workspace_id: WORKSPACE,
+        key: 'vip',
+        value: 'true',
+        created_position: webview,
+      },
       {
         resource_type: 'connected_account',
         resource_id: 'a1',
         workspace_id: WORKSPACE,
         key: 'internal_account_id',
         value: '"user-2"',
+        created_position: account,
       },
-      { resource_type: 'connected_account', resource_id: 'a1', workspace_id: WORKSPACE, key: 'plan', value: '"pro"' },
+      {
+        resource_type: 'connected_account',
+        resource_id: 'a1',
+        workspace_id: WORKSPACE,
+        key: 'plan',
+        value: '"pro"',
+        created_position: account,
+      },
     ]);
     // Made durable, it writes at once again, like any live database.
     new ReadModelProjector(bulk).handle([
