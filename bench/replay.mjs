@@ -309,12 +309,15 @@ console.log(
   const live = readFileSync(join(dataDir, 'read-models.current'), 'utf8').trim();
   const source = openSqlite(join(dataDir, live), { readonly: true });
   const target = openSqlite(join(dataDir, 'public-events-alone.db'), { synchronous: 'OFF' });
-  target.exec(`CREATE TABLE public_events (sequence INTEGER PRIMARY KEY, event_id TEXT NOT NULL,
-    workspace_id TEXT NOT NULL, event_type TEXT NOT NULL, occurred_at TEXT NOT NULL, device_id TEXT,
-    connected_account_id TEXT, connect_webview_id TEXT, body TEXT NOT NULL)`);
+  // The table as the projection made it (its columns change with its version), without its indexes.
+  const { sql: table } = source
+    .prepare("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'public_events'")
+    .get();
+  target.exec(table);
+  const columns = source.prepare('PRAGMA table_info(public_events)').all().length;
   const page = source.prepare('SELECT * FROM public_events WHERE sequence > ? ORDER BY sequence LIMIT 2000');
   page.setReturnArrays(true);
-  const insertRow = target.prepare('INSERT INTO public_events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
+  const insertRow = target.prepare(`INSERT INTO public_events VALUES (${Array(columns).fill('?').join(', ')})`);
   let rows = 0;
   let seconds = 0;
   for (let after = -1; ;) {
