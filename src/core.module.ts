@@ -27,13 +27,7 @@ import {
   takeSwapRequest,
 } from './audit/index.js';
 import { READ_MODEL_SCHEMA, REPLAY_SETUP } from './read-model-schema.js';
-import {
-  dataKeysOf,
-  openCompletionSaga,
-  openEventStore,
-  openReadModels,
-  rebuildReadModelsInWorker,
-} from './runtime.js';
+import { dataKeysOf, openCompletionSaga, openEventStore, openProjector, rebuildReadModelsInWorker } from './runtime.js';
 import { bindLogToKeyStore } from './encryption/key-store-binding.js';
 import {
   API_KEY_USAGE,
@@ -62,34 +56,62 @@ import { ensureLogIdentity } from './event-store/log-identity.js';
 export class CoreModule implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('CoreModule');
 
+  /**
+   * Every provider is built by a factory when the app is made, in the order their injections ask for: nothing
+   * is opened when the module is defined.
+   */
   static forRoot(config: AppConfig): DynamicModule {
-    const store = openEventStore(config);
-    const { readModels, projector } = openReadModels(
-      store,
-      liveReadModelsPath(config.dataDir),
-      new Logger('Projector'),
-    );
-    const commands = new DeciderCommandHandler(store, { stateCacheBytes: config.limits.stateCacheBytes });
-    // Idempotent creates' answers were once kept in this file, one per instance; the log holds them now
-    // (event-store/idempotency-key.ts), and an upgraded data directory should not keep them on as well.
-    removeDatabaseFiles(join(config.dataDir, 'idempotency.db'));
     return {
       module: CoreModule,
       providers: [
         { provide: CONFIG, useValue: config },
-        { provide: EVENT_STORE, useValue: store },
-        { provide: DeciderCommandHandler, useValue: commands },
-        { provide: AsOfReads, useValue: new AsOfReads(store) },
-        { provide: ConnectedAccountIds, useValue: new ConnectedAccountIds(store) },
-        { provide: DATA_KEYS, useValue: dataKeysOf(store) },
-        { provide: WebviewTokens, useValue: new WebviewTokens(dataKeysOf(store)) },
-        { provide: ReadModelDatabase, useValue: readModels },
-        { provide: READ_MODELS_PROJECTOR, useValue: projector },
+        {
+          provide: EVENT_STORE,
+          useFactory: () => {
+            // Idempotent creates' answers were once kept in this file, one per instance; the log holds them
+            // now (event-store/idempotency-key.ts), and an upgraded data directory should not keep them too.
+            removeDatabaseFiles(join(config.dataDir, 'idempotency.db'));
+            return openEventStore(config);
+          },
+        },
+        {
+          provide: DeciderCommandHandler,
+          inject: [EVENT_STORE],
+          useFactory: (store: EventStore) =>
+            new DeciderCommandHandler(store, { stateCacheBytes: config.limits.stateCacheBytes }),
+        },
+        { provide: AsOfReads, inject: [EVENT_STORE], useFactory: (store: EventStore) => new AsOfReads(store) },
+        {
+          provide: ConnectedAccountIds,
+          inject: [EVENT_STORE],
+          useFactory: (store: EventStore) => new ConnectedAccountIds(store),
+        },
+        { provide: DATA_KEYS, inject: [EVENT_STORE], useFactory: (store: EventStore) => dataKeysOf(store) },
+        {
+          provide: WebviewTokens,
+          inject: [EVENT_STORE],
+          useFactory: (store: EventStore) => new WebviewTokens(dataKeysOf(store)),
+        },
+        {
+          provide: ReadModelDatabase,
+          useFactory: () => new ReadModelDatabase(liveReadModelsPath(config.dataDir), READ_MODEL_SCHEMA),
+        },
+        {
+          provide: READ_MODELS_PROJECTOR,
+          inject: [EVENT_STORE, ReadModelDatabase],
+          useFactory: (store: EventStore, readModels: ReadModelDatabase) =>
+            openProjector(store, readModels, new Logger('Projector')),
+        },
         {
           // The saga's steps go through the CommandBus, so the saga is made once the bus is.
           provide: COMPLETION_SAGA_CONSUMER,
-          inject: [CommandBus, ParkedSagaEvents],
-          useFactory: (bus: CommandBus, parkedSagaEvents: ParkedSagaEvents) =>
+          inject: [CommandBus, DeciderCommandHandler, ReadModelDatabase, ParkedSagaEvents],
+          useFactory: (
+            bus: CommandBus,
+            commands: DeciderCommandHandler,
+            readModels: ReadModelDatabase,
+            parkedSagaEvents: ParkedSagaEvents,
+          ) =>
             openCompletionSaga(
               completionCommands(bus, commands),
               readModels,
@@ -97,10 +119,14 @@ export class CoreModule implements OnApplicationBootstrap, OnApplicationShutdown
               new Logger('CompletionSaga'),
             ),
         },
-        // The deployment's own state (common/shared-table.ts), opened when the app is made, not when defined.
+        // The deployment's own state (common/shared-table.ts).
         { provide: API_KEY_USAGE, useFactory: () => new ApiKeyUsage(config) },
         { provide: ParkedSagaEvents, useFactory: () => new ParkedSagaEvents(config) },
-        { provide: CatchUp, useValue: new CatchUp(projector) },
+        {
+          provide: CatchUp,
+          inject: [READ_MODELS_PROJECTOR],
+          useFactory: (projector: CheckpointedConsumer) => new CatchUp(projector),
+        },
         ReadYourWrites,
       ],
       exports: [

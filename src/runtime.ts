@@ -87,8 +87,12 @@ export function keyStoreAt(target: string): KeyStore | undefined {
 /** Read models at `path`, fed from `store` by a checkpointed consumer (not yet started). */
 export function openReadModels(store: EventStore, path: string, logger: ConsumerLogger) {
   const readModels = new ReadModelDatabase(path, READ_MODEL_SCHEMA);
-  const projector = new CheckpointedConsumer(READ_MODELS_CONSUMER, store, new ReadModelProjector(readModels), logger);
-  return { readModels, projector };
+  return { readModels, projector: openProjector(store, readModels, logger) };
+}
+
+/** The checkpointed consumer that feeds `readModels` from `store` (not yet started). */
+export function openProjector(store: EventStore, readModels: ReadModelDatabase, logger: ConsumerLogger) {
+  return new CheckpointedConsumer(READ_MODELS_CONSUMER, store, new ReadModelProjector(readModels), logger);
 }
 
 /** The completion saga as a checkpointed consumer (not yet started); its checkpoint lives beside the read models'. */

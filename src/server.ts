@@ -20,6 +20,9 @@ export async function createServer(config: AppConfig): Promise<NestFastifyApplic
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     bodyParser: false,
     logger: new PinoNestLogger(logger),
+    // A provider that cannot be made (the log or the read models cannot be opened) is an error to report,
+    // not a reason to abort the process.
+    abortOnError: false,
   });
   const draining = app.get(Draining);
   // First of all: a request that arrives while the instance stops is answered, and told to come back later.
