@@ -60,12 +60,13 @@ export class EventsStreamController implements OnModuleInit, BeforeApplicationSh
 
   /**
    * The read models moved on: the streams of each workspace that gained public events look for theirs (one
-   * query for all, then one for each of those streams), and a revocation ends the revoked key's streams.
+   * query for all, then one for each of those streams), and a revocation (or the workspace's erasure) ends
+   * the streams of the keys it stopped.
    */
   private tell(batch: readonly RecordedEvent[]): void {
     if (this.byWorkspace.size === 0) return;
     const db = this.readModels.db;
-    if (batch.some((event) => event.type === 'ApiKeyRevoked')) {
+    if (batch.some((event) => event.type === 'ApiKeyRevoked' || event.type === 'WorkspaceErased')) {
       for (const group of this.byWorkspace.values()) {
         for (const stream of group) if (!isApiKeyActive(db, stream.apiKeyId)) stream.end();
       }
