@@ -7,8 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { deterministicId } from '../dist/common/deterministic-id.js';
-import { quantile } from './support/service-process.mjs';
-import { spawn } from 'node:child_process';
+import { quantile, startService } from './support/service-process.mjs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const { values } = parseArgs({
@@ -27,18 +26,13 @@ const issued = execFileSync(
 );
 const apiKey = JSON.parse(issued.trim().split('\n').at(-1)).api_key;
 
-const server = spawn(process.execPath, [join(root, 'dist/main.js')], {
-  env: { ...env, PORT: '0', METRICS_PORT: '0', HOST: '127.0.0.1' },
-  stdio: ['ignore', 'pipe', 'inherit'],
-});
-let output = '';
-server.stdout.on('data', (chunk) => (output += chunk));
-let url;
-while (!(url = /Listening on (http:\/\/\S+?)["\s]/.exec(output)?.[1])) await sleep(50);
+// DATA_DIR names the store: startService's own directory then holds only the server's output.
+const server = await startService(root, { DATA_DIR: dataDir, RATE_LIMIT_PER_KEY: '0', METRICS_PORT: '0' });
+const { url } = server;
 while ((await fetch(`${url}/health`)).status !== 200) await sleep(100);
 // A store that was never served has a saga that has not read the log yet: it does, in the background, before
 // anything is timed (its catch-up costs every request meanwhile).
-const metrics = /Metrics on (http:\/\/\S+?)["\s]/.exec(output)[1];
+const metrics = /Metrics on (http:\/\/\S+?)["\s]/.exec(server.output())[1];
 const caughtUp = (text) => /event_store_consumer_lag_events\{consumer="completion_saga"\} 0\b/.test(text);
 while (!caughtUp(await (await fetch(metrics)).text())) await sleep(500);
 
@@ -72,6 +66,6 @@ for (const [path, field] of queries) {
     `RESULT GET /${path}: p50 ${quantile(times, 0.5).toFixed(2)} ms, p99 ${quantile(times, 0.99).toFixed(2)} ms (${returned} on the page)`,
   );
 }
-server.kill('SIGTERM');
-await new Promise((resolve) => server.once('exit', resolve));
+server.stop();
+await server.exited();
 process.exit(0);

@@ -27,6 +27,8 @@ export async function startService(root, env, nodeArgs = [], script = 'dist/main
     url,
     dataDir,
     sandboxApiKey: () => readFileSync(join(dataDir, 'sandbox-api-key'), 'utf8').trim(),
+    /** What it has written so far. */
+    output: () => readFileSync(logFile, 'utf8'),
     /** CPU time used so far, all threads (user + system, in clock ticks of 10 ms). */
     cpuSeconds: () => (Number(stat()[11]) + Number(stat()[12])) / 100,
     rssMiB: () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))[1]) / 1024,
