@@ -42,10 +42,14 @@ describe('structured logs without secrets', () => {
     expect((await server.post('/devices/list', {}, server.auth(cliKey))).status).toBe(200);
     await fetch(`${server.url}/devices/list?api_key=${bogus}&auth_token=${authToken}`, { headers: server.auth() });
 
+    // A request's line reaches this process through the server's stdout after its answer: wait for the ten.
+    const requestLines = () => server.output.split('\n').filter((line) => line.includes('"msg":"request"')).length;
+    for (let i = 0; i < 100 && requestLines() < 10; i++) await new Promise((resolve) => setTimeout(resolve, 50));
     const lines = server.output.split('\n').filter((line) => line.trim() !== '');
     const records = lines.map((line) => JSON.parse(line) as Record<string, unknown>); // every line is JSON
     const requests = records.filter((r) => r.msg === 'request');
     expect(requests.length).toBeGreaterThanOrEqual(10);
+    expect(requestLines()).toBe(requests.length); // the wait above counted what it waited for
     expect(requests.find((r) => r.route === '/connect_webviews/create')).toMatchObject({
       request_id: expect.stringMatching(/^[0-9a-f-]{36}$/),
       workspace_id: expect.stringMatching(/^[0-9a-f-]{36}$/),
