@@ -46,10 +46,10 @@ export function postgresTable(
     deadlineMs = 5_000,
     setUp,
   }: { maxConnections?: number; deadlineMs?: number; setUp?: (pool: pg.Pool) => Promise<void> } = {},
-): SharedTable & { pool: pg.Pool } {
+): SharedTable {
   const pool = new pg.Pool({ connectionString, max: maxConnections, connectionTimeoutMillis: deadlineMs });
   pool.on('error', () => undefined); // an idle client's error: the next query reports it
-  return { pool, ...postgresTableOn(pool, create, setUp), close: () => pool.end() };
+  return { ...postgresTableOn(pool, create, setUp), close: () => pool.end() };
 }
 
 /** The same, on a pool the caller owns (and ends); `setUp` runs once, after the table is created. */
