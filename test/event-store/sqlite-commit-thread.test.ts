@@ -32,14 +32,25 @@ describe('SQLite commits on their own thread', () => {
   });
 
   it('answers a commit lost with its thread as unavailable, starts a new thread for the next, and refuses after close', async () => {
-    const store = new SqliteEventStore(join(mkdtempSync(join(tmpdir(), 'cms-commit-thread-')), 'events.db'));
+    const path = join(mkdtempSync(join(tmpdir(), 'cms-commit-thread-')), 'events.db');
+    const store = new SqliteEventStore(path);
     const event = (id: string) => [{ id, type: 'Tested', data: {}, metadata: {} }];
     await store.append('s-1', event('e1'), { expectedRevision: 'no_stream' });
-    // The thread dies (an out-of-memory kill, say) while a commit is in flight.
-    const thread = (store as unknown as { commitThread: { worker: { terminate(): Promise<number> } } }).commitThread;
+    // The thread dies (an out-of-memory kill, say) while a commit is in flight. Another connection holds the
+    // write lock, so the commit is still waiting for it when the thread goes, whatever the timing.
+    const other = new DatabaseSync(path);
+    other.exec('BEGIN IMMEDIATE');
+    const thread = (
+      store as unknown as {
+        commitThread: { worker: { terminate(): Promise<number> }; waiting: Map<number, unknown> };
+      }
+    ).commitThread;
     const lost = store.append('s-1', event('e2'), { expectedRevision: 0 });
+    while (thread.waiting.size === 0) await new Promise((resolve) => setImmediate(resolve)); // handed to the thread
     await thread.worker.terminate();
     await expect(lost).rejects.toBeInstanceOf(EventStoreUnavailableError);
+    other.exec('ROLLBACK');
+    other.close();
     // Whether it landed or not, retrying with the same event id is safe, on a new thread.
     const retried = await store.append('s-1', event('e2'), { expectedRevision: 0 });
     const ids = (await store.readAll()).map((e) => e.id);
