@@ -26,8 +26,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { ApiKeyUsage, findApiKeyWorkspace, listApiKeys, type IssuedApiKey } from './workspaces/index.js';
 import { CreateWorkspaceMessage, IssueApiKeyMessage, RevokeApiKeyMessage } from './workspaces/nest.js';
-import { existsSync } from 'node:fs';
-import { openSqlite } from './common/sqlite.js';
+import { openReadModelsReadOnly } from './read-models/read-model-database.js';
 
 class UsageError extends Error {}
 
@@ -54,9 +53,8 @@ async function copyKeysWith(config: AppConfig, target: string): Promise<string |
 
 /** A key's workspace, from the live read models (without --workspace-id). */
 function workspaceOfKey(dataDir: string, apiKeyId: string): string {
-  const path = liveReadModelsPath(dataDir);
-  if (!existsSync(path)) throw new UsageError('no read models in DATA_DIR yet: pass --workspace-id ID');
-  const db = openSqlite(path, { readonly: true });
+  const db = openReadModelsReadOnly(liveReadModelsPath(dataDir));
+  if (!db) throw new UsageError('no read models in DATA_DIR yet: pass --workspace-id ID');
   try {
     const workspaceId = findApiKeyWorkspace(db, apiKeyId);
     if (!workspaceId) throw new NotFound('api_key', 'api_key_id', apiKeyId);

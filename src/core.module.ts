@@ -9,25 +9,16 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import type { AppConfig } from './common/config.js';
+import type { Gauge } from 'prom-client';
 import { collectedMetrics, collectFrom } from './common/metrics.js';
 import type { CheckpointedConsumer } from './event-store/checkpointed-consumer.js';
 import type { EventStore } from './event-store/event-store.js';
-import { ReadModelDatabase, READ_MODELS_CONSUMER } from './read-models/read-model-database.js';
+import { ReadModelDatabase } from './read-models/read-model-database.js';
 import { ReadYourWrites } from './read-models/read-your-writes.js';
 import { AsOfReads } from './read-models/as-of.js';
-import {
-  liveReadModelsPath,
-  markServerRunning,
-  markServerStopped,
-  newReplayPath,
-  promoteReadModels,
-  removeDatabaseFiles,
-  reportSwap,
-  SWAP_SIGNAL,
-  takeSwapRequest,
-} from './audit/index.js';
-import { READ_MODEL_SCHEMA, REPLAY_SETUP } from './read-model-schema.js';
-import { dataKeysOf, openCompletionSaga, openEventStore, openProjector, rebuildReadModelsInWorker } from './runtime.js';
+import { liveReadModelsPath, markServerRunning, markServerStopped, removeDatabaseFiles } from './audit/index.js';
+import { READ_MODEL_SCHEMA } from './read-model-schema.js';
+import { dataKeysOf, openCompletionSaga, openEventStore, openProjector } from './runtime.js';
 import { bindLogToKeyStore } from './encryption/key-store-binding.js';
 import {
   API_KEY_USAGE,
@@ -45,6 +36,7 @@ import { CommandBus } from '@nestjs/cqrs';
 import { WebviewTokens } from './connect-webviews/index.js';
 import { ConnectedAccountIds } from './connected-accounts/index.js';
 import { CatchUp } from './read-models/catch-up.js';
+import { ReadModelLifecycle } from './read-model-lifecycle.js';
 import { ensureLogIdentity } from './event-store/log-identity.js';
 
 /**
@@ -127,6 +119,17 @@ export class CoreModule implements OnApplicationBootstrap, OnApplicationShutdown
           inject: [READ_MODELS_PROJECTOR],
           useFactory: (projector: CheckpointedConsumer) => new CatchUp(projector),
         },
+        {
+          provide: ReadModelLifecycle,
+          inject: [EVENT_STORE, ReadModelDatabase, READ_MODELS_PROJECTOR, COMPLETION_SAGA_CONSUMER, CatchUp],
+          useFactory: (
+            store: EventStore,
+            readModels: ReadModelDatabase,
+            projector: CheckpointedConsumer,
+            completionSaga: CheckpointedConsumer,
+            catchUp: CatchUp,
+          ) => new ReadModelLifecycle(config, store, readModels, projector, completionSaga, catchUp),
+        },
         ReadYourWrites,
       ],
       exports: [
@@ -147,9 +150,6 @@ export class CoreModule implements OnApplicationBootstrap, OnApplicationShutdown
       ],
     };
   }
-
-  /** `replay --swap` signals a running server (SWAP_SIGNAL) once it has written its request. */
-  private readonly onSwapSignal = () => void this.swapIfRequested();
 
   /** The log's head when the service started; null when the store did not answer. */
   headAtStart: number | null = null;
@@ -181,6 +181,7 @@ export class CoreModule implements OnApplicationBootstrap, OnApplicationShutdown
     @Inject(CatchUp) private readonly catchUp: CatchUp,
     @Inject(WebviewTokens) private readonly webviewTokens: WebviewTokens,
     @Inject(AsOfReads) private readonly asOfReads: AsOfReads,
+    @Inject(ReadModelLifecycle) private readonly lifecycle: ReadModelLifecycle,
   ) {}
 
   /** The consumers' lag and failure state, and the parked saga events, read at each scrape of /metrics. */
@@ -198,6 +199,15 @@ export class CoreModule implements OnApplicationBootstrap, OnApplicationShutdown
       for (const consumer of consumers) gauge.set({ consumer: consumer.name }, consumer.status().failing ? 1 : 0);
     });
     collectFrom(collectedMetrics.sagaParkedEvents, async (gauge) => gauge.set(await this.parkedSagaEvents.count()));
+    collectFrom(collectedMetrics.projectionVersion, (gauge) => {
+      for (const part of this.readModels.parts) gauge.set({ projection: part.name }, part.version);
+    });
+    const rebuilds = (gauge: Gauge, field: 'position' | 'target') => {
+      gauge.reset(); // a rebuild that has finished is no longer a series
+      for (const rebuild of this.catchUp.rebuilds()) gauge.set({ projection: rebuild.projection }, rebuild[field]);
+    };
+    collectFrom(collectedMetrics.projectionRebuildPosition, (gauge) => rebuilds(gauge, 'position'));
+    collectFrom(collectedMetrics.projectionRebuildTarget, (gauge) => rebuilds(gauge, 'target'));
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -214,111 +224,12 @@ export class CoreModule implements OnApplicationBootstrap, OnApplicationShutdown
     const head = this.headAtStart ?? 0;
     if (this.headAtStart !== null) await this.bindToLog(head);
     markServerRunning(this.config.dataDir);
-    // The server listens at once; until the read models reach the head it had at start, every route
-    // answers 503 `catching_up` (see CatchUp).
-    this.catchUp.until(head);
-    const empty = head > 0 && this.readModels.checkpoint(READ_MODELS_CONSUMER) === 0;
-    if (empty) this.rebuilding = this.rebuildAtStart();
-    void this.rebuilding.then(() => this.catchUpAtStart(head));
-    process.on(SWAP_SIGNAL, this.onSwapSignal);
-  }
-
-  /** A rebuild at start, which a shutdown aborts (between two batches) and waits for. */
-  private rebuilding: Promise<void> = Promise.resolve();
-  private readonly startUpAborted = new AbortController();
-
-  /**
-   * Empty read models (a new data directory, a schema change, read models from another log) are rebuilt
-   * the way `replay --swap` does: into a fresh file loaded the fast way, on a thread of its own, then made
-   * live (BENCHMARKS.md: 2.5 times as fast as the projector's catch-up of the live file, at 1,000,000
-   * events). Should that fail, the projector catches up instead.
-   */
-  private async rebuildAtStart(): Promise<void> {
-    this.swapping = true; // a swap requested meanwhile waits for the rebuild
-    this.logger.log('Rebuilding the read models from the log into a fresh file');
-    const path = newReplayPath(this.config.dataDir);
-    this.catchUp.rebuilding(0);
-    try {
-      const events = await rebuildReadModelsInWorker(this.config, path, {
-        onProgress: (position) => this.catchUp.rebuilding(position),
-        signal: this.startUpAborted.signal,
-      });
-      await this.makeLive(path).catch((error: unknown) => {
-        removeDatabaseFiles(path);
-        throw error;
-      });
-      this.logger.log(`Read models rebuilt from ${events} events: now serving from ${this.readModels.path}`);
-    } catch (error) {
-      if (this.startUpAborted.signal.aborted) return;
-      this.logger.error(`Rebuilding the read models failed, catching up instead: ${String(error)}`);
-    } finally {
-      this.catchUp.rebuilding(null);
-      this.swapping = false;
-      void this.swapIfRequested(); // one asked for during the rebuild
-    }
-  }
-
-  private async catchUpAtStart(head: number): Promise<void> {
-    if (this.startUpAborted.signal.aborted) return;
-    this.projector.start();
-    if (head > 0) this.logger.log(`Catching up read models to position ${head}`);
-    return this.projector.waitForPosition(head, 24 * 60 * 60 * 1000).then(
-      () => {
-        if (head > 0) this.logger.log(`Read models caught up with position ${head}`);
-        // Completions that a crash interrupted are finished now, from the saga's checkpoint.
-        if (!this.startUpAborted.signal.aborted) this.completionSaga.start();
-      },
-      (error: unknown) => this.logger.error(`Read models did not catch up: ${String(error)}`),
-    );
-  }
-
-  /**
-   * `replay --swap` while serving: the consumers pause, the rebuilt read models catch up with the log and
-   * replace the live ones, the consumers resume from the new checkpoint. Reads are served from the old
-   * database until the switch; writes made meanwhile are in the log, so none is lost.
-   */
-  private swapping = false;
-  private async swapIfRequested(): Promise<void> {
-    if (this.swapping) return;
-    const file = takeSwapRequest(this.config.dataDir);
-    if (!file) return;
-    this.swapping = true;
-    await this.completionSaga.stop();
-    await this.projector.stop();
-    try {
-      await this.makeLive(join(this.config.dataDir, file));
-      this.logger.log(`Read models swapped: now serving from ${file}`);
-      reportSwap(this.config.dataDir, { file, ok: true });
-    } catch (error) {
-      this.logger.error(`Read model swap to ${file} failed: ${String(error)}`);
-      reportSwap(this.config.dataDir, { file, ok: false, error: String(error) });
-    } finally {
-      this.projector.start();
-      this.completionSaga.start();
-      this.swapping = false;
-      void this.swapIfRequested(); // one asked for during this one
-    }
-  }
-
-  /** Read models rebuilt in the file at `path` replace the live ones (see promoteReadModels). */
-  private makeLive(path: string): Promise<void> {
-    const rebuilt = new ReadModelDatabase(path, READ_MODEL_SCHEMA);
-    return promoteReadModels(
-      this.store,
-      this.config.dataDir,
-      this.readModels,
-      rebuilt,
-      REPLAY_SETUP.carriedCheckpoints,
-    );
+    this.lifecycle.start(head);
   }
 
   async onApplicationShutdown(): Promise<void> {
-    process.off(SWAP_SIGNAL, this.onSwapSignal);
-    this.startUpAborted.abort();
-    await this.rebuilding;
+    await this.lifecycle.stop();
     markServerStopped(this.config.dataDir);
-    await this.completionSaga.stop();
-    await this.projector.stop();
     await this.store.close();
     this.readModels.close();
     this.asOfReads.close();

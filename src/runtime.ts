@@ -122,8 +122,8 @@ export async function rebuildReadModels(
 
 export interface RebuildRequest {
   config: StoreConfig;
-  /** The new file to build the read models in. */
-  path: string;
+  /** The projections to build, each into the new, empty file named. */
+  parts: { name: string; path: string }[];
 }
 
 /**
@@ -134,18 +134,18 @@ export interface RebuildRequest {
 const REBUILD_YOUNG_GENERATION_MB = 6;
 
 /**
- * Builds read models from the log into a new file at `path` on a worker thread (rebuild-worker.ts), and
- * resolves with the number of events once the file is complete and durable. An abort stops the thread and
- * removes the partial file.
+ * Builds projections from the log, each into the new file named, on a worker thread (rebuild-worker.ts), and
+ * resolves with the number of events once the files are complete and durable. An abort stops the thread and
+ * removes the partial files.
  */
-export function rebuildReadModelsInWorker(
+export function rebuildProjectionsInWorker(
   config: StoreConfig,
-  path: string,
+  parts: RebuildRequest['parts'],
   { onProgress, signal }: { onProgress: (position: number) => void; signal: AbortSignal },
 ): Promise<number> {
   // What the thread needs to open the store, and nothing else of the configuration.
   const { dataDir, sqliteSynchronous, eventStore, encryption } = config;
-  const request: RebuildRequest = { config: { dataDir, sqliteSynchronous, eventStore, encryption }, path };
+  const request: RebuildRequest = { config: { dataDir, sqliteSynchronous, eventStore, encryption }, parts };
   const worker = startWorker(new URL('./rebuild-worker.js', import.meta.url), request, {
     resourceLimits: { maxYoungGenerationSizeMb: REBUILD_YOUNG_GENERATION_MB },
   });
@@ -161,7 +161,7 @@ export function rebuildReadModelsInWorker(
     worker.on('exit', (code) => {
       signal.removeEventListener('abort', stop);
       if (events !== undefined && code === 0) return resolve(events);
-      removeDatabaseFiles(path);
+      for (const { path } of parts) removeDatabaseFiles(path);
       reject(signal.aborted ? signal.reason : new Error(`the rebuild's thread exited (${code})`));
     });
   });

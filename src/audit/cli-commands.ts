@@ -8,10 +8,10 @@ import {
   type AuditedResource,
   type CustomMetadataHistoryEntry,
 } from './audit.js';
-import { ReadModelDatabase } from '../read-models/read-model-database.js';
-import { copyLiveReadModels, liveReadModelsPath, newReplayPath, removeDatabaseFiles } from './read-model-files.js';
+import { ReadModelDatabase, removeReadModelFiles } from '../read-models/read-model-database.js';
+import { copyLiveProjections, liveReadModelsPath, newReplayPath, removeDatabaseFiles } from './read-model-files.js';
 import { promoteReadModels, replayInto, type ReplayProgress, type ReplaySetup } from './replay.js';
-import { compareReadModels } from './verify.js';
+import { compareReadModels, type ReadModelDifference } from './verify.js';
 import { awaitSwapReport, requestSwap, runningServerPid } from './swap-requests.js';
 
 /** Where the CLI writes: results to stdout, progress and diagnostics to stderr. */
@@ -42,26 +42,37 @@ export async function replayCommand(
   let events = 0;
   try {
     if (options.verify) {
-      // Compare at the live checkpoint, on a consistent copy: a running server keeps changing the original.
-      const copyPath = `${rebuiltPath}.live-copy`;
+      // Each projection compared at its live checkpoint, on a consistent copy (a running server keeps
+      // changing the original): the rebuild stops at each copy's checkpoint in turn, lowest first.
+      const copies = await copyLiveProjections(livePath, rebuilt);
       try {
-        const checkpoint = await copyLiveReadModels(livePath, copyPath);
-        events += await replayInto(store, rebuilt, checkpoint, progress);
+        const differences: ReadModelDifference[] = [];
+        for (const copy of copies.sort((a, b) => a.checkpoint - b.checkpoint)) {
+          events += await replayInto(store, rebuilt, copy.checkpoint, progress);
+          const part = rebuilt.part(copy.name);
+          if (copy.version !== part.version) {
+            terminal.out(
+              `verify: ${copy.name} not compared: the live file holds version ${copy.version}, the rebuild ${part.version}`,
+            );
+            continue;
+          }
+          part.writeSearchRowsNow();
+          differences.push(...compareReadModels(copy.path, part.path));
+        }
         progress.done();
-        rebuilt.writeSearchRowsNow();
-        const differences = compareReadModels(copyPath, rebuiltPath);
+        const positions = [...new Set(copies.map((copy) => copy.checkpoint))].join(', ');
         if (differences.length === 0) {
-          terminal.out(`verify: the rebuilt read models equal the live ones at position ${checkpoint}`);
+          terminal.out(`verify: the rebuilt read models equal the live ones at position ${positions}`);
         } else {
           status = 1;
-          terminal.out(`verify: ${differences.length} table(s) differ at position ${checkpoint}`);
+          terminal.out(`verify: ${differences.length} table(s) differ at position ${positions}`);
           for (const { table, onlyLive, onlyRebuilt, examples } of differences) {
             terminal.out(`  ${table}: ${onlyLive} row(s) only in live, ${onlyRebuilt} only in rebuilt`);
             for (const { side, row } of examples) terminal.out(`    ${side.padEnd(8)} ${JSON.stringify(row)}`);
           }
         }
       } finally {
-        removeDatabaseFiles(copyPath);
+        for (const copy of copies) removeDatabaseFiles(copy.path);
       }
     }
     events += await replayInto(store, rebuilt, await store.headPosition(), progress);
@@ -74,13 +85,13 @@ export async function replayCommand(
     );
   } catch (error) {
     rebuilt.close();
-    removeDatabaseFiles(rebuiltPath);
+    removeReadModelFiles(rebuiltPath);
     throw error;
   }
 
   if (!options.swap) {
     rebuilt.close();
-    if (options.verify) removeDatabaseFiles(rebuiltPath);
+    if (options.verify) removeReadModelFiles(rebuiltPath);
     else terminal.out('The live read models are unchanged; run with --swap to make the rebuilt ones live.');
     return status;
   }

@@ -2,5 +2,5 @@
 export type { AuditedResource, CustomMetadataHistoryEntry } from './audit.js';
 export { historyCommand, replayCommand, type Terminal } from './cli-commands.js';
 export { liveReadModelsPath, newReplayPath, removeDatabaseFiles } from './read-model-files.js';
-export { buildReadModels, promoteReadModels, type ReplayProgress, type ReplaySetup } from './replay.js';
+export { buildProjections, promoteReadModels, replayInto, type ReplayProgress, type ReplaySetup } from './replay.js';
 export { markServerRunning, markServerStopped, reportSwap, SWAP_SIGNAL, takeSwapRequest } from './swap-requests.js';

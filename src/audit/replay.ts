@@ -1,6 +1,12 @@
 import type { EventStore } from '../event-store/event-store.js';
-import { ReadModelProjector, READ_MODELS_CONSUMER } from '../read-models/projector.js';
-import { ReadModelDatabase, type ReadModelSchema } from '../read-models/read-model-database.js';
+import { lowestCheckpoint, ReadModelProjector, type ProjectedFiles } from '../read-models/projector.js';
+import {
+  ReadModelDatabase,
+  removeReadModelFiles,
+  type ProjectionDatabase,
+  type ReadModelSchema,
+} from '../read-models/read-model-database.js';
+import { bulkLoadCacheKib } from '../read-models/projection-database.js';
 import { removeDatabaseFiles, setLiveReadModels } from './read-model-files.js';
 
 /**
@@ -27,17 +33,17 @@ export interface ReplayProgress {
 const BATCH = 2000;
 
 /**
- * Applies every event after the database's checkpoint up to `target` (inclusive), reporting as it goes. It
- * yields to the event loop after each batch, so a server catching a swapped-in database up keeps answering.
+ * Applies every event after the files' lowest checkpoint up to `target` (inclusive), reporting as it goes.
+ * It yields to the event loop after each batch, so a server catching a swapped-in file up keeps answering.
  */
 export async function replayInto(
   store: EventStore,
-  readModels: ReadModelDatabase,
+  readModels: ProjectedFiles,
   target: number,
   onProgress?: (progress: ReplayProgress) => void,
 ): Promise<number> {
   const projector = new ReadModelProjector(readModels);
-  const start = readModels.checkpoint(READ_MODELS_CONSUMER);
+  const start = lowestCheckpoint(readModels.parts);
   const startedAt = performance.now();
   let position = start;
   let events = 0;
@@ -68,26 +74,25 @@ export async function replayInto(
 }
 
 /**
- * Builds read models from the log into a new file at `path`, loaded the fast way (`bulkLoad`) and made
- * durable, then closed: ready for promoteReadModels. On failure the partial file is removed.
+ * Builds projections from the log into new, empty files, loaded the fast way (`bulkLoad`) and made durable,
+ * then closed: ready to be caught up and swapped in (ReadModelDatabase.replacePart). On failure the partial
+ * files are removed.
  */
-export async function buildReadModels(
+export async function buildProjections(
   store: EventStore,
-  path: string,
-  schema: ReadModelSchema,
+  parts: readonly ProjectionDatabase[],
   onProgress?: (progress: ReplayProgress) => void,
 ): Promise<number> {
-  const built = new ReadModelDatabase(path, schema);
   try {
-    built.bulkLoad();
-    const events = await replayInto(store, built, await store.headPosition(), onProgress);
-    built.makeDurable();
-    built.close();
+    for (const part of parts) part.bulkLoad(bulkLoadCacheKib(parts.length));
+    const events = await replayInto(store, { parts }, await store.headPosition(), onProgress);
+    for (const part of parts) part.makeDurable();
     return events;
   } catch (error) {
-    built.close();
-    removeDatabaseFiles(path);
+    for (const part of parts) removeDatabaseFiles(part.path);
     throw error;
+  } finally {
+    for (const part of parts) part.close();
   }
 }
 
@@ -116,5 +121,5 @@ export async function promoteReadModels(
   const oldPath = live.path;
   live.adopt(rebuilt);
   setLiveReadModels(dataDir, live.path);
-  if (oldPath !== live.path) removeDatabaseFiles(oldPath);
+  if (oldPath !== live.path) removeReadModelFiles(oldPath);
 }

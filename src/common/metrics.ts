@@ -89,6 +89,24 @@ export const collectedMetrics = {
     help: 'Completion events the saga parked after repeated failures (cli saga parked lists them)',
     registers: [metricsRegistry],
   }),
+  projectionVersion: new Gauge({
+    name: 'read_model_projection_version',
+    help: "The version of each projection's live tables (older than the build's while it is rebuilt)",
+    labelNames: ['projection'] as const,
+    registers: [metricsRegistry],
+  }),
+  projectionRebuildPosition: new Gauge({
+    name: 'read_model_rebuild_position',
+    help: 'How far the rebuild of each projection being rebuilt has read the log (see its target)',
+    labelNames: ['projection'] as const,
+    registers: [metricsRegistry],
+  }),
+  projectionRebuildTarget: new Gauge({
+    name: 'read_model_rebuild_target',
+    help: "The log's head when each projection being rebuilt started",
+    labelNames: ['projection'] as const,
+    registers: [metricsRegistry],
+  }),
 };
 
 /** Has `read` set the gauge's value(s) at each scrape. */

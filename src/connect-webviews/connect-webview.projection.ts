@@ -3,8 +3,8 @@ import type { SqliteDatabase } from '../common/sqlite.js';
 import type { CustomMetadata } from '../custom-metadata/custom-metadata.js';
 import {
   CUSTOM_METADATA_COLUMN_DDL,
-  CUSTOM_METADATA_INDEX_DDL,
-  CUSTOM_METADATA_LOOKUP,
+  customMetadataIndexDdl,
+  customMetadataLookup,
   recordJson,
   recordOf,
   removeCustomMetadataIndex,
@@ -42,7 +42,7 @@ export const CONNECT_WEBVIEWS_LISTING: ListedTable = {
 
 export const connectWebviewReadModel = sqliteProjection<ConnectWebviewEvent>({
   name: 'connect_webviews',
-  version: 3, // 3: custom_metadata_entries carry created_position (a page-ordered index)
+  version: 4, // 4: its own metadata index and search tables, in its own file
   handles: ['ConnectWebviewCreated', 'MetadataSet', 'ConnectWebviewAuthorized', 'ConnectWebviewDeleted'],
   init: (db) => {
     db.exec(
@@ -54,12 +54,12 @@ export const connectWebviewReadModel = sqliteProjection<ConnectWebviewEvent>({
       record             TEXT NOT NULL,
       ${CUSTOM_METADATA_COLUMN_DDL}
     );
-  ` + CUSTOM_METADATA_INDEX_DDL,
+  ` + customMetadataIndexDdl('connect_webview'),
     );
   },
   readIndexes: [
     { name: 'connect_webviews_by_workspace', on: 'connect_webviews (workspace_id, created_position)' },
-    CUSTOM_METADATA_LOOKUP,
+    customMetadataLookup('connect_webview'),
   ],
   search: CONNECT_WEBVIEWS_LISTING,
 

@@ -2,8 +2,8 @@ import type { SqliteDatabase } from '../common/sqlite.js';
 import type { CustomMetadata } from '../custom-metadata/custom-metadata.js';
 import {
   CUSTOM_METADATA_COLUMN_DDL,
-  CUSTOM_METADATA_INDEX_DDL,
-  CUSTOM_METADATA_LOOKUP,
+  customMetadataIndexDdl,
+  customMetadataLookup,
   recordJson,
   recordOf,
   removeCustomMetadataIndex,
@@ -46,7 +46,7 @@ export const CONNECTED_ACCOUNTS_LISTING: ListedTable = {
 
 export const connectedAccountReadModel = sqliteProjection<ConnectedAccountEvent>({
   name: 'connected_accounts',
-  version: 3, // 3: custom_metadata_entries carry created_position (a page-ordered index)
+  version: 4, // 4: its own metadata index and search tables, in its own file
   handles: [
     'ConnectedAccountCreated',
     'MetadataSet',
@@ -66,13 +66,13 @@ export const connectedAccountReadModel = sqliteProjection<ConnectedAccountEvent>
       record               TEXT NOT NULL,
       ${CUSTOM_METADATA_COLUMN_DDL}
     );
-  ` + CUSTOM_METADATA_INDEX_DDL,
+  ` + customMetadataIndexDdl('connected_account'),
     );
   },
   readIndexes: [
     { name: 'connected_accounts_by_workspace', on: 'connected_accounts (workspace_id, created_position)' },
     { name: 'connected_accounts_by_email', on: 'connected_accounts (workspace_id, email)' },
-    CUSTOM_METADATA_LOOKUP,
+    customMetadataLookup('connected_account'),
   ],
   search: CONNECTED_ACCOUNTS_LISTING,
 

@@ -13,8 +13,8 @@ import { accountDisconnectedError, type ConnectedAccountEvent } from '../connect
 import type { CustomMetadata } from '../custom-metadata/custom-metadata.js';
 import {
   CUSTOM_METADATA_COLUMN_DDL,
-  CUSTOM_METADATA_INDEX_DDL,
-  CUSTOM_METADATA_LOOKUP,
+  customMetadataIndexDdl,
+  customMetadataLookup,
   recordJson,
   recordOf,
   removeCustomMetadataIndex,
@@ -68,7 +68,7 @@ export const DEVICES_LISTING: ListedTable = {
 
 export const deviceReadModel = sqliteProjection<DeviceEvent | ConnectedAccountEvent>({
   name: 'devices',
-  version: 4, // 4: custom_metadata_entries carry created_position (a page-ordered index)
+  version: 5, // 5: its own metadata index and search tables, in its own file
   handles: [
     'DeviceAdded',
     'DeviceRenamed',
@@ -98,12 +98,12 @@ export const deviceReadModel = sqliteProjection<DeviceEvent | ConnectedAccountEv
       ${CUSTOM_METADATA_COLUMN_DDL}
     );
     CREATE INDEX IF NOT EXISTS devices_by_account ON devices (connected_account_id);
-  ` + CUSTOM_METADATA_INDEX_DDL,
+  ` + customMetadataIndexDdl('device'),
     );
   },
   readIndexes: [
     { name: 'devices_by_workspace', on: 'devices (workspace_id, created_position)' },
-    CUSTOM_METADATA_LOOKUP,
+    customMetadataLookup('device'),
   ],
   search: DEVICES_LISTING,
 

@@ -71,6 +71,10 @@ export class CheckpointedConsumer {
     this.running = undefined;
   }
 
+  get isRunning(): boolean {
+    return this.running !== undefined;
+  }
+
   status(): ConsumerStatus {
     return {
       name: this.name,

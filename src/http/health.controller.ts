@@ -7,6 +7,7 @@ import type { EventStore } from '../event-store/event-store.js';
 import { PublicRoute } from './seam-route.js';
 import { ParkedSagaEvents } from '../completion/index.js';
 import { CatchUp } from '../read-models/catch-up.js';
+import { ReadModelDatabase } from '../read-models/read-model-database.js';
 import { Draining } from './draining.js';
 import { COMPLETION_SAGA_CONSUMER, CONFIG, EVENT_STORE, READ_MODELS_PROJECTOR } from '../common/tokens.js';
 
@@ -51,8 +52,8 @@ const PUBLIC_MESSAGES: Record<HealthProblem['type'], string> = {
  * (under 16 MiB free), `catching_up` while the read models are behind the head the service started with (it
  * listens at once), `event_store_unavailable`, or `consumer_failing` while the projector or the saga keeps
  * failing. Cheap: one head lookup and a statfs, no read of the log. The API's port says only the reason;
- * `detailed()` (the metrics port's `/health`) adds the store, the path, the last error and the count of
- * completions the saga parked.
+ * `detailed()` (the metrics port's `/health`) adds the store, the path, the last error, the count of
+ * completions the saga parked, and each projection's live version and position with the rebuilds under way.
  */
 @Controller()
 export class HealthController {
@@ -64,6 +65,7 @@ export class HealthController {
     @Inject(ParkedSagaEvents) private readonly parkedSagaEvents: ParkedSagaEvents,
     @Inject(CatchUp) private readonly catchUp: CatchUp,
     @Inject(Draining) private readonly draining: Draining,
+    @Inject(ReadModelDatabase) private readonly readModels: ReadModelDatabase,
   ) {}
 
   /** Liveness: the process answers. Nothing else is asked, so a slow store never gets it restarted. */
@@ -94,7 +96,8 @@ export class HealthController {
   async detailed(): Promise<{ status: number; body: Record<string, unknown> }> {
     const problem = await this.problem();
     const parked = await this.parkedSagaEvents.count().catch(() => null); // the store shows in the problem
-    if (!problem) return { status: 200, body: { ok: true, parked_saga_events: parked } };
+    const readModels = this.readModelsDetail();
+    if (!problem) return { status: 200, body: { ok: true, parked_saga_events: parked, read_models: readModels } };
     const { type, detail, consumers } = problem;
     return {
       status: 503,
@@ -102,8 +105,22 @@ export class HealthController {
         ok: false,
         error: { type, message: detail },
         parked_saga_events: parked,
+        read_models: readModels,
         ...(consumers ? { consumers } : {}),
       },
+    };
+  }
+
+  /** Each projection's live version and checkpoint, and the rebuilds under way with their progress. */
+  private readModelsDetail() {
+    return {
+      projections: this.readModels.parts.map((part) => ({
+        name: part.name,
+        version: part.version,
+        build_version: part.projection.version,
+        position: part.checkpoint(),
+      })),
+      rebuilding: this.catchUp.rebuilds(),
     };
   }
 

@@ -1,14 +1,26 @@
 import type { CheckpointedConsumer } from '../event-store/checkpointed-consumer.js';
 
+/** A projection being rebuilt into a new file: how far it has come. */
+export interface ProjectionRebuild {
+  projection: string;
+  from_version: number | null;
+  to_version: number;
+  position: number;
+  target: number;
+  /** Whether an older version serves meanwhile (an upgrade), or nothing does (routes answer 503). */
+  serving_older_version: boolean;
+}
+
 /**
  * Whether the read models have reached the head of the log the service started with. Until they have,
  * answers would be stale (and keys issued meanwhile unknown), so routes answer 503 `catching_up` and
- * `/health` says how far along it is. Set by the start-up that knows the head (CoreModule).
+ * `/health` says how far along it is. An upgrade is not catching up: a projection rebuilt beside an older
+ * version that keeps serving shows only among `rebuilds()`. Set by the start-up that knows the head
+ * (ReadModelLifecycle).
  */
 export class CatchUp {
   private target: number | null = null;
-  /** How far a rebuild into a fresh file has come, while there is one: it serves nothing until it is live. */
-  private rebuild: { position: number } | null = null;
+  private readonly rebuilding = new Map<string, ProjectionRebuild>();
 
   constructor(private readonly projector: CheckpointedConsumer) {}
 
@@ -17,15 +29,21 @@ export class CatchUp {
     this.target = position;
   }
 
-  /** A rebuild at start has reached `position` in its fresh file; null once that file is live, or given up. */
-  rebuilding(position: number | null): void {
-    this.rebuild = position === null ? null : { position };
+  /** A projection's rebuild has reached `rebuild.position`; `null` once its file is live, or given up. */
+  rebuild(projection: string, rebuild: ProjectionRebuild | null): void {
+    if (rebuild) this.rebuilding.set(projection, rebuild);
+    else this.rebuilding.delete(projection);
+  }
+
+  rebuilds(): ProjectionRebuild[] {
+    return [...this.rebuilding.values()];
   }
 
   /** Where the read models are and where they are going, or null once they are there. */
   status(): { position: number; target: number } | null {
     if (this.target === null) return null;
-    if (this.rebuild) return { position: this.rebuild.position, target: this.target };
+    const unserved = this.rebuilds().find((rebuild) => !rebuild.serving_older_version);
+    if (unserved) return { position: unserved.position, target: this.target };
     const position = this.projector.status().position;
     if (position >= this.target) {
       this.target = null;

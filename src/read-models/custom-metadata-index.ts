@@ -6,14 +6,17 @@ import type { ReadIndex } from './projection.js';
 
 /**
  * One row per (resource, key) with the value JSON-encoded, so `custom_metadata_has` is an indexed lookup
- * (`CUSTOM_METADATA_LOOKUP`) and `true` never equals `"true"`. Each row carries its resource's
+ * (`customMetadataLookup`) and `true` never equals `"true"`. Each row carries its resource's
  * `created_position`, the lists' order, last in the lookup: a page of the newest matches is read from the
  * index in page order, however many resources match. Every resource's projection keeps it with
  * `setCustomMetadata` (and `removeCustomMetadataIndex` for a deleted resource), and lists the table and
- * the lookup among its tables and read indexes.
+ * the lookup among its tables and read indexes. Each resource type has its own table, in its projection's
+ * own database file (read-model-database.ts), so that one projection is rebuilt without the others.
  */
-export const CUSTOM_METADATA_INDEX_DDL = `
-  CREATE TABLE IF NOT EXISTS custom_metadata_entries (
+export const metadataEntriesTable = (type: MetadataResourceType) => `${type}_metadata_entries`;
+
+export const customMetadataIndexDdl = (type: MetadataResourceType) => `
+  CREATE TABLE IF NOT EXISTS ${metadataEntriesTable(type)} (
     resource_type TEXT NOT NULL,
     resource_id   TEXT NOT NULL,
     workspace_id  TEXT NOT NULL,
@@ -24,10 +27,10 @@ export const CUSTOM_METADATA_INDEX_DDL = `
   );
 `;
 
-export const CUSTOM_METADATA_LOOKUP: ReadIndex = {
-  name: 'custom_metadata_lookup',
-  on: 'custom_metadata_entries (resource_type, workspace_id, key, value, created_position)',
-};
+export const customMetadataLookup = (type: MetadataResourceType): ReadIndex => ({
+  name: `${type}_metadata_lookup`,
+  on: `${metadataEntriesTable(type)} (resource_type, workspace_id, key, value, created_position)`,
+});
 
 /**
  * A resource's row keeps its metadata in a column of its own (`custom_metadata`, JSON) beside the JSON of
@@ -74,14 +77,15 @@ export function setCustomMetadata(
 
 /** The resource's index entries: its pairs replace whatever it had (none, for `null`). */
 function writeIndexEntries(db: SqliteDatabase, entries: IndexEntries): void {
-  prepared(db, 'DELETE FROM custom_metadata_entries WHERE resource_type = ? AND resource_id = ?').run(
+  const table = metadataEntriesTable(entries.resource_type);
+  prepared(db, `DELETE FROM ${table} WHERE resource_type = ? AND resource_id = ?`).run(
     entries.resource_type,
     entries.resource_id,
   );
   if (entries.metadata === null) return;
   const insert = prepared(
     db,
-    `INSERT INTO custom_metadata_entries (resource_type, resource_id, workspace_id, key, value, created_position)
+    `INSERT INTO ${table} (resource_type, resource_id, workspace_id, key, value, created_position)
      VALUES (?, ?, ?, ?, ?, ?)`,
   );
   for (const [key, value] of Object.entries(entries.metadata)) {
@@ -152,7 +156,7 @@ export function removeCustomMetadataIndex(
 
 /**
  * SQL conditions (and their parameters) keeping only resources whose metadata holds every pair of `filter`.
- * One pair drives: a lookup in `custom_metadata_lookup` (type, workspace, key, value) gives the resources
+ * One pair drives: a lookup in the type's `customMetadataLookup` (type, workspace, key, value) gives the resources
  * that match it, so the query follows its matches rather than the workspace. A string pair drives rather
  * than a boolean one (a boolean matches about half of everything). Every other pair is checked on each of
  * those resources through the primary key (type, resource, key).
@@ -167,7 +171,7 @@ export function customMetadataHasCondition(
   if (!has) return { sql: [], params: [] };
   return {
     sql: [
-      `${idColumn} IN (SELECT m.resource_id FROM custom_metadata_entries m
+      `${idColumn} IN (SELECT m.resource_id FROM ${metadataEntriesTable(resourceType)} m
        WHERE m.resource_type = ? AND m.workspace_id = ? AND m.key = ? AND m.value = ?)`,
       ...has.others.sql,
     ],
@@ -191,7 +195,7 @@ export function customMetadataHasParts(
   for (const [key, value] of pairs) {
     if (key === driverKey) continue;
     others.sql.push(
-      `EXISTS (SELECT 1 FROM custom_metadata_entries m2 WHERE m2.resource_type = ? AND m2.resource_id = ${idColumn}
+      `EXISTS (SELECT 1 FROM ${metadataEntriesTable(resourceType)} m2 WHERE m2.resource_type = ? AND m2.resource_id = ${idColumn}
        AND m2.key = ? AND m2.value = ?)`,
     );
     others.params.push(resourceType, key, JSON.stringify(value));

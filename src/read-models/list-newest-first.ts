@@ -1,9 +1,9 @@
 import type { SqliteDatabase, SqliteValue } from '../common/sqlite.js';
 import type { CustomMetadata } from '../custom-metadata/custom-metadata.js';
 import type { MetadataResourceType } from '../custom-metadata/metadata-set.js';
-import { customMetadataHasCondition, customMetadataHasParts } from './custom-metadata-index.js';
+import { customMetadataHasCondition, customMetadataHasParts, metadataEntriesTable } from './custom-metadata-index.js';
 import { continuingBelow, page, type PageRequest, type Pagination } from './pagination.js';
-import { SEARCH_INDEX, SEARCH_TEXT, shortSearchWindowEnd, usesTrigrams } from './search-index.js';
+import { searchIndexTable, searchTextTable, shortSearchWindowEnd, usesTrigrams } from './search-index.js';
 
 /** A resource table listed by the API: `workspace_id`, `created_position` and the id column it is keyed by. */
 export interface ListedTable {
@@ -123,7 +123,7 @@ function metadataDrivenStatement(
   ];
   params.push(workspaceId, ...(filter.params ?? []), ...has.others.params);
   // CROSS JOIN: SQLite keeps the index as the outer loop, in its order.
-  const sql = `SELECT ${source.columns}, r.created_position FROM custom_metadata_entries m
+  const sql = `SELECT ${source.columns}, r.created_position FROM ${metadataEntriesTable(source.resourceType)} m
      CROSS JOIN ${source.table} r ON r.${source.idColumn} = m.resource_id
      WHERE ${where.join(' AND ')} ORDER BY m.created_position DESC LIMIT ?`;
   return { sql, params: [...params, request.limit + 1] };
@@ -134,8 +134,8 @@ function metadataDrivenStatement(
  * match looked up in the resource table and kept if the other filters hold: a page of a broad search stops
  * at its `limit`, never reading every match. Three characters or more find the matches through the trigram
  * index; FTS5 takes LIKE to it only without ESCAPE, so the pattern finds a superset (its `_` and `%` match
- * anything) and a LIKE with ESCAPE on `search_text` keeps the exact matches among them. Fewer characters read the
- * workspace's own rows of `search_text` down to `windowEnd` (SHORT_SEARCH_WINDOW of them), and the page ends
+ * anything) and a LIKE with ESCAPE on the search text keeps the exact matches among them. Fewer characters read the
+ * workspace's own rows of the search text down to `windowEnd` (SHORT_SEARCH_WINDOW of them), and the page ends
  * there.
  */
 function searchStatement(
@@ -148,23 +148,24 @@ function searchStatement(
   windowEnd: number | null,
 ): { sql: string; params: SqliteValue[] } {
   const below = request.continueAfter ?? Number.MAX_SAFE_INTEGER;
+  const searchText = searchTextTable(source.resourceType);
   // The exact match, as Seam's: case-insensitive (ASCII), the search's own `%`, `_` and `\\` taken literally.
   const exact = `s.text LIKE ? ESCAPE '\\'`;
   const pattern = `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
   // CROSS JOIN: SQLite keeps the index as the outer loop, in its order.
   const join = `CROSS JOIN ${source.table} r ON r.workspace_id = s.workspace_id AND r.created_position = s.position`;
-  // Ordered by the outer table's own key, so that no sort is needed: the index's rowid, or search_text's position.
+  // Ordered by the outer table's own key, so that no sort is needed: the index's rowid, or the search text's position.
   const tail = (key: string) => `${where.length > 0 ? ` AND ${where.join(' AND ')}` : ''} ORDER BY ${key} DESC LIMIT ?`;
   if (usesTrigrams(search)) {
-    const sql = `SELECT ${source.columns}, r.created_position FROM ${SEARCH_INDEX} f
-       CROSS JOIN ${SEARCH_TEXT} s ON s.position = f.rowid ${join}
+    const sql = `SELECT ${source.columns}, r.created_position FROM ${searchIndexTable(source.resourceType)} f
+       CROSS JOIN ${searchText} s ON s.position = f.rowid ${join}
        WHERE f.text LIKE ? AND f.rowid < ? AND s.workspace_id = ? AND s.resource_type = ? AND ${exact}${tail('f.rowid')}`;
     return {
       sql,
       params: [`%${search}%`, below, workspaceId, source.resourceType, pattern, ...params, request.limit + 1],
     };
   }
-  const sql = `SELECT ${source.columns}, r.created_position FROM ${SEARCH_TEXT} s ${join}
+  const sql = `SELECT ${source.columns}, r.created_position FROM ${searchText} s ${join}
      WHERE s.workspace_id = ? AND s.resource_type = ? AND s.position < ? AND s.position >= ? AND ${exact}${tail('s.position')}`;
   return {
     sql,

@@ -27,12 +27,24 @@ export interface ReadIndex {
  * A read model, as data: its tables and the indexes its `apply` needs (`init`), the indexes only its
  * readers need (`readIndexes`), what `search` matches in its table (`search`), the event types it reads
  * (`handles`), and what each does to its rows
- * (`apply`, inside the projector's transaction). Its `version` changes with its tables' shape: a database
- * built by another version of any projection is rebuilt from the log.
+ * (`apply`, inside the projector's transaction). Each projection has a file of its own (projection-database.ts).
  */
 export interface Projection<Event extends DomainEvent = DomainEvent> {
   readonly name: string;
+  /**
+   * Changes with what its tables hold or how they are shaped: a file built by another version is rebuilt
+   * from the log into a new file, and this projection alone.
+   */
   readonly version: number;
+  /**
+   * The oldest version whose tables this build still reads and feeds (its `apply` and its readers work on
+   * them). While a new version is rebuilt beside them, such a file keeps serving, so an upgrade costs no
+   * downtime; a file older than this has nothing this build can serve, and the service catches up first.
+   * Left out, it is `version`: raise `version` alone when the reads cannot work on the old tables (a column
+   * they select is new, say), and set `readableFrom` to the old version when they can (a new index, a value
+   * derived differently).
+   */
+  readonly readableFrom?: number;
   readonly handles: readonly Event['type'][];
   init(db: SqliteDatabase): void;
   readonly readIndexes?: readonly ReadIndex[];

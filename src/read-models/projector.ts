@@ -1,34 +1,33 @@
 import type { ConsumerHandler } from '../event-store/checkpointed-consumer.js';
 import type { RecordedEvent } from '../event-store/event-store.js';
-import { applyEvent } from './projection.js';
-import { READ_MODELS_CONSUMER, type ReadModelDatabase } from './read-model-database.js';
+import { READ_MODELS_CONSUMER, type ProjectionDatabase } from './projection-database.js';
 
 export { READ_MODELS_CONSUMER };
 
+/** The projection files a projector feeds: read at each batch, since a swap replaces some. */
+export interface ProjectedFiles {
+  readonly parts: readonly ProjectionDatabase[];
+}
+
 /**
- * Feeds every projection from the log. A batch of events and the checkpoint after it commit in one
- * transaction, so a crash leaves the read models exactly at the checkpoint. Events at or before the stored
- * checkpoint are skipped, so a batch delivered twice (or by two processes sharing the file) applies once.
+ * Feeds every projection from the log, each in its own file and transaction, with its own checkpoint
+ * (ProjectionDatabase.project): a crash between two of them leaves each exactly at its checkpoint, and the
+ * next batch starts from the lowest. A projection already past an event (one rebuilt and swapped in) skips it.
  */
 export class ReadModelProjector implements ConsumerHandler {
-  constructor(private readonly readModels: ReadModelDatabase) {}
+  constructor(private readonly files: ProjectedFiles) {}
 
   loadCheckpoint(): number {
-    return this.readModels.checkpoint(READ_MODELS_CONSUMER);
+    return lowestCheckpoint(this.files.parts);
   }
 
   handle(events: RecordedEvent[]): void {
-    const erases = events.some((event) => this.readModels.scrubAfter.has(event.type));
-    this.readModels.transaction(() => {
-      let checkpoint = this.readModels.checkpoint(READ_MODELS_CONSUMER);
-      for (const event of events) {
-        if (event.position <= checkpoint) continue;
-        applyEvent(this.readModels.db, this.readModels.projections, event);
-        checkpoint = event.position;
-      }
-      this.readModels.endOfBatch();
-      this.readModels.setCheckpoint(READ_MODELS_CONSUMER, checkpoint);
-    });
-    if (erases) this.readModels.scrub();
+    for (const part of this.files.parts) {
+      if (part.project(events)) part.scrub();
+    }
   }
+}
+
+export function lowestCheckpoint(parts: readonly ProjectionDatabase[]): number {
+  return Math.min(...parts.map((part) => part.checkpoint()));
 }

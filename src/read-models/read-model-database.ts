@@ -1,69 +1,102 @@
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { immediateTransaction, openSqlite, type SqliteDatabase } from '../common/sqlite.js';
 import { prepared } from '../common/prepared.js';
-import { deferCustomMetadataIndex, writeDeferredCustomMetadataIndex } from './custom-metadata-index.js';
-import type { Projection, ReadIndex } from './projection.js';
+import type { Projection } from './projection.js';
+import { lowestCheckpoint } from './projector.js';
 import {
-  initSearchIndex,
-  rebuildSearchIndex,
-  scrubSearchIndex,
-  suspendSearchIndex,
-  writeSearchRows,
-  type SearchableTable,
-} from './search-index.js';
+  bulkLoadCacheKib,
+  dumpReadModels,
+  isComparedTable,
+  isServable,
+  ProjectionDatabase,
+  READ_MODELS_CONSUMER,
+  storedProjectionVersion,
+  type ProjectionRules,
+} from './projection-database.js';
 
-/**
- * The page cache of a bulk load, in KiB. 64 MiB keeps the replay's peak memory under 300 MiB at 1,000,000
- * events; SQLite's default (2 MiB) makes the random inserts of the primary keys miss it most of the time.
- */
-const BULK_LOAD_CACHE_KIB = 65_536;
-
-/** The projector's checkpoint: the position these tables reflect. */
-export const READ_MODELS_CONSUMER = 'read_models';
+export { dumpReadModels, isComparedTable, ProjectionDatabase, READ_MODELS_CONSUMER };
 
 /** The read models a database holds, in the order each event is applied to them. */
 export interface ReadModelSchema {
   projections: readonly Projection[];
-  /**
-   * Event types that erase data: after a batch with one, the file is scrubbed (see `scrub`), so the erased
-   * rows are gone from its pages and its WAL, not only from its tables.
-   */
+  /** Event types that erase data: after a batch with one, every file is scrubbed (ProjectionDatabase.scrub). */
   scrubAfter?: readonly string[];
+  /** The event type that erases a workspace: each projection's file loses the workspace's rows. */
+  erasesWorkspace?: string;
+}
+
+/** A projection whose live file holds an older version: the one being rebuilt beside it. */
+export interface OutdatedProjection {
+  name: string;
+  from: number;
+  to: number;
 }
 
 /**
- * The read-model database: a SQLite file that can be thrown away and rebuilt from the event log at any
- * time. Every projection's tables live here, with the consumers' checkpoints, so that a read-model change
- * and the checkpoint it reaches commit in one transaction.
+ * The read models: a main file (which projection file is live, the log they were built from, the other
+ * consumers' checkpoints) and one file per projection (projection-database.ts), each with its own version
+ * and checkpoint. The main connection ATTACHes every projection's file, so that a read names any table
+ * without knowing whose it is; each projection writes through a connection of its own. Everything here can
+ * be thrown away and rebuilt from the event log at any time.
  */
 export class ReadModelDatabase {
   private connection: SqliteDatabase;
-  /** The page cache's size before `bulkLoad`, restored by `makeDurable`. */
-  private cacheSizeBeforeBulkLoad: number | null = null;
+  private byName = new Map<string, ProjectionDatabase>();
   readonly projections: readonly Projection[];
-  readonly scrubAfter: ReadonlySet<string>;
+  private readonly rules: ProjectionRules;
 
   constructor(
     public path: string,
     schema: ReadModelSchema,
   ) {
     this.projections = schema.projections;
-    this.scrubAfter = new Set(schema.scrubAfter ?? []);
-    // Read models are rebuildable from the log, so NORMAL (safe against corruption, may lose the last
-    // commits on power loss) is enough: a lost commit is re-projected from the checkpoint before it.
-    this.connection = openSqlite(path, { synchronous: 'NORMAL' });
-    // A deleted row's bytes are overwritten, in its page and in free pages, rather than left for a reader of
-    // the file to find: erasure must hold on disk (see `scrub`).
-    this.connection.exec('PRAGMA secure_delete = ON');
-    this.db.exec('CREATE TABLE IF NOT EXISTS read_model_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
-    this.migrate(schema);
+    this.rules = rulesOf(schema);
+    this.connection = openMain(path);
+    if (path === ':memory:') {
+      // Scratch read models (as-of reads, specs): every projection's tables on the one connection.
+      for (const projection of this.projections) {
+        this.byName.set(projection.name, new ProjectionDatabase(path, projection, this.rules, this.connection));
+      }
+      return;
+    }
+    for (const projection of this.projections) {
+      const part = this.openPart(projection);
+      this.byName.set(projection.name, part);
+      this.setMeta(partKey(projection.name), basename(part.path));
+    }
+    this.attachParts(this.connection);
   }
 
-  /** The current connection: read it at each use, since a swap replaces it. */
+  /** The current connection, which sees every projection's tables: read it at each use, since a swap replaces it. */
   get db(): SqliteDatabase {
     return this.connection;
   }
 
+  /** Each projection's file, in the schema's order. */
+  get parts(): readonly ProjectionDatabase[] {
+    return this.projections.map((projection) => this.part(projection.name));
+  }
+
+  part(name: string): ProjectionDatabase {
+    const part = this.byName.get(name);
+    if (!part) throw new Error(`no projection named ${name}`);
+    return part;
+  }
+
+  /** The projections whose live file holds an older version than this build's. */
+  outdated(): OutdatedProjection[] {
+    return this.parts
+      .filter((part) => part.isOutdated)
+      .map((part) => ({ name: part.name, from: part.version, to: part.projection.version }));
+  }
+
+  /**
+   * A consumer's checkpoint. The projector's (READ_MODELS_CONSUMER) is where every projection has got to:
+   * the lowest of theirs. The others' (the saga's) are kept in the main file.
+   */
   checkpoint(name: string): number {
+    if (name === READ_MODELS_CONSUMER) return lowestCheckpoint(this.parts);
     return (
       (
         prepared(this.db, 'SELECT position FROM checkpoints WHERE name = ?').get(name) as
@@ -73,6 +106,10 @@ export class ReadModelDatabase {
   }
 
   setCheckpoint(name: string, position: number): void {
+    if (name === READ_MODELS_CONSUMER) {
+      for (const part of this.parts) part.transaction(() => part.setCheckpoint(position));
+      return;
+    }
     prepared(
       this.db,
       `INSERT INTO checkpoints (name, position) VALUES (?, ?)
@@ -80,139 +117,125 @@ export class ReadModelDatabase {
     ).run(name, position);
   }
 
-  /**
-   * For a database no one reads yet (a replay's), until `makeDurable`: commits skip fsync, the page cache
-   * is larger, the indexes that only readers use are dropped, to be built once at the end by sorting
-   * rather than row by row, and each resource's custom-metadata index entries are written once per batch
-   * (each a measured gain, see BENCHMARKS.md). The file is new and becomes live only
-   * after `makeDurable`, so a crash meanwhile costs the rebuild, never a live read model.
-   */
+  /** For a set no one reads yet (a replay's): every projection's file loaded the fast way (see ProjectionDatabase). */
   bulkLoad(): void {
-    this.db.exec('PRAGMA synchronous = OFF');
-    this.cacheSizeBeforeBulkLoad = (this.db.prepare('PRAGMA cache_size').get() as { cache_size: number }).cache_size;
-    this.db.exec(`PRAGMA cache_size = -${BULK_LOAD_CACHE_KIB}`);
-    for (const index of this.readIndexes()) this.db.exec(`DROP INDEX IF EXISTS "${index.name}"`);
-    suspendSearchIndex(this.db, this.searchables());
-    deferCustomMetadataIndex(this.db);
+    for (const part of this.parts) part.bulkLoad(bulkLoadCacheKib(this.parts.length));
   }
 
-  /** The end of a batch of events, inside its transaction: what a bulk load deferred is written. */
-  endOfBatch(): void {
-    writeDeferredCustomMetadataIndex(this.db);
-  }
-
-  /**
-   * During `bulkLoad`, the search rows as they would be now (a load writes them only at its end): for a
-   * comparison with live read models mid-load (`replay --verify`). `makeDurable` writes them again anyway.
-   */
   writeSearchRowsNow(): void {
-    this.transaction(() => this.searchables().forEach((source) => writeSearchRows(this.db, source)));
+    for (const part of this.parts) part.writeSearchRowsNow();
   }
 
-  /** Ends `bulkLoad`: the read indexes are built, and everything reaches the disk before the file is made live. */
   makeDurable(): void {
-    this.transaction(() => writeDeferredCustomMetadataIndex(this.db, { stopDeferring: true }));
-    // The default cache again first: building an index sorts in memory up to the cache's size.
-    if (this.cacheSizeBeforeBulkLoad !== null) this.db.exec(`PRAGMA cache_size = ${this.cacheSizeBeforeBulkLoad}`);
-    this.createReadIndexes();
-    this.transaction(() => rebuildSearchIndex(this.db, this.searchables()));
-    this.db.exec('PRAGMA synchronous = NORMAL');
+    for (const part of this.parts) part.makeDurable();
     this.db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
   }
 
   /**
    * Binds these read models to the log they are built from (its `LogCreated` id). Built from another log,
-   * they are dropped with every checkpoint (that log's positions mean nothing in this one) and rebuilt from
-   * position 0. Returns the log they were built from when they were dropped, or null.
+   * every projection's tables are emptied and every checkpoint dropped (that log's positions mean nothing
+   * in this one), to be rebuilt from position 0. Returns the log they were built from when they were
+   * dropped, or null.
    */
   bindToLog(logId: string): string | null {
     const stored = this.meta('log_id');
     const other = stored !== undefined && stored !== logId ? stored : null;
+    if (other) for (const part of this.parts) part.reset();
     immediateTransaction(this.db, () => {
-      if (other) {
-        this.dropAllTables();
-        this.createTables();
-      }
+      if (other) this.db.exec('DELETE FROM checkpoints');
       this.setMeta('log_id', logId);
     });
     return other;
   }
 
-  /** The log these read models are built from (see `bindToLog`), once known. */
   logId(): string | undefined {
     return this.meta('log_id');
   }
 
-  /**
-   * After an erasure: the full-text index merged into one segment (its older segments still hold the
-   * erased text's tokens), and the WAL, which holds the pages as they were before the deletes, checkpointed
-   * into the file and truncated.
-   */
+  /** After an erasure, every projection's file (ProjectionDatabase.scrub), and the main one's WAL. */
   scrub(): void {
-    if (this.searchables().length > 0) scrubSearchIndex(this.db);
+    for (const part of this.parts) part.scrub();
     this.db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
   }
 
-  /** Takes over `other`'s connection and file (a swap), closing its own; every holder of this object follows. */
+  /** Takes over `other`'s files and connections (a swap), closing its own; every holder of this object follows. */
   adopt(other: ReadModelDatabase): void {
-    const previous = this.connection;
+    const previous = { connection: this.connection, parts: this.parts };
     this.connection = other.connection;
+    this.byName = other.byName;
     this.path = other.path;
-    previous.close();
+    for (const part of previous.parts) part.close();
+    previous.connection.close();
   }
 
-  /** Runs `fn` in one IMMEDIATE transaction (takes the write lock first: no deadlock between processes). */
+  /**
+   * Makes `file` (a projection's tables rebuilt beside the live ones, caught up by the caller) the live file
+   * of its projection. Reads go on a new connection that attaches it: the swap is one synchronous step, so no
+   * request sees half of it. The old file is removed. Returns its path.
+   */
+  replacePart(rebuilt: ProjectionDatabase): string {
+    if (this.path === ':memory:') throw new Error('scratch read models in memory have no files to replace');
+    const old = this.part(rebuilt.name);
+    const previous = this.connection;
+    const connection = openMain(this.path);
+    this.byName.set(rebuilt.name, rebuilt);
+    try {
+      this.attachParts(connection);
+    } catch (error) {
+      this.byName.set(rebuilt.name, old);
+      connection.close();
+      throw error;
+    }
+    this.connection = connection;
+    this.setMeta(partKey(rebuilt.name), basename(rebuilt.path));
+    previous.close();
+    old.close();
+    removeSqliteFiles(old.path);
+    return old.path;
+  }
+
+  /** Where a rebuild of `projection`'s current version goes: a new file beside the live ones (see `replacePart`). */
+  newPartPath(projection: Projection): string {
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+    return partPath(this.path, `${projection.name}--v${projection.version}-${stamp}`);
+  }
+
+  /** Every file of these read models: the main one first. */
+  files(): string[] {
+    return [this.path, ...this.parts.map((part) => part.path)];
+  }
+
+  /** Runs `fn` in one IMMEDIATE transaction on the main file. */
   transaction<T>(fn: () => T): T {
     return immediateTransaction(this.db, fn);
   }
 
+  /** Every projection's rows, table by table (their names are unique across the files). */
   dump(): Record<string, unknown[]> {
-    return dumpReadModels(this.db);
+    return Object.assign({}, ...this.parts.map((part) => part.dump())) as Record<string, unknown[]>;
   }
 
   close(): void {
+    for (const part of this.parts) part.close();
     this.db.close();
   }
 
-  /** Every projection's name and version: a database that stored other ones is rebuilt. */
-  private migrate(schema: ReadModelSchema): void {
-    const version = schema.projections.map((p) => `${p.name}@${p.version}`).join(',');
-    const stored = this.meta('schema_version');
-    immediateTransaction(this.db, () => {
-      // Other consumers' checkpoints (the saga's) stay: their effects are in the log, not in these tables,
-      // and starting them over would redo them. Only the projector's goes, with the tables it built.
-      const kept = stored !== undefined && stored !== version ? this.dropAllTablesButCheckpoints() : [];
-      this.createTables();
-      for (const { name, position } of kept) this.setCheckpoint(name, position);
-      this.setMeta('schema_version', version);
-    });
+  /**
+   * The live file of `projection`, opened: the one the main file names if this build can serve it, else a
+   * new one (a file this build cannot read is left as it is: an older server may still serve it).
+   */
+  private openPart(projection: Projection): ProjectionDatabase {
+    const named = this.meta(partKey(projection.name));
+    const path = named ? join(dirname(this.path), named) : partPath(this.path, projection.name);
+    const version = existsSync(path) ? storedProjectionVersion(path, projection.name) : null;
+    const usable = version === null ? !existsSync(path) : isServable(projection, version);
+    return new ProjectionDatabase(usable ? path : this.newPartPath(projection), projection, this.rules);
   }
 
-  private createTables(): void {
-    this.db.exec('CREATE TABLE IF NOT EXISTS checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL)');
-    for (const projection of this.projections) projection.init(this.db);
-    for (const source of this.searchables()) initSearchIndex(this.db, source);
-    this.createReadIndexes();
-  }
-
-  /** Every projection's searchable table. */
-  private searchables(): SearchableTable[] {
-    return this.projections.flatMap((projection) => (projection.search ? [projection.search] : []));
-  }
-
-  private createReadIndexes(): void {
-    for (const { name, on, unique } of this.readIndexes()) {
-      this.db.exec(`CREATE ${unique ? 'UNIQUE ' : ''}INDEX IF NOT EXISTS "${name}" ON ${on}`);
+  private attachParts(connection: SqliteDatabase): void {
+    for (const part of this.parts) {
+      connection.prepare('ATTACH DATABASE ? AS ?').run(part.path, `projection_${part.name}`);
     }
-  }
-
-  /** Every projection's, once each (several share the custom-metadata lookup). */
-  private readIndexes(): ReadIndex[] {
-    const byName = new Map<string, ReadIndex>();
-    for (const projection of this.projections) {
-      for (const index of projection.readIndexes ?? []) byName.set(index.name, index);
-    }
-    return [...byName.values()];
   }
 
   private meta(key: string): string | undefined {
@@ -229,59 +252,78 @@ export class ReadModelDatabase {
       )
       .run(key, value);
   }
-
-  /**
-   * A read-model schema change: start over, and the projector rebuilds everything from position 0. Returns
-   * the checkpoints of the consumers other than the projector, to be written back.
-   */
-  private dropAllTablesButCheckpoints(): { name: string; position: number }[] {
-    const hasCheckpoints = this.db
-      .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'checkpoints'")
-      .get();
-    const kept = hasCheckpoints
-      ? (this.db
-          .prepare('SELECT name, position FROM checkpoints WHERE name != ?')
-          .all(READ_MODELS_CONSUMER) as unknown as { name: string; position: number }[])
-      : [];
-    this.dropAllTables();
-    return kept;
-  }
-
-  private dropAllTables(): void {
-    const tables = this.db
-      .prepare(
-        `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'
-         AND name != 'read_model_meta'`,
-      )
-      .all() as { name: string }[];
-    // Drops its indexes too; a full-text index's own tables go with it, hence IF EXISTS.
-    for (const { name } of tables) this.db.exec(`DROP TABLE IF EXISTS "${name}"`);
-  }
 }
 
-/** Every read-model row, table by table, in a stable order: what "two read models are equal" means. */
-export function dumpReadModels(db: SqliteDatabase): Record<string, unknown[]> {
-  const tables = db
-    .prepare(
-      `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'
-       AND name NOT IN ('checkpoints', 'read_model_meta') ORDER BY name`,
-    )
-    .all() as { name: string }[];
-  const dump: Record<string, unknown[]> = {};
-  for (const { name } of tables) {
-    if (!isComparedTable(name)) continue;
-    const columns = db.prepare(`SELECT count(*) AS n FROM pragma_table_info(?)`).get(name) as { n: number };
-    dump[name] = db.prepare(`SELECT * FROM "${name}" ORDER BY ${columns.n > 1 ? '1, 2' : '1'}`).all();
-  }
-  return dump;
+/** What every projection's file is told of the log (see ProjectionRules). */
+export function rulesOf(schema: ReadModelSchema): ProjectionRules {
+  return { scrubAfter: new Set(schema.scrubAfter ?? []), erasesWorkspace: schema.erasesWorkspace };
+}
+
+const partKey = (name: string) => `projection_file:${name}`;
+
+/** `read-models.db` has `read-models--devices.db` beside it: the main file's name, `--`, the projection's. */
+function partPath(mainPath: string, suffix: string): string {
+  return join(dirname(mainPath), `${basename(mainPath).replace(/\.db$/, '')}--${suffix}.db`);
 }
 
 /**
- * Whether two read models must hold the same rows of this table to be equal. Not a change counter
- * (`webhook_set_version`, which read models built before it started at 0), nor the full-text index's own
- * b-trees, whose pages follow the order rows were written in: its content (`search_text`) is compared, and
- * is what the index is built from.
+ * The main file. One written by a build that kept every projection in it is emptied of their tables (and
+ * of the projector's checkpoint): each projection now has a file of its own, rebuilt from the log once.
  */
-export function isComparedTable(name: string): boolean {
-  return name !== 'webhook_set_version' && !/^resource_search(_data|_idx|_config|_docsize)?$/.test(name);
+function openMain(path: string): SqliteDatabase {
+  const db = openSqlite(path, { synchronous: 'NORMAL' });
+  db.exec('PRAGMA secure_delete = ON');
+  immediateTransaction(db, () => {
+    db.exec(`CREATE TABLE IF NOT EXISTS read_model_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL);`);
+    const tables = db
+      .prepare(
+        `SELECT name FROM main.sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'
+         AND name NOT IN ('read_model_meta', 'checkpoints')`,
+      )
+      .all() as { name: string }[];
+    for (const { name } of tables) db.exec(`DROP TABLE IF EXISTS main."${name}"`);
+    db.prepare("DELETE FROM read_model_meta WHERE key = 'schema_version'").run();
+    db.prepare('DELETE FROM checkpoints WHERE name = ?').run(READ_MODELS_CONSUMER);
+  });
+  return db;
+}
+
+function removeSqliteFiles(path: string): void {
+  for (const suffix of ['', '-wal', '-shm']) rmSync(`${path}${suffix}`, { force: true });
+}
+
+/** Removes the read models whose main file is `mainPath`: it and every projection's file beside it. */
+export function removeReadModelFiles(mainPath: string): void {
+  const prefix = `${basename(mainPath).replace(/\.db$/, '')}--`;
+  const directory = dirname(mainPath);
+  if (existsSync(directory)) {
+    for (const name of readdirSync(directory)) {
+      if (name.startsWith(prefix)) rmSync(join(directory, name), { force: true });
+    }
+  }
+  removeSqliteFiles(mainPath);
+}
+
+/**
+ * The read models at `mainPath`, read-only: the main file with every projection's live file attached (the
+ * CLI reads them while a server may be writing). Null when there are none yet.
+ */
+export function openReadModelsReadOnly(mainPath: string): SqliteDatabase | null {
+  if (!existsSync(mainPath)) return null;
+  const db = openSqlite(mainPath, { readonly: true });
+  for (const [name, path] of liveProjectionFiles(db)) {
+    if (existsSync(path)) db.prepare('ATTACH DATABASE ? AS ?').run(path, `projection_${name}`);
+  }
+  return db;
+}
+
+/** Each projection's live file, as a main file's connection names them. */
+export function liveProjectionFiles(main: SqliteDatabase): Map<string, string> {
+  const rows = main.prepare("SELECT key, value FROM read_model_meta WHERE key LIKE 'projection_file:%'").all() as {
+    key: string;
+    value: string;
+  }[];
+  const directory = dirname(main.location() ?? '');
+  return new Map(rows.map(({ key, value }) => [key.slice('projection_file:'.length), join(directory, value)]));
 }

@@ -3,11 +3,12 @@ import type { MetadataResourceType } from '../custom-metadata/metadata-set.js';
 
 /**
  * Seam's `search` (a case-insensitive partial match) served from indexes, never from a scan of the workspace:
- * - `search_text` holds one row per resource, keyed by its creation position (the lists' newest-first key),
- *   with the fields its route searches and its custom-metadata values, separated by a character no search
- *   contains;
- * - `resource_search`, SQLite's FTS5 with the trigram tokenizer over that table (external content), answers
+ * - `<type>_search_text` holds one row per resource, keyed by its creation position (the lists' newest-first
+ *   key), with the fields its route searches and its custom-metadata values, separated by a character no
+ *   search contains;
+ * - `<type>_search`, SQLite's FTS5 with the trigram tokenizer over that table (external content), answers
  *   `LIKE '%…%'` from its index for any search of three characters or more.
+ * Each resource type has its own, in its projection's own database file.
  * A search of one or two characters cannot use trigrams: it reads at most SHORT_SEARCH_WINDOW of the
  * workspace's rows a page, newest first, and the page then says where to go on (see `listNewestFirst`).
  * Either way no request holds the event loop for long.
@@ -15,8 +16,10 @@ import type { MetadataResourceType } from '../custom-metadata/metadata-set.js';
  * A projection declares its table's searchable fields (`search`, as data); triggers on that table keep both
  * tables, so no projection's `apply` has to remember them. A bulk load builds them once at the end instead.
  */
-export const SEARCH_TEXT = 'search_text';
-export const SEARCH_INDEX = 'resource_search';
+export const searchTextTable = (type: MetadataResourceType) => `${type}_search_text`;
+export const searchIndexTable = (type: MetadataResourceType) => `${type}_search`;
+/** Marks a type's search rows as written once (read models built before the index had none). */
+const searchBuiltTable = (type: MetadataResourceType) => `${type}_search_built`;
 
 /** How many of the workspace's rows a page of a one- or two-character search reads. */
 export const SHORT_SEARCH_WINDOW = 2_000;
@@ -39,35 +42,35 @@ function searchText(source: SearchableTable, row: string): string {
 }
 
 /** FTS5 with external content forgets a row by being told its old text. */
-const forget = (position: string) => `
-  INSERT INTO ${SEARCH_INDEX} (${SEARCH_INDEX}, rowid, text)
-    SELECT 'delete', position, text FROM ${SEARCH_TEXT} WHERE position = ${position};
-  DELETE FROM ${SEARCH_TEXT} WHERE position = ${position};`;
+const forget = (type: MetadataResourceType, position: string) => `
+  INSERT INTO ${searchIndexTable(type)} (${searchIndexTable(type)}, rowid, text)
+    SELECT 'delete', position, text FROM ${searchTextTable(type)} WHERE position = ${position};
+  DELETE FROM ${searchTextTable(type)} WHERE position = ${position};`;
 
 /** What keeps a resource's search rows as its table changes: three triggers, declared with the table. */
 function searchTriggers(source: SearchableTable): string {
   const { table, resourceType } = source;
-  const upsert = `${forget('NEW.created_position')}
-      INSERT INTO ${SEARCH_TEXT} (position, workspace_id, resource_type, text)
+  const upsert = `${forget(resourceType, 'NEW.created_position')}
+      INSERT INTO ${searchTextTable(resourceType)} (position, workspace_id, resource_type, text)
         VALUES (NEW.created_position, NEW.workspace_id, '${resourceType}', ${searchText(source, 'NEW')});
-      INSERT INTO ${SEARCH_INDEX} (rowid, text)
-        SELECT position, text FROM ${SEARCH_TEXT} WHERE position = NEW.created_position;`;
+      INSERT INTO ${searchIndexTable(resourceType)} (rowid, text)
+        SELECT position, text FROM ${searchTextTable(resourceType)} WHERE position = NEW.created_position;`;
   return `
     CREATE TRIGGER IF NOT EXISTS ${table}_search_insert AFTER INSERT ON ${table} BEGIN ${upsert} END;
     CREATE TRIGGER IF NOT EXISTS ${table}_search_update AFTER UPDATE OF record, custom_metadata ON ${table}
       BEGIN ${upsert} END;
     CREATE TRIGGER IF NOT EXISTS ${table}_search_delete AFTER DELETE ON ${table}
-      BEGIN ${forget('OLD.created_position')} END;`;
+      BEGIN ${forget(resourceType, 'OLD.created_position')} END;`;
 }
 
 /** The resource type's search rows, all written again from its table (and marked as built). */
 export function writeSearchRows(db: SqliteDatabase, source: SearchableTable): void {
   const { table, resourceType } = source;
   db.exec(`
-    DELETE FROM ${SEARCH_TEXT} WHERE resource_type = '${resourceType}';
-    INSERT INTO ${SEARCH_TEXT} (position, workspace_id, resource_type, text)
+    DELETE FROM ${searchTextTable(resourceType)};
+    INSERT INTO ${searchTextTable(resourceType)} (position, workspace_id, resource_type, text)
       SELECT r.created_position, r.workspace_id, '${resourceType}', ${searchText(source, 'r')} FROM ${table} r;
-    INSERT OR IGNORE INTO search_index_built (resource_type) VALUES ('${resourceType}');
+    INSERT OR IGNORE INTO ${searchBuiltTable(resourceType)} (resource_type) VALUES ('${resourceType}');
   `);
 }
 
@@ -76,22 +79,24 @@ export function writeSearchRows(db: SqliteDatabase, source: SearchableTable): vo
  * before the index. Called for every projection that declares `search`, when the read models are opened.
  */
 export function initSearchIndex(db: SqliteDatabase, source: SearchableTable): void {
+  const type = source.resourceType;
+  const [text, index, built] = [searchTextTable(type), searchIndexTable(type), searchBuiltTable(type)];
   db.exec(`
-    CREATE TABLE IF NOT EXISTS ${SEARCH_TEXT} (
+    CREATE TABLE IF NOT EXISTS ${text} (
       position      INTEGER PRIMARY KEY,
       workspace_id  TEXT NOT NULL,
       resource_type TEXT NOT NULL,
       text          TEXT NOT NULL
     );
-    CREATE INDEX IF NOT EXISTS search_text_by_workspace ON ${SEARCH_TEXT} (workspace_id, resource_type, position);
-    CREATE VIRTUAL TABLE IF NOT EXISTS ${SEARCH_INDEX}
-      USING fts5(text, content = '${SEARCH_TEXT}', content_rowid = 'position', tokenize = 'trigram');
-    CREATE TABLE IF NOT EXISTS search_index_built (resource_type TEXT PRIMARY KEY);
+    CREATE INDEX IF NOT EXISTS ${text}_by_workspace ON ${text} (workspace_id, resource_type, position);
+    CREATE VIRTUAL TABLE IF NOT EXISTS ${index}
+      USING fts5(text, content = '${text}', content_rowid = 'position', tokenize = 'trigram');
+    CREATE TABLE IF NOT EXISTS ${built} (resource_type TEXT PRIMARY KEY);
     ${searchTriggers(source)}
   `);
-  if (db.prepare('SELECT 1 FROM search_index_built WHERE resource_type = ?').get(source.resourceType)) return;
+  if (db.prepare(`SELECT 1 FROM ${built} WHERE resource_type = ?`).get(type)) return;
   writeSearchRows(db, source);
-  db.exec(`INSERT INTO ${SEARCH_INDEX} (${SEARCH_INDEX}) VALUES ('rebuild')`);
+  db.exec(`INSERT INTO ${index} (${index}) VALUES ('rebuild')`);
 }
 
 /**
@@ -106,9 +111,12 @@ export function suspendSearchIndex(db: SqliteDatabase, sources: readonly Searcha
 
 /** Ends `suspendSearchIndex`: every search row written from the tables, the index built, the triggers back. */
 export function rebuildSearchIndex(db: SqliteDatabase, sources: readonly SearchableTable[]): void {
-  for (const source of sources) writeSearchRows(db, source);
-  db.exec(`INSERT INTO ${SEARCH_INDEX} (${SEARCH_INDEX}) VALUES ('rebuild')`);
-  for (const source of sources) db.exec(searchTriggers(source));
+  for (const source of sources) {
+    const index = searchIndexTable(source.resourceType);
+    writeSearchRows(db, source);
+    db.exec(`INSERT INTO ${index} (${index}) VALUES ('rebuild')`);
+    db.exec(searchTriggers(source));
+  }
 }
 
 /**
@@ -121,7 +129,7 @@ export function shortSearchWindowEnd(
   resourceType: MetadataResourceType,
   below: number | null,
 ): number | null {
-  const sql = `SELECT count(*) AS n, min(position) AS lowest FROM (SELECT position FROM ${SEARCH_TEXT}
+  const sql = `SELECT count(*) AS n, min(position) AS lowest FROM (SELECT position FROM ${searchTextTable(resourceType)}
       WHERE workspace_id = ? AND resource_type = ? AND position < ? ORDER BY position DESC LIMIT ?)`;
   const { n, lowest } = db
     .prepare(sql)
@@ -136,6 +144,9 @@ export function shortSearchWindowEnd(
  * After an erasure: the index merged into one segment. FTS5 records a deletion as a marker in a new
  * segment, and the older segments keep the deleted text's tokens until they are merged away.
  */
-export function scrubSearchIndex(db: SqliteDatabase): void {
-  db.exec(`INSERT INTO ${SEARCH_INDEX} (${SEARCH_INDEX}) VALUES ('optimize')`);
+export function scrubSearchIndex(db: SqliteDatabase, sources: readonly SearchableTable[]): void {
+  for (const { resourceType } of sources) {
+    const index = searchIndexTable(resourceType);
+    db.exec(`INSERT INTO ${index} (${index}) VALUES ('optimize')`);
+  }
 }

@@ -1,6 +1,5 @@
 import type { SqliteDatabase } from '../common/sqlite.js';
 import { prepared } from '../common/prepared.js';
-import { eraseWorkspaceRows } from '../read-models/erase-workspace-rows.js';
 import { sqliteProjection } from '../read-models/projection.js';
 import type { WorkspaceEvent } from './workspace.js';
 
@@ -13,7 +12,7 @@ export interface ApiKeyRow {
 export const workspaceReadModel = sqliteProjection<WorkspaceEvent>({
   name: 'workspaces',
   version: 2,
-  handles: ['WorkspaceCreated', 'ApiKeyIssued', 'ApiKeyRevoked', 'WorkspaceErased'],
+  handles: ['WorkspaceCreated', 'ApiKeyIssued', 'ApiKeyRevoked'],
   init: (db) =>
     db.exec(`
     CREATE TABLE IF NOT EXISTS workspaces (
@@ -58,10 +57,6 @@ export const workspaceReadModel = sqliteProjection<WorkspaceEvent>({
           event.data.revoked_at,
           event.data.api_key_id,
         );
-        break;
-      // Its rows in every read model, its API keys with them: applied after every other projection.
-      case 'WorkspaceErased':
-        eraseWorkspaceRows(db, event.data.workspace_id);
         break;
     }
   },

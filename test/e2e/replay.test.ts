@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openSqlite } from '../../src/common/sqlite.js';
+import { liveProjectionFiles } from '../../src/read-models/read-model-database.js';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { SeamHttp } from '@seamapi/http/connect';
 import { sandboxClient } from '../support/sandbox.js';
@@ -36,7 +37,11 @@ describe('replay: rebuild, verify and swap read models beside a running server',
   });
 
   it('lists a difference and exits 1 when the live read models were tampered with', async () => {
-    const db = openSqlite(livePath());
+    // The accounts' own file, which the live main file names.
+    const main = openSqlite(livePath(), { readonly: true });
+    const accounts = liveProjectionFiles(main).get('connected_accounts')!;
+    main.close();
+    const db = openSqlite(accounts);
     const tampered = db
       .prepare("UPDATE connected_accounts SET email = 'tampered@example.com' WHERE email = 'replay-0@example.com'")
       .run();

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { SeamHttp } from '@seamapi/http/connect';
 import { immediateTransaction, openSqlite } from '../../src/common/sqlite.js';
@@ -21,7 +21,9 @@ function writeLongLog(dataDir: string): void {
   db.close();
 }
 
-const liveReadModels = (dataDir: string) => readFileSync(join(dataDir, 'read-models.current'), 'utf8').trim();
+/** The projections' files that a rebuild wrote (named by the version they hold), beside the live ones. */
+const rebuiltFiles = (dataDir: string) =>
+  readdirSync(dataDir).filter((name) => /^read-models--\w+--v\d+-.+\.db$/.test(name));
 
 // A server on a long log listens at once and says it is catching up, rather than staying silent until done.
 describe('start-up on a long log', () => {
@@ -52,10 +54,10 @@ describe('start-up on a long log', () => {
     expect((await fetch(`${server.url}/health/ready`)).status).toBe(200);
     // Caught up, routes answer as usual: here 401, since this log holds no workspace.
     expect((await fetch(`${server.url}/devices/list`, { method: 'POST' })).status).toBe(401);
-    // Its read models were empty: they were rebuilt into a fresh file, made live once complete.
+    // Its read models were empty: each projection was rebuilt into a fresh file, made live once complete.
     // 400,000 events and the log's identity marker, appended at the first start.
-    expect(server.output).toContain('Read models rebuilt from 400002 events');
-    expect(liveReadModels(dataDir)).toMatch(/^read-models\..+\.db$/);
+    expect(server.output).toMatch(/Rebuilt connect_webviews, .*workspaces from 400002 events: now live/);
+    expect(rebuiltFiles(dataDir)).toHaveLength(6);
   }, 120_000);
 
   it('stops at once when told to during the rebuild, leaving no partial file, and rebuilds at the next start', async () => {
@@ -81,10 +83,10 @@ describe('start-up on a long log', () => {
       const asked = performance.now();
       expect(await restarted.terminate()).toBe(0);
       expect(performance.now() - asked).toBeLessThan(2_000);
-      expect(readdirSync(stopped).filter((name) => name.startsWith('read-models'))).toEqual(['read-models.db']);
+      expect(rebuiltFiles(stopped)).toEqual([]); // the partial files are gone; the empty live ones stay
 
       await restarted.start();
-      expect(restarted.output).toContain('Read models rebuilt from 400002 events');
+      expect(restarted.output).toMatch(/Rebuilt connect_webviews, .*workspaces from 400002 events: now live/);
     } finally {
       await restarted.stop();
     }
@@ -116,13 +118,15 @@ describe('start-up with empty read models on a log with data', () => {
       devices: await seam.devices.list(),
     };
     await server.stop();
-    // The operator deletes the read models (a schema change drops them just the same).
-    for (const suffix of ['', '-wal', '-shm']) rmSync(join(server.dataDir, `read-models.db${suffix}`), { force: true });
+    // The operator deletes the read models, every file of them.
+    for (const name of readdirSync(server.dataDir).filter((file) => file.startsWith('read-models'))) {
+      rmSync(join(server.dataDir, name), { force: true });
+    }
 
     await server.start();
-    expect(server.output).toContain('Rebuilding the read models from the log into a fresh file');
-    expect(server.output).toMatch(/Read models rebuilt from \d+ events/);
-    expect(liveReadModels(server.dataDir)).toMatch(/^read-models\..+\.db$/);
+    expect(server.output).toMatch(/Rebuilding connect_webviews, .*workspaces from the log beside the live read models/);
+    expect(server.output).toMatch(/Rebuilt connect_webviews, .*workspaces from \d+ events: now live/);
+    expect(rebuiltFiles(server.dataDir)).toHaveLength(6);
     seam = new SeamHttp({ apiKey, endpoint: server.url });
     expect(withoutUrl(await seam.connectWebviews.list())).toEqual(before.webviews);
     expect(await seam.connectedAccounts.list()).toEqual(before.accounts);

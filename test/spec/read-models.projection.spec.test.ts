@@ -40,7 +40,7 @@ const deviceAdded: DeviceEvent = {
 };
 const indexRows = (spec: ReturnType<typeof givenEvents>, type: string) =>
   spec.rows(
-    'SELECT resource_id, key, value FROM custom_metadata_entries WHERE resource_type = ? ORDER BY resource_id, key',
+    `SELECT resource_id, key, value FROM ${type}_metadata_entries WHERE resource_type = ? ORDER BY resource_id, key`,
     type,
   );
 

@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { SqliteDatabase } from '../../src/common/sqlite.js';
 import type { DomainEvent } from '../../src/event-store/decider.js';
 import type { RecordedEvent } from '../../src/event-store/event-store.js';
@@ -6,10 +9,12 @@ import { ReadModelDatabase } from '../../src/read-models/read-model-database.js'
 
 /**
  * Given events, then rows: the projections applied to the events (positions 1, 2, 3, … in the order given)
- * in an in-memory read-model database, as the projector would apply them.
+ * in a throwaway read-model database, as the projector would apply them.
  */
 export function givenEvents(projections: readonly Projection[], events: readonly DomainEvent[]) {
-  const readModels = new ReadModelDatabase(':memory:', { projections });
+  const readModels = new ReadModelDatabase(join(mkdtempSync(join(tmpdir(), 'cms-spec-')), 'read-models.db'), {
+    projections,
+  });
   readModels.transaction(() => {
     events.forEach((event, index) => applyEvent(readModels.db, projections, recorded(event, index + 1)));
   });

@@ -103,8 +103,8 @@ describe('search from the index', () => {
     const before = new ReadModelDatabase(path, READ_MODEL_SCHEMA);
     webviews(before, 10, (n) => `old-${n}`);
     // As a build from before the index: no search rows, no marker.
-    before.db.exec('DELETE FROM search_text; DELETE FROM search_index_built');
-    before.db.exec(`INSERT INTO resource_search (resource_search) VALUES ('delete-all')`);
+    before.db.exec('DELETE FROM connect_webview_search_text; DELETE FROM connect_webview_search_built');
+    before.db.exec(`INSERT INTO connect_webview_search (connect_webview_search) VALUES ('delete-all')`);
     expect(everyMatch(before, 'old-7').keys).toEqual([]);
     before.close();
     const reopened = new ReadModelDatabase(path, READ_MODEL_SCHEMA);
