@@ -134,11 +134,50 @@ export interface RebuildRequest {
 const REBUILD_YOUNG_GENERATION_MB = 6;
 
 /**
- * Builds projections from the log, each into the new file named, on a worker thread (rebuild-worker.ts), and
- * resolves with the number of events once the files are complete and durable. An abort stops the thread and
- * removes the partial files.
+ * Builds projections from the log, each into the new file named, on worker threads (rebuild-worker.ts): a
+ * projection that declares `rebuildsOnItsOwnThread` (the public events, half of a replay's time) gets one of
+ * its own, and the others share one. Each thread reads the log itself. Resolves with the number of events
+ * once every file is complete and durable. An abort, or one thread's failure, stops them all and removes
+ * the partial files.
  */
-export function rebuildProjectionsInWorker(
+export async function rebuildProjectionsInWorker(
+  config: StoreConfig,
+  parts: RebuildRequest['parts'],
+  { onProgress, signal }: { onProgress: (position: number) => void; signal: AbortSignal },
+): Promise<number> {
+  const ownThread = new Set(
+    READ_MODEL_SCHEMA.projections.filter((p) => p.rebuildsOnItsOwnThread).map((projection) => projection.name),
+  );
+  const shared = parts.filter((part) => !ownThread.has(part.name));
+  const groups = [...parts.filter((part) => ownThread.has(part.name)).map((part) => [part]), shared].filter(
+    (group) => group.length > 0,
+  );
+  const positions = groups.map(() => 0);
+  const stopAll = new AbortController();
+  const abort = () => stopAll.abort(signal.reason);
+  signal.addEventListener('abort', abort, { once: true });
+  try {
+    const counts = await Promise.all(
+      groups.map((group, index) =>
+        rebuildOnOneThread(config, group, {
+          signal: stopAll.signal,
+          onProgress: (position) => {
+            positions[index] = position;
+            onProgress(Math.min(...positions));
+          },
+        }).catch((error: unknown) => {
+          stopAll.abort(error);
+          throw error;
+        }),
+      ),
+    );
+    return Math.max(...counts);
+  } finally {
+    signal.removeEventListener('abort', abort);
+  }
+}
+
+function rebuildOnOneThread(
   config: StoreConfig,
   parts: RebuildRequest['parts'],
   { onProgress, signal }: { onProgress: (position: number) => void; signal: AbortSignal },
@@ -152,6 +191,7 @@ export function rebuildProjectionsInWorker(
   return new Promise<number>((resolve, reject) => {
     let events: number | undefined;
     const stop = () => void worker.terminate();
+    if (signal.aborted) stop();
     signal.addEventListener('abort', stop, { once: true });
     worker.on('message', (message: { position: number } | { events: number }) => {
       if ('events' in message) events = message.events;

@@ -10,9 +10,14 @@ import {
 } from './audit.js';
 import { ReadModelDatabase, removeReadModelFiles } from '../read-models/read-model-database.js';
 import { copyLiveProjections, liveReadModelsPath, newReplayPath, removeDatabaseFiles } from './read-model-files.js';
-import { promoteReadModels, replayInto, type ReplayProgress, type ReplaySetup } from './replay.js';
+import { progressOf, promoteReadModels, replayInto, type ReplayProgress, type ReplaySetup } from './replay.js';
 import { compareReadModels, type ReadModelDifference } from './verify.js';
 import { awaitSwapReport, requestSwap, runningServerPid } from './swap-requests.js';
+
+export type ThreadedBuild = (
+  parts: { name: string; path: string }[],
+  onProgress: (position: number) => void,
+) => Promise<number>;
 
 /** Where the CLI writes: results to stdout, progress and diagnostics to stderr. */
 export interface Terminal {
@@ -31,11 +36,18 @@ export async function replayCommand(
   setup: ReplaySetup,
   options: { verify: boolean; swap: boolean },
   terminal: Terminal,
+  /**
+   * Builds projections into the files named on threads of their own (rebuildProjectionsInWorker), as a
+   * server's rebuild does (`--threads`): faster on two cores, at the cost of a heap per thread. Not with
+   * --verify, which compares on this thread as it goes.
+   */
+  buildOnThreads?: ThreadedBuild,
 ): Promise<number> {
   const livePath = liveReadModelsPath(dataDir);
   const rebuiltPath = newReplayPath(dataDir);
-  const rebuilt = new ReadModelDatabase(rebuiltPath, setup.schema);
-  rebuilt.bulkLoad();
+  let rebuilt = new ReadModelDatabase(rebuiltPath, setup.schema);
+  const threaded = !options.verify && buildOnThreads !== undefined;
+  if (!threaded) rebuilt.bulkLoad();
   const progress = progressReporter(terminal);
   const started = performance.now();
   let status = 0;
@@ -75,8 +87,21 @@ export async function replayCommand(
         for (const copy of copies) removeDatabaseFiles(copy.path);
       }
     }
-    events += await replayInto(store, rebuilt, await store.headPosition(), progress);
-    rebuilt.makeDurable();
+    if (threaded) {
+      // Each file is built, made durable and closed by its thread; the set is opened again once they are.
+      const parts = rebuilt.parts.map(({ name, path }) => ({ name, path }));
+      rebuilt.close();
+      const target = await store.headPosition();
+      const startedAt = performance.now();
+      events += await buildOnThreads(parts, (position) =>
+        progress(progressOf({ start: 0, position, target, startedAt })),
+      );
+      rebuilt = new ReadModelDatabase(rebuiltPath, setup.schema);
+      events += await replayInto(store, rebuilt, await store.headPosition(), progress);
+    } else {
+      events += await replayInto(store, rebuilt, await store.headPosition(), progress);
+      rebuilt.makeDurable();
+    }
     progress.done();
     const seconds = (performance.now() - started) / 1000;
     terminal.out(

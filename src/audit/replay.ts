@@ -55,22 +55,36 @@ export async function replayInto(
     projector.handle(batch);
     events += batch.length;
     position = batch[batch.length - 1].position;
-    if (onProgress) {
-      const seconds = (performance.now() - startedAt) / 1000;
-      const rate = events / Math.max(seconds, 1e-3);
-      // Positions are dense in SQLite and ordered elsewhere: the share of positions done estimates the rest.
-      const share = (position - start) / Math.max(target - start, 1);
-      onProgress({
-        events,
-        position,
-        target,
-        eventsPerSecond: rate,
-        secondsLeft: share > 0 ? (seconds / share) * (1 - share) : null,
-      });
-    }
+    onProgress?.(progressOf({ start, position, target, startedAt, events }));
     await new Promise((resolve) => setImmediate(resolve));
   }
   return events;
+}
+
+/** Where a replay from `start` is, at `position` of `target`, `events` in since `startedAt`. */
+export function progressOf({
+  start,
+  position,
+  target,
+  startedAt,
+  events = position - start,
+}: {
+  start: number;
+  position: number;
+  target: number;
+  startedAt: number;
+  events?: number;
+}): ReplayProgress {
+  const seconds = (performance.now() - startedAt) / 1000;
+  // Positions are dense in SQLite and ordered elsewhere: the share of positions done estimates the rest.
+  const share = (position - start) / Math.max(target - start, 1);
+  return {
+    events,
+    position,
+    target,
+    eventsPerSecond: events / Math.max(seconds, 1e-3),
+    secondsLeft: share > 0 ? (seconds / share) * (1 - share) : null,
+  };
 }
 
 /**

@@ -19,6 +19,7 @@ type SourceEvent = RecordedEventOf<ConnectWebviewEvent | ConnectedAccountEvent |
 export const publicEventsReadModel = sqliteProjection<ConnectWebviewEvent | ConnectedAccountEvent | DeviceEvent>({
   name: 'public_events',
   version: 5,
+  rebuildsOnItsOwnThread: true,
   handles: [
     'ConnectWebviewCreated',
     'ConnectedAccountSettingsChanged',

@@ -21,10 +21,11 @@ import {
 export const BULK_LOAD_CACHE_KIB = 65_536;
 
 /**
- * Each file's share when several load together: SQLite keeps a cache per connection, and the largest
- * projections (devices, public events) take most of the writes, so an even split would starve them.
+ * Each file's page cache when several load together. SQLite keeps one per connection, and it fills only as
+ * far as its file grows: four of the six (devices, public events, accounts, webviews) are large, the others a
+ * few pages, so a quarter each keeps the total where one file's was (BENCHMARKS.md: 363 MiB peak with half each).
  */
-export const bulkLoadCacheKib = (files: number) => (files > 1 ? BULK_LOAD_CACHE_KIB / 2 : BULK_LOAD_CACHE_KIB);
+export const bulkLoadCacheKib = (files: number) => (files > 1 ? BULK_LOAD_CACHE_KIB / 4 : BULK_LOAD_CACHE_KIB);
 
 /** The projector's checkpoint in each projection's file: the position its tables reflect. */
 export const READ_MODELS_CONSUMER = 'read_models';

@@ -45,6 +45,11 @@ export interface Projection<Event extends DomainEvent = DomainEvent> {
    * derived differently).
    */
   readonly readableFrom?: number;
+  /**
+   * Rebuilt on a thread of its own, beside the others' (runtime.ts): for a projection that takes a large
+   * share of a rebuild's time (the public events: about half, BENCHMARKS.md), so that the two cores share it.
+   */
+  readonly rebuildsOnItsOwnThread?: boolean;
   readonly handles: readonly Event['type'][];
   init(db: SqliteDatabase): void;
   readonly readIndexes?: readonly ReadIndex[];

@@ -169,9 +169,11 @@ export class ReadModelDatabase {
   }
 
   /**
-   * Makes `file` (a projection's tables rebuilt beside the live ones, caught up by the caller) the live file
-   * of its projection. Reads go on a new connection that attaches it: the swap is one synchronous step, so no
-   * request sees half of it. The old file is removed. Returns its path.
+   * Makes `rebuilt` (a projection's tables rebuilt beside the live ones, caught up by the caller) the live
+   * file of its projection. Reads go on a new connection that attaches it: the swap is one synchronous step,
+   * so no request sees half of it. The old file is removed, and so is any other file of the projection (one
+   * that a build could not read and left for an older server): no longer fed, it would keep what the log
+   * erases later. Returns the old file's path.
    */
   replacePart(rebuilt: ProjectionDatabase): string {
     if (this.path === ':memory:') throw new Error('scratch read models in memory have no files to replace');
@@ -191,6 +193,7 @@ export class ReadModelDatabase {
     previous.close();
     old.close();
     removeSqliteFiles(old.path);
+    removeOtherFilesOf(this.path, rebuilt.name, rebuilt.path);
     return old.path;
   }
 
@@ -259,7 +262,8 @@ export function rulesOf(schema: ReadModelSchema): ProjectionRules {
   return { scrubAfter: new Set(schema.scrubAfter ?? []), erasesWorkspace: schema.erasesWorkspace };
 }
 
-const partKey = (name: string) => `projection_file:${name}`;
+const PART_KEY = 'projection_file:';
+const partKey = (name: string) => `${PART_KEY}${name}`;
 
 /** `read-models.db` has `read-models--devices.db` beside it: the main file's name, `--`, the projection's. */
 function partPath(mainPath: string, suffix: string): string {
@@ -293,6 +297,15 @@ function removeSqliteFiles(path: string): void {
   for (const suffix of ['', '-wal', '-shm']) rmSync(`${path}${suffix}`, { force: true });
 }
 
+/** Every file of `projection` beside the main file `mainPath` but `keep` (and its -wal and -shm). */
+function removeOtherFilesOf(mainPath: string, projection: string, keep: string): void {
+  const stem = basename(partPath(mainPath, projection)).replace(/\.db$/, '');
+  for (const name of readdirSync(dirname(mainPath))) {
+    const ofProjection = name.startsWith(`${stem}.db`) || name.startsWith(`${stem}--`);
+    if (ofProjection && !name.startsWith(basename(keep))) rmSync(join(dirname(mainPath), name), { force: true });
+  }
+}
+
 /** Removes the read models whose main file is `mainPath`: it and every projection's file beside it. */
 export function removeReadModelFiles(mainPath: string): void {
   const prefix = `${basename(mainPath).replace(/\.db$/, '')}--`;
@@ -320,10 +333,10 @@ export function openReadModelsReadOnly(mainPath: string): SqliteDatabase | null 
 
 /** Each projection's live file, as a main file's connection names them. */
 export function liveProjectionFiles(main: SqliteDatabase): Map<string, string> {
-  const rows = main.prepare("SELECT key, value FROM read_model_meta WHERE key LIKE 'projection_file:%'").all() as {
+  const rows = main.prepare(`SELECT key, value FROM read_model_meta WHERE key LIKE '${PART_KEY}%'`).all() as {
     key: string;
     value: string;
   }[];
   const directory = dirname(main.location() ?? '');
-  return new Map(rows.map(({ key, value }) => [key.slice('projection_file:'.length), join(directory, value)]));
+  return new Map(rows.map(({ key, value }) => [key.slice(PART_KEY.length), join(directory, value)]));
 }

@@ -36,6 +36,15 @@ describe('replay: rebuild, verify and swap read models beside a running server',
     expect(result.code).toBe(0);
   });
 
+  it('builds on threads of their own with --threads, to the same read models', async () => {
+    const threaded = await runCli(server.dataDir, ['replay', '--threads', '--swap']);
+    expect(threaded.code).toBe(0);
+    expect(threaded.stdout).toContain('swap: the running server now serves the rebuilt read models');
+    const result = await runCli(server.dataDir, ['replay', '--verify']);
+    expect(result.stdout).toContain('verify: the rebuilt read models equal the live ones');
+    expect((await runCli(server.dataDir, ['replay', '--threads', '--verify'])).code).not.toBe(0);
+  });
+
   it('lists a difference and exits 1 when the live read models were tampered with', async () => {
     // The accounts' own file, which the live main file names.
     const main = openSqlite(livePath(), { readonly: true });

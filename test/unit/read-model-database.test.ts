@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { DomainEvent } from '../../src/event-store/decider.js';
 import type { RecordedEvent } from '../../src/event-store/event-store.js';
 import { READ_MODEL_SCHEMA } from '../../src/read-model-schema.js';
@@ -60,6 +60,14 @@ describe('read-model database', () => {
     expect(bumped.checkpoint(READ_MODELS_CONSUMER)).toBe(0);
     expect(bumped.checkpoint('completion_saga')).toBe(7);
     expect(bumped.outdated()).toEqual([]);
+    // Once a rebuilt file is live, the file of the version it could not read goes too: no longer fed, it
+    // would keep what the log erases later.
+    const rebuilt = new ProjectionDatabase(bumped.newPartPath(notes(2)), notes(2), rulesOf({ projections: [] }));
+    bumped.replacePart(rebuilt);
+    expect(existsSync(notesV1)).toBe(false);
+    expect(readdirSync(dir).filter((name) => name.includes('--notes') && name.endsWith('.db'))).toEqual([
+      basename(rebuilt.path),
+    ]);
     bumped.close();
   });
 
