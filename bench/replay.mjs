@@ -17,6 +17,7 @@ import { SqliteEventStore } from '../dist/event-store/sqlite-event-store.js';
 import { loadConfig } from '../dist/common/config.js';
 import { SealedEventStore } from '../dist/encryption/sealed-event-store.js';
 import { openDataKeys } from '../dist/runtime.js';
+import { liveProjectionFiles } from '../dist/read-models/read-model-database.js';
 
 const { values } = parseArgs({
   options: {
@@ -306,8 +307,12 @@ console.log(
 // batches of 2,000 per transaction, with no index but the row id: with reading, a floor for any
 // one-thread replay that keeps these rows.
 {
-  const live = readFileSync(join(dataDir, 'read-models.current'), 'utf8').trim();
-  const source = openSqlite(join(dataDir, live), { readonly: true });
+  // The public events' own file, which the live main file names.
+  const main = openSqlite(join(dataDir, readFileSync(join(dataDir, 'read-models.current'), 'utf8').trim()), {
+    readonly: true,
+  });
+  const source = openSqlite(liveProjectionFiles(main).get('public_events'), { readonly: true });
+  main.close();
   const target = openSqlite(join(dataDir, 'public-events-alone.db'), { synchronous: 'OFF' });
   // The table as the projection made it (its columns change with its version), without its indexes.
   const { sql: table } = source
