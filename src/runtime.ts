@@ -157,7 +157,8 @@ export async function rebuildProjectionsInWorker(
   const abort = () => stopAll.abort(signal.reason);
   signal.addEventListener('abort', abort, { once: true });
   try {
-    const counts = await Promise.all(
+    // Every thread settles (and removes its partial files) before this does: a stop must not leave one behind.
+    const results = await Promise.allSettled(
       groups.map((group, index) =>
         rebuildOnOneThread(config, group, {
           signal: stopAll.signal,
@@ -171,7 +172,9 @@ export async function rebuildProjectionsInWorker(
         }),
       ),
     );
-    return Math.max(...counts);
+    const failed = results.find((result) => result.status === 'rejected');
+    if (failed) throw failed.reason;
+    return Math.max(...results.map((result) => (result as PromiseFulfilledResult<number>).value));
   } finally {
     signal.removeEventListener('abort', abort);
   }
