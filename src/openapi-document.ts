@@ -167,9 +167,14 @@ export function openApiDocument(): Schema {
           if (extraParams.length > 0) operation['x-extension-parameters'] = extraParams;
         }
       }
+      const comparesAndSets = Object.keys((input?.properties as object | undefined) ?? {}).includes(
+        'expected_custom_metadata_revision',
+      );
       operation.responses = {
-        '200': seam ? seamAnswer(seam, seamRefs) : extensionAnswer(route.path),
+        '200': withRevisionHeader(seam ? seamAnswer(seam, seamRefs) : extensionAnswer(route.path), route.path),
         '400': { $ref: '#/components/responses/error' },
+        // An extension: a compare-and-set update whose expected revision is stale.
+        ...(comparesAndSets ? { '409': { $ref: '#/components/responses/error', 'x-extension': true } } : {}),
         ...(route.isPublic ? {} : { '401': { $ref: '#/components/responses/error' } }),
         '429': { $ref: '#/components/responses/error' },
         '503': { $ref: '#/components/responses/error' },
@@ -281,6 +286,27 @@ function queryParameters(input: Schema, extensions: string[]): Schema[] {
     ...(schema.$ref ? { style: 'deepObject', explode: true } : {}),
     ...(extensions.includes(name) ? { 'x-extension': true } : {}),
   }));
+}
+
+/**
+ * Gets and updates of a resource with metadata answer its revision in a header (an extension): what a
+ * compare-and-set update names in `expected_custom_metadata_revision`.
+ */
+function withRevisionHeader(answer: Schema, path: string): Schema {
+  const carriesRevision =
+    /^\/(devices|devices\/unmanaged|locks|thermostats|connected_accounts|connect_webviews)\/get$/.test(path) ||
+    /^\/(devices|devices\/unmanaged|connected_accounts)\/update$/.test(path);
+  if (!carriesRevision) return answer;
+  const header = {
+    description:
+      "The resource's custom-metadata revision (the one custom_metadata_history shows), e.g. `3`: send it back as expected_custom_metadata_revision",
+    schema: { type: 'integer', minimum: 0, example: 3 },
+    'x-extension': true,
+  };
+  return {
+    ...answer,
+    headers: { ...((answer.headers as object | undefined) ?? {}), 'seam-custom-metadata-revision': header },
+  };
 }
 
 function seamAnswer(seam: Operation, refs: Set<string>): Schema {

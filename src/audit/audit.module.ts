@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { CustomMetadataHistoryHandler } from './audit.cqrs.js';
+import { CustomMetadataHistoryHandler, CustomMetadataRevisionHandler } from './audit.cqrs.js';
 
-@Module({ providers: [CustomMetadataHistoryHandler] })
+@Module({ providers: [CustomMetadataHistoryHandler, CustomMetadataRevisionHandler] })
 export class AuditModule {}

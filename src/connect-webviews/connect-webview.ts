@@ -6,7 +6,13 @@ import {
   type CustomMetadata,
   type CustomMetadataPatch,
 } from '../custom-metadata/custom-metadata.js';
-import { metadataSet, type MetadataSet } from '../custom-metadata/metadata-set.js';
+import {
+  metadataSet,
+  NO_METADATA_REVISION,
+  withMetadataRevision,
+  type MetadataRevision,
+  type MetadataSet,
+} from '../custom-metadata/metadata-set.js';
 import { unknownCommand, unknownEvent, type CommandMeta, type Decider } from '../event-store/decider.js';
 import {
   PROVIDER_CAPABILITY,
@@ -160,7 +166,7 @@ export interface EndUserAccess {
   tokenTtlMs: number;
 }
 
-export interface ConnectWebviewState {
+export interface ConnectWebviewState extends MetadataRevision {
   status: 'absent' | 'active' | 'deleted';
   workspaceId: string | null;
   customMetadata: CustomMetadata;
@@ -181,36 +187,11 @@ export const connectWebviewDecider: Decider<ConnectWebviewCommand, ConnectWebvie
     completed: null,
     authorized: false,
     loginFailures: 0,
+    ...NO_METADATA_REVISION,
     lockedUntil: null,
   }),
 
-  evolve(state, event) {
-    switch (event.type) {
-      case 'ConnectWebviewCreated':
-        return { ...state, status: 'active', workspaceId: event.data.workspace_id, created: event.data };
-      case 'MetadataSet':
-        return { ...state, customMetadata: event.data.custom_metadata };
-      case 'ConnectWebviewDeleted':
-        return { ...state, status: 'deleted' };
-      case 'WebviewCompleted':
-        return {
-          ...state,
-          completed: {
-            provider: event.data.provider,
-            email: event.data.email,
-            connectedAccountId: event.data.connected_account_id,
-          },
-        };
-      case 'ConnectWebviewAuthorized':
-        return { ...state, authorized: true };
-      case 'ConnectWebviewLoginFailed':
-        return event.data.locked_until
-          ? { ...state, loginFailures: 0, lockedUntil: event.data.locked_until }
-          : { ...state, loginFailures: state.loginFailures + 1 };
-      default:
-        return unknownEvent(event, state);
-    }
-  },
+  evolve: (state, event) => withMetadataRevision(state, event, evolveConnectWebview(state, event)),
 
   decide(command, state) {
     switch (command.type) {
@@ -227,6 +208,34 @@ export const connectWebviewDecider: Decider<ConnectWebviewCommand, ConnectWebvie
     }
   },
 };
+
+function evolveConnectWebview(state: ConnectWebviewState, event: ConnectWebviewEvent): ConnectWebviewState {
+  switch (event.type) {
+    case 'ConnectWebviewCreated':
+      return { ...state, status: 'active', workspaceId: event.data.workspace_id, created: event.data };
+    case 'MetadataSet':
+      return { ...state, customMetadata: event.data.custom_metadata };
+    case 'ConnectWebviewDeleted':
+      return { ...state, status: 'deleted' };
+    case 'WebviewCompleted':
+      return {
+        ...state,
+        completed: {
+          provider: event.data.provider,
+          email: event.data.email,
+          connectedAccountId: event.data.connected_account_id,
+        },
+      };
+    case 'ConnectWebviewAuthorized':
+      return { ...state, authorized: true };
+    case 'ConnectWebviewLoginFailed':
+      return event.data.locked_until
+        ? { ...state, loginFailures: 0, lockedUntil: event.data.locked_until }
+        : { ...state, loginFailures: state.loginFailures + 1 };
+    default:
+      return unknownEvent(event, state);
+  }
+}
 
 type CommandOf<T extends ConnectWebviewCommand['type']> = Extract<ConnectWebviewCommand, { type: T }>;
 

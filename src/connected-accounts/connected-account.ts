@@ -5,7 +5,15 @@ import {
   type CustomMetadata,
   type CustomMetadataPatch,
 } from '../custom-metadata/custom-metadata.js';
-import { metadataSet, metadataUpdated, type MetadataSet } from '../custom-metadata/metadata-set.js';
+import {
+  assertMetadataRevision,
+  metadataSet,
+  metadataUpdated,
+  NO_METADATA_REVISION,
+  withMetadataRevision,
+  type MetadataRevision,
+  type MetadataSet,
+} from '../custom-metadata/metadata-set.js';
 import { unknownCommand, unknownEvent, type CommandMeta, type Decider } from '../event-store/decider.js';
 import type { Provider, ProviderCapability } from '../providers/providers.js';
 
@@ -87,12 +95,14 @@ export type ConnectedAccountCommand = CommandMeta &
         workspaceId: string;
         customMetadata?: CustomMetadataPatch;
         settings?: Partial<ConnectedAccountSettings>;
+        /** Compare-and-set: refused unless the metadata is still at this revision (see MetadataRevision). */
+        expectedCustomMetadataRevision?: number;
       }
     | { type: 'DisconnectConnectedAccount'; connectedAccountId: string; workspaceId: string }
     | { type: 'DeleteConnectedAccount'; connectedAccountId: string; workspaceId: string; deviceIds: string[] }
   );
 
-export interface ConnectedAccountState {
+export interface ConnectedAccountState extends MetadataRevision {
   exists: boolean;
   workspaceId: string | null;
   customMetadata: CustomMetadata;
@@ -125,54 +135,10 @@ export const connectedAccountDecider: Decider<ConnectedAccountCommand, Connected
     connectWebviewIds: [],
     metadataVersion: 0,
     deleted: null,
+    ...NO_METADATA_REVISION,
   }),
 
-  evolve(state, event) {
-    switch (event.type) {
-      case 'ConnectedAccountCreated':
-        return {
-          ...state,
-          exists: true,
-          workspaceId: event.data.workspace_id,
-          automaticallyManageNewDevices: event.data.automatically_manage_new_devices,
-          acceptedCapabilities: event.data.accepted_capabilities,
-          customerKey: event.data.customer_key ?? null,
-          connections: 1,
-          connectWebviewIds: [event.data.connect_webview_id],
-        };
-      case 'ConnectedAccountReconnected':
-        return {
-          ...state,
-          disconnected: false,
-          connections: state.connections + 1,
-          connectWebviewIds: [...state.connectWebviewIds, event.data.connect_webview_id],
-        };
-      case 'ConnectedAccountDisconnected':
-        return { ...state, disconnected: true };
-      case 'ConnectedAccountSettingsChanged': {
-        const changed = event.data;
-        return {
-          ...state,
-          automaticallyManageNewDevices:
-            changed.automatically_manage_new_devices ?? state.automaticallyManageNewDevices,
-          acceptedCapabilities: changed.accepted_capabilities ?? state.acceptedCapabilities,
-          customerKey: changed.customer_key ?? state.customerKey,
-          displayName: changed.display_name ?? state.displayName,
-        };
-      }
-      case 'MetadataSet':
-        return { ...state, customMetadata: event.data.custom_metadata, metadataVersion: state.metadataVersion + 1 };
-      case 'ConnectedAccountDeleted':
-        // What it was is erased: only that it was, and when.
-        return {
-          ...connectedAccountDecider.initialState(),
-          workspaceId: event.data.workspace_id,
-          deleted: { at: event.data.deleted_at, deviceIds: event.data.device_ids },
-        };
-      default:
-        return unknownEvent(event, state);
-    }
-  },
+  evolve: (state, event) => withMetadataRevision(state, event, evolveConnectedAccount(state, event)),
 
   decide(command, state) {
     switch (command.type) {
@@ -189,6 +155,52 @@ export const connectedAccountDecider: Decider<ConnectedAccountCommand, Connected
     }
   },
 };
+
+function evolveConnectedAccount(state: ConnectedAccountState, event: ConnectedAccountEvent): ConnectedAccountState {
+  switch (event.type) {
+    case 'ConnectedAccountCreated':
+      return {
+        ...state,
+        exists: true,
+        workspaceId: event.data.workspace_id,
+        automaticallyManageNewDevices: event.data.automatically_manage_new_devices,
+        acceptedCapabilities: event.data.accepted_capabilities,
+        customerKey: event.data.customer_key ?? null,
+        connections: 1,
+        connectWebviewIds: [event.data.connect_webview_id],
+      };
+    case 'ConnectedAccountReconnected':
+      return {
+        ...state,
+        disconnected: false,
+        connections: state.connections + 1,
+        connectWebviewIds: [...state.connectWebviewIds, event.data.connect_webview_id],
+      };
+    case 'ConnectedAccountDisconnected':
+      return { ...state, disconnected: true };
+    case 'ConnectedAccountSettingsChanged': {
+      const changed = event.data;
+      return {
+        ...state,
+        automaticallyManageNewDevices: changed.automatically_manage_new_devices ?? state.automaticallyManageNewDevices,
+        acceptedCapabilities: changed.accepted_capabilities ?? state.acceptedCapabilities,
+        customerKey: changed.customer_key ?? state.customerKey,
+        displayName: changed.display_name ?? state.displayName,
+      };
+    }
+    case 'MetadataSet':
+      return { ...state, customMetadata: event.data.custom_metadata, metadataVersion: state.metadataVersion + 1 };
+    case 'ConnectedAccountDeleted':
+      // What it was is erased: only that it was, and when.
+      return {
+        ...connectedAccountDecider.initialState(),
+        workspaceId: event.data.workspace_id,
+        deleted: { at: event.data.deleted_at, deviceIds: event.data.device_ids },
+      };
+    default:
+      return unknownEvent(event, state);
+  }
+}
 
 type CommandOf<T extends ConnectedAccountCommand['type']> = Extract<ConnectedAccountCommand, { type: T }>;
 
@@ -266,6 +278,7 @@ function decideUpdateConnectedAccount(
   state: ConnectedAccountState,
 ): ConnectedAccountEvent[] {
   requireAccount(state, command);
+  assertMetadataRevision(command.expectedCustomMetadataRevision, state);
   const events: ConnectedAccountEvent[] = [];
   const changed = changedSettings(state, command.settings ?? {});
   if (Object.keys(changed).length > 0) {

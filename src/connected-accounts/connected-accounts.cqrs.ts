@@ -1,7 +1,8 @@
 import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, Query, QueryHandler, type ICommandHandler, type IQueryHandler } from '@nestjs/cqrs';
 import { NotFound } from '../common/domain-errors.js';
-import type { CommandOptions, WriteResult } from '../event-store/decider.js';
+import type { CommandOptions } from '../event-store/decider.js';
+import type { MetadataWriteResult } from '../custom-metadata/metadata-set.js';
 import { DeciderCommandHandler } from '../event-store/decider-command-handler.js';
 import { streams } from '../event-store/streams.js';
 import { AsOfReads } from '../read-models/as-of.js';
@@ -19,7 +20,7 @@ import {
 export type ConnectedAccountObject = ReturnType<typeof toConnectedAccountObject>;
 
 /** A connected-account command on the command bus: the command, and the saga's event ids and correlation when it sends it. */
-export class ConnectedAccountCommandMessage extends Command<WriteResult> {
+export class ConnectedAccountCommandMessage extends Command<MetadataWriteResult> {
   constructor(
     readonly command: ConnectedAccountCommand,
     readonly options: CommandOptions = {},
@@ -54,10 +55,14 @@ export class ListConnectedAccountsQuery extends Query<{ items: ConnectedAccountO
 export class ConnectedAccountCommandHandler implements ICommandHandler<ConnectedAccountCommandMessage> {
   constructor(@Inject(DeciderCommandHandler) private readonly commands: DeciderCommandHandler) {}
 
-  async execute({ command, options }: ConnectedAccountCommandMessage): Promise<WriteResult> {
+  async execute({ command, options }: ConnectedAccountCommandMessage): Promise<MetadataWriteResult> {
     const streamId = streams.connectedAccount(command.connectedAccountId);
-    const { position } = await this.commands.handle({ decider: connectedAccountDecider, streamId }, command, options);
-    return { position };
+    const { position, state } = await this.commands.handle(
+      { decider: connectedAccountDecider, streamId },
+      command,
+      options,
+    );
+    return { position, customMetadataRevision: state.customMetadataRevision };
   }
 }
 

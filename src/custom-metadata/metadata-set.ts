@@ -1,4 +1,5 @@
 import type { Actor } from '../common/actor.js';
+import { DomainError } from '../common/domain-errors.js';
 import { diffCustomMetadata, hasChanges, type CustomMetadata, type CustomMetadataChanges } from './custom-metadata.js';
 
 /**
@@ -65,4 +66,62 @@ export function metadataUpdated(
 ): MetadataSet[] {
   const event = metadataSet(resource, previous, next, { type: 'api_update' }, actor, occurredAt);
   return hasChanges(event.data.changes) ? [event] : [];
+}
+
+/**
+ * Where a fold of a resource's stream is, and the stream revision of its last MetadataSet: the revision that
+ * `custom_metadata_history` shows, which a compare-and-set update names (`expected_custom_metadata_revision`).
+ */
+export interface MetadataRevision {
+  /** Events folded so far: the stream revision the next event will have. */
+  eventsFolded: number;
+  /** The last MetadataSet's stream revision; null before the first. */
+  customMetadataRevision: number | null;
+}
+
+export const NO_METADATA_REVISION: MetadataRevision = { eventsFolded: 0, customMetadataRevision: null };
+
+/**
+ * `evolve` for a resource whose state keeps its metadata revision: the state its own `evolve` made of
+ * `event` (`next`), with the fold moved on by one event. Each resource folds every event of its stream, in
+ * order, so the count of events folded is the stream revision.
+ */
+export function withMetadataRevision<State extends MetadataRevision>(
+  state: State,
+  event: { type: string },
+  next: State,
+): State {
+  return {
+    ...next,
+    eventsFolded: state.eventsFolded + 1,
+    customMetadataRevision: event.type === 'MetadataSet' ? state.eventsFolded : state.customMetadataRevision,
+  };
+}
+
+/** A compare-and-set update refused: the metadata's revision is no longer the one the caller read. */
+export class CustomMetadataRevisionMismatch extends DomainError {
+  readonly code = 'custom_metadata_revision_mismatch';
+
+  constructor(expected: number, current: number | null) {
+    super(
+      `The custom metadata is at revision ${current ?? 'none'}, not ${expected}: read it again, and retry the change on it`,
+      { expected_custom_metadata_revision: expected, custom_metadata_revision: current },
+    );
+  }
+}
+
+/** The response header that carries a resource's metadata revision (on its get and update answers). */
+export const CUSTOM_METADATA_REVISION_HEADER = 'seam-custom-metadata-revision';
+
+/** What a write to a resource with metadata answers: its log position, and its metadata revision after it. */
+export interface MetadataWriteResult {
+  position: number;
+  customMetadataRevision: number | null;
+}
+
+/** Refuses a compare-and-set update (`expected` given) unless the metadata is still at that revision. */
+export function assertMetadataRevision(expected: number | undefined, state: MetadataRevision): void {
+  if (expected !== undefined && expected !== state.customMetadataRevision) {
+    throw new CustomMetadataRevisionMismatch(expected, state.customMetadataRevision);
+  }
 }

@@ -5,7 +5,15 @@ import {
   type CustomMetadata,
   type CustomMetadataPatch,
 } from '../custom-metadata/custom-metadata.js';
-import { metadataSet, metadataUpdated, type MetadataSet } from '../custom-metadata/metadata-set.js';
+import {
+  assertMetadataRevision,
+  metadataSet,
+  metadataUpdated,
+  NO_METADATA_REVISION,
+  withMetadataRevision,
+  type MetadataRevision,
+  type MetadataSet,
+} from '../custom-metadata/metadata-set.js';
 import { unknownCommand, unknownEvent, type CommandMeta, type Decider } from '../event-store/decider.js';
 import type { Provider } from '../providers/providers.js';
 
@@ -60,11 +68,13 @@ export type DeviceCommand = CommandMeta &
         name?: string | null;
         isManaged?: boolean;
         customMetadata?: CustomMetadataPatch;
+        /** Compare-and-set: refused unless the metadata is still at this revision (see MetadataRevision). */
+        expectedCustomMetadataRevision?: number;
       }
     | { type: 'DeleteDevice'; deviceId: string; workspaceId: string; connectedAccountId: string }
   );
 
-export interface DeviceState {
+export interface DeviceState extends MetadataRevision {
   exists: boolean;
   workspaceId: string | null;
   connectedAccountId: string | null;
@@ -88,38 +98,10 @@ export const deviceDecider: Decider<DeviceCommand, DeviceEvent, DeviceState> = {
     isManaged: true,
     customMetadata: EMPTY_CUSTOM_METADATA,
     deletedAt: null,
+    ...NO_METADATA_REVISION,
   }),
 
-  evolve(state, event) {
-    switch (event.type) {
-      case 'DeviceAdded':
-        return {
-          ...state,
-          exists: true,
-          workspaceId: event.data.workspace_id,
-          connectedAccountId: event.data.connected_account_id,
-          name: event.data.name,
-          providerName: event.data.name,
-          isManaged: event.data.is_managed ?? true,
-        };
-      case 'DeviceRenamed':
-        return { ...state, name: event.data.name };
-      case 'DeviceConvertedToUnmanaged':
-        return { ...state, isManaged: false };
-      case 'DeviceConvertedToManaged':
-        return { ...state, isManaged: true };
-      case 'MetadataSet':
-        return { ...state, customMetadata: event.data.custom_metadata };
-      case 'DeviceDeleted':
-        return {
-          ...deviceDecider.initialState(),
-          workspaceId: event.data.workspace_id,
-          deletedAt: event.data.deleted_at,
-        };
-      default:
-        return unknownEvent(event, state);
-    }
-  },
+  evolve: (state, event) => withMetadataRevision(state, event, evolveDevice(state, event)),
 
   decide(command, state) {
     switch (command.type) {
@@ -134,6 +116,37 @@ export const deviceDecider: Decider<DeviceCommand, DeviceEvent, DeviceState> = {
     }
   },
 };
+
+function evolveDevice(state: DeviceState, event: DeviceEvent): DeviceState {
+  switch (event.type) {
+    case 'DeviceAdded':
+      return {
+        ...state,
+        exists: true,
+        workspaceId: event.data.workspace_id,
+        connectedAccountId: event.data.connected_account_id,
+        name: event.data.name,
+        providerName: event.data.name,
+        isManaged: event.data.is_managed ?? true,
+      };
+    case 'DeviceRenamed':
+      return { ...state, name: event.data.name };
+    case 'DeviceConvertedToUnmanaged':
+      return { ...state, isManaged: false };
+    case 'DeviceConvertedToManaged':
+      return { ...state, isManaged: true };
+    case 'MetadataSet':
+      return { ...state, customMetadata: event.data.custom_metadata };
+    case 'DeviceDeleted':
+      return {
+        ...deviceDecider.initialState(),
+        workspaceId: event.data.workspace_id,
+        deletedAt: event.data.deleted_at,
+      };
+    default:
+      return unknownEvent(event, state);
+  }
+}
 
 type CommandOf<T extends DeviceCommand['type']> = Extract<DeviceCommand, { type: T }>;
 
@@ -158,6 +171,7 @@ function decideUpdateDevice(command: CommandOf<'UpdateDevice'>, state: DeviceSta
   if (!state.exists || state.workspaceId !== command.workspaceId || state.isManaged !== command.managed) {
     throw new NotFound('device', 'device_id', command.deviceId);
   }
+  assertMetadataRevision(command.expectedCustomMetadataRevision, state);
   const events: DeviceEvent[] = [];
   if (command.name !== undefined) {
     const name = command.name === null ? state.providerName : command.name.trim();

@@ -3,7 +3,8 @@ import { Command, CommandHandler, Query, QueryHandler, type ICommandHandler, typ
 import { NotFound } from '../common/domain-errors.js';
 import type { SqliteDatabase } from '../common/sqlite.js';
 import { connectedAccountReadModel } from '../connected-accounts/index.js';
-import type { CommandOptions, WriteResult } from '../event-store/decider.js';
+import type { CommandOptions } from '../event-store/decider.js';
+import type { MetadataWriteResult } from '../custom-metadata/metadata-set.js';
 import { DeciderCommandHandler } from '../event-store/decider-command-handler.js';
 import type { EventStore } from '../event-store/event-store.js';
 import { streams } from '../event-store/streams.js';
@@ -32,7 +33,7 @@ export interface DeviceScope {
 }
 
 /** A device command on the command bus: the command, and the saga's event ids and correlation when it sends it. */
-export class DeviceCommandMessage extends Command<WriteResult> {
+export class DeviceCommandMessage extends Command<MetadataWriteResult> {
   constructor(
     readonly command: DeviceCommand,
     readonly options: CommandOptions = {},
@@ -72,10 +73,10 @@ export const deviceIdOf = (command: DeviceCommand): string =>
 export class DeviceCommandHandler implements ICommandHandler<DeviceCommandMessage> {
   constructor(@Inject(DeciderCommandHandler) private readonly commands: DeciderCommandHandler) {}
 
-  async execute({ command, options }: DeviceCommandMessage): Promise<WriteResult> {
+  async execute({ command, options }: DeviceCommandMessage): Promise<MetadataWriteResult> {
     const streamId = streams.device(deviceIdOf(command));
-    const { position } = await this.commands.handle({ decider: deviceDecider, streamId }, command, options);
-    return { position };
+    const { position, state } = await this.commands.handle({ decider: deviceDecider, streamId }, command, options);
+    return { position, customMetadataRevision: state.customMetadataRevision };
   }
 }
 

@@ -30,7 +30,9 @@ import {
   ListConnectedAccountsQuery,
 } from '../connected-accounts/nest.js';
 import { DeleteConnectedAccountCommand } from '../erasure/nest.js';
-import { answerAt } from './log-position.interceptor.js';
+import { answerAt, answerWithHeaders } from './log-position.interceptor.js';
+import { customMetadataRevisionHeader, ExpectedCustomMetadataRevision } from './custom-metadata-revision.js';
+import { CustomMetadataRevisionQuery } from '../audit/nest.js';
 
 export class GetConnectedAccountDto {
   @Expose()
@@ -68,6 +70,9 @@ export class UpdateConnectedAccountDto extends ConnectedAccountIdDto {
   /** Replaces the account's metadata entirely; checked by the custom-metadata value type. */
   @RawParam('custom_metadata')
   custom_metadata?: unknown;
+
+  @ExpectedCustomMetadataRevision()
+  expected_custom_metadata_revision?: number;
 
   @Expose()
   @IsOptional()
@@ -138,7 +143,17 @@ export class ConnectedAccountsController {
     const connected_account = await this.queryBus.execute(
       new GetConnectedAccountQuery(caller.workspaceId, by, asOfDate(input.as_of)),
     );
-    return { connected_account, ok: true };
+    const body = { connected_account, ok: true };
+    // As of a moment, the revision then is in custom_metadata_history; the header is the current one.
+    if (input.as_of !== undefined) return body;
+    const revision = await this.queryBus.execute(
+      new CustomMetadataRevisionQuery({
+        type: 'connected_account',
+        idField: 'connected_account_id',
+        id: connected_account.connected_account_id,
+      }),
+    );
+    return answerWithHeaders(body, customMetadataRevisionHeader(revision));
   }
 
   @SeamRoute('connected_accounts/list', ['GET', 'POST'])
@@ -172,7 +187,7 @@ export class ConnectedAccountsController {
   ) {
     const customMetadata =
       input.custom_metadata === undefined ? undefined : parseCustomMetadataInput(input.custom_metadata);
-    const { position } = await this.commandBus.execute(
+    const { position, customMetadataRevision } = await this.commandBus.execute(
       new ConnectedAccountCommandMessage({
         type: 'UpdateConnectedAccount',
         connectedAccountId: input.connected_account_id,
@@ -184,6 +199,7 @@ export class ConnectedAccountsController {
           customer_key: input.customer_key,
           accepted_capabilities: input.accepted_capabilities,
         },
+        expectedCustomMetadataRevision: input.expected_custom_metadata_revision,
         ...commandMeta(caller),
       }),
     );
@@ -191,7 +207,7 @@ export class ConnectedAccountsController {
     const connected_account = await this.queryBus.execute(
       new GetConnectedAccountQuery(caller.workspaceId, { connectedAccountId: input.connected_account_id }),
     );
-    return answerAt(position, { connected_account, ok: true });
+    return answerAt(position, { connected_account, ok: true }, customMetadataRevisionHeader(customMetadataRevision));
   }
 
   /**

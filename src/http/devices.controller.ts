@@ -25,7 +25,9 @@ import { DeviceCommandMessage, GetDeviceQuery, ListDevicesQuery } from '../devic
 import { CAPABILITY_FLAGS, type CapabilityFlag, type DeviceKind } from '../providers/providers.js';
 import { invalidInput } from './seam-error.js';
 import { ReadYourWrites } from '../read-models/read-your-writes.js';
-import { answerAt } from './log-position.interceptor.js';
+import { answerAt, answerWithHeaders } from './log-position.interceptor.js';
+import { customMetadataRevisionHeader, ExpectedCustomMetadataRevision } from './custom-metadata-revision.js';
+import { CustomMetadataRevisionQuery } from '../audit/nest.js';
 
 export class DeviceIdDto {
   @Expose()
@@ -89,6 +91,9 @@ export class UpdateDeviceDto extends DeviceIdDto {
   /** Merged into the device's metadata ("add or change"; `null` removes a key). */
   @RawParam('custom_metadata')
   custom_metadata?: unknown;
+
+  @ExpectedCustomMetadataRevision()
+  expected_custom_metadata_revision?: number;
 }
 
 export class UpdateUnmanagedDeviceDto extends DeviceIdDto {
@@ -100,6 +105,9 @@ export class UpdateUnmanagedDeviceDto extends DeviceIdDto {
 
   @RawParam('custom_metadata')
   custom_metadata?: unknown;
+
+  @ExpectedCustomMetadataRevision()
+  expected_custom_metadata_revision?: number;
 }
 
 export class ListDevicesDto extends PageDto {
@@ -263,7 +271,13 @@ export class DevicesController {
         asOfDate(input.as_of),
       ),
     );
-    return { ...(route.one ? { [route.one]: device } : {}), device, ok: true };
+    const body = { ...(route.one ? { [route.one]: device } : {}), device, ok: true };
+    // As of a moment, the revision then is in custom_metadata_history; the header is the current one.
+    if (input.as_of !== undefined) return body;
+    const revision = await this.queryBus.execute(
+      new CustomMetadataRevisionQuery({ type: 'device', idField: 'device_id', id: device.device_id }),
+    );
+    return answerWithHeaders(body, customMetadataRevisionHeader(revision));
   }
 
   private async listDevices(caller: Caller, input: ListDevicesDto, path: string, route: DeviceRoute) {
@@ -305,12 +319,17 @@ export class DevicesController {
 
   private async updateDevice(
     caller: Caller,
-    input: { device_id: string; is_managed?: boolean; custom_metadata?: unknown },
+    input: {
+      device_id: string;
+      is_managed?: boolean;
+      custom_metadata?: unknown;
+      expected_custom_metadata_revision?: number;
+    },
     how: { managed: boolean; name?: string | null },
   ) {
     const customMetadata =
       input.custom_metadata === undefined ? undefined : parseCustomMetadataInput(input.custom_metadata);
-    const { position } = await this.commandBus.execute(
+    const { position, customMetadataRevision } = await this.commandBus.execute(
       new DeviceCommandMessage({
         type: 'UpdateDevice',
         deviceId: input.device_id,
@@ -319,10 +338,11 @@ export class DevicesController {
         name: how.name,
         isManaged: input.is_managed,
         customMetadata,
+        expectedCustomMetadataRevision: input.expected_custom_metadata_revision,
         ...commandMeta(caller),
       }),
     );
     await this.readYourWrites.waitFor(position);
-    return answerAt(position, { ok: true });
+    return answerAt(position, { ok: true }, customMetadataRevisionHeader(customMetadataRevision));
   }
 }

@@ -9,6 +9,7 @@ import {
   SandboxOnly,
 } from '../common/domain-errors.js';
 import { invalidInput, SeamError } from './seam-error.js';
+import { CustomMetadataRevisionMismatch } from '../custom-metadata/metadata-set.js';
 import { isDiskFull } from '../common/sqlite.js';
 import { ConsumerTimeoutError } from '../event-store/checkpointed-consumer.js';
 import { PositionPastHeadError } from '../read-models/read-your-writes.js';
@@ -43,7 +44,9 @@ export function toSeamError(error: DomainError): SeamError {
         ? 403
         : error instanceof IdempotencyKeyReused
           ? 422
-          : 400;
+          : error instanceof CustomMetadataRevisionMismatch
+            ? 409
+            : 400;
   return new SeamError(
     status,
     error.code,

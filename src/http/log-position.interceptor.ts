@@ -8,16 +8,22 @@ import { ReadYourWrites } from '../read-models/read-your-writes.js';
 /** The header that carries a log position both ways. */
 export const LOG_POSITION_HEADER = 'seam-log-position';
 
-/** A write route's answer and the log position its read models reached: the header's value. */
+/** A route's answer with what goes in its headers: the log position its read models reached, and others. */
 export class AnswerAt<Body> {
   constructor(
     readonly position: number,
     readonly body: Body,
+    readonly headers: Readonly<Record<string, string>> = {},
   ) {}
 }
 
 /** What a write route returns once its write is readable: `body`, answered with `seam-log-position`. */
-export const answerAt = <Body>(position: number, body: Body): AnswerAt<Body> => new AnswerAt(position, body);
+export const answerAt = <Body>(position: number, body: Body, headers?: Record<string, string>): AnswerAt<Body> =>
+  new AnswerAt(position, body, headers);
+
+/** A read route's answer with headers of its own (no log position: it wrote nothing). */
+export const answerWithHeaders = <Body>(body: Body, headers: Record<string, string>): AnswerAt<Body> =>
+  new AnswerAt(0, body, headers);
 
 /**
  * Read-your-writes across instances. A write answers the log position it reached in `seam-log-position`
@@ -37,7 +43,10 @@ export class LogPositionInterceptor implements NestInterceptor {
       switchMap(() => next.handle()),
       map((answer) => {
         if (!(answer instanceof AnswerAt)) return answer;
-        if (answer.position > 0 && !reply.sent) void reply.header(LOG_POSITION_HEADER, String(answer.position));
+        if (!reply.sent) {
+          if (answer.position > 0) void reply.header(LOG_POSITION_HEADER, String(answer.position));
+          for (const [name, value] of Object.entries(answer.headers)) void reply.header(name, value);
+        }
         return answer.body;
       }),
     );

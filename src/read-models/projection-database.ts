@@ -259,18 +259,11 @@ export class ProjectionDatabase {
   }
 
   private meta(key: string): string | undefined {
-    const row = this.db.prepare('SELECT value FROM read_model_meta WHERE key = ?').get(key) as
-      { value: string } | undefined;
-    return row?.value;
+    return readMeta(this.db, key);
   }
 
   private setMeta(key: string, value: string): void {
-    this.db
-      .prepare(
-        `INSERT INTO read_model_meta (key, value) VALUES (?, ?)
-         ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
-      )
-      .run(key, value);
+    writeMeta(this.db, key, value);
   }
 
   private dropAllTables(): void {
@@ -283,6 +276,18 @@ export class ProjectionDatabase {
     // Drops its indexes too; a full-text index's own tables go with it, hence IF EXISTS.
     for (const { name } of tables) this.db.exec(`DROP TABLE IF EXISTS "${name}"`);
   }
+}
+
+/** A value of the file's `read_model_meta` (what it holds, for whom): every read-model file has one. */
+export function readMeta(db: SqliteDatabase, key: string): string | undefined {
+  const row = db.prepare('SELECT value FROM read_model_meta WHERE key = ?').get(key) as { value: string } | undefined;
+  return row?.value;
+}
+
+export function writeMeta(db: SqliteDatabase, key: string, value: string): void {
+  db.prepare(
+    `INSERT INTO read_model_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+  ).run(key, value);
 }
 
 /** Whether this build reads and feeds tables of `version` of `projection`: its own, or an older one it declares. */

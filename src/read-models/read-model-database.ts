@@ -11,7 +11,9 @@ import {
   isServable,
   ProjectionDatabase,
   READ_MODELS_CONSUMER,
+  readMeta,
   storedProjectionVersion,
+  writeMeta,
   type ProjectionRules,
 } from './projection-database.js';
 
@@ -242,18 +244,11 @@ export class ReadModelDatabase {
   }
 
   private meta(key: string): string | undefined {
-    const row = this.db.prepare('SELECT value FROM read_model_meta WHERE key = ?').get(key) as
-      { value: string } | undefined;
-    return row?.value;
+    return readMeta(this.db, key);
   }
 
   private setMeta(key: string, value: string): void {
-    this.db
-      .prepare(
-        `INSERT INTO read_model_meta (key, value) VALUES (?, ?)
-         ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
-      )
-      .run(key, value);
+    writeMeta(this.db, key, value);
   }
 }
 

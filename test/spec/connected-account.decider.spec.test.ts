@@ -6,6 +6,7 @@ import {
   type ConnectedAccountEvent,
   type ConnectedAccountSettings,
 } from '../../src/connected-accounts/connected-account.js';
+import { CustomMetadataRevisionMismatch } from '../../src/custom-metadata/metadata-set.js';
 import { DeciderSpecification } from '../support/decider-specification.js';
 import { accountCreated, apiKey, LATER, metadataSetEvent, NOW, WORKSPACE } from '../support/domain-fixtures.js';
 
@@ -67,6 +68,19 @@ const update = (fields: {
     now: LATER,
   }) as const;
 
+/** An API update of `inherited`'s { plan: basic } to { plan: gold }. */
+const planGoldBy = ({ at }: { at: string }) =>
+  metadataSetEvent({
+    resource_type: 'connected_account',
+    resource_id: 'a1',
+    previous: { plan: 'basic' },
+    next: { plan: 'gold' },
+    changes: { changed: { plan: { from: 'basic', to: 'gold' } } },
+    cause: { type: 'api_update' },
+    actor: apiKey,
+    at,
+  });
+
 describe('connected account decider', () => {
   describe('ConnectFromWebview', () => {
     it('creates a new account with a copy of the webview metadata (inherited)', () => {
@@ -84,15 +98,7 @@ describe('connected account decider', () => {
     });
 
     it('lets an API update made after the completion was accepted win over its replacement', () => {
-      const apiUpdate = metadataSetEvent({
-        resource_type: 'connected_account',
-        resource_id: 'a1',
-        previous: { plan: 'basic' },
-        next: { plan: 'gold' },
-        changes: { changed: { plan: { from: 'basic', to: 'gold' } } },
-        cause: { type: 'api_update' },
-        actor: apiKey,
-      });
+      const apiUpdate = planGoldBy({ at: NOW });
       // Accepted at metadata version 1 (after `inherited`); the API update (version 2) came after it.
       const replacingVersion1 = { ...connect('cw2', { tier: 'pro' }, LATER), replacesMetadataVersion: 1 };
       spec
@@ -211,6 +217,47 @@ describe('connected account decider', () => {
         .given([created])
         .when({ ...update({ customMetadata: {} }), workspaceId: 'w2' })
         .thenThrows((e) => e instanceof NotFound);
+    });
+  });
+
+  describe('UpdateConnectedAccount with expected_custom_metadata_revision (compare-and-set)', () => {
+    const planGold = planGoldBy({ at: LATER });
+    const mismatch = (current: number) => (e: unknown) =>
+      e instanceof CustomMetadataRevisionMismatch &&
+      e.code === 'custom_metadata_revision_mismatch' &&
+      e.details.custom_metadata_revision === current;
+
+    it("applies when the metadata is still at the revision named: its last MetadataSet's stream revision", () => {
+      // created is revision 0 of the stream, inherited 1.
+      spec
+        .given([created, inherited])
+        .when({ ...update({ customMetadata: { plan: 'gold' } }), expectedCustomMetadataRevision: 1 })
+        .then([planGold]);
+    });
+
+    it('refuses, writing nothing, once another change has moved the metadata on', () => {
+      spec
+        .given([created, inherited, reconnected('cw2'), replacedByCw2])
+        .when({ ...update({ customMetadata: { plan: 'gold' } }), expectedCustomMetadataRevision: 1 })
+        .thenThrows(mismatch(3));
+    });
+
+    it('counts every event of the stream: a reconnection without a metadata change moves no revision', () => {
+      spec
+        .given([created, inherited, reconnected('cw2')])
+        .when({ ...update({ customMetadata: { plan: 'gold' } }), expectedCustomMetadataRevision: 1 })
+        .then([planGold]);
+      spec
+        .given([created, inherited, reconnected('cw2')])
+        .when({ ...update({ customMetadata: { plan: 'gold' } }), expectedCustomMetadataRevision: 2 })
+        .thenThrows(mismatch(1));
+    });
+
+    it('refuses a settings-only update too, since it names a revision', () => {
+      spec
+        .given([created, inherited])
+        .when({ ...update({ settings: { display_name: 'Front' } }), expectedCustomMetadataRevision: 0 })
+        .thenThrows(mismatch(1));
     });
   });
 
