@@ -58,6 +58,7 @@ export async function replayInto(
     onProgress?.(progressOf({ start, position, target, startedAt, events }));
     await new Promise((resolve) => setImmediate(resolve));
   }
+  projector.stopped();
   return events;
 }
 

@@ -57,6 +57,7 @@ export const connectWebviewReadModel = sqliteProjection<ConnectWebviewEvent>({
   ` + customMetadataIndexDdl('connect_webview'),
     );
   },
+  ignores: (event) => event.type === 'MetadataSet' && event.data.resource_type !== 'connect_webview',
   readIndexes: [
     { name: 'connect_webviews_by_workspace', on: 'connect_webviews (workspace_id, created_position)' },
     customMetadataLookup('connect_webview'),

@@ -69,6 +69,7 @@ export const connectedAccountReadModel = sqliteProjection<ConnectedAccountEvent>
   ` + customMetadataIndexDdl('connected_account'),
     );
   },
+  ignores: (event) => event.type === 'MetadataSet' && event.data.resource_type !== 'connected_account',
   readIndexes: [
     { name: 'connected_accounts_by_workspace', on: 'connected_accounts (workspace_id, created_position)' },
     { name: 'connected_accounts_by_email', on: 'connected_accounts (workspace_id, email)' },

@@ -101,6 +101,7 @@ export const deviceReadModel = sqliteProjection<DeviceEvent | ConnectedAccountEv
   ` + customMetadataIndexDdl('device'),
     );
   },
+  ignores: (event) => event.type === 'MetadataSet' && event.data.resource_type !== 'device',
   readIndexes: [
     { name: 'devices_by_workspace', on: 'devices (workspace_id, created_position)' },
     customMetadataLookup('device'),

@@ -12,6 +12,8 @@ export interface ConsumerHandler {
    * effects must be idempotent: after a crash the batch is delivered again.
    */
   handle(events: RecordedEvent[]): void | Promise<void>;
+  /** Once the consumer has stopped, after its last batch: for a handler that defers writing some checkpoints. */
+  stopped?(): void | Promise<void>;
 }
 
 export interface ConsumerStatus {
@@ -69,6 +71,7 @@ export class CheckpointedConsumer {
     this.abort.abort();
     await this.running;
     this.running = undefined;
+    await this.handler.stopped?.();
   }
 
   get isRunning(): boolean {

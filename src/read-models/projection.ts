@@ -51,6 +51,11 @@ export interface Projection<Event extends DomainEvent = DomainEvent> {
    */
   readonly rebuildsOnItsOwnThread?: boolean;
   readonly handles: readonly Event['type'][];
+  /**
+   * Of the events it handles, those that leave its tables alone (another resource type's MetadataSet): a
+   * batch of only such events commits nothing in its file (ProjectionDatabase.project).
+   */
+  readonly ignores?: (event: RecordedEventOf<Event>) => boolean;
   init(db: SqliteDatabase): void;
   readonly readIndexes?: readonly ReadIndex[];
   /** The resource table `search` finds rows of, and the fields it matches (see search-index.ts). */

@@ -15,6 +15,9 @@ export interface ProjectedFiles {
  * next batch starts from the lowest. A projection already past an event (one rebuilt and swapped in) skips it.
  */
 export class ReadModelProjector implements ConsumerHandler {
+  /** The last position handled: where every file is, whatever its checkpoint says (see `project`). */
+  private handled = 0;
+
   constructor(private readonly files: ProjectedFiles) {}
 
   loadCheckpoint(): number {
@@ -25,6 +28,12 @@ export class ReadModelProjector implements ConsumerHandler {
     for (const part of this.files.parts) {
       if (part.project(events)) part.scrub();
     }
+    this.handled = Math.max(this.handled, events.at(-1)?.position ?? 0);
+  }
+
+  /** Every file's checkpoint written where the projector is: a clean stop leaves nothing to read again. */
+  stopped(): void {
+    for (const part of this.files.parts) part.settle(this.handled);
   }
 }
 
