@@ -25,9 +25,8 @@ import { asOfDate, SeamInput } from './seam-input.js';
 import { SeamRoute, SeamWriteRoute } from './seam-route.js';
 import { IdempotencyKey, markReplayed } from './idempotency.js';
 import type { IdempotentCreate } from '../event-store/idempotency-key.js';
-import { answerAt, answerWithHeaders } from './log-position.interceptor.js';
-import { customMetadataRevisionHeader } from './custom-metadata-revision.js';
-import { CustomMetadataRevisionQuery } from '../audit/nest.js';
+import { answerAt } from './log-position.interceptor.js';
+import { withCustomMetadataRevision } from './custom-metadata-revision.js';
 
 @Controller()
 export class ConnectWebviewsController {
@@ -75,17 +74,8 @@ export class ConnectWebviewsController {
     const connect_webview = await this.queryBus.execute(
       new GetConnectWebviewQuery(caller.workspaceId, input.connect_webview_id, asOfDate(input.as_of)),
     );
-    const body = { connect_webview, ok: true };
-    // As of a moment, the revision then is in custom_metadata_history; the header is the current one.
-    if (input.as_of !== undefined) return body;
-    const revision = await this.queryBus.execute(
-      new CustomMetadataRevisionQuery({
-        type: 'connect_webview',
-        idField: 'connect_webview_id',
-        id: input.connect_webview_id,
-      }),
-    );
-    return answerWithHeaders(body, customMetadataRevisionHeader(revision));
+    const resource = { type: 'connect_webview', idField: 'connect_webview_id', id: input.connect_webview_id } as const;
+    return withCustomMetadataRevision(this.queryBus, resource, { connect_webview, ok: true }, input.as_of);
   }
 
   @SeamRoute('connect_webviews/list', ['GET', 'POST'])

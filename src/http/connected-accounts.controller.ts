@@ -30,9 +30,12 @@ import {
   ListConnectedAccountsQuery,
 } from '../connected-accounts/nest.js';
 import { DeleteConnectedAccountCommand } from '../erasure/nest.js';
-import { answerAt, answerWithHeaders } from './log-position.interceptor.js';
-import { customMetadataRevisionHeader, ExpectedCustomMetadataRevision } from './custom-metadata-revision.js';
-import { CustomMetadataRevisionQuery } from '../audit/nest.js';
+import { answerAt } from './log-position.interceptor.js';
+import {
+  customMetadataRevisionHeader,
+  ExpectedCustomMetadataRevision,
+  withCustomMetadataRevision,
+} from './custom-metadata-revision.js';
 
 export class GetConnectedAccountDto {
   @Expose()
@@ -143,17 +146,12 @@ export class ConnectedAccountsController {
     const connected_account = await this.queryBus.execute(
       new GetConnectedAccountQuery(caller.workspaceId, by, asOfDate(input.as_of)),
     );
-    const body = { connected_account, ok: true };
-    // As of a moment, the revision then is in custom_metadata_history; the header is the current one.
-    if (input.as_of !== undefined) return body;
-    const revision = await this.queryBus.execute(
-      new CustomMetadataRevisionQuery({
-        type: 'connected_account',
-        idField: 'connected_account_id',
-        id: connected_account.connected_account_id,
-      }),
-    );
-    return answerWithHeaders(body, customMetadataRevisionHeader(revision));
+    const resource = {
+      type: 'connected_account',
+      idField: 'connected_account_id',
+      id: connected_account.connected_account_id,
+    } as const;
+    return withCustomMetadataRevision(this.queryBus, resource, { connected_account, ok: true }, input.as_of);
   }
 
   @SeamRoute('connected_accounts/list', ['GET', 'POST'])

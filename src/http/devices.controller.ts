@@ -25,9 +25,12 @@ import { DeviceCommandMessage, GetDeviceQuery, ListDevicesQuery } from '../devic
 import { CAPABILITY_FLAGS, type CapabilityFlag, type DeviceKind } from '../providers/providers.js';
 import { invalidInput } from './seam-error.js';
 import { ReadYourWrites } from '../read-models/read-your-writes.js';
-import { answerAt, answerWithHeaders } from './log-position.interceptor.js';
-import { customMetadataRevisionHeader, ExpectedCustomMetadataRevision } from './custom-metadata-revision.js';
-import { CustomMetadataRevisionQuery } from '../audit/nest.js';
+import { answerAt } from './log-position.interceptor.js';
+import {
+  customMetadataRevisionHeader,
+  ExpectedCustomMetadataRevision,
+  withCustomMetadataRevision,
+} from './custom-metadata-revision.js';
 
 export class DeviceIdDto {
   @Expose()
@@ -272,12 +275,8 @@ export class DevicesController {
       ),
     );
     const body = { ...(route.one ? { [route.one]: device } : {}), device, ok: true };
-    // As of a moment, the revision then is in custom_metadata_history; the header is the current one.
-    if (input.as_of !== undefined) return body;
-    const revision = await this.queryBus.execute(
-      new CustomMetadataRevisionQuery({ type: 'device', idField: 'device_id', id: device.device_id }),
-    );
-    return answerWithHeaders(body, customMetadataRevisionHeader(revision));
+    const resource = { type: 'device', idField: 'device_id', id: device.device_id } as const;
+    return withCustomMetadataRevision(this.queryBus, resource, body, input.as_of);
   }
 
   private async listDevices(caller: Caller, input: ListDevicesDto, path: string, route: DeviceRoute) {
