@@ -205,11 +205,6 @@ export class ReadModelDatabase {
     return partPath(this.path, `${projection.name}--v${projection.version}-${stamp}`);
   }
 
-  /** Every file of these read models: the main one first. */
-  files(): string[] {
-    return [this.path, ...this.parts.map((part) => part.path)];
-  }
-
   /** Runs `fn` in one IMMEDIATE transaction on the main file. */
   transaction<T>(fn: () => T): T {
     return immediateTransaction(this.db, fn);
