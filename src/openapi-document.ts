@@ -7,6 +7,7 @@ import { openapi } from '@seamapi/types/connect';
 import { getMetadataStorage } from 'class-validator';
 import { validationMetadatasToSchemas } from 'class-validator-jsonschema';
 import { MAX_KEY_LENGTH, MAX_KEYS, MAX_VALUE_LENGTH } from './custom-metadata/custom-metadata.js';
+import { MAX_SELECTOR_VALUES } from './custom-metadata/custom-metadata-selector.js';
 import { HttpModule } from './http/http.module.js';
 import { rawParamsOf, type RawParamKind } from './http/seam-input.js';
 import { ALLOWED_METHODS, PUBLIC_ROUTE } from './http/seam-route.js';
@@ -81,6 +82,7 @@ const EXTENSION_ANSWERS: Record<string, { schema: Schema; mediaType?: string; de
 const RAW_PARAM_SCHEMAS: Record<RawParamKind, Schema> = {
   custom_metadata: { $ref: '#/components/schemas/custom_metadata' },
   custom_metadata_filter: { $ref: '#/components/schemas/custom_metadata_filter' },
+  custom_metadata_selector: { $ref: '#/components/schemas/custom_metadata_selector' },
 };
 
 export function openApiDocument(): Schema {
@@ -113,6 +115,30 @@ export function openApiDocument(): Schema {
       description: 'Only resources whose custom_metadata has every one of these key:value pairs',
       maxProperties: MAX_KEYS,
       additionalProperties: { anyOf: [{ type: 'string' }, { type: 'boolean' }] },
+    },
+    custom_metadata_selector: {
+      type: 'object',
+      description:
+        'A set-based selector (an extension): each key takes a value (equality), {in: [...]}, {not_in: [...]} (which also matches a resource without the key) or {exists: boolean}. Keys are ANDed, and the whole ANDs with custom_metadata_has. On a GET: custom_metadata_match.tenant.in=t1&custom_metadata_match.tenant.in=t2&custom_metadata_match.legacy_id.exists=false.',
+      maxProperties: MAX_KEYS,
+      additionalProperties: {
+        anyOf: [
+          { type: 'string' },
+          { type: 'boolean' },
+          selectorOperator('in'),
+          selectorOperator('not_in'),
+          {
+            type: 'object',
+            required: ['exists'],
+            additionalProperties: false,
+            properties: { exists: { type: 'boolean' } },
+          },
+        ],
+      },
+      examples: [
+        { tenant: { in: ['t1', 't2'] }, plan: 'pro', internal_id: { exists: false }, tier: { not_in: ['trial'] } },
+      ],
+      'x-extension': true,
     },
     error: {
       type: 'object',
@@ -322,6 +348,16 @@ function extensionAnswer(path: string): Schema {
     description: answer.description,
     content: { [answer.mediaType ?? 'application/json']: { schema: answer.schema } },
   };
+}
+
+function selectorOperator(name: 'in' | 'not_in'): Schema {
+  const values = {
+    type: 'array',
+    minItems: 1,
+    maxItems: MAX_SELECTOR_VALUES,
+    items: { anyOf: [{ type: 'string' }, { type: 'boolean' }] },
+  };
+  return { type: 'object', required: [name], additionalProperties: false, properties: { [name]: values } };
 }
 
 function okWith(properties: Record<string, Schema>): Schema {

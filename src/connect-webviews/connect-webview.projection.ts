@@ -4,7 +4,7 @@ import type { CustomMetadata } from '../custom-metadata/custom-metadata.js';
 import {
   CUSTOM_METADATA_COLUMN_DDL,
   customMetadataIndexDdl,
-  customMetadataLookup,
+  customMetadataIndexes,
   recordJson,
   recordOf,
   removeCustomMetadataIndex,
@@ -16,6 +16,7 @@ import type { PageRequest, Pagination } from '../read-models/pagination.js';
 import { sqliteProjection } from '../read-models/projection.js';
 import { prepared } from '../common/prepared.js';
 import type { ConnectWebviewCreatedData, ConnectWebviewEvent } from './connect-webview.js';
+import type { CustomMetadataMatch } from '../custom-metadata/custom-metadata-selector.js';
 
 /** The stored form of a webview: everything of the public object but its `url`, which depends on config. */
 export interface ConnectWebviewRecord extends ConnectWebviewCreatedData {
@@ -42,7 +43,8 @@ export const CONNECT_WEBVIEWS_LISTING: ListedTable = {
 
 export const connectWebviewReadModel = sqliteProjection<ConnectWebviewEvent>({
   name: 'connect_webviews',
-  version: 4, // 4: its own metadata index and search tables, in its own file
+  version: 5, // 5: the metadata index by key (custom_metadata_match's exists)
+  readableFrom: 4,
   handles: ['ConnectWebviewCreated', 'MetadataSet', 'ConnectWebviewAuthorized', 'ConnectWebviewDeleted'],
   init: (db) => {
     db.exec(
@@ -60,7 +62,7 @@ export const connectWebviewReadModel = sqliteProjection<ConnectWebviewEvent>({
   ignores: (event) => event.type === 'MetadataSet' && event.data.resource_type !== 'connect_webview',
   readIndexes: [
     { name: 'connect_webviews_by_workspace', on: 'connect_webviews (workspace_id, created_position)' },
-    customMetadataLookup('connect_webview'),
+    ...customMetadataIndexes('connect_webview'),
   ],
   search: CONNECT_WEBVIEWS_LISTING,
 
@@ -140,6 +142,7 @@ export function findConnectWebviewAnyWorkspace(
 
 export interface ConnectWebviewFilter {
   customMetadataHas?: CustomMetadata;
+  customMetadataMatch?: CustomMetadataMatch;
   search?: string;
   customerKey?: string;
   matchesNothing?: boolean;

@@ -3,7 +3,7 @@ import type { CustomMetadata } from '../custom-metadata/custom-metadata.js';
 import {
   CUSTOM_METADATA_COLUMN_DDL,
   customMetadataIndexDdl,
-  customMetadataLookup,
+  customMetadataIndexes,
   recordJson,
   recordOf,
   removeCustomMetadataIndex,
@@ -16,6 +16,7 @@ import { sqliteProjection } from '../read-models/projection.js';
 import { prepared } from '../common/prepared.js';
 import { PROVIDER_DISPLAY_NAMES, type Provider, type ProviderCapability } from '../providers/providers.js';
 import type { ConnectedAccountEvent } from './connected-account.js';
+import type { CustomMetadataMatch } from '../custom-metadata/custom-metadata-selector.js';
 
 export interface ConnectedAccountRecord {
   connected_account_id: string;
@@ -46,7 +47,8 @@ export const CONNECTED_ACCOUNTS_LISTING: ListedTable = {
 
 export const connectedAccountReadModel = sqliteProjection<ConnectedAccountEvent>({
   name: 'connected_accounts',
-  version: 4, // 4: its own metadata index and search tables, in its own file
+  version: 5, // 5: the metadata index by key (custom_metadata_match's exists)
+  readableFrom: 4,
   handles: [
     'ConnectedAccountCreated',
     'MetadataSet',
@@ -73,7 +75,7 @@ export const connectedAccountReadModel = sqliteProjection<ConnectedAccountEvent>
   readIndexes: [
     { name: 'connected_accounts_by_workspace', on: 'connected_accounts (workspace_id, created_position)' },
     { name: 'connected_accounts_by_email', on: 'connected_accounts (workspace_id, email)' },
-    customMetadataLookup('connected_account'),
+    ...customMetadataIndexes('connected_account'),
   ],
   search: CONNECTED_ACCOUNTS_LISTING,
 
@@ -155,6 +157,7 @@ export function findConnectedAccount(
 
 export interface ConnectedAccountFilter {
   customMetadataHas?: CustomMetadata;
+  customMetadataMatch?: CustomMetadataMatch;
   search?: string;
   customerKey?: string;
   matchesNothing?: boolean;
@@ -174,6 +177,7 @@ export function listConnectedAccounts(
     workspaceId,
     {
       customMetadataHas: filter.customMetadataHas,
+      customMetadataMatch: filter.customMetadataMatch,
       search: filter.search,
       matchesNothing: filter.matchesNothing,
       where,

@@ -14,7 +14,7 @@ import type { CustomMetadata } from '../custom-metadata/custom-metadata.js';
 import {
   CUSTOM_METADATA_COLUMN_DDL,
   customMetadataIndexDdl,
-  customMetadataLookup,
+  customMetadataIndexes,
   recordJson,
   recordOf,
   removeCustomMetadataIndex,
@@ -26,6 +26,7 @@ import type { PageRequest, Pagination } from '../read-models/pagination.js';
 import { sqliteProjection } from '../read-models/projection.js';
 import { prepared } from '../common/prepared.js';
 import type { DeviceAddedData, DeviceEvent } from './device.js';
+import type { CustomMetadataMatch } from '../custom-metadata/custom-metadata-selector.js';
 
 export interface DeviceRecord extends DeviceAddedData {
   custom_metadata: CustomMetadata;
@@ -53,6 +54,7 @@ export interface DeviceFilter {
   /** Seam's `manufacturer`: here, the provider. */
   manufacturer?: string;
   customMetadataHas?: CustomMetadata;
+  customMetadataMatch?: CustomMetadataMatch;
   search?: string;
   createdBefore?: string;
 }
@@ -68,7 +70,8 @@ export const DEVICES_LISTING: ListedTable = {
 
 export const deviceReadModel = sqliteProjection<DeviceEvent | ConnectedAccountEvent>({
   name: 'devices',
-  version: 5, // 5: its own metadata index and search tables, in its own file
+  version: 6, // 6: the metadata index by key (custom_metadata_match's exists)
+  readableFrom: 5,
   handles: [
     'DeviceAdded',
     'DeviceRenamed',
@@ -104,7 +107,7 @@ export const deviceReadModel = sqliteProjection<DeviceEvent | ConnectedAccountEv
   ignores: (event) => event.type === 'MetadataSet' && event.data.resource_type !== 'device',
   readIndexes: [
     { name: 'devices_by_workspace', on: 'devices (workspace_id, created_position)' },
-    customMetadataLookup('device'),
+    ...customMetadataIndexes('device'),
   ],
   search: DEVICES_LISTING,
 
@@ -267,6 +270,7 @@ export function deviceListFilter(filter: DeviceFilter): ListFilter {
   }
   return {
     customMetadataHas: filter.customMetadataHas,
+    customMetadataMatch: filter.customMetadataMatch,
     search: filter.search,
     matchesNothing: filter.matchesNothing,
     where,

@@ -1,3 +1,4 @@
+import type { CustomMetadataMatch } from '../custom-metadata/custom-metadata-selector.js';
 import { SEAM_EVENT_TYPES } from './seam-event-types.js';
 
 /**
@@ -67,4 +68,8 @@ export interface PublicEventFilter {
   /** A filter on a kind of resource this service never has (access codes, spaces, …): nothing matches. */
   matchesNothing?: boolean;
   afterSequence?: number;
+  /** The extension `custom_metadata_match`: on the snapshot of the event's own resource (`SUBJECT_METADATA`). */
+  customMetadataMatch?: CustomMetadataMatch;
+  /** The extension `connected_account_custom_metadata_match`: on the snapshot of the event's account. */
+  connectedAccountCustomMetadataMatch?: CustomMetadataMatch;
 }

@@ -18,7 +18,10 @@ type SourceEvent = RecordedEventOf<ConnectWebviewEvent | ConnectedAccountEvent |
  */
 export const publicEventsReadModel = sqliteProjection<ConnectWebviewEvent | ConnectedAccountEvent | DeviceEvent>({
   name: 'public_events',
-  version: 5,
+  // 6: the webview snapshots (`public_event_webview_snapshots`). Version 5's file serves meanwhile: its
+  // webview events are matched as having no metadata until the rebuild swaps in.
+  version: 6,
+  readableFrom: 5,
   rebuildsOnItsOwnThread: true,
   handles: [
     'ConnectWebviewCreated',
@@ -66,6 +69,11 @@ export const publicEventsReadModel = sqliteProjection<ConnectWebviewEvent | Conn
         connected_event_due  INTEGER NOT NULL,
         customer_key         TEXT
       );
+      CREATE TABLE IF NOT EXISTS public_event_webview_snapshots (
+        sequence             INTEGER PRIMARY KEY,
+        workspace_id         TEXT NOT NULL,
+        custom_metadata      TEXT NOT NULL
+      );
       CREATE TABLE IF NOT EXISTS public_event_webviews (
         connect_webview_id   TEXT PRIMARY KEY,
         workspace_id         TEXT NOT NULL,
@@ -83,9 +91,19 @@ export const publicEventsReadModel = sqliteProjection<ConnectWebviewEvent | Conn
 
   // The snapshots are taken before this event changes them: its public events show the state it found.
   apply(db, event) {
-    const publicEvents = publicEventsOf(event, snapshotsIn(db));
+    const snapshots = snapshotsIn(db);
+    const publicEvents = publicEventsOf(event, snapshots);
+    const webviewMetadata = publicEvents.map((publicEvent) => webviewSnapshotToKeep(publicEvent, snapshots));
     remember(db, event);
     publicEvents.forEach((publicEvent, index) => {
+      const metadata = webviewMetadata[index];
+      if (metadata !== undefined) {
+        prepared(
+          db,
+          `INSERT OR REPLACE INTO public_event_webview_snapshots (sequence, workspace_id, custom_metadata)
+           VALUES (?, ?, ?)`,
+        ).run(sequenceAt(event.position, index), publicEvent.workspace_id, JSON.stringify(metadata));
+      }
       prepared(
         db,
         `INSERT OR REPLACE INTO public_events
@@ -186,6 +204,16 @@ function remember(db: SqliteDatabase, event: SourceEvent): void {
 }
 
 /**
+ * A webview's own events (login succeeded or failed) carry no snapshot of its metadata in Seam's shape, so
+ * the one `custom_metadata_match` reads is kept beside them (public-events.queries.ts, `SUBJECT_METADATA`).
+ */
+function webviewSnapshotToKeep(event: PublicEvent, snapshots: ResourceSnapshots): CustomMetadata | undefined {
+  if (!event.event_type.startsWith('connect_webview.') || event.connect_webview_custom_metadata !== undefined)
+    return undefined;
+  return snapshots.metadataOf('connect_webview', event.connect_webview_id!);
+}
+
+/**
  * A deleted account's events and its devices' leave `/events/list` (and so every webhook and stream), as
  * Seam's delete promises; their deletion's own events are written after this.
  */
@@ -195,6 +223,11 @@ function forgetAccount(
 ): void {
   const accountId = data.connected_account_id;
   const deviceIds = [...new Set([...data.device_ids, ...devicesOfAccount(db, accountId).map((d) => d.device_id)])];
+  prepared(
+    db,
+    `DELETE FROM public_event_webview_snapshots WHERE sequence IN
+       (SELECT sequence FROM public_events WHERE workspace_id = ? AND connected_account_id = ?)`,
+  ).run(data.workspace_id, accountId);
   prepared(db, 'DELETE FROM public_events WHERE workspace_id = ? AND connected_account_id = ?').run(
     data.workspace_id,
     accountId,

@@ -2,6 +2,7 @@ import { LRUCache } from 'lru-cache';
 import type { SqliteDatabase, SqliteValue } from '../common/sqlite.js';
 import { prepared } from '../common/prepared.js';
 import { EXTENSION_EVENT_TYPES, type PublicEvent, type PublicEventFilter } from './public-event.js';
+import type { EventMetadataSelector } from '../custom-metadata/custom-metadata-selector.js';
 
 interface Row {
   sequence: number;
@@ -89,6 +90,20 @@ export function findNewestPublicEvent(
   return row ? toEntry(row).event : undefined;
 }
 
+/**
+ * The snapshot of an event's own resource's metadata as it was at the event, as SQL on the table `alias`:
+ * `device_custom_metadata` for a device event, `connected_account_custom_metadata` for an account's, and for
+ * a webview's the snapshot kept beside it (Seam's webview events carry none).
+ */
+export const subjectMetadata = (alias: string) => `CASE
+    WHEN ${alias}.event_type LIKE 'device.%' THEN ${alias}.body -> '$.device_custom_metadata'
+    WHEN ${alias}.event_type LIKE 'connected_account.%' THEN ${alias}.body -> '$.connected_account_custom_metadata'
+    ELSE coalesce(${alias}.body -> '$.connect_webview_custom_metadata',
+      (SELECT w.custom_metadata FROM public_event_webview_snapshots w WHERE w.sequence = ${alias}.sequence)) END`;
+
+/** The snapshot of the event's account's metadata; NULL for an event of no account. */
+export const accountMetadata = (alias: string) => `${alias}.body -> '$.connected_account_custom_metadata'`;
+
 function whereOf(workspaceId: string, filter: PublicEventFilter): { sql: string; params: SqliteValue[] } {
   const where = ['workspace_id = ?'];
   const params: SqliteValue[] = [workspaceId];
@@ -106,6 +121,13 @@ function whereOf(workspaceId: string, filter: PublicEventFilter): { sql: string;
   if (filter.eventIds) add(`event_id IN (${filter.eventIds.map(() => '?').join(', ')})`, ...filter.eventIds);
   if (filter.customerKey) add('customer_key = ?', filter.customerKey);
   if (filter.matchesNothing) add('0');
+  if (filter.customMetadataMatch)
+    add(`custom_metadata_matches(${subjectMetadata('public_events')}, ?)`, JSON.stringify(filter.customMetadataMatch));
+  if (filter.connectedAccountCustomMetadataMatch)
+    add(
+      `custom_metadata_matches(${accountMetadata('public_events')}, ?)`,
+      JSON.stringify(filter.connectedAccountCustomMetadataMatch),
+    );
   const types = eventTypeCondition(filter.eventTypes);
   add(types.sql, ...types.params);
   return { sql: where.join(' AND '), params };
@@ -169,19 +191,22 @@ export function workspacesWithPublicEventsAfter(
 }
 
 /** Every workspace's public events after `afterSequence`, oldest first, unparsed: what the dispatcher fans out. */
-export function publicEventsAfter(
-  db: SqliteDatabase,
-  afterSequence: number,
-  limit: number,
-): { sequence: number; workspace_id: string; event_type: string; body: string }[] {
-  const sql = `SELECT sequence, workspace_id, event_type, body FROM public_events
-               WHERE sequence > ? ORDER BY sequence LIMIT ?`;
-  return prepared(db, sql).all(afterSequence, limit) as unknown as {
-    sequence: number;
-    workspace_id: string;
-    event_type: string;
-    body: string;
-  }[];
+export function publicEventsAfter(db: SqliteDatabase, afterSequence: number, limit: number): FannedOutEvent[] {
+  const sql = `SELECT sequence, workspace_id, event_type, body,
+                 ${subjectMetadata('public_events')} AS subject_custom_metadata,
+                 ${accountMetadata('public_events')} AS account_custom_metadata
+               FROM public_events WHERE sequence > ? ORDER BY sequence LIMIT ?`;
+  return prepared(db, sql).all(afterSequence, limit) as unknown as FannedOutEvent[];
+}
+
+/** A public event as the webhook dispatcher fans it out: unparsed, with the snapshots selectors match (JSON). */
+export interface FannedOutEvent {
+  sequence: number;
+  workspace_id: string;
+  event_type: string;
+  body: string;
+  subject_custom_metadata: string | null;
+  account_custom_metadata: string | null;
 }
 
 /**
@@ -195,6 +220,7 @@ export function countPendingPublicEvents(
     workspaceId: string;
     afterSequence: number;
     eventTypes: readonly string[] | null;
+    metadataSelector?: EventMetadataSelector | null;
   }[],
 ): Map<string, number> {
   const counts = new Map<string, number>(subscriptions.map((s) => [s.id, 0]));
@@ -202,7 +228,7 @@ export function countPendingPublicEvents(
   const sql = `
     WITH s AS (
       SELECT value ->> 'id' AS id, value ->> 'workspace_id' AS workspace_id, value ->> 'after' AS after,
-             value ->> 'types' AS types
+             value ->> 'types' AS types, value ->> 'own' AS own, value ->> 'account' AS account
       FROM json_each(?)
     )
     SELECT s.id AS id, COUNT(p.sequence) AS n
@@ -210,6 +236,8 @@ export function countPendingPublicEvents(
     WHERE CASE WHEN s.types IS NULL
                THEN p.event_type NOT IN (SELECT value FROM json_each(?))
                ELSE p.event_type IN (SELECT value FROM json_each(s.types)) END
+      AND (s.own IS NULL OR custom_metadata_matches(${subjectMetadata('p')}, s.own))
+      AND (s.account IS NULL OR custom_metadata_matches(${accountMetadata('p')}, s.account))
     GROUP BY s.id`;
   const rows = prepared(db, sql).all(
     JSON.stringify(
@@ -218,6 +246,8 @@ export function countPendingPublicEvents(
         workspace_id: s.workspaceId,
         after: s.afterSequence,
         types: s.eventTypes,
+        own: s.metadataSelector?.custom_metadata_match ?? null,
+        account: s.metadataSelector?.connected_account_custom_metadata_match ?? null,
       })),
     ),
     JSON.stringify(EXTENSION_EVENT_TYPES),

@@ -11,7 +11,8 @@ import {
   GetConnectWebviewQuery,
   ListConnectWebviewsQuery,
 } from '../connect-webviews/nest.js';
-import { parseCustomMetadataFilter, parseCustomMetadataInput } from '../custom-metadata/custom-metadata.js';
+import { parseCustomMetadataInput } from '../custom-metadata/custom-metadata.js';
+import { metadataFilters } from './metadata-filters.js';
 import { ReadYourWrites } from '../read-models/read-your-writes.js';
 import { commandMeta, CurrentCaller, type Caller } from './caller.js';
 import {
@@ -80,17 +81,14 @@ export class ConnectWebviewsController {
 
   @SeamRoute('connect_webviews/list', ['GET', 'POST'])
   async list(@CurrentCaller() caller: Caller, @SeamInput(ListConnectWebviewsDto) input: ListConnectWebviewsDto) {
-    const customMetadataHas =
-      input.custom_metadata_has === undefined ? undefined : parseCustomMetadataFilter(input.custom_metadata_has);
-    const { page, nextPageUrl } = listPage(this.config, 'connect_webviews/list', {
-      ...input,
-      custom_metadata_has: customMetadataHas,
-    });
+    const { customMetadataHas, customMetadataMatch, params } = metadataFilters(input);
+    const { page, nextPageUrl } = listPage(this.config, 'connect_webviews/list', { ...input, ...params });
     const { items, pagination } = await this.queryBus.execute(
       new ListConnectWebviewsQuery(
         caller.workspaceId,
         {
           customMetadataHas,
+          customMetadataMatch,
           search: input.search,
           customerKey: input.customer_key,
           matchesNothing: input.user_identifier_key !== undefined,

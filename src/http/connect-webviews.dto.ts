@@ -89,6 +89,9 @@ export class ListConnectWebviewsDto extends PageDto {
   @RawParam('custom_metadata_filter')
   custom_metadata_has?: unknown;
 
+  @RawParam('custom_metadata_selector')
+  custom_metadata_match?: unknown;
+
   @Expose()
   @IsOptional()
   @IsString()

@@ -7,7 +7,8 @@ import { BoundedLength, TimeParam } from './string-limits.js';
 import { SandboxOnly } from '../common/domain-errors.js';
 import { invalidInput } from './seam-error.js';
 import type { AppConfig } from '../common/config.js';
-import { parseCustomMetadataFilter, parseCustomMetadataInput } from '../custom-metadata/custom-metadata.js';
+import { parseCustomMetadataInput } from '../custom-metadata/custom-metadata.js';
+import { metadataFilters } from './metadata-filters.js';
 import { commandMeta, CurrentCaller, type Caller } from './caller.js';
 import { listPage } from './list-pages.js';
 import { PageDto } from './page.dto.js';
@@ -107,6 +108,9 @@ export class ListConnectedAccountsDto extends PageDto {
   @RawParam('custom_metadata_filter')
   custom_metadata_has?: unknown;
 
+  @RawParam('custom_metadata_selector')
+  custom_metadata_match?: unknown;
+
   @SearchParam()
   search?: string;
 
@@ -156,17 +160,14 @@ export class ConnectedAccountsController {
 
   @SeamRoute('connected_accounts/list', ['GET', 'POST'])
   async list(@CurrentCaller() caller: Caller, @SeamInput(ListConnectedAccountsDto) input: ListConnectedAccountsDto) {
-    const customMetadataHas =
-      input.custom_metadata_has === undefined ? undefined : parseCustomMetadataFilter(input.custom_metadata_has);
-    const { page, nextPageUrl } = listPage(this.config, 'connected_accounts/list', {
-      ...input,
-      custom_metadata_has: customMetadataHas,
-    });
+    const { customMetadataHas, customMetadataMatch, params } = metadataFilters(input);
+    const { page, nextPageUrl } = listPage(this.config, 'connected_accounts/list', { ...input, ...params });
     const { items, pagination } = await this.queryBus.execute(
       new ListConnectedAccountsQuery(
         caller.workspaceId,
         {
           customMetadataHas,
+          customMetadataMatch,
           search: input.search,
           customerKey: input.customer_key,
           matchesNothing: input.user_identifier_key !== undefined || input.space_id !== undefined,

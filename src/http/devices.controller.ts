@@ -4,7 +4,8 @@ import { Expose, Type } from 'class-transformer';
 import { IsBoolean, IsIn, IsOptional, IsString, IsUUID, ValidateIf, ValidateNested } from 'class-validator';
 import { BoundedLength, TimeParam } from './string-limits.js';
 import type { AppConfig } from '../common/config.js';
-import { parseCustomMetadataFilter, parseCustomMetadataInput } from '../custom-metadata/custom-metadata.js';
+import { parseCustomMetadataInput } from '../custom-metadata/custom-metadata.js';
+import { metadataFilters } from './metadata-filters.js';
 import { commandMeta, CurrentCaller, type Caller } from './caller.js';
 import { listPage } from './list-pages.js';
 import { PageDto } from './page.dto.js';
@@ -182,6 +183,9 @@ export class ListDevicesDto extends PageDto {
   @RawParam('custom_metadata_filter')
   custom_metadata_has?: unknown;
 
+  @RawParam('custom_metadata_selector')
+  custom_metadata_match?: unknown;
+
   @Expose()
   @IsOptional()
   @TimeParam()
@@ -280,14 +284,13 @@ export class DevicesController {
   }
 
   private async listDevices(caller: Caller, input: ListDevicesDto, path: string, route: DeviceRoute) {
-    const customMetadataHas =
-      input.custom_metadata_has === undefined ? undefined : parseCustomMetadataFilter(input.custom_metadata_has);
+    const { customMetadataHas, customMetadataMatch, params } = metadataFilters(input);
     const deviceTypes = [...(input.device_type ? [input.device_type] : []), ...(input.device_types ?? [])];
     const accountIds = [
       ...(input.connected_account_id ? [input.connected_account_id] : []),
       ...(input.connected_account_ids ?? []),
     ];
-    const { page, nextPageUrl } = listPage(this.config, path, { ...input, custom_metadata_has: customMetadataHas });
+    const { page, nextPageUrl } = listPage(this.config, path, { ...input, ...params });
     const filter: DeviceFilter = {
       managed: route.managed,
       kind: route.kind,
@@ -305,6 +308,7 @@ export class DevicesController {
       manufacturer: input.manufacturer,
       search: input.search,
       customMetadataHas,
+      customMetadataMatch,
       createdBefore: input.created_before === undefined ? undefined : new Date(input.created_before).toISOString(),
     };
     const { items, pagination } = await this.queryBus.execute(

@@ -14,7 +14,8 @@ import {
 import { BoundedLength, TimeParam } from './string-limits.js';
 import { NAMEABLE_EVENT_TYPES, type PublicEventFilter } from '../events/index.js';
 import { LimitParam } from './page.dto.js';
-import { ForeignIdParam, ForeignIdsParam, ListParam, ToInteger } from './seam-input.js';
+import { ForeignIdParam, ForeignIdsParam, ListParam, RawParam, ToInteger } from './seam-input.js';
+import { parseCustomMetadataMatch } from '../custom-metadata/custom-metadata-selector.js';
 
 /** A list of event types: any of Seam's, and the extension types (opt-in, named). */
 export const EventTypesParam = () => applyDecorators(ListParam(), IsIn(NAMEABLE_EVENT_TYPES, { each: true }));
@@ -51,6 +52,12 @@ export class EventFilterDto {
   @IsOptional()
   @TimeParam()
   since?: string;
+
+  @RawParam('custom_metadata_selector')
+  custom_metadata_match?: unknown;
+
+  @RawParam('custom_metadata_selector')
+  connected_account_custom_metadata_match?: unknown;
 }
 
 export class ListEventsDto extends EventFilterDto {
@@ -153,6 +160,14 @@ export function toFilter(input: EventFilterDto & Partial<ListEventsDto>): Public
     eventTypes: eventTypes.length > 0 ? eventTypes : undefined,
     eventIds: input.event_ids,
     customerKey: input.customer_key,
+    customMetadataMatch: selectorParam(input.custom_metadata_match, 'custom_metadata_match'),
+    connectedAccountCustomMetadataMatch: selectorParam(
+      input.connected_account_custom_metadata_match,
+      'connected_account_custom_metadata_match',
+    ),
     matchesNothing: FOREIGN_ID_PARAMS.some((param) => input[param] !== undefined),
   };
 }
+
+const selectorParam = (value: unknown, name: string) =>
+  value === undefined ? undefined : parseCustomMetadataMatch(value, name);

@@ -15,6 +15,7 @@ import { describeType, isPlainObject } from '../common/own-record.js';
 import type { ValidationIssue } from '../common/domain-errors.js';
 import { invalidInput } from './seam-error.js';
 import { MAX_KEYS } from '../custom-metadata/custom-metadata.js';
+import { SELECTOR_OPERATORS, SELECTOR_PARAMS } from '../custom-metadata/custom-metadata-selector.js';
 import { BoundedLength } from './string-limits.js';
 
 /**
@@ -46,7 +47,7 @@ export function parseInput<T extends object>(dto: ClassConstructor<T>, raw: unkn
   // class-transformer copies nested objects key by key and breaks on keys such as `__proto__` or
   // `constructor`, so raw parameters (user-chosen keys) and any nested object go around it and are put back
   // as own properties: every typed parameter is a scalar or a list of scalars, so the validators refuse them.
-  const rawKeys = rawParams.get(dto) ?? [];
+  const rawKeys = Object.keys(rawParamsOf(dto)); // its own and those of the DTOs it extends
   const bypass = (key: string, value: unknown) => rawKeys.includes(key) || !isScalarOrScalarList(value);
   const typed = Object.fromEntries(Object.entries(raw).filter(([key, value]) => !bypass(key, value)));
   const input = plainToInstance(dto, typed, { excludeExtraneousValues: true, exposeUnsetFields: false });
@@ -59,10 +60,9 @@ export function parseInput<T extends object>(dto: ClassConstructor<T>, raw: unkn
   return input;
 }
 
-// The three maps keyed by DTO class below are decorator metadata, as reflect-metadata keeps it: written
+// The maps keyed by DTO class below are decorator metadata, as reflect-metadata keeps it: written
 // when the classes are defined (or derived from them once), then only read. Nothing a request does
 // changes them, so they are not state a DI container should own.
-const rawParams = new WeakMap<object, string[]>();
 
 const isScalar = (value: unknown) => value === null || typeof value !== 'object';
 const isScalarOrScalarList = (value: unknown) => isScalar(value) || (Array.isArray(value) && value.every(isScalar));
@@ -105,7 +105,35 @@ export function paramsFromQuery(query: unknown): Record<string, unknown> {
     if (!isPlainObject(params[parent]) || !Object.hasOwn(params, parent)) define(params, parent, {});
     define(params[parent] as object, key, value);
   }
+  for (const name of SELECTOR_PARAMS) {
+    if (isPlainObject(params[name]) && Object.hasOwn(params, name))
+      define(params, name, selectorFromQuery(params[name]));
+  }
   return params;
+}
+
+/**
+ * A selector's operators arrive as the last part of the name (`custom_metadata_match.tenant.in=t1`), and an
+ * `in` of one value as a plain string, of none as an empty one. A key that itself ends in `.in`, `.not_in`
+ * or `.exists` is therefore read as an operator on a GET: POST such a selector as JSON instead.
+ */
+function selectorFromQuery(flat: Record<string, unknown>): Record<string, unknown> {
+  const selector: Record<string, unknown> = {};
+  const define = (target: object, key: string, value: unknown) =>
+    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  for (const [name, value] of Object.entries(flat)) {
+    const dot = name.lastIndexOf('.');
+    const operator = name.slice(dot + 1);
+    if (dot <= 0 || !(SELECTOR_OPERATORS as readonly string[]).includes(operator)) {
+      define(selector, name, value);
+      continue;
+    }
+    const key = name.slice(0, dot);
+    const operand = operator === 'exists' || Array.isArray(value) ? value : value === '' ? [] : [value];
+    if (!isPlainObject(selector[key]) || !Object.hasOwn(selector, key)) define(selector, key, {});
+    define(selector[key] as object, operator, operand);
+  }
+  return selector;
 }
 
 function fromQueryString(value: unknown): unknown {
@@ -133,11 +161,10 @@ export const ForeignKeyParam = () => applyDecorators(Expose(), IsOptional(), IsS
 export const SearchParam = () => applyDecorators(Expose(), IsOptional(), IsString(), BoundedLength('search'));
 
 /** What a raw parameter holds: custom metadata to set, or key:value pairs to filter by. */
-export type RawParamKind = 'custom_metadata' | 'custom_metadata_filter';
+export type RawParamKind = 'custom_metadata' | 'custom_metadata_filter' | 'custom_metadata_selector';
 
 /** Passed through untouched (no class-transformer copy): validated by the custom-metadata value type. */
 export const RawParam = (kind: RawParamKind) => (target: object, key: string) => {
-  rawParams.set(target.constructor, [...(rawParams.get(target.constructor) ?? []), key]);
   rawParamKinds.set(target.constructor, { ...rawParamKinds.get(target.constructor), [key]: kind });
 };
 

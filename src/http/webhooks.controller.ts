@@ -7,11 +7,17 @@ import { BoundedLength } from './string-limits.js';
 import type { AppConfig } from '../common/config.js';
 import { CONFIG } from '../common/tokens.js';
 import { ReadYourWrites } from '../read-models/read-your-writes.js';
-import { assertWebhookTarget, generateWebhookSecret, type WebhookCommand } from '../webhooks/index.js';
+import {
+  assertWebhookTarget,
+  generateWebhookSecret,
+  type WebhookCommand,
+  type WebhookSelectorChange,
+} from '../webhooks/index.js';
 import { CreateWebhookMessage, GetWebhookQuery, ListWebhooksQuery, WebhookCommandMessage } from '../webhooks/nest.js';
 import { commandMeta, CurrentCaller, type Caller } from './caller.js';
 import { EventTypesParam } from './events.dto.js';
-import { SeamInput } from './seam-input.js';
+import { RawParam, SeamInput } from './seam-input.js';
+import { parseCustomMetadataMatch, type EventMetadataSelector } from '../custom-metadata/custom-metadata-selector.js';
 import { SeamRoute, SeamWriteRoute } from './seam-route.js';
 import { IdempotencyKey, markReplayed } from './idempotency.js';
 import type { IdempotentCreate } from '../event-store/idempotency-key.js';
@@ -26,6 +32,12 @@ export class CreateWebhookDto {
   /** Left out: every event type. */
   @EventTypesParam()
   event_types?: string[];
+
+  @RawParam('custom_metadata_selector')
+  custom_metadata_match?: unknown;
+
+  @RawParam('custom_metadata_selector')
+  connected_account_custom_metadata_match?: unknown;
 }
 
 export class WebhookIdDto {
@@ -43,6 +55,13 @@ export class UpdateWebhookDto extends WebhookIdDto {
 
   @EventTypesParam()
   event_types?: string[];
+
+  /** null removes it. */
+  @RawParam('custom_metadata_selector')
+  custom_metadata_match?: unknown;
+
+  @RawParam('custom_metadata_selector')
+  connected_account_custom_metadata_match?: unknown;
 }
 
 /** Webhooks: each change decided on the webhook's stream, acknowledged once readable. */
@@ -70,6 +89,7 @@ export class WebhooksController {
           workspaceId: caller.workspaceId,
           url: input.url,
           eventTypes: input.event_types ?? null,
+          ...selectorOf(input),
           secret: generateWebhookSecret(),
           ...commandMeta(caller),
         },
@@ -103,6 +123,7 @@ export class WebhooksController {
       workspaceId: caller.workspaceId,
       url: input.url,
       eventTypes: input.event_types,
+      ...selectorChangeOf(input),
       ...commandMeta(caller),
     });
     return answerAt(position, { ok: true });
@@ -142,4 +163,25 @@ export class WebhooksController {
     await this.readYourWrites.waitFor(position);
     return position;
   }
+}
+
+type SelectorInput = { custom_metadata_match?: unknown; connected_account_custom_metadata_match?: unknown };
+const SELECTOR_PARTS = ['custom_metadata_match', 'connected_account_custom_metadata_match'] as const;
+
+/** A new webhook's selector, validated; none when it names neither part. */
+function selectorOf(input: SelectorInput): { metadataSelector?: EventMetadataSelector } {
+  const selector: EventMetadataSelector = {};
+  for (const part of SELECTOR_PARTS)
+    if (input[part] !== undefined) selector[part] = parseCustomMetadataMatch(input[part], part);
+  return Object.keys(selector).length > 0 ? { metadataSelector: selector } : {};
+}
+
+/** An update's change of the selector: each part given replaces the webhook's, null removes it. */
+function selectorChangeOf(input: SelectorInput): { metadataSelector?: WebhookSelectorChange } {
+  const change: WebhookSelectorChange = {};
+  for (const part of SELECTOR_PARTS) {
+    const value = input[part];
+    if (value !== undefined) change[part] = value === null ? null : parseCustomMetadataMatch(value, part);
+  }
+  return Object.keys(change).length > 0 ? { metadataSelector: change } : {};
 }

@@ -2,11 +2,19 @@ import type { SqliteDatabase, SqliteValue } from '../common/sqlite.js';
 import { prepared } from '../common/prepared.js';
 import type { CustomMetadata } from '../custom-metadata/custom-metadata.js';
 import type { MetadataResourceType } from '../custom-metadata/metadata-set.js';
+import { LRUCache } from 'lru-cache';
+import {
+  matchesMetadataTerms,
+  MAX_SELECTOR_VALUES,
+  metadataTerms,
+  type CustomMetadataMatch,
+  type MetadataTerm,
+} from '../custom-metadata/custom-metadata-selector.js';
 import type { ReadIndex } from './projection.js';
 
 /**
  * One row per (resource, key) with the value JSON-encoded, so `custom_metadata_has` is an indexed lookup
- * (`customMetadataLookup`) and `true` never equals `"true"`. Each row carries its resource's
+ * (`customMetadataIndexes`) and `true` never equals `"true"`. Each row carries its resource's
  * `created_position`, the lists' order, last in the lookup: a page of the newest matches is read from the
  * index in page order, however many resources match. Every resource's projection keeps it with
  * `setCustomMetadata` (and `removeCustomMetadataIndex` for a deleted resource), and lists the table and
@@ -27,10 +35,20 @@ export const customMetadataIndexDdl = (type: MetadataResourceType) => `
   );
 `;
 
-export const customMetadataLookup = (type: MetadataResourceType): ReadIndex => ({
-  name: `${type}_metadata_lookup`,
-  on: `${metadataEntriesTable(type)} (resource_type, workspace_id, key, value, created_position)`,
-});
+/**
+ * The entries of a key's value (`custom_metadata_has`, a value, `in`), and of a key whatever its value
+ * (`exists: true`), each in the lists' page order.
+ */
+export const customMetadataIndexes = (type: MetadataResourceType): ReadIndex[] => [
+  {
+    name: `${type}_metadata_lookup`,
+    on: `${metadataEntriesTable(type)} (resource_type, workspace_id, key, value, created_position)`,
+  },
+  {
+    name: `${type}_metadata_by_key`,
+    on: `${metadataEntriesTable(type)} (resource_type, workspace_id, key, created_position)`,
+  },
+];
 
 /**
  * A resource's row keeps its metadata in a column of its own (`custom_metadata`, JSON) beside the JSON of
@@ -155,50 +173,53 @@ export function removeCustomMetadataIndex(
 }
 
 /**
- * SQL conditions (and their parameters) keeping only resources whose metadata holds every pair of `filter`.
- * One pair drives: a lookup in the type's `customMetadataLookup` (type, workspace, key, value) gives the resources
- * that match it, so the query follows its matches rather than the workspace. A string pair drives rather
- * than a boolean one (a boolean matches about half of everything). Every other pair is checked on each of
- * those resources through the primary key (type, resource, key).
+ * The SQL saying that `term` holds for the resource whose id is `idColumn`: checked through the entries'
+ * primary key (type, resource, key), one lookup per resource.
  */
-export function customMetadataHasCondition(
+export function metadataTermCondition(
   resourceType: MetadataResourceType,
   idColumn: string,
-  workspaceId: string,
-  filter: CustomMetadata | undefined,
-): { sql: string[]; params: SqliteValue[] } {
-  const has = customMetadataHasParts(resourceType, idColumn, filter);
-  if (!has) return { sql: [], params: [] };
+  term: MetadataTerm,
+): { sql: string; params: SqliteValue[] } {
+  const values = term.values === null ? '' : ` AND m2.value IN (${term.values.map(() => '?').join(', ')})`;
   return {
-    sql: [
-      `${idColumn} IN (SELECT m.resource_id FROM ${metadataEntriesTable(resourceType)} m
-       WHERE m.resource_type = ? AND m.workspace_id = ? AND m.key = ? AND m.value = ?)`,
-      ...has.others.sql,
-    ],
-    params: [resourceType, workspaceId, has.driver.key, has.driver.value, ...has.others.params],
+    sql: `${term.negated ? 'NOT ' : ''}EXISTS (SELECT 1 FROM ${metadataEntriesTable(resourceType)} m2
+      WHERE m2.resource_type = ? AND m2.resource_id = ${idColumn} AND m2.key = ?${values})`,
+    params: [resourceType, term.key, ...(term.values ?? []).map((value) => JSON.stringify(value))],
   };
 }
 
 /**
- * `filter` as its driving pair (its key, and its value as the index holds it) and the conditions on the
- * other pairs, checked on each match through the primary key; undefined for no filter.
+ * The term whose index entries a list reads in page order, the others being checked on each of its matches:
+ * an equality on a string first (the narrowest), then an `in` (the shortest), then an equality on a boolean
+ * (about half of everything matches one), then `exists: true`. A negated term (`not_in`, `exists: false`)
+ * never drives: what lacks a value has no entry to read.
  */
-export function customMetadataHasParts(
-  resourceType: MetadataResourceType,
-  idColumn: string,
-  filter: CustomMetadata | undefined,
-): { driver: { key: string; value: string }; others: { sql: string[]; params: SqliteValue[] } } | undefined {
-  const pairs = Object.entries(filter ?? {});
-  if (pairs.length === 0) return undefined;
-  const [driverKey, driverValue] = pairs.find(([, value]) => typeof value === 'string') ?? pairs[0];
-  const others = { sql: [] as string[], params: [] as SqliteValue[] };
-  for (const [key, value] of pairs) {
-    if (key === driverKey) continue;
-    others.sql.push(
-      `EXISTS (SELECT 1 FROM ${metadataEntriesTable(resourceType)} m2 WHERE m2.resource_type = ? AND m2.resource_id = ${idColumn}
-       AND m2.key = ? AND m2.value = ?)`,
-    );
-    others.params.push(resourceType, key, JSON.stringify(value));
-  }
-  return { driver: { key: driverKey, value: JSON.stringify(driverValue) }, others };
+export function drivingTerm(terms: readonly MetadataTerm[]): MetadataTerm | undefined {
+  const rank = (term: MetadataTerm) => {
+    if (term.values === null) return 3 * MAX_SELECTOR_VALUES;
+    if (term.values.length > 1) return term.values.length;
+    return typeof term.values[0] === 'string' ? 0 : 2 * MAX_SELECTOR_VALUES;
+  };
+  const positive = terms.filter((term) => !term.negated);
+  return positive.length === 0 ? undefined : positive.reduce((best, term) => (rank(term) < rank(best) ? term : best));
+}
+
+/**
+ * `custom_metadata_matches(metadata, selector)`, both JSON: whether the metadata satisfies the selector
+ * (`custom_metadata_match`); NULL metadata (an event without that resource) never does. For what has no
+ * index of entries: the snapshots frozen in the public events, which events/list, the streams and the
+ * webhooks filter by. Registered on the read models' connections (read-model-database.ts).
+ */
+export function registerCustomMetadataMatches(db: SqliteDatabase): void {
+  const parsed = new LRUCache<string, MetadataTerm[]>({ max: 256 });
+  db.function('custom_metadata_matches', { deterministic: true }, (metadata, selector) => {
+    if (typeof metadata !== 'string' || typeof selector !== 'string') return 0;
+    let terms = parsed.get(selector);
+    if (!terms) {
+      terms = metadataTerms(undefined, JSON.parse(selector) as CustomMetadataMatch);
+      parsed.set(selector, terms);
+    }
+    return matchesMetadataTerms(JSON.parse(metadata) as CustomMetadata, terms) ? 1 : 0;
+  });
 }

@@ -1,7 +1,12 @@
 import type { SqliteDatabase, SqliteValue } from '../common/sqlite.js';
-import type { CustomMetadata } from '../custom-metadata/custom-metadata.js';
+import type { CustomMetadata, CustomMetadataValue } from '../custom-metadata/custom-metadata.js';
 import type { MetadataResourceType } from '../custom-metadata/metadata-set.js';
-import { customMetadataHasCondition, customMetadataHasParts, metadataEntriesTable } from './custom-metadata-index.js';
+import { drivingTerm, metadataEntriesTable, metadataTermCondition } from './custom-metadata-index.js';
+import {
+  metadataTerms,
+  type CustomMetadataMatch,
+  type MetadataTerm,
+} from '../custom-metadata/custom-metadata-selector.js';
 import { continuingBelow, page, type PageRequest, type Pagination } from './pagination.js';
 import { searchIndexTable, searchTextTable, shortSearchWindowEnd, usesTrigrams } from './search-index.js';
 
@@ -22,6 +27,8 @@ export interface ListedTable {
 /** What every list route filters by; `where` and `params` are the resource's own conditions, on the alias `r`. */
 export interface ListFilter {
   customMetadataHas?: CustomMetadata;
+  /** The extension `custom_metadata_match`: ANDed with `custom_metadata_has`. */
+  customMetadataMatch?: CustomMetadataMatch;
   /** Seam's `search`: a partial match of the table's `searchable` fields or of a custom-metadata value. */
   search?: string;
   where?: string[];
@@ -31,7 +38,7 @@ export interface ListFilter {
 }
 
 /**
- * One page of a workspace's resources, newest first: `custom_metadata_has`, `search`, the caller's own
+ * One page of a workspace's resources, newest first: `custom_metadata_has` and `custom_metadata_match`, `search`, the caller's own
  * conditions, keyset pagination. The one list query every resource's list route uses.
  */
 export function listNewestFirst<Row extends { created_position: number }>(
@@ -63,30 +70,22 @@ export function listStatement(
   /** Where a short search's page stops reading (`shortSearchWindowEnd`); null: at the end. */
   windowEnd?: number | null,
 ): { sql: string; params: SqliteValue[] } {
-  if (filter.search === undefined && filter.customMetadataHas !== undefined) {
-    const driven = metadataDrivenStatement(source, workspaceId, filter, request);
-    if (driven) return driven;
-  }
-  const has = customMetadataHasCondition(
-    source.resourceType,
-    `r.${source.idColumn}`,
-    workspaceId,
-    filter.customMetadataHas,
-  );
-  // With `custom_metadata_has`, the unary + keeps SQLite off the workspace index: it then starts from the
-  // metadata index and looks the matches up by id, and sorts only them, instead of walking the workspace.
-  const followMatches = has.sql.length > 0 ? '+' : '';
+  const terms = metadataTerms(filter.customMetadataHas, filter.customMetadataMatch);
+  const driver = filter.search === undefined ? drivingTerm(terms) : undefined;
+  if (driver) return metadataDrivenStatement(source, workspaceId, filter, terms, driver, request);
+  const checked = termConditions(source, terms);
   const where = [
-    `${followMatches}r.workspace_id = ?`,
+    'r.workspace_id = ?',
     ...(filter.matchesNothing ? ['0'] : []),
     ...(filter.where ?? []),
-    ...has.sql,
+    ...checked.sql,
   ];
-  const params: SqliteValue[] = [workspaceId, ...(filter.params ?? []), ...has.params];
+  const params: SqliteValue[] = [workspaceId, ...(filter.params ?? []), ...checked.params];
   if (filter.search !== undefined)
     return searchStatement(source, workspaceId, filter.search, where, params, request, windowEnd ?? null);
+  // Only negated terms, or none: the workspace's own index, newest first, each term checked on the way.
   if (request.continueAfter !== null) {
-    where.push(`${followMatches}r.created_position < ?`);
+    where.push('r.created_position < ?');
     params.push(request.continueAfter);
   }
   const sql = `SELECT ${source.columns}, r.created_position FROM ${source.table} r WHERE ${where.join(' AND ')}
@@ -94,39 +93,58 @@ export function listStatement(
   return { sql, params: [...params, request.limit + 1] };
 }
 
+function termConditions(source: ListedTable, terms: readonly MetadataTerm[]): { sql: string[]; params: SqliteValue[] } {
+  const conditions = terms.map((term) => metadataTermCondition(source.resourceType, `r.${source.idColumn}`, term));
+  return { sql: conditions.map((c) => c.sql), params: conditions.flatMap((c) => c.params) };
+}
+
 /**
- * With `custom_metadata_has` (and no `search`), the page is read from the metadata index in page order: its
- * driving pair's entries, newest first by their resource's creation position, each looked up by id and kept
- * if the other pairs and filters hold. A page of 100 stops at its 100th match, however many resources match:
- * nothing is sorted.
+ * With custom-metadata terms (and no `search`), the page is read from the metadata index in page order: the
+ * driving term's entries (`drivingTerm`), newest first by their resource's creation position, each looked up
+ * by id and kept if the other terms and filters hold. A page of 100 stops at its 100th match, however many
+ * resources match: nothing is sorted. An `in` reads each of its values' entries so, and merges them
+ * (SQLite's MERGE of a compound select): a page reads at most a page per value.
  */
 function metadataDrivenStatement(
   source: ListedTable,
   workspaceId: string,
   filter: ListFilter,
+  terms: readonly MetadataTerm[],
+  driver: MetadataTerm,
   request: PageRequest,
-): { sql: string; params: SqliteValue[] } | undefined {
-  const has = customMetadataHasParts(source.resourceType, `r.${source.idColumn}`, filter.customMetadataHas);
-  if (!has) return undefined;
-  const entries = ['m.resource_type = ?', 'm.workspace_id = ?', 'm.key = ?', 'm.value = ?'];
-  const params: SqliteValue[] = [source.resourceType, workspaceId, has.driver.key, has.driver.value];
-  if (request.continueAfter !== null) {
-    entries.push('m.created_position < ?');
-    params.push(request.continueAfter);
-  }
-  const where = [
-    ...entries,
-    'r.workspace_id = ?',
-    ...(filter.matchesNothing ? ['0'] : []),
-    ...(filter.where ?? []),
-    ...has.others.sql,
-  ];
-  params.push(workspaceId, ...(filter.params ?? []), ...has.others.params);
-  // CROSS JOIN: SQLite keeps the index as the outer loop, in its order.
-  const sql = `SELECT ${source.columns}, r.created_position FROM ${metadataEntriesTable(source.resourceType)} m
-     CROSS JOIN ${source.table} r ON r.${source.idColumn} = m.resource_id
-     WHERE ${where.join(' AND ')} ORDER BY m.created_position DESC LIMIT ?`;
-  return { sql, params: [...params, request.limit + 1] };
+): { sql: string; params: SqliteValue[] } {
+  const others = termConditions(
+    source,
+    terms.filter((term) => term !== driver),
+  );
+  const arm = (value: CustomMetadataValue | null) => {
+    const entries = ['m.resource_type = ?', 'm.workspace_id = ?', 'm.key = ?'];
+    const params: SqliteValue[] = [source.resourceType, workspaceId, driver.key];
+    if (value !== null) {
+      entries.push('m.value = ?');
+      params.push(JSON.stringify(value));
+    }
+    if (request.continueAfter !== null) {
+      entries.push('m.created_position < ?');
+      params.push(request.continueAfter);
+    }
+    const where = [
+      ...entries,
+      'r.workspace_id = ?',
+      ...(filter.matchesNothing ? ['0'] : []),
+      ...(filter.where ?? []),
+      ...others.sql,
+    ];
+    params.push(workspaceId, ...(filter.params ?? []), ...others.params);
+    // CROSS JOIN: SQLite keeps the index as the outer loop, in its order.
+    const sql = `SELECT ${source.columns}, m.created_position AS created_position
+       FROM ${metadataEntriesTable(source.resourceType)} m CROSS JOIN ${source.table} r ON r.${source.idColumn} = m.resource_id
+       WHERE ${where.join(' AND ')}`;
+    return { sql, params };
+  };
+  const arms = (driver.values ?? [null]).map(arm);
+  const sql = `${arms.map((a) => a.sql).join(' UNION ALL ')} ORDER BY created_position DESC LIMIT ?`;
+  return { sql, params: [...arms.flatMap((a) => a.params), request.limit + 1] };
 }
 
 /**

@@ -115,7 +115,9 @@ export class ProjectionDatabase {
       throw new Error(`${path} holds version ${this.builtVersion} of ${projection.name}, which this build cannot read`);
     }
     immediateTransaction(this.db, () => {
-      this.createTables();
+      // An older version's file serves as it is while the new one is rebuilt: building the new version's
+      // indexes in it would hold up the start for what the rebuild brings anyway.
+      this.createTables({ readIndexes: !this.isOutdated });
       this.setMeta(versionKey(projection.name), String(this.builtVersion));
     });
   }
@@ -271,11 +273,11 @@ export class ProjectionDatabase {
     if (this.ownsConnection) this.db.close();
   }
 
-  private createTables(): void {
+  private createTables({ readIndexes = true } = {}): void {
     this.db.exec('CREATE TABLE IF NOT EXISTS checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL)');
     this.projection.init(this.db);
     for (const source of this.searchables()) initSearchIndex(this.db, source);
-    this.createReadIndexes();
+    if (readIndexes) this.createReadIndexes();
   }
 
   private searchables(): SearchableTable[] {

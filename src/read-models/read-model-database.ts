@@ -16,6 +16,7 @@ import {
   writeMeta,
   type ProjectionRules,
 } from './projection-database.js';
+import { registerCustomMetadataMatches } from './custom-metadata-index.js';
 
 export { dumpReadModels, isComparedTable, ProjectionDatabase, READ_MODELS_CONSUMER };
 
@@ -266,6 +267,7 @@ function partPath(mainPath: string, suffix: string): string {
  */
 function openMain(path: string): SqliteDatabase {
   const db = openSqlite(path, { synchronous: 'NORMAL' });
+  registerCustomMetadataMatches(db);
   db.exec('PRAGMA secure_delete = ON');
   immediateTransaction(db, () => {
     db.exec(`CREATE TABLE IF NOT EXISTS read_model_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -315,6 +317,7 @@ export function removeReadModelFiles(mainPath: string): void {
 export function openReadModelsReadOnly(mainPath: string): SqliteDatabase | null {
   if (!existsSync(mainPath)) return null;
   const db = openSqlite(mainPath, { readonly: true });
+  registerCustomMetadataMatches(db);
   for (const [name, path] of liveProjectionFiles(db)) {
     if (existsSync(path)) db.prepare('ATTACH DATABASE ? AS ?').run(path, `projection_${name}`);
   }

@@ -2,4 +2,4 @@
 export { webhookReadModel } from './webhook.projection.js';
 export { generateWebhookSecret } from './webhook-signing.js';
 export { assertWebhookTarget } from './webhook-target.js';
-export type { WebhookCommand } from './webhook.js';
+export type { WebhookCommand, WebhookSelectorChange } from './webhook.js';

@@ -1,4 +1,11 @@
 import { metrics } from '../common/metrics.js';
+import type { CustomMetadata } from '../custom-metadata/custom-metadata.js';
+import {
+  matchesMetadataTerms,
+  metadataTerms,
+  type CustomMetadataMatch,
+  type MetadataTerm,
+} from '../custom-metadata/custom-metadata-selector.js';
 import type { AppConfig } from '../common/config.js';
 import {
   countPendingPublicEvents,
@@ -9,6 +16,7 @@ import {
   newestPublicEventSequenceOfAll,
   publicEventsAfter,
   sequenceAt,
+  type FannedOutEvent,
   type PublicEvent,
 } from '../events/index.js';
 import type { ReadModelDatabase } from '../read-models/read-model-database.js';
@@ -33,6 +41,8 @@ interface Subscriber {
   record: WebhookRecord;
   /** The event types it wants: a set, or null for every type but the extensions (opt-in). */
   types: ReadonlySet<string> | null;
+  /** What its metadata selector asks of an event's snapshots (`selectorOf`); null: nothing. */
+  selector: SelectorTerms | null;
   /** Events fanned out to it, oldest first; `behind` while it must read them from the read models. */
   queue: Entry[] | 'behind';
   state: DeliveryState | undefined;
@@ -154,10 +164,13 @@ export class WebhookDispatcher {
     for (const record of live.values()) {
       const known = this.subscribers.get(record.webhook_id);
       if (known) {
-        // Its types may have changed: what was queued for it may be wrong, so it reads on from its checkpoint.
-        if (JSON.stringify(known.record.event_types) !== JSON.stringify(record.event_types)) {
+        // Its types or selector may have changed: what was queued for it may be wrong, so it reads on from
+        // its checkpoint.
+        const wanted = (r: WebhookRecord) => JSON.stringify([r.event_types, r.metadata_selector]);
+        if (wanted(known.record) !== wanted(record)) {
           known.queue = 'behind';
           known.types = typesOf(record);
+          known.selector = selectorOf(record);
           this.ready.add(known);
         }
         known.record = record;
@@ -166,6 +179,7 @@ export class WebhookDispatcher {
       const subscriber: Subscriber = {
         record,
         types: typesOf(record),
+        selector: selectorOf(record),
         queue: 'behind',
         state: undefined,
         inFlight: undefined,
@@ -196,7 +210,7 @@ export class WebhookDispatcher {
         if (!group) continue;
         let event: PublicEvent | undefined;
         for (const subscriber of group) {
-          if (!wants(subscriber, row.event_type) || subscriber.queue === 'behind') continue;
+          if (!wants(subscriber, row) || subscriber.queue === 'behind') continue;
           if (subscriber.queue.length >= QUEUE_LIMIT) {
             subscriber.queue = 'behind';
           } else {
@@ -320,7 +334,13 @@ export class WebhookDispatcher {
     const [next] = findPublicEvents(
       this.readModels.db,
       subscriber.record.workspace_id,
-      { afterSequence: state.after_sequence, eventTypes: subscriber.record.event_types ?? undefined },
+      {
+        afterSequence: state.after_sequence,
+        eventTypes: subscriber.record.event_types ?? undefined,
+        customMetadataMatch: subscriber.record.metadata_selector?.custom_metadata_match,
+        connectedAccountCustomMetadataMatch:
+          subscriber.record.metadata_selector?.connected_account_custom_metadata_match,
+      },
       1,
     );
     if (!next) subscriber.queue = [];
@@ -461,6 +481,7 @@ export class WebhookDispatcher {
         afterSequence:
           known.get(webhook.webhook_id)?.after_sequence ?? eventsBefore(this.readModels, webhook.created_position),
         eventTypes: webhook.event_types,
+        metadataSelector: webhook.metadata_selector,
       })),
     );
   }
@@ -501,8 +522,30 @@ function typesOf(record: WebhookRecord): ReadonlySet<string> | null {
   return record.event_types ? new Set(record.event_types) : null;
 }
 
-function wants(subscriber: Subscriber, eventType: string): boolean {
-  return subscriber.types ? subscriber.types.has(eventType) : !EXTENSION_TYPES.has(eventType);
+interface SelectorTerms {
+  own: MetadataTerm[] | null;
+  account: MetadataTerm[] | null;
+}
+
+function selectorOf(record: WebhookRecord): SelectorTerms | null {
+  const selector = record.metadata_selector;
+  if (!selector) return null;
+  const terms = (match: CustomMetadataMatch | undefined) => (match ? metadataTerms(undefined, match) : null);
+  return {
+    own: terms(selector.custom_metadata_match),
+    account: terms(selector.connected_account_custom_metadata_match),
+  };
+}
+
+function wants(subscriber: Subscriber, row: FannedOutEvent): boolean {
+  const type = row.event_type;
+  if (subscriber.types ? !subscriber.types.has(type) : EXTENSION_TYPES.has(type)) return false;
+  const selector = subscriber.selector;
+  if (!selector) return true;
+  // An event without that resource (a webview's, for an account selector) matches no selector on it.
+  const matches = (snapshot: string | null, terms: MetadataTerm[] | null) =>
+    terms === null || (snapshot !== null && matchesMetadataTerms(JSON.parse(snapshot) as CustomMetadata, terms));
+  return matches(row.subject_custom_metadata, selector.own) && matches(row.account_custom_metadata, selector.account);
 }
 
 const EXTENSION_TYPES: ReadonlySet<string> = new Set(EXTENSION_EVENT_TYPES);

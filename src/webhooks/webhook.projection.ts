@@ -1,7 +1,8 @@
 import type { SqliteDatabase } from '../common/sqlite.js';
 import { prepared } from '../common/prepared.js';
 import { sqliteProjection } from '../read-models/projection.js';
-import type { WebhookEvent } from './webhook.js';
+import type { WebhookEvent, WebhookSelectorChange } from './webhook.js';
+import type { EventMetadataSelector } from '../custom-metadata/custom-metadata-selector.js';
 
 export interface WebhookRecord {
   webhook_id: string;
@@ -15,10 +16,13 @@ export interface WebhookRecord {
   previous_secret_valid_until: string | null;
   created_at: string;
   created_position: number;
+  /** An extension: only the events whose metadata snapshots match; null for every event. */
+  metadata_selector: EventMetadataSelector | null;
 }
 
-interface Row extends Omit<WebhookRecord, 'event_types'> {
+interface Row extends Omit<WebhookRecord, 'event_types' | 'metadata_selector'> {
   event_types: string | null;
+  metadata_selector: string | null;
 }
 
 export const webhookReadModel = sqliteProjection<WebhookEvent>({
@@ -44,6 +48,12 @@ export const webhookReadModel = sqliteProjection<WebhookEvent>({
       version INTEGER NOT NULL
     );
     INSERT OR IGNORE INTO webhook_set_version (id, version) VALUES (1, 0);
+    -- A table of its own, not a column: a file of an older build takes it as it is, and has none to fill.
+    CREATE TABLE IF NOT EXISTS webhook_metadata_selectors (
+      webhook_id       TEXT PRIMARY KEY,
+      workspace_id     TEXT NOT NULL,
+      selector         TEXT NOT NULL
+    );
   `),
 
   apply(db, event) {
@@ -66,6 +76,7 @@ export const webhookReadModel = sqliteProjection<WebhookEvent>({
           d.created_at,
           event.position,
         );
+        if (d.metadata_selector) writeSelector(db, d.webhook_id, d.workspace_id, d.metadata_selector);
         break;
       }
       case 'WebhookUpdated':
@@ -77,6 +88,7 @@ export const webhookReadModel = sqliteProjection<WebhookEvent>({
             event.data.webhook_id,
           );
         }
+        if (event.data.metadata_selector !== undefined) changeSelector(db, event.data, event.data.metadata_selector);
         break;
       case 'WebhookSecretRotated':
         prepared(
@@ -87,18 +99,51 @@ export const webhookReadModel = sqliteProjection<WebhookEvent>({
         break;
       case 'WebhookDeleted':
         prepared(db, 'DELETE FROM webhooks WHERE webhook_id = ?').run(event.data.webhook_id);
+        prepared(db, 'DELETE FROM webhook_metadata_selectors WHERE webhook_id = ?').run(event.data.webhook_id);
         break;
     }
   },
 });
 
+function writeSelector(db: SqliteDatabase, webhookId: string, workspaceId: string, selector: EventMetadataSelector) {
+  if (Object.keys(selector).length === 0) {
+    prepared(db, 'DELETE FROM webhook_metadata_selectors WHERE webhook_id = ?').run(webhookId);
+    return;
+  }
+  prepared(
+    db,
+    'INSERT OR REPLACE INTO webhook_metadata_selectors (webhook_id, workspace_id, selector) VALUES (?, ?, ?)',
+  ).run(webhookId, workspaceId, JSON.stringify(selector));
+}
+
+/** Each part the update names replaces the webhook's, or removes it (null); the others stay. */
+function changeSelector(
+  db: SqliteDatabase,
+  webhook: { webhook_id: string; workspace_id: string },
+  change: WebhookSelectorChange,
+) {
+  const sql = 'SELECT selector FROM webhook_metadata_selectors WHERE webhook_id = ?';
+  const row = prepared(db, sql).get(webhook.webhook_id) as { selector: string } | undefined;
+  const selector: EventMetadataSelector = row ? (JSON.parse(row.selector) as EventMetadataSelector) : {};
+  for (const part of ['custom_metadata_match', 'connected_account_custom_metadata_match'] as const) {
+    const value = change[part];
+    if (value === null) delete selector[part];
+    else if (value !== undefined) selector[part] = value;
+  }
+  writeSelector(db, webhook.webhook_id, webhook.workspace_id, selector);
+}
+
 const fromRow = (row: Row): WebhookRecord => ({
   ...row,
   event_types: row.event_types ? (JSON.parse(row.event_types) as string[]) : null,
+  metadata_selector: row.metadata_selector ? (JSON.parse(row.metadata_selector) as EventMetadataSelector) : null,
 });
 
+const SELECT_WEBHOOKS = `SELECT w.*, s.selector AS metadata_selector
+  FROM webhooks w LEFT JOIN webhook_metadata_selectors s ON s.webhook_id = w.webhook_id`;
+
 export function findWebhook(db: SqliteDatabase, workspaceId: string, webhookId: string): WebhookRecord | undefined {
-  const row = prepared(db, 'SELECT * FROM webhooks WHERE workspace_id = ? AND webhook_id = ?').get(
+  const row = prepared(db, `${SELECT_WEBHOOKS} WHERE w.workspace_id = ? AND w.webhook_id = ?`).get(
     workspaceId,
     webhookId,
   ) as Row | undefined;
@@ -107,8 +152,8 @@ export function findWebhook(db: SqliteDatabase, workspaceId: string, webhookId: 
 
 export function listWebhooks(db: SqliteDatabase, workspaceId?: string): WebhookRecord[] {
   const rows = (workspaceId === undefined
-    ? prepared(db, 'SELECT * FROM webhooks ORDER BY created_position').all()
-    : prepared(db, 'SELECT * FROM webhooks WHERE workspace_id = ? ORDER BY created_position').all(
+    ? prepared(db, `${SELECT_WEBHOOKS} ORDER BY w.created_position`).all()
+    : prepared(db, `${SELECT_WEBHOOKS} WHERE w.workspace_id = ? ORDER BY w.created_position`).all(
         workspaceId,
       )) as unknown as Row[];
   return rows.map(fromRow);

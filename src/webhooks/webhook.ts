@@ -1,5 +1,11 @@
 import { IdempotencyKeyReused, NotFound } from '../common/domain-errors.js';
 import { unknownCommand, unknownEvent, type CommandMeta, type Decider } from '../event-store/decider.js';
+import type { CustomMetadataMatch, EventMetadataSelector } from '../custom-metadata/custom-metadata-selector.js';
+
+/** A change of a webhook's selector: each part given is replaced, and removed when null. */
+export type WebhookSelectorChange = {
+  [Part in keyof EventMetadataSelector]?: CustomMetadataMatch | null;
+};
 
 /** A webhook, in `webhook-<id>`. Its signing secret lives in the log: the log is the only source of truth. */
 export type WebhookEvent =
@@ -14,11 +20,19 @@ export type WebhookEvent =
         created_at: string;
         /** Created with an `Idempotency-Key`: the hash of that request (see idempotency-key.ts). */
         request_hash?: string;
+        /** An extension: only the events whose metadata snapshots match. Left out when it has none. */
+        metadata_selector?: EventMetadataSelector;
       };
     }
   | {
       type: 'WebhookUpdated';
-      data: { webhook_id: string; workspace_id: string; url?: string; event_types?: string[] | null };
+      data: {
+        webhook_id: string;
+        workspace_id: string;
+        url?: string;
+        event_types?: string[] | null;
+        metadata_selector?: WebhookSelectorChange;
+      };
     }
   | {
       type: 'WebhookSecretRotated';
@@ -40,8 +54,16 @@ export type WebhookCommand = CommandMeta &
         secret: string;
         /** Sent with an `Idempotency-Key`: the request's hash. */
         requestHash?: string;
+        metadataSelector?: EventMetadataSelector;
       }
-    | { type: 'UpdateWebhook'; webhookId: string; workspaceId: string; url?: string; eventTypes?: string[] | null }
+    | {
+        type: 'UpdateWebhook';
+        webhookId: string;
+        workspaceId: string;
+        url?: string;
+        eventTypes?: string[] | null;
+        metadataSelector?: WebhookSelectorChange;
+      }
     | { type: 'DeleteWebhook'; webhookId: string; workspaceId: string }
     | { type: 'RotateWebhookSecret'; webhookId: string; workspaceId: string; secret: string }
   );
@@ -108,6 +130,7 @@ function decideCreateWebhook(command: CommandOf<'CreateWebhook'>, state: Webhook
         secret: command.secret,
         created_at: command.now,
         ...(command.requestHash !== undefined ? { request_hash: command.requestHash } : {}),
+        ...(command.metadataSelector !== undefined ? { metadata_selector: command.metadataSelector } : {}),
       },
     },
   ];
@@ -120,7 +143,8 @@ function assertActive(command: { webhookId: string; workspaceId: string }, state
 }
 
 function decideUpdateWebhook(command: CommandOf<'UpdateWebhook'>): WebhookEvent[] {
-  if (command.url === undefined && command.eventTypes === undefined) return [];
+  if (command.url === undefined && command.eventTypes === undefined && command.metadataSelector === undefined)
+    return [];
   return [
     {
       type: 'WebhookUpdated',
@@ -129,6 +153,7 @@ function decideUpdateWebhook(command: CommandOf<'UpdateWebhook'>): WebhookEvent[
         workspace_id: command.workspaceId,
         ...(command.url !== undefined ? { url: command.url } : {}),
         ...(command.eventTypes !== undefined ? { event_types: command.eventTypes } : {}),
+        ...(command.metadataSelector !== undefined ? { metadata_selector: command.metadataSelector } : {}),
       },
     },
   ];

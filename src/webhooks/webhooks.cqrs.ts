@@ -145,6 +145,8 @@ abstract class WebhookViews {
         : {}),
       created_at: webhook.created_at,
       delivery,
+      // An extension, shown only on a webhook created or updated with one: the events it selects.
+      ...(webhook.metadata_selector ? { metadata_selector: webhook.metadata_selector } : {}),
     };
   }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { NotFound } from '../../src/common/domain-errors.js';
-import { webhookDecider, type WebhookEvent } from '../../src/webhooks/webhook.js';
+import { webhookDecider, type WebhookEvent, type WebhookSelectorChange } from '../../src/webhooks/webhook.js';
 import { signingSecrets } from '../../src/webhooks/webhook.projection.js';
 import { DeciderSpecification } from '../support/decider-specification.js';
 import { apiKey, NOW, WORKSPACE } from '../support/domain-fixtures.js';
@@ -28,8 +28,10 @@ const created: WebhookEvent = {
   },
 };
 const deleted: WebhookEvent = { type: 'WebhookDeleted', data: { webhook_id: 'h1', workspace_id: WORKSPACE } };
-const update = (fields: { url?: string; eventTypes?: string[] | null }, workspaceId = WORKSPACE) =>
-  ({ type: 'UpdateWebhook', webhookId: 'h1', workspaceId, ...fields, ...meta }) as const;
+const update = (
+  fields: { url?: string; eventTypes?: string[] | null; metadataSelector?: WebhookSelectorChange },
+  workspaceId = WORKSPACE,
+) => ({ type: 'UpdateWebhook', webhookId: 'h1', workspaceId, ...fields, ...meta }) as const;
 const remove = { type: 'DeleteWebhook', webhookId: 'h1', workspaceId: WORKSPACE, ...meta } as const;
 
 describe('webhook decider', () => {
@@ -55,6 +57,16 @@ describe('webhook decider', () => {
         },
       ]);
     spec.given([created]).when(update({})).thenNothingHappened();
+  });
+
+  it('records a change of its metadata selector, each part given replaced or (null) removed', () => {
+    const change = { custom_metadata_match: { tenant: { in: ['t1'] } }, connected_account_custom_metadata_match: null };
+    spec
+      .given([created])
+      .when(update({ metadataSelector: change }))
+      .then([
+        { type: 'WebhookUpdated', data: { webhook_id: 'h1', workspace_id: WORKSPACE, metadata_selector: change } },
+      ]);
   });
 
   it('deletes a webhook', () => {
@@ -113,6 +125,7 @@ describe('webhook decider', () => {
       previous_secret_valid_until: '2026-11-24T10:00:00.000Z',
       created_at: NOW,
       created_position: 1,
+      metadata_selector: null,
     };
     expect(signingSecrets(webhook, '2026-11-24T09:59:59.999Z')).toEqual(['whsec_2', 'whsec_1']);
     expect(signingSecrets(webhook, '2026-11-24T10:00:00.000Z')).toEqual(['whsec_2']);

@@ -5,6 +5,7 @@ import { deviceListFilter, DEVICES_LISTING, type DeviceFilter } from '../../src/
 import { READ_MODEL_SCHEMA } from '../../src/read-model-schema.js';
 import { listStatement, type ListedTable } from '../../src/read-models/list-newest-first.js';
 import { ReadModelDatabase } from '../../src/read-models/read-model-database.js';
+import type { CustomMetadataMatch } from '../../src/custom-metadata/custom-metadata-selector.js';
 
 /**
  * Every list query shape with `custom_metadata_has` follows the metadata index to the resources that match,
@@ -71,6 +72,82 @@ describe('list query plans', () => {
           expect(
             steps.filter((step) => /^SCAN r\b/.test(step) || /SEARCH r USING INDEX \w+_by_workspace/.test(step)),
           ).toEqual([]);
+        }
+      });
+    }
+  }
+
+  // `custom_metadata_match` (an extension), alone and with `custom_metadata_has`: a positive term drives from
+  // an index in page order (a value and `in` from the value lookup, `in` merging one read per value;
+  // `exists: true` from the key index), the other terms checked on each match by primary key. Negated terms
+  // alone walk the workspace's index newest first. Nothing is sorted and the resource table is never scanned.
+  const SELECTORS: [string, { has?: Record<string, string | boolean>; match: CustomMetadataMatch }, RegExp][] = [
+    ['a value', { match: { tenant: 't1' } }, /^SEARCH m USING (COVERING )?INDEX \w+_metadata_lookup \(.*value=\?/],
+    ['a boolean', { match: { vip: false } }, /^SEARCH m USING (COVERING )?INDEX \w+_metadata_lookup \(.*value=\?/],
+    [
+      'in',
+      { match: { tenant: { in: ['t1', 't2', 't3'] } } },
+      /^SEARCH m USING (COVERING )?INDEX \w+_metadata_lookup \(.*value=\?/,
+    ],
+    [
+      'exists: true',
+      { match: { tenant: { exists: true } } },
+      /^SEARCH m USING (COVERING )?INDEX \w+_metadata_by_key \(resource_type=\? AND workspace_id=\? AND key=\?/,
+    ],
+    [
+      'not_in alone',
+      { match: { tier: { not_in: ['trial', 'free'] } } },
+      /^SEARCH r USING INDEX \w+_by_workspace \(workspace_id=\?/,
+    ],
+    [
+      'exists: false alone',
+      { match: { internal_id: { exists: false } } },
+      /^SEARCH r USING INDEX \w+_by_workspace \(workspace_id=\?/,
+    ],
+    [
+      'every form at once',
+      {
+        match: {
+          tenant: { in: ['t1', 't2'] },
+          plan: 'pro',
+          internal_id: { exists: false },
+          tier: { not_in: ['trial'] },
+          region: { exists: true },
+        },
+      },
+      /^SEARCH m USING (COVERING )?INDEX \w+_metadata_lookup \(.*value=\?/,
+    ],
+    [
+      'in with custom_metadata_has',
+      { has: { vip: true }, match: { tenant: { in: ['t1', 't2'] } } },
+      /^SEARCH m USING (COVERING )?INDEX \w+_metadata_lookup \(.*value=\?/,
+    ],
+  ];
+  for (const [table, source, devices] of routes) {
+    for (const [shape, { has, match }, driver] of SELECTORS) {
+      it(`${table}, custom_metadata_match, ${shape}: an index in page order, nothing sorted`, () => {
+        for (const continueAfter of [null, 1000]) {
+          const filter = { customMetadataHas: has, customMetadataMatch: match };
+          const { sql, params } = listStatement(
+            source,
+            'w1',
+            devices ? deviceListFilter({ ...devices, ...filter }) : filter,
+            { limit: 100, continueAfter, paramsHash: '' },
+          );
+          const steps = (readModels.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]).map(
+            (row) => row.detail,
+          );
+          const reads = steps.filter((step) => /^(SEARCH|SCAN) (m|r)\b/.test(step));
+          expect(reads[0]).toMatch(driver);
+          if (continueAfter !== null) expect(reads[0]).toMatch(/created_position<\?/);
+          expect(steps.filter((step) => /TEMP B-TREE|^SCAN/.test(step))).toEqual([]);
+          // Every other term: one primary-key lookup per candidate.
+          for (const check of steps.filter((step) => /\bm2\b/.test(step)))
+            expect(check).toMatch(
+              /^SEARCH m2 (EXISTS )?USING (COVERING )?INDEX sqlite_autoindex_\w+ \(resource_type=\? AND resource_id=\? AND key=\?\)$/,
+            );
+          if (!/_by_workspace/.test(driver.source))
+            expect(steps.filter((step) => /SEARCH r USING INDEX \w+_by_workspace/.test(step))).toEqual([]);
         }
       });
     }
