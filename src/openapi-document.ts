@@ -85,6 +85,15 @@ const RAW_PARAM_SCHEMAS: Record<RawParamKind, Schema> = {
   custom_metadata_selector: { $ref: '#/components/schemas/custom_metadata_selector' },
 };
 
+/** What a parameter of this service's own means, with an example, wherever a route takes it. */
+const PARAMETER_DOCS: Record<string, Schema> = {
+  as_of: {
+    description:
+      'ISO 8601 (an extension): the answer as it was at that moment. On a get, the resource then (404 before it existed); on a list, the resources then (created by then, not yet deleted, with their metadata then), with every filter, selector and page.',
+    examples: ['2026-03-01T12:00:00Z'],
+  },
+};
+
 export function openApiDocument(): Schema {
   const routes = routesOf(Reflect.getMetadata('controllers', HttpModule) as (new () => object)[]);
   const dtoSchemas = validationMetadatasToSchemas({
@@ -282,6 +291,9 @@ function inputSchema(dto: new () => object, dtoSchemas: Record<string, Schema>):
     Object.entries((base?.properties as Record<string, Schema>) ?? {}).map(([key, schema]) => [key, inline(schema)]),
   );
   for (const [key, kind] of Object.entries(raw)) properties[key] = RAW_PARAM_SCHEMAS[kind];
+  for (const [key, docs] of Object.entries(PARAMETER_DOCS)) {
+    if (properties[key]) properties[key] = { ...properties[key], ...docs };
+  }
   // An unsupported parameter (`not: {}`) is refused when given, so it is never required.
   const required = ((base?.required as string[] | undefined) ?? []).filter((key) => !properties[key]?.not);
   return { type: 'object', properties, ...(required.length > 0 ? { required } : {}) };

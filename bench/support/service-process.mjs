@@ -1,7 +1,7 @@
 // What bench/idle-webhooks.mjs and bench/search.mjs share: a server of this project (or of another build,
 // `root`) started on a data directory of its own, its output to a file (a pipe this process read would
 // couple it to the load generator), its CPU time and RSS read from /proc, and /health timed meanwhile.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -95,4 +95,33 @@ export function metadataUpdates(apiKey, ids) {
       },
     },
   ];
+}
+
+/**
+ * A real server on a store `bench/replay.mjs --keep` generated (one workspace, no usable key): a key issued
+ * for it through the CLI, as an operator would, and the server started once its saga has read the log (a
+ * store never served has a saga that has not, and its catch-up costs every request meanwhile).
+ */
+export async function serveBenchStore(root, dataDir) {
+  const { deterministicId } = await import('../../dist/common/deterministic-id.js');
+  const env = { ...process.env, DATA_DIR: dataDir, RATE_LIMIT_PER_KEY: '0' };
+  const issued = execFileSync(
+    process.execPath,
+    [join(root, 'dist/cli.js'), 'api-key', 'create', '--workspace-id', deterministicId('bench-workspace')],
+    { env, encoding: 'utf8' },
+  );
+  const apiKey = JSON.parse(issued.trim().split('\n').at(-1)).api_key;
+  // DATA_DIR names the store: startService's own directory then holds only the server's output.
+  const server = await startService(root, { DATA_DIR: dataDir, RATE_LIMIT_PER_KEY: '0', METRICS_PORT: '0' });
+  const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+  while ((await fetch(`${server.url}/health`)).status !== 200) await sleep(100);
+  const metrics = /Metrics on (http:\/\/\S+?)["\s]/.exec(server.output())[1];
+  const caughtUp = (text) => /event_store_consumer_lag_events\{consumer="completion_saga"\} 0\b/.test(text);
+  while (!caughtUp(await (await fetch(metrics)).text())) await sleep(500);
+  const get = async (path) => {
+    const response = await fetch(`${server.url}${path}`, { headers: { authorization: `Bearer ${apiKey}` } });
+    if (response.status !== 200) throw new Error(`${path}: ${response.status} ${await response.text()}`);
+    return response.json();
+  };
+  return { server, url: server.url, apiKey, get };
 }

@@ -1,5 +1,5 @@
 import { openSqlite } from '../common/sqlite.js';
-import { isComparedTable } from '../read-models/read-model-database.js';
+import { isComparedColumn, isComparedTable } from '../read-models/read-model-database.js';
 
 export interface ReadModelDifference {
   table: string;
@@ -36,11 +36,18 @@ export function compareReadModels(livePath: string, rebuiltPath: string): ReadMo
       );
     const inLive = tablesOf('live');
     const inRebuilt = tablesOf('main');
+    /** The table's compared columns (isComparedColumn), as `schema` has them. */
+    const columnsOf = (table: string, schema: 'live' | 'main') =>
+      (db.prepare(`SELECT name FROM pragma_table_info(?, ?) ORDER BY cid`).all(table, schema) as { name: string }[])
+        .map((c) => c.name)
+        .filter(isComparedColumn)
+        .map((name) => `"${name}"`)
+        .join(', ');
     /** Rows of `schema`'s table missing from `other`'s (all of them when `other` lacks the table). */
     const missingFrom = (table: string, schema: 'live' | 'main', other: 'live' | 'main', otherHas: boolean) =>
       otherHas
-        ? `SELECT * FROM ${schema}."${table}" EXCEPT SELECT * FROM ${other}."${table}"`
-        : `SELECT * FROM ${schema}."${table}"`;
+        ? `SELECT ${columnsOf(table, schema)} FROM ${schema}."${table}" EXCEPT SELECT ${columnsOf(table, other)} FROM ${other}."${table}"`
+        : `SELECT ${columnsOf(table, schema)} FROM ${schema}."${table}"`;
     const differences: ReadModelDifference[] = [];
     for (const table of [...new Set([...inLive, ...inRebuilt])].sort()) {
       const queries = {

@@ -90,3 +90,17 @@ export class IdempotencyKeyReused extends DomainError {
     super('This Idempotency-Key was used with another request: use a new key for a new request');
   }
 }
+
+/**
+ * A list as of a moment, asked while the read models this build keeps the history in are still being
+ * rebuilt beside the older ones that serve meanwhile (an upgrade): nothing older than them knows the past.
+ */
+export class HistoryNotReady extends DomainError {
+  readonly code = 'catching_up';
+
+  constructor() {
+    super(
+      'Lists as of a moment are served once the read models being rebuilt for this version reach the log: try again shortly',
+    );
+  }
+}

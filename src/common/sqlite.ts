@@ -25,6 +25,8 @@ export class SqliteDatabase extends DatabaseSync {
    * its batch ends (read-models/custom-metadata-index.ts); undefined otherwise.
    */
   deferredIndexWrites: Map<string, unknown> | undefined;
+  /** The recorded time (epoch ms) of the event a projection is applying, which history triggers read (read-models/row-history.ts). */
+  projectedEventTime: number | undefined;
 }
 /** What a statement's parameters may be. */
 export type SqliteValue = SQLInputValue;

@@ -37,13 +37,13 @@ export const CONNECT_WEBVIEWS_LISTING: ListedTable = {
   table: 'connect_webviews',
   idColumn: 'connect_webview_id',
   resourceType: 'connect_webview',
-  columns: 'r.record, r.custom_metadata',
+  columns: 'r.record',
   searchable: (row) => [`${row}.connect_webview_id`, `json_extract(${row}.record, '$.customer_key')`],
 };
 
 export const connectWebviewReadModel = sqliteProjection<ConnectWebviewEvent>({
   name: 'connect_webviews',
-  version: 5, // 5: the metadata index by key (custom_metadata_match's exists)
+  version: 6, // 6: the rows' history, for lists as of a moment (row-history.ts)
   readableFrom: 4,
   handles: ['ConnectWebviewCreated', 'MetadataSet', 'ConnectWebviewAuthorized', 'ConnectWebviewDeleted'],
   init: (db) => {
@@ -65,6 +65,8 @@ export const connectWebviewReadModel = sqliteProjection<ConnectWebviewEvent>({
     ...customMetadataIndexes('connect_webview'),
   ],
   search: CONNECT_WEBVIEWS_LISTING,
+  // A deleted webview's past stays: its deletion is no erasure, and its events stay readable.
+  history: CONNECT_WEBVIEWS_LISTING,
 
   apply(db, event) {
     switch (event.type) {
@@ -146,6 +148,8 @@ export interface ConnectWebviewFilter {
   search?: string;
   customerKey?: string;
   matchesNothing?: boolean;
+  /** `as_of`, in epoch milliseconds: the list as it was then. */
+  asOf?: number;
 }
 
 export function listConnectWebviews(

@@ -149,6 +149,7 @@ export class ListConnectWebviewsHandler implements IQueryHandler<ListConnectWebv
   ) {}
 
   async execute({ workspaceId, filter, page, nextPageUrl }: ListConnectWebviewsQuery) {
+    if (filter.asOf !== undefined) this.readModels.requireHistory(connectWebviewReadModel.name);
     const { items, pagination } = listConnectWebviews(this.readModels.db, workspaceId, filter, page, nextPageUrl);
     return {
       items: items.map((record) => toConnectWebviewObject(record, this.config.publicUrl, this.tokens)),

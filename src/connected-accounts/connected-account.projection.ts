@@ -1,3 +1,4 @@
+import { forgetRowHistory } from '../read-models/row-history.js';
 import type { SqliteDatabase } from '../common/sqlite.js';
 import type { CustomMetadata } from '../custom-metadata/custom-metadata.js';
 import {
@@ -41,13 +42,13 @@ export const CONNECTED_ACCOUNTS_LISTING: ListedTable = {
   table: 'connected_accounts',
   idColumn: 'connected_account_id',
   resourceType: 'connected_account',
-  columns: 'r.record, r.custom_metadata',
+  columns: 'r.record',
   searchable: (row) => [`${row}.connected_account_id`, `${row}.email`, `json_extract(${row}.record, '$.provider')`],
 };
 
 export const connectedAccountReadModel = sqliteProjection<ConnectedAccountEvent>({
   name: 'connected_accounts',
-  version: 5, // 5: the metadata index by key (custom_metadata_match's exists)
+  version: 6, // 6: the rows' history, for lists as of a moment (row-history.ts)
   readableFrom: 4,
   handles: [
     'ConnectedAccountCreated',
@@ -78,6 +79,7 @@ export const connectedAccountReadModel = sqliteProjection<ConnectedAccountEvent>
     ...customMetadataIndexes('connected_account'),
   ],
   search: CONNECTED_ACCOUNTS_LISTING,
+  history: CONNECTED_ACCOUNTS_LISTING,
 
   apply(db, event) {
     if (event.type === 'ConnectedAccountCreated') {
@@ -106,6 +108,8 @@ export const connectedAccountReadModel = sqliteProjection<ConnectedAccountEvent>
         event.data.connected_account_id,
       );
       removeCustomMetadataIndex(db, 'connected_account', event.data.connected_account_id);
+      // An erasure (erase-connected-account.ts): the account's past goes with it.
+      forgetRowHistory(db, CONNECTED_ACCOUNTS_LISTING, event.data.connected_account_id);
       return;
     }
     const record = findConnectedAccount(db, event.data.workspace_id, {
@@ -161,6 +165,8 @@ export interface ConnectedAccountFilter {
   search?: string;
   customerKey?: string;
   matchesNothing?: boolean;
+  /** `as_of`, in epoch milliseconds: the list as it was then. */
+  asOf?: number;
 }
 
 export function listConnectedAccounts(
@@ -180,6 +186,7 @@ export function listConnectedAccounts(
       customMetadataMatch: filter.customMetadataMatch,
       search: filter.search,
       matchesNothing: filter.matchesNothing,
+      asOf: filter.asOf,
       where,
       params: filter.customerKey === undefined ? [] : [filter.customerKey],
     },

@@ -96,6 +96,7 @@ export class ListConnectedAccountsHandler implements IQueryHandler<ListConnected
   constructor(@Inject(ReadModelDatabase) private readonly readModels: ReadModelDatabase) {}
 
   async execute({ workspaceId, filter, page, nextPageUrl }: ListConnectedAccountsQuery) {
+    if (filter.asOf !== undefined) this.readModels.requireHistory(connectedAccountReadModel.name);
     const { items, pagination } = listConnectedAccounts(this.readModels.db, workspaceId, filter, page, nextPageUrl);
     return { items: items.map(toConnectedAccountObject), pagination };
   }

@@ -24,6 +24,7 @@ import {
 import { listNewestFirst, type ListedTable, type ListFilter } from '../read-models/list-newest-first.js';
 import type { PageRequest, Pagination } from '../read-models/pagination.js';
 import { sqliteProjection } from '../read-models/projection.js';
+import { forgetRowHistory } from '../read-models/row-history.js';
 import { prepared } from '../common/prepared.js';
 import type { DeviceAddedData, DeviceEvent } from './device.js';
 import type { CustomMetadataMatch } from '../custom-metadata/custom-metadata-selector.js';
@@ -57,6 +58,8 @@ export interface DeviceFilter {
   customMetadataMatch?: CustomMetadataMatch;
   search?: string;
   createdBefore?: string;
+  /** `as_of`, in epoch milliseconds: the list as it was then. */
+  asOf?: number;
 }
 
 /** How the list route reads the table (its `search` fields among it). */
@@ -64,13 +67,13 @@ export const DEVICES_LISTING: ListedTable = {
   table: 'devices',
   idColumn: 'device_id',
   resourceType: 'device',
-  columns: 'r.record, r.custom_metadata, r.account_disconnected_at, r.is_managed',
+  columns: 'r.record, r.account_disconnected_at, r.is_managed',
   searchable: (row) => [`${row}.device_id`, `json_extract(${row}.record, '$.name')`],
 };
 
 export const deviceReadModel = sqliteProjection<DeviceEvent | ConnectedAccountEvent>({
   name: 'devices',
-  version: 6, // 6: the metadata index by key (custom_metadata_match's exists)
+  version: 7, // 7: the rows' history, for lists as of a moment (row-history.ts)
   readableFrom: 5,
   handles: [
     'DeviceAdded',
@@ -110,6 +113,7 @@ export const deviceReadModel = sqliteProjection<DeviceEvent | ConnectedAccountEv
     ...customMetadataIndexes('device'),
   ],
   search: DEVICES_LISTING,
+  history: DEVICES_LISTING,
 
   apply(db, event) {
     switch (event.type) {
@@ -184,9 +188,11 @@ export const deviceReadModel = sqliteProjection<DeviceEvent | ConnectedAccountEv
   },
 });
 
+/** A device is deleted only with its account's erasure (erase-connected-account.ts): its past goes too. */
 function deleteDevice(db: SqliteDatabase, deviceId: string): void {
   prepared(db, 'DELETE FROM devices WHERE device_id = ?').run(deviceId);
   removeCustomMetadataIndex(db, 'device', deviceId);
+  forgetRowHistory(db, DEVICES_LISTING, deviceId);
 }
 
 /** A change to the record's JSON (its metadata has a column of its own). */
@@ -273,6 +279,7 @@ export function deviceListFilter(filter: DeviceFilter): ListFilter {
     customMetadataMatch: filter.customMetadataMatch,
     search: filter.search,
     matchesNothing: filter.matchesNothing,
+    asOf: filter.asOf,
     where,
     params,
   };

@@ -115,6 +115,7 @@ export class ListDevicesHandler implements IQueryHandler<ListDevicesQuery> {
   constructor(@Inject(ReadModelDatabase) private readonly readModels: ReadModelDatabase) {}
 
   async execute({ workspaceId, filter, page, nextPageUrl }: ListDevicesQuery) {
+    if (filter.asOf !== undefined) this.readModels.requireHistory(deviceReadModel.name);
     const { items, pagination } = listDevices(this.readModels.db, workspaceId, filter, page, nextPageUrl);
     const toObject = (row: (typeof items)[number]): DeviceObject =>
       filter.managed ? toDeviceObject(row) : toUnmanagedDeviceObject(row);

@@ -81,7 +81,7 @@ export class ConnectWebviewsController {
 
   @SeamRoute('connect_webviews/list', ['GET', 'POST'])
   async list(@CurrentCaller() caller: Caller, @SeamInput(ListConnectWebviewsDto) input: ListConnectWebviewsDto) {
-    const { customMetadataHas, customMetadataMatch, params } = metadataFilters(input);
+    const { customMetadataHas, customMetadataMatch, asOf, params } = metadataFilters(input);
     const { page, nextPageUrl } = listPage(this.config, 'connect_webviews/list', { ...input, ...params });
     const { items, pagination } = await this.queryBus.execute(
       new ListConnectWebviewsQuery(
@@ -89,6 +89,7 @@ export class ConnectWebviewsController {
         {
           customMetadataHas,
           customMetadataMatch,
+          asOf,
           search: input.search,
           customerKey: input.customer_key,
           matchesNothing: input.user_identifier_key !== undefined,

@@ -1,7 +1,7 @@
 import { Expose } from 'class-transformer';
 import { IsBoolean, IsIn, IsOptional, IsString, IsUrl, IsUUID } from 'class-validator';
 import { BoundedLength, TimeParam } from './string-limits.js';
-import { PageDto } from './page.dto.js';
+import { ResourceListDto } from './metadata-filters.js';
 import { ForeignKeyParam, RawParam, SearchParam, ListParam } from './seam-input.js';
 import {
   PROVIDER_CAPABILITIES,
@@ -85,13 +85,7 @@ export class GetConnectWebviewDto extends ConnectWebviewIdDto {
   as_of?: string;
 }
 
-export class ListConnectWebviewsDto extends PageDto {
-  @RawParam('custom_metadata_filter')
-  custom_metadata_has?: unknown;
-
-  @RawParam('custom_metadata_selector')
-  custom_metadata_match?: unknown;
-
+export class ListConnectWebviewsDto extends ResourceListDto {
   @Expose()
   @IsOptional()
   @IsString()

@@ -8,10 +8,9 @@ import { SandboxOnly } from '../common/domain-errors.js';
 import { invalidInput } from './seam-error.js';
 import type { AppConfig } from '../common/config.js';
 import { parseCustomMetadataInput } from '../custom-metadata/custom-metadata.js';
-import { metadataFilters } from './metadata-filters.js';
+import { metadataFilters, ResourceListDto } from './metadata-filters.js';
 import { commandMeta, CurrentCaller, type Caller } from './caller.js';
 import { listPage } from './list-pages.js';
-import { PageDto } from './page.dto.js';
 import {
   asOfDate,
   ForeignIdParam,
@@ -104,13 +103,7 @@ export class UpdateConnectedAccountDto extends ConnectedAccountIdDto {
   accepted_capabilities?: ProviderCapability[];
 }
 
-export class ListConnectedAccountsDto extends PageDto {
-  @RawParam('custom_metadata_filter')
-  custom_metadata_has?: unknown;
-
-  @RawParam('custom_metadata_selector')
-  custom_metadata_match?: unknown;
-
+export class ListConnectedAccountsDto extends ResourceListDto {
   @SearchParam()
   search?: string;
 
@@ -160,7 +153,7 @@ export class ConnectedAccountsController {
 
   @SeamRoute('connected_accounts/list', ['GET', 'POST'])
   async list(@CurrentCaller() caller: Caller, @SeamInput(ListConnectedAccountsDto) input: ListConnectedAccountsDto) {
-    const { customMetadataHas, customMetadataMatch, params } = metadataFilters(input);
+    const { customMetadataHas, customMetadataMatch, asOf, params } = metadataFilters(input);
     const { page, nextPageUrl } = listPage(this.config, 'connected_accounts/list', { ...input, ...params });
     const { items, pagination } = await this.queryBus.execute(
       new ListConnectedAccountsQuery(
@@ -168,6 +161,7 @@ export class ConnectedAccountsController {
         {
           customMetadataHas,
           customMetadataMatch,
+          asOf,
           search: input.search,
           customerKey: input.customer_key,
           matchesNothing: input.user_identifier_key !== undefined || input.space_id !== undefined,

@@ -5,10 +5,9 @@ import { IsBoolean, IsIn, IsOptional, IsString, IsUUID, ValidateIf, ValidateNest
 import { BoundedLength, TimeParam } from './string-limits.js';
 import type { AppConfig } from '../common/config.js';
 import { parseCustomMetadataInput } from '../custom-metadata/custom-metadata.js';
-import { metadataFilters } from './metadata-filters.js';
+import { metadataFilters, ResourceListDto } from './metadata-filters.js';
 import { commandMeta, CurrentCaller, type Caller } from './caller.js';
 import { listPage } from './list-pages.js';
-import { PageDto } from './page.dto.js';
 import {
   asOfDate,
   ForeignIdParam,
@@ -114,7 +113,7 @@ export class UpdateUnmanagedDeviceDto extends DeviceIdDto {
   expected_custom_metadata_revision?: number;
 }
 
-export class ListDevicesDto extends PageDto {
+export class ListDevicesDto extends ResourceListDto {
   @Expose()
   @IsOptional()
   @IsUUID('all')
@@ -179,12 +178,6 @@ export class ListDevicesDto extends PageDto {
 
   @ForeignIdParam()
   unstable_location_id?: string;
-
-  @RawParam('custom_metadata_filter')
-  custom_metadata_has?: unknown;
-
-  @RawParam('custom_metadata_selector')
-  custom_metadata_match?: unknown;
 
   @Expose()
   @IsOptional()
@@ -284,7 +277,7 @@ export class DevicesController {
   }
 
   private async listDevices(caller: Caller, input: ListDevicesDto, path: string, route: DeviceRoute) {
-    const { customMetadataHas, customMetadataMatch, params } = metadataFilters(input);
+    const { customMetadataHas, customMetadataMatch, asOf, params } = metadataFilters(input);
     const deviceTypes = [...(input.device_type ? [input.device_type] : []), ...(input.device_types ?? [])];
     const accountIds = [
       ...(input.connected_account_id ? [input.connected_account_id] : []),
@@ -309,6 +302,7 @@ export class DevicesController {
       search: input.search,
       customMetadataHas,
       customMetadataMatch,
+      asOf,
       createdBefore: input.created_before === undefined ? undefined : new Date(input.created_before).toISOString(),
     };
     const { items, pagination } = await this.queryBus.execute(

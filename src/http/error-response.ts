@@ -2,6 +2,7 @@ import { HttpException, Logger } from '@nestjs/common';
 import { DataErasedError } from '../encryption/data-keys.js';
 import {
   DomainError,
+  HistoryNotReady,
   IdempotencyKeyReused,
   InvalidCommand,
   LoginLocked,
@@ -46,7 +47,9 @@ export function toSeamError(error: DomainError): SeamError {
           ? 422
           : error instanceof CustomMetadataRevisionMismatch
             ? 409
-            : 400;
+            : error instanceof HistoryNotReady
+              ? 503
+              : 400;
   return new SeamError(
     status,
     error.code,

@@ -1,41 +1,13 @@
 import type { SqliteDatabase, SqliteValue } from '../common/sqlite.js';
-import type { CustomMetadata, CustomMetadataValue } from '../custom-metadata/custom-metadata.js';
-import type { MetadataResourceType } from '../custom-metadata/metadata-set.js';
+import type { CustomMetadataValue } from '../custom-metadata/custom-metadata.js';
 import { drivingTerm, metadataEntriesTable, metadataTermCondition } from './custom-metadata-index.js';
-import {
-  metadataTerms,
-  type CustomMetadataMatch,
-  type MetadataTerm,
-} from '../custom-metadata/custom-metadata-selector.js';
+import { metadataTerms, type MetadataTerm } from '../custom-metadata/custom-metadata-selector.js';
+import { asOfSearchWindowEnd, listStatementAsOf } from './list-as-of.js';
+import type { ListedTable, ListFilter } from './list-filter.js';
 import { continuingBelow, page, type PageRequest, type Pagination } from './pagination.js';
 import { searchIndexTable, searchTextTable, shortSearchWindowEnd, usesTrigrams } from './search-index.js';
 
-/** A resource table listed by the API: `workspace_id`, `created_position` and the id column it is keyed by. */
-export interface ListedTable {
-  table: string;
-  idColumn: string;
-  resourceType: MetadataResourceType;
-  /** Columns to return besides `created_position`, read through the alias `r`. */
-  columns: string;
-  /**
-   * What `search` matches part of, besides the resource's custom-metadata values: SQL on the row alias given.
-   * The search index (search-index.ts) keeps their text.
-   */
-  searchable: (row: string) => readonly string[];
-}
-
-/** What every list route filters by; `where` and `params` are the resource's own conditions, on the alias `r`. */
-export interface ListFilter {
-  customMetadataHas?: CustomMetadata;
-  /** The extension `custom_metadata_match`: ANDed with `custom_metadata_has`. */
-  customMetadataMatch?: CustomMetadataMatch;
-  /** Seam's `search`: a partial match of the table's `searchable` fields or of a custom-metadata value. */
-  search?: string;
-  where?: string[];
-  params?: SqliteValue[];
-  /** A filter on what no resource here has (a space, a user identity, a location): nothing matches, as at Seam. */
-  matchesNothing?: boolean;
-}
+export type { ListedTable, ListFilter } from './list-filter.js';
 
 /**
  * One page of a workspace's resources, newest first: `custom_metadata_has` and `custom_metadata_match`, `search`, the caller's own
@@ -49,8 +21,7 @@ export function listNewestFirst<Row extends { created_position: number }>(
   request: PageRequest,
   nextPageUrl: (cursor: string) => string,
 ): { items: Row[]; pagination: Pagination } {
-  const short = filter.search !== undefined && !usesTrigrams(filter.search);
-  const windowEnd = short ? shortSearchWindowEnd(db, workspaceId, source.resourceType, request.continueAfter) : null;
+  const windowEnd = searchWindowEnd(db, source, workspaceId, filter, request);
   const { sql, params } = listStatement(source, workspaceId, filter, request, windowEnd);
   // Not cached (see prepared.ts): the statement's shape follows the caller's filters.
   const rows = db.prepare(sql).all(...params) as unknown as Row[];
@@ -59,6 +30,20 @@ export function listNewestFirst<Row extends { created_position: number }>(
   if (!result.pagination.has_next_page && windowEnd !== null)
     return { items: result.items, pagination: continuingBelow(windowEnd, request, nextPageUrl) };
   return result;
+}
+
+/** Where a page of a search that cannot use trigrams stops reading (null: at the end, or no search). */
+function searchWindowEnd(
+  db: SqliteDatabase,
+  source: ListedTable,
+  workspaceId: string,
+  filter: ListFilter,
+  request: PageRequest,
+): number | null {
+  if (filter.search === undefined) return null;
+  if (filter.asOf !== undefined) return asOfSearchWindowEnd(db, source, workspaceId, request.continueAfter);
+  if (usesTrigrams(filter.search)) return null;
+  return shortSearchWindowEnd(db, workspaceId, source.resourceType, request.continueAfter);
 }
 
 /** The list query itself, for `listNewestFirst` and for the test that checks its query plan. */
@@ -70,6 +55,8 @@ export function listStatement(
   /** Where a short search's page stops reading (`shortSearchWindowEnd`); null: at the end. */
   windowEnd?: number | null,
 ): { sql: string; params: SqliteValue[] } {
+  if (filter.asOf !== undefined)
+    return listStatementAsOf(source, workspaceId, { ...filter, asOf: filter.asOf }, request, windowEnd ?? null);
   const terms = metadataTerms(filter.customMetadataHas, filter.customMetadataMatch);
   const driver = filter.search === undefined ? drivingTerm(terms) : undefined;
   if (driver) return metadataDrivenStatement(source, workspaceId, filter, terms, driver, request);
@@ -88,7 +75,7 @@ export function listStatement(
     where.push('r.created_position < ?');
     params.push(request.continueAfter);
   }
-  const sql = `SELECT ${source.columns}, r.created_position FROM ${source.table} r WHERE ${where.join(' AND ')}
+  const sql = `SELECT ${source.columns}, r.custom_metadata, r.created_position FROM ${source.table} r WHERE ${where.join(' AND ')}
      ORDER BY r.created_position DESC LIMIT ?`;
   return { sql, params: [...params, request.limit + 1] };
 }
@@ -137,7 +124,7 @@ function metadataDrivenStatement(
     ];
     params.push(workspaceId, ...(filter.params ?? []), ...others.params);
     // CROSS JOIN: SQLite keeps the index as the outer loop, in its order.
-    const sql = `SELECT ${source.columns}, m.created_position AS created_position
+    const sql = `SELECT ${source.columns}, r.custom_metadata, m.created_position AS created_position
        FROM ${metadataEntriesTable(source.resourceType)} m CROSS JOIN ${source.table} r ON r.${source.idColumn} = m.resource_id
        WHERE ${where.join(' AND ')}`;
     return { sql, params };
@@ -175,7 +162,7 @@ function searchStatement(
   // Ordered by the outer table's own key, so that no sort is needed: the index's rowid, or the search text's position.
   const tail = (key: string) => `${where.length > 0 ? ` AND ${where.join(' AND ')}` : ''} ORDER BY ${key} DESC LIMIT ?`;
   if (usesTrigrams(search)) {
-    const sql = `SELECT ${source.columns}, r.created_position FROM ${searchIndexTable(source.resourceType)} f
+    const sql = `SELECT ${source.columns}, r.custom_metadata, r.created_position FROM ${searchIndexTable(source.resourceType)} f
        CROSS JOIN ${searchText} s ON s.position = f.rowid ${join}
        WHERE f.text LIKE ? AND f.rowid < ? AND s.workspace_id = ? AND s.resource_type = ? AND ${exact}${tail('f.rowid')}`;
     return {
@@ -183,7 +170,7 @@ function searchStatement(
       params: [`%${search}%`, below, workspaceId, source.resourceType, pattern, ...params, request.limit + 1],
     };
   }
-  const sql = `SELECT ${source.columns}, r.created_position FROM ${searchText} s ${join}
+  const sql = `SELECT ${source.columns}, r.custom_metadata, r.created_position FROM ${searchText} s ${join}
      WHERE s.workspace_id = ? AND s.resource_type = ? AND s.position < ? AND s.position >= ? AND ${exact}${tail('s.position')}`;
   return {
     sql,

@@ -3,6 +3,13 @@ import { prepared } from '../common/prepared.js';
 import type { RecordedEvent } from '../event-store/event-store.js';
 import { deferCustomMetadataIndex, writeDeferredCustomMetadataIndex } from './custom-metadata-index.js';
 import { eraseWorkspaceRows } from './erase-workspace-rows.js';
+import {
+  HISTORY_ROW_ID,
+  initRowHistory,
+  registerProjectedEventTime,
+  rowHistoryIndexes,
+  rowVersionsTable,
+} from './row-history.js';
 import { applyEvent, type Projection, type ReadIndex, type RecordedEventOf } from './projection.js';
 import type { DomainEvent } from '../event-store/decider.js';
 import {
@@ -107,6 +114,7 @@ export class ProjectionDatabase {
     // A deleted row's bytes are overwritten, in its page and in free pages, rather than left for a reader of
     // the file to find: erasure must hold on disk (see `scrub`).
     this.db.exec('PRAGMA secure_delete = ON');
+    registerProjectedEventTime(this.db);
     this.db.exec('CREATE TABLE IF NOT EXISTS read_model_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
     const stored = this.meta(versionKey(projection.name));
     this.builtVersion = stored === undefined ? projection.version : Number(stored);
@@ -116,8 +124,9 @@ export class ProjectionDatabase {
     }
     immediateTransaction(this.db, () => {
       // An older version's file serves as it is while the new one is rebuilt: building the new version's
-      // indexes in it would hold up the start for what the rebuild brings anyway.
-      this.createTables({ readIndexes: !this.isOutdated });
+      // indexes in it would hold up the start for what the rebuild brings anyway, and a history begun now
+      // would lie about the past before it (so lists as of a moment wait for the rebuild).
+      this.createTables({ readIndexes: !this.isOutdated, history: !this.isOutdated });
       this.setMeta(versionKey(projection.name), String(this.builtVersion));
     });
   }
@@ -216,7 +225,7 @@ export class ProjectionDatabase {
     this.db.exec('PRAGMA synchronous = OFF');
     this.cacheSizeBeforeBulkLoad = (this.db.prepare('PRAGMA cache_size').get() as { cache_size: number }).cache_size;
     this.db.exec(`PRAGMA cache_size = -${Math.round(cacheKib)}`);
-    for (const index of this.projection.readIndexes ?? []) this.db.exec(`DROP INDEX IF EXISTS "${index.name}"`);
+    for (const index of this.readIndexes()) this.db.exec(`DROP INDEX IF EXISTS "${index.name}"`);
     suspendSearchIndex(this.db, this.searchables());
     deferCustomMetadataIndex(this.db);
   }
@@ -273,11 +282,26 @@ export class ProjectionDatabase {
     if (this.ownsConnection) this.db.close();
   }
 
-  private createTables({ readIndexes = true } = {}): void {
+  private createTables({ readIndexes = true, history = true } = {}): void {
     this.db.exec('CREATE TABLE IF NOT EXISTS checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL)');
     this.projection.init(this.db);
     for (const source of this.searchables()) initSearchIndex(this.db, source);
+    if (history && this.projection.history) initRowHistory(this.db, this.projection.history);
     if (readIndexes) this.createReadIndexes();
+  }
+
+  /** The indexes only readers use: the projection's own, and its history's when the file keeps one. */
+  private readIndexes(): ReadIndex[] {
+    const { readIndexes = [], history } = this.projection;
+    return [...readIndexes, ...(history && this.keepsHistory ? rowHistoryIndexes(history) : [])];
+  }
+
+  /** Whether this file keeps its projection's history (row-history.ts): built at its own version. */
+  get keepsHistory(): boolean {
+    const history = this.projection.history;
+    if (!history) return false;
+    const sql = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?";
+    return prepared(this.db, sql).get(rowVersionsTable(history.table)) !== undefined;
   }
 
   private searchables(): SearchableTable[] {
@@ -285,7 +309,7 @@ export class ProjectionDatabase {
   }
 
   private createReadIndexes(): void {
-    for (const { name, on, unique } of this.projection.readIndexes ?? ([] as ReadIndex[])) {
+    for (const { name, on, unique } of this.readIndexes()) {
       this.db.exec(`CREATE ${unique ? 'UNIQUE ' : ''}INDEX IF NOT EXISTS "${name}" ON ${on}`);
     }
   }
@@ -342,8 +366,13 @@ export function dumpReadModels(db: SqliteDatabase): Record<string, unknown[]> {
   const dump: Record<string, unknown[]> = {};
   for (const { name } of tables) {
     if (!isComparedTable(name)) continue;
-    const columns = db.prepare(`SELECT count(*) AS n FROM pragma_table_info(?)`).get(name) as { n: number };
-    dump[name] = db.prepare(`SELECT * FROM "${name}" ORDER BY ${columns.n > 1 ? '1, 2' : '1'}`).all();
+    const all = (db.prepare('SELECT name FROM pragma_table_info(?) ORDER BY cid').all(name) as { name: string }[]).map(
+      (c) => c.name,
+    );
+    const columns = all.filter(isComparedColumn);
+    const list = columns.map((c) => `"${c}"`).join(', ');
+    const order = columns.length < all.length ? list : columns.length > 1 ? '1, 2' : '1';
+    dump[name] = db.prepare(`SELECT ${list} FROM "${name}" ORDER BY ${order}`).all();
   }
   return dump;
 }
@@ -356,4 +385,9 @@ export function dumpReadModels(db: SqliteDatabase): Record<string, unknown[]> {
  */
 export function isComparedTable(name: string): boolean {
   return name !== 'webhook_set_version' && !/_search(_data|_idx|_config|_docsize)?$/.test(name);
+}
+
+/** Whether two read models must agree on this column: a history's rows by their content, not by the row ids a live file's deletes left gaps in. */
+export function isComparedColumn(name: string): boolean {
+  return name !== HISTORY_ROW_ID;
 }

@@ -1,6 +1,7 @@
 import type { SqliteDatabase } from '../common/sqlite.js';
 import type { DomainEvent } from '../event-store/decider.js';
 import type { RecordedEvent } from '../event-store/event-store.js';
+import type { HistoryTable } from './row-history.js';
 import type { SearchableTable } from './search-index.js';
 
 /** A recorded event narrowed to one of a stream's event types: `type` and `data` typed together. */
@@ -60,6 +61,8 @@ export interface Projection<Event extends DomainEvent = DomainEvent> {
   readonly readIndexes?: readonly ReadIndex[];
   /** The resource table `search` finds rows of, and the fields it matches (see search-index.ts). */
   readonly search?: SearchableTable;
+  /** The resource table whose past is kept for lists as of a moment (see row-history.ts). */
+  readonly history?: HistoryTable;
   apply(db: SqliteDatabase, event: RecordedEventOf<Event>): void;
 }
 
@@ -70,6 +73,7 @@ export function sqliteProjection<Event extends DomainEvent>(projection: Projecti
 
 /** Applies one event to every projection that handles its type, in the order given. */
 export function applyEvent(db: SqliteDatabase, projections: readonly Projection[], event: RecordedEvent): void {
+  db.projectedEventTime = Date.parse(event.recordedAt);
   for (const projection of projections) {
     if (projection.handles.includes(event.type)) projection.apply(db, event as RecordedEventOf<DomainEvent>);
   }

@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { HistoryNotReady } from '../common/domain-errors.js';
 import { immediateTransaction, openSqlite, type SqliteDatabase } from '../common/sqlite.js';
 import { prepared } from '../common/prepared.js';
 import type { Projection } from './projection.js';
@@ -7,6 +8,7 @@ import { lowestCheckpoint } from './projector.js';
 import {
   bulkLoadCacheKib,
   dumpReadModels,
+  isComparedColumn,
   isComparedTable,
   isServable,
   ProjectionDatabase,
@@ -17,8 +19,9 @@ import {
   type ProjectionRules,
 } from './projection-database.js';
 import { registerCustomMetadataMatches } from './custom-metadata-index.js';
+import { registerProjectedEventTime } from './row-history.js';
 
-export { dumpReadModels, isComparedTable, ProjectionDatabase, READ_MODELS_CONSUMER };
+export { dumpReadModels, isComparedColumn, isComparedTable, ProjectionDatabase, READ_MODELS_CONSUMER };
 
 /** The read models a database holds, in the order each event is applied to them. */
 export interface ReadModelSchema {
@@ -85,6 +88,14 @@ export class ReadModelDatabase {
     const part = this.byName.get(name);
     if (!part) throw new Error(`no projection named ${name}`);
     return part;
+  }
+
+  /**
+   * Throws HistoryNotReady unless the projection's live file keeps its history (row-history.ts): during an
+   * upgrade, the older file that serves has none, and lists as of a moment wait for the new one.
+   */
+  requireHistory(projection: string): void {
+    if (!this.part(projection).keepsHistory) throw new HistoryNotReady();
   }
 
   /** The projections whose live file holds an older version than this build's. */
@@ -268,6 +279,8 @@ function partPath(mainPath: string, suffix: string): string {
 function openMain(path: string): SqliteDatabase {
   const db = openSqlite(path, { synchronous: 'NORMAL' });
   registerCustomMetadataMatches(db);
+  // Every projection writes through its own connection; this one sees their tables too (tests apply through it).
+  registerProjectedEventTime(db);
   db.exec('PRAGMA secure_delete = ON');
   immediateTransaction(db, () => {
     db.exec(`CREATE TABLE IF NOT EXISTS read_model_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);

@@ -34,10 +34,14 @@ export interface SearchableTable {
   searchable: (row: string) => readonly string[];
 }
 
-/** The text a row is found by: its searchable fields and its metadata values (booleans as `true`/`false`). */
-function searchText(source: SearchableTable, row: string): string {
+/**
+ * The text a row is found by: its searchable fields and its metadata values (booleans as `true`/`false`).
+ * `metadata` is SQL for the row's metadata JSON, where it is not the row's column (as of a moment); it
+ * appears once in the text.
+ */
+export function searchTextSql(source: SearchableTable, row: string, metadata = `${row}.custom_metadata`): string {
   const values = `(SELECT group_concat(CASE type WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' ELSE value END,
-    char(31)) FROM json_each(${row}.custom_metadata))`;
+    char(31)) FROM json_each(${metadata}))`;
   return [...source.searchable(row), values].map((field) => `coalesce(${field}, '')`).join(' || char(31) || ');
 }
 
@@ -52,7 +56,7 @@ function searchTriggers(source: SearchableTable): string {
   const { table, resourceType } = source;
   const upsert = `${forget(resourceType, 'NEW.created_position')}
       INSERT INTO ${searchTextTable(resourceType)} (position, workspace_id, resource_type, text)
-        VALUES (NEW.created_position, NEW.workspace_id, '${resourceType}', ${searchText(source, 'NEW')});
+        VALUES (NEW.created_position, NEW.workspace_id, '${resourceType}', ${searchTextSql(source, 'NEW')});
       INSERT INTO ${searchIndexTable(resourceType)} (rowid, text)
         SELECT position, text FROM ${searchTextTable(resourceType)} WHERE position = NEW.created_position;`;
   return `
@@ -69,7 +73,7 @@ export function writeSearchRows(db: SqliteDatabase, source: SearchableTable): vo
   db.exec(`
     DELETE FROM ${searchTextTable(resourceType)};
     INSERT INTO ${searchTextTable(resourceType)} (position, workspace_id, resource_type, text)
-      SELECT r.created_position, r.workspace_id, '${resourceType}', ${searchText(source, 'r')} FROM ${table} r;
+      SELECT r.created_position, r.workspace_id, '${resourceType}', ${searchTextSql(source, 'r')} FROM ${table} r;
     INSERT OR IGNORE INTO ${searchBuiltTable(resourceType)} (resource_type) VALUES ('${resourceType}');
   `);
 }

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openSqlite } from '../../src/common/sqlite.js';
 import { liveProjectionFiles } from '../../src/read-models/read-model-database.js';
+import { registerProjectedEventTime } from '../../src/read-models/row-history.js';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { SeamHttp } from '@seamapi/http/connect';
 import { sandboxClient } from '../support/sandbox.js';
@@ -51,6 +52,9 @@ describe('replay: rebuild, verify and swap read models beside a running server',
     const accounts = liveProjectionFiles(main).get('connected_accounts')!;
     main.close();
     const db = openSqlite(accounts);
+    // The history's triggers stamp the tampered row's version with the time of the event being applied.
+    registerProjectedEventTime(db);
+    db.projectedEventTime = Date.now();
     const tampered = db
       .prepare("UPDATE connected_accounts SET email = 'tampered@example.com' WHERE email = 'replay-0@example.com'")
       .run();

@@ -153,6 +153,80 @@ describe('list query plans', () => {
     }
   }
 
+  // As of a moment (`as_of`, an extension): the same shapes, read from the history the projections keep
+  // (row-history.ts). A positive term drives from its entries' intervals in page order, a negated one or none
+  // from the row versions in page order; each candidate's version and metadata then are one seek each.
+  const historyDriver = (live: RegExp) =>
+    /_metadata_lookup/.test(live.source)
+      ? /^SEARCH e USING COVERING INDEX \w+_metadata_entry_versions_by_value \(workspace_id=\? AND key=\? AND value=\?/
+      : /_metadata_by_key/.test(live.source)
+        ? /^SEARCH e USING COVERING INDEX \w+_metadata_entry_versions_by_key \(workspace_id=\? AND key=\?/
+        : /^SEARCH r USING INDEX \w+_versions_in_page_order \(workspace_id=\?/;
+  const AS_OF_SHAPES: [string, { has?: Record<string, string | boolean>; match?: CustomMetadataMatch }, RegExp][] = [
+    ...SELECTORS,
+    ['custom_metadata_has alone', { has: { tenant: 't1' } }, /_metadata_lookup/],
+    ['no metadata filter', {}, /_by_workspace/],
+  ];
+  for (const [table, source, devices] of routes) {
+    for (const [shape, { has, match }, live] of AS_OF_SHAPES) {
+      it(`${table}, as_of, ${shape}: the history's indexes in page order, nothing sorted`, () => {
+        for (const continueAfter of [null, 1000]) {
+          const filter = {
+            customMetadataHas: has,
+            customMetadataMatch: match,
+            asOf: Date.parse('2026-03-01T00:00:00Z'),
+          };
+          const { sql, params } = listStatement(
+            source,
+            'w1',
+            devices ? deviceListFilter({ ...devices, ...filter }) : filter,
+            { limit: 100, continueAfter, paramsHash: '' },
+          );
+          const steps = (readModels.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]).map(
+            (row) => row.detail,
+          );
+          const [driver] = steps.filter((step) => /^(SEARCH|SCAN) (e|r)\b/.test(step));
+          expect(driver).toMatch(historyDriver(live));
+          if (continueAfter !== null) expect(driver).toMatch(/created_position<\?/);
+          expect(steps.filter((step) => /TEMP B-TREE|^SCAN/.test(step))).toEqual([]);
+          const lookups = steps.filter((step) => /^SEARCH (v|mv|e2)\b/.test(step));
+          expect(lookups).toContainEqual(
+            expect.stringMatching(
+              /^SEARCH mv USING INDEX \w+_metadata_versions_by_time \(resource_id=\? AND valid_from<\?\)$/,
+            ),
+          );
+          for (const lookup of lookups)
+            expect(lookup).toMatch(
+              /^SEARCH (v USING COVERING INDEX \w+_versions_by_time \(\w+_id=\? AND valid_from<\?\)|mv USING INDEX \w+_metadata_versions_by_time \(resource_id=\? AND valid_from<\?\)|e2 (EXISTS )?USING INDEX \w+_metadata_entry_versions_by_resource \(resource_id=\? AND key=\? AND valid_from<\?\))$/,
+            );
+        }
+      });
+    }
+  }
+
+  // A search as of a moment matches the text as it was: the row versions in page order, within a bounded
+  // window a page (as a short search's), nothing sorted.
+  for (const [table, source] of TABLES) {
+    it(`${table}, as_of and search: the row versions in page order within a window`, () => {
+      for (const continueAfter of [null, 1000]) {
+        const { sql, params } = listStatement(
+          source,
+          'w1',
+          { search: 'user-1', asOf: Date.parse('2026-03-01T00:00:00Z') },
+          { limit: 100, continueAfter, paramsHash: '' },
+          10,
+        );
+        const steps = (readModels.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]).map(
+          (row) => row.detail,
+        );
+        expect(steps[0]).toMatch(
+          /^SEARCH r USING INDEX \w+_versions_in_page_order \(workspace_id=\? AND created_position>\?/,
+        );
+        expect(steps.filter((step) => /TEMP B-TREE|^SCAN (?!json_each)/.test(step))).toEqual([]);
+      }
+    });
+  }
+
   // Without `custom_metadata_has`: the workspace's index, newest first, each filter checked on the way. Only
   // `device_ids` is sorted, and it matches at most the ids it names (50 at most).
   const FILTERS: [string, DeviceFilter][] = [

@@ -1,0 +1,168 @@
+import type { SqliteDatabase, SqliteValue } from '../common/sqlite.js';
+import type { CustomMetadataValue } from '../custom-metadata/custom-metadata.js';
+import { drivingTerm } from './custom-metadata-index.js';
+import { metadataTerms, type MetadataTerm } from '../custom-metadata/custom-metadata-selector.js';
+import type { ListedTable, ListFilter } from './list-filter.js';
+import type { PageRequest } from './pagination.js';
+import { encodedValueSql, entryVersionsTable, metadataVersionsTable, rowVersionsTable } from './row-history.js';
+import { searchTextSql, SHORT_SEARCH_WINDOW } from './search-index.js';
+
+/** A piece of SQL with its parameters, in the order they appear in it. */
+interface Sql {
+  sql: string;
+  params: SqliteValue[];
+}
+
+/**
+ * The list query as of a moment (`filter.asOf`, epoch ms), read from the history the projections keep
+ * (row-history.ts), as `listStatement` reads the live tables, and with the same rules:
+ *
+ * - with custom-metadata terms (and no `search`), the driving term's entry intervals valid at the moment,
+ *   newest first by creation position, each resource's version then looked up by id and time: a page
+ *   stops at its `limit`th match, however many match (an `in` merges one such read per value);
+ * - otherwise, the workspace's row versions newest first, those valid at the moment kept;
+ * - with `search`, the same read, bounded to SHORT_SEARCH_WINDOW versions a page (`windowEnd`), the text
+ *   matched as it was then.
+ *
+ * A resource is listed when a version of its row was valid at the moment (created before it, not yet
+ * deleted), with its columns and its metadata as they were then.
+ */
+export function listStatementAsOf(
+  source: ListedTable,
+  workspaceId: string,
+  filter: ListFilter & { asOf: number },
+  request: PageRequest,
+  windowEnd: number | null,
+): Sql {
+  const terms = metadataTerms(filter.customMetadataHas, filter.customMetadataMatch);
+  const driver = filter.search === undefined ? drivingTerm(terms) : undefined;
+  const history = new HistoryAt(source, filter.asOf);
+  const others = terms.filter((term) => term !== driver).map((term) => history.term(term));
+  const conditions = join(' AND ', [
+    sql('r.workspace_id = ?', workspaceId),
+    ...(filter.matchesNothing ? [sql('0')] : []),
+    // The caller's own conditions, their parameters in order.
+    ...(filter.where?.length ? [sql(filter.where.join(' AND '), ...(filter.params ?? []))] : []),
+    ...others,
+  ]);
+  const limit = request.limit + 1;
+  if (driver) {
+    const arms = (driver.values ?? [null]).map((value) =>
+      history.drivenBy(workspaceId, driver.key, value, request, conditions),
+    );
+    const merged = join(' UNION ALL ', arms);
+    return { sql: `${merged.sql} ORDER BY created_position DESC LIMIT ?`, params: [...merged.params, limit] };
+  }
+  const bounds: Sql[] = [sql(`r.valid_from <= ? AND r.valid_to > ?`, filter.asOf, filter.asOf)];
+  if (request.continueAfter !== null) bounds.push(sql('r.created_position < ?', request.continueAfter));
+  if (filter.search !== undefined) {
+    if (windowEnd !== null) bounds.push(sql('r.created_position >= ?', windowEnd));
+    const pattern = `%${filter.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const text = searchTextSql(source, 'r', history.metadata.sql);
+    bounds.push({ sql: `(${text}) LIKE ? ESCAPE '\\'`, params: [...history.metadata.params, pattern] });
+  }
+  const where = join(' AND ', [conditions, ...bounds]);
+  const select = history.select('r.created_position');
+  return {
+    sql: `${select.sql} FROM ${rowVersionsTable(source.table)} r WHERE ${where.sql}
+      ORDER BY r.created_position DESC LIMIT ?`,
+    params: [...select.params, ...where.params, limit],
+  };
+}
+
+/**
+ * Where a page of a search as of a moment stops reading: the lowest creation position among the next
+ * SHORT_SEARCH_WINDOW versions of the workspace's rows below `below`, or null when fewer are left.
+ */
+export function asOfSearchWindowEnd(
+  db: SqliteDatabase,
+  source: ListedTable,
+  workspaceId: string,
+  below: number | null,
+): number | null {
+  const sql = `SELECT count(*) AS n, min(created_position) AS lowest FROM (SELECT created_position
+      FROM ${rowVersionsTable(source.table)} WHERE workspace_id = ? AND created_position < ?
+      ORDER BY created_position DESC LIMIT ?)`;
+  const { n, lowest } = db.prepare(sql).get(workspaceId, below ?? Number.MAX_SAFE_INTEGER, SHORT_SEARCH_WINDOW) as {
+    n: number;
+    lowest: number | null;
+  };
+  return n >= SHORT_SEARCH_WINDOW ? lowest : null;
+}
+
+/** The SQL of one table's history at one moment: on the alias `r` for the row version listed. */
+class HistoryAt {
+  private readonly entries: string;
+  /** The resource's metadata at the moment: its latest version begun by then (ties: the later one). */
+  readonly metadata: Sql;
+
+  constructor(
+    private readonly source: ListedTable,
+    private readonly at: number,
+  ) {
+    this.entries = entryVersionsTable(source.resourceType);
+    this.metadata = sql(
+      `(SELECT mv.custom_metadata FROM ${metadataVersionsTable(source.resourceType)} mv
+        WHERE mv.resource_id = r.${source.idColumn} AND mv.valid_from <= ? ORDER BY mv.valid_from DESC, mv.version_id DESC LIMIT 1)`,
+      at,
+    );
+  }
+
+  select(position: string): Sql {
+    return {
+      sql: `SELECT ${this.source.columns}, ${this.metadata.sql} AS custom_metadata, ${position} AS created_position`,
+      params: this.metadata.params,
+    };
+  }
+
+  /** `term` held for the resource at the moment: one of its key's entries (of one of its values) was valid. */
+  term(term: MetadataTerm): Sql {
+    const values = (term.values ?? []).map(encodedValueSql);
+    const valueSql = term.values === null ? '' : ` AND e2.value IN (${values.map((v) => v.sql).join(', ')})`;
+    return {
+      sql: `${term.negated ? 'NOT ' : ''}EXISTS (SELECT 1 FROM ${this.entries} e2 WHERE e2.resource_id = r.${this.source.idColumn}
+        AND e2.key = ?${valueSql} AND e2.valid_from <= ? AND e2.valid_to > ?)`,
+      params: [term.key, ...values.flatMap((v) => (v.param === null ? [] : [v.param])), this.at, this.at],
+    };
+  }
+
+  /**
+   * The resources whose entry of `key` (with `value`, unless null) was valid at the moment, newest first
+   * from the entries' index, each joined to its row's version then (none: it did not exist then).
+   */
+  drivenBy(
+    workspaceId: string,
+    key: string,
+    value: CustomMetadataValue | null,
+    request: PageRequest,
+    conditions: Sql,
+  ): Sql {
+    const { table, idColumn } = this.source;
+    const rows = rowVersionsTable(table);
+    const entry: Sql[] = [sql('e.workspace_id = ? AND e.key = ?', workspaceId, key)];
+    if (value !== null) {
+      const encoded = encodedValueSql(value);
+      entry.push(sql(`e.value = ${encoded.sql}`, ...(encoded.param === null ? [] : [encoded.param])));
+    }
+    entry.push(sql('e.valid_from <= ? AND e.valid_to > ?', this.at, this.at));
+    if (request.continueAfter !== null) entry.push(sql('e.created_position < ?', request.continueAfter));
+    const select = this.select('e.created_position');
+    const version = sql(
+      `(SELECT v.version_id FROM ${rows} v WHERE v.${idColumn} = e.resource_id AND v.valid_from <= ?
+        ORDER BY v.valid_from DESC, v.version_id DESC LIMIT 1)`,
+      this.at,
+    );
+    const where = join(' AND ', [...entry, sql('r.valid_to > ?', this.at), conditions]);
+    // CROSS JOIN: SQLite keeps the index as the outer loop, in its order.
+    return {
+      sql: `${select.sql} FROM ${this.entries} e CROSS JOIN ${rows} r ON r.version_id = ${version.sql} WHERE ${where.sql}`,
+      params: [...select.params, ...version.params, ...where.params],
+    };
+  }
+}
+
+const sql = (text: string, ...params: SqliteValue[]): Sql => ({ sql: text, params });
+
+function join(separator: string, parts: readonly Sql[]): Sql {
+  return { sql: parts.map((p) => p.sql).join(separator), params: parts.flatMap((p) => p.params) };
+}
