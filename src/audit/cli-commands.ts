@@ -68,7 +68,7 @@ export async function replayCommand(
             );
             continue;
           }
-          part.writeSearchRowsNow();
+          part.writeDerivedRowsNow();
           differences.push(...compareReadModels(copy.path, part.path));
         }
         progress.done();

@@ -27,6 +27,8 @@ export class SqliteDatabase extends DatabaseSync {
   deferredIndexWrites: Map<string, unknown> | undefined;
   /** The recorded time (epoch ms) of the event a projection is applying, which history triggers read (read-models/row-history.ts). */
   projectedEventTime: number | undefined;
+  /** Whether a bulk load writes the resource tables' history in its load mode (read-models/row-history.ts). */
+  loadingHistory = false;
 }
 /** What a statement's parameters may be. */
 export type SqliteValue = SQLInputValue;

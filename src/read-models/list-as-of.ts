@@ -4,7 +4,14 @@ import { drivingTerm } from './custom-metadata-index.js';
 import { metadataTerms, type MetadataTerm } from '../custom-metadata/custom-metadata-selector.js';
 import type { ListedTable, ListFilter } from './list-filter.js';
 import type { PageRequest } from './pagination.js';
-import { encodedValueSql, entryVersionsTable, metadataVersionsTable, rowVersionsTable } from './row-history.js';
+import {
+  creationsTable,
+  encodedValueSql,
+  entryVersionsTable,
+  metadataVersionsTable,
+  positionReachedSql,
+  rowVersionsTable,
+} from './row-history.js';
 import { searchTextSql, SHORT_SEARCH_WINDOW } from './search-index.js';
 
 /** A piece of SQL with its parameters, in the order they appear in it. */
@@ -53,8 +60,10 @@ export function listStatementAsOf(
     const merged = join(' UNION ALL ', arms);
     return { sql: `${merged.sql} ORDER BY created_position DESC LIMIT ?`, params: [...merged.params, limit] };
   }
-  const bounds: Sql[] = [sql(`r.valid_from <= ? AND r.valid_to > ?`, filter.asOf, filter.asOf)];
-  if (request.continueAfter !== null) bounds.push(sql('r.created_position < ?', request.continueAfter));
+  const bounds: Sql[] = [
+    history.createdBy('r', workspaceId, request.continueAfter),
+    sql(`r.valid_from <= ? AND r.valid_to > ?`, filter.asOf, filter.asOf),
+  ];
   if (filter.search !== undefined) {
     if (windowEnd !== null) bounds.push(sql('r.created_position >= ?', windowEnd));
     const pattern = `%${filter.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -108,6 +117,18 @@ class HistoryAt {
     );
   }
 
+  /**
+   * The rows of `alias` whose resource was created by the moment, below the page cursor: one upper bound
+   * of the index read, the highest creation position reached by then, so that a moment far back skips the
+   * newer resources unread.
+   */
+  createdBy(alias: string, workspaceId: string, continueAfter: number | null): Sql {
+    const reached = `(${positionReachedSql(creationsTable(this.source.table), '?', '?')})`;
+    return continueAfter === null
+      ? sql(`${alias}.created_position <= ${reached}`, workspaceId, this.at)
+      : sql(`${alias}.created_position <= min(?, ${reached})`, continueAfter - 1, workspaceId, this.at);
+  }
+
   select(position: string): Sql {
     return {
       sql: `SELECT ${this.source.columns}, ${this.metadata.sql} AS custom_metadata, ${position} AS created_position`,
@@ -144,8 +165,10 @@ class HistoryAt {
       const encoded = encodedValueSql(value);
       entry.push(sql(`e.value = ${encoded.sql}`, ...(encoded.param === null ? [] : [encoded.param])));
     }
-    entry.push(sql('e.valid_from <= ? AND e.valid_to > ?', this.at, this.at));
-    if (request.continueAfter !== null) entry.push(sql('e.created_position < ?', request.continueAfter));
+    entry.push(
+      this.createdBy('e', workspaceId, request.continueAfter),
+      sql('e.valid_from <= ? AND e.valid_to > ?', this.at, this.at),
+    );
     const select = this.select('e.created_position');
     const version = sql(
       `(SELECT v.version_id FROM ${rows} v WHERE v.${idColumn} = e.resource_id AND v.valid_from <= ?

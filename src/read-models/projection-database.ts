@@ -4,11 +4,13 @@ import type { RecordedEvent } from '../event-store/event-store.js';
 import { deferCustomMetadataIndex, writeDeferredCustomMetadataIndex } from './custom-metadata-index.js';
 import { eraseWorkspaceRows } from './erase-workspace-rows.js';
 import {
+  finishLoadingHistory,
   HISTORY_ROW_ID,
   initRowHistory,
   registerProjectedEventTime,
   rowHistoryIndexes,
   rowVersionsTable,
+  startLoadingHistory,
 } from './row-history.js';
 import { applyEvent, type Projection, type ReadIndex, type RecordedEventOf } from './projection.js';
 import type { DomainEvent } from '../event-store/decider.js';
@@ -227,15 +229,21 @@ export class ProjectionDatabase {
     this.db.exec(`PRAGMA cache_size = -${Math.round(cacheKib)}`);
     for (const index of this.readIndexes()) this.db.exec(`DROP INDEX IF EXISTS "${index.name}"`);
     suspendSearchIndex(this.db, this.searchables());
+    if (this.projection.history && this.keepsHistory) startLoadingHistory(this.db, this.projection.history);
     deferCustomMetadataIndex(this.db);
   }
 
   /**
-   * During `bulkLoad`, the search rows as they would be now (a load writes them only at its end): for a
-   * comparison with live read models mid-load (`replay --verify`). `makeDurable` writes them again anyway.
+   * During `bulkLoad`, the rows a load derives only at its end as they would be now (the search rows, the
+   * history's entry intervals): for a comparison with live read models mid-load (`replay --verify`).
+   * `makeDurable` writes them again anyway.
    */
-  writeSearchRowsNow(): void {
-    this.transaction(() => this.searchables().forEach((source) => writeSearchRows(this.db, source)));
+  writeDerivedRowsNow(): void {
+    const history = this.projection.history;
+    this.transaction(() => {
+      this.searchables().forEach((source) => writeSearchRows(this.db, source));
+      if (history && this.keepsHistory) finishLoadingHistory(this.db, history, { resume: false });
+    });
   }
 
   /** Ends `bulkLoad`: the read indexes are built, and everything reaches the disk before the file is made live. */
@@ -243,6 +251,8 @@ export class ProjectionDatabase {
     this.transaction(() => writeDeferredCustomMetadataIndex(this.db, { stopDeferring: true }));
     // The default cache again first: building an index sorts in memory up to the cache's size.
     if (this.cacheSizeBeforeBulkLoad !== null) this.db.exec(`PRAGMA cache_size = ${this.cacheSizeBeforeBulkLoad}`);
+    const history = this.projection.history;
+    if (history && this.keepsHistory) this.transaction(() => finishLoadingHistory(this.db, history));
     this.createReadIndexes();
     this.transaction(() => rebuildSearchIndex(this.db, this.searchables()));
     this.db.exec('PRAGMA synchronous = NORMAL');

@@ -136,8 +136,8 @@ export class ReadModelDatabase {
     for (const part of this.parts) part.bulkLoad(bulkLoadCacheKib(this.parts.length));
   }
 
-  writeSearchRowsNow(): void {
-    for (const part of this.parts) part.writeSearchRowsNow();
+  writeDerivedRowsNow(): void {
+    for (const part of this.parts) part.writeDerivedRowsNow();
   }
 
   makeDurable(): void {

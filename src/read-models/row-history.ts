@@ -15,6 +15,10 @@ import type { MetadataResourceType } from '../custom-metadata/metadata-set.js';
  *   live lists read `<type>_metadata_entries` (custom-metadata-index.ts). A change of one key of fifty
  *   writes two entry rows, not fifty.
  *
+ * - `<table>_creations`: each row's creation time, with the highest creation position of the workspace's
+ *   rows created by then (`reached_position`): where a page as of a moment starts reading, so that the
+ *   rows created after it are never read at all (`positionReachedSql`).
+ *
  * Values are JSON-encoded by SQLite (`json_quote`, booleans as `true`/`false`), and the queries encode theirs
  * the same way (`encodedValueSql`). A projection declares the table (`Projection.history`, as data), and its
  * file holds the history only when built at its own version (an older version's file, serving during an
@@ -39,6 +43,7 @@ export const OPEN_END = 8_640_000_000_000_000;
 export const rowVersionsTable = (table: string) => `${table}_versions`;
 export const metadataVersionsTable = (type: MetadataResourceType) => `${type}_metadata_versions`;
 export const entryVersionsTable = (type: MetadataResourceType) => `${type}_metadata_entry_versions`;
+export const creationsTable = (table: string) => `${table}_creations`;
 
 /** A metadata value as the history keeps it, from a `json_each` row's `type` and `value`. */
 const encodedJsonEachValue = (row: string) =>
@@ -56,68 +61,210 @@ export function registerProjectedEventTime(db: SqliteDatabase): void {
   });
 }
 
-/** The tables and triggers of `source`'s history: called once its table exists (ProjectionDatabase). */
-export function initRowHistory(db: SqliteDatabase, source: HistoryTable): void {
+/**
+ * SQL for the highest creation position among the workspace's rows created by `at` (NULL: none was): no
+ * row that existed at `at` has a higher one, whatever order the clock gave their times.
+ */
+export function positionReachedSql(creations: string, workspace: string, at: string): string {
+  return `SELECT reached_position FROM ${creations} WHERE workspace_id = ${workspace} AND created_time <= ${at}
+    ORDER BY created_time DESC, reached_position DESC LIMIT 1`;
+}
+
+/** The history's tables and names, for one resource table. */
+function historyOf(db: SqliteDatabase, source: HistoryTable) {
   const { table, idColumn, resourceType } = source;
   const columns = (prepared(db, 'SELECT name FROM pragma_table_info(?) ORDER BY cid').all(table) as { name: string }[])
     .map((c) => c.name)
     .filter((name) => name !== 'custom_metadata');
-  const [rows, metadata, entries] = [
-    rowVersionsTable(table),
-    metadataVersionsTable(resourceType),
-    entryVersionsTable(resourceType),
-  ];
-  const now = 'projected_event_time()';
-  const open = `valid_to = ${OPEN_END}`;
-  const close = (versions: string, id: string, column = 'resource_id') =>
-    `UPDATE ${versions} SET valid_to = ${now} WHERE ${column} = ${id} AND ${open};`;
-  const newRow = `INSERT INTO ${rows} (valid_from, valid_to, ${columns.join(', ')})
-      VALUES (${now}, ${OPEN_END}, ${columns.map((c) => `NEW.${c}`).join(', ')});`;
-  const newMetadata = `INSERT INTO ${metadata} (resource_id, workspace_id, created_position, valid_from, valid_to, custom_metadata)
-      VALUES (NEW.${idColumn}, NEW.workspace_id, NEW.created_position, ${now}, ${OPEN_END}, NEW.custom_metadata);`;
-  // The pairs NEW has and `than` has not (all of NEW's pairs when `than` is null).
-  const newEntries = (than: string | null) => `INSERT INTO ${entries}
-      (workspace_id, key, value, created_position, resource_id, valid_from, valid_to)
-      SELECT NEW.workspace_id, j.key, ${encodedJsonEachValue('j')}, NEW.created_position, NEW.${idColumn}, ${now}, ${OPEN_END}
-      FROM json_each(NEW.custom_metadata) j
-      ${than === null ? '' : `WHERE NOT EXISTS (SELECT 1 FROM json_each(${than}) o WHERE o.key = j.key AND ${encodedJsonEachValue('o')} = ${encodedJsonEachValue('j')})`};`;
-  const changed = columns.map((c) => `NEW.${c} IS NOT OLD.${c}`).join(' OR ');
+  return {
+    ...source,
+    columns,
+    rows: rowVersionsTable(table),
+    metadata: metadataVersionsTable(resourceType),
+    entries: entryVersionsTable(resourceType),
+    creations: creationsTable(table),
+    /** Erased resources while a load runs: their history goes at its end (`finishLoadingHistory`). */
+    forgotten: `${table}_history_forgotten`,
+    id: idColumn,
+  };
+}
+type History = ReturnType<typeof historyOf>;
+
+const NOW = 'projected_event_time()';
+const OPEN = `valid_to = ${OPEN_END}`;
+/** A version row that marks its resource's deletion while a load runs: it ends the version before it. */
+const TOMBSTONE = -1;
+
+/** The tables and triggers of `source`'s history: called once its table exists (ProjectionDatabase). */
+export function initRowHistory(db: SqliteDatabase, source: HistoryTable): void {
+  const h = historyOf(db, source);
   db.exec(`
-    CREATE TABLE IF NOT EXISTS ${rows} (
-      version_id INTEGER PRIMARY KEY, valid_from INTEGER NOT NULL, valid_to INTEGER NOT NULL, ${columns.join(', ')}
+    CREATE TABLE IF NOT EXISTS ${h.rows} (
+      version_id INTEGER PRIMARY KEY, valid_from INTEGER NOT NULL, valid_to INTEGER NOT NULL, ${h.columns.join(', ')}
     );
-    CREATE INDEX IF NOT EXISTS ${rows}_open ON ${rows} (${idColumn}) WHERE ${open};
-    CREATE INDEX IF NOT EXISTS ${rows}_by_time ON ${rows} (${idColumn}, valid_from);
-    CREATE TABLE IF NOT EXISTS ${metadata} (
+    CREATE TABLE IF NOT EXISTS ${h.metadata} (
       version_id INTEGER PRIMARY KEY, resource_id TEXT NOT NULL, workspace_id TEXT NOT NULL,
       created_position INTEGER NOT NULL, valid_from INTEGER NOT NULL, valid_to INTEGER NOT NULL, custom_metadata TEXT NOT NULL
     );
-    CREATE INDEX IF NOT EXISTS ${metadata}_open ON ${metadata} (resource_id) WHERE ${open};
-    CREATE INDEX IF NOT EXISTS ${metadata}_by_time ON ${metadata} (resource_id, valid_from);
-    CREATE TABLE IF NOT EXISTS ${entries} (
+    CREATE TABLE IF NOT EXISTS ${h.entries} (
       version_id INTEGER PRIMARY KEY, workspace_id TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
       created_position INTEGER NOT NULL, resource_id TEXT NOT NULL, valid_from INTEGER NOT NULL, valid_to INTEGER NOT NULL
     );
-    CREATE INDEX IF NOT EXISTS ${entries}_open ON ${entries} (resource_id) WHERE ${open};
-    CREATE INDEX IF NOT EXISTS ${entries}_by_resource ON ${entries} (resource_id, key, valid_from);
+    CREATE TABLE IF NOT EXISTS ${h.creations} (
+      workspace_id TEXT NOT NULL, created_position INTEGER NOT NULL, created_time INTEGER NOT NULL,
+      reached_position INTEGER NOT NULL, PRIMARY KEY (workspace_id, created_position)
+    );
+    CREATE INDEX IF NOT EXISTS ${h.creations}_by_time ON ${h.creations} (workspace_id, created_time, reached_position);
+    ${byResourceIndexes(h)}
+    ${liveTriggers(h)}
+  `);
+}
 
+/** Each resource's versions by time: what the triggers close and `forgetRowHistory` deletes by. */
+const byResourceIndexes = (h: History) => `
+  CREATE INDEX IF NOT EXISTS ${h.rows}_by_time ON ${h.rows} (${h.id}, valid_from);
+  CREATE INDEX IF NOT EXISTS ${h.metadata}_by_time ON ${h.metadata} (resource_id, valid_from);
+  CREATE INDEX IF NOT EXISTS ${h.entries}_by_resource ON ${h.entries} (resource_id, key, valid_from);`;
+
+/** SQL of the row's new version (NEW's columns but its metadata) and of its metadata's, valid from now. */
+const newRowVersion = (h: History) => `INSERT INTO ${h.rows} (valid_from, valid_to, ${h.columns.join(', ')})
+    VALUES (${NOW}, ${OPEN_END}, ${h.columns.map((c) => `NEW.${c}`).join(', ')});`;
+const newMetadataVersion = (h: History) => `INSERT INTO ${h.metadata}
+    (resource_id, workspace_id, created_position, valid_from, valid_to, custom_metadata)
+    VALUES (NEW.${h.id}, NEW.workspace_id, NEW.created_position, ${NOW}, ${OPEN_END}, NEW.custom_metadata);`;
+/** The row's creation time, and the highest creation position reached by then (clock going back included). */
+const newCreation = (h: History) => `
+  INSERT OR REPLACE INTO ${h.creations} (workspace_id, created_position, created_time, reached_position)
+    VALUES (NEW.workspace_id, NEW.created_position, ${NOW},
+      max(NEW.created_position, coalesce((${positionReachedSql(h.creations, 'NEW.workspace_id', NOW)}), 0)));
+  UPDATE ${h.creations} SET reached_position = NEW.created_position
+    WHERE workspace_id = NEW.workspace_id AND created_time > ${NOW} AND reached_position < NEW.created_position;`;
+const changedColumns = (h: History) => h.columns.map((c) => `NEW.${c} IS NOT OLD.${c}`).join(' OR ');
+
+/**
+ * The triggers of a live file: each change closes the version it ends (`valid_to` = now) and opens the
+ * next; each entry interval opens when its pair appears in the row's metadata and closes when the pair
+ * changes or goes, or the row does.
+ */
+function liveTriggers(h: History): string {
+  const close = (versions: string, id: string, column = 'resource_id') =>
+    `UPDATE ${versions} SET valid_to = ${NOW} WHERE ${column} = ${id} AND ${OPEN};`;
+  // The pairs NEW has and `than` has not (all of NEW's pairs when `than` is null).
+  const newEntries = (than: string | null) => `INSERT INTO ${h.entries}
+      (workspace_id, key, value, created_position, resource_id, valid_from, valid_to)
+      SELECT NEW.workspace_id, j.key, ${encodedJsonEachValue('j')}, NEW.created_position, NEW.${h.id}, ${NOW}, ${OPEN_END}
+      FROM json_each(NEW.custom_metadata) j
+      ${than === null ? '' : `WHERE NOT EXISTS (SELECT 1 FROM json_each(${than}) o WHERE o.key = j.key AND ${encodedJsonEachValue('o')} = ${encodedJsonEachValue('j')})`};`;
+  const { table, id } = h;
+  return `
     CREATE TRIGGER IF NOT EXISTS ${table}_history_insert AFTER INSERT ON ${table} BEGIN
-      ${close(rows, `NEW.${idColumn}`, idColumn)} ${close(metadata, `NEW.${idColumn}`)} ${close(entries, `NEW.${idColumn}`)}
-      ${newRow} ${newMetadata} ${newEntries(null)}
+      ${close(h.rows, `NEW.${id}`, id)} ${close(h.metadata, `NEW.${id}`)} ${close(h.entries, `NEW.${id}`)}
+      ${newRowVersion(h)} ${newMetadataVersion(h)} ${newEntries(null)} ${newCreation(h)}
     END;
-    CREATE TRIGGER IF NOT EXISTS ${table}_history_update AFTER UPDATE OF ${columns.join(', ')} ON ${table}
-      WHEN ${changed} BEGIN ${close(rows, `OLD.${idColumn}`, idColumn)} ${newRow} END;
+    CREATE TRIGGER IF NOT EXISTS ${table}_history_update AFTER UPDATE OF ${h.columns.join(', ')} ON ${table}
+      WHEN ${changedColumns(h)} BEGIN ${close(h.rows, `OLD.${id}`, id)} ${newRowVersion(h)} END;
     CREATE TRIGGER IF NOT EXISTS ${table}_history_metadata AFTER UPDATE OF custom_metadata ON ${table}
       WHEN NEW.custom_metadata IS NOT OLD.custom_metadata BEGIN
-      ${close(metadata, `OLD.${idColumn}`)} ${newMetadata}
-      UPDATE ${entries} SET valid_to = ${now} WHERE resource_id = OLD.${idColumn} AND ${open}
+      ${close(h.metadata, `OLD.${id}`)} ${newMetadataVersion(h)}
+      UPDATE ${h.entries} SET valid_to = ${NOW} WHERE resource_id = OLD.${id} AND ${OPEN}
         AND NOT EXISTS (SELECT 1 FROM json_each(NEW.custom_metadata) j
-          WHERE j.key = ${entries}.key AND ${encodedJsonEachValue('j')} = ${entries}.value);
+          WHERE j.key = ${h.entries}.key AND ${encodedJsonEachValue('j')} = ${h.entries}.value);
       ${newEntries('OLD.custom_metadata')}
     END;
     CREATE TRIGGER IF NOT EXISTS ${table}_history_delete AFTER DELETE ON ${table} BEGIN
-      ${close(rows, `OLD.${idColumn}`, idColumn)} ${close(metadata, `OLD.${idColumn}`)} ${close(entries, `OLD.${idColumn}`)}
+      ${close(h.rows, `OLD.${id}`, id)} ${close(h.metadata, `OLD.${id}`)} ${close(h.entries, `OLD.${id}`)}
+    END;`;
+}
+
+/**
+ * The triggers of a file being loaded (a replay into a fresh file): versions are only appended, in the
+ * order they come, with no index to keep and nothing closed; a deletion appends a tombstone. At the end,
+ * `finishLoadingHistory` closes each version where the next one (or the tombstone) begins and derives the
+ * entry intervals: what the live triggers would have written, at a fraction of the cost (BENCHMARKS.md).
+ */
+function loadTriggers(h: History): string {
+  const { table, id } = h;
+  const tombstone = `INSERT INTO ${h.rows} (valid_from, valid_to, ${id}) VALUES (${NOW}, ${TOMBSTONE}, OLD.${id});
+    INSERT INTO ${h.metadata} (resource_id, workspace_id, created_position, valid_from, valid_to, custom_metadata)
+      VALUES (OLD.${id}, OLD.workspace_id, OLD.created_position, ${NOW}, ${TOMBSTONE}, '{}');`;
+  return `
+    CREATE TRIGGER IF NOT EXISTS ${table}_history_load_insert AFTER INSERT ON ${table} BEGIN
+      ${newRowVersion(h)} ${newMetadataVersion(h)} ${newCreation(h)}
     END;
+    CREATE TRIGGER IF NOT EXISTS ${table}_history_load_update AFTER UPDATE OF ${h.columns.join(', ')} ON ${table}
+      WHEN ${changedColumns(h)} BEGIN ${newRowVersion(h)} END;
+    CREATE TRIGGER IF NOT EXISTS ${table}_history_load_metadata AFTER UPDATE OF custom_metadata ON ${table}
+      WHEN NEW.custom_metadata IS NOT OLD.custom_metadata BEGIN ${newMetadataVersion(h)} END;
+    CREATE TRIGGER IF NOT EXISTS ${table}_history_load_delete AFTER DELETE ON ${table} BEGIN ${tombstone} END;`;
+}
+
+const dropTriggers = (db: SqliteDatabase, h: History, kind: 'history' | 'history_load') => {
+  for (const suffix of ['insert', 'update', 'metadata', 'delete'])
+    db.exec(`DROP TRIGGER IF EXISTS ${h.table}_${kind}_${suffix}`);
+};
+
+/** For a bulk load: the load triggers instead of the live ones, and no index by resource to keep. */
+export function startLoadingHistory(db: SqliteDatabase, source: HistoryTable): void {
+  const h = historyOf(db, source);
+  dropTriggers(db, h, 'history');
+  for (const index of [`${h.rows}_by_time`, `${h.metadata}_by_time`, `${h.entries}_by_resource`])
+    db.exec(`DROP INDEX IF EXISTS ${index}`);
+  db.exec(`CREATE TABLE IF NOT EXISTS ${h.forgotten} (id TEXT PRIMARY KEY, rows_up_to INTEGER NOT NULL,
+    metadata_up_to INTEGER NOT NULL); ${loadTriggers(h)}`);
+  db.loadingHistory = true;
+}
+
+/**
+ * Ends what `startLoadingHistory` began: the erased resources' history deleted, each version still open
+ * closed where the next version of its resource (or its tombstone) begins, the tombstones dropped, the
+ * entry intervals derived from the metadata versions, and (unless `resume` is false: the history as it
+ * would be now, mid-load, for a comparison) the live triggers and indexes back.
+ */
+export function finishLoadingHistory(db: SqliteDatabase, source: HistoryTable, { resume = true } = {}): void {
+  const h = historyOf(db, source);
+  const closeVersions = (versions: string, id: string) => `
+    UPDATE ${versions} SET valid_to = next.valid_from
+      FROM (SELECT version_id, lead(valid_from) OVER (PARTITION BY ${id} ORDER BY version_id) AS valid_from FROM ${versions}) next
+      WHERE ${versions}.version_id = next.version_id AND ${versions}.${OPEN} AND next.valid_from IS NOT NULL;
+    DELETE FROM ${versions} WHERE valid_to = ${TOMBSTONE};`;
+  db.exec(`
+    DELETE FROM ${h.rows} WHERE EXISTS (SELECT 1 FROM ${h.forgotten} f
+      WHERE f.id = ${h.rows}.${h.id} AND ${h.rows}.version_id <= f.rows_up_to);
+    DELETE FROM ${h.metadata} WHERE EXISTS (SELECT 1 FROM ${h.forgotten} f
+      WHERE f.id = ${h.metadata}.resource_id AND ${h.metadata}.version_id <= f.metadata_up_to);
+    DELETE FROM ${h.forgotten};
+    ${closeVersions(h.rows, h.id)}
+    ${closeVersions(h.metadata, 'resource_id')}
+  `);
+  deriveEntryIntervals(db, h);
+  if (!resume) return;
+  dropTriggers(db, h, 'history_load');
+  db.exec(`DROP TABLE IF EXISTS ${h.forgotten}; ${byResourceIndexes(h)} ${liveTriggers(h)}`);
+  db.loadingHistory = false;
+}
+
+/**
+ * The entry intervals, derived from the metadata versions in one pass: an interval is a run of a
+ * resource's consecutive metadata versions that hold the same value for the key. It begins when the run's
+ * first version does and ends when its last one does, as the live triggers open and close it.
+ */
+function deriveEntryIntervals(db: SqliteDatabase, h: History): void {
+  db.exec(`
+    DELETE FROM ${h.entries};
+    INSERT INTO ${h.entries} (workspace_id, key, value, created_position, resource_id, valid_from, valid_to)
+    WITH versions AS (
+      SELECT *, row_number() OVER (PARTITION BY resource_id ORDER BY version_id) AS seq FROM ${h.metadata}
+    ), pairs AS (
+      SELECT v.resource_id, v.workspace_id, v.created_position, v.valid_from, v.valid_to, v.seq,
+        j.key AS key, ${encodedJsonEachValue('j')} AS value
+      FROM versions v, json_each(v.custom_metadata) j
+    ), runs AS (
+      SELECT *, sum(starts) OVER (PARTITION BY resource_id, key ORDER BY seq ROWS UNBOUNDED PRECEDING) AS run
+      FROM (SELECT *, CASE WHEN lag(seq) OVER pair = seq - 1 AND lag(value) OVER pair = value THEN 0 ELSE 1 END AS starts
+        FROM pairs WINDOW pair AS (PARTITION BY resource_id, key ORDER BY seq))
+    )
+    SELECT workspace_id, key, value, created_position, resource_id, min(valid_from), max(valid_to)
+    FROM runs GROUP BY resource_id, key, run;
   `);
 }
 
@@ -147,8 +294,19 @@ export function rowHistoryIndexes(source: HistoryTable): { name: string; on: str
  * devices') leaves no past of its data to list, as its events read as erased from then on.
  */
 export function forgetRowHistory(db: SqliteDatabase, source: HistoryTable, id: string): void {
-  const { table, idColumn, resourceType } = source;
-  prepared(db, `DELETE FROM ${rowVersionsTable(table)} WHERE ${idColumn} = ?`).run(id);
-  prepared(db, `DELETE FROM ${metadataVersionsTable(resourceType)} WHERE resource_id = ?`).run(id);
-  prepared(db, `DELETE FROM ${entryVersionsTable(resourceType)} WHERE resource_id = ?`).run(id);
+  const h = historyOf(db, source);
+  // While a load runs there is no index by resource: the deletes wait for its end, one pass for all, and
+  // take only the versions written so far (an id used again later keeps its new past).
+  if (db.loadingHistory) {
+    prepared(
+      db,
+      `INSERT INTO ${h.forgotten} (id, rows_up_to, metadata_up_to)
+       VALUES (?, (SELECT coalesce(max(version_id), 0) FROM ${h.rows}), (SELECT coalesce(max(version_id), 0) FROM ${h.metadata}))
+       ON CONFLICT (id) DO UPDATE SET rows_up_to = excluded.rows_up_to, metadata_up_to = excluded.metadata_up_to`,
+    ).run(id);
+    return;
+  }
+  prepared(db, `DELETE FROM ${h.rows} WHERE ${h.id} = ?`).run(id);
+  prepared(db, `DELETE FROM ${h.metadata} WHERE resource_id = ?`).run(id);
+  prepared(db, `DELETE FROM ${h.entries} WHERE resource_id = ?`).run(id);
 }

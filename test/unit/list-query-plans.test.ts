@@ -189,6 +189,12 @@ describe('list query plans', () => {
           expect(driver).toMatch(historyDriver(live));
           if (continueAfter !== null) expect(driver).toMatch(/created_position<\?/);
           expect(steps.filter((step) => /TEMP B-TREE|^SCAN/.test(step))).toEqual([]);
+          // Where the read starts: the highest creation position reached by the moment, one seek.
+          expect(steps).toContainEqual(
+            expect.stringMatching(
+              /^SEARCH \w+_creations USING COVERING INDEX \w+_creations_by_time \(workspace_id=\? AND created_time<\?\)$/,
+            ),
+          );
           const lookups = steps.filter((step) => /^SEARCH (v|mv|e2)\b/.test(step));
           expect(lookups).toContainEqual(
             expect.stringMatching(
