@@ -73,12 +73,22 @@ export function positionReachedSql(creations: string, workspace: string, at: str
 /** The history's tables and names, for one resource table. */
 function historyOf(db: SqliteDatabase, source: HistoryTable) {
   const { table, idColumn, resourceType } = source;
-  const columns = (prepared(db, 'SELECT name FROM pragma_table_info(?) ORDER BY cid').all(table) as { name: string }[])
-    .map((c) => c.name)
-    .filter((name) => name !== 'custom_metadata');
+  const declared = (
+    prepared(db, 'SELECT name, type FROM pragma_table_info(?) ORDER BY cid').all(table) as {
+      name: string;
+      type: string;
+    }[]
+  ).filter((c) => c.name !== 'custom_metadata');
+  const columns = declared.map((c) => c.name);
   return {
     ...source,
     columns,
+    /**
+     * The columns as the versions table declares them: with their types (an untyped `created_position`
+     * would compare with an integer bound by converting the column, and no index could serve the bound),
+     * without their constraints (a tombstone version holds only its id).
+     */
+    columnsDdl: declared.map((c) => `${c.name} ${c.type}`).join(', '),
     rows: rowVersionsTable(table),
     metadata: metadataVersionsTable(resourceType),
     entries: entryVersionsTable(resourceType),
@@ -100,7 +110,7 @@ export function initRowHistory(db: SqliteDatabase, source: HistoryTable): void {
   const h = historyOf(db, source);
   db.exec(`
     CREATE TABLE IF NOT EXISTS ${h.rows} (
-      version_id INTEGER PRIMARY KEY, valid_from INTEGER NOT NULL, valid_to INTEGER NOT NULL, ${h.columns.join(', ')}
+      version_id INTEGER PRIMARY KEY, valid_from INTEGER NOT NULL, valid_to INTEGER NOT NULL, ${h.columnsDdl}
     );
     CREATE TABLE IF NOT EXISTS ${h.metadata} (
       version_id INTEGER PRIMARY KEY, resource_id TEXT NOT NULL, workspace_id TEXT NOT NULL,
