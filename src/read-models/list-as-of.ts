@@ -12,7 +12,7 @@ import {
   positionReachedSql,
   rowVersionsTable,
 } from './row-history.js';
-import { searchTextSql, SHORT_SEARCH_WINDOW } from './search-index.js';
+import { exactSearchPattern, searchTextSql, SHORT_SEARCH_WINDOW } from './search-index.js';
 
 /** A piece of SQL with its parameters, in the order they appear in it. */
 interface Sql {
@@ -66,9 +66,11 @@ export function listStatementAsOf(
   ];
   if (filter.search !== undefined) {
     if (windowEnd !== null) bounds.push(sql('r.created_position >= ?', windowEnd));
-    const pattern = `%${filter.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     const text = searchTextSql(source, 'r', history.metadata.sql);
-    bounds.push({ sql: `(${text}) LIKE ? ESCAPE '\\'`, params: [...history.metadata.params, pattern] });
+    bounds.push({
+      sql: `(${text}) LIKE ? ESCAPE '\\'`,
+      params: [...history.metadata.params, exactSearchPattern(filter.search)],
+    });
   }
   const where = join(' AND ', [conditions, ...bounds]);
   const select = history.select('r.created_position');
@@ -81,18 +83,21 @@ export function listStatementAsOf(
 
 /**
  * Where a page of a search as of a moment stops reading: the lowest creation position among the next
- * SHORT_SEARCH_WINDOW versions of the workspace's rows below `below`, or null when fewer are left.
+ * SHORT_SEARCH_WINDOW versions of the workspace's rows below `below` and created by the moment, or null
+ * when fewer are left.
  */
 export function asOfSearchWindowEnd(
   db: SqliteDatabase,
   source: ListedTable,
   workspaceId: string,
+  asOf: number,
   below: number | null,
 ): number | null {
+  const createdBy = new HistoryAt(source, asOf).createdBy('r', workspaceId, below);
   const sql = `SELECT count(*) AS n, min(created_position) AS lowest FROM (SELECT created_position
-      FROM ${rowVersionsTable(source.table)} WHERE workspace_id = ? AND created_position < ?
+      FROM ${rowVersionsTable(source.table)} r WHERE r.workspace_id = ? AND ${createdBy.sql}
       ORDER BY created_position DESC LIMIT ?)`;
-  const { n, lowest } = db.prepare(sql).get(workspaceId, below ?? Number.MAX_SAFE_INTEGER, SHORT_SEARCH_WINDOW) as {
+  const { n, lowest } = db.prepare(sql).get(workspaceId, ...createdBy.params, SHORT_SEARCH_WINDOW) as {
     n: number;
     lowest: number | null;
   };

@@ -5,7 +5,13 @@ import { metadataTerms, type MetadataTerm } from '../custom-metadata/custom-meta
 import { asOfSearchWindowEnd, listStatementAsOf } from './list-as-of.js';
 import type { ListedTable, ListFilter } from './list-filter.js';
 import { continuingBelow, page, type PageRequest, type Pagination } from './pagination.js';
-import { searchIndexTable, searchTextTable, shortSearchWindowEnd, usesTrigrams } from './search-index.js';
+import {
+  exactSearchPattern,
+  searchIndexTable,
+  searchTextTable,
+  shortSearchWindowEnd,
+  usesTrigrams,
+} from './search-index.js';
 
 export type { ListedTable, ListFilter } from './list-filter.js';
 
@@ -41,7 +47,8 @@ function searchWindowEnd(
   request: PageRequest,
 ): number | null {
   if (filter.search === undefined) return null;
-  if (filter.asOf !== undefined) return asOfSearchWindowEnd(db, source, workspaceId, request.continueAfter);
+  if (filter.asOf !== undefined)
+    return asOfSearchWindowEnd(db, source, workspaceId, filter.asOf, request.continueAfter);
   if (usesTrigrams(filter.search)) return null;
   return shortSearchWindowEnd(db, workspaceId, source.resourceType, request.continueAfter);
 }
@@ -156,7 +163,7 @@ function searchStatement(
   const searchText = searchTextTable(source.resourceType);
   // The exact match, as Seam's: case-insensitive (ASCII), the search's own `%`, `_` and `\\` taken literally.
   const exact = `s.text LIKE ? ESCAPE '\\'`;
-  const pattern = `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  const pattern = exactSearchPattern(search);
   // CROSS JOIN: SQLite keeps the index as the outer loop, in its order.
   const join = `CROSS JOIN ${source.table} r ON r.workspace_id = s.workspace_id AND r.created_position = s.position`;
   // Ordered by the outer table's own key, so that no sort is needed: the index's rowid, or the search text's position.

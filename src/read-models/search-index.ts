@@ -24,6 +24,12 @@ const searchBuiltTable = (type: MetadataResourceType) => `${type}_search_built`;
 /** How many of the workspace's rows a page of a one- or two-character search reads. */
 export const SHORT_SEARCH_WINDOW = 2_000;
 
+/**
+ * The LIKE pattern (with `ESCAPE '\\'`) of Seam's exact match: the search anywhere in the text, its own `%`,
+ * `_` and `\\` taken literally.
+ */
+export const exactSearchPattern = (search: string) => `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
 /** Whether `search` is answered from the trigram index (three characters or more) or by a bounded read. */
 export const usesTrigrams = (search: string) => [...search].length >= 3;
 
