@@ -3,22 +3,16 @@ import { SeamHttp } from '@seamapi/http/connect';
 import fc from 'fast-check';
 import { sandboxClient } from '../support/sandbox.js';
 import { ServerProcess } from '../support/server-process.js';
-
-type Value = string | boolean;
-type Selector = Record<string, Value | { in: Value[] } | { not_in: Value[] } | { exists: boolean }>;
-type Metadata = Record<string, Value>;
-
-/** What `custom_metadata_match` means, written out here apart from the service's own code. */
-function selects(metadata: Metadata, selector: Selector): boolean {
-  return Object.entries(selector).every(([key, rule]) => {
-    const has = Object.hasOwn(metadata, key);
-    const value = metadata[key];
-    if (typeof rule !== 'object') return has && value === rule;
-    if ('in' in rule) return has && rule.in.includes(value);
-    if ('not_in' in rule) return !has || !rule.not_in.includes(value);
-    return rule.exists === has;
-  });
-}
+import {
+  LISTS,
+  metadataLists,
+  randomSelectors,
+  selects,
+  type Listed,
+  type Metadata,
+  type Selector,
+  type Value,
+} from '../support/metadata-lists.js';
 
 /**
  * A moment strictly between what the server recorded before and what it records after: each write is
@@ -33,40 +27,11 @@ async function moment(): Promise<string> {
   return at;
 }
 
-const LISTS = [
-  { path: '/devices/list', items: 'devices', id: 'device_id' },
-  { path: '/connected_accounts/list', items: 'connected_accounts', id: 'connected_account_id' },
-  { path: '/connect_webviews/list', items: 'connect_webviews', id: 'connect_webview_id' },
-] as const;
-type List = (typeof LISTS)[number];
-
-interface Listed {
-  id: string;
-  custom_metadata: Metadata;
-}
-
-function harness(server: ServerProcess) {
-  const post = async (path: string, body: unknown) => {
-    const response = await fetch(`${server.url}${path}`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${server.sandboxApiKey}`, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    return { status: response.status, body: (await response.json()) as any };
-  };
-  const listed = async (list: List, params: Record<string, unknown>): Promise<Listed[]> => {
-    const { status, body } = await post(list.path, { limit: 1000, ...params });
-    expect({ status, error: body.error }).toEqual({ status: 200, error: undefined });
-    return (body[list.items] as any[]).map((item) => ({ id: item[list.id], custom_metadata: item.custom_metadata }));
-  };
-  return { post, listed };
-}
-
 // `as_of` (an extension) on the lists: the resources as they were at a moment, read from the history the
 // projections keep, through plain HTTP and through the official SDK.
 describe('lists as of a moment', () => {
   const server = new ServerProcess();
-  const { post, listed } = harness(server);
+  const { post, listed } = metadataLists(server);
   let seam: SeamHttp;
   const at: Record<string, string> = {};
   let deviceId = '';
@@ -178,7 +143,7 @@ describe('lists as of a moment', () => {
 // filter over what the live list answered at that moment.
 describe('lists as of a moment, against what the lists answered then (fast-check)', () => {
   const server = new ServerProcess();
-  const { listed } = harness(server);
+  const { listed } = metadataLists(server);
   const values: Value[] = ['t1', 't2', 't3', 'pro', 'gold', true, false];
   const keys = ['tenant', 'plan', 'vip', 'absent'];
   /** At each moment, every list as it answered then. */
@@ -227,13 +192,7 @@ describe('lists as of a moment, against what the lists answered then (fast-check
   afterAll(() => server.stop());
 
   it('equals a plain-JavaScript filter over each moment', async () => {
-    const rule = fc.oneof(
-      fc.constantFrom(...values),
-      fc.record({ in: fc.uniqueArray(fc.constantFrom(...values), { minLength: 1, maxLength: 3 }) }),
-      fc.record({ not_in: fc.uniqueArray(fc.constantFrom(...values), { minLength: 1, maxLength: 3 }) }),
-      fc.record({ exists: fc.boolean() }),
-    );
-    const selector = fc.dictionary(fc.constantFrom(...keys), rule, { minKeys: 0, maxKeys: 3 });
+    const selector = randomSelectors(keys, values, { minKeys: 0, maxKeys: 3, maxValues: 3 });
     await fc.assert(
       fc.asyncProperty(
         selector,

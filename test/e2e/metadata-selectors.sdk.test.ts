@@ -3,22 +3,17 @@ import { SeamHttp, SeamHttpInvalidInputError } from '@seamapi/http/connect';
 import fc from 'fast-check';
 import { sandboxClient } from '../support/sandbox.js';
 import { ServerProcess } from '../support/server-process.js';
-
-type Value = string | boolean;
-type Selector = Record<string, Value | { in: Value[] } | { not_in: Value[] } | { exists: boolean }>;
-type Metadata = Record<string, Value>;
-
-/** What `custom_metadata_match` means, written out here apart from the service's own code. */
-function selects(metadata: Metadata, selector: Selector): boolean {
-  return Object.entries(selector).every(([key, rule]) => {
-    const has = Object.hasOwn(metadata, key);
-    const value = metadata[key];
-    if (typeof rule !== 'object') return has && value === rule;
-    if ('in' in rule) return has && rule.in.includes(value);
-    if ('not_in' in rule) return !has || !rule.not_in.includes(value);
-    return rule.exists === has;
-  });
-}
+import {
+  LISTS,
+  metadataLists,
+  randomSelectors,
+  selects,
+  type List,
+  type Listed,
+  type Metadata,
+  type Selector,
+  type Value,
+} from '../support/metadata-lists.js';
 
 // The metadata the resources are given, one of these each, in turn: the selectors below tell them apart.
 const VARIANTS: Metadata[] = [
@@ -48,36 +43,13 @@ const SELECTORS: [string, Selector, Selector?][] = [
   ['no key matches', { tenant: { in: ['nobody'] } }],
 ];
 
-interface Listed {
-  id: string;
-  custom_metadata: Metadata;
-}
-
 // `custom_metadata_match` (an extension) on the three lists, through plain HTTP (POST and GET) and through
 // the official SDK, which passes the parameter through as it is.
 describe('custom_metadata_match on the lists', () => {
   const server = new ServerProcess();
   let seam: SeamHttp;
-  const post = async (path: string, body: unknown) => {
-    const response = await fetch(`${server.url}${path}`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${server.sandboxApiKey}`, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    return { status: response.status, body: (await response.json()) as any };
-  };
-  const LISTS = [
-    { path: '/devices/list', items: 'devices', id: 'device_id' },
-    { path: '/connected_accounts/list', items: 'connected_accounts', id: 'connected_account_id' },
-    { path: '/connect_webviews/list', items: 'connect_webviews', id: 'connect_webview_id' },
-  ] as const;
-  type List = (typeof LISTS)[number];
+  const { post, listed } = metadataLists(server);
   const everything = new Map<string, Listed[]>();
-  const listed = async (list: List, params: Record<string, unknown>): Promise<Listed[]> => {
-    const { status, body } = await post(list.path, { limit: 1000, ...params });
-    expect({ status, error: body.error }).toEqual({ status: 200, error: undefined });
-    return (body[list.items] as any[]).map((item) => ({ id: item[list.id], custom_metadata: item.custom_metadata }));
-  };
   const expected = (list: List, selector: Selector, has: Metadata = {}) =>
     everything
       .get(list.path)!
@@ -194,13 +166,7 @@ describe('custom_metadata_match on the lists', () => {
   it('equals a plain-JavaScript filter for random selectors (fast-check)', async () => {
     const keys = ['tenant', 'plan', 'tier', 'internal_id', 'vip', 'absent'];
     const values: Value[] = ['t1', 't2', 't3', 'true', 'pro', 'gold', 'trial', 'x-1', 'x-2', true, false];
-    const rule = fc.oneof(
-      fc.constantFrom(...values),
-      fc.record({ in: fc.uniqueArray(fc.constantFrom(...values), { minLength: 1, maxLength: 4 }) }),
-      fc.record({ not_in: fc.uniqueArray(fc.constantFrom(...values), { minLength: 1, maxLength: 4 }) }),
-      fc.record({ exists: fc.boolean() }),
-    );
-    const selector = fc.dictionary(fc.constantFrom(...keys), rule, { minKeys: 1, maxKeys: 4 });
+    const selector = randomSelectors(keys, values, { minKeys: 1, maxKeys: 4, maxValues: 4 });
     await fc.assert(
       fc.asyncProperty(selector, fc.constantFrom(...LISTS), async (generated, list) => {
         const got = ids(await listed(list, { custom_metadata_match: generated }));

@@ -3,7 +3,8 @@ import { CONNECT_WEBVIEWS_LISTING } from '../../src/connect-webviews/connect-web
 import { CONNECTED_ACCOUNTS_LISTING } from '../../src/connected-accounts/connected-account.projection.js';
 import { deviceListFilter, DEVICES_LISTING, type DeviceFilter } from '../../src/devices/device.projection.js';
 import { READ_MODEL_SCHEMA } from '../../src/read-model-schema.js';
-import { listStatement, type ListedTable } from '../../src/read-models/list-newest-first.js';
+import { listStatement, type ListedTable, type ListFilter } from '../../src/read-models/list-newest-first.js';
+import type { SqliteValue } from '../../src/common/sqlite.js';
 import { ReadModelDatabase } from '../../src/read-models/read-model-database.js';
 import type { CustomMetadataMatch } from '../../src/custom-metadata/custom-metadata-selector.js';
 
@@ -25,6 +26,16 @@ const TABLES: [string, ListedTable][] = [
 
 describe('list query plans', () => {
   const readModels = new ReadModelDatabase(':memory:', READ_MODEL_SCHEMA);
+  /** The steps of a statement's query plan. */
+  const stepsOf = ({ sql, params }: { sql: string; params: SqliteValue[] }) =>
+    (readModels.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]).map(
+      (row) => row.detail,
+    );
+  /** A route's filter: a device list's own conditions added to it. */
+  const routeFilter = (devices: DeviceFilter | undefined, filter: ListFilter) =>
+    devices ? deviceListFilter({ ...devices, ...filter }) : filter;
+  const page = (continueAfter: number | null) => ({ limit: 100, continueAfter, paramsHash: '' });
+  const MOMENT = Date.parse('2026-03-01T00:00:00Z');
   const plan = (
     source: ListedTable,
     customMetadataHas: Record<string, string | boolean>,
@@ -128,15 +139,7 @@ describe('list query plans', () => {
       it(`${table}, custom_metadata_match, ${shape}: an index in page order, nothing sorted`, () => {
         for (const continueAfter of [null, 1000]) {
           const filter = { customMetadataHas: has, customMetadataMatch: match };
-          const { sql, params } = listStatement(
-            source,
-            'w1',
-            devices ? deviceListFilter({ ...devices, ...filter }) : filter,
-            { limit: 100, continueAfter, paramsHash: '' },
-          );
-          const steps = (readModels.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]).map(
-            (row) => row.detail,
-          );
+          const steps = stepsOf(listStatement(source, 'w1', routeFilter(devices, filter), page(continueAfter)));
           const reads = steps.filter((step) => /^(SEARCH|SCAN) (m|r)\b/.test(step));
           expect(reads[0]).toMatch(driver);
           if (continueAfter !== null) expect(reads[0]).toMatch(/created_position<\?/);
@@ -171,20 +174,8 @@ describe('list query plans', () => {
     for (const [shape, { has, match }, live] of AS_OF_SHAPES) {
       it(`${table}, as_of, ${shape}: the history's indexes in page order, nothing sorted`, () => {
         for (const continueAfter of [null, 1000]) {
-          const filter = {
-            customMetadataHas: has,
-            customMetadataMatch: match,
-            asOf: Date.parse('2026-03-01T00:00:00Z'),
-          };
-          const { sql, params } = listStatement(
-            source,
-            'w1',
-            devices ? deviceListFilter({ ...devices, ...filter }) : filter,
-            { limit: 100, continueAfter, paramsHash: '' },
-          );
-          const steps = (readModels.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]).map(
-            (row) => row.detail,
-          );
+          const filter = { customMetadataHas: has, customMetadataMatch: match, asOf: MOMENT };
+          const steps = stepsOf(listStatement(source, 'w1', routeFilter(devices, filter), page(continueAfter)));
           const [driver] = steps.filter((step) => /^(SEARCH|SCAN) (e|r)\b/.test(step));
           expect(driver).toMatch(historyDriver(live));
           // Bounded above by the creation position reached by the moment, on every page.
@@ -216,16 +207,7 @@ describe('list query plans', () => {
   for (const [table, source] of TABLES) {
     it(`${table}, as_of and search: the row versions in page order within a window`, () => {
       for (const continueAfter of [null, 1000]) {
-        const { sql, params } = listStatement(
-          source,
-          'w1',
-          { search: 'user-1', asOf: Date.parse('2026-03-01T00:00:00Z') },
-          { limit: 100, continueAfter, paramsHash: '' },
-          10,
-        );
-        const steps = (readModels.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]).map(
-          (row) => row.detail,
-        );
+        const steps = stepsOf(listStatement(source, 'w1', { search: 'user-1', asOf: MOMENT }, page(continueAfter), 10));
         expect(steps[0]).toMatch(
           /^SEARCH r USING INDEX \w+_versions_in_page_order \(workspace_id=\? AND created_position>\?/,
         );
