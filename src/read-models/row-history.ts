@@ -253,29 +253,83 @@ export function finishLoadingHistory(db: SqliteDatabase, source: HistoryTable, {
   db.loadingHistory = false;
 }
 
+/** A metadata version as `deriveEntryIntervals` reads it, its pairs gathered. */
+interface VersionRead {
+  id: number;
+  workspace: string;
+  position: number;
+  from: number;
+  to: number;
+  pairs: Map<string, string>;
+}
+
 /**
- * The entry intervals, derived from the metadata versions in one pass: an interval is a run of a
+ * The entry intervals, derived from the metadata versions in one ordered read: an interval is a run of a
  * resource's consecutive metadata versions that hold the same value for the key. It begins when the run's
- * first version does and ends when its last one does, as the live triggers open and close it.
+ * first version does and ends when its last one does, as the live triggers open and close it. The pairs
+ * come out of SQLite (`json_each`, so that values are encoded as the triggers encode them), in each
+ * resource's version order, and the runs are followed here: a window-function query over the same pairs
+ * sorted them three times, and took 1.4–2 times as long (BENCHMARKS.md).
  */
 function deriveEntryIntervals(db: SqliteDatabase, h: History): void {
-  db.exec(`
-    DELETE FROM ${h.entries};
-    INSERT INTO ${h.entries} (workspace_id, key, value, created_position, resource_id, valid_from, valid_to)
-    WITH versions AS (
-      SELECT *, row_number() OVER (PARTITION BY resource_id ORDER BY version_id) AS seq FROM ${h.metadata}
-    ), pairs AS (
-      SELECT v.resource_id, v.workspace_id, v.created_position, v.valid_from, v.valid_to, v.seq,
-        j.key AS key, ${encodedJsonEachValue('j')} AS value
-      FROM versions v, json_each(v.custom_metadata) j
-    ), runs AS (
-      SELECT *, sum(starts) OVER (PARTITION BY resource_id, key ORDER BY seq ROWS UNBOUNDED PRECEDING) AS run
-      FROM (SELECT *, CASE WHEN lag(seq) OVER pair = seq - 1 AND lag(value) OVER pair = value THEN 0 ELSE 1 END AS starts
-        FROM pairs WINDOW pair AS (PARTITION BY resource_id, key ORDER BY seq))
-    )
-    SELECT workspace_id, key, value, created_position, resource_id, min(valid_from), max(valid_to)
-    FROM runs GROUP BY resource_id, key, run;
-  `);
+  const order = `${h.metadata}_in_version_order`;
+  // An index on the resource alone holds each resource's versions in version (row id) order.
+  db.exec(`DELETE FROM ${h.entries}; CREATE INDEX IF NOT EXISTS ${order} ON ${h.metadata} (resource_id)`);
+  const pairs = db.prepare(`SELECT mv.version_id, mv.resource_id, mv.workspace_id, mv.created_position, mv.valid_from,
+      mv.valid_to, j.key, ${encodedJsonEachValue('j')}
+    FROM ${h.metadata} mv INDEXED BY ${order} LEFT JOIN json_each(mv.custom_metadata) j
+    ORDER BY mv.resource_id, mv.version_id`);
+  pairs.setReturnArrays(true);
+  const insert = db.prepare(`INSERT INTO ${h.entries}
+    (workspace_id, key, value, created_position, resource_id, valid_from, valid_to) VALUES (?, ?, ?, ?, ?, ?, ?)`);
+  /** The intervals still open for the resource being read: key → its value, start, workspace and position. */
+  const open = new Map<string, [value: string, from: number, workspace: string, position: number]>();
+  let resource: string | null = null;
+  /** When the resource's latest version read so far ends: where an interval that it closes ends. */
+  let lastEnd = 0;
+  const closeAll = () => {
+    for (const [key, [value, from, workspace, position]] of open)
+      insert.run(workspace, key, value, position, resource, from, lastEnd);
+    open.clear();
+  };
+  /** The version being read: its pairs gather here until the next version begins. */
+  let version = null as VersionRead | null;
+  const endVersion = () => {
+    if (!version) return;
+    for (const [key, [value, from, workspace, position]] of open) {
+      if (version.pairs.get(key) === value) continue;
+      insert.run(workspace, key, value, position, resource, from, lastEnd);
+      open.delete(key);
+    }
+    for (const [key, value] of version.pairs) {
+      if (!open.has(key)) open.set(key, [value, version.from, version.workspace, version.position]);
+    }
+    lastEnd = version.to;
+  };
+  for (const row of pairs.iterate() as Iterable<unknown[]>) {
+    const [id, resourceId, workspace, position, from, to, key, value] = row as [
+      number,
+      string,
+      string,
+      number,
+      number,
+      number,
+      string | null,
+      string | null,
+    ];
+    if (version?.id !== id) {
+      endVersion();
+      if (resourceId !== resource) {
+        closeAll();
+        resource = resourceId;
+      }
+      version = { id, workspace, position, from, to, pairs: new Map() };
+    }
+    if (key !== null && value !== null) version.pairs.set(key, value);
+  }
+  endVersion();
+  closeAll();
+  db.exec(`DROP INDEX ${order}`);
 }
 
 /**
@@ -304,6 +358,9 @@ export function rowHistoryIndexes(source: HistoryTable): { name: string; on: str
  * devices') leaves no past of its data to list, as its events read as erased from then on.
  */
 export function forgetRowHistory(db: SqliteDatabase, source: HistoryTable, id: string): void {
+  // A file with no history has none to forget: an older version's, serving during an upgrade, or a get's
+  // scratch read models as of a moment.
+  if (!prepared(db, 'SELECT 1 FROM pragma_table_list WHERE name = ?').get(rowVersionsTable(source.table))) return;
   const h = historyOf(db, source);
   // While a load runs there is no index by resource: the deletes wait for its end, one pass for all, and
   // take only the versions written so far (an id used again later keeps its new past).

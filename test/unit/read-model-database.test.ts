@@ -14,6 +14,8 @@ import {
   rulesOf,
 } from '../../src/read-models/read-model-database.js';
 import { openSqlite } from '../../src/common/sqlite.js';
+import { HistoryNotReady } from '../../src/common/domain-errors.js';
+import { connectedAccountReadModel } from '../../src/connected-accounts/index.js';
 import { accountCreated, metadataSetEvent, webviewCreated, WORKSPACE } from '../support/domain-fixtures.js';
 
 const tags = (version: number) =>
@@ -100,6 +102,37 @@ describe('read-model database', () => {
     expect(reopened.db.prepare('SELECT id FROM notes').all()).toEqual([{ id: 'new' }]);
     expect(reopened.part('notes').checkpoint()).toBe(12);
     reopened.close();
+  });
+
+  it('feeds an older version without a history while it serves, erasures too, and lists as of a moment wait', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cms-rm-'));
+    const path = join(dir, 'read-models.db');
+    // The file a build before the history wrote: its oldest readable version, no history.
+    const { history: _history, ...older } = { ...connectedAccountReadModel, version: 4 };
+    new ReadModelDatabase(path, { projections: [older] }).close();
+    const live = new ReadModelDatabase(path, { projections: [connectedAccountReadModel] });
+    expect(live.outdated()).toEqual([{ name: 'connected_accounts', from: 4, to: connectedAccountReadModel.version }]);
+    const events: RecordedEvent[] = [
+      accountCreated('a1'),
+      {
+        type: 'ConnectedAccountDeleted',
+        data: { connected_account_id: 'a1', workspace_id: WORKSPACE, device_ids: [], deleted_at: 'x' },
+      },
+    ].map((event, index) => ({
+      ...event,
+      id: `e${index + 1}`,
+      stream: 'spec',
+      revision: index,
+      position: index + 1,
+      metadata: {},
+      recordedAt: '2026-11-23T10:00:00.000Z',
+    }));
+    new ReadModelProjector(live).handle(events.slice(0, 1));
+    expect(live.db.prepare('SELECT connected_account_id FROM connected_accounts').all()).toHaveLength(1);
+    new ReadModelProjector(live).handle(events.slice(1));
+    expect(live.db.prepare('SELECT connected_account_id FROM connected_accounts').all()).toEqual([]);
+    expect(() => live.requireHistory('connected_accounts')).toThrow(HistoryNotReady);
+    live.close();
   });
 
   it('empties a main file that a build keeping every projection in it left, and keeps the saga checkpoint', () => {
