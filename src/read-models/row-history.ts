@@ -13,8 +13,7 @@ import type { MetadataResourceType } from '../custom-metadata/metadata-set.js';
  * - `<type>_metadata_entry_versions`: one interval per (resource, key, value), opened when the pair appears
  *   and closed when it changes or goes: what a selector as of a moment is read from, in page order, as the
  *   live lists read `<type>_metadata_entries` (custom-metadata-index.ts). A change of one key of fifty
- *   writes two entry rows, not fifty.
- *
+ *   writes two entry rows, not fifty;
  * - `<table>_creations`: each row's creation time, with the highest creation position of the workspace's
  *   rows created by then (`reached_position`): where a page as of a moment starts reading, so that the
  *   rows created after it are never read at all (`positionReachedSql`).
@@ -23,7 +22,9 @@ import type { MetadataResourceType } from '../custom-metadata/metadata-set.js';
  * the same way (`encodedValueSql`). A projection declares the table (`Projection.history`, as data), and its
  * file holds the history only when built at its own version (an older version's file, serving during an
  * upgrade, has none). The triggers read the time of the event being applied (`projected_event_time()`,
- * registered on every projection's connection by `registerProjectedEventTime`).
+ * registered on every projection's connection by `registerProjectedEventTime`). A bulk load writes it in a
+ * cheaper way of its own (`startLoadingHistory`, `finishLoadingHistory`) to the same rows, and an erasure
+ * takes a resource's past with it (`forgetRowHistory`).
  */
 export interface HistoryTable {
   table: string;
