@@ -36,6 +36,24 @@ const notes = (version: number) =>
     apply: () => undefined,
   });
 
+/** The events as the log would hand them over: positions 1, 2, … in order, all recorded at one moment. */
+const recorded = (events: DomainEvent[]): RecordedEvent[] =>
+  events.map((event, index) => ({
+    ...event,
+    id: `e${index + 1}`,
+    stream: 'spec',
+    revision: index,
+    position: index + 1,
+    metadata: {},
+    recordedAt: '2026-11-23T10:00:00.000Z',
+  }));
+
+/** `connected_accounts/delete`'s record of the account's erasure. */
+const accountErased = (id: string): DomainEvent => ({
+  type: 'ConnectedAccountDeleted',
+  data: { connected_account_id: id, workspace_id: WORKSPACE, device_ids: [], deleted_at: 'x' },
+});
+
 describe('read-model database', () => {
   it('rebuilds a projection whose version changed alone, into a new file, and keeps the others and the saga', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cms-rm-'));
@@ -112,21 +130,7 @@ describe('read-model database', () => {
     new ReadModelDatabase(path, { projections: [older] }).close();
     const live = new ReadModelDatabase(path, { projections: [connectedAccountReadModel] });
     expect(live.outdated()).toEqual([{ name: 'connected_accounts', from: 4, to: connectedAccountReadModel.version }]);
-    const events: RecordedEvent[] = [
-      accountCreated('a1'),
-      {
-        type: 'ConnectedAccountDeleted',
-        data: { connected_account_id: 'a1', workspace_id: WORKSPACE, device_ids: [], deleted_at: 'x' },
-      },
-    ].map((event, index) => ({
-      ...event,
-      id: `e${index + 1}`,
-      stream: 'spec',
-      revision: index,
-      position: index + 1,
-      metadata: {},
-      recordedAt: '2026-11-23T10:00:00.000Z',
-    }));
+    const events = recorded([accountCreated('a1'), accountErased('a1')]);
     new ReadModelProjector(live).handle(events.slice(0, 1));
     expect(live.db.prepare('SELECT connected_account_id FROM connected_accounts').all()).toHaveLength(1);
     new ReadModelProjector(live).handle(events.slice(1));
@@ -206,20 +210,9 @@ describe('read-model database', () => {
       // An erased account: its past goes with it, in both.
       accountCreated('a2'),
       metadata('connected_account', 'a2', { internal_account_id: 'user-3' }),
-      {
-        type: 'ConnectedAccountDeleted',
-        data: { connected_account_id: 'a2', workspace_id: WORKSPACE, device_ids: [], deleted_at: 'x' },
-      },
+      accountErased('a2'),
     ];
-    const events: RecordedEvent[] = domainEvents.map((event, index) => ({
-      ...event,
-      id: `e${index + 1}`,
-      stream: 'spec',
-      revision: index,
-      position: index + 1,
-      metadata: {},
-      recordedAt: '2026-11-23T10:00:00.000Z',
-    }));
+    const events = recorded(domainEvents);
     const normal = new ReadModelDatabase(join(dir, 'normal.db'), READ_MODEL_SCHEMA);
     const bulk = new ReadModelDatabase(join(dir, 'bulk.db'), READ_MODEL_SCHEMA);
     bulk.bulkLoad();
