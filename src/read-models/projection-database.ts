@@ -7,9 +7,9 @@ import {
   finishLoadingHistory,
   HISTORY_ROW_ID,
   initRowHistory,
+  keepsRowHistory,
   registerProjectedEventTime,
   rowHistoryIndexes,
-  rowVersionsTable,
   startLoadingHistory,
 } from './row-history.js';
 import { applyEvent, type Projection, type ReadIndex, type RecordedEventOf } from './projection.js';
@@ -309,9 +309,7 @@ export class ProjectionDatabase {
   /** Whether this file keeps its projection's history (row-history.ts): built at its own version. */
   get keepsHistory(): boolean {
     const history = this.projection.history;
-    if (!history) return false;
-    const sql = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?";
-    return prepared(this.db, sql).get(rowVersionsTable(history.table)) !== undefined;
+    return history !== undefined && keepsRowHistory(this.db, history);
   }
 
   private searchables(): SearchableTable[] {

@@ -106,6 +106,16 @@ const OPEN = `valid_to = ${OPEN_END}`;
 /** A version row that marks its resource's deletion while a load runs: it ends the version before it. */
 const TOMBSTONE = -1;
 
+/**
+ * Whether the connection's file keeps `source`'s history: one built at its projection's own version does;
+ * an older version's, serving during an upgrade, and a get's scratch read models do not.
+ */
+export function keepsRowHistory(db: SqliteDatabase, source: HistoryTable): boolean {
+  return (
+    prepared(db, 'SELECT 1 FROM pragma_table_list WHERE name = ?').get(rowVersionsTable(source.table)) !== undefined
+  );
+}
+
 /** The tables and triggers of `source`'s history: called once its table exists (ProjectionDatabase). */
 export function initRowHistory(db: SqliteDatabase, source: HistoryTable): void {
   const h = historyOf(db, source);
@@ -359,9 +369,8 @@ export function rowHistoryIndexes(source: HistoryTable): { name: string; on: str
  * devices') leaves no past of its data to list, as its events read as erased from then on.
  */
 export function forgetRowHistory(db: SqliteDatabase, source: HistoryTable, id: string): void {
-  // A file with no history has none to forget: an older version's, serving during an upgrade, or a get's
-  // scratch read models as of a moment.
-  if (!prepared(db, 'SELECT 1 FROM pragma_table_list WHERE name = ?').get(rowVersionsTable(source.table))) return;
+  if (!keepsRowHistory(db, source)) return; // none to forget
+
   const h = historyOf(db, source);
   // While a load runs there is no index by resource: the deletes wait for its end, one pass for all, and
   // take only the versions written so far (an id used again later keeps its new past).

@@ -15,15 +15,19 @@ import {
 } from '../support/metadata-lists.js';
 
 /**
- * A moment strictly between what the server recorded before and what it records after: each write is
- * answered once recorded, and the next is sent after the moment, so the pauses only keep the milliseconds
- * apart.
+ * A moment strictly between what the server recorded before and what it records after. The server and the
+ * test read one clock, and each write is answered once recorded: the moment is taken once the clock has
+ * moved past the last answer's millisecond, and the next write is sent once it has moved past the moment's.
+ * No sleep: the clock itself is the signal.
  */
 async function moment(): Promise<string> {
-  const pause = () => new Promise((resolve) => setTimeout(resolve, 5));
-  await pause();
+  const nextMillisecond = async () => {
+    const now = Date.now();
+    while (Date.now() === now) await new Promise((resolve) => setImmediate(resolve));
+  };
+  await nextMillisecond();
   const at = new Date().toISOString();
-  await pause();
+  await nextMillisecond();
   return at;
 }
 
