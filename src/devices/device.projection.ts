@@ -26,6 +26,7 @@ import type { PageRequest, Pagination } from '../read-models/pagination.js';
 import { sqliteProjection } from '../read-models/projection.js';
 import { forgetRowHistory } from '../read-models/row-history.js';
 import { prepared } from '../common/prepared.js';
+import { jsonTemplate, SerializedJson, type HoleValue, type JsonTemplate } from '../common/json-template.js';
 import type { DeviceAddedData, DeviceEvent } from './device.js';
 import type { CustomMetadataMatch } from '../custom-metadata/custom-metadata-selector.js';
 
@@ -329,8 +330,73 @@ function kindProperties(kind: DeviceKind | undefined) {
 
 /** The public `device` object, as `@seamapi/types` defines it. */
 export function toDeviceObject(row: Row) {
-  const record = recordOf<DeviceRecord>(row);
-  const online = row.account_disconnected_at === null;
+  return deviceObject(recordOf<DeviceRecord>(row), row.account_disconnected_at);
+}
+
+/** Seam's `unmanaged_device`: what a device shows while it is not managed. */
+export function toUnmanagedDeviceObject(row: Row) {
+  return unmanagedDeviceObject(toDeviceObject(row));
+}
+
+/**
+ * The device object's JSON, managed or not, as `JSON.stringify` of `toDeviceObject` (or
+ * `toUnmanagedDeviceObject`) would write it, from a template of its device type (json-template.ts): what
+ * a page of devices answers. Its metadata goes in as the row holds it, which `setCustomMetadata` wrote with
+ * `JSON.stringify`.
+ */
+export function deviceJson(row: Row, managed: boolean): SerializedJson {
+  const record = JSON.parse(row.record) as DeviceAddedData;
+  const disconnectedAt = row.account_disconnected_at;
+  const values = [
+    record.device_id,
+    record.name,
+    record.model,
+    record.connected_account_id,
+    record.workspace_id,
+    record.created_at,
+    { json: row.custom_metadata },
+    disconnectedAt ?? '',
+  ];
+  const template = deviceTemplate(record, managed, disconnectedAt !== null);
+  // A record without one of these (none is written so) is built and serialised as it is.
+  if (!template || values.some((value) => value === undefined || value === null))
+    return new SerializedJson(
+      Buffer.from(JSON.stringify(managed ? toDeviceObject(row) : toUnmanagedDeviceObject(row))),
+    );
+  return template.render(values as HoleValue[]);
+}
+
+/** Bounded: device types and providers come from the providers, a handful of each. */
+const MAX_DEVICE_TEMPLATES = 1000;
+const deviceTemplates = new Map<string, JsonTemplate>();
+function deviceTemplate(record: DeviceAddedData, managed: boolean, disconnected: boolean): JsonTemplate | undefined {
+  const key = `${record.device_type}\u0000${record.provider}\u0000${managed}\u0000${disconnected}`;
+  let template = deviceTemplates.get(key);
+  if (!template && deviceTemplates.size < MAX_DEVICE_TEMPLATES) {
+    template = jsonTemplate(
+      8,
+      ([deviceId, name, model, accountId, workspaceId, createdAt, metadata, disconnectedAt]) => {
+        const shape: DeviceRecord = {
+          ...record,
+          device_id: deviceId,
+          name,
+          model,
+          connected_account_id: accountId,
+          workspace_id: workspaceId,
+          created_at: createdAt,
+          custom_metadata: metadata as unknown as CustomMetadata,
+        };
+        const device = deviceObject(shape, disconnected ? disconnectedAt : null);
+        return managed ? device : unmanagedDeviceObject(device);
+      },
+    );
+    deviceTemplates.set(key, template);
+  }
+  return template;
+}
+
+function deviceObject(record: DeviceRecord, accountDisconnectedAt: string | null) {
+  const online = accountDisconnectedAt === null;
   const kind = kindProperties(deviceKindOf(record.device_type));
   return {
     device_id: record.device_id,
@@ -352,9 +418,9 @@ export function toDeviceObject(row: Row) {
     connected_account_id: record.connected_account_id,
     workspace_id: record.workspace_id,
     errors:
-      row.account_disconnected_at === null
+      accountDisconnectedAt === null
         ? []
-        : [{ ...accountDisconnectedError(row.account_disconnected_at), is_device_error: false as const }],
+        : [{ ...accountDisconnectedError(accountDisconnectedAt), is_device_error: false as const }],
     warnings: [] as unknown[],
     created_at: record.created_at,
     is_managed: true as const,
@@ -363,9 +429,7 @@ export function toDeviceObject(row: Row) {
   };
 }
 
-/** Seam's `unmanaged_device`: what a device shows while it is not managed. */
-export function toUnmanagedDeviceObject(row: Row) {
-  const device = toDeviceObject(row);
+function unmanagedDeviceObject(device: ReturnType<typeof deviceObject>) {
   const { display_name: _d, nickname: _n, space_ids: _s, properties, ...rest } = device;
   return {
     ...rest,

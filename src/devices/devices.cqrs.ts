@@ -1,6 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, Query, QueryHandler, type ICommandHandler, type IQueryHandler } from '@nestjs/cqrs';
 import { NotFound } from '../common/domain-errors.js';
+import type { SerializedJson } from '../common/json-template.js';
 import type { SqliteDatabase } from '../common/sqlite.js';
 import { connectedAccountReadModel } from '../connected-accounts/index.js';
 import type { CommandOptions } from '../event-store/decider.js';
@@ -14,6 +15,7 @@ import { ReadModelDatabase } from '../read-models/read-model-database.js';
 import type { DeviceKind } from '../providers/providers.js';
 import { deviceDecider, type DeviceCommand } from './device.js';
 import {
+  deviceJson,
   deviceReadModel,
   findDevice,
   findDeviceIdByName,
@@ -54,7 +56,8 @@ export class GetDeviceQuery extends Query<DeviceObject> {
   }
 }
 
-export class ListDevicesQuery extends Query<{ items: DeviceObject[]; pagination: Pagination }> {
+/** A page of devices, each as its JSON (`deviceJson`): the list routes answer them as they are. */
+export class ListDevicesQuery extends Query<{ items: SerializedJson[]; pagination: Pagination }> {
   constructor(
     readonly workspaceId: string,
     readonly filter: DeviceFilter,
@@ -117,9 +120,7 @@ export class ListDevicesHandler implements IQueryHandler<ListDevicesQuery> {
   async execute({ workspaceId, filter, page, nextPageUrl }: ListDevicesQuery) {
     if (filter.asOf !== undefined) this.readModels.requireHistory(deviceReadModel.name);
     const { items, pagination } = listDevices(this.readModels.db, workspaceId, filter, page, nextPageUrl);
-    const toObject = (row: (typeof items)[number]): DeviceObject =>
-      filter.managed ? toDeviceObject(row) : toUnmanagedDeviceObject(row);
-    return { items: items.map(toObject), pagination };
+    return { items: items.map((row) => deviceJson(row, filter.managed)), pagination };
   }
 }
 

@@ -25,7 +25,7 @@ import { DeviceCommandMessage, GetDeviceQuery, ListDevicesQuery } from '../devic
 import { CAPABILITY_FLAGS, type CapabilityFlag, type DeviceKind } from '../providers/providers.js';
 import { invalidInput } from './seam-error.js';
 import { ReadYourWrites } from '../read-models/read-your-writes.js';
-import { answerAt } from './log-position.interceptor.js';
+import { answerAt, answerJson } from './log-position.interceptor.js';
 import {
   customMetadataRevisionHeader,
   ExpectedCustomMetadataRevision,
@@ -308,10 +308,10 @@ export class DevicesController {
     const { items, pagination } = await this.queryBus.execute(
       new ListDevicesQuery(caller.workspaceId, filter, page, nextPageUrl),
     );
-    if (!route.many) return { devices: items, pagination, ok: true };
+    if (!route.many) return answerJson({ devices: items, pagination, ok: true });
     // Seam's kind lists answer no `pagination`: it is there only for a caller that pages.
     const paged = input.limit !== undefined || input.page_cursor !== undefined;
-    return { [route.many]: items, devices: items, ...(paged ? { pagination } : {}), ok: true };
+    return answerJson({ [route.many]: items, devices: items, ...(paged ? { pagination } : {}), ok: true });
   }
 
   private async updateDevice(

@@ -4,6 +4,7 @@ import { from, map, Observable, switchMap } from 'rxjs';
 import { invalidInput, SeamError } from './seam-error.js';
 import { ConsumerTimeoutError } from '../event-store/checkpointed-consumer.js';
 import { ReadYourWrites } from '../read-models/read-your-writes.js';
+import { jsonBytesWith } from '../common/json-template.js';
 
 /** The header that carries a log position both ways. */
 export const LOG_POSITION_HEADER = 'seam-log-position';
@@ -24,6 +25,16 @@ export const answerAt = <Body>(position: number, body: Body, headers?: Record<st
 /** A read route's answer with headers of its own (no log position: it wrote nothing). */
 export const answerWithHeaders = <Body>(body: Body, headers: Record<string, string>): AnswerAt<Body> =>
   new AnswerAt(0, body, headers);
+
+/** Fastify's own content type for the JSON it serialises. */
+const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
+
+/**
+ * A read route's answer with values whose JSON is made already (`SerializedJson`, a page of devices): the
+ * body written once around them and sent as it is, the same bytes Fastify's serialiser would send.
+ */
+export const answerJson = (body: unknown): AnswerAt<Buffer> =>
+  answerWithHeaders(jsonBytesWith(body), { 'content-type': JSON_CONTENT_TYPE });
 
 /**
  * Read-your-writes across instances. A write answers the log position it reached in `seam-log-position`
