@@ -74,7 +74,7 @@ export const DEVICES_LISTING: ListedTable = {
 
 export const deviceReadModel = sqliteProjection<DeviceEvent | ConnectedAccountEvent>({
   name: 'devices',
-  version: 7, // 7: the rows' history, for lists as of a moment (row-history.ts)
+  version: 8, // 7: the rows' history, for lists as of a moment (row-history.ts); 8: keyed by creation position
   readableFrom: 5,
   handles: [
     'DeviceAdded',
@@ -91,14 +91,16 @@ export const deviceReadModel = sqliteProjection<DeviceEvent | ConnectedAccountEv
   init: (db) => {
     db.exec(
       `
+    -- Keyed by its creation position (a device is added once): a page's rows are found by the integer key
+    -- that the metadata index's entries carry, and a replay's inserts append.
     CREATE TABLE IF NOT EXISTS devices (
-      device_id               TEXT PRIMARY KEY,
+      created_position        INTEGER PRIMARY KEY,
+      device_id               TEXT NOT NULL UNIQUE,
       workspace_id            TEXT NOT NULL,
       connected_account_id    TEXT NOT NULL,
       connect_webview_id      TEXT NOT NULL,
       device_type             TEXT NOT NULL,
       created_at              TEXT NOT NULL,
-      created_position        INTEGER NOT NULL,
       account_disconnected_at TEXT,
       is_managed              INTEGER NOT NULL,
       record                  TEXT NOT NULL,

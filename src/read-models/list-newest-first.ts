@@ -95,7 +95,8 @@ function termConditions(source: ListedTable, terms: readonly MetadataTerm[]): { 
 /**
  * With custom-metadata terms (and no `search`), the page is read from the metadata index in page order: the
  * driving term's entries (`drivingTerm`), newest first by their resource's creation position, each looked up
- * by id and kept if the other terms and filters hold. A page of 100 stops at its 100th match, however many
+ * by that position (a table keyed by it, as the devices', finds the row in one step) and kept if the other
+ * terms and filters hold. A page of 100 stops at its 100th match, however many
  * resources match: nothing is sorted. An `in` reads each of its values' entries so, and merges them
  * (SQLite's MERGE of a compound select): a page reads at most a page per value.
  */
@@ -132,7 +133,8 @@ function metadataDrivenStatement(
     params.push(workspaceId, ...(filter.params ?? []), ...others.params);
     // CROSS JOIN: SQLite keeps the index as the outer loop, in its order.
     const sql = `SELECT ${source.columns}, r.custom_metadata, m.created_position AS created_position
-       FROM ${metadataEntriesTable(source.resourceType)} m CROSS JOIN ${source.table} r ON r.${source.idColumn} = m.resource_id
+       FROM ${metadataEntriesTable(source.resourceType)} m CROSS JOIN ${source.table} r
+         ON r.workspace_id = m.workspace_id AND r.created_position = m.created_position
        WHERE ${where.join(' AND ')}`;
     return { sql, params };
   };
