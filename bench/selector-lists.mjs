@@ -1,16 +1,21 @@
 // `custom_metadata_match` and `as_of` (issue 28) on the lists, over HTTP, on two stores that
 // `bench/replay.mjs --keep` generates (1,000,000 events and 20,000 events, the same shapes), each served by a
-// real server; every query p50 and p99 over sequential calls, the two sizes in turns, and their ratio.
+// real server; every query p50 and p99 over sequential calls, the two sizes in turns, and their ratio. The
+// peer, in the same turns: bare Fastify answering each query with the very body the 1,000,000-event server
+// gave (bench/servers/bare-fastify-pages.mjs). Each answer is timed to its last byte (`lastByteClient`), and
+// each server's CPU per request (all its threads) is read from /proc.
 //   npm run build && node bench/selector-lists.mjs [--calls 200] [--large DIR --small DIR]
 // Without --large and --small, it generates both (about two minutes, and the replay's own figures print).
 //
 // The stores' devices (100,000 at 1,000,000 events) end with k0=v8, k2=v6 and k3=v7, and k1=v5 (the front
 // doors, half of them) or k1=v9 (the back doors); accounts and webviews have `tenant` t0..t99. Event i is
 // recorded at 2026-01-01T00:00:00Z + i ms, so the middle of the history is a moment with half the customers.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { quantile, serveBenchStore } from './support/service-process.mjs';
+import { lastByteClient, quantile, serveBenchStore } from './support/service-process.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -86,36 +91,72 @@ const queries = [
 
 const served = [];
 for (const store of stores) served.push({ store, ...(await serveBenchStore(root, store.dir)) });
-console.log(
-  `Node ${process.version}; ${values.calls} calls per query and size, sizes in turns of 20, after 10 untimed`,
+
+// The peer answers what the large store's server answered, query by query.
+const bodies = [];
+for (const [, path] of queries) bodies.push(await served[0].get(`/${path(served[0].store)}`));
+const bodiesFile = join(mkdtempSync(join(tmpdir(), 'cms-bench-pages-')), 'pages.json');
+writeFileSync(bodiesFile, JSON.stringify(bodies));
+const peer = spawn(process.execPath, [join(root, 'bench/servers/bare-fastify-pages.mjs'), bodiesFile], {
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
+const peerUrl = await new Promise((resolve) =>
+  peer.stdout.on('data', (chunk) => {
+    const listening = /Listening on (\S+)/.exec(String(chunk));
+    if (listening) resolve(listening[1]);
+  }),
 );
-for (const [name, path] of queries) {
-  const times = served.map(() => []);
-  const returned = served.map(() => 0);
-  for (const s of served) for (let n = 0; n < 10; n++) await s.get(`/${path(s.store)}`);
+const peerClient = lastByteClient(peerUrl);
+const cpuSecondsOf = (pid) => {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+};
+const targets = [
+  ...served.map((s) => ({
+    name: `this service, ${s.store.name}`,
+    get: (query) => s.lastByte.get(`/${queries[query][1](s.store)}`),
+    cpuSeconds: s.server.cpuSeconds,
+  })),
+  { name: 'bare Fastify', get: (query) => peerClient.get(`/pages/${query}`), cpuSeconds: () => cpuSecondsOf(peer.pid) },
+];
+
+console.log(
+  `Node ${process.version}; ${values.calls} calls per query and server, in turns of 20, after 10 untimed; ` +
+    'each answer timed to its last byte',
+);
+for (const [query, [name]] of queries.entries()) {
+  const times = targets.map(() => []);
+  const cpu = targets.map(() => 0);
+  for (const target of targets) for (let n = 0; n < 10; n++) await target.get(query);
+  const onPage = JSON.parse(await targets[0].get(query));
   for (let turn = 0; turn < Number(values.calls) / 20; turn++) {
-    for (const [i, s] of served.entries()) {
+    for (const [i, target] of targets.entries()) {
+      const cpuBefore = target.cpuSeconds();
       for (let n = 0; n < 20; n++) {
         const started = performance.now();
-        const answer = await s.get(`/${path(s.store)}`);
+        await target.get(query);
         times[i].push(performance.now() - started);
-        returned[i] = (answer.devices ?? answer.connected_accounts).length;
       }
+      cpu[i] += target.cpuSeconds() - cpuBefore;
     }
   }
   const figures = times
     .map((t) => t.sort((a, b) => a - b))
-    .map((t) => ({ p50: quantile(t, 0.5), p99: quantile(t, 0.99) }));
+    .map((t, i) => ({ p50: quantile(t, 0.5), p99: quantile(t, 0.99), cpuMs: (cpu[i] * 1000) / t.length }));
   console.log(
-    `RESULT ${name}: ${served
+    `RESULT ${name} (${(onPage.devices ?? onPage.connected_accounts).length} on the page): ${targets
       .map(
-        (s, i) =>
-          `${s.store.name} p50 ${figures[i].p50.toFixed(2)} ms p99 ${figures[i].p99.toFixed(2)} ms (${returned[i]} on the page)`,
+        (target, i) =>
+          `${target.name} p50 ${figures[i].p50.toFixed(2)} ms p99 ${figures[i].p99.toFixed(2)} ms CPU ${figures[i].cpuMs.toFixed(2)} ms/request`,
       )
-      .join('; ')}; p50 ratio ${(figures[0].p50 / figures[1].p50).toFixed(2)}`,
+      .join('; ')}; p50 ratios: 1,000,000/20,000 ${(figures[0].p50 / figures[1].p50).toFixed(2)}, ` +
+      `1,000,000/bare Fastify ${(figures[0].p50 / figures[2].p50).toFixed(2)}`,
   );
 }
-for (const { server } of served) {
+peerClient.close();
+peer.kill();
+for (const { server, lastByte } of served) {
+  lastByte.close();
   server.stop();
   await server.exited();
 }
