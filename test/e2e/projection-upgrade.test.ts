@@ -30,8 +30,11 @@ function loadOn(target: () => ServerProcess, deviceIds: string[]) {
   const failures: string[] = [];
   let running = true;
   let writes = 0;
+  let inFlight: { server: ServerProcess; answered: Promise<void> } | undefined;
   const call = async (path: string, body: unknown) => {
     const server = target();
+    let answered = () => {};
+    inFlight = { server, answered: new Promise((resolve) => (answered = resolve)) };
     try {
       const response = await fetch(`${server.url}${path}`, {
         method: 'POST',
@@ -43,6 +46,8 @@ function loadOn(target: () => ServerProcess, deviceIds: string[]) {
       if (response.status !== 200) failures.push(`${path} ${response.status} ${text}`);
     } catch (error) {
       failures.push(`${path} ${String(error)}`);
+    } finally {
+      answered();
     }
     if (failures.length >= 20) running = false; // enough to show what went wrong
   };
@@ -60,6 +65,10 @@ function loadOn(target: () => ServerProcess, deviceIds: string[]) {
     statuses,
     failures,
     requests: () => [...statuses.values()].reduce((a, b) => a + b, 0),
+    /** Once no request is on its way to `server`: what a load balancer waits for before it stops one. */
+    drained: async (server: ServerProcess) => {
+      if (inFlight?.server === server) await inFlight.answered;
+    },
     stop: async () => {
       running = false;
       await loop;
@@ -124,8 +133,10 @@ describe('a projection upgrade under load', () => {
       version: deviceVersion,
       build_version: deviceVersion + 1,
     });
-    // The rolling restart: traffic goes to the new server, then the old one stops.
+    // The rolling restart: traffic goes to the new server, and once the old one has answered what was sent
+    // to it (a request it had not read when told to stop would be refused, shutting_down), it stops.
     serving = upgraded;
+    await load.drained(old);
     const beforeStop = load.requests();
     expect(await old.terminate()).toBe(0);
 
