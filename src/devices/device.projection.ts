@@ -68,6 +68,7 @@ export const DEVICES_LISTING: ListedTable = {
   table: 'devices',
   idColumn: 'device_id',
   resourceType: 'device',
+  keyedByPosition: true,
   columns: 'r.record, r.account_disconnected_at, r.is_managed',
   searchable: (row) => [`${row}.device_id`, `json_extract(${row}.record, '$.name')`],
 };

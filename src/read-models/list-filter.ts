@@ -8,6 +8,8 @@ export interface ListedTable {
   table: string;
   idColumn: string;
   resourceType: MetadataResourceType;
+  /** Its rowid is `created_position` (`created_position INTEGER PRIMARY KEY`): a page's rows are found by it. */
+  keyedByPosition?: boolean;
   /** Columns to return besides `custom_metadata` and `created_position`, read through the alias `r`. */
   columns: string;
   /**

@@ -95,8 +95,8 @@ function termConditions(source: ListedTable, terms: readonly MetadataTerm[]): { 
 /**
  * With custom-metadata terms (and no `search`), the page is read from the metadata index in page order: the
  * driving term's entries (`drivingTerm`), newest first by their resource's creation position, each looked up
- * by that position (a table keyed by it, as the devices', finds the row in one step) and kept if the other
- * terms and filters hold. A page of 100 stops at its 100th match, however many
+ * by its table's key (`resourceRows`) and kept if the other terms and filters hold. A page of 100 stops at its
+ * 100th match, however many
  * resources match: nothing is sorted. An `in` reads each of its values' entries so, and merges them
  * (SQLite's MERGE of a compound select): a page reads at most a page per value.
  */
@@ -133,14 +133,24 @@ function metadataDrivenStatement(
     params.push(workspaceId, ...(filter.params ?? []), ...others.params);
     // CROSS JOIN: SQLite keeps the index as the outer loop, in its order.
     const sql = `SELECT ${source.columns}, r.custom_metadata, m.created_position AS created_position
-       FROM ${metadataEntriesTable(source.resourceType)} m CROSS JOIN ${source.table} r
-         ON r.workspace_id = m.workspace_id AND r.created_position = m.created_position
+       FROM ${metadataEntriesTable(source.resourceType)} m CROSS JOIN ${resourceRows(source)}
+         ON ${source.keyedByPosition ? 'r.created_position = m.created_position' : `r.${source.idColumn} = m.resource_id`}
        WHERE ${where.join(' AND ')}`;
     return { sql, params };
   };
   const arms = (driver.values ?? [null]).map(arm);
   const sql = `${arms.map((a) => a.sql).join(' UNION ALL ')} ORDER BY created_position DESC LIMIT ?`;
   return { sql, params: [...arms.flatMap((a) => a.params), request.limit + 1] };
+}
+
+/**
+ * The resource table, aliased `r`, as an index's matches look their rows up. A table keyed by its creation
+ * position (`ListedTable.keyedByPosition`) finds each by its rowid, one seek: NOT INDEXED, since SQLite would
+ * otherwise take the workspace's index `(workspace_id, created_position)` for the same equality, then the
+ * table. Any other finds it by its id, or by that index.
+ */
+function resourceRows(source: ListedTable): string {
+  return source.keyedByPosition ? `${source.table} r NOT INDEXED` : `${source.table} r`;
 }
 
 /**
@@ -167,7 +177,7 @@ function searchStatement(
   const exact = `s.text LIKE ? ESCAPE '\\'`;
   const pattern = exactSearchPattern(search);
   // CROSS JOIN: SQLite keeps the index as the outer loop, in its order.
-  const join = `CROSS JOIN ${source.table} r ON r.workspace_id = s.workspace_id AND r.created_position = s.position`;
+  const join = `CROSS JOIN ${resourceRows(source)} ON r.workspace_id = s.workspace_id AND r.created_position = s.position`;
   // Ordered by the outer table's own key, so that no sort is needed: the index's rowid, or the search text's position.
   const tail = (key: string) => `${where.length > 0 ? ` AND ${where.join(' AND ')}` : ''} ORDER BY ${key} DESC LIMIT ?`;
   if (usesTrigrams(search)) {

@@ -77,8 +77,8 @@ describe('list query plans', () => {
               : /^SEARCH m USING (COVERING )?INDEX \w+_metadata_lookup \(resource_type=\? AND workspace_id=\? AND key=\? AND value=\? AND created_position<\?\)$/,
           );
           expect(steps.filter((step) => /TEMP B-TREE/.test(step))).toEqual([]);
-          expect(steps).toContainEqual(expect.stringMatching(FOUND_BY_POSITION));
-          expect(steps.filter((step) => /^(SCAN|SEARCH) r\b/.test(step) && !FOUND_BY_POSITION.test(step))).toEqual([]);
+          expect(steps).toContainEqual(expect.stringMatching(foundByKey(source)));
+          expect(steps.filter((step) => /^(SCAN|SEARCH) r\b/.test(step) && !foundByKey(source).test(step))).toEqual([]);
         }
       });
     }
@@ -88,9 +88,16 @@ describe('list query plans', () => {
   // an index in page order (a value and `in` from the value lookup, `in` merging one read per value;
   // `exists: true` from the key index), the other terms checked on each match by primary key. Negated terms
   // alone walk the workspace's index newest first. Nothing is sorted and the resource table is never scanned.
-  // Each match's row: one seek by its creation position, the devices' key or the others' workspace index.
-  const FOUND_BY_POSITION =
-    /^SEARCH r USING (INTEGER PRIMARY KEY \(rowid=\?\)|INDEX \w+_by_workspace \(workspace_id=\? AND created_position=\?\))$/;
+  // Each match's row: one seek by its key, the devices' creation position (their rowid) or the others' id.
+  const foundByKey = (source: ListedTable) =>
+    source.keyedByPosition
+      ? /^SEARCH r USING INTEGER PRIMARY KEY \(rowid=\?\)$/
+      : new RegExp(`^SEARCH r USING INDEX sqlite_autoindex_${source.table}_1 \\(${source.idColumn}=\\?\\)$`);
+  // A search's: by its creation position, the devices' rowid or the others' workspace index.
+  const foundByPosition = (source: ListedTable) =>
+    source.keyedByPosition
+      ? /^SEARCH r USING INTEGER PRIMARY KEY \(rowid=\?\)$/
+      : /^SEARCH r USING INDEX \w+_by_workspace \(workspace_id=\? AND created_position=\?\)$/;
   const SELECTORS: [string, { has?: Record<string, string | boolean>; match: CustomMetadataMatch }, RegExp][] = [
     ['a value', { match: { tenant: 't1' } }, /^SEARCH m USING (COVERING )?INDEX \w+_metadata_lookup \(.*value=\?/],
     ['a boolean', { match: { vip: false } }, /^SEARCH m USING (COVERING )?INDEX \w+_metadata_lookup \(.*value=\?/],
@@ -149,7 +156,7 @@ describe('list query plans', () => {
               /^SEARCH m2 (EXISTS )?USING (COVERING )?INDEX sqlite_autoindex_\w+ \(resource_type=\? AND resource_id=\? AND key=\?\)$/,
             );
           if (!/_by_workspace/.test(driver.source))
-            expect(steps.filter((step) => /^(SCAN|SEARCH) r\b/.test(step) && !FOUND_BY_POSITION.test(step))).toEqual(
+            expect(steps.filter((step) => /^(SCAN|SEARCH) r\b/.test(step) && !foundByKey(source).test(step))).toEqual(
               [],
             );
         }
@@ -270,7 +277,7 @@ describe('list query plans', () => {
             /^SEARCH s USING INDEX \w+_search_text_by_workspace \(workspace_id=\? AND resource_type=\? AND position>\? AND position<\?\)/,
           );
           for (const steps of [long, short]) {
-            expect(steps).toContainEqual(expect.stringMatching(FOUND_BY_POSITION));
+            expect(steps).toContainEqual(expect.stringMatching(foundByPosition(source)));
             expect(steps.filter((step) => /^SCAN r\b|TEMP B-TREE/.test(step))).toEqual([]);
           }
         }
