@@ -1,6 +1,7 @@
 // Lists with `custom_metadata_has` over HTTP on a large store: the 1,000,000-event log that `bench:replay
 // -- --keep` leaves (one workspace; device metadata k0..k3, account and webview metadata `tenant` t0..t99),
-// served by a real server, each query p50 and p99 over sequential calls.
+// served by a real server, each query p50 and p99 over sequential calls, each answer timed to its last byte
+// (`lastByteClient`), and the server's main thread's CPU per request.
 //   node bench/replay.mjs --keep              # prints the data directory it generated into
 //   npm run build && node bench/large-lists.mjs --data-dir DIR [--calls 200]
 import { join } from 'node:path';
@@ -12,7 +13,7 @@ const { values } = parseArgs({
 });
 const dataDir = values['data-dir'];
 if (!dataDir) throw new Error('--data-dir: the directory `node bench/replay.mjs --keep` generated into');
-const { server, get } = await serveBenchStore(join(import.meta.dirname, '..'), dataDir);
+const { server, lastByte } = await serveBenchStore(join(import.meta.dirname, '..'), dataDir);
 const queries = [
   ['devices/list?custom_metadata_has.k0=v8&limit=100', 'devices'],
   // tenant=t2: the store's customers start at even positions, so its tenants are the even ones.
@@ -24,20 +25,24 @@ const queries = [
 ];
 console.log(`Node ${process.version}; ${values.calls} calls each, one after another, after 10 untimed`);
 for (const [path, field] of queries) {
-  for (let i = 0; i < 10; i++) await get(`/${path}`);
+  for (let i = 0; i < 10; i++) await lastByte.get(`/${path}`);
+  const answer = JSON.parse(await lastByte.get(`/${path}`))[field];
+  const returned = Array.isArray(answer) ? answer.length : 0;
   const times = [];
-  let returned = 0;
+  const cpuBefore = server.mainThreadCpuSeconds();
   for (let i = 0; i < Number(values.calls); i++) {
     const started = performance.now();
-    const answer = (await get(`/${path}`))[field];
-    returned = Array.isArray(answer) ? answer.length : 0;
+    await lastByte.get(`/${path}`);
     times.push(performance.now() - started);
   }
+  const cpuMs = ((server.mainThreadCpuSeconds() - cpuBefore) * 1000) / times.length;
   times.sort((a, b) => a - b);
   console.log(
-    `RESULT GET /${path}: p50 ${quantile(times, 0.5).toFixed(2)} ms, p99 ${quantile(times, 0.99).toFixed(2)} ms (${returned} on the page)`,
+    `RESULT GET /${path}: p50 ${quantile(times, 0.5).toFixed(2)} ms, p99 ${quantile(times, 0.99).toFixed(2)} ms, ` +
+      `main thread CPU ${cpuMs.toFixed(2)} ms/request (${returned} on the page)`,
   );
 }
+lastByte.close();
 server.stop();
 await server.exited();
 process.exit(0);

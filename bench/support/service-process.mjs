@@ -32,6 +32,11 @@ export async function startService(root, env, nodeArgs = [], script = 'dist/main
     output: () => readFileSync(logFile, 'utf8'),
     /** CPU time used so far, all threads (user + system, in clock ticks of 10 ms). */
     cpuSeconds: () => (Number(stat()[11]) + Number(stat()[12])) / 100,
+    /** The same, of the main thread alone: the one that answers HTTP. */
+    mainThreadCpuSeconds: () => {
+      const fields = readFileSync(`/proc/${child.pid}/task/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      return (Number(fields[11]) + Number(fields[12])) / 100;
+    },
     rssMiB: () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))[1]) / 1024,
     stop: () => child.kill('SIGTERM'),
     /** Resolves once the process has exited (after `stop`, say). */

@@ -93,7 +93,7 @@ export const deviceReadModel = sqliteProjection<DeviceEvent | ConnectedAccountEv
     db.exec(
       `
     -- Keyed by its creation position (a device is added once): a page's rows are found by the integer key
-    -- that the metadata index's entries carry, and a replay's inserts append.
+    -- that the metadata index's entries carry, one seek each rather than the id's index and then the table.
     CREATE TABLE IF NOT EXISTS devices (
       created_position        INTEGER PRIMARY KEY,
       device_id               TEXT NOT NULL UNIQUE,
