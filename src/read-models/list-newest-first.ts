@@ -88,7 +88,7 @@ export function listStatement(
 }
 
 function termConditions(source: ListedTable, terms: readonly MetadataTerm[]): { sql: string[]; params: SqliteValue[] } {
-  const conditions = terms.map((term) => metadataTermCondition(source.resourceType, `r.${source.idColumn}`, term));
+  const conditions = terms.map((term) => metadataTermCondition('r.custom_metadata', term));
   return { sql: conditions.map((c) => c.sql), params: conditions.flatMap((c) => c.params) };
 }
 
