@@ -1,6 +1,6 @@
 import type { SqliteDatabase, SqliteValue } from '../common/sqlite.js';
 import type { CustomMetadataValue } from '../custom-metadata/custom-metadata.js';
-import { drivingTerm } from './custom-metadata-index.js';
+import { drivingTerm, metadataTermCondition } from './custom-metadata-index.js';
 import { metadataTerms, type MetadataTerm } from '../custom-metadata/custom-metadata-selector.js';
 import type { ListedTable, ListFilter } from './list-filter.js';
 import type { PageRequest } from './pagination.js';
@@ -141,15 +141,14 @@ class HistoryAt {
     };
   }
 
-  /** `term` held for the resource at the moment: one of its key's entries (of one of its values) was valid. */
+  /**
+   * `term` held for the resource at the moment: checked on its metadata then, one seek for its version, as
+   * the live lists check it on the row (an interval of the key's entries would be found by reading every
+   * earlier one of that resource and key).
+   */
   term(term: MetadataTerm): Sql {
-    const values = (term.values ?? []).map(encodedValueSql);
-    const valueSql = term.values === null ? '' : ` AND e2.value IN (${values.map((v) => v.sql).join(', ')})`;
-    return {
-      sql: `${term.negated ? 'NOT ' : ''}EXISTS (SELECT 1 FROM ${this.entries} e2 WHERE e2.resource_id = r.${this.source.idColumn}
-        AND e2.key = ?${valueSql} AND e2.valid_from <= ? AND e2.valid_to > ?)`,
-      params: [term.key, ...values.flatMap((v) => (v.param === null ? [] : [v.param])), this.at, this.at],
-    };
+    const condition = metadataTermCondition(this.metadata.sql, term);
+    return { sql: condition.sql, params: [...this.metadata.params, ...condition.params] };
   }
 
   /**
