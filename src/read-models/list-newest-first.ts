@@ -96,9 +96,8 @@ function termConditions(source: ListedTable, terms: readonly MetadataTerm[]): { 
  * With custom-metadata terms (and no `search`), the page is read from the metadata index in page order: the
  * driving term's entries (`drivingTerm`), newest first by their resource's creation position, each looked up
  * by its table's key (`resourceRows`) and kept if the other terms and filters hold. A page of 100 stops at its
- * 100th match, however many
- * resources match: nothing is sorted. An `in` reads each of its values' entries so, and merges them
- * (SQLite's MERGE of a compound select): a page reads at most a page per value.
+ * 100th match, however many resources match: nothing is sorted. An `in` reads each of its values' entries
+ * so, and merges them (SQLite's MERGE of a compound select): a page reads at most a page per value.
  */
 function metadataDrivenStatement(
   source: ListedTable,
@@ -145,9 +144,9 @@ function metadataDrivenStatement(
 
 /**
  * The resource table, aliased `r`, as an index's matches look their rows up. A table keyed by its creation
- * position (`ListedTable.keyedByPosition`) finds each by its rowid, one seek: NOT INDEXED, since SQLite would
- * otherwise take the workspace's index `(workspace_id, created_position)` for the same equality, then the
- * table. Any other finds it by its id, or by that index.
+ * position (`ListedTable.keyedByPosition`) finds each by its rowid, one seek: NOT INDEXED, so that the planner
+ * never takes the workspace's index `(workspace_id, created_position)` for the same equality instead, a seek
+ * there and a second in the table. Any other finds it by its id, or by that index.
  */
 function resourceRows(source: ListedTable): string {
   return source.keyedByPosition ? `${source.table} r NOT INDEXED` : `${source.table} r`;
