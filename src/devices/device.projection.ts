@@ -379,8 +379,9 @@ function deviceTemplate(record: DeviceAddedData, managed: boolean, disconnected:
     template = jsonTemplate(
       8,
       ([deviceId, name, model, accountId, workspaceId, createdAt, metadata, disconnectedAt]) => {
-        const shape: DeviceRecord = {
-          ...record,
+        const shape: DeviceObjectFields = {
+          device_type: record.device_type,
+          provider: record.provider,
           device_id: deviceId,
           name,
           model,
@@ -398,7 +399,24 @@ function deviceTemplate(record: DeviceAddedData, managed: boolean, disconnected:
   return template;
 }
 
-function deviceObject(record: DeviceRecord, accountDisconnectedAt: string | null) {
+/**
+ * What the device object is made of. A template fills each from a hole or from its key (the type and the
+ * provider): a field read here beyond these has to be added to the template, or the template would not compile.
+ */
+type DeviceObjectFields = Pick<
+  DeviceRecord,
+  | 'device_id'
+  | 'device_type'
+  | 'name'
+  | 'provider'
+  | 'model'
+  | 'connected_account_id'
+  | 'workspace_id'
+  | 'created_at'
+  | 'custom_metadata'
+>;
+
+function deviceObject(record: DeviceObjectFields, accountDisconnectedAt: string | null) {
   const online = accountDisconnectedAt === null;
   const kind = kindProperties(deviceKindOf(record.device_type));
   return {
