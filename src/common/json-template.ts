@@ -29,7 +29,8 @@ export interface JsonTemplate {
  * placed hole is a string here, and a render puts the value there in its place.
  */
 export function jsonTemplate(holeCount: number, build: (holes: readonly string[]) => unknown): JsonTemplate {
-  // NUL cannot be in a template's own text: JSON.stringify writes it escaped, so each hole's text is unique.
+  // A hole is NUL, its number, NUL: the objects' own constants hold no NUL, so a hole's JSON is found only where
+  // the hole was placed.
   const holes = Array.from({ length: holeCount }, (_, i) => `\u0000${i}\u0000`);
   const encodedHoles = holes.map((hole) => JSON.stringify(hole));
   const text = JSON.stringify(build(holes));
