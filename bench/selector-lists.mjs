@@ -11,11 +11,11 @@
 // doors, half of them) or k1=v9 (the back doors); accounts and webviews have `tenant` t0..t99. Event i is
 // recorded at 2026-01-01T00:00:00Z + i ms, so the middle of the history is a moment with half the customers.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { lastByteClient, quantile, serveBenchStore } from './support/service-process.mjs';
+import { cpuSecondsOf, lastByteClient, quantile, serveBenchStore } from './support/service-process.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -107,10 +107,6 @@ const peerUrl = await new Promise((resolve) =>
   }),
 );
 const peerClient = lastByteClient(peerUrl);
-const cpuSecondsOf = (pid) => {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-};
 const targets = [
   ...served.map((s) => ({
     name: `this service, ${s.store.name}`,

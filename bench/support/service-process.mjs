@@ -7,6 +7,13 @@ import { tmpdir } from 'node:os';
 import http from 'node:http';
 import { join } from 'node:path';
 
+/** A process's CPU time so far (user + system, from /proc, in clock ticks of 10 ms), or its main thread's. */
+export function cpuSecondsOf(pid, { mainThread = false } = {}) {
+  const stat = readFileSync(mainThread ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`, 'utf8');
+  const fields = stat.split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 export async function startService(root, env, nodeArgs = [], script = 'dist/main.js') {
   const dataDir = mkdtempSync(join(tmpdir(), 'cms-bench-service-'));
   const logFile = join(dataDir, 'server.log');
@@ -23,7 +30,6 @@ export async function startService(root, env, nodeArgs = [], script = 'dist/main
     if (!url) await new Promise((resolve) => setTimeout(resolve, 50));
   }
   if (!url) throw new Error(`no start:\n${readFileSync(logFile, 'utf8')}`);
-  const stat = () => readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return {
     url,
     dataDir,
@@ -31,12 +37,9 @@ export async function startService(root, env, nodeArgs = [], script = 'dist/main
     /** What it has written so far. */
     output: () => readFileSync(logFile, 'utf8'),
     /** CPU time used so far, all threads (user + system, in clock ticks of 10 ms). */
-    cpuSeconds: () => (Number(stat()[11]) + Number(stat()[12])) / 100,
+    cpuSeconds: () => cpuSecondsOf(child.pid),
     /** The same, of the main thread alone: the one that answers HTTP. */
-    mainThreadCpuSeconds: () => {
-      const fields = readFileSync(`/proc/${child.pid}/task/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
-      return (Number(fields[11]) + Number(fields[12])) / 100;
-    },
+    mainThreadCpuSeconds: () => cpuSecondsOf(child.pid, { mainThread: true }),
     rssMiB: () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))[1]) / 1024,
     stop: () => child.kill('SIGTERM'),
     /** Resolves once the process has exited (after `stop`, say). */
