@@ -107,7 +107,11 @@ export function asOfSearchWindowEnd(
 /** The SQL of one table's history at one moment: on the alias `r` for the row version listed. */
 class HistoryAt {
   private readonly entries: string;
-  /** The resource's metadata at the moment: its latest version begun by then (ties: the later one). */
+  /**
+   * The resource's metadata at the moment: its latest version begun by then (ties: the later one). Found by
+   * the creation position, not the id: a page's candidates come in creation order, so their versions lie
+   * side by side in the index, where ids would scatter each seek across it (BENCHMARKS.md).
+   */
   readonly metadata: Sql;
 
   constructor(
@@ -117,7 +121,7 @@ class HistoryAt {
     this.entries = entryVersionsTable(source.resourceType);
     this.metadata = sql(
       `(SELECT mv.custom_metadata FROM ${metadataVersionsTable(source.resourceType)} mv
-        WHERE mv.resource_id = r.${source.idColumn} AND mv.valid_from <= ? ORDER BY mv.valid_from DESC, mv.version_id DESC LIMIT 1)`,
+        WHERE mv.created_position = r.created_position AND mv.valid_from <= ? ORDER BY mv.valid_from DESC, mv.version_id DESC LIMIT 1)`,
       at,
     );
   }
@@ -175,7 +179,7 @@ class HistoryAt {
     );
     const select = this.select('e.created_position');
     const version = sql(
-      `(SELECT v.version_id FROM ${rows} v WHERE v.${idColumn} = e.resource_id AND v.valid_from <= ?
+      `(SELECT v.version_id FROM ${rows} v WHERE v.created_position = e.created_position AND v.valid_from <= ?
         ORDER BY v.valid_from DESC, v.version_id DESC LIMIT 1)`,
       this.at,
     );

@@ -345,14 +345,17 @@ function deriveEntryIntervals(db: SqliteDatabase, h: History): void {
 
 /**
  * The indexes only the lists as of a moment read: versions in page order (creation position) with their
- * intervals, and each key's and each pair's entries in page order. (Each resource's versions by time are
+ * intervals, each resource's row and metadata versions by its creation position, and each key's and each pair's entries in page order. (Each resource's versions by time are
  * indexed with the tables: `forgetRowHistory` needs them during a bulk load too.)
  */
 export function rowHistoryIndexes(source: HistoryTable): { name: string; on: string }[] {
   const { table, resourceType } = source;
   const [rows, entries] = [rowVersionsTable(table), entryVersionsTable(resourceType)];
+  const metadata = metadataVersionsTable(resourceType);
   return [
     { name: `${rows}_in_page_order`, on: `${rows} (workspace_id, created_position, valid_from, valid_to)` },
+    { name: `${rows}_by_position`, on: `${rows} (created_position, valid_from)` },
+    { name: `${metadata}_by_position`, on: `${metadata} (created_position, valid_from)` },
     {
       name: `${entries}_by_value`,
       on: `${entries} (workspace_id, key, value, created_position, valid_from, valid_to, resource_id)`,

@@ -163,7 +163,8 @@ describe('list query plans', () => {
 
   // As of a moment (`as_of`, an extension): the same shapes, read from the history the projections keep
   // (row-history.ts). A positive term drives from its entries' intervals in page order, a negated one or none
-  // from the row versions in page order; each candidate's version and metadata then are one seek each.
+  // from the row versions in page order; each candidate's version and metadata then are one seek each, by
+  // its creation position (candidates in page order read neighbouring index pages, not one per id).
   const historyDriver = (live: RegExp) =>
     /_metadata_lookup/.test(live.source)
       ? /^SEARCH e USING COVERING INDEX \w+_metadata_entry_versions_by_value \(workspace_id=\? AND key=\? AND value=\?/
@@ -195,12 +196,12 @@ describe('list query plans', () => {
           const lookups = steps.filter((step) => /^SEARCH (v|mv|e2)\b/.test(step));
           expect(lookups).toContainEqual(
             expect.stringMatching(
-              /^SEARCH mv USING INDEX \w+_metadata_versions_by_time \(resource_id=\? AND valid_from<\?\)$/,
+              /^SEARCH mv USING INDEX \w+_metadata_versions_by_position \(created_position=\? AND valid_from<\?\)$/,
             ),
           );
           for (const lookup of lookups)
             expect(lookup).toMatch(
-              /^SEARCH (v USING COVERING INDEX \w+_versions_by_time \(\w+_id=\? AND valid_from<\?\)|mv USING INDEX \w+_metadata_versions_by_time \(resource_id=\? AND valid_from<\?\)|e2 (EXISTS )?USING INDEX \w+_metadata_entry_versions_by_resource \(resource_id=\? AND key=\? AND valid_from<\?\))$/,
+              /^SEARCH (v USING COVERING INDEX \w+_versions_by_position \(created_position=\? AND valid_from<\?\)|mv USING INDEX \w+_metadata_versions_by_position \(created_position=\? AND valid_from<\?\))$/,
             );
         }
       });
