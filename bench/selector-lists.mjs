@@ -117,30 +117,33 @@ const targets = [
 ];
 
 console.log(
-  `Node ${process.version}; ${values.calls} calls per query and server, in turns of 20, after 10 untimed; ` +
-    'each answer timed to its last byte; every query 20 times on every server first, untimed',
+  `Node ${process.version}; ${values.calls} calls per query and server, in turns of 20 (each turn every query ` +
+    'on every server), each answer timed to its last byte; every query 20 times on every server first, untimed',
 );
 // Without it the first query timed pays for the servers' warming up (the JIT, SQLite's page cache).
 for (const query of queries.keys()) for (const target of targets) for (let n = 0; n < 20; n++) await target.get(query);
-for (const [query, [name]] of queries.entries()) {
-  const times = targets.map(() => []);
-  const cpu = targets.map(() => 0);
-  for (const target of targets) for (let n = 0; n < 10; n++) await target.get(query);
-  const onPage = JSON.parse(await targets[0].get(query));
-  for (let turn = 0; turn < Number(values.calls) / 20; turn++) {
+// A turn runs every query on every server, so that a stall of the machine (they come in bursts of a few
+// milliseconds here, bare Fastify's too) falls on any query and server alike, not on the one measured then.
+const times = queries.map(() => targets.map(() => []));
+const cpu = queries.map(() => targets.map(() => 0));
+for (let turn = 0; turn < Number(values.calls) / 20; turn++) {
+  for (const query of queries.keys()) {
     for (const [i, target] of targets.entries()) {
       const cpuBefore = target.cpuSeconds();
       for (let n = 0; n < 20; n++) {
         const started = performance.now();
         await target.get(query);
-        times[i].push(performance.now() - started);
+        times[query][i].push(performance.now() - started);
       }
-      cpu[i] += target.cpuSeconds() - cpuBefore;
+      cpu[query][i] += target.cpuSeconds() - cpuBefore;
     }
   }
-  const figures = times
+}
+for (const [query, [name]] of queries.entries()) {
+  const onPage = JSON.parse(await targets[0].get(query));
+  const figures = times[query]
     .map((t) => t.sort((a, b) => a - b))
-    .map((t, i) => ({ p50: quantile(t, 0.5), p99: quantile(t, 0.99), cpuMs: (cpu[i] * 1000) / t.length }));
+    .map((t, i) => ({ p50: quantile(t, 0.5), p99: quantile(t, 0.99), cpuMs: (cpu[query][i] * 1000) / t.length }));
   console.log(
     `RESULT ${name} (${(onPage.devices ?? onPage.connected_accounts).length} on the page): ${targets
       .map(

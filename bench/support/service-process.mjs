@@ -33,6 +33,7 @@ export async function startService(root, env, nodeArgs = [], script = 'dist/main
   return {
     url,
     dataDir,
+    pid: child.pid,
     sandboxApiKey: () => readFileSync(join(dataDir, 'sandbox-api-key'), 'utf8').trim(),
     /** What it has written so far. */
     output: () => readFileSync(logFile, 'utf8'),
