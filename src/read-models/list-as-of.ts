@@ -166,8 +166,7 @@ class HistoryAt {
     request: PageRequest,
     conditions: Sql,
   ): Sql {
-    const { table, idColumn } = this.source;
-    const rows = rowVersionsTable(table);
+    const rows = rowVersionsTable(this.source.table);
     const entry: Sql[] = [sql('e.workspace_id = ? AND e.key = ?', workspaceId, key)];
     if (value !== null) {
       const encoded = encodedValueSql(value);
