@@ -7,6 +7,7 @@ import {
   IsOptional,
   IsString,
   IsUUID,
+  ValidateIf,
   validateSync,
   type ValidationError,
 } from 'class-validator';
@@ -157,8 +158,14 @@ export const ForeignIdParam = () => applyDecorators(Expose(), IsOptional(), IsUU
 export const ForeignIdsParam = () => applyDecorators(ListParam(), IsUUID('all', { each: true }));
 export const ForeignKeyParam = () => applyDecorators(Expose(), IsOptional(), IsString(), BoundedLength('identifier'));
 
-/** A search string: Seam's `search` parameter. */
-export const SearchParam = () => applyDecorators(Expose(), IsOptional(), IsString(), BoundedLength('search'));
+/** Seam's `search`: optional, and a string when given (null is refused, as Seam's `z.string().optional()` does). */
+export const SearchParam = () =>
+  applyDecorators(
+    Expose(),
+    ValidateIf((_, value) => value !== undefined),
+    IsString(),
+    BoundedLength('search'),
+  );
 
 /** What a raw parameter holds: custom metadata to set, or key:value pairs to filter by. */
 export type RawParamKind = 'custom_metadata' | 'custom_metadata_filter' | 'custom_metadata_selector';
