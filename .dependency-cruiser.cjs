@@ -5,7 +5,8 @@
 // and nest.ts, its Nest module and command and query handlers.
 const BASE = '^src/(common|custom-metadata|encryption|event-store|providers)/';
 const READ_MODELS = '^src/read-models/';
-const FEATURES = '^src/(workspaces|connect-webviews|connected-accounts|devices|completion|audit|events|webhooks|erasure)/';
+const FEATURES =
+  '^src/(workspaces|connect-webviews|connected-accounts|devices|completion|audit|events|webhooks|erasure|metadata-governance)/';
 const HTTP = '^src/http/';
 const APP = '^src/[^/]+\\.ts$';
 

@@ -10,6 +10,7 @@ import { DevicesModule } from './devices/nest.js';
 import { ErasureModule } from './erasure/nest.js';
 import { EventsModule } from './events/nest.js';
 import { HttpModule } from './http/http.module.js';
+import { MetadataGovernanceModule } from './metadata-governance/nest.js';
 import { WebhooksModule } from './webhooks/nest.js';
 import { WorkspacesModule } from './workspaces/nest.js';
 
@@ -31,6 +32,7 @@ export class AppModule {
         WebhooksModule,
         WorkspacesModule,
         ErasureModule,
+        MetadataGovernanceModule,
         HttpModule,
       ],
     };

@@ -8,6 +8,12 @@ import { getMetadataStorage } from 'class-validator';
 import { validationMetadatasToSchemas } from 'class-validator-jsonschema';
 import { MAX_KEY_LENGTH, MAX_KEYS, MAX_VALUE_LENGTH } from './custom-metadata/custom-metadata.js';
 import { MAX_SELECTOR_VALUES } from './custom-metadata/custom-metadata-selector.js';
+import {
+  MAX_DESCRIPTION_LENGTH,
+  MAX_ENUM_VALUES,
+  METADATA_KEY_FORMATS,
+  METADATA_KEY_TYPES,
+} from './custom-metadata/metadata-schema.js';
 import { HttpModule } from './http/http.module.js';
 import { rawParamsOf, type RawParamKind } from './http/seam-input.js';
 import { ALLOWED_METHODS, PUBLIC_ROUTE } from './http/seam-route.js';
@@ -77,12 +83,54 @@ const EXTENSION_ANSWERS: Record<string, { schema: Schema; mediaType?: string; de
     schema: okWith({}),
   },
   '/openapi.json': { description: 'This document', schema: { type: 'object' } },
+  '/custom_metadata/schemas/get': {
+    description:
+      "A resource type's metadata schema; with none set, `keys` is empty, `updated_at` null, and any metadata goes",
+    schema: okWith({ custom_metadata_schema: { $ref: '#/components/schemas/custom_metadata_schema' } }),
+  },
+  '/custom_metadata/schemas/update': {
+    description:
+      "Replaces a resource type's metadata schema. From then on every API write of that type's metadata (and a Connect Webview's, against the account schema too) must satisfy it, or is refused with 400 invalid_input naming the key and the rule",
+    schema: okWith({ custom_metadata_schema: { $ref: '#/components/schemas/custom_metadata_schema' } }),
+  },
+  '/custom_metadata/schemas/report': {
+    description:
+      'The resources whose current metadata breaks the current schema, newest first, paged, with each violation (key, rule, message). A page reads at most 5,000 resources, so it may hold fewer than `limit` and still have a next page.',
+    schema: okWith({
+      noncompliant_resources: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['resource_type', 'resource_id', 'custom_metadata', 'violations'],
+          properties: {
+            resource_type: { enum: ['device', 'connected_account', 'connect_webview'] },
+            resource_id: { type: 'string', format: 'uuid' },
+            custom_metadata: { $ref: '#/components/schemas/custom_metadata' },
+            violations: {
+              type: 'array',
+              items: {
+                type: 'object',
+                required: ['key', 'rule', 'message'],
+                properties: {
+                  key: { type: 'string' },
+                  rule: { enum: ['type', 'values', 'format', 'max_length', 'required', 'allow_other_keys'] },
+                  message: { type: 'string' },
+                },
+              },
+            },
+          },
+        },
+      },
+      pagination: { type: 'object' },
+    }),
+  },
 };
 
 const RAW_PARAM_SCHEMAS: Record<RawParamKind, Schema> = {
   custom_metadata: { $ref: '#/components/schemas/custom_metadata' },
   custom_metadata_filter: { $ref: '#/components/schemas/custom_metadata_filter' },
   custom_metadata_selector: { $ref: '#/components/schemas/custom_metadata_selector' },
+  custom_metadata_schema_keys: { $ref: '#/components/schemas/custom_metadata_schema_keys' },
 };
 
 /** What a parameter of this service's own means, with an example, wherever a route takes it. */
@@ -147,6 +195,19 @@ export function openApiDocument(): Schema {
       examples: [
         { tenant: { in: ['t1', 't2'] }, plan: 'pro', internal_id: { exists: false }, tier: { not_in: ['trial'] } },
       ],
+      'x-extension': true,
+    },
+    custom_metadata_schema_keys: metadataSchemaKeys(),
+    custom_metadata_schema: {
+      type: 'object',
+      description: "A resource type's metadata schema (an extension)",
+      required: ['resource_type', 'keys', 'allow_other_keys', 'updated_at'],
+      properties: {
+        resource_type: { enum: ['device', 'connected_account', 'connect_webview'] },
+        keys: { $ref: '#/components/schemas/custom_metadata_schema_keys' },
+        allow_other_keys: { type: 'boolean' },
+        updated_at: { type: ['string', 'null'], format: 'date-time' },
+      },
       'x-extension': true,
     },
     error: {
@@ -455,4 +516,41 @@ if (process.argv[1]?.endsWith('openapi-document.js')) {
     writeFileSync(file, text);
     process.stdout.write(`wrote ${file}\n`);
   } else process.stdout.write(text);
+}
+
+/** A metadata schema's keys, each with its rule (metadata-schema.ts is where they are checked). */
+function metadataSchemaKeys(): Schema {
+  return {
+    type: 'object',
+    description: `Up to ${MAX_KEYS} keys, each with its rule: a type (string, boolean, or enum with its values), for a string an optional format (uuid, email, url, integer) and max_length, whether it is required after every API write, and a description. No rule runs a user-supplied expression.`,
+    maxProperties: MAX_KEYS,
+    propertyNames: { minLength: 1, maxLength: MAX_KEY_LENGTH },
+    additionalProperties: {
+      type: 'object',
+      required: ['type'],
+      additionalProperties: false,
+      properties: {
+        type: { enum: [...METADATA_KEY_TYPES] },
+        values: {
+          type: 'array',
+          minItems: 1,
+          maxItems: MAX_ENUM_VALUES,
+          uniqueItems: true,
+          items: { type: 'string', maxLength: MAX_VALUE_LENGTH },
+        },
+        format: { enum: [...METADATA_KEY_FORMATS] },
+        max_length: { type: 'integer', minimum: 1, maximum: MAX_VALUE_LENGTH },
+        required: { type: 'boolean', default: false },
+        description: { type: 'string', maxLength: MAX_DESCRIPTION_LENGTH },
+      },
+    },
+    examples: [
+      {
+        internal_account_id: { type: 'string', format: 'uuid', required: true, description: 'Our account id' },
+        plan: { type: 'enum', values: ['free', 'pro'] },
+        is_test: { type: 'boolean' },
+      },
+    ],
+    'x-extension': true,
+  };
 }

@@ -13,6 +13,7 @@ import {
   type MetadataRevision,
   type MetadataSet,
 } from '../custom-metadata/metadata-set.js';
+import { assertMetadataSatisfiesSchema, type WorkspaceMetadataSchemas } from '../custom-metadata/metadata-schema.js';
 import { unknownCommand, unknownEvent, type CommandMeta, type Decider } from '../event-store/decider.js';
 import {
   PROVIDER_CAPABILITY,
@@ -129,6 +130,11 @@ export type ConnectWebviewCommand = CommandMeta &
         workspaceId: string;
         options: ConnectWebviewOptions;
         customMetadata: CustomMetadataPatch | undefined;
+        /**
+         * The workspace's schemas: the webview's metadata must satisfy its own, and the account schema too,
+         * since a connected account it creates inherits that metadata (metadata-schema.ts).
+         */
+        metadataSchemas?: WorkspaceMetadataSchemas;
         /** A stored token, or `derived` (WebviewTokens): then the log holds none. */
         authToken: string | 'derived';
         /** Sent with an `Idempotency-Key`: the request's hash (see idempotency-key.ts). */
@@ -250,6 +256,9 @@ function decideCreateConnectWebview(
     return [];
   }
   const created = connectWebviewCreated(command);
+  const metadata = replaceCustomMetadata(command.customMetadata ?? {});
+  assertMetadataSatisfiesSchema(metadata, command.metadataSchemas?.connect_webview);
+  assertMetadataSatisfiesSchema(metadata, command.metadataSchemas?.connected_account, { whose: 'connected_account' });
   return [
     { type: 'ConnectWebviewCreated', data: created },
     metadataSet(
@@ -259,7 +268,7 @@ function decideCreateConnectWebview(
         workspace_id: command.workspaceId,
       },
       EMPTY_CUSTOM_METADATA,
-      replaceCustomMetadata(command.customMetadata ?? {}),
+      metadata,
       { type: 'created' },
       command.actor,
       command.now,

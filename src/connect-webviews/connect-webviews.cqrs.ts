@@ -11,6 +11,7 @@ import type { EventStore } from '../event-store/event-store.js';
 import { idempotentResourceId, replayedPosition, type IdempotentCreate } from '../event-store/idempotency-key.js';
 import { streams } from '../event-store/streams.js';
 import { AsOfReads } from '../read-models/as-of.js';
+import { currentMetadataSchemas } from '../workspaces/index.js';
 import type { PageRequest, Pagination } from '../read-models/pagination.js';
 import { WebviewTokens } from './webview-tokens.js';
 import { ReadModelDatabase } from '../read-models/read-model-database.js';
@@ -114,6 +115,7 @@ export class CreateConnectWebviewHandler implements ICommandHandler<CreateConnec
         ...command,
         connectWebviewId,
         requestHash: idempotency?.requestHash,
+        metadataSchemas: await currentMetadataSchemas(this.commands, command.workspaceId),
       },
     );
     const replayed = events.length === 0;

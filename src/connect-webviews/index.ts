@@ -12,3 +12,4 @@ export {
   type ConnectWebviewRecord,
 } from './connect-webview.projection.js';
 export { WebviewTokens } from './webview-tokens.js';
+export { CONNECT_WEBVIEWS_LISTING } from './connect-webview.projection.js';

@@ -14,6 +14,7 @@ import {
   type MetadataRevision,
   type MetadataSet,
 } from '../custom-metadata/metadata-set.js';
+import { assertMetadataSatisfiesSchema, type WorkspaceMetadataSchemas } from '../custom-metadata/metadata-schema.js';
 import { unknownCommand, unknownEvent, type CommandMeta, type Decider } from '../event-store/decider.js';
 import type { Provider, ProviderCapability } from '../providers/providers.js';
 
@@ -97,6 +98,8 @@ export type ConnectedAccountCommand = CommandMeta &
         settings?: Partial<ConnectedAccountSettings>;
         /** Compare-and-set: refused unless the metadata is still at this revision (see MetadataRevision). */
         expectedCustomMetadataRevision?: number;
+        /** The workspace's schemas, which the resulting metadata must satisfy (metadata-schema.ts). */
+        metadataSchemas?: WorkspaceMetadataSchemas;
       }
     | { type: 'DisconnectConnectedAccount'; connectedAccountId: string; workspaceId: string }
     | { type: 'DeleteConnectedAccount'; connectedAccountId: string; workspaceId: string; deviceIds: string[] }
@@ -288,6 +291,8 @@ function decideUpdateConnectedAccount(
     });
   }
   if (command.customMetadata !== undefined) {
+    const replaced = replaceCustomMetadata(command.customMetadata);
+    assertMetadataSatisfiesSchema(replaced, command.metadataSchemas?.connected_account);
     events.push(
       ...metadataUpdated(
         {
@@ -296,7 +301,7 @@ function decideUpdateConnectedAccount(
           workspace_id: command.workspaceId,
         },
         state.customMetadata,
-        replaceCustomMetadata(command.customMetadata),
+        replaced,
         command.actor,
         command.now,
       ),

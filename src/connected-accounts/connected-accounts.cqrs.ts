@@ -6,6 +6,7 @@ import type { MetadataWriteResult } from '../custom-metadata/metadata-set.js';
 import { DeciderCommandHandler } from '../event-store/decider-command-handler.js';
 import { streams } from '../event-store/streams.js';
 import { AsOfReads } from '../read-models/as-of.js';
+import { currentMetadataSchemas } from '../workspaces/index.js';
 import type { PageRequest, Pagination } from '../read-models/pagination.js';
 import { ReadModelDatabase } from '../read-models/read-model-database.js';
 import { connectedAccountDecider, type ConnectedAccountCommand } from './connected-account.js';
@@ -57,9 +58,13 @@ export class ConnectedAccountCommandHandler implements ICommandHandler<Connected
 
   async execute({ command, options }: ConnectedAccountCommandMessage): Promise<MetadataWriteResult> {
     const streamId = streams.connectedAccount(command.connectedAccountId);
+    const checked =
+      command.type === 'UpdateConnectedAccount' && command.customMetadata !== undefined
+        ? { ...command, metadataSchemas: await currentMetadataSchemas(this.commands, command.workspaceId) }
+        : command;
     const { position, state } = await this.commands.handle(
       { decider: connectedAccountDecider, streamId },
-      command,
+      checked,
       options,
     );
     return { position, customMetadataRevision: state.customMetadataRevision };

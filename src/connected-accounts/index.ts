@@ -8,3 +8,4 @@ export {
   findConnectedAccount,
   type ConnectedAccountRecord,
 } from './connected-account.projection.js';
+export { CONNECTED_ACCOUNTS_LISTING } from './connected-account.projection.js';

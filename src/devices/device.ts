@@ -14,6 +14,7 @@ import {
   type MetadataRevision,
   type MetadataSet,
 } from '../custom-metadata/metadata-set.js';
+import { assertMetadataSatisfiesSchema, type WorkspaceMetadataSchemas } from '../custom-metadata/metadata-schema.js';
 import { unknownCommand, unknownEvent, type CommandMeta, type Decider } from '../event-store/decider.js';
 import type { Provider } from '../providers/providers.js';
 
@@ -70,6 +71,8 @@ export type DeviceCommand = CommandMeta &
         customMetadata?: CustomMetadataPatch;
         /** Compare-and-set: refused unless the metadata is still at this revision (see MetadataRevision). */
         expectedCustomMetadataRevision?: number;
+        /** The workspace's schemas, which the resulting metadata must satisfy (metadata-schema.ts). */
+        metadataSchemas?: WorkspaceMetadataSchemas;
       }
     | { type: 'DeleteDevice'; deviceId: string; workspaceId: string; connectedAccountId: string }
   );
@@ -188,11 +191,13 @@ function decideUpdateDevice(command: CommandOf<'UpdateDevice'>, state: DeviceSta
     }
   }
   if (command.customMetadata !== undefined) {
+    const merged = mergeCustomMetadata(state.customMetadata, command.customMetadata);
+    assertMetadataSatisfiesSchema(merged, command.metadataSchemas?.device);
     events.push(
       ...metadataUpdated(
         { resource_type: 'device', resource_id: command.deviceId, workspace_id: command.workspaceId },
         state.customMetadata,
-        mergeCustomMetadata(state.customMetadata, command.customMetadata),
+        merged,
         command.actor,
         command.now,
       ),

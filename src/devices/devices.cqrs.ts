@@ -10,6 +10,7 @@ import { DeciderCommandHandler } from '../event-store/decider-command-handler.js
 import type { EventStore } from '../event-store/event-store.js';
 import { streams } from '../event-store/streams.js';
 import { AsOfReads } from '../read-models/as-of.js';
+import { currentMetadataSchemas } from '../workspaces/index.js';
 import type { PageRequest, Pagination } from '../read-models/pagination.js';
 import { ReadModelDatabase } from '../read-models/read-model-database.js';
 import type { DeviceKind } from '../providers/providers.js';
@@ -78,7 +79,11 @@ export class DeviceCommandHandler implements ICommandHandler<DeviceCommandMessag
 
   async execute({ command, options }: DeviceCommandMessage): Promise<MetadataWriteResult> {
     const streamId = streams.device(deviceIdOf(command));
-    const { position, state } = await this.commands.handle({ decider: deviceDecider, streamId }, command, options);
+    const checked =
+      command.type === 'UpdateDevice' && command.customMetadata !== undefined
+        ? { ...command, metadataSchemas: await currentMetadataSchemas(this.commands, command.workspaceId) }
+        : command;
+    const { position, state } = await this.commands.handle({ decider: deviceDecider, streamId }, checked, options);
     return { position, customMetadataRevision: state.customMetadataRevision };
   }
 }

@@ -168,7 +168,8 @@ export const SearchParam = () =>
   );
 
 /** What a raw parameter holds: custom metadata to set, or key:value pairs to filter by. */
-export type RawParamKind = 'custom_metadata' | 'custom_metadata_filter' | 'custom_metadata_selector';
+export type RawParamKind =
+  'custom_metadata' | 'custom_metadata_filter' | 'custom_metadata_selector' | 'custom_metadata_schema_keys';
 
 /** Passed through untouched (no class-transformer copy): validated by the custom-metadata value type. */
 export const RawParam = (kind: RawParamKind) => (target: object, key: string) => {

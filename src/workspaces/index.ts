@@ -1,6 +1,7 @@
 // The workspaces feature's port: what other features and the shells may use.
 export { workspaceDecider } from './workspace.js';
-export type { WorkspaceCommand, WorkspaceEvent } from './workspace.js';
+export type { WorkspaceCommand, WorkspaceEvent, WorkspaceState } from './workspace.js';
+export { currentMetadataSchemas, currentWorkspace } from './metadata-schemas.js';
 export {
   findApiKey,
   findApiKeyWorkspace,

@@ -1,5 +1,11 @@
 import { AlreadyDone, InvalidCommand, NotFound } from '../common/domain-errors.js';
 import { unknownCommand, unknownEvent, type CommandMeta, type Decider } from '../event-store/decider.js';
+import type { MetadataResourceType } from '../custom-metadata/metadata-set.js';
+import {
+  sameMetadataSchema,
+  type CustomMetadataSchema,
+  type WorkspaceMetadataSchemas,
+} from '../custom-metadata/metadata-schema.js';
 
 /** A workspace and its API keys (hashes only), in the stream `workspace-<id>`. */
 export type WorkspaceEvent =
@@ -17,6 +23,20 @@ export type WorkspaceEvent =
     }
   | {
       /**
+       * A resource type's metadata schema (an extension), replacing the one before: every API write of that
+       * type's metadata is checked against it from then on.
+       */
+      type: 'CustomMetadataSchemaSet';
+      data: {
+        workspace_id: string;
+        resource_type: MetadataResourceType;
+        schema: CustomMetadataSchema;
+        previous_schema: CustomMetadataSchema | null;
+        set_at: string;
+      };
+    }
+  | {
+      /**
        * The operator's offboarding (`workspace erase`): every key of the workspace is destroyed next, so all
        * its events read as erased. Kept in clear (an id and a time) so that it is read after that.
        */
@@ -30,6 +50,12 @@ export type WorkspaceCommand = CommandMeta &
     | { type: 'IssueApiKey'; workspaceId: string; key: ApiKeyToIssue }
     | { type: 'RevokeApiKey'; workspaceId: string; apiKeyId: string }
     | { type: 'EraseWorkspace'; workspaceId: string }
+    | {
+        type: 'SetCustomMetadataSchema';
+        workspaceId: string;
+        resourceType: MetadataResourceType;
+        schema: CustomMetadataSchema;
+      }
   );
 
 export interface ApiKeyToIssue {
@@ -43,12 +69,19 @@ export interface WorkspaceState {
   /** Each key issued, and whether it has been revoked. */
   keys: Readonly<Record<string, { revoked: boolean }>>;
   erasedAt: string | null;
+  /** Each resource type's metadata schema, and when it was set. */
+  metadataSchemas: Readonly<Partial<Record<MetadataResourceType, { schema: CustomMetadataSchema; setAt: string }>>>;
+}
+
+/** The schemas a write of metadata is checked against (`assertMetadataSatisfiesSchema`). */
+export function metadataSchemasOf(state: WorkspaceState): WorkspaceMetadataSchemas {
+  return Object.fromEntries(Object.entries(state.metadataSchemas).map(([type, set]) => [type, set.schema]));
 }
 
 export const MAX_WORKSPACE_NAME_LENGTH = 100;
 
 export const workspaceDecider: Decider<WorkspaceCommand, WorkspaceEvent, WorkspaceState> = {
-  initialState: () => ({ exists: false, keys: {}, erasedAt: null }),
+  initialState: () => ({ exists: false, keys: {}, erasedAt: null, metadataSchemas: {} }),
 
   evolve(state, event) {
     switch (event.type) {
@@ -58,6 +91,10 @@ export const workspaceDecider: Decider<WorkspaceCommand, WorkspaceEvent, Workspa
         return { ...state, keys: { ...state.keys, [event.data.api_key_id]: { revoked: false } } };
       case 'ApiKeyRevoked':
         return { ...state, keys: { ...state.keys, [event.data.api_key_id]: { revoked: true } } };
+      case 'CustomMetadataSchemaSet': {
+        const { resource_type: type, schema, set_at: setAt } = event.data;
+        return { ...state, metadataSchemas: { ...state.metadataSchemas, [type]: { schema, setAt } } };
+      }
       case 'WorkspaceErased':
         return { ...workspaceDecider.initialState(), erasedAt: event.data.erased_at };
       default:
@@ -76,6 +113,8 @@ export const workspaceDecider: Decider<WorkspaceCommand, WorkspaceEvent, Workspa
         return decideRevokeApiKey(command, state);
       case 'EraseWorkspace':
         return decideEraseWorkspace(command, state);
+      case 'SetCustomMetadataSchema':
+        return decideSetCustomMetadataSchema(command, state);
       default:
         return unknownCommand(command);
     }
@@ -137,4 +176,26 @@ function decideEraseWorkspace(command: CommandOf<'EraseWorkspace'>, state: Works
   if (state.erasedAt) return [];
   if (!state.exists) throw new NotFound('workspace', 'workspace_id', command.workspaceId);
   return [{ type: 'WorkspaceErased', data: { workspace_id: command.workspaceId, erased_at: command.now } }];
+}
+
+function decideSetCustomMetadataSchema(
+  command: CommandOf<'SetCustomMetadataSchema'>,
+  state: WorkspaceState,
+): WorkspaceEvent[] {
+  if (!state.exists) throw new NotFound('workspace', 'workspace_id', command.workspaceId);
+  const previous = state.metadataSchemas[command.resourceType]?.schema ?? null;
+  // The same schema again records nothing: a retried update succeeds without a second event.
+  if (sameMetadataSchema(previous ?? undefined, command.schema)) return [];
+  return [
+    {
+      type: 'CustomMetadataSchemaSet',
+      data: {
+        workspace_id: command.workspaceId,
+        resource_type: command.resourceType,
+        schema: command.schema,
+        previous_schema: previous,
+        set_at: command.now,
+      },
+    },
+  ];
 }

@@ -1,6 +1,23 @@
 import { Module } from '@nestjs/common';
-import { CreateWorkspaceHandler, IssueApiKeyHandler, RevokeApiKeyHandler } from './workspaces.cqrs.js';
+import {
+  CreateWorkspaceHandler,
+  GetCustomMetadataSchemaHandler,
+  IssueApiKeyHandler,
+  RevokeApiKeyHandler,
+  SetCustomMetadataSchemaHandler,
+} from './workspaces.cqrs.js';
 
-/** Workspaces and their keys are made by the CLI and a first start, not by HTTP: only command handlers. */
-@Module({ providers: [CreateWorkspaceHandler, IssueApiKeyHandler, RevokeApiKeyHandler] })
+/**
+ * Workspaces and their keys are made by the CLI and a first start, not by HTTP; a workspace's metadata
+ * schemas are set and read through HTTP (`custom_metadata/schemas/*`).
+ */
+@Module({
+  providers: [
+    CreateWorkspaceHandler,
+    IssueApiKeyHandler,
+    RevokeApiKeyHandler,
+    SetCustomMetadataSchemaHandler,
+    GetCustomMetadataSchemaHandler,
+  ],
+})
 export class WorkspacesModule {}

@@ -1,0 +1,105 @@
+import { applyDecorators, Controller, Inject } from '@nestjs/common';
+import { CommandBus, QueryBus } from '@nestjs/cqrs';
+import { Expose } from 'class-transformer';
+import { IsBoolean, IsIn, IsOptional } from 'class-validator';
+import type { AppConfig } from '../common/config.js';
+import { CONFIG } from '../common/tokens.js';
+import { parseMetadataSchema } from '../custom-metadata/metadata-schema.js';
+import type { MetadataResourceType } from '../custom-metadata/metadata-set.js';
+import { MetadataSchemaReportQuery } from '../metadata-governance/nest.js';
+import { ReadYourWrites } from '../read-models/read-your-writes.js';
+import {
+  GetCustomMetadataSchemaQuery,
+  SetCustomMetadataSchemaMessage,
+  type CurrentMetadataSchema,
+} from '../workspaces/nest.js';
+import { actorOf, CurrentCaller, type Caller } from './caller.js';
+import { listPage } from './list-pages.js';
+import { answerAt } from './log-position.interceptor.js';
+import { PageDto } from './page.dto.js';
+import { RawParam, SeamInput } from './seam-input.js';
+import { SeamRoute, SeamWriteRoute } from './seam-route.js';
+
+export const METADATA_RESOURCE_TYPES: readonly MetadataResourceType[] = [
+  'device',
+  'connected_account',
+  'connect_webview',
+];
+const ResourceTypeParam = () => applyDecorators(Expose(), IsIn(METADATA_RESOURCE_TYPES));
+
+export class MetadataSchemaGetDto {
+  @ResourceTypeParam()
+  resource_type!: MetadataResourceType;
+}
+
+export class MetadataSchemaUpdateDto {
+  @ResourceTypeParam()
+  resource_type!: MetadataResourceType;
+
+  /** Each key's rule: checked by the schema's own rules (metadata-schema.ts). */
+  @RawParam('custom_metadata_schema_keys')
+  keys?: unknown;
+
+  @Expose()
+  @IsOptional()
+  @IsBoolean()
+  allow_other_keys?: boolean;
+}
+
+export class MetadataSchemaReportDto extends PageDto {
+  @ResourceTypeParam()
+  resource_type!: MetadataResourceType;
+}
+
+/** The answer's object: a type with no schema set has none (`updated_at: null`), and takes any metadata. */
+function schemaObject({ resourceType, schema, setAt }: CurrentMetadataSchema) {
+  return {
+    resource_type: resourceType,
+    keys: schema?.keys ?? {},
+    allow_other_keys: schema?.allow_other_keys ?? true,
+    updated_at: setAt,
+  };
+}
+
+/** A workspace's metadata schemas (an extension): set, read, and what breaks them (metadata-schema.ts). */
+@Controller()
+export class CustomMetadataSchemasController {
+  constructor(
+    @Inject(CommandBus) private readonly commandBus: CommandBus,
+    @Inject(QueryBus) private readonly queryBus: QueryBus,
+    @Inject(ReadYourWrites) private readonly readYourWrites: ReadYourWrites,
+    @Inject(CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  @SeamRoute('custom_metadata/schemas/get', ['GET', 'POST'])
+  async get(@CurrentCaller() caller: Caller, @SeamInput(MetadataSchemaGetDto) input: MetadataSchemaGetDto) {
+    const current = await this.queryBus.execute(
+      new GetCustomMetadataSchemaQuery(caller.workspaceId, input.resource_type),
+    );
+    return { custom_metadata_schema: schemaObject(current), ok: true };
+  }
+
+  @SeamWriteRoute('custom_metadata/schemas/update', ['POST', 'PATCH'])
+  async update(@CurrentCaller() caller: Caller, @SeamInput(MetadataSchemaUpdateDto) input: MetadataSchemaUpdateDto) {
+    const schema = parseMetadataSchema({ keys: input.keys, allow_other_keys: input.allow_other_keys });
+    const { position, ...current } = await this.commandBus.execute(
+      new SetCustomMetadataSchemaMessage({
+        workspaceId: caller.workspaceId,
+        resourceType: input.resource_type,
+        schema,
+        actor: actorOf(caller),
+      }),
+    );
+    await this.readYourWrites.waitFor(position);
+    return answerAt(position, { custom_metadata_schema: schemaObject(current), ok: true });
+  }
+
+  @SeamRoute('custom_metadata/schemas/report', ['GET', 'POST'])
+  async report(@CurrentCaller() caller: Caller, @SeamInput(MetadataSchemaReportDto) input: MetadataSchemaReportDto) {
+    const { page, nextPageUrl } = listPage(this.config, 'custom_metadata/schemas/report', { ...input });
+    const { items, pagination } = await this.queryBus.execute(
+      new MetadataSchemaReportQuery(caller.workspaceId, input.resource_type, page, nextPageUrl),
+    );
+    return { noncompliant_resources: items, pagination, ok: true };
+  }
+}
