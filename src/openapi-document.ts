@@ -93,6 +93,32 @@ const EXTENSION_ANSWERS: Record<string, { schema: Schema; mediaType?: string; de
       "Replaces a resource type's metadata schema. From then on every API write of that type's metadata (and a Connect Webview's, against the account schema too) must satisfy it, or is refused with 400 invalid_input naming the key and the rule",
     schema: okWith({ custom_metadata_schema: { $ref: '#/components/schemas/custom_metadata_schema' } }),
   },
+  '/custom_metadata/keys/list': {
+    description:
+      "The workspace's keys of a resource type, in the order they first appeared, paged: each with how many resources hold it and its 10 most frequent values with theirs. Read from counts the metadata index keeps, never a scan of the resources.",
+    schema: okWith({
+      custom_metadata_keys: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['key', 'resources', 'top_values'],
+          properties: {
+            key: { type: 'string' },
+            resources: { type: 'integer' },
+            top_values: {
+              type: 'array',
+              items: {
+                type: 'object',
+                required: ['value', 'resources'],
+                properties: { value: { type: ['string', 'boolean'] }, resources: { type: 'integer' } },
+              },
+            },
+          },
+        },
+      },
+      pagination: { type: 'object' },
+    }),
+  },
   '/custom_metadata/schemas/report': {
     description:
       'The resources whose current metadata breaks the current schema, newest first, paged, with each violation (key, rule, message). A page reads at most 5,000 resources, so it may hold fewer than `limit` and still have a next page.',

@@ -3,7 +3,7 @@ import type { SqliteDatabase } from '../common/sqlite.js';
 import type { CustomMetadata } from '../custom-metadata/custom-metadata.js';
 import {
   CUSTOM_METADATA_COLUMN_DDL,
-  customMetadataIndexDdl,
+  initCustomMetadataIndex,
   customMetadataIndexes,
   recordJson,
   recordOf,
@@ -56,8 +56,9 @@ export const connectWebviewReadModel = sqliteProjection<ConnectWebviewEvent>({
       record             TEXT NOT NULL,
       ${CUSTOM_METADATA_COLUMN_DDL}
     );
-  ` + customMetadataIndexDdl('connect_webview'),
+  `,
     );
+    initCustomMetadataIndex(db, 'connect_webview');
   },
   ignores: (event) => event.type === 'MetadataSet' && event.data.resource_type !== 'connect_webview',
   readIndexes: [

@@ -3,7 +3,7 @@ import type { SqliteDatabase } from '../common/sqlite.js';
 import type { CustomMetadata } from '../custom-metadata/custom-metadata.js';
 import {
   CUSTOM_METADATA_COLUMN_DDL,
-  customMetadataIndexDdl,
+  initCustomMetadataIndex,
   customMetadataIndexes,
   recordJson,
   recordOf,
@@ -69,8 +69,9 @@ export const connectedAccountReadModel = sqliteProjection<ConnectedAccountEvent>
       record               TEXT NOT NULL,
       ${CUSTOM_METADATA_COLUMN_DDL}
     );
-  ` + customMetadataIndexDdl('connected_account'),
+  `,
     );
+    initCustomMetadataIndex(db, 'connected_account');
   },
   ignores: (event) => event.type === 'MetadataSet' && event.data.resource_type !== 'connected_account',
   readIndexes: [

@@ -13,7 +13,7 @@ import { accountDisconnectedError, type ConnectedAccountEvent } from '../connect
 import type { CustomMetadata } from '../custom-metadata/custom-metadata.js';
 import {
   CUSTOM_METADATA_COLUMN_DDL,
-  customMetadataIndexDdl,
+  initCustomMetadataIndex,
   customMetadataIndexes,
   recordJson,
   recordOf,
@@ -108,8 +108,9 @@ export const deviceReadModel = sqliteProjection<DeviceEvent | ConnectedAccountEv
       ${CUSTOM_METADATA_COLUMN_DDL}
     );
     CREATE INDEX IF NOT EXISTS devices_by_account ON devices (connected_account_id);
-  ` + customMetadataIndexDdl('device'),
+  `,
     );
+    initCustomMetadataIndex(db, 'device');
   },
   ignores: (event) => event.type === 'MetadataSet' && event.data.resource_type !== 'device',
   readIndexes: [

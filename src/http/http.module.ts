@@ -3,7 +3,7 @@ import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { CompletionController } from './completion.controller.js';
 import { ConnectWebviewsController } from './connect-webviews.controller.js';
 import { ConnectedAccountsController } from './connected-accounts.controller.js';
-import { CustomMetadataSchemasController } from './custom-metadata-schemas.controller.js';
+import { CustomMetadataGovernanceController } from './custom-metadata-governance.controller.js';
 import { CustomMetadataHistoryController } from './custom-metadata-history.controller.js';
 import { DevicesController } from './devices.controller.js';
 import { EventsStreamController } from './events-stream.controller.js';
@@ -24,7 +24,7 @@ import { WebhooksController } from './webhooks.controller.js';
     ConnectedAccountsController,
     DevicesController,
     CustomMetadataHistoryController,
-    CustomMetadataSchemasController,
+    CustomMetadataGovernanceController,
     EventsController,
     EventsStreamController,
     WebhooksController,

@@ -8,6 +8,7 @@ import { DeciderCommandHandler } from '../event-store/decider-command-handler.js
 import type { ListedTable } from '../read-models/list-filter.js';
 import type { PageRequest, Pagination } from '../read-models/pagination.js';
 import { ReadModelDatabase } from '../read-models/read-model-database.js';
+import { metadataKeyInventory, type MetadataKeyCount } from '../read-models/custom-metadata-index.js';
 import { metadataSchemaReport, type NoncompliantResource } from '../read-models/schema-report.js';
 import { currentWorkspace } from '../workspaces/index.js';
 
@@ -47,5 +48,26 @@ export class MetadataSchemaReportHandler implements IQueryHandler<MetadataSchema
       page,
       nextPageUrl,
     );
+  }
+}
+
+/** `custom_metadata/keys/list`: the workspace's keys of a resource type, each with its count and most frequent values. */
+export class MetadataKeyInventoryQuery extends Query<{ items: MetadataKeyCount[]; pagination: Pagination }> {
+  constructor(
+    readonly workspaceId: string,
+    readonly resourceType: MetadataResourceType,
+    readonly page: PageRequest,
+    readonly nextPageUrl: (cursor: string) => string,
+  ) {
+    super();
+  }
+}
+
+@QueryHandler(MetadataKeyInventoryQuery)
+export class MetadataKeyInventoryHandler implements IQueryHandler<MetadataKeyInventoryQuery> {
+  constructor(@Inject(ReadModelDatabase) private readonly readModels: ReadModelDatabase) {}
+
+  async execute({ workspaceId, resourceType, page, nextPageUrl }: MetadataKeyInventoryQuery) {
+    return metadataKeyInventory(this.readModels.db, resourceType, workspaceId, page, nextPageUrl);
   }
 }

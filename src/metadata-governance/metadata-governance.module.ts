@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
-import { MetadataSchemaReportHandler } from './governance.cqrs.js';
+import { MetadataKeyInventoryHandler, MetadataSchemaReportHandler } from './governance.cqrs.js';
 
-/** Governing metadata (an extension): the compliance report of a workspace's schemas. */
-@Module({ providers: [MetadataSchemaReportHandler] })
+/** Governing metadata (an extension): the compliance report of a workspace's schemas, and its key inventory. */
+@Module({ providers: [MetadataSchemaReportHandler, MetadataKeyInventoryHandler] })
 export class MetadataGovernanceModule {}

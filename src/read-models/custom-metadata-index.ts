@@ -1,6 +1,6 @@
 import type { SqliteDatabase, SqliteValue } from '../common/sqlite.js';
 import { prepared } from '../common/prepared.js';
-import type { CustomMetadata } from '../custom-metadata/custom-metadata.js';
+import type { CustomMetadata, CustomMetadataValue } from '../custom-metadata/custom-metadata.js';
 import type { MetadataResourceType } from '../custom-metadata/metadata-set.js';
 import { LRUCache } from 'lru-cache';
 import {
@@ -10,6 +10,7 @@ import {
   type CustomMetadataMatch,
   type MetadataTerm,
 } from '../custom-metadata/custom-metadata-selector.js';
+import { page, type PageRequest, type Pagination } from './pagination.js';
 import type { ReadIndex } from './projection.js';
 
 /**
@@ -22,18 +23,66 @@ import type { ReadIndex } from './projection.js';
  * own database file (read-model-database.ts), so that one projection is rebuilt without the others.
  */
 export const metadataEntriesTable = (type: MetadataResourceType) => `${type}_metadata_entries`;
+/** How many resources of the workspace hold each pair, and each key: the key inventory (`metadataKeyInventory`). */
+export const metadataValueCountsTable = (type: MetadataResourceType) => `${type}_metadata_value_counts`;
+export const metadataKeyCountsTable = (type: MetadataResourceType) => `${type}_metadata_key_counts`;
+/** The column of a key's id in the key counts: the inventory's page order. */
+export const METADATA_KEY_ID = 'key_id';
 
-export const customMetadataIndexDdl = (type: MetadataResourceType) => `
-  CREATE TABLE IF NOT EXISTS ${metadataEntriesTable(type)} (
-    resource_type TEXT NOT NULL,
-    resource_id   TEXT NOT NULL,
-    workspace_id  TEXT NOT NULL,
-    key           TEXT NOT NULL,
-    value         TEXT NOT NULL,
-    created_position INTEGER NOT NULL,
-    PRIMARY KEY (resource_type, resource_id, key)
-  );
-`;
+/**
+ * The index's tables. The counts follow the entries by triggers on the entries themselves, so that every
+ * path that writes or deletes entries (an update, a deletion, an erasure) keeps them; a file made before
+ * they existed has them derived from its entries once, when it is opened.
+ */
+export function initCustomMetadataIndex(db: SqliteDatabase, type: MetadataResourceType): void {
+  const [entries, values, keys] = [
+    metadataEntriesTable(type),
+    metadataValueCountsTable(type),
+    metadataKeyCountsTable(type),
+  ];
+  const counted = prepared(db, 'SELECT 1 FROM pragma_table_list WHERE name = ?').get(values) !== undefined;
+  db.exec(`
+    CREATE TABLE IF NOT EXISTS ${entries} (
+      resource_type TEXT NOT NULL,
+      resource_id   TEXT NOT NULL,
+      workspace_id  TEXT NOT NULL,
+      key           TEXT NOT NULL,
+      value         TEXT NOT NULL,
+      created_position INTEGER NOT NULL,
+      PRIMARY KEY (resource_type, resource_id, key)
+    );
+    CREATE TABLE IF NOT EXISTS ${values} (
+      workspace_id TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, resources INTEGER NOT NULL,
+      PRIMARY KEY (workspace_id, key, value)
+    ) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS ${values}_by_frequency ON ${values} (workspace_id, key, resources);
+    -- A key's id orders the inventory's pages: the order in which the workspace's keys first appeared.
+    CREATE TABLE IF NOT EXISTS ${keys} (
+      key_id INTEGER PRIMARY KEY, workspace_id TEXT NOT NULL, key TEXT NOT NULL, resources INTEGER NOT NULL,
+      UNIQUE (workspace_id, key)
+    );
+    CREATE INDEX IF NOT EXISTS ${keys}_by_workspace ON ${keys} (workspace_id);
+    CREATE TRIGGER IF NOT EXISTS ${entries}_counted_insert AFTER INSERT ON ${entries} BEGIN
+      INSERT INTO ${values} (workspace_id, key, value, resources) VALUES (NEW.workspace_id, NEW.key, NEW.value, 1)
+        ON CONFLICT (workspace_id, key, value) DO UPDATE SET resources = resources + 1;
+      INSERT INTO ${keys} (workspace_id, key, resources) VALUES (NEW.workspace_id, NEW.key, 1)
+        ON CONFLICT (workspace_id, key) DO UPDATE SET resources = resources + 1;
+    END;
+    CREATE TRIGGER IF NOT EXISTS ${entries}_counted_delete AFTER DELETE ON ${entries} BEGIN
+      UPDATE ${values} SET resources = resources - 1 WHERE workspace_id = OLD.workspace_id AND key = OLD.key AND value = OLD.value;
+      DELETE FROM ${values} WHERE workspace_id = OLD.workspace_id AND key = OLD.key AND value = OLD.value AND resources <= 0;
+      UPDATE ${keys} SET resources = resources - 1 WHERE workspace_id = OLD.workspace_id AND key = OLD.key;
+      DELETE FROM ${keys} WHERE workspace_id = OLD.workspace_id AND key = OLD.key AND resources <= 0;
+    END;
+  `);
+  if (counted) return;
+  db.exec(`
+    INSERT INTO ${values} (workspace_id, key, value, resources)
+      SELECT workspace_id, key, value, count(*) FROM ${entries} GROUP BY workspace_id, key, value;
+    INSERT INTO ${keys} (workspace_id, key, resources)
+      SELECT workspace_id, key, count(*) FROM ${entries} GROUP BY workspace_id, key;
+  `);
+}
 
 /**
  * The entries of a key's value (`custom_metadata_has`, a value, `in`), and of a key whatever its value
@@ -93,23 +142,33 @@ export function setCustomMetadata(
   if (updated) indexCustomMetadata(db, { ...resource, created_position: updated.created_position }, metadata);
 }
 
-/** The resource's index entries: its pairs replace whatever it had (none, for `null`). */
+/**
+ * The resource's index entries: its pairs replace whatever it had (none, for `null`). Only the pairs that
+ * changed are deleted and inserted: the others, and the counts their triggers keep, are left as they are.
+ */
 function writeIndexEntries(db: SqliteDatabase, entries: IndexEntries): void {
   const table = metadataEntriesTable(entries.resource_type);
-  prepared(db, `DELETE FROM ${table} WHERE resource_type = ? AND resource_id = ?`).run(
-    entries.resource_type,
-    entries.resource_id,
-  );
-  if (entries.metadata === null) return;
+  const { resource_type, resource_id, workspace_id, created_position } = entries;
+  if (entries.metadata === null) {
+    prepared(db, `DELETE FROM ${table} WHERE resource_type = ? AND resource_id = ?`).run(resource_type, resource_id);
+    return;
+  }
+  const next = new Map(Object.entries(entries.metadata).map(([key, value]) => [key, JSON.stringify(value)]));
+  const existing = prepared(db, `SELECT key, value FROM ${table} WHERE resource_type = ? AND resource_id = ?`).all(
+    resource_type,
+    resource_id,
+  ) as { key: string; value: string }[];
+  const remove = prepared(db, `DELETE FROM ${table} WHERE resource_type = ? AND resource_id = ? AND key = ?`);
+  for (const { key, value } of existing) {
+    if (next.get(key) === value) next.delete(key);
+    else remove.run(resource_type, resource_id, key);
+  }
   const insert = prepared(
     db,
     `INSERT INTO ${table} (resource_type, resource_id, workspace_id, key, value, created_position)
      VALUES (?, ?, ?, ?, ?, ?)`,
   );
-  for (const [key, value] of Object.entries(entries.metadata)) {
-    const { resource_type, resource_id, workspace_id, created_position } = entries;
-    insert.run(resource_type, resource_id, workspace_id, key, JSON.stringify(value), created_position);
-  }
+  for (const [key, value] of next) insert.run(resource_type, resource_id, workspace_id, key, value, created_position);
 }
 
 interface IndexEntries {
@@ -225,4 +284,53 @@ export function registerCustomMetadataMatches(db: SqliteDatabase): void {
     }
     return matchesMetadataTerms(JSON.parse(metadata) as CustomMetadata, terms) ? 1 : 0;
   });
+}
+
+/** A key of the inventory: how many resources hold it, and its most frequent values with theirs. */
+export interface MetadataKeyCount {
+  key: string;
+  resources: number;
+  top_values: { value: CustomMetadataValue; resources: number }[];
+}
+
+/** How many of a key's values the inventory lists, the most frequent first. */
+export const INVENTORY_TOP_VALUES = 10;
+
+/**
+ * A page of the workspace's keys (`custom_metadata/keys/list`), in the order they first appeared, read from
+ * the counts the entries' triggers keep: one seek for the page, one per key for its most frequent values
+ * (ties: the greater value first), never a scan of the resources or their entries.
+ */
+export function metadataKeyInventory(
+  db: SqliteDatabase,
+  type: MetadataResourceType,
+  workspaceId: string,
+  request: PageRequest,
+  nextPageUrl: (cursor: string) => string,
+): { items: MetadataKeyCount[]; pagination: Pagination } {
+  const keys = prepared(
+    db,
+    `SELECT key_id, key, resources FROM ${metadataKeyCountsTable(type)}
+     WHERE workspace_id = ? AND key_id > ? ORDER BY key_id LIMIT ?`,
+  ).all(workspaceId, request.continueAfter ?? 0, request.limit + 1) as {
+    key_id: number;
+    key: string;
+    resources: number;
+  }[];
+  const { items, pagination } = page(keys, request, (row) => row.key_id, nextPageUrl);
+  const values = prepared(
+    db,
+    `SELECT value, resources FROM ${metadataValueCountsTable(type)} WHERE workspace_id = ? AND key = ?
+     ORDER BY resources DESC, value DESC LIMIT ?`,
+  );
+  return {
+    items: items.map(({ key, resources }) => ({
+      key,
+      resources,
+      top_values: (values.all(workspaceId, key, INVENTORY_TOP_VALUES) as { value: string; resources: number }[]).map(
+        (row) => ({ value: JSON.parse(row.value) as CustomMetadataValue, resources: row.resources }),
+      ),
+    })),
+    pagination,
+  };
 }

@@ -1,7 +1,11 @@
 import { immediateTransaction, openSqlite, type SqliteDatabase } from '../common/sqlite.js';
 import { prepared } from '../common/prepared.js';
 import type { RecordedEvent } from '../event-store/event-store.js';
-import { deferCustomMetadataIndex, writeDeferredCustomMetadataIndex } from './custom-metadata-index.js';
+import {
+  deferCustomMetadataIndex,
+  METADATA_KEY_ID,
+  writeDeferredCustomMetadataIndex,
+} from './custom-metadata-index.js';
 import { eraseWorkspaceRows } from './erase-workspace-rows.js';
 import {
   finishLoadingHistory,
@@ -395,7 +399,11 @@ export function isComparedTable(name: string): boolean {
   return name !== 'webhook_set_version' && !/_search(_data|_idx|_config|_docsize)?$/.test(name);
 }
 
-/** Whether two read models must agree on this column: a history's rows by their content, not by the row ids a live file's deletes left gaps in. */
+/**
+ * Whether two read models must agree on this column: a history's rows by their content, not by the row ids
+ * a live file's deletes left gaps in; the key inventory's keys by their counts, not by the ids that order
+ * its pages (a key's first appearance, which a file that derived its counts when opened numbered otherwise).
+ */
 export function isComparedColumn(name: string): boolean {
-  return name !== HISTORY_ROW_ID;
+  return name !== HISTORY_ROW_ID && name !== METADATA_KEY_ID;
 }

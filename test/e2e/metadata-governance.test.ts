@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { sandboxClient } from '../support/sandbox.js';
 import { ServerProcess } from '../support/server-process.js';
 
-// Metadata schemas (an extension, issue 29) through plain HTTP on a real server: set and read, every API
-// write checked against them, and the compliance report of what predates them.
-describe('metadata schemas', () => {
+// Governing metadata (extensions, issue 29) through plain HTTP on a real server: schemas set and read,
+// every API write checked against them, the compliance report of what predates them, and the key inventory.
+describe('metadata governance', () => {
   const server = new ServerProcess();
   const post = async (path: string, body: unknown) => {
     const response = await fetch(`${server.url}${path}`, {
@@ -176,5 +176,68 @@ describe('metadata schemas', () => {
     const wrongType = await post('/custom_metadata/schemas/get', { resource_type: 'lock' });
     expect(wrongType.status).toBe(400);
     expect((await post('/custom_metadata/schemas/get', { resource_type: 'device' })).body).toEqual(before);
+  });
+
+  /** The inventory as a count over the resources themselves: each key's holders, and its values' (ties: greater value first). */
+  const countOver = (metadatas: Record<string, string | boolean>[]) => {
+    const keys = new Map<string, Map<string, number>>();
+    for (const metadata of metadatas) {
+      for (const [key, value] of Object.entries(metadata)) {
+        const values = keys.get(key) ?? new Map<string, number>();
+        values.set(JSON.stringify(value), (values.get(JSON.stringify(value)) ?? 0) + 1);
+        keys.set(key, values);
+      }
+    }
+    return [...keys]
+      .map(([key, values]) => ({
+        key,
+        resources: [...values.values()].reduce((a, b) => a + b, 0),
+        top_values: [...values]
+          .sort(([va, a], [vb, b]) => b - a || (va < vb ? 1 : -1))
+          .slice(0, 10)
+          .map(([value, resources]) => ({ value: JSON.parse(value), resources })),
+      }))
+      .sort((a, b) => (a.key < b.key ? -1 : 1));
+  };
+  const inventory = async (resource_type: string, limit?: number) => {
+    const keys: { key: string }[] = [];
+    let cursor: string | null = null;
+    do {
+      const { status, body } = await post('/custom_metadata/keys/list', { resource_type, limit, page_cursor: cursor });
+      expect(status).toBe(200);
+      keys.push(...body.custom_metadata_keys);
+      cursor = body.pagination.next_page_cursor;
+    } while (cursor);
+    return keys.sort((a, b) => (a.key < b.key ? -1 : 1));
+  };
+
+  it("lists each key's count and most frequent values, equal to a count over the resources", async () => {
+    // Each device brought into the schema (the misspelt key removed in the same write), with ties.
+    for (const [n, id] of deviceIds.entries()) {
+      const update = await post('/devices/update', {
+        device_id: id,
+        custom_metadata: {
+          internalAccountId: null,
+          internal_account_id: `u${n % 2}`,
+          plan: n % 3 === 0 ? 'free' : 'pro',
+          vip: n % 2 === 0,
+        },
+      });
+      expect([update.status, update.body.error]).toEqual([200, undefined]);
+    }
+    const devices = async () =>
+      (await post('/devices/list', {})).body.devices.map((d: { custom_metadata: object }) => d.custom_metadata);
+    expect(await inventory('device')).toEqual(countOver(await devices()));
+    expect(await inventory('device', 1)).toEqual(countOver(await devices()));
+    const accounts = (await post('/connected_accounts/list', {})).body.connected_accounts.map(
+      (a: { custom_metadata: object }) => a.custom_metadata,
+    );
+    expect(await inventory('connected_account')).toEqual(countOver(accounts));
+    // A deletion takes its resources' pairs out of the counts.
+    const [account] = (await post('/connected_accounts/list', {})).body.connected_accounts;
+    expect(
+      (await post('/connected_accounts/delete', { connected_account_id: account.connected_account_id })).status,
+    ).toBe(200);
+    expect(await inventory('device')).toEqual(countOver(await devices()));
   });
 });

@@ -6,7 +6,7 @@ import type { AppConfig } from '../common/config.js';
 import { CONFIG } from '../common/tokens.js';
 import { parseMetadataSchema } from '../custom-metadata/metadata-schema.js';
 import type { MetadataResourceType } from '../custom-metadata/metadata-set.js';
-import { MetadataSchemaReportQuery } from '../metadata-governance/nest.js';
+import { MetadataKeyInventoryQuery, MetadataSchemaReportQuery } from '../metadata-governance/nest.js';
 import { ReadYourWrites } from '../read-models/read-your-writes.js';
 import {
   GetCustomMetadataSchemaQuery,
@@ -51,6 +51,11 @@ export class MetadataSchemaReportDto extends PageDto {
   resource_type!: MetadataResourceType;
 }
 
+export class MetadataKeysListDto extends PageDto {
+  @ResourceTypeParam()
+  resource_type!: MetadataResourceType;
+}
+
 /** The answer's object: a type with no schema set has none (`updated_at: null`), and takes any metadata. */
 function schemaObject({ resourceType, schema, setAt }: CurrentMetadataSchema) {
   return {
@@ -61,9 +66,12 @@ function schemaObject({ resourceType, schema, setAt }: CurrentMetadataSchema) {
   };
 }
 
-/** A workspace's metadata schemas (an extension): set, read, and what breaks them (metadata-schema.ts). */
+/**
+ * Governing a workspace's metadata (extensions): its schemas set and read, what breaks them
+ * (metadata-schema.ts), and the inventory of its keys (custom-metadata-index.ts).
+ */
 @Controller()
-export class CustomMetadataSchemasController {
+export class CustomMetadataGovernanceController {
   constructor(
     @Inject(CommandBus) private readonly commandBus: CommandBus,
     @Inject(QueryBus) private readonly queryBus: QueryBus,
@@ -101,5 +109,14 @@ export class CustomMetadataSchemasController {
       new MetadataSchemaReportQuery(caller.workspaceId, input.resource_type, page, nextPageUrl),
     );
     return { noncompliant_resources: items, pagination, ok: true };
+  }
+
+  @SeamRoute('custom_metadata/keys/list', ['GET', 'POST'])
+  async keys(@CurrentCaller() caller: Caller, @SeamInput(MetadataKeysListDto) input: MetadataKeysListDto) {
+    const { page, nextPageUrl } = listPage(this.config, 'custom_metadata/keys/list', { ...input });
+    const { items, pagination } = await this.queryBus.execute(
+      new MetadataKeyInventoryQuery(caller.workspaceId, input.resource_type, page, nextPageUrl),
+    );
+    return { custom_metadata_keys: items, pagination, ok: true };
   }
 }
