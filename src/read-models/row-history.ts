@@ -141,11 +141,23 @@ export function initRowHistory(db: SqliteDatabase, source: HistoryTable): void {
   `);
 }
 
-/** Each resource's versions by time: what the triggers close and `forgetRowHistory` deletes by. */
+/**
+ * Each resource's versions by time (what `forgetRowHistory` deletes by), and its open versions alone: what
+ * the live triggers close, one seek each however long the resource's past (the index by time would have them
+ * read every version the resource ever had, on every change).
+ */
 const byResourceIndexes = (h: History) => `
   CREATE INDEX IF NOT EXISTS ${h.rows}_by_time ON ${h.rows} (${h.id}, valid_from);
   CREATE INDEX IF NOT EXISTS ${h.metadata}_by_time ON ${h.metadata} (resource_id, valid_from);
-  CREATE INDEX IF NOT EXISTS ${h.entries}_by_resource ON ${h.entries} (resource_id, key, valid_from);`;
+  CREATE INDEX IF NOT EXISTS ${h.entries}_by_resource ON ${h.entries} (resource_id, key, valid_from);
+  ${openVersionIndexes(h)
+    .map(([name, on]) => `CREATE INDEX IF NOT EXISTS ${name} ON ${on} WHERE ${OPEN};`)
+    .join('\n  ')}`;
+const openVersionIndexes = (h: History): [name: string, on: string][] => [
+  [`${h.rows}_open`, `${h.rows} (${h.id})`],
+  [`${h.metadata}_open`, `${h.metadata} (resource_id)`],
+  [`${h.entries}_open`, `${h.entries} (resource_id)`],
+];
 
 /** SQL of the row's new version (NEW's columns but its metadata) and of its metadata's, valid from now. */
 const newRowVersion = (h: History) => `INSERT INTO ${h.rows} (valid_from, valid_to, ${h.columns.join(', ')})
@@ -228,7 +240,8 @@ const dropTriggers = (db: SqliteDatabase, h: History, kind: 'history' | 'history
 export function startLoadingHistory(db: SqliteDatabase, source: HistoryTable): void {
   const h = historyOf(db, source);
   dropTriggers(db, h, 'history');
-  for (const index of [`${h.rows}_by_time`, `${h.metadata}_by_time`, `${h.entries}_by_resource`])
+  const open = openVersionIndexes(h).map(([name]) => name);
+  for (const index of [`${h.rows}_by_time`, `${h.metadata}_by_time`, `${h.entries}_by_resource`, ...open])
     db.exec(`DROP INDEX IF EXISTS ${index}`);
   db.exec(`CREATE TABLE IF NOT EXISTS ${h.forgotten} (id TEXT PRIMARY KEY, rows_up_to INTEGER NOT NULL,
     metadata_up_to INTEGER NOT NULL); ${loadTriggers(h)}`);
