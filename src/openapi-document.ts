@@ -8,11 +8,13 @@ import { getMetadataStorage } from 'class-validator';
 import { validationMetadatasToSchemas } from 'class-validator-jsonschema';
 import { MAX_KEY_LENGTH, MAX_KEYS, MAX_VALUE_LENGTH } from './custom-metadata/custom-metadata.js';
 import { MAX_SELECTOR_VALUES } from './custom-metadata/custom-metadata-selector.js';
+import { METADATA_RESOURCE_TYPES } from './custom-metadata/metadata-set.js';
 import {
   MAX_DESCRIPTION_LENGTH,
   MAX_ENUM_VALUES,
   METADATA_KEY_FORMATS,
   METADATA_KEY_TYPES,
+  SCHEMA_RULES,
 } from './custom-metadata/metadata-schema.js';
 import { HttpModule } from './http/http.module.js';
 import { rawParamsOf, type RawParamKind } from './http/seam-input.js';
@@ -129,7 +131,7 @@ const EXTENSION_ANSWERS: Record<string, { schema: Schema; mediaType?: string; de
           type: 'object',
           required: ['resource_type', 'resource_id', 'custom_metadata', 'violations'],
           properties: {
-            resource_type: { enum: ['device', 'connected_account', 'connect_webview'] },
+            resource_type: { enum: [...METADATA_RESOURCE_TYPES] },
             resource_id: { type: 'string', format: 'uuid' },
             custom_metadata: { $ref: '#/components/schemas/custom_metadata' },
             violations: {
@@ -139,7 +141,7 @@ const EXTENSION_ANSWERS: Record<string, { schema: Schema; mediaType?: string; de
                 required: ['key', 'rule', 'message'],
                 properties: {
                   key: { type: 'string' },
-                  rule: { enum: ['type', 'values', 'format', 'max_length', 'required', 'allow_other_keys'] },
+                  rule: { enum: [...SCHEMA_RULES] },
                   message: { type: 'string' },
                 },
               },
@@ -229,7 +231,7 @@ export function openApiDocument(): Schema {
       description: "A resource type's metadata schema (an extension)",
       required: ['resource_type', 'keys', 'allow_other_keys', 'updated_at'],
       properties: {
-        resource_type: { enum: ['device', 'connected_account', 'connect_webview'] },
+        resource_type: { enum: [...METADATA_RESOURCE_TYPES] },
         keys: { $ref: '#/components/schemas/custom_metadata_schema_keys' },
         allow_other_keys: { type: 'boolean' },
         updated_at: { type: ['string', 'null'], format: 'date-time' },

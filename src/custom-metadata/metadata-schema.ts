@@ -41,10 +41,13 @@ export interface CustomMetadataSchema {
 /** Each resource type's schema in a workspace; a type without one takes any metadata, as Seam does. */
 export type WorkspaceMetadataSchemas = Readonly<Partial<Record<MetadataResourceType, CustomMetadataSchema>>>;
 
-/** What a resource's metadata breaks: the key, the rule (`type`, `values`, `format`, `max_length`, `required`, `allow_other_keys`), and why. */
+/** The rules a value or a resource's metadata can break. */
+export const SCHEMA_RULES = ['type', 'values', 'format', 'max_length', 'required', 'allow_other_keys'] as const;
+
+/** What a resource's metadata breaks: the key, the rule, and why. */
 export interface SchemaViolation {
   key: string;
-  rule: 'type' | 'values' | 'format' | 'max_length' | 'required' | 'allow_other_keys';
+  rule: (typeof SCHEMA_RULES)[number];
   message: string;
 }
 

@@ -12,7 +12,8 @@ export type MetadataSetCause =
   | { type: 'webview_inherited'; connect_webview_id: string }
   | { type: 'webview_replaced'; connect_webview_id: string };
 
-export type MetadataResourceType = 'connect_webview' | 'connected_account' | 'device';
+export const METADATA_RESOURCE_TYPES = ['device', 'connected_account', 'connect_webview'] as const;
+export type MetadataResourceType = (typeof METADATA_RESOURCE_TYPES)[number];
 
 export interface MetadataSetData {
   resource_type: MetadataResourceType;

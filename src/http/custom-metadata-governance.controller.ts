@@ -5,7 +5,7 @@ import { IsBoolean, IsIn, IsOptional } from 'class-validator';
 import type { AppConfig } from '../common/config.js';
 import { CONFIG } from '../common/tokens.js';
 import { parseMetadataSchema } from '../custom-metadata/metadata-schema.js';
-import type { MetadataResourceType } from '../custom-metadata/metadata-set.js';
+import { METADATA_RESOURCE_TYPES, type MetadataResourceType } from '../custom-metadata/metadata-set.js';
 import { MetadataKeyInventoryQuery, MetadataSchemaReportQuery } from '../metadata-governance/nest.js';
 import { ReadYourWrites } from '../read-models/read-your-writes.js';
 import {
@@ -20,11 +20,6 @@ import { PageDto } from './page.dto.js';
 import { RawParam, SeamInput } from './seam-input.js';
 import { SeamRoute, SeamWriteRoute } from './seam-route.js';
 
-export const METADATA_RESOURCE_TYPES: readonly MetadataResourceType[] = [
-  'device',
-  'connected_account',
-  'connect_webview',
-];
 const ResourceTypeParam = () => applyDecorators(Expose(), IsIn(METADATA_RESOURCE_TYPES));
 
 export class MetadataSchemaGetDto {
@@ -46,12 +41,8 @@ export class MetadataSchemaUpdateDto {
   allow_other_keys?: boolean;
 }
 
-export class MetadataSchemaReportDto extends PageDto {
-  @ResourceTypeParam()
-  resource_type!: MetadataResourceType;
-}
-
-export class MetadataKeysListDto extends PageDto {
+/** The report's and the inventory's: a resource type, and a page. */
+export class MetadataResourcePageDto extends PageDto {
   @ResourceTypeParam()
   resource_type!: MetadataResourceType;
 }
@@ -103,7 +94,7 @@ export class CustomMetadataGovernanceController {
   }
 
   @SeamRoute('custom_metadata/schemas/report', ['GET', 'POST'])
-  async report(@CurrentCaller() caller: Caller, @SeamInput(MetadataSchemaReportDto) input: MetadataSchemaReportDto) {
+  async report(@CurrentCaller() caller: Caller, @SeamInput(MetadataResourcePageDto) input: MetadataResourcePageDto) {
     const { page, nextPageUrl } = listPage(this.config, 'custom_metadata/schemas/report', { ...input });
     const { items, pagination } = await this.queryBus.execute(
       new MetadataSchemaReportQuery(caller.workspaceId, input.resource_type, page, nextPageUrl),
@@ -112,7 +103,7 @@ export class CustomMetadataGovernanceController {
   }
 
   @SeamRoute('custom_metadata/keys/list', ['GET', 'POST'])
-  async keys(@CurrentCaller() caller: Caller, @SeamInput(MetadataKeysListDto) input: MetadataKeysListDto) {
+  async keys(@CurrentCaller() caller: Caller, @SeamInput(MetadataResourcePageDto) input: MetadataResourcePageDto) {
     const { page, nextPageUrl } = listPage(this.config, 'custom_metadata/keys/list', { ...input });
     const { items, pagination } = await this.queryBus.execute(
       new MetadataKeyInventoryQuery(caller.workspaceId, input.resource_type, page, nextPageUrl),

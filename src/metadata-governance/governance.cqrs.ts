@@ -19,8 +19,8 @@ export const LISTED_TABLES: Record<MetadataResourceType, ListedTable> = {
   connect_webview: CONNECT_WEBVIEWS_LISTING,
 };
 
-/** `custom_metadata/schemas/report`: the resources whose current metadata breaks the current schema. */
-export class MetadataSchemaReportQuery extends Query<{ items: NoncompliantResource[]; pagination: Pagination }> {
+/** A page of something about a workspace's resources of one type. */
+abstract class ResourceTypePageQuery<Item> extends Query<{ items: Item[]; pagination: Pagination }> {
   constructor(
     readonly workspaceId: string,
     readonly resourceType: MetadataResourceType,
@@ -30,6 +30,9 @@ export class MetadataSchemaReportQuery extends Query<{ items: NoncompliantResour
     super();
   }
 }
+
+/** `custom_metadata/schemas/report`: the resources whose current metadata breaks the current schema. */
+export class MetadataSchemaReportQuery extends ResourceTypePageQuery<NoncompliantResource> {}
 
 @QueryHandler(MetadataSchemaReportQuery)
 export class MetadataSchemaReportHandler implements IQueryHandler<MetadataSchemaReportQuery> {
@@ -52,16 +55,7 @@ export class MetadataSchemaReportHandler implements IQueryHandler<MetadataSchema
 }
 
 /** `custom_metadata/keys/list`: the workspace's keys of a resource type, each with its count and most frequent values. */
-export class MetadataKeyInventoryQuery extends Query<{ items: MetadataKeyCount[]; pagination: Pagination }> {
-  constructor(
-    readonly workspaceId: string,
-    readonly resourceType: MetadataResourceType,
-    readonly page: PageRequest,
-    readonly nextPageUrl: (cursor: string) => string,
-  ) {
-    super();
-  }
-}
+export class MetadataKeyInventoryQuery extends ResourceTypePageQuery<MetadataKeyCount> {}
 
 @QueryHandler(MetadataKeyInventoryQuery)
 export class MetadataKeyInventoryHandler implements IQueryHandler<MetadataKeyInventoryQuery> {

@@ -1,7 +1,7 @@
 import type { SqliteDatabase, SqliteValue } from '../common/sqlite.js';
 import { prepared } from '../common/prepared.js';
 import type { CustomMetadata, CustomMetadataValue } from '../custom-metadata/custom-metadata.js';
-import type { MetadataResourceType } from '../custom-metadata/metadata-set.js';
+import { METADATA_RESOURCE_TYPES, type MetadataResourceType } from '../custom-metadata/metadata-set.js';
 import { LRUCache } from 'lru-cache';
 import {
   matchesMetadataTerms,
@@ -32,7 +32,8 @@ export const METADATA_KEY_ID = 'key_id';
 /**
  * The index's tables. The counts follow the entries by triggers on the entries themselves, so that every
  * path that writes or deletes entries (an update, a deletion, an erasure) keeps them; a file made before
- * they existed has them derived from its entries once, when it is opened.
+ * they existed has them derived from its entries once, when it is opened. A bulk load derives them once at
+ * its end instead (`deferCustomMetadataIndex`).
  */
 export function initCustomMetadataIndex(db: SqliteDatabase, type: MetadataResourceType): void {
   const [entries, values, keys] = [
@@ -40,7 +41,7 @@ export function initCustomMetadataIndex(db: SqliteDatabase, type: MetadataResour
     metadataValueCountsTable(type),
     metadataKeyCountsTable(type),
   ];
-  const counted = prepared(db, 'SELECT 1 FROM pragma_table_list WHERE name = ?').get(values) !== undefined;
+  const counted = tableExists(db, values);
   db.exec(`
     CREATE TABLE IF NOT EXISTS ${entries} (
       resource_type TEXT NOT NULL,
@@ -62,26 +63,63 @@ export function initCustomMetadataIndex(db: SqliteDatabase, type: MetadataResour
       UNIQUE (workspace_id, key)
     );
     CREATE INDEX IF NOT EXISTS ${keys}_by_workspace ON ${keys} (workspace_id);
-    CREATE TRIGGER IF NOT EXISTS ${entries}_counted_insert AFTER INSERT ON ${entries} BEGIN
+  `);
+  if (!counted) deriveMetadataCounts(db, type);
+  db.exec(countTriggersDdl(type));
+}
+
+const countTriggers = (type: MetadataResourceType) =>
+  ['insert', 'delete'].map((change) => `${metadataEntriesTable(type)}_counted_${change}`);
+
+function countTriggersDdl(type: MetadataResourceType): string {
+  const [entries, values, keys] = [
+    metadataEntriesTable(type),
+    metadataValueCountsTable(type),
+    metadataKeyCountsTable(type),
+  ];
+  const [onInsert, onDelete] = countTriggers(type);
+  return `
+    CREATE TRIGGER IF NOT EXISTS ${onInsert} AFTER INSERT ON ${entries} BEGIN
       INSERT INTO ${values} (workspace_id, key, value, resources) VALUES (NEW.workspace_id, NEW.key, NEW.value, 1)
         ON CONFLICT (workspace_id, key, value) DO UPDATE SET resources = resources + 1;
       INSERT INTO ${keys} (workspace_id, key, resources) VALUES (NEW.workspace_id, NEW.key, 1)
         ON CONFLICT (workspace_id, key) DO UPDATE SET resources = resources + 1;
     END;
-    CREATE TRIGGER IF NOT EXISTS ${entries}_counted_delete AFTER DELETE ON ${entries} BEGIN
+    CREATE TRIGGER IF NOT EXISTS ${onDelete} AFTER DELETE ON ${entries} BEGIN
       UPDATE ${values} SET resources = resources - 1 WHERE workspace_id = OLD.workspace_id AND key = OLD.key AND value = OLD.value;
       DELETE FROM ${values} WHERE workspace_id = OLD.workspace_id AND key = OLD.key AND value = OLD.value AND resources <= 0;
       UPDATE ${keys} SET resources = resources - 1 WHERE workspace_id = OLD.workspace_id AND key = OLD.key;
       DELETE FROM ${keys} WHERE workspace_id = OLD.workspace_id AND key = OLD.key AND resources <= 0;
-    END;
-  `);
-  if (counted) return;
+    END;`;
+}
+
+/** The counts as the entries make them now: one pass over the entries, grouped. */
+function deriveMetadataCounts(db: SqliteDatabase, type: MetadataResourceType): void {
+  const [entries, values, keys] = [
+    metadataEntriesTable(type),
+    metadataValueCountsTable(type),
+    metadataKeyCountsTable(type),
+  ];
   db.exec(`
+    DELETE FROM ${values};
+    DELETE FROM ${keys};
     INSERT INTO ${values} (workspace_id, key, value, resources)
       SELECT workspace_id, key, value, count(*) FROM ${entries} GROUP BY workspace_id, key, value;
     INSERT INTO ${keys} (workspace_id, key, resources)
       SELECT workspace_id, key, count(*) FROM ${entries} GROUP BY workspace_id, key;
   `);
+}
+
+const tableExists = (db: SqliteDatabase, name: string) =>
+  prepared(db, 'SELECT 1 FROM pragma_table_list WHERE name = ?').get(name) !== undefined;
+
+/** The resource types whose metadata index this connection's file holds (its projection's). */
+const indexedTypes = (db: SqliteDatabase) =>
+  METADATA_RESOURCE_TYPES.filter((type) => tableExists(db, metadataEntriesTable(type)));
+
+/** During a bulk load, for a comparison with live read models (`replay --verify`): the counts as they would be now. */
+export function deriveCustomMetadataCountsNow(db: SqliteDatabase): void {
+  for (const type of indexedTypes(db)) deriveMetadataCounts(db, type);
 }
 
 /**
@@ -187,6 +225,9 @@ interface IndexEntries {
  */
 export function deferCustomMetadataIndex(db: SqliteDatabase): void {
   db.deferredIndexWrites ??= new Map<string, IndexEntries>();
+  // The counts, too, are derived once at the end rather than kept entry by entry.
+  for (const type of indexedTypes(db))
+    for (const trigger of countTriggers(type)) db.exec(`DROP TRIGGER IF EXISTS ${trigger}`);
 }
 
 /** Writes what waits; with `stopDeferring`, later changes are written at once again. */
@@ -196,6 +237,14 @@ export function writeDeferredCustomMetadataIndex(db: SqliteDatabase, { stopDefer
   for (const entries of deferred.values()) writeIndexEntries(db, entries);
   deferred.clear();
   if (stopDeferring) db.deferredIndexWrites = undefined;
+}
+
+/** Ends a bulk load's deferral of the counts (`deferCustomMetadataIndex`): derived once, then kept by the triggers again. */
+export function resumeCustomMetadataCounts(db: SqliteDatabase): void {
+  for (const type of indexedTypes(db)) {
+    deriveMetadataCounts(db, type);
+    db.exec(countTriggersDdl(type));
+  }
 }
 
 function indexOrDefer(db: SqliteDatabase, entries: IndexEntries): void {

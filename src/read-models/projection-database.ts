@@ -3,6 +3,8 @@ import { prepared } from '../common/prepared.js';
 import type { RecordedEvent } from '../event-store/event-store.js';
 import {
   deferCustomMetadataIndex,
+  deriveCustomMetadataCountsNow,
+  resumeCustomMetadataCounts,
   METADATA_KEY_ID,
   writeDeferredCustomMetadataIndex,
 } from './custom-metadata-index.js';
@@ -239,13 +241,14 @@ export class ProjectionDatabase {
 
   /**
    * During `bulkLoad`, the rows a load derives only at its end as they would be now (the search rows, the
-   * history's entry intervals): for a comparison with live read models mid-load (`replay --verify`).
+   * key inventory's counts, the history's entry intervals): for a comparison with live read models mid-load (`replay --verify`).
    * `makeDurable` writes them again anyway.
    */
   writeDerivedRowsNow(): void {
     const history = this.projection.history;
     this.transaction(() => {
       this.searchables().forEach((source) => writeSearchRows(this.db, source));
+      deriveCustomMetadataCountsNow(this.db);
       if (history && this.keepsHistory) finishLoadingHistory(this.db, history, { resume: false });
     });
   }
@@ -257,6 +260,7 @@ export class ProjectionDatabase {
     if (this.cacheSizeBeforeBulkLoad !== null) this.db.exec(`PRAGMA cache_size = ${this.cacheSizeBeforeBulkLoad}`);
     const history = this.projection.history;
     if (history && this.keepsHistory) this.transaction(() => finishLoadingHistory(this.db, history));
+    this.transaction(() => resumeCustomMetadataCounts(this.db));
     this.createReadIndexes();
     this.transaction(() => rebuildSearchIndex(this.db, this.searchables()));
     this.db.exec('PRAGMA synchronous = NORMAL');

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { keyCountsOver, byKey } from '../support/metadata-counts.js';
+import { metadataLists } from '../support/metadata-lists.js';
 import { sandboxClient } from '../support/sandbox.js';
 import { ServerProcess } from '../support/server-process.js';
 
@@ -6,14 +8,7 @@ import { ServerProcess } from '../support/server-process.js';
 // every API write checked against them, the compliance report of what predates them, and the key inventory.
 describe('metadata governance', () => {
   const server = new ServerProcess();
-  const post = async (path: string, body: unknown) => {
-    const response = await fetch(`${server.url}${path}`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${server.sandboxApiKey}`, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    return { status: response.status, body: (await response.json()) as any };
-  };
+  const { post } = metadataLists(server);
   const deviceMetadata = async (device_id: string) =>
     (await post('/devices/get', { device_id })).body.device.custom_metadata;
   const historyLength = async (device_id: string) =>
@@ -178,27 +173,6 @@ describe('metadata governance', () => {
     expect((await post('/custom_metadata/schemas/get', { resource_type: 'device' })).body).toEqual(before);
   });
 
-  /** The inventory as a count over the resources themselves: each key's holders, and its values' (ties: greater value first). */
-  const countOver = (metadatas: Record<string, string | boolean>[]) => {
-    const keys = new Map<string, Map<string, number>>();
-    for (const metadata of metadatas) {
-      for (const [key, value] of Object.entries(metadata)) {
-        const values = keys.get(key) ?? new Map<string, number>();
-        values.set(JSON.stringify(value), (values.get(JSON.stringify(value)) ?? 0) + 1);
-        keys.set(key, values);
-      }
-    }
-    return [...keys]
-      .map(([key, values]) => ({
-        key,
-        resources: [...values.values()].reduce((a, b) => a + b, 0),
-        top_values: [...values]
-          .sort(([va, a], [vb, b]) => b - a || (va < vb ? 1 : -1))
-          .slice(0, 10)
-          .map(([value, resources]) => ({ value: JSON.parse(value), resources })),
-      }))
-      .sort((a, b) => (a.key < b.key ? -1 : 1));
-  };
   const inventory = async (resource_type: string, limit?: number) => {
     const keys: { key: string }[] = [];
     let cursor: string | null = null;
@@ -208,7 +182,7 @@ describe('metadata governance', () => {
       keys.push(...body.custom_metadata_keys);
       cursor = body.pagination.next_page_cursor;
     } while (cursor);
-    return keys.sort((a, b) => (a.key < b.key ? -1 : 1));
+    return keys.sort(byKey);
   };
 
   it("lists each key's count and most frequent values, equal to a count over the resources", async () => {
@@ -227,17 +201,17 @@ describe('metadata governance', () => {
     }
     const devices = async () =>
       (await post('/devices/list', {})).body.devices.map((d: { custom_metadata: object }) => d.custom_metadata);
-    expect(await inventory('device')).toEqual(countOver(await devices()));
-    expect(await inventory('device', 1)).toEqual(countOver(await devices()));
+    expect(await inventory('device')).toEqual(keyCountsOver(await devices()));
+    expect(await inventory('device', 1)).toEqual(keyCountsOver(await devices()));
     const accounts = (await post('/connected_accounts/list', {})).body.connected_accounts.map(
       (a: { custom_metadata: object }) => a.custom_metadata,
     );
-    expect(await inventory('connected_account')).toEqual(countOver(accounts));
+    expect(await inventory('connected_account')).toEqual(keyCountsOver(accounts));
     // A deletion takes its resources' pairs out of the counts.
     const [account] = (await post('/connected_accounts/list', {})).body.connected_accounts;
     expect(
       (await post('/connected_accounts/delete', { connected_account_id: account.connected_account_id })).status,
     ).toBe(200);
-    expect(await inventory('device')).toEqual(countOver(await devices()));
+    expect(await inventory('device')).toEqual(keyCountsOver(await devices()));
   });
 });

@@ -12,6 +12,7 @@ import {
   type MetadataKeyCount,
 } from '../../src/read-models/custom-metadata-index.js';
 import { pageRequest } from '../../src/read-models/pagination.js';
+import { byKey, keyCountsOver } from '../support/metadata-counts.js';
 
 // The key inventory's counts, kept by triggers as the index's entries change, against a count over the
 // resources' metadata in plain JavaScript: after any sequence of updates and deletions, and when a file
@@ -35,27 +36,6 @@ function database(): SqliteDatabase {
   return db;
 }
 
-function countOver(metadatas: Iterable<CustomMetadata>): MetadataKeyCount[] {
-  const counts = new Map<string, Map<string, number>>();
-  for (const m of metadatas) {
-    for (const [key, value] of Object.entries(m)) {
-      const byValue = counts.get(key) ?? new Map<string, number>();
-      byValue.set(JSON.stringify(value), (byValue.get(JSON.stringify(value)) ?? 0) + 1);
-      counts.set(key, byValue);
-    }
-  }
-  return [...counts]
-    .map(([key, byValue]) => ({
-      key,
-      resources: [...byValue.values()].reduce((a, b) => a + b, 0),
-      top_values: [...byValue]
-        .sort(([va, a], [vb, b]) => b - a || (va < vb ? 1 : -1))
-        .slice(0, 10)
-        .map(([value, resources]) => ({ value: JSON.parse(value) as string | boolean, resources })),
-    }))
-    .sort((a, b) => (a.key < b.key ? -1 : 1));
-}
-
 function inventory(db: SqliteDatabase, limit: number): MetadataKeyCount[] {
   const all: MetadataKeyCount[] = [];
   let cursor: string | null = null;
@@ -64,7 +44,7 @@ function inventory(db: SqliteDatabase, limit: number): MetadataKeyCount[] {
     all.push(...items);
     cursor = pagination.next_page_cursor;
   } while (cursor);
-  return all.sort((a, b) => (a.key < b.key ? -1 : 1));
+  return all.sort(byKey);
 }
 
 describe('the key inventory (metadataKeyInventory)', () => {
@@ -102,7 +82,7 @@ describe('the key inventory (metadataKeyInventory)', () => {
             live.delete(n);
           }
         }
-        const expected = countOver(live.values());
+        const expected = keyCountsOver(live.values());
         expect(inventory(db, limit)).toEqual(expected);
         // No count is left at zero: a pair or key no resource holds is gone from the counts.
         for (const name of [metadataValueCountsTable('device'), metadataKeyCountsTable('device')]) {

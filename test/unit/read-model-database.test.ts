@@ -224,8 +224,9 @@ describe('read-model database', () => {
       new ReadModelProjector(normal).handle(events.slice(from, to));
       new ReadModelProjector(bulk).handle(events.slice(from, to));
       // At each batch's end, what the bulk load deferred is written: the two agree batch by batch, but for
-      // the search rows and the history (row-history.ts), which a bulk load derives once at the end.
-      const derivedAtTheEnd = /(_search_text|_versions|_history_forgotten)$/;
+      // the search rows, the key inventory's counts and the history (row-history.ts), which a bulk load
+      // derives once at the end.
+      const derivedAtTheEnd = /(_search_text|_versions|_history_forgotten|_metadata_(key|value)_counts)$/;
       const withoutDerived = (dump: Record<string, unknown[]>) =>
         Object.fromEntries(Object.entries(dump).filter(([table]) => !derivedAtTheEnd.test(table)));
       expect(withoutDerived(bulk.dump())).toEqual(withoutDerived(normal.dump()));
@@ -237,6 +238,11 @@ describe('read-model database', () => {
     // deleted webview's closed at its deletion.
     expect(bulk.dump()).toEqual(normal.dump());
     expect(normal.dump().connect_webview_metadata_entry_versions).toHaveLength(4);
+    // The counts derived at the end are those the triggers kept, row by row.
+    expect(bulk.dump().connected_account_metadata_key_counts).toEqual([
+      { workspace_id: WORKSPACE, key: 'internal_account_id', resources: 1 },
+      { workspace_id: WORKSPACE, key: 'plan', resources: 1 },
+    ]);
     expect(JSON.stringify(bulk.dump())).not.toContain('user-3');
     const search = (db: ReadModelDatabase, text: string) =>
       db.db.prepare(`SELECT rowid FROM connected_account_search WHERE text LIKE ?`).all(`%${text}%`);
