@@ -21,6 +21,9 @@ const queries = [
   ['connect_webviews/list?custom_metadata_has.tenant=t2&limit=100', 'connect_webviews'],
   // The same page without a filter: what serialising 100 objects costs by itself.
   ['devices/list?limit=100', 'devices'],
+  // The key inventory (issue 29): the devices' 4 keys, and the accounts' 2, one of them with a value per account.
+  ['custom_metadata/keys/list?resource_type=device', 'custom_metadata_keys'],
+  ['custom_metadata/keys/list?resource_type=connected_account', 'custom_metadata_keys'],
   ['health', 'ok'],
 ];
 console.log(`Node ${process.version}; ${values.calls} calls each, one after another, after 10 untimed`);
