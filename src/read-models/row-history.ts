@@ -175,13 +175,19 @@ const newCreation = (h: History) => `
 const changedColumns = (h: History) => h.columns.map((c) => `NEW.${c} IS NOT OLD.${c}`).join(' OR ');
 
 /**
+ * SQL closing a resource's open versions in `versions` (`valid_to` = now): found by `openVersionIndexes`, one
+ * seek (test/unit/list-query-plans.test.ts checks the plan). `id` is the resource's id in SQL.
+ */
+export const closeOpenVersionsSql = (versions: string, id: string, column = 'resource_id') =>
+  `UPDATE ${versions} SET valid_to = ${NOW} WHERE ${column} = ${id} AND ${OPEN};`;
+
+/**
  * The triggers of a live file: each change closes the version it ends (`valid_to` = now) and opens the
  * next; each entry interval opens when its pair appears in the row's metadata and closes when the pair
  * changes or goes, or the row does.
  */
 function liveTriggers(h: History): string {
-  const close = (versions: string, id: string, column = 'resource_id') =>
-    `UPDATE ${versions} SET valid_to = ${NOW} WHERE ${column} = ${id} AND ${OPEN};`;
+  const close = closeOpenVersionsSql;
   // The pairs NEW has and `than` has not (all of NEW's pairs when `than` is null).
   const newEntries = (than: string | null) => `INSERT INTO ${h.entries}
       (workspace_id, key, value, created_position, resource_id, valid_from, valid_to)

@@ -6,6 +6,12 @@ import { READ_MODEL_SCHEMA } from '../../src/read-model-schema.js';
 import { listStatement, type ListedTable, type ListFilter } from '../../src/read-models/list-newest-first.js';
 import type { SqliteValue } from '../../src/common/sqlite.js';
 import { ReadModelDatabase } from '../../src/read-models/read-model-database.js';
+import {
+  closeOpenVersionsSql,
+  entryVersionsTable,
+  metadataVersionsTable,
+  rowVersionsTable,
+} from '../../src/read-models/row-history.js';
 import type { CustomMetadataMatch } from '../../src/custom-metadata/custom-metadata-selector.js';
 
 /**
@@ -282,4 +288,20 @@ describe('list query plans', () => {
       });
     }
   }
+
+  // The history's live triggers close a resource's open versions on every change: one seek in the index of
+  // open versions, never a read of every version the resource ever had (3.7 ms a change after 20,000 changes).
+  it("closes a resource's open versions, in the history's triggers, through the index of open versions", () => {
+    for (const [, source] of TABLES) {
+      const closes: [string, string][] = [
+        [rowVersionsTable(source.table), source.idColumn],
+        [metadataVersionsTable(source.resourceType), 'resource_id'],
+        [entryVersionsTable(source.resourceType), 'resource_id'],
+      ];
+      for (const [versions, column] of closes) {
+        const steps = stepsOf({ sql: closeOpenVersionsSql(versions, '?', column), params: ['id-1'] });
+        expect(steps).toEqual([`SEARCH ${versions} USING INDEX ${versions}_open (${column}=?)`]);
+      }
+    }
+  });
 });
