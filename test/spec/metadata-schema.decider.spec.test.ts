@@ -7,10 +7,18 @@ import {
   type CustomMetadataSchema,
   type WorkspaceMetadataSchemas,
 } from '../../src/custom-metadata/metadata-schema.js';
-import { deviceDecider, type DeviceEvent } from '../../src/devices/device.js';
+import { deviceDecider } from '../../src/devices/device.js';
 import { workspaceDecider, type WorkspaceEvent } from '../../src/workspaces/workspace.js';
 import { DeciderSpecification } from '../support/decider-specification.js';
-import { accountCreated, apiKey, LATER, metadataSetEvent, NOW, WORKSPACE } from '../support/domain-fixtures.js';
+import {
+  accountCreated,
+  apiKey,
+  deviceAdded,
+  LATER,
+  metadataSetEvent,
+  NOW,
+  WORKSPACE,
+} from '../support/domain-fixtures.js';
 
 // A workspace's metadata schema (an extension): each rule, as the deciders apply it to a write's result.
 const devices = DeciderSpecification.for(deviceDecider);
@@ -18,20 +26,7 @@ const accounts = DeciderSpecification.for(connectedAccountDecider);
 const webviews = DeciderSpecification.for(connectWebviewDecider);
 const workspaces = DeciderSpecification.for(workspaceDecider);
 
-const added: DeviceEvent = {
-  type: 'DeviceAdded',
-  data: {
-    device_id: 'd1',
-    workspace_id: WORKSPACE,
-    connected_account_id: 'a1',
-    connect_webview_id: 'cw1',
-    provider: 'august',
-    device_type: 'august_lock',
-    name: 'Front Door',
-    model: 'August Wi-Fi Smart Lock',
-    created_at: NOW,
-  },
-};
+const added = deviceAdded();
 const deviceWith = (metadata: Record<string, string | boolean>) =>
   metadataSetEvent({
     resource_type: 'device',

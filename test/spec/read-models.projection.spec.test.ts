@@ -10,6 +10,7 @@ import type { DeviceEvent } from '../../src/devices/device.js';
 import { deviceReadModel, findDevice, toDeviceObject } from '../../src/devices/device.projection.js';
 import {
   accountCreated as createdAccount,
+  deviceAdded as addedDevice,
   metadataSetEvent,
   NOW,
   webviewCreated as createdWebview,
@@ -24,20 +25,7 @@ const metadata = (
   next: Record<string, string | boolean>,
 ) => metadataSetEvent({ resource_type, resource_id, previous: {}, next, cause: { type: 'api_update' } });
 const accountCreated = createdAccount('a1');
-const deviceAdded: DeviceEvent = {
-  type: 'DeviceAdded',
-  data: {
-    device_id: 'd1',
-    workspace_id: WORKSPACE,
-    connected_account_id: 'a1',
-    connect_webview_id: 'cw1',
-    provider: 'august',
-    device_type: 'august_lock',
-    name: 'Front Door',
-    model: 'August Wi-Fi Smart Lock',
-    created_at: NOW,
-  },
-};
+const deviceAdded: DeviceEvent = addedDevice();
 const indexRows = (spec: ReturnType<typeof givenEvents>, type: string) =>
   spec.rows(
     `SELECT resource_id, key, value FROM ${type}_metadata_entries WHERE resource_type = ? ORDER BY resource_id, key`,

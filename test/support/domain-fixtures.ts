@@ -1,6 +1,7 @@
 import type { Actor } from '../../src/common/actor.js';
 import type { ConnectWebviewCreatedData, ConnectWebviewEvent } from '../../src/connect-webviews/connect-webview.js';
 import type { ConnectedAccountEvent } from '../../src/connected-accounts/connected-account.js';
+import type { DeviceEvent } from '../../src/devices/device.js';
 import type { CustomMetadata, CustomMetadataChanges } from '../../src/custom-metadata/custom-metadata.js';
 import type { MetadataResourceType, MetadataSet, MetadataSetCause } from '../../src/custom-metadata/metadata-set.js';
 
@@ -73,6 +74,24 @@ export function accountCreated(connectedAccountId: string, connectWebviewId = 'c
       connect_webview_id: connectWebviewId,
       automatically_manage_new_devices: true,
       accepted_capabilities: ['lock'],
+      created_at: NOW,
+    },
+  };
+}
+
+/** `DeviceAdded` of account a1's August lock d1, "Front Door", added by webview cw1. */
+export function deviceAdded(): Extract<DeviceEvent, { type: 'DeviceAdded' }> {
+  return {
+    type: 'DeviceAdded',
+    data: {
+      device_id: 'd1',
+      workspace_id: WORKSPACE,
+      connected_account_id: 'a1',
+      connect_webview_id: 'cw1',
+      provider: 'august',
+      device_type: 'august_lock',
+      name: 'Front Door',
+      model: 'August Wi-Fi Smart Lock',
       created_at: NOW,
     },
   };
