@@ -27,7 +27,8 @@ const webviews = DeciderSpecification.for(connectWebviewDecider);
 const workspaces = DeciderSpecification.for(workspaceDecider);
 
 const added = deviceAdded();
-const deviceWith = (metadata: Record<string, string | boolean>) =>
+/** The API update that gave device d1, without metadata before, `metadata` (at NOW unless `at`). */
+const deviceWith = (metadata: Record<string, string | boolean>, at?: string) =>
   metadataSetEvent({
     resource_type: 'device',
     resource_id: 'd1',
@@ -35,6 +36,7 @@ const deviceWith = (metadata: Record<string, string | boolean>) =>
     next: metadata,
     changes: { added: metadata },
     cause: { type: 'api_update' },
+    at,
   });
 const schema = (keys: object, allowOtherKeys = true): CustomMetadataSchema =>
   parseMetadataSchema({ keys, allow_other_keys: allowOtherKeys });
@@ -63,17 +65,7 @@ const accepted = (metadata: Record<string, string | boolean>, keys: object, allo
   devices
     .given([added])
     .when(updateDevice(metadata, schema(keys, allowOtherKeys)))
-    .then([
-      metadataSetEvent({
-        resource_type: 'device',
-        resource_id: 'd1',
-        previous: {},
-        next: metadata,
-        changes: { added: metadata },
-        cause: { type: 'api_update' },
-        at: LATER,
-      }),
-    ]);
+    .then([deviceWith(metadata, LATER)]);
 const refused = (
   metadata: Record<string, string | boolean | null>,
   keys: object,
@@ -233,17 +225,7 @@ describe('metadata schemas', () => {
     devices
       .given([added])
       .when(updateDevice({ anything: true }, undefined))
-      .then([
-        metadataSetEvent({
-          resource_type: 'device',
-          resource_id: 'd1',
-          previous: {},
-          next: { anything: true },
-          changes: { added: { anything: true } },
-          cause: { type: 'api_update' },
-          at: LATER,
-        }),
-      ]);
+      .then([deviceWith({ anything: true }, LATER)]);
   });
 
   it("a connected account's replacing update is checked against the account schema", () => {
